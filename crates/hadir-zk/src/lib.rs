@@ -1,0 +1,1 @@
+//! ZKTeco codecs.
