@@ -1,0 +1,17 @@
+//! The storage contract of Hadir.
+//!
+//! Callers (the server, the CLI, jobs) see only the [`Store`] trait and the record types in
+//! [`types`]; each backend crate (SQLite, PostgreSQL) implements it with its own SQL. The trait is
+//! split by area so that each area's code stays small and readable; [`Store`] is their union.
+//! [`contract`] holds the one test story that every backend must pass.
+
+pub mod contract;
+mod error;
+mod traits;
+pub mod types;
+
+pub use error::StoreError;
+pub use traits::*;
+pub use types::*;
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,80 @@
+use crate::Result;
+use crate::types::*;
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+/// Units (a tree with zones and geofenced locations) and employees.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_unit(&self, unit: &NewUnit, audit: Audit) -> Result<Unit>;
+    async fn unit_by_code(&self, code: &str) -> Result<Unit>;
+    async fn unit_by_id(&self, id: Id) -> Result<Unit>;
+    /// Units visible in `scope`, ordered by path (parents before children).
+    async fn list_units(&self, scope: &Scope) -> Result<Vec<Unit>>;
+
+    /// Creates the employee and their login account in one transaction.
+    async fn create_employee(&self, e: &NewEmployee, audit: Audit) -> Result<Employee>;
+    async fn update_employee(&self, id: Id, u: &EmployeeUpdate, audit: Audit) -> Result<Employee>;
+    async fn employee_by_id(&self, id: Id) -> Result<Employee>;
+    /// By NIP or internal login number.
+    async fn employee_by_login(&self, login: &str) -> Result<Employee>;
+    async fn employee_by_device_pin(&self, pin: &str) -> Result<Employee>;
+    async fn list_employees(&self, scope: &Scope, f: &EmployeeFilter) -> Result<Page<Employee>>;
+    async fn count_employees(&self) -> Result<u64>;
+}
+
+/// Login accounts, role grants and sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_admin(
+        &self,
+        username: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<Account>;
+    async fn account_by_username(&self, username: &str) -> Result<Account>;
+    async fn account_by_id(&self, id: Id) -> Result<Account>;
+    async fn set_password(&self, account_id: Id, password_hash: &str, audit: Audit) -> Result<()>;
+    async fn grant_role(
+        &self,
+        account_id: Id,
+        role: Role,
+        unit_code: &str,
+        audit: Audit,
+    ) -> Result<RoleGrant>;
+    async fn revoke_role(
+        &self,
+        account_id: Id,
+        role: Role,
+        unit_code: &str,
+        audit: Audit,
+    ) -> Result<()>;
+    async fn roles_of(&self, account_id: Id) -> Result<Vec<RoleGrant>>;
+
+    /// Stores a session under the SHA-256 of its token; the token itself is never stored.
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        account_id: Id,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
+}
+
+/// The append-only trail of changes made by people.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, audit: Audit) -> Result<()>;
+    async fn list_audit(
+        &self,
+        entity: Option<&str>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>>;
+}
+
+/// Everything a backend provides.
+pub trait Store: OrgStore + AccountStore + AuditStore + Send + Sync {}
+impl<T: OrgStore + AccountStore + AuditStore + Send + Sync> Store for T {}

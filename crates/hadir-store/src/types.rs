@@ -1,0 +1,249 @@
+//! Record types shared by every backend. Instants are `jiff::Timestamp` (stored as UTC epoch
+//! milliseconds), calendar dates are `jiff::civil::Date` (stored as `YYYY-MM-DD`).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+pub type Id = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Category {
+    Pns,
+    Pppk,
+    Honorer,
+}
+
+impl Category {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Category::Pns => "PNS",
+            Category::Pppk => "PPPK",
+            Category::Honorer => "HONORER",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Category> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "PNS" => Some(Category::Pns),
+            "PPPK" => Some(Category::Pppk),
+            "HONORER" => Some(Category::Honorer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub id: Id,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewLocation {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: Id,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Id>,
+    pub parent_code: Option<String>,
+    pub timezone: String,
+    /// Materialised path of ids, e.g. `/1/4/17/`: a subtree is every path with this prefix.
+    pub path: String,
+    pub locations: Vec<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub timezone: String,
+    pub locations: Vec<NewLocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Employee {
+    pub id: Id,
+    pub account_id: Id,
+    pub nip: Option<String>,
+    /// Login name: the NIP, or an internal number for honorer.
+    pub login: String,
+    pub name: String,
+    pub category: Category,
+    pub unit_id: Id,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub timezone: String,
+    pub position: Option<String>,
+    /// Monthly TPP base in rupiah, when known.
+    pub tpp_base: Option<i64>,
+    pub device_pin: Option<String>,
+    pub active: bool,
+    pub start_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEmployee {
+    pub nip: Option<String>,
+    pub login: String,
+    pub name: String,
+    pub category: Category,
+    pub unit_code: String,
+    pub position: Option<String>,
+    pub tpp_base: Option<i64>,
+    pub device_pin: Option<String>,
+    pub start_date: Option<Date>,
+    pub password_hash: String,
+}
+
+/// A partial update; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmployeeUpdate {
+    pub name: Option<String>,
+    pub unit_code: Option<String>,
+    pub position: Option<Option<String>>,
+    pub tpp_base: Option<Option<i64>>,
+    pub device_pin: Option<Option<String>>,
+    pub start_date: Option<Option<Date>>,
+    pub active: Option<bool>,
+    pub category: Option<Category>,
+}
+
+/// What part of the organisation a query may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Unit subtrees, given by their materialised paths.
+    Subtrees(Vec<String>),
+    /// Only this employee.
+    Employee(Id),
+    Nothing,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeFilter {
+    /// Restrict to this unit's subtree.
+    pub unit_code: Option<String>,
+    /// Substring of name, NIP or login.
+    pub q: Option<String>,
+    pub category: Option<Category>,
+    pub active: Option<bool>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: Id,
+    pub username: String,
+    pub password_hash: String,
+    pub name: String,
+    pub employee_id: Option<Id>,
+    pub is_admin: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Operator,
+    Head,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Head => "head",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "operator" => Some(Role::Operator),
+            "head" => Some(Role::Head),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleGrant {
+    pub id: Id,
+    pub account_id: Id,
+    pub role: Role,
+    pub unit_id: Id,
+    pub unit_code: String,
+    pub unit_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub account_id: Id,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Id,
+    pub at: Timestamp,
+    pub actor_account_id: Option<Id>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// An audit record to append; written in the same transaction as the change it describes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    pub actor_account_id: Option<Id>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl Audit {
+    pub fn new(actor: (Option<Id>, &str), action: &str, entity: &str, entity_id: &str) -> Self {
+        Audit {
+            actor_account_id: actor.0,
+            actor_name: actor.1.to_string(),
+            action: action.into(),
+            entity: entity.into(),
+            entity_id: entity_id.into(),
+            before: None,
+            after: None,
+        }
+    }
+    pub fn before(mut self, v: impl Serialize) -> Self {
+        self.before = serde_json::to_value(v).ok();
+        self
+    }
+    pub fn after(mut self, v: impl Serialize) -> Self {
+        self.after = serde_json::to_value(v).ok();
+        self
+    }
+}
