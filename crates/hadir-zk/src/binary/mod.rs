@@ -1,0 +1,1 @@
+//! Port-4370 binary protocol.
