@@ -102,8 +102,7 @@ impl Nip {
         let adult_year = birth.year() as i32 + 18;
         let too_young = match kind {
             NipKind::Pns => {
-                (appointment.year() as i32, appointment.month())
-                    < (adult_year, birth.month())
+                (appointment.year() as i32, appointment.month()) < (adult_year, birth.month())
             }
             NipKind::Pppk => (appointment.year() as i32) < adult_year,
         };

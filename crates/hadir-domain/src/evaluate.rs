@@ -1,0 +1,934 @@
+//! `evaluate_day`: what was this person's day, and why.
+//!
+//! Precedence, first match wins:
+//! 1. before the employee's `start_date` → `BELUM_AKTIF` (never TK);
+//! 2. an approved objection that sets the day's status;
+//! 3. a holiday (unless a roster assigns a shift that day: health units work holidays), or a
+//!    day without a schedule → `LIBUR`;
+//! 4. an approved full-day absence → its status (deducting only if the rule set says so);
+//! 5. otherwise punches are matched to checkpoints (see `matching`): any match → `HADIR`
+//!    with TL/PSW codes; none and the last window closed → `TK` (the TK deduction replaces
+//!    TL4 + PSW4); none and still open → `BELUM_SELESAI`.
+//!
+//! Which punches belong to the day: those whose local date is the date, plus those inside one
+//! of the day's windows (the next morning of an overnight shift). Others are skipped without
+//! comment, so callers may pass a generous range.
+
+use crate::day_time::DayTime;
+use crate::holiday::{Holiday, holiday_on};
+use crate::matching::{Mark, assign};
+use crate::percent::Percent;
+use crate::rules::RuleSet;
+use crate::schedule::{Checkpoint, CheckpointKind, ResolvedSchedule, ScheduleSource};
+use crate::status::{AbsenceKind, DayStatus};
+use crate::zone::{clock, day_time_text, rfc3339_local, schedule_minute, zone_abbreviation};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+/// A raw punch (terminal, phone, relay): a fact, never edited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Punch {
+    pub id: i64,
+    pub at: Timestamp,
+    /// `mesin:SN123`, `mobile`, `relay:kantor-camat`, … (shown in explanations).
+    pub source: String,
+}
+
+/// An approved leave, permit or duty covering `date_from..=date_to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovedAbsence {
+    pub request_id: i64,
+    pub kind: AbsenceKind,
+    pub date_from: Date,
+    pub date_to: Date,
+    /// Empty: the whole day. Otherwise only these checkpoints are excused (an IZIN for coming
+    /// late excuses `masuk`; the day is still evaluated from punches).
+    #[serde(default)]
+    pub checkpoints: Vec<String>,
+}
+
+impl ApprovedAbsence {
+    pub fn covers(&self, date: Date) -> bool {
+        self.date_from <= date && date <= self.date_to
+    }
+}
+
+/// Special or manual attendance approved by the head: counts as a punch at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceEntry {
+    pub request_id: i64,
+    pub at: Timestamp,
+    /// When set, the entry is that checkpoint's punch regardless of matching.
+    #[serde(default)]
+    pub checkpoint: Option<String>,
+    /// `presensi manual`, `presensi khusus`, … (shown in explanations).
+    pub label: String,
+}
+
+/// An approved outage (berita acara): checkpoints due inside it are not counted late or
+/// missing when the person shows any punch or manual entry that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageWindow {
+    pub request_id: i64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// An approved objection (keberatan) for one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    pub request_id: i64,
+    pub date: Date,
+    pub fix: CorrectionFix,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CorrectionFix {
+    /// The day's status is set: `HADIR` clears every deduction, `TK`/`LIBUR`/absence codes
+    /// apply as if decided that way.
+    Status { status: DayStatus },
+    /// The checkpoint is taken as punched at `at`.
+    CheckpointTime { checkpoint: String, at: Timestamp },
+}
+
+/// Everything `evaluate_day` needs. Slices may hold other dates' items: they are filtered.
+#[derive(Debug, Clone)]
+pub struct DayInput<'a> {
+    pub date: Date,
+    pub tz: &'a TimeZone,
+    pub schedule: &'a ResolvedSchedule,
+    pub holidays: &'a [Holiday],
+    pub rules: &'a RuleSet,
+    pub start_date: Option<Date>,
+    pub punches: &'a [Punch],
+    pub absences: &'a [ApprovedAbsence],
+    pub presence_entries: &'a [PresenceEntry],
+    pub outages: &'a [OutageWindow],
+    pub corrections: &'a [Correction],
+    pub now: Timestamp,
+}
+
+impl<'a> DayInput<'a> {
+    /// An input with no holidays, punches or requests; fill the rest with struct update.
+    pub fn new(
+        date: Date,
+        tz: &'a TimeZone,
+        schedule: &'a ResolvedSchedule,
+        rules: &'a RuleSet,
+        now: Timestamp,
+    ) -> DayInput<'a> {
+        DayInput {
+            date,
+            tz,
+            schedule,
+            holidays: &[],
+            rules,
+            start_date: None,
+            punches: &[],
+            absences: &[],
+            presence_entries: &[],
+            outages: &[],
+            corrections: &[],
+            now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointOutcome {
+    OnTime,
+    Late,
+    Early,
+    Present,
+    /// No punch and the window has closed.
+    Missing,
+    /// No punch yet and the window is still open.
+    Pending,
+    /// Late, early or missing but excused by an approved request.
+    Excused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedPunch {
+    pub punch_id: Option<i64>,
+    /// Set when the "punch" is an approved entry or correction.
+    pub request_id: Option<i64>,
+    pub source: String,
+    /// RFC 3339 with the unit's offset.
+    pub at: String,
+    /// Local clock time, `07:42`.
+    pub time: String,
+    /// The punch is on the day after the schedule date (overnight shift).
+    pub next_day: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointResult {
+    pub name: String,
+    pub kind: CheckpointKind,
+    pub due: DayTime,
+    pub window_start: DayTime,
+    pub window_end: DayTime,
+    pub outcome: CheckpointOutcome,
+    pub punch: Option<MatchedPunch>,
+    pub minutes_late: Option<u32>,
+    pub minutes_early: Option<u32>,
+    /// `TL1`…`TL4`, `PSW1`…`PSW4`, or the missing-presence code; `null` when nothing counts.
+    pub code: Option<String>,
+    pub deduction: Percent,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IgnoreReason {
+    /// Inside a checkpoint's window, but another punch was used for it.
+    Duplicate,
+    /// Outside every window of the day.
+    OutsideWindows,
+    /// The day is not a working day (holiday, weekend, roster off).
+    NonWorkingDay,
+    /// The day is covered by an approved absence or a status correction.
+    ExcusedDay,
+    /// Before the employee's start date.
+    NotActive,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredPunch {
+    pub punch: MatchedPunch,
+    pub reason: IgnoreReason,
+    pub explanation: String,
+}
+
+/// The evaluated day: derived, recomputable, and explained in Indonesian.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRecord {
+    pub date: Date,
+    pub status: DayStatus,
+    /// After the day's last window (or the end of a non-working day): the record is final
+    /// unless an input changes.
+    pub closed: bool,
+    pub timezone: String,
+    /// `WIB`, `WITA`, `WIT`.
+    pub zone: String,
+    pub schedule_source: ScheduleSource,
+    pub schedule_label: String,
+    pub holiday: Option<Holiday>,
+    pub checkpoints: Vec<CheckpointResult>,
+    pub ignored_punches: Vec<IgnoredPunch>,
+    /// The day's deduction, never above the rule set's monthly cap.
+    pub deduction: Percent,
+    /// The schedule's required minutes (0 on non-working days).
+    pub required_minutes: u32,
+    /// Check-in to check-out less the break (HADIR), the required minutes (duty away, or a
+    /// status correction to HADIR), else 0.
+    pub worked_minutes: u32,
+    pub rule_set: String,
+    pub rule_effective_from: Date,
+    /// Approved requests that shaped this record (ascending, unique).
+    pub request_ids: Vec<i64>,
+    pub explanation: String,
+}
+
+struct Ctx<'a> {
+    input: &'a DayInput<'a>,
+    zone: String,
+    now_minute: i64,
+    request_ids: Vec<i64>,
+}
+
+impl Ctx<'_> {
+    fn matched(&self, m: &Mark) -> MatchedPunch {
+        MatchedPunch {
+            punch_id: m.punch_id,
+            request_id: m.request_id,
+            source: m.source.clone(),
+            at: rfc3339_local(self.input.tz, m.at),
+            time: clock(self.input.tz, m.at),
+            next_day: m.minute >= 1440,
+        }
+    }
+
+    fn rule_ref(&self) -> String {
+        format!(
+            "menurut aturan berlaku sejak {}",
+            self.input.rules.effective_from
+        )
+    }
+
+    fn window_text(&self, cp: &Checkpoint) -> String {
+        format!(
+            "{}–{} {}",
+            cp.window_start.clock(),
+            day_time_text(cp.window_end),
+            self.zone
+        )
+    }
+}
+
+/// Capitalised checkpoint name for sentences: `masuk` → `Masuk`.
+pub(crate) fn title(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Collects the day's marks: punches and presence entries (corrections add their own),
+/// chronologically, restricted to the local date or a window of the day.
+fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> {
+    let belongs = |minute: i64| {
+        (0..1440).contains(&minute) || checkpoints.iter().any(|c| c.window_contains(minute))
+    };
+    let mut marks: Vec<Mark> = Vec::new();
+    for p in input.punches {
+        let minute = schedule_minute(input.tz, input.date, p.at);
+        if belongs(minute) {
+            marks.push(Mark {
+                punch_id: Some(p.id),
+                request_id: None,
+                source: p.source.clone(),
+                at: p.at,
+                minute,
+                forced_checkpoint: None,
+            });
+        }
+    }
+    for e in input.presence_entries {
+        let minute = schedule_minute(input.tz, input.date, e.at);
+        let forced = e
+            .checkpoint
+            .clone()
+            .filter(|n| checkpoints.iter().any(|c| &c.name == n));
+        if forced.is_some() || belongs(minute) {
+            marks.push(Mark {
+                punch_id: None,
+                request_id: Some(e.request_id),
+                source: format!("{} #{}", e.label, e.request_id),
+                at: e.at,
+                minute,
+                forced_checkpoint: forced,
+            });
+        }
+    }
+    for c in input.corrections.iter().filter(|c| c.date == input.date) {
+        if let CorrectionFix::CheckpointTime { checkpoint, at } = &c.fix
+            && checkpoints.iter().any(|cp| &cp.name == checkpoint)
+        {
+            // A correction outranks a presence entry for the same checkpoint.
+            for m in marks
+                .iter_mut()
+                .filter(|m| m.forced_checkpoint.as_ref() == Some(checkpoint))
+            {
+                m.forced_checkpoint = None;
+            }
+            marks.push(Mark {
+                punch_id: None,
+                request_id: Some(c.request_id),
+                source: format!("keberatan #{}", c.request_id),
+                at: *at,
+                minute: schedule_minute(input.tz, input.date, *at),
+                forced_checkpoint: Some(checkpoint.clone()),
+            });
+        }
+    }
+    marks.sort_by(|a, b| (a.at, a.punch_id, a.request_id).cmp(&(b.at, b.punch_id, b.request_id)));
+    marks
+}
+
+/// Evaluates one employee's day. Pure and deterministic: the same input gives the same record.
+pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
+    let tz = input.tz;
+    let mut ctx = Ctx {
+        input,
+        zone: zone_abbreviation(tz, input.now),
+        now_minute: schedule_minute(tz, input.date, input.now),
+        request_ids: Vec::new(),
+    };
+    let day = input
+        .schedule
+        .day
+        .as_ref()
+        .filter(|d| !d.checkpoints.is_empty());
+    let checkpoints: &[Checkpoint] = day.map_or(&[], |d| &d.checkpoints);
+    let marks = collect_marks(input, checkpoints);
+    let required = day.map_or(0, |d| d.required_minutes());
+    let rostered_shift = matches!(
+        &input.schedule.source,
+        ScheduleSource::Roster { shift: Some(_) }
+    );
+    let holiday = holiday_on(input.holidays, input.date).cloned();
+    let mut record = DayRecord {
+        date: input.date,
+        status: DayStatus::Libur,
+        closed: ctx.now_minute >= 1440,
+        timezone: tz.iana_name().unwrap_or("UTC").to_string(),
+        zone: ctx.zone.clone(),
+        schedule_source: input.schedule.source.clone(),
+        schedule_label: input.schedule.label.clone(),
+        holiday: holiday.clone(),
+        checkpoints: Vec::new(),
+        ignored_punches: Vec::new(),
+        deduction: Percent::ZERO,
+        required_minutes: 0,
+        worked_minutes: 0,
+        rule_set: input.rules.name.clone(),
+        rule_effective_from: input.rules.effective_from,
+        request_ids: Vec::new(),
+        explanation: String::new(),
+    };
+
+    let ignore_all = |ctx: &Ctx<'_>, record: &mut DayRecord, reason: IgnoreReason, why: &str| {
+        record.ignored_punches = marks
+            .iter()
+            .map(|m| IgnoredPunch {
+                punch: ctx.matched(m),
+                reason,
+                explanation: format!(
+                    "Presensi {} {} tidak dihitung: {why}",
+                    clock(tz, m.at),
+                    ctx.zone
+                ),
+            })
+            .collect();
+    };
+
+    // 1. Not yet active.
+    if let Some(start) = input.start_date
+        && input.date < start
+    {
+        record.status = DayStatus::BelumAktif;
+        record.closed = true;
+        record.explanation =
+            format!("Sebelum tanggal mulai presensi pegawai ({start}): hari ini tidak dihitung.");
+        ignore_all(
+            &ctx,
+            &mut record,
+            IgnoreReason::NotActive,
+            "sebelum tanggal mulai presensi",
+        );
+        return record;
+    }
+
+    // 2. A status set by an approved objection.
+    let status_fix = input
+        .corrections
+        .iter()
+        .filter(|c| c.date == input.date)
+        .filter_map(|c| match c.fix {
+            CorrectionFix::Status { status }
+                if !matches!(status, DayStatus::BelumAktif | DayStatus::BelumSelesai) =>
+            {
+                Some((c.request_id, status))
+            }
+            _ => None,
+        })
+        .max_by_key(|(id, _)| *id);
+    if let Some((rid, status)) = status_fix {
+        ctx.request_ids.push(rid);
+        match status {
+            DayStatus::Hadir => {} // evaluated below with every deduction waived
+            DayStatus::Libur => {
+                record.status = DayStatus::Libur;
+                record.explanation =
+                    format!("Libur menurut keberatan yang disetujui (permohonan #{rid}).");
+                ignore_all(
+                    &ctx,
+                    &mut record,
+                    IgnoreReason::ExcusedDay,
+                    "hari ditetapkan libur",
+                );
+                return finish(ctx, record);
+            }
+            DayStatus::Tk => {
+                record.status = DayStatus::Tk;
+                record.closed = true;
+                record.required_minutes = required;
+                record.deduction = input.rules.tk_per_day.min(input.rules.monthly_cap);
+                record.explanation = format!(
+                    "TK menurut keberatan yang diputus (permohonan #{rid}) → potongan {} {}.",
+                    record.deduction,
+                    ctx.rule_ref()
+                );
+                ignore_all(
+                    &ctx,
+                    &mut record,
+                    IgnoreReason::ExcusedDay,
+                    "hari ditetapkan TK",
+                );
+                return finish(ctx, record);
+            }
+            other => {
+                if let Some(kind) = other.absence() {
+                    return absence_day(ctx, record, kind, rid, required, &ignore_all);
+                }
+            }
+        }
+    }
+    let waive_all = status_fix.is_some_and(|(_, s)| s == DayStatus::Hadir);
+
+    // 3. Holidays and days without a schedule.
+    if !waive_all {
+        if let Some(h) = holiday.as_ref().filter(|_| !rostered_shift) {
+            record.status = DayStatus::Libur;
+            record.explanation = format!("Libur: {} ({}).", h.name, h.kind.label());
+            ignore_all(
+                &ctx,
+                &mut record,
+                IgnoreReason::NonWorkingDay,
+                "hari libur, tanpa potongan",
+            );
+            return finish(ctx, record);
+        }
+        if day.is_none() {
+            record.status = DayStatus::Libur;
+            record.explanation = format!("Libur: bukan hari kerja ({}).", input.schedule.label);
+            ignore_all(
+                &ctx,
+                &mut record,
+                IgnoreReason::NonWorkingDay,
+                "bukan hari kerja, tanpa potongan",
+            );
+            return finish(ctx, record);
+        }
+    }
+
+    // 4. Whole-day absence.
+    if !waive_all
+        && let Some(a) = input
+            .absences
+            .iter()
+            .filter(|a| a.covers(input.date) && a.checkpoints.is_empty())
+            .min_by_key(|a| a.request_id)
+    {
+        return absence_day(ctx, record, a.kind, a.request_id, required, &ignore_all);
+    }
+
+    // 5. Matching.
+    record.required_minutes = required;
+    let Some(day) = day else {
+        // Only reachable with a HADIR correction on a day without a schedule.
+        record.status = DayStatus::Hadir;
+        record.explanation = format!(
+            "Hadir menurut keberatan yang disetujui (permohonan #{}).",
+            status_fix.map_or(0, |s| s.0)
+        );
+        return finish(ctx, record);
+    };
+    let assigned = assign(checkpoints, &marks);
+    let last_end = i64::from(day.last_window_end().map_or(0, |t| t.minutes()));
+    record.closed = ctx.now_minute > last_end;
+    let any_match = assigned.iter().any(Option::is_some);
+    let has_evidence = !marks.is_empty();
+
+    let waived_by = status_fix.filter(|_| waive_all).map(|(id, _)| id);
+    let excuses: Vec<Option<(String, i64)>> = checkpoints
+        .iter()
+        .map(|cp| excuse_for(&ctx, cp, has_evidence, waived_by))
+        .collect();
+    // Evidence of presence with every checkpoint excused (say, an outage all day) is not TK.
+    let all_excused = has_evidence && excuses.iter().all(Option::is_some);
+    let status = if any_match || waive_all || (record.closed && all_excused) {
+        DayStatus::Hadir
+    } else if record.closed {
+        DayStatus::Tk
+    } else {
+        DayStatus::BelumSelesai
+    };
+    record.status = status;
+
+    for ((cp, m), excuse) in checkpoints.iter().zip(&assigned).zip(excuses) {
+        let mark = m.map(|i| &marks[i]);
+        if let Some(rid) = mark.and_then(|mk| mk.request_id) {
+            ctx.request_ids.push(rid);
+        }
+        let r = evaluate_checkpoint(&mut ctx, cp, mark, status, excuse);
+        record.checkpoints.push(r);
+    }
+
+    // Unused marks are listed, never silently dropped.
+    let used: Vec<usize> = assigned.iter().flatten().copied().collect();
+    for (i, m) in marks.iter().enumerate().filter(|(i, _)| !used.contains(i)) {
+        let t = clock(tz, m.at);
+        let owner = checkpoints
+            .iter()
+            .zip(&assigned)
+            .find(|(cp, a)| a.is_some() && cp.window_contains(m.minute));
+        let (reason, explanation) = match owner {
+            Some((cp, a)) => (
+                IgnoreReason::Duplicate,
+                format!(
+                    "Presensi {t} {} diabaikan: {} sudah tercatat pukul {}",
+                    ctx.zone,
+                    cp.name,
+                    clock(tz, marks[a.unwrap_or(i)].at)
+                ),
+            ),
+            None if checkpoints.iter().any(|cp| cp.window_contains(m.minute)) => (
+                IgnoreReason::Duplicate,
+                format!(
+                    "Presensi {t} {} diabaikan: tidak urut dengan presensi lain hari ini",
+                    ctx.zone
+                ),
+            ),
+            None => (
+                IgnoreReason::OutsideWindows,
+                format!(
+                    "Presensi {t} {} diabaikan: di luar semua jendela presensi",
+                    ctx.zone
+                ),
+            ),
+        };
+        record.ignored_punches.push(IgnoredPunch {
+            punch: ctx.matched(m),
+            reason,
+            explanation,
+        });
+    }
+
+    // Totals.
+    let rules = input.rules;
+    record.deduction = match status {
+        DayStatus::Tk => rules.tk_per_day,
+        DayStatus::BelumSelesai => Percent::ZERO,
+        _ => record.checkpoints.iter().map(|c| c.deduction).sum(),
+    }
+    .min(rules.monthly_cap);
+    record.worked_minutes = if waive_all {
+        required
+    } else {
+        worked_minutes(checkpoints, &assigned, &marks, day.break_minutes)
+    };
+    record.explanation = day_explanation(&ctx, &record, waived_by);
+    finish(ctx, record)
+}
+
+fn finish(ctx: Ctx<'_>, mut record: DayRecord) -> DayRecord {
+    let mut ids = ctx.request_ids;
+    ids.sort_unstable();
+    ids.dedup();
+    record.request_ids = ids;
+    record
+}
+
+type IgnoreAll<'m> = dyn Fn(&Ctx<'_>, &mut DayRecord, IgnoreReason, &str) + 'm;
+
+fn absence_day(
+    mut ctx: Ctx<'_>,
+    mut record: DayRecord,
+    kind: AbsenceKind,
+    request_id: i64,
+    required: u32,
+    ignore_all: &IgnoreAll<'_>,
+) -> DayRecord {
+    let rules = ctx.input.rules;
+    ctx.request_ids.push(request_id);
+    record.status = kind.into();
+    record.required_minutes = required;
+    record.worked_minutes = if kind.is_duty() { required } else { 0 };
+    record.deduction = if kind.is_duty() {
+        Percent::ZERO
+    } else {
+        rules.leave_deduction(kind).min(rules.monthly_cap)
+    };
+    let label = title(kind.label());
+    record.explanation = if record.deduction > Percent::ZERO {
+        format!(
+            "{label} (permohonan #{request_id} disetujui) → potongan {} {}.",
+            record.deduction,
+            ctx.rule_ref()
+        )
+    } else {
+        format!("{label} (permohonan #{request_id} disetujui), tanpa potongan.")
+    };
+    ignore_all(
+        &ctx,
+        &mut record,
+        IgnoreReason::ExcusedDay,
+        &format!("hari {}", kind.label()),
+    );
+    finish(ctx, record)
+}
+
+/// The outage (if any) whose window contains the checkpoint's due time.
+fn outage_for(ctx: &Ctx<'_>, cp: &Checkpoint) -> Option<i64> {
+    let input = ctx.input;
+    let due = i64::from(cp.due.minutes());
+    input
+        .outages
+        .iter()
+        .filter(|o| {
+            let s = schedule_minute(input.tz, input.date, o.start);
+            let e = schedule_minute(input.tz, input.date, o.end);
+            s <= due && due <= e
+        })
+        .map(|o| o.request_id)
+        .min()
+}
+
+/// A partial absence (e.g. IZIN for `masuk`) excusing this checkpoint.
+fn partial_absence_for(ctx: &Ctx<'_>, cp: &Checkpoint) -> Option<(i64, AbsenceKind)> {
+    ctx.input
+        .absences
+        .iter()
+        .filter(|a| a.covers(ctx.input.date) && a.checkpoints.contains(&cp.name))
+        .map(|a| (a.request_id, a.kind))
+        .min()
+}
+
+/// What excuses this checkpoint if it is late, early or missing, strongest first: a HADIR
+/// correction, a partial absence, an outage (only with evidence the person came).
+fn excuse_for(
+    ctx: &Ctx<'_>,
+    cp: &Checkpoint,
+    has_evidence: bool,
+    waived_by: Option<i64>,
+) -> Option<(String, i64)> {
+    if let Some(id) = waived_by {
+        return Some((format!("keberatan disetujui (permohonan #{id})"), id));
+    }
+    if let Some((id, kind)) = partial_absence_for(ctx, cp) {
+        return Some((format!("{} (permohonan #{id})", kind.label()), id));
+    }
+    outage_for(ctx, cp)
+        .filter(|_| has_evidence)
+        .map(|id| (format!("gangguan sistem/jaringan (permohonan #{id})"), id))
+}
+
+fn evaluate_checkpoint(
+    ctx: &mut Ctx<'_>,
+    cp: &Checkpoint,
+    mark: Option<&Mark>,
+    status: DayStatus,
+    excuse: Option<(String, i64)>,
+) -> CheckpointResult {
+    let rules = ctx.input.rules;
+    let name = title(&cp.name);
+    let due_text = day_time_text(cp.due);
+    let mut r = CheckpointResult {
+        name: cp.name.clone(),
+        kind: cp.kind,
+        due: cp.due,
+        window_start: cp.window_start,
+        window_end: cp.window_end,
+        outcome: CheckpointOutcome::Missing,
+        punch: mark.map(|m| ctx.matched(m)),
+        minutes_late: None,
+        minutes_early: None,
+        code: None,
+        deduction: Percent::ZERO,
+        explanation: String::new(),
+    };
+    let use_excuse = |ctx: &mut Ctx<'_>| {
+        excuse.clone().map(|(why, id)| {
+            ctx.request_ids.push(id);
+            why
+        })
+    };
+
+    let Some(m) = mark else {
+        let window = ctx.window_text(cp);
+        if ctx.now_minute <= i64::from(cp.window_end.minutes()) {
+            r.outcome = CheckpointOutcome::Pending;
+            r.explanation = format!(
+                "Belum ada presensi {}; jendela {window} masih terbuka.",
+                cp.name
+            );
+        } else if status == DayStatus::Tk {
+            r.explanation = format!(
+                "Tidak ada presensi {} (jendela {window}); hari dihitung TK, bukan per titik presensi.",
+                cp.name
+            );
+        } else if let Some(why) = use_excuse(ctx) {
+            r.outcome = CheckpointOutcome::Excused;
+            r.explanation = format!(
+                "Tidak ada presensi {} (jendela {window}), dikecualikan: {why}.",
+                cp.name
+            );
+        } else if status == DayStatus::BelumSelesai {
+            r.explanation = format!(
+                "Belum ada presensi {} (jendela {window} sudah lewat); tanpa presensi sampai akhir hari, hari dihitung TK.",
+                cp.name
+            );
+        } else {
+            let penalty = match cp.kind {
+                CheckpointKind::CheckIn => &rules.missing_check_in,
+                CheckpointKind::Presence => &rules.missing_presence,
+                CheckpointKind::CheckOut => &rules.missing_check_out,
+            };
+            r.code = Some(penalty.code.clone());
+            r.deduction = penalty.percent;
+            r.explanation = format!(
+                "Tidak ada presensi {} (jendela {window}) → {} ({}) {}.",
+                cp.name,
+                penalty.code,
+                penalty.percent,
+                ctx.rule_ref()
+            );
+        }
+        return r;
+    };
+
+    let head = format!(
+        "{name} {}{} {}",
+        clock(ctx.input.tz, m.at),
+        if m.minute >= 1440 {
+            " (hari berikutnya)"
+        } else {
+            ""
+        },
+        ctx.zone
+    );
+    let minute = m.minute;
+    let due = i64::from(cp.due.minutes());
+    let via = m
+        .request_id
+        .map(|_| format!(" [{}]", m.source))
+        .unwrap_or_default();
+    let (minutes, bracket, grace, what) = match cp.kind {
+        CheckpointKind::Presence => {
+            r.outcome = CheckpointOutcome::Present;
+            r.explanation = format!("{head}{via}, jendela {}: hadir.", ctx.window_text(cp));
+            return r;
+        }
+        CheckpointKind::CheckIn => {
+            let late = u32::try_from((minute - due).max(0)).unwrap_or(u32::MAX);
+            r.minutes_late = Some(late);
+            (
+                late,
+                rules.late_bracket(late),
+                rules.grace_minutes,
+                "terlambat",
+            )
+        }
+        CheckpointKind::CheckOut => {
+            let early = u32::try_from((due - minute).max(0)).unwrap_or(u32::MAX);
+            r.minutes_early = Some(early);
+            (
+                early,
+                rules.early_bracket(early),
+                rules.early_grace_minutes,
+                "pulang lebih awal",
+            )
+        }
+    };
+    let base = format!("{head}{via}, jadwal {due_text}");
+    r.explanation = match (minutes, bracket) {
+        (0, _) => {
+            r.outcome = CheckpointOutcome::OnTime;
+            format!("{base}: tepat waktu.")
+        }
+        (_, None) => {
+            r.outcome = CheckpointOutcome::OnTime;
+            format!("{base}: {what} {minutes} menit, masih dalam toleransi {grace} menit.")
+        }
+        (_, Some(b)) => match use_excuse(ctx) {
+            Some(why) => {
+                r.outcome = CheckpointOutcome::Excused;
+                format!("{base}: {what} {minutes} menit, dikecualikan: {why}.")
+            }
+            None => {
+                r.outcome = if cp.kind == CheckpointKind::CheckIn {
+                    CheckpointOutcome::Late
+                } else {
+                    CheckpointOutcome::Early
+                };
+                r.code = Some(b.code.clone());
+                r.deduction = b.percent;
+                format!(
+                    "{base}: {what} {minutes} menit → {} ({}) {}.",
+                    b.code,
+                    b.percent,
+                    ctx.rule_ref()
+                )
+            }
+        },
+    };
+    r
+}
+
+/// First check-in to last check-out, less the break; 0 when either is missing.
+fn worked_minutes(
+    checkpoints: &[Checkpoint],
+    assigned: &[Option<usize>],
+    marks: &[Mark],
+    break_minutes: u16,
+) -> u32 {
+    let pick = |kind: CheckpointKind, rev: bool| {
+        let mut it = checkpoints
+            .iter()
+            .zip(assigned)
+            .filter(move |(c, a)| c.kind == kind && a.is_some());
+        let hit = if rev { it.next_back() } else { it.next() };
+        hit.and_then(|(_, a)| a.map(|i| marks[i].minute))
+    };
+    match (
+        pick(CheckpointKind::CheckIn, false),
+        pick(CheckpointKind::CheckOut, true),
+    ) {
+        (Some(i), Some(o)) if o > i => u32::try_from(o - i - i64::from(break_minutes)).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn day_explanation(ctx: &Ctx<'_>, record: &DayRecord, waived_by: Option<i64>) -> String {
+    let input = ctx.input;
+    let sched = &input.schedule.label;
+    match record.status {
+        DayStatus::Tk => format!(
+            "Hari kerja ({sched}) tanpa presensi dan tanpa izin/cuti yang disetujui → TK ({}) {}.",
+            record.deduction,
+            ctx.rule_ref()
+        ),
+        DayStatus::BelumSelesai => {
+            let end = input
+                .schedule
+                .day
+                .as_ref()
+                .and_then(|d| d.last_window_end())
+                .map(day_time_text)
+                .unwrap_or_default();
+            format!(
+                "Hari belum selesai ({sched}): jendela presensi terakhir ditutup {end} {}.",
+                ctx.zone
+            )
+        }
+        _ => {
+            let mut s = match waived_by {
+                Some(id) => format!(
+                    "Hadir ({sched}); semua potongan dihapus menurut keberatan yang disetujui (permohonan #{id})."
+                ),
+                None => {
+                    let codes: Vec<&str> = record
+                        .checkpoints
+                        .iter()
+                        .filter_map(|c| c.code.as_deref())
+                        .collect();
+                    if codes.is_empty() {
+                        format!("Hadir ({sched}), tanpa potongan.")
+                    } else {
+                        format!(
+                            "Hadir ({sched}): {} → potongan {} {}.",
+                            codes.join(", "),
+                            record.deduction,
+                            ctx.rule_ref()
+                        )
+                    }
+                }
+            };
+            if !record.closed {
+                s.push_str(" Hari belum selesai; hasil masih sementara.");
+            }
+            if let Some(h) = &record.holiday {
+                s.push_str(&format!(" Bertugas pada hari libur ({}).", h.name));
+            }
+            s
+        }
+    }
+}
