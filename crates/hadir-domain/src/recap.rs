@@ -1,1 +1,239 @@
+//! Monthly recap math: counts, minutes and the TPP deduction of one employee's month.
+//!
+//! - Each day's deduction was computed with the rule set in force that day; the month sums
+//!   them and caps the sum with the monthly cap of the rule set in force on the month's last
+//!   record ("governing" rule set), whose TPP share is also used.
+//! - A day is *applied* only if its own rule set covers the employee's category and is not in
+//!   trial mode; otherwise it is computed and shown but not applied.
+//! - Minutes required: the schedule minutes of HADIR, TK and duty-away days (leave and permit
+//!   days are excused, pending days are not over). Minutes present: worked minutes of HADIR
+//!   days plus the required minutes of duty-away days.
+//! - Rupiah = base × share × percent, in exact integer arithmetic, rounded half up to the
+//!   rupiah once at the end (never per day).
 
+use crate::day_record::DayRecord;
+use crate::percent::Percent;
+use crate::rules::{EmployeeCategory, RuleSet, rule_in_force};
+use crate::status::DayStatus;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Codes always present in `code_counts`, so exports have fixed columns.
+pub const STANDARD_CODES: [&str; 8] = ["TL1", "TL2", "TL3", "TL4", "PSW1", "PSW2", "PSW3", "PSW4"];
+
+#[derive(Debug, Clone)]
+pub struct RecapInput<'a> {
+    /// The month's day records (any order, one per date).
+    pub records: &'a [DayRecord],
+    /// All rule sets; the one in force is picked per date.
+    pub rules: &'a [RuleSet],
+    pub category: EmployeeCategory,
+    /// Monthly TPP in rupiah, if known.
+    pub tpp_base: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthlyRecap {
+    pub days: u32,
+    pub working_days: u32,
+    pub days_present: u32,
+    pub days_duty: u32,
+    pub days_tk: u32,
+    pub days_libur: u32,
+    pub days_not_active: u32,
+    pub days_pending: u32,
+    /// Leave, permit and duty days per status code.
+    pub absence_days: BTreeMap<DayStatus, u32>,
+    /// Checkpoint codes (TL1–TL4, PSW1–PSW4 always present, plus any other code used).
+    pub code_counts: BTreeMap<String, u32>,
+    pub minutes_required: u32,
+    pub minutes_present: u32,
+    pub deduction_uncapped: Percent,
+    /// Sum of daily deductions, capped.
+    pub deduction_computed: Percent,
+    /// What is actually deducted (0 in trial mode or for categories not covered).
+    pub deduction_applied: Percent,
+    pub monthly_cap: Percent,
+    pub capped: bool,
+    pub trial_mode: bool,
+    pub category_covered: bool,
+    pub tpp_attendance_share: Percent,
+    pub tpp_base: Option<i64>,
+    pub rupiah_computed: Option<i64>,
+    pub rupiah_applied: Option<i64>,
+    pub rule_set: String,
+    pub rule_effective_from: Date,
+    /// Indonesian notes for the recap sheet.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecapError {
+    #[error("tidak ada data hari untuk direkap")]
+    NoRecords,
+    #[error("tidak ada aturan potongan yang berlaku pada {0}")]
+    NoRuleSet(Date),
+}
+
+impl RecapError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecapError::NoRecords => "recap_no_records",
+            RecapError::NoRuleSet(_) => "recap_no_rule_set",
+        }
+    }
+}
+
+/// `base × share × percent`, each percent in hundredths, rounded half up to the rupiah.
+pub fn deduction_rupiah(base: i64, share: Percent, percent: Percent) -> i64 {
+    let num = i128::from(base) * i128::from(share.hundredths()) * i128::from(percent.hundredths());
+    let den: i128 = 100_000_000; // (100 × 100) for each of the two percentages
+    let q = (num.abs() + den / 2) / den;
+    (if num < 0 { -q } else { q }) as i64
+}
+
+pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError> {
+    let last = input
+        .records
+        .iter()
+        .map(|r| r.date)
+        .max()
+        .ok_or(RecapError::NoRecords)?;
+    let gov = rule_in_force(input.rules, last).ok_or(RecapError::NoRuleSet(last))?;
+    let mut code_counts: BTreeMap<String, u32> =
+        STANDARD_CODES.iter().map(|c| (c.to_string(), 0)).collect();
+    let mut r = MonthlyRecap {
+        days: 0,
+        working_days: 0,
+        days_present: 0,
+        days_duty: 0,
+        days_tk: 0,
+        days_libur: 0,
+        days_not_active: 0,
+        days_pending: 0,
+        absence_days: BTreeMap::new(),
+        code_counts: BTreeMap::new(),
+        minutes_required: 0,
+        minutes_present: 0,
+        deduction_uncapped: Percent::ZERO,
+        deduction_computed: Percent::ZERO,
+        deduction_applied: Percent::ZERO,
+        monthly_cap: gov.monthly_cap,
+        capped: false,
+        trial_mode: gov.trial_mode,
+        category_covered: gov.applies_to(input.category),
+        tpp_attendance_share: gov.tpp_attendance_share,
+        tpp_base: input.tpp_base,
+        rupiah_computed: None,
+        rupiah_applied: None,
+        rule_set: gov.name.clone(),
+        rule_effective_from: gov.effective_from,
+        notes: Vec::new(),
+    };
+    let mut applied_sum = Percent::ZERO;
+    let mut trial_days = 0;
+    let mut uncovered_days = 0;
+    for d in input.records {
+        r.days += 1;
+        if d.status.is_working_day() {
+            r.working_days += 1;
+        }
+        match d.status {
+            DayStatus::Hadir => {
+                r.days_present += 1;
+                r.minutes_required += d.required_minutes;
+                r.minutes_present += d.worked_minutes;
+            }
+            DayStatus::Tk => {
+                r.days_tk += 1;
+                r.minutes_required += d.required_minutes;
+            }
+            DayStatus::Libur => r.days_libur += 1,
+            DayStatus::BelumAktif => r.days_not_active += 1,
+            DayStatus::BelumSelesai => r.days_pending += 1,
+            s => {
+                *r.absence_days.entry(s).or_default() += 1;
+                if s.absence().is_some_and(|k| k.is_duty()) {
+                    r.days_duty += 1;
+                    r.minutes_required += d.required_minutes;
+                    r.minutes_present += d.required_minutes;
+                }
+            }
+        }
+        for code in d.checkpoints.iter().filter_map(|c| c.code.as_ref()) {
+            *code_counts.entry(code.clone()).or_default() += 1;
+        }
+        r.deduction_uncapped = r.deduction_uncapped + d.deduction;
+        let day_rules = rule_in_force(input.rules, d.date).unwrap_or(gov);
+        if d.deduction > Percent::ZERO {
+            if day_rules.trial_mode {
+                trial_days += 1;
+            } else if !day_rules.applies_to(input.category) {
+                uncovered_days += 1;
+            } else {
+                applied_sum = applied_sum + d.deduction;
+            }
+        }
+    }
+    r.code_counts = code_counts;
+    r.deduction_computed = r.deduction_uncapped.min(gov.monthly_cap);
+    r.capped = r.deduction_uncapped > gov.monthly_cap;
+    r.deduction_applied = applied_sum.min(gov.monthly_cap);
+    if let Some(base) = input.tpp_base {
+        r.rupiah_computed = Some(deduction_rupiah(
+            base,
+            gov.tpp_attendance_share,
+            r.deduction_computed,
+        ));
+        r.rupiah_applied = Some(deduction_rupiah(
+            base,
+            gov.tpp_attendance_share,
+            r.deduction_applied,
+        ));
+    }
+    if r.capped {
+        r.notes.push(format!(
+            "Jumlah potongan {} dibatasi {} per bulan.",
+            r.deduction_uncapped, gov.monthly_cap
+        ));
+    }
+    if trial_days > 0 {
+        r.notes.push(format!(
+            "Masa uji coba: potongan {trial_days} hari dihitung dan ditampilkan, tidak diterapkan."
+        ));
+    }
+    if uncovered_days > 0 {
+        r.notes.push(format!(
+            "Aturan potongan tidak berlaku untuk kategori {}: potongan {uncovered_days} hari tidak diterapkan.",
+            input.category.code()
+        ));
+    }
+    r.notes.push(format!(
+        "Potongan dihitung dari porsi kehadiran TPP {} menurut aturan berlaku sejak {}.",
+        gov.tpp_attendance_share, gov.effective_from
+    ));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rupiah_rounding() {
+        let share = Percent::whole(40);
+        assert_eq!(
+            deduction_rupiah(5_000_000, share, Percent::from_hundredths(450)),
+            90_000
+        );
+        // 3_333_333 × 0.4 × 0.005 = 6_666.666 → 6_667
+        assert_eq!(
+            deduction_rupiah(3_333_333, share, Percent::from_hundredths(50)),
+            6_667
+        );
+        // exactly half rounds up: 1_250 × 0.4 × 0.01 = 5.0; 125 × 0.4 × 0.01 = 0.5 → 1
+        assert_eq!(deduction_rupiah(125, share, Percent::whole(1)), 1);
+        assert_eq!(deduction_rupiah(5_000_000, share, Percent::ZERO), 0);
+    }
+}
