@@ -127,7 +127,7 @@ fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> 
             });
         }
     }
-    marks.sort_by(|a, b| (a.at, a.punch_id, a.request_id).cmp(&(b.at, b.punch_id, b.request_id)));
+    marks.sort_by_key(|m| (m.at, m.punch_id, m.request_id));
     marks
 }
 

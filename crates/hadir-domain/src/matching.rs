@@ -48,7 +48,7 @@ pub(crate) fn assign(checkpoints: &[Checkpoint], marks: &[Mark]) -> Vec<Option<u
             });
             match cp.kind {
                 CheckpointKind::CheckIn | CheckpointKind::Presence => candidates.next(),
-                CheckpointKind::CheckOut => candidates.last(),
+                CheckpointKind::CheckOut => candidates.next_back(),
             }
             .map(|(i, _)| i)
         });

@@ -35,7 +35,7 @@ impl Percent {
     /// Parses from a float, accepting at most two decimals (after rounding noise such as
     /// `1.2500000001`).
     pub fn try_from_f64(v: f64) -> Option<Percent> {
-        if !v.is_finite() || v < 0.0 || v > 1_000_000.0 {
+        if !(0.0..=1_000_000.0).contains(&v) {
             return None;
         }
         let scaled = v * 100.0;

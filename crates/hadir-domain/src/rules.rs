@@ -281,8 +281,10 @@ mod tests {
         let mut r = RuleSet::default();
         r.late.pop();
         assert!(r.validate().is_err());
-        let mut r = RuleSet::default();
-        r.monthly_cap = Percent::whole(1);
+        let r = RuleSet {
+            monthly_cap: Percent::whole(1),
+            ..RuleSet::default()
+        };
         assert_eq!(r.validate().unwrap_err().code(), "rules_above_cap");
     }
 
