@@ -117,10 +117,7 @@ mod tests {
     #[test]
     fn parse_and_display() {
         assert_eq!("07:30".parse::<DayTime>().unwrap(), DayTime::hm(7, 30));
-        assert_eq!(
-            "07:00+1".parse::<DayTime>().unwrap(),
-            DayTime::next_day(7, 0)
-        );
+        assert_eq!("07:00+1".parse::<DayTime>().unwrap(), DayTime::next_day(7, 0));
         assert_eq!(DayTime::next_day(7, 0).to_string(), "07:00+1");
         assert_eq!(DayTime::next_day(7, 0).clock(), "07:00");
         for bad in ["7:30", "24:00", "07:60", "07:30+2", "", "aa:bb"] {

@@ -28,48 +28,13 @@ pub struct SanctionStep {
 const LADDER: [(u32, Option<u32>, SanctionLevel, &str); 9] = [
     (3, Some(3), SanctionLevel::Ringan, "teguran lisan"),
     (4, Some(6), SanctionLevel::Ringan, "teguran tertulis"),
-    (
-        7,
-        Some(10),
-        SanctionLevel::Ringan,
-        "pernyataan tidak puas secara tertulis",
-    ),
-    (
-        11,
-        Some(13),
-        SanctionLevel::Sedang,
-        "pemotongan tunjangan kinerja 25% selama 6 bulan",
-    ),
-    (
-        14,
-        Some(16),
-        SanctionLevel::Sedang,
-        "pemotongan tunjangan kinerja 25% selama 9 bulan",
-    ),
-    (
-        17,
-        Some(20),
-        SanctionLevel::Sedang,
-        "pemotongan tunjangan kinerja 25% selama 12 bulan",
-    ),
-    (
-        21,
-        Some(24),
-        SanctionLevel::Berat,
-        "penurunan jabatan setingkat lebih rendah selama 12 bulan",
-    ),
-    (
-        25,
-        Some(27),
-        SanctionLevel::Berat,
-        "pembebasan dari jabatan menjadi jabatan pelaksana selama 12 bulan",
-    ),
-    (
-        28,
-        None,
-        SanctionLevel::Berat,
-        "pemberhentian dengan hormat tidak atas permintaan sendiri sebagai PNS",
-    ),
+    (7, Some(10), SanctionLevel::Ringan, "pernyataan tidak puas secara tertulis"),
+    (11, Some(13), SanctionLevel::Sedang, "pemotongan tunjangan kinerja 25% selama 6 bulan"),
+    (14, Some(16), SanctionLevel::Sedang, "pemotongan tunjangan kinerja 25% selama 9 bulan"),
+    (17, Some(20), SanctionLevel::Sedang, "pemotongan tunjangan kinerja 25% selama 12 bulan"),
+    (21, Some(24), SanctionLevel::Berat, "penurunan jabatan setingkat lebih rendah selama 12 bulan"),
+    (25, Some(27), SanctionLevel::Berat, "pembebasan dari jabatan menjadi jabatan pelaksana selama 12 bulan"),
+    (28, None, SanctionLevel::Berat, "pemberhentian dengan hormat tidak atas permintaan sendiri sebagai PNS"),
 ];
 
 /// Consecutive TK working days that lead to dismissal regardless of the yearly count.
@@ -77,12 +42,7 @@ pub const CONSECUTIVE_TK_DISMISSAL: u32 = 10;
 
 fn step(i: usize) -> SanctionStep {
     let (from_days, to_days, level, label) = LADDER[i];
-    SanctionStep {
-        from_days,
-        to_days,
-        level,
-        label: label.to_string(),
-    }
+    SanctionStep { from_days, to_days, level, label: label.to_string() }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,11 +62,7 @@ pub fn tk_sanction(tk_days: u32, consecutive_tk_days: u32) -> SanctionStatus {
     let last = LADDER.len() - 1;
     let by_count = LADDER.iter().rposition(|(from, ..)| tk_days >= *from);
     let dismissed_by_run = consecutive_tk_days >= CONSECUTIVE_TK_DISMISSAL;
-    let current_idx = if dismissed_by_run {
-        Some(last)
-    } else {
-        by_count
-    };
+    let current_idx = if dismissed_by_run { Some(last) } else { by_count };
     let next_idx = match current_idx {
         Some(i) if i == last => None,
         Some(i) => Some(i + 1),
@@ -116,31 +72,19 @@ pub fn tk_sanction(tk_days: u32, consecutive_tk_days: u32) -> SanctionStatus {
     let next = next_idx.map(step);
     let days_to_next = next.as_ref().map(|n| n.from_days.saturating_sub(tk_days));
     let message = match (&current, &next, days_to_next) {
-        (Some(c), _, _) if dismissed_by_run => format!(
-            "{consecutive_tk_days} hari kerja berturut-turut TK: {} (hukuman disiplin berat).",
-            c.label
-        ),
-        (Some(c), Some(n), Some(d)) => format!(
-            "{tk_days} hari TK tahun ini: {}. {d} hari TK lagi: {}.",
-            c.label, n.label
-        ),
+        (Some(c), _, _) if dismissed_by_run => {
+            format!("{consecutive_tk_days} hari kerja berturut-turut TK: {} (hukuman disiplin berat).", c.label)
+        }
+        (Some(c), Some(n), Some(d)) => {
+            format!("{tk_days} hari TK tahun ini: {}. {d} hari TK lagi: {}.", c.label, n.label)
+        }
         (Some(c), None, _) => format!("{tk_days} hari TK tahun ini: {}.", c.label),
         (None, Some(n), Some(d)) => {
-            format!(
-                "{tk_days} hari TK tahun ini. {d} hari TK lagi: {}.",
-                n.label
-            )
+            format!("{tk_days} hari TK tahun ini. {d} hari TK lagi: {}.", n.label)
         }
         _ => format!("{tk_days} hari TK tahun ini."),
     };
-    SanctionStatus {
-        tk_days,
-        consecutive_tk_days,
-        current,
-        next,
-        days_to_next,
-        message,
-    }
+    SanctionStatus { tk_days, consecutive_tk_days, current, next, days_to_next, message }
 }
 
 /// The longest run of consecutive TK working days in `records` (any order). Non-working days

@@ -44,19 +44,11 @@ impl Ctx<'_> {
     }
 
     fn rule_ref(&self) -> String {
-        format!(
-            "menurut aturan berlaku sejak {}",
-            self.input.rules.effective_from
-        )
+        format!("menurut aturan berlaku sejak {}", self.input.rules.effective_from)
     }
 
     fn window_text(&self, cp: &Checkpoint) -> String {
-        format!(
-            "{}–{} {}",
-            cp.window_start.clock(),
-            day_time_text(cp.window_end),
-            self.zone
-        )
+        format!("{}–{} {}", cp.window_start.clock(), day_time_text(cp.window_end), self.zone)
     }
 }
 
@@ -72,9 +64,7 @@ pub(crate) fn title(name: &str) -> String {
 /// Collects the day's marks: punches and presence entries (corrections add their own),
 /// chronologically, restricted to the local date or a window of the day.
 fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> {
-    let belongs = |minute: i64| {
-        (0..1440).contains(&minute) || checkpoints.iter().any(|c| c.window_contains(minute))
-    };
+    let belongs = |minute: i64| (0..1440).contains(&minute) || checkpoints.iter().any(|c| c.window_contains(minute));
     let mut marks: Vec<Mark> = Vec::new();
     for p in input.punches {
         let minute = schedule_minute(input.tz, input.date, p.at);
@@ -91,10 +81,7 @@ fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> 
     }
     for e in input.presence_entries {
         let minute = schedule_minute(input.tz, input.date, e.at);
-        let forced = e
-            .checkpoint
-            .clone()
-            .filter(|n| checkpoints.iter().any(|c| &c.name == n));
+        let forced = e.checkpoint.clone().filter(|n| checkpoints.iter().any(|c| &c.name == n));
         if forced.is_some() || belongs(minute) {
             marks.push(Mark {
                 punch_id: None,
@@ -111,10 +98,7 @@ fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> 
             && checkpoints.iter().any(|cp| &cp.name == checkpoint)
         {
             // A correction outranks a presence entry for the same checkpoint.
-            for m in marks
-                .iter_mut()
-                .filter(|m| m.forced_checkpoint.as_ref() == Some(checkpoint))
-            {
+            for m in marks.iter_mut().filter(|m| m.forced_checkpoint.as_ref() == Some(checkpoint)) {
                 m.forced_checkpoint = None;
             }
             marks.push(Mark {
@@ -140,18 +124,11 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
         now_minute: schedule_minute(tz, input.date, input.now),
         request_ids: Vec::new(),
     };
-    let day = input
-        .schedule
-        .day
-        .as_ref()
-        .filter(|d| !d.checkpoints.is_empty());
+    let day = input.schedule.day.as_ref().filter(|d| !d.checkpoints.is_empty());
     let checkpoints: &[Checkpoint] = day.map_or(&[], |d| &d.checkpoints);
     let marks = collect_marks(input, checkpoints);
     let required = day.map_or(0, |d| d.required_minutes());
-    let rostered_shift = matches!(
-        &input.schedule.source,
-        ScheduleSource::Roster { shift: Some(_) }
-    );
+    let rostered_shift = matches!(&input.schedule.source, ScheduleSource::Roster { shift: Some(_) });
     let holiday = holiday_on(input.holidays, input.date).cloned();
     let mut record = DayRecord {
         date: input.date,
@@ -179,11 +156,7 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
             .map(|m| IgnoredPunch {
                 punch: ctx.matched(m),
                 reason,
-                explanation: format!(
-                    "Presensi {} {} tidak dihitung: {why}",
-                    clock(tz, m.at),
-                    ctx.zone
-                ),
+                explanation: format!("Presensi {} {} tidak dihitung: {why}", clock(tz, m.at), ctx.zone),
             })
             .collect();
     };
@@ -194,15 +167,9 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     {
         record.status = DayStatus::BelumAktif;
         record.closed = true;
-        record.explanation =
-            format!("Sebelum tanggal mulai presensi pegawai ({start}): hari ini tidak dihitung.");
-        ignore_all(
-            &ctx,
-            &mut record,
-            IgnoreReason::NotActive,
-            "sebelum tanggal mulai presensi",
-        );
-        return record;
+        record.explanation = format!("Sebelum tanggal mulai presensi pegawai ({start}): hari ini tidak dihitung.");
+        ignore_all(&ctx, &mut record, IgnoreReason::NotActive, "sebelum tanggal mulai presensi");
+        return finish(ctx, record);
     }
 
     // 2. A status set by an approved objection.
@@ -211,9 +178,7 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
         .iter()
         .filter(|c| c.date == input.date)
         .filter_map(|c| match c.fix {
-            CorrectionFix::Status { status }
-                if !matches!(status, DayStatus::BelumAktif | DayStatus::BelumSelesai) =>
-            {
+            CorrectionFix::Status { status } if !matches!(status, DayStatus::BelumAktif | DayStatus::BelumSelesai) => {
                 Some((c.request_id, status))
             }
             _ => None,
@@ -225,14 +190,8 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
             DayStatus::Hadir => {} // evaluated below with every deduction waived
             DayStatus::Libur => {
                 record.status = DayStatus::Libur;
-                record.explanation =
-                    format!("Libur menurut keberatan yang disetujui (permohonan #{rid}).");
-                ignore_all(
-                    &ctx,
-                    &mut record,
-                    IgnoreReason::ExcusedDay,
-                    "hari ditetapkan libur",
-                );
+                record.explanation = format!("Libur menurut keberatan yang disetujui (permohonan #{rid}).");
+                ignore_all(&ctx, &mut record, IgnoreReason::ExcusedDay, "hari ditetapkan libur");
                 return finish(ctx, record);
             }
             DayStatus::Tk => {
@@ -245,12 +204,7 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
                     record.deduction,
                     ctx.rule_ref()
                 );
-                ignore_all(
-                    &ctx,
-                    &mut record,
-                    IgnoreReason::ExcusedDay,
-                    "hari ditetapkan TK",
-                );
+                ignore_all(&ctx, &mut record, IgnoreReason::ExcusedDay, "hari ditetapkan TK");
                 return finish(ctx, record);
             }
             other => {
@@ -267,23 +221,13 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
         if let Some(h) = holiday.as_ref().filter(|_| !rostered_shift) {
             record.status = DayStatus::Libur;
             record.explanation = format!("Libur: {} ({}).", h.name, h.kind.label());
-            ignore_all(
-                &ctx,
-                &mut record,
-                IgnoreReason::NonWorkingDay,
-                "hari libur, tanpa potongan",
-            );
+            ignore_all(&ctx, &mut record, IgnoreReason::NonWorkingDay, "hari libur, tanpa potongan");
             return finish(ctx, record);
         }
         if day.is_none() {
             record.status = DayStatus::Libur;
             record.explanation = format!("Libur: bukan hari kerja ({}).", input.schedule.label);
-            ignore_all(
-                &ctx,
-                &mut record,
-                IgnoreReason::NonWorkingDay,
-                "bukan hari kerja, tanpa potongan",
-            );
+            ignore_all(&ctx, &mut record, IgnoreReason::NonWorkingDay, "bukan hari kerja, tanpa potongan");
             return finish(ctx, record);
         }
     }
@@ -304,10 +248,8 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     let Some(day) = day else {
         // Only reachable with a HADIR correction on a day without a schedule.
         record.status = DayStatus::Hadir;
-        record.explanation = format!(
-            "Hadir menurut keberatan yang disetujui (permohonan #{}).",
-            status_fix.map_or(0, |s| s.0)
-        );
+        record.explanation =
+            format!("Hadir menurut keberatan yang disetujui (permohonan #{}).", status_fix.map_or(0, |s| s.0));
         return finish(ctx, record);
     };
     let assigned = assign(checkpoints, &marks);
@@ -317,10 +259,8 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     let has_evidence = !marks.is_empty();
 
     let waived_by = status_fix.filter(|_| waive_all).map(|(id, _)| id);
-    let excuses: Vec<Option<(String, i64)>> = checkpoints
-        .iter()
-        .map(|cp| excuse_for(&ctx, cp, has_evidence, waived_by))
-        .collect();
+    let excuses: Vec<Option<(String, i64)>> =
+        checkpoints.iter().map(|cp| excuse_for(&ctx, cp, has_evidence, waived_by)).collect();
     // Evidence of presence with every checkpoint excused (say, an outage all day) is not TK.
     let all_excused = has_evidence && excuses.iter().all(Option::is_some);
     let status = if any_match || waive_all || (record.closed && all_excused) {
@@ -345,10 +285,7 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     let used: Vec<usize> = assigned.iter().flatten().copied().collect();
     for (i, m) in marks.iter().enumerate().filter(|(i, _)| !used.contains(i)) {
         let t = clock(tz, m.at);
-        let owner = checkpoints
-            .iter()
-            .zip(&assigned)
-            .find(|(cp, a)| a.is_some() && cp.window_contains(m.minute));
+        let owner = checkpoints.iter().zip(&assigned).find(|(cp, a)| a.is_some() && cp.window_contains(m.minute));
         let (reason, explanation) = match owner {
             Some((cp, a)) => (
                 IgnoreReason::Duplicate,
@@ -361,24 +298,14 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
             ),
             None if checkpoints.iter().any(|cp| cp.window_contains(m.minute)) => (
                 IgnoreReason::Duplicate,
-                format!(
-                    "Presensi {t} {} diabaikan: tidak urut dengan presensi lain hari ini",
-                    ctx.zone
-                ),
+                format!("Presensi {t} {} diabaikan: tidak urut dengan presensi lain hari ini", ctx.zone),
             ),
             None => (
                 IgnoreReason::OutsideWindows,
-                format!(
-                    "Presensi {t} {} diabaikan: di luar semua jendela presensi",
-                    ctx.zone
-                ),
+                format!("Presensi {t} {} diabaikan: di luar semua jendela presensi", ctx.zone),
             ),
         };
-        record.ignored_punches.push(IgnoredPunch {
-            punch: ctx.matched(m),
-            reason,
-            explanation,
-        });
+        record.ignored_punches.push(IgnoredPunch { punch: ctx.matched(m), reason, explanation });
     }
 
     // Totals.
@@ -389,11 +316,8 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
         _ => record.checkpoints.iter().map(|c| c.deduction).sum(),
     }
     .min(rules.monthly_cap);
-    record.worked_minutes = if waive_all {
-        required
-    } else {
-        worked_minutes(checkpoints, &assigned, &marks, day.break_minutes)
-    };
+    record.worked_minutes =
+        if waive_all { required } else { worked_minutes(checkpoints, &assigned, &marks, day.break_minutes) };
     record.explanation = day_explanation(&ctx, &record, waived_by);
     finish(ctx, record)
 }
@@ -421,27 +345,14 @@ fn absence_day(
     record.status = kind.into();
     record.required_minutes = required;
     record.worked_minutes = if kind.is_duty() { required } else { 0 };
-    record.deduction = if kind.is_duty() {
-        Percent::ZERO
-    } else {
-        rules.leave_deduction(kind).min(rules.monthly_cap)
-    };
+    record.deduction = if kind.is_duty() { Percent::ZERO } else { rules.leave_deduction(kind).min(rules.monthly_cap) };
     let label = title(kind.label());
     record.explanation = if record.deduction > Percent::ZERO {
-        format!(
-            "{label} (permohonan #{request_id} disetujui) → potongan {} {}.",
-            record.deduction,
-            ctx.rule_ref()
-        )
+        format!("{label} (permohonan #{request_id} disetujui) → potongan {} {}.", record.deduction, ctx.rule_ref())
     } else {
         format!("{label} (permohonan #{request_id} disetujui), tanpa potongan.")
     };
-    ignore_all(
-        &ctx,
-        &mut record,
-        IgnoreReason::ExcusedDay,
-        &format!("hari {}", kind.label()),
-    );
+    ignore_all(&ctx, &mut record, IgnoreReason::ExcusedDay, &format!("hari {}", kind.label()));
     finish(ctx, record)
 }
 
@@ -473,21 +384,14 @@ fn partial_absence_for(ctx: &Ctx<'_>, cp: &Checkpoint) -> Option<(i64, AbsenceKi
 
 /// What excuses this checkpoint if it is late, early or missing, strongest first: a HADIR
 /// correction, a partial absence, an outage (only with evidence the person came).
-fn excuse_for(
-    ctx: &Ctx<'_>,
-    cp: &Checkpoint,
-    has_evidence: bool,
-    waived_by: Option<i64>,
-) -> Option<(String, i64)> {
+fn excuse_for(ctx: &Ctx<'_>, cp: &Checkpoint, has_evidence: bool, waived_by: Option<i64>) -> Option<(String, i64)> {
     if let Some(id) = waived_by {
         return Some((format!("keberatan disetujui (permohonan #{id})"), id));
     }
     if let Some((id, kind)) = partial_absence_for(ctx, cp) {
         return Some((format!("{} (permohonan #{id})", kind.label()), id));
     }
-    outage_for(ctx, cp)
-        .filter(|_| has_evidence)
-        .map(|id| (format!("gangguan sistem/jaringan (permohonan #{id})"), id))
+    outage_for(ctx, cp).filter(|_| has_evidence).map(|id| (format!("gangguan sistem/jaringan (permohonan #{id})"), id))
 }
 
 fn evaluate_checkpoint(
@@ -525,10 +429,7 @@ fn evaluate_checkpoint(
         let window = ctx.window_text(cp);
         if ctx.now_minute <= i64::from(cp.window_end.minutes()) {
             r.outcome = CheckpointOutcome::Pending;
-            r.explanation = format!(
-                "Belum ada presensi {}; jendela {window} masih terbuka.",
-                cp.name
-            );
+            r.explanation = format!("Belum ada presensi {}; jendela {window} masih terbuka.", cp.name);
         } else if status == DayStatus::Tk {
             r.explanation = format!(
                 "Tidak ada presensi {} (jendela {window}); hari dihitung TK, bukan per titik presensi.",
@@ -536,10 +437,7 @@ fn evaluate_checkpoint(
             );
         } else if let Some(why) = use_excuse(ctx) {
             r.outcome = CheckpointOutcome::Excused;
-            r.explanation = format!(
-                "Tidak ada presensi {} (jendela {window}), dikecualikan: {why}.",
-                cp.name
-            );
+            r.explanation = format!("Tidak ada presensi {} (jendela {window}), dikecualikan: {why}.", cp.name);
         } else if status == DayStatus::BelumSelesai {
             r.explanation = format!(
                 "Belum ada presensi {} (jendela {window} sudah lewat); tanpa presensi sampai akhir hari, hari dihitung TK.",
@@ -567,19 +465,12 @@ fn evaluate_checkpoint(
     let head = format!(
         "{name} {}{} {}",
         clock(ctx.input.tz, m.at),
-        if m.minute >= 1440 {
-            " (hari berikutnya)"
-        } else {
-            ""
-        },
+        if m.minute >= 1440 { " (hari berikutnya)" } else { "" },
         ctx.zone
     );
     let minute = m.minute;
     let due = i64::from(cp.due.minutes());
-    let via = m
-        .request_id
-        .map(|_| format!(" [{}]", m.source))
-        .unwrap_or_default();
+    let via = m.request_id.map(|_| format!(" [{}]", m.source)).unwrap_or_default();
     let (minutes, bracket, grace, what) = match cp.kind {
         CheckpointKind::Presence => {
             r.outcome = CheckpointOutcome::Present;
@@ -589,22 +480,12 @@ fn evaluate_checkpoint(
         CheckpointKind::CheckIn => {
             let late = u32::try_from((minute - due).max(0)).unwrap_or(u32::MAX);
             r.minutes_late = Some(late);
-            (
-                late,
-                rules.late_bracket(late),
-                rules.grace_minutes,
-                "terlambat",
-            )
+            (late, rules.late_bracket(late), rules.grace_minutes, "terlambat")
         }
         CheckpointKind::CheckOut => {
             let early = u32::try_from((due - minute).max(0)).unwrap_or(u32::MAX);
             r.minutes_early = Some(early);
-            (
-                early,
-                rules.early_bracket(early),
-                rules.early_grace_minutes,
-                "pulang lebih awal",
-            )
+            (early, rules.early_bracket(early), rules.early_grace_minutes, "pulang lebih awal")
         }
     };
     let base = format!("{head}{via}, jadwal {due_text}");
@@ -623,19 +504,11 @@ fn evaluate_checkpoint(
                 format!("{base}: {what} {minutes} menit, dikecualikan: {why}.")
             }
             None => {
-                r.outcome = if cp.kind == CheckpointKind::CheckIn {
-                    CheckpointOutcome::Late
-                } else {
-                    CheckpointOutcome::Early
-                };
+                r.outcome =
+                    if cp.kind == CheckpointKind::CheckIn { CheckpointOutcome::Late } else { CheckpointOutcome::Early };
                 r.code = Some(b.code.clone());
                 r.deduction = b.percent;
-                format!(
-                    "{base}: {what} {minutes} menit → {} ({}) {}.",
-                    b.code,
-                    b.percent,
-                    ctx.rule_ref()
-                )
+                format!("{base}: {what} {minutes} menit → {} ({}) {}.", b.code, b.percent, ctx.rule_ref())
             }
         },
     };
@@ -643,24 +516,13 @@ fn evaluate_checkpoint(
 }
 
 /// First check-in to last check-out, less the break; 0 when either is missing.
-fn worked_minutes(
-    checkpoints: &[Checkpoint],
-    assigned: &[Option<usize>],
-    marks: &[Mark],
-    break_minutes: u16,
-) -> u32 {
+fn worked_minutes(checkpoints: &[Checkpoint], assigned: &[Option<usize>], marks: &[Mark], break_minutes: u16) -> u32 {
     let pick = |kind: CheckpointKind, rev: bool| {
-        let mut it = checkpoints
-            .iter()
-            .zip(assigned)
-            .filter(move |(c, a)| c.kind == kind && a.is_some());
+        let mut it = checkpoints.iter().zip(assigned).filter(move |(c, a)| c.kind == kind && a.is_some());
         let hit = if rev { it.next_back() } else { it.next() };
         hit.and_then(|(_, a)| a.map(|i| marks[i].minute))
     };
-    match (
-        pick(CheckpointKind::CheckIn, false),
-        pick(CheckpointKind::CheckOut, true),
-    ) {
+    match (pick(CheckpointKind::CheckIn, false), pick(CheckpointKind::CheckOut, true)) {
         (Some(i), Some(o)) if o > i => u32::try_from(o - i - i64::from(break_minutes)).unwrap_or(0),
         _ => 0,
     }
@@ -676,17 +538,9 @@ fn day_explanation(ctx: &Ctx<'_>, record: &DayRecord, waived_by: Option<i64>) ->
             ctx.rule_ref()
         ),
         DayStatus::BelumSelesai => {
-            let end = input
-                .schedule
-                .day
-                .as_ref()
-                .and_then(|d| d.last_window_end())
-                .map(day_time_text)
-                .unwrap_or_default();
-            format!(
-                "Hari belum selesai ({sched}): jendela presensi terakhir ditutup {end} {}.",
-                ctx.zone
-            )
+            let end =
+                input.schedule.day.as_ref().and_then(|d| d.last_window_end()).map(day_time_text).unwrap_or_default();
+            format!("Hari belum selesai ({sched}): jendela presensi terakhir ditutup {end} {}.", ctx.zone)
         }
         _ => {
             let mut s = match waived_by {
@@ -694,11 +548,7 @@ fn day_explanation(ctx: &Ctx<'_>, record: &DayRecord, waived_by: Option<i64>) ->
                     "Hadir ({sched}); semua potongan dihapus menurut keberatan yang disetujui (permohonan #{id})."
                 ),
                 None => {
-                    let codes: Vec<&str> = record
-                        .checkpoints
-                        .iter()
-                        .filter_map(|c| c.code.as_deref())
-                        .collect();
+                    let codes: Vec<&str> = record.checkpoints.iter().filter_map(|c| c.code.as_deref()).collect();
                     if codes.is_empty() {
                         format!("Hadir ({sched}), tanpa potongan.")
                     } else {

@@ -55,10 +55,7 @@ pub struct Holiday {
 /// The first holiday on `date` (national before cuti bersama before regional, for a stable
 /// explanation when two fall on one day).
 pub fn holiday_on(holidays: &[Holiday], date: Date) -> Option<&Holiday> {
-    holidays
-        .iter()
-        .filter(|h| h.date == date)
-        .min_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)))
+    holidays.iter().filter(|h| h.date == date).min_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,38 +79,21 @@ pub fn parse_holiday_csv(input: &str) -> Result<Vec<Holiday>, HolidayCsvError> {
             continue;
         }
         let fields = split_csv_line(text).map_err(err)?;
-        if line == 1
-            && fields
-                .first()
-                .is_some_and(|f| f.trim().eq_ignore_ascii_case("tanggal"))
-        {
+        if line == 1 && fields.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("tanggal")) {
             continue;
         }
         let [date, kind, name] = fields.as_slice() else {
-            return Err(err(format!(
-                "harus 3 kolom (tanggal,jenis,nama), ditemukan {}",
-                fields.len()
-            )));
+            return Err(err(format!("harus 3 kolom (tanggal,jenis,nama), ditemukan {}", fields.len())));
         };
-        let date: Date = date
-            .trim()
-            .parse()
-            .map_err(|_| err(format!("tanggal tidak valid: {:?}", date.trim())))?;
+        let date: Date = date.trim().parse().map_err(|_| err(format!("tanggal tidak valid: {:?}", date.trim())))?;
         let kind = HolidayKind::from_code(kind).ok_or_else(|| {
-            err(format!(
-                "jenis tidak dikenal: {:?} (libur_nasional, cuti_bersama, regional)",
-                kind.trim()
-            ))
+            err(format!("jenis tidak dikenal: {:?} (libur_nasional, cuti_bersama, regional)", kind.trim()))
         })?;
         let name = name.trim();
         if name.is_empty() {
             return Err(err("nama hari libur kosong".to_string()));
         }
-        out.push(Holiday {
-            date,
-            kind,
-            name: name.to_string(),
-        });
+        out.push(Holiday { date, kind, name: name.to_string() });
     }
     Ok(out)
 }
@@ -174,10 +154,7 @@ mod tests {
         assert!(all.len() > 50);
         let lebaran = holiday_on(&all, date(2025, 3, 31)).unwrap();
         assert_eq!(lebaran.kind, HolidayKind::LiburNasional);
-        assert!(
-            all.iter()
-                .any(|h| h.kind == HolidayKind::CutiBersama && h.date == date(2025, 1, 28))
-        );
+        assert!(all.iter().any(|h| h.kind == HolidayKind::CutiBersama && h.date == date(2025, 1, 28)));
     }
 
     #[test]
@@ -195,12 +172,7 @@ mod tests {
         assert_eq!(e.line, 4);
         assert!(e.to_string().starts_with("baris 4: tanggal tidak valid"));
         assert_eq!(parse_holiday_csv("2025-01-01,libur\n").unwrap_err().line, 1);
-        assert_eq!(
-            parse_holiday_csv("2025-01-01,hari_raya,X\n")
-                .unwrap_err()
-                .line,
-            1
-        );
+        assert_eq!(parse_holiday_csv("2025-01-01,hari_raya,X\n").unwrap_err().line, 1);
         assert!(parse_holiday_csv("2025-01-01,regional,\"X\n").is_err());
     }
 }

@@ -2,6 +2,12 @@
 //!
 //! Nothing in this crate performs I/O; every function is deterministic given its inputs, so
 //! day records and recaps can always be recomputed and explained.
+//!
+//! The flow the server drives: [`Calendar::resolve`] gives the schedule of a date (roster >
+//! override > weekly pattern); [`rule_in_force`] picks the rule set; [`evaluate_day`] turns
+//! schedule, holidays, rules, punches and approved requests into a [`DayRecord`];
+//! [`monthly_recap`] sums a month of records into the TPP deduction; [`tk_sanction`] places
+//! the year's TK days on the PP 94/2021 ladder. [`punch_verdict`] answers a check-in.
 
 pub mod day_input;
 pub mod day_record;
@@ -20,27 +26,21 @@ pub mod status;
 pub mod verdict;
 pub mod zone;
 
-pub use day_input::{
-    ApprovedAbsence, Correction, CorrectionFix, DayInput, OutageWindow, PresenceEntry, Punch,
-};
-pub use day_record::{
-    CheckpointOutcome, CheckpointResult, DayRecord, IgnoreReason, IgnoredPunch, MatchedPunch,
-};
+pub use day_input::{ApprovedAbsence, Correction, CorrectionFix, DayInput, OutageWindow, PresenceEntry, Punch};
+pub use day_record::{CheckpointOutcome, CheckpointResult, DayRecord, IgnoreReason, IgnoredPunch, MatchedPunch};
 pub use day_time::DayTime;
 pub use discipline::{SanctionLevel, SanctionStatus, SanctionStep, longest_tk_run, tk_sanction};
 pub use evaluate::evaluate_day;
 pub use geo::{GeoPoint, distance_m};
-pub use holiday::{
-    DEFAULT_HOLIDAYS_CSV, Holiday, HolidayCsvError, HolidayKind, holiday_on, parse_holiday_csv,
-};
+pub use holiday::{DEFAULT_HOLIDAYS_CSV, Holiday, HolidayCsvError, HolidayKind, holiday_on, parse_holiday_csv};
 pub use nip::{Nip, NipError, NipKind};
 pub use percent::Percent;
 pub use recap::{MonthlyRecap, RecapError, RecapInput, deduction_rupiah, monthly_recap};
 pub use rules::{Bracket, EmployeeCategory, Penalty, RuleSet, RuleSetError, rule_in_force};
 pub use schedule::{
-    Calendar, Checkpoint, CheckpointKind, DaySchedule, ResolvedSchedule, RosterEntry,
-    ScheduleError, ScheduleOverride, ScheduleSource, Shift, WeeklyPattern,
+    Calendar, Checkpoint, CheckpointKind, DaySchedule, ResolvedSchedule, RosterEntry, ScheduleError, ScheduleOverride,
+    ScheduleSource, Shift, WeeklyPattern,
 };
 pub use status::{AbsenceKind, DayStatus};
-pub use verdict::{PunchVerdict, punch_verdict};
-pub use zone::zone_abbreviation;
+pub use verdict::{PunchVerdict, punch_date, punch_verdict};
+pub use zone::{ZoneError, unit_zone, zone_abbreviation};

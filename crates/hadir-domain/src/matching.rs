@@ -29,11 +29,7 @@ pub(crate) fn assign(checkpoints: &[Checkpoint], marks: &[Mark]) -> Vec<Option<u
     // A forced mark is reserved for its checkpoint and never enters the pool.
     let forced: Vec<Option<usize>> = checkpoints
         .iter()
-        .map(|cp| {
-            marks
-                .iter()
-                .rposition(|m| m.forced_checkpoint.as_deref() == Some(cp.name.as_str()))
-        })
+        .map(|cp| marks.iter().rposition(|m| m.forced_checkpoint.as_deref() == Some(cp.name.as_str())))
         .collect();
     for (i, m) in marks.iter().enumerate() {
         if m.forced_checkpoint.is_some() {
@@ -43,9 +39,10 @@ pub(crate) fn assign(checkpoints: &[Checkpoint], marks: &[Mark]) -> Vec<Option<u
     let mut after: Option<usize> = None;
     for (ci, cp) in checkpoints.iter().enumerate() {
         let chosen = forced[ci].or_else(|| {
-            let mut candidates = marks.iter().enumerate().filter(|(i, m)| {
-                !used[*i] && after.is_none_or(|a| *i > a) && cp.window_contains(m.minute)
-            });
+            let mut candidates = marks
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| !used[*i] && after.is_none_or(|a| *i > a) && cp.window_contains(m.minute));
             match cp.kind {
                 CheckpointKind::CheckIn | CheckpointKind::Presence => candidates.next(),
                 CheckpointKind::CheckOut => candidates.next_back(),
@@ -87,10 +84,7 @@ mod tests {
         let mut day = WeeklyPattern::perpres_21_2023().monday.unwrap();
         day.checkpoints[1].window_start = DayTime::hm(7, 0);
         assert_eq!(assign(&day.checkpoints, &marks(&[480])), [Some(0), None]);
-        assert_eq!(
-            assign(&day.checkpoints, &marks(&[440, 480, 970, 975])),
-            [Some(0), Some(3)]
-        );
+        assert_eq!(assign(&day.checkpoints, &marks(&[440, 480, 970, 975])), [Some(0), Some(3)]);
     }
 
     #[test]

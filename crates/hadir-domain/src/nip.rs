@@ -73,8 +73,7 @@ impl Nip {
             return Err(NipError::Length(digits.len()));
         }
         let num = |r: std::ops::Range<usize>| -> i32 { digits[r].parse().unwrap_or(0) };
-        let birth = Date::new(num(0..4) as i16, num(4..6) as i8, num(6..8) as i8)
-            .map_err(|_| NipError::BirthDate)?;
+        let birth = Date::new(num(0..4) as i16, num(4..6) as i8, num(6..8) as i8).map_err(|_| NipError::BirthDate)?;
         if birth.year() < 1900 || birth > today {
             return Err(NipError::BirthDate);
         }
@@ -82,8 +81,7 @@ impl Nip {
         let marker = num(12..14);
         let (kind, appointment, gender) = if (1..=12).contains(&marker) {
             // PNS: month of TMT CPNS.
-            let d = Date::new(appt_year as i16, marker as i8, 1)
-                .map_err(|_| NipError::AppointmentMonth)?;
+            let d = Date::new(appt_year as i16, marker as i8, 1).map_err(|_| NipError::AppointmentMonth)?;
             (NipKind::Pns, d, num(14..15))
         } else if digits.as_bytes()[12] == b'2' {
             // PPPK: digit 13 is the marker, digit 14 the contract count.
@@ -101,20 +99,13 @@ impl Nip {
         // Appointment not before age 18 (PPPK: compare by year) and not in the future.
         let adult_year = birth.year() as i32 + 18;
         let too_young = match kind {
-            NipKind::Pns => {
-                (appointment.year() as i32, appointment.month()) < (adult_year, birth.month())
-            }
+            NipKind::Pns => (appointment.year() as i32, appointment.month()) < (adult_year, birth.month()),
             NipKind::Pppk => (appointment.year() as i32) < adult_year,
         };
         if too_young || appointment > today {
             return Err(NipError::AppointmentAge);
         }
-        Ok(Nip {
-            digits,
-            kind,
-            birth,
-            male: gender == 1,
-        })
+        Ok(Nip { digits, kind, birth, male: gender == 1 })
     }
 
     pub fn as_str(&self) -> &str {
@@ -135,14 +126,7 @@ impl Nip {
         let d = &self.digits;
         match self.kind {
             NipKind::Pns => format!("{} {} {} {}", &d[0..8], &d[8..14], &d[14..15], &d[15..18]),
-            NipKind::Pppk => format!(
-                "{} {} {} {} {}",
-                &d[0..8],
-                &d[8..12],
-                &d[12..14],
-                &d[14..15],
-                &d[15..18]
-            ),
+            NipKind::Pppk => format!("{} {} {} {} {}", &d[0..8], &d[8..12], &d[12..14], &d[14..15], &d[15..18]),
         }
     }
 }

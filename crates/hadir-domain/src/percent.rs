@@ -90,9 +90,7 @@ impl<'de> Deserialize<'de> for Percent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Percent, D::Error> {
         let v = f64::deserialize(d)?;
         Percent::try_from_f64(v).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "persentase tidak valid: {v} (harus ≥ 0, paling banyak dua desimal)"
-            ))
+            serde::de::Error::custom(format!("persentase tidak valid: {v} (harus ≥ 0, paling banyak dua desimal)"))
         })
     }
 }

@@ -94,15 +94,9 @@ pub fn deduction_rupiah(base: i64, share: Percent, percent: Percent) -> i64 {
 }
 
 pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError> {
-    let last = input
-        .records
-        .iter()
-        .map(|r| r.date)
-        .max()
-        .ok_or(RecapError::NoRecords)?;
+    let last = input.records.iter().map(|r| r.date).max().ok_or(RecapError::NoRecords)?;
     let gov = rule_in_force(input.rules, last).ok_or(RecapError::NoRuleSet(last))?;
-    let mut code_counts: BTreeMap<String, u32> =
-        STANDARD_CODES.iter().map(|c| (c.to_string(), 0)).collect();
+    let mut code_counts: BTreeMap<String, u32> = STANDARD_CODES.iter().map(|c| (c.to_string(), 0)).collect();
     let mut r = MonthlyRecap {
         days: 0,
         working_days: 0,
@@ -181,27 +175,14 @@ pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError>
     r.capped = r.deduction_uncapped > gov.monthly_cap;
     r.deduction_applied = applied_sum.min(gov.monthly_cap);
     if let Some(base) = input.tpp_base {
-        r.rupiah_computed = Some(deduction_rupiah(
-            base,
-            gov.tpp_attendance_share,
-            r.deduction_computed,
-        ));
-        r.rupiah_applied = Some(deduction_rupiah(
-            base,
-            gov.tpp_attendance_share,
-            r.deduction_applied,
-        ));
+        r.rupiah_computed = Some(deduction_rupiah(base, gov.tpp_attendance_share, r.deduction_computed));
+        r.rupiah_applied = Some(deduction_rupiah(base, gov.tpp_attendance_share, r.deduction_applied));
     }
     if r.capped {
-        r.notes.push(format!(
-            "Jumlah potongan {} dibatasi {} per bulan.",
-            r.deduction_uncapped, gov.monthly_cap
-        ));
+        r.notes.push(format!("Jumlah potongan {} dibatasi {} per bulan.", r.deduction_uncapped, gov.monthly_cap));
     }
     if trial_days > 0 {
-        r.notes.push(format!(
-            "Masa uji coba: potongan {trial_days} hari dihitung dan ditampilkan, tidak diterapkan."
-        ));
+        r.notes.push(format!("Masa uji coba: potongan {trial_days} hari dihitung dan ditampilkan, tidak diterapkan."));
     }
     if uncovered_days > 0 {
         r.notes.push(format!(
@@ -223,15 +204,9 @@ mod tests {
     #[test]
     fn rupiah_rounding() {
         let share = Percent::whole(40);
-        assert_eq!(
-            deduction_rupiah(5_000_000, share, Percent::from_hundredths(450)),
-            90_000
-        );
+        assert_eq!(deduction_rupiah(5_000_000, share, Percent::from_hundredths(450)), 90_000);
         // 3_333_333 × 0.4 × 0.005 = 6_666.666 → 6_667
-        assert_eq!(
-            deduction_rupiah(3_333_333, share, Percent::from_hundredths(50)),
-            6_667
-        );
+        assert_eq!(deduction_rupiah(3_333_333, share, Percent::from_hundredths(50)), 6_667);
         // exactly half rounds up: 1_250 × 0.4 × 0.01 = 5.0; 125 × 0.4 × 0.01 = 0.5 → 1
         assert_eq!(deduction_rupiah(125, share, Percent::whole(1)), 1);
         assert_eq!(deduction_rupiah(5_000_000, share, Percent::ZERO), 0);

@@ -108,26 +108,13 @@ impl Default for RuleSet {
             early_leave: brackets("PSW", [50, 100, 125, 150]),
             grace_minutes: 0,
             early_grace_minutes: 0,
-            missing_check_in: Penalty {
-                code: "TL4".to_string(),
-                percent: Percent::from_hundredths(150),
-            },
-            missing_check_out: Penalty {
-                code: "PSW4".to_string(),
-                percent: Percent::from_hundredths(150),
-            },
-            missing_presence: Penalty {
-                code: "TPS".to_string(),
-                percent: Percent::ZERO,
-            },
+            missing_check_in: Penalty { code: "TL4".to_string(), percent: Percent::from_hundredths(150) },
+            missing_check_out: Penalty { code: "PSW4".to_string(), percent: Percent::from_hundredths(150) },
+            missing_presence: Penalty { code: "TPS".to_string(), percent: Percent::ZERO },
             tk_per_day: Percent::whole(3),
             monthly_cap: Percent::HUNDRED,
             tpp_attendance_share: Percent::whole(40),
-            categories: vec![
-                EmployeeCategory::Pns,
-                EmployeeCategory::Pppk,
-                EmployeeCategory::Honorer,
-            ],
+            categories: vec![EmployeeCategory::Pns, EmployeeCategory::Pppk, EmployeeCategory::Honorer],
             trial_mode: false,
             leave_deductions: BTreeMap::new(),
         }
@@ -158,8 +145,7 @@ impl RuleSetError {
 }
 
 fn find_bracket(list: &[Bracket], minutes: u32) -> Option<&Bracket> {
-    list.iter()
-        .find(|b| b.up_to_minutes.is_none_or(|u| minutes <= u))
+    list.iter().find(|b| b.up_to_minutes.is_none_or(|u| minutes <= u))
 }
 
 fn validate_brackets(name: &'static str, list: &[Bracket]) -> Result<(), RuleSetError> {
@@ -201,10 +187,7 @@ impl RuleSet {
     }
 
     pub fn leave_deduction(&self, kind: AbsenceKind) -> Percent {
-        self.leave_deductions
-            .get(&kind)
-            .copied()
-            .unwrap_or(Percent::ZERO)
+        self.leave_deductions.get(&kind).copied().unwrap_or(Percent::ZERO)
     }
 
     pub fn validate(&self) -> Result<(), RuleSetError> {
@@ -213,26 +196,12 @@ impl RuleSet {
         if self.monthly_cap > Percent::HUNDRED || self.tpp_attendance_share > Percent::HUNDRED {
             return Err(RuleSetError::Cap);
         }
-        let all = self
-            .late
-            .iter()
-            .chain(&self.early_leave)
-            .map(|b| (b.code.as_str(), b.percent))
-            .chain([
-                (
-                    self.missing_check_in.code.as_str(),
-                    self.missing_check_in.percent,
-                ),
-                (
-                    self.missing_check_out.code.as_str(),
-                    self.missing_check_out.percent,
-                ),
-                (
-                    self.missing_presence.code.as_str(),
-                    self.missing_presence.percent,
-                ),
-                ("TK", self.tk_per_day),
-            ]);
+        let all = self.late.iter().chain(&self.early_leave).map(|b| (b.code.as_str(), b.percent)).chain([
+            (self.missing_check_in.code.as_str(), self.missing_check_in.percent),
+            (self.missing_check_out.code.as_str(), self.missing_check_out.percent),
+            (self.missing_presence.code.as_str(), self.missing_presence.percent),
+            ("TK", self.tk_per_day),
+        ]);
         for (code, p) in all {
             if p > self.monthly_cap {
                 return Err(RuleSetError::AboveCap(code.to_string()));
@@ -281,21 +250,14 @@ mod tests {
         let mut r = RuleSet::default();
         r.late.pop();
         assert!(r.validate().is_err());
-        let r = RuleSet {
-            monthly_cap: Percent::whole(1),
-            ..RuleSet::default()
-        };
+        let r = RuleSet { monthly_cap: Percent::whole(1), ..RuleSet::default() };
         assert_eq!(r.validate().unwrap_err().code(), "rules_above_cap");
     }
 
     #[test]
     fn picks_latest_effective() {
         let a = RuleSet::default();
-        let b = RuleSet {
-            effective_from: date(2025, 7, 1),
-            tk_per_day: Percent::whole(4),
-            ..RuleSet::default()
-        };
+        let b = RuleSet { effective_from: date(2025, 7, 1), tk_per_day: Percent::whole(4), ..RuleSet::default() };
         let rules = [b.clone(), a.clone()];
         assert_eq!(rule_in_force(&rules, date(2025, 6, 30)), Some(&a));
         assert_eq!(rule_in_force(&rules, date(2025, 7, 1)), Some(&b));
@@ -305,8 +267,7 @@ mod tests {
     #[test]
     fn json_shape_round_trips() {
         let mut r = RuleSet::default();
-        r.leave_deductions
-            .insert(AbsenceKind::Izin, Percent::from_hundredths(150));
+        r.leave_deductions.insert(AbsenceKind::Izin, Percent::from_hundredths(150));
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["late"][0]["percent"], 0.5);
         assert_eq!(v["late"][3]["up_to_minutes"], serde_json::Value::Null);

@@ -39,13 +39,7 @@ impl Checkpoint {
         window_start: DayTime,
         window_end: DayTime,
     ) -> Checkpoint {
-        Checkpoint {
-            name: name.to_string(),
-            kind,
-            due,
-            window_start,
-            window_end,
-        }
+        Checkpoint { name: name.to_string(), kind, due, window_start, window_end }
     }
 
     /// Whether a punch at local minute `m` (minutes from the schedule date's midnight, the
@@ -74,20 +68,8 @@ impl DaySchedule {
     ) -> DaySchedule {
         DaySchedule {
             checkpoints: vec![
-                Checkpoint::new(
-                    "masuk",
-                    CheckpointKind::CheckIn,
-                    masuk_due,
-                    masuk_window.0,
-                    masuk_window.1,
-                ),
-                Checkpoint::new(
-                    "pulang",
-                    CheckpointKind::CheckOut,
-                    pulang_due,
-                    pulang_window.0,
-                    pulang_window.1,
-                ),
+                Checkpoint::new("masuk", CheckpointKind::CheckIn, masuk_due, masuk_window.0, masuk_window.1),
+                Checkpoint::new("pulang", CheckpointKind::CheckOut, pulang_due, pulang_window.0, pulang_window.1),
             ],
             break_minutes,
         }
@@ -97,32 +79,17 @@ impl DaySchedule {
     pub fn with_presence(mut self, name: &str, start: DayTime, end: DayTime) -> DaySchedule {
         let mid = start.shifted(i32::from(end.minutes() - start.minutes()) / 2);
         let cp = Checkpoint::new(name, CheckpointKind::Presence, mid, start, end);
-        let pos = self
-            .checkpoints
-            .iter()
-            .position(|c| c.due > mid)
-            .unwrap_or(self.checkpoints.len());
+        let pos = self.checkpoints.iter().position(|c| c.due > mid).unwrap_or(self.checkpoints.len());
         self.checkpoints.insert(pos, cp);
         self
     }
 
     /// Minutes required: first check-in due → last check-out due, less the break.
     pub fn required_minutes(&self) -> u32 {
-        let start = self
-            .checkpoints
-            .iter()
-            .find(|c| c.kind == CheckpointKind::CheckIn)
-            .map(|c| c.due.minutes());
-        let end = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.kind == CheckpointKind::CheckOut)
-            .map(|c| c.due.minutes());
+        let start = self.checkpoints.iter().find(|c| c.kind == CheckpointKind::CheckIn).map(|c| c.due.minutes());
+        let end = self.checkpoints.iter().rev().find(|c| c.kind == CheckpointKind::CheckOut).map(|c| c.due.minutes());
         match (start, end) {
-            (Some(s), Some(e)) if e > s => {
-                u32::from(e - s).saturating_sub(u32::from(self.break_minutes))
-            }
+            (Some(s), Some(e)) if e > s => u32::from(e - s).saturating_sub(u32::from(self.break_minutes)),
             _ => 0,
         }
     }
@@ -187,24 +154,12 @@ impl WeeklyPattern {
     }
 
     fn days(&self) -> [&Option<DaySchedule>; 7] {
-        [
-            &self.monday,
-            &self.tuesday,
-            &self.wednesday,
-            &self.thursday,
-            &self.friday,
-            &self.saturday,
-            &self.sunday,
-        ]
+        [&self.monday, &self.tuesday, &self.wednesday, &self.thursday, &self.friday, &self.saturday, &self.sunday]
     }
 
     /// Required minutes per week (37 h 30 min = 2250 for the Perpres default).
     pub fn weekly_minutes(&self) -> u32 {
-        self.days()
-            .iter()
-            .filter_map(|d| d.as_ref())
-            .map(DaySchedule::required_minutes)
-            .sum()
+        self.days().iter().filter_map(|d| d.as_ref()).map(DaySchedule::required_minutes).sum()
     }
 
     /// Perpres 21/2023: Mon–Thu 07:30–16:00 (break 60), Fri 07:30–16:30 (break 90),
@@ -212,20 +167,8 @@ impl WeeklyPattern {
     pub fn perpres_21_2023() -> WeeklyPattern {
         let masuk_window = (DayTime::hm(6, 0), DayTime::hm(10, 0));
         let pulang_window = (DayTime::hm(12, 0), DayTime::hm(18, 0));
-        let mon_thu = DaySchedule::two_punch(
-            DayTime::hm(7, 30),
-            masuk_window,
-            DayTime::hm(16, 0),
-            pulang_window,
-            60,
-        );
-        let fri = DaySchedule::two_punch(
-            DayTime::hm(7, 30),
-            masuk_window,
-            DayTime::hm(16, 30),
-            pulang_window,
-            90,
-        );
+        let mon_thu = DaySchedule::two_punch(DayTime::hm(7, 30), masuk_window, DayTime::hm(16, 0), pulang_window, 60);
+        let fri = DaySchedule::two_punch(DayTime::hm(7, 30), masuk_window, DayTime::hm(16, 30), pulang_window, 90);
         WeeklyPattern::five_day(mon_thu, fri)
     }
 
@@ -233,20 +176,8 @@ impl WeeklyPattern {
     pub fn ramadan() -> WeeklyPattern {
         let masuk_window = (DayTime::hm(6, 30), DayTime::hm(10, 30));
         let pulang_window = (DayTime::hm(12, 0), DayTime::hm(18, 0));
-        let mon_thu = DaySchedule::two_punch(
-            DayTime::hm(8, 0),
-            masuk_window,
-            DayTime::hm(15, 0),
-            pulang_window,
-            30,
-        );
-        let fri = DaySchedule::two_punch(
-            DayTime::hm(8, 0),
-            masuk_window,
-            DayTime::hm(15, 30),
-            pulang_window,
-            60,
-        );
+        let mon_thu = DaySchedule::two_punch(DayTime::hm(8, 0), masuk_window, DayTime::hm(15, 0), pulang_window, 30);
+        let fri = DaySchedule::two_punch(DayTime::hm(8, 0), masuk_window, DayTime::hm(15, 30), pulang_window, 60);
         WeeklyPattern::five_day(mon_thu, fri)
     }
 
@@ -268,25 +199,14 @@ impl WeeklyPattern {
             (DayTime::hm(10, 0), DayTime::hm(16, 0)),
             0,
         );
-        WeeklyPattern {
-            saturday: Some(long.clone()),
-            ..WeeklyPattern::five_day(long, fri)
-        }
+        WeeklyPattern { saturday: Some(long.clone()), ..WeeklyPattern::five_day(long, fri) }
     }
 
     /// The Perpres week with a `siang` presence window 11:30–13:30 on every working day.
     pub fn three_punch() -> WeeklyPattern {
         let mut w = WeeklyPattern::perpres_21_2023();
-        for d in [
-            &mut w.monday,
-            &mut w.tuesday,
-            &mut w.wednesday,
-            &mut w.thursday,
-            &mut w.friday,
-        ] {
-            *d = d
-                .take()
-                .map(|s| s.with_presence("siang", DayTime::hm(11, 30), DayTime::hm(13, 30)));
+        for d in [&mut w.monday, &mut w.tuesday, &mut w.wednesday, &mut w.thursday, &mut w.friday] {
+            *d = d.take().map(|s| s.with_presence("siang", DayTime::hm(11, 30), DayTime::hm(13, 30)));
         }
         w
     }
@@ -304,10 +224,7 @@ impl WeeklyPattern {
     }
 
     pub fn validate(&self) -> Result<(), ScheduleError> {
-        self.days()
-            .iter()
-            .filter_map(|d| d.as_ref())
-            .try_for_each(DaySchedule::validate)
+        self.days().iter().filter_map(|d| d.as_ref()).try_for_each(DaySchedule::validate)
     }
 }
 
@@ -322,12 +239,7 @@ pub struct ScheduleOverride {
 
 impl ScheduleOverride {
     pub fn ramadan(name: &str, date_from: Date, date_to: Date) -> ScheduleOverride {
-        ScheduleOverride {
-            name: name.to_string(),
-            date_from,
-            date_to,
-            weekly: WeeklyPattern::ramadan(),
-        }
+        ScheduleOverride { name: name.to_string(), date_from, date_to, weekly: WeeklyPattern::ramadan() }
     }
 
     pub fn covers(&self, date: Date) -> bool {
@@ -359,11 +271,7 @@ impl Shift {
             (start.shifted(half), end.shifted(120)),
             0,
         );
-        Shift {
-            code: code.to_string(),
-            name: name.to_string(),
-            schedule,
-        }
+        Shift { code: code.to_string(), name: name.to_string(), schedule }
     }
 
     pub fn pagi() -> Shift {
@@ -482,12 +390,7 @@ impl Calendar {
     }
 
     pub fn with_weekly(name: &str, weekly: WeeklyPattern) -> Calendar {
-        Calendar {
-            name: name.to_string(),
-            weekly,
-            overrides: Vec::new(),
-            shifts: Vec::new(),
-        }
+        Calendar { name: name.to_string(), weekly, overrides: Vec::new(), shifts: Vec::new() }
     }
 
     pub fn shift(&self, code: &str) -> Option<&Shift> {
@@ -497,11 +400,7 @@ impl Calendar {
     /// Which schedule applies on `date`: a roster entry for the date (if any), else the
     /// override covering it (the latest-starting one when several do), else the weekly
     /// pattern. Holidays are applied by the evaluator, not here.
-    pub fn resolve(
-        &self,
-        date: Date,
-        roster: &[RosterEntry],
-    ) -> Result<ResolvedSchedule, ScheduleError> {
+    pub fn resolve(&self, date: Date, roster: &[RosterEntry]) -> Result<ResolvedSchedule, ScheduleError> {
         if let Some(entry) = roster.iter().rev().find(|r| r.date == date) {
             return match &entry.shift {
                 None => Ok(ResolvedSchedule {
@@ -510,13 +409,9 @@ impl Calendar {
                     day: None,
                 }),
                 Some(code) => {
-                    let shift = self
-                        .shift(code)
-                        .ok_or_else(|| ScheduleError::UnknownShift(code.clone()))?;
+                    let shift = self.shift(code).ok_or_else(|| ScheduleError::UnknownShift(code.clone()))?;
                     Ok(ResolvedSchedule {
-                        source: ScheduleSource::Roster {
-                            shift: Some(code.clone()),
-                        },
+                        source: ScheduleSource::Roster { shift: Some(code.clone()) },
                         label: format!("shift {}", shift.name),
                         day: Some(shift.schedule.clone()),
                     })
@@ -533,9 +428,7 @@ impl Calendar {
             .map(|(_, o)| o);
         Ok(match over {
             Some(o) => ResolvedSchedule {
-                source: ScheduleSource::Override {
-                    name: o.name.clone(),
-                },
+                source: ScheduleSource::Override { name: o.name.clone() },
                 label: format!("jadwal {} ({})", o.name, hari(wd)),
                 day: o.weekly.day(wd).cloned(),
             },
@@ -592,28 +485,16 @@ mod tests {
         let m = Shift::malam().schedule;
         assert_eq!(m.checkpoints[1].due.to_string(), "07:00+1");
         assert_eq!(m.required_minutes(), 600);
-        let names: Vec<_> = WeeklyPattern::three_punch()
-            .monday
-            .unwrap()
-            .checkpoints
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names: Vec<_> =
+            WeeklyPattern::three_punch().monday.unwrap().checkpoints.into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["masuk", "siang", "pulang"]);
     }
 
     #[test]
     fn resolution_order_roster_override_weekly() {
         let mut cal = Calendar::health_shifts();
-        cal.overrides.push(ScheduleOverride::ramadan(
-            "Ramadan 1446 H",
-            date(2025, 3, 1),
-            date(2025, 3, 30),
-        ));
-        let roster = [RosterEntry {
-            date: date(2025, 3, 3),
-            shift: Some("M".into()),
-        }];
+        cal.overrides.push(ScheduleOverride::ramadan("Ramadan 1446 H", date(2025, 3, 1), date(2025, 3, 30)));
+        let roster = [RosterEntry { date: date(2025, 3, 3), shift: Some("M".into()) }];
         let r = cal.resolve(date(2025, 3, 3), &roster).unwrap();
         assert_eq!(r.label, "shift Malam");
         let r = cal.resolve(date(2025, 3, 4), &roster).unwrap();
@@ -621,10 +502,7 @@ mod tests {
         assert_eq!(r.day.unwrap().checkpoints[0].due, DayTime::hm(8, 0));
         let r = cal.resolve(date(2025, 4, 8), &roster).unwrap();
         assert_eq!(r.source, ScheduleSource::Weekly);
-        let bad = [RosterEntry {
-            date: date(2025, 4, 8),
-            shift: Some("X".into()),
-        }];
+        let bad = [RosterEntry { date: date(2025, 4, 8), shift: Some("X".into()) }];
         assert!(cal.resolve(date(2025, 4, 8), &bad).is_err());
     }
 

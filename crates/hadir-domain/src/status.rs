@@ -52,10 +52,7 @@ impl AbsenceKind {
 
     /// Away on duty: counts as present (DOMAIN.md), never deducted.
     pub fn is_duty(self) -> bool {
-        matches!(
-            self,
-            AbsenceKind::Dl | AbsenceKind::Diklat | AbsenceKind::TugasBelajar
-        )
+        matches!(self, AbsenceKind::Dl | AbsenceKind::Diklat | AbsenceKind::TugasBelajar)
     }
 
     pub fn label(self) -> &'static str {
@@ -149,9 +146,7 @@ impl DayStatus {
 
     /// The absence kind behind a leave/duty status, if any.
     pub fn absence(self) -> Option<AbsenceKind> {
-        AbsenceKind::ALL
-            .into_iter()
-            .find(|k| DayStatus::from(*k) == self)
+        AbsenceKind::ALL.into_iter().find(|k| DayStatus::from(*k) == self)
     }
 
     /// A scheduled working day of a counted employee (everything but LIBUR and BELUM_AKTIF).
@@ -168,10 +163,7 @@ mod tests {
     fn codes_match_serde() {
         for k in AbsenceKind::ALL {
             let s = DayStatus::from(k);
-            assert_eq!(
-                serde_json::to_string(&s).unwrap(),
-                format!("\"{}\"", s.code())
-            );
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.code()));
             assert_eq!(AbsenceKind::from_code(k.code()), Some(k));
             assert_eq!(s.absence(), Some(k));
         }

@@ -5,9 +5,12 @@
 use crate::day_input::{DayInput, Punch};
 use crate::day_record::{CheckpointOutcome, DayRecord, IgnoreReason};
 use crate::evaluate::{evaluate_day, title};
-use crate::schedule::CheckpointKind;
+use crate::schedule::{CheckpointKind, ResolvedSchedule};
 use crate::status::DayStatus;
-use crate::zone::{clock, zone_abbreviation};
+use crate::zone::{clock, schedule_minute, zone_abbreviation};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,12 +38,24 @@ pub fn punch_verdict(input: &DayInput<'_>, punch: &Punch) -> PunchVerdict {
     if !punches.iter().any(|p| p.id == punch.id) {
         punches.push(punch.clone());
     }
-    let with = DayInput {
-        punches: &punches,
-        ..input.clone()
-    };
+    let with = DayInput { punches: &punches, ..input.clone() };
     let record = evaluate_day(&with);
     verdict_from(&record, input, punch)
+}
+
+/// The date a punch is shown under: the previous day when it falls inside a window of the
+/// previous day's schedule (the morning end of a night shift), else its local date.
+pub fn punch_date(tz: &TimeZone, at: Timestamp, previous_day: &ResolvedSchedule) -> Date {
+    let local = tz.to_datetime(at).date();
+    let Ok(prev) = local.yesterday() else {
+        return local;
+    };
+    let minute = schedule_minute(tz, prev, at);
+    let in_prev = previous_day
+        .day
+        .as_ref()
+        .is_some_and(|d| d.checkpoints.iter().any(|c| c.window_end.day_offset() > 0 && c.window_contains(minute)));
+    if in_prev { prev } else { local }
 }
 
 fn verdict_from(record: &DayRecord, input: &DayInput<'_>, punch: &Punch) -> PunchVerdict {
@@ -58,11 +73,7 @@ fn verdict_from(record: &DayRecord, input: &DayInput<'_>, punch: &Punch) -> Punc
         provisional: !record.closed,
         message: String::new(),
     };
-    let hit = record.checkpoints.iter().find(|c| {
-        c.punch
-            .as_ref()
-            .is_some_and(|p| p.punch_id == Some(punch.id))
-    });
+    let hit = record.checkpoints.iter().find(|c| c.punch.as_ref().is_some_and(|p| p.punch_id == Some(punch.id)));
     if let Some(cp) = hit {
         v.checkpoint = Some(cp.name.clone());
         v.kind = Some(cp.kind);
@@ -79,18 +90,13 @@ fn verdict_from(record: &DayRecord, input: &DayInput<'_>, punch: &Punch) -> Punc
         let tail = match (&cp.code, cp.outcome) {
             (Some(code), _) => format!(" ({code})"),
             (None, CheckpointOutcome::Excused) => " (dikecualikan)".to_string(),
-            (None, CheckpointOutcome::OnTime) if what != "tepat waktu" => {
-                " (dalam toleransi)".to_string()
-            }
+            (None, CheckpointOutcome::OnTime) if what != "tepat waktu" => " (dalam toleransi)".to_string(),
             _ => String::new(),
         };
         v.message = format!("{} {time} {zone} — {what}{tail}", title(&cp.name));
         return v;
     }
-    let ignored = record
-        .ignored_punches
-        .iter()
-        .find(|i| i.punch.punch_id == Some(punch.id));
+    let ignored = record.ignored_punches.iter().find(|i| i.punch.punch_id == Some(punch.id));
     v.ignored = ignored.map(|i| i.reason);
     let why = match (record.status, ignored.map(|i| i.reason)) {
         (DayStatus::Libur, _) => match &record.holiday {
@@ -119,7 +125,18 @@ mod tests {
     use crate::rules::RuleSet;
     use crate::schedule::Calendar;
     use jiff::civil::date;
-    use jiff::tz::TimeZone;
+
+    #[test]
+    fn night_shift_morning_punch_belongs_to_yesterday() {
+        let tz = TimeZone::get("Asia/Jakarta").unwrap();
+        let cal = Calendar::health_shifts();
+        let roster = [crate::schedule::RosterEntry { date: date(2025, 11, 3), shift: Some("M".into()) }];
+        let prev = cal.resolve(date(2025, 11, 3), &roster).unwrap();
+        let at: Timestamp = "2025-11-04T06:55:00+07:00".parse().unwrap();
+        assert_eq!(punch_date(&tz, at, &prev), date(2025, 11, 3));
+        let weekday = cal.resolve(date(2025, 11, 3), &[]).unwrap();
+        assert_eq!(punch_date(&tz, at, &weekday), date(2025, 11, 4));
+    }
 
     #[test]
     fn messages() {
@@ -135,35 +152,19 @@ mod tests {
                 .timestamp()
         };
         let input = DayInput::new(d, &tz, &sched, &rules, at("07:42"));
-        let p = |id, t| Punch {
-            id,
-            at: at(t),
-            source: "mobile".into(),
-        };
+        let p = |id, t| Punch { id, at: at(t), source: "mobile".into() };
         let v = punch_verdict(&input, &p(1, "07:42"));
         assert_eq!(v.message, "Masuk 07:42 WITA — terlambat 12 menit (TL1)");
         assert!(v.provisional);
         let earlier = [p(1, "07:20")];
-        let input2 = DayInput {
-            punches: &earlier,
-            ..input.clone()
-        };
+        let input2 = DayInput { punches: &earlier, ..input.clone() };
         let v = punch_verdict(&input2, &p(2, "07:50"));
-        assert_eq!(
-            v.message,
-            "Presensi 07:50 WITA tercatat — masuk sudah tercatat pukul 07:20"
-        );
+        assert_eq!(v.message, "Presensi 07:50 WITA tercatat — masuk sudah tercatat pukul 07:20");
         let v = punch_verdict(&input2, &p(3, "16:05"));
         assert_eq!(v.message, "Pulang 16:05 WITA — tepat waktu");
         let v = punch_verdict(&input2, &p(4, "15:40"));
-        assert_eq!(
-            v.message,
-            "Pulang 15:40 WITA — pulang 20 menit lebih awal (PSW1)"
-        );
+        assert_eq!(v.message, "Pulang 15:40 WITA — pulang 20 menit lebih awal (PSW1)");
         let v = punch_verdict(&input2, &p(5, "05:10"));
-        assert_eq!(
-            v.message,
-            "Presensi 05:10 WITA tercatat — di luar jendela presensi jadwal hari ini"
-        );
+        assert_eq!(v.message, "Presensi 05:10 WITA tercatat — di luar jendela presensi jadwal hari ini");
     }
 }

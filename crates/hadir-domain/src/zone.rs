@@ -7,6 +7,21 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("zona waktu tidak dikenal: {0:?} (contoh: Asia/Jakarta, Asia/Makassar, Asia/Jayapura)")]
+pub struct ZoneError(pub String);
+
+impl ZoneError {
+    pub fn code(&self) -> &'static str {
+        "unknown_timezone"
+    }
+}
+
+/// The unit's zone from its IANA name, looked up in the bundled tz database (no I/O).
+pub fn unit_zone(iana_name: &str) -> Result<TimeZone, ZoneError> {
+    TimeZone::get(iana_name.trim()).map_err(|_| ZoneError(iana_name.to_string()))
+}
+
 /// WIB / WITA / WIT for Indonesian zones; otherwise the zone's own abbreviation.
 pub fn zone_abbreviation(tz: &TimeZone, at: Timestamp) -> String {
     match tz.iana_name() {
@@ -37,11 +52,7 @@ pub fn clock(tz: &TimeZone, at: Timestamp) -> String {
 
 /// Clock text of a schedule time with a next-day hint for overnight shifts.
 pub fn day_time_text(t: DayTime) -> String {
-    if t.day_offset() > 0 {
-        format!("{} (hari berikutnya)", t.clock())
-    } else {
-        t.clock()
-    }
+    if t.day_offset() > 0 { format!("{} (hari berikutnya)", t.clock()) } else { t.clock() }
 }
 
 #[cfg(test)]
@@ -54,13 +65,12 @@ mod tests {
         let tz = TimeZone::get("Asia/Makassar").unwrap();
         let at: Timestamp = "2025-03-02T23:10:00Z".parse().unwrap();
         assert_eq!(schedule_minute(&tz, date(2025, 3, 3), at), 7 * 60 + 10);
-        assert_eq!(
-            schedule_minute(&tz, date(2025, 3, 2), at),
-            1440 + 7 * 60 + 10
-        );
+        assert_eq!(schedule_minute(&tz, date(2025, 3, 2), at), 1440 + 7 * 60 + 10);
         assert_eq!(zone_abbreviation(&tz, at), "WITA");
         assert_eq!(rfc3339_local(&tz, at), "2025-03-03T07:10:00+08:00");
         let wit = TimeZone::get("Asia/Jayapura").unwrap();
         assert_eq!(zone_abbreviation(&wit, at), "WIT");
+        assert!(unit_zone("Asia/Jakarta").is_ok());
+        assert_eq!(unit_zone("Asia/Bandung").unwrap_err().code(), "unknown_timezone");
     }
 }

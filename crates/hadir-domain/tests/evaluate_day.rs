@@ -29,17 +29,11 @@ fn on_time_day() {
     assert_eq!(cp(&r, "masuk").outcome, CheckpointOutcome::OnTime);
     assert_eq!(cp(&r, "masuk").minutes_late, Some(0));
     assert_eq!(cp(&r, "pulang").minutes_early, Some(0));
-    assert_eq!(
-        cp(&r, "masuk").explanation,
-        "Masuk 07:25 WIB, jadwal 07:30: tepat waktu."
-    );
+    assert_eq!(cp(&r, "masuk").explanation, "Masuk 07:25 WIB, jadwal 07:30: tepat waktu.");
     assert_eq!(r.required_minutes, 450);
     assert_eq!(r.worked_minutes, 460); // 07:25–16:05 less the 60-minute break
     assert!(r.ignored_punches.is_empty());
-    assert_eq!(
-        r.explanation,
-        "Hadir (pola mingguan Standar Perpres 21/2023 (Senin)), tanpa potongan."
-    );
+    assert_eq!(r.explanation, "Hadir (pola mingguan Standar Perpres 21/2023 (Senin)), tanpa potongan.");
 }
 
 #[test]
@@ -69,20 +63,12 @@ fn late_brackets_without_and_with_grace() {
         fx.punch(MON, &[&shift("07:30", late), "16:00"]);
         let r = fx.eval(MON);
         let m = cp(&r, "masuk");
-        assert_eq!(
-            m.minutes_late,
-            Some(late as u32),
-            "late {late} grace {grace}"
-        );
+        assert_eq!(m.minutes_late, Some(late as u32), "late {late} grace {grace}");
         assert_eq!(m.code.as_deref(), code, "late {late} grace {grace}");
         assert_eq!(m.deduction, pct(h), "late {late} grace {grace}");
         assert_eq!(r.deduction, pct(h));
         assert_eq!(r.status, DayStatus::Hadir);
-        let expected = if code.is_some() {
-            CheckpointOutcome::Late
-        } else {
-            CheckpointOutcome::OnTime
-        };
+        let expected = if code.is_some() { CheckpointOutcome::Late } else { CheckpointOutcome::OnTime };
         assert_eq!(m.outcome, expected);
     }
 }
@@ -191,11 +177,8 @@ fn duplicates_are_listed_not_used() {
     let r = fx.eval(MON);
     assert_eq!(cp(&r, "masuk").punch.as_ref().unwrap().time, "07:20");
     assert_eq!(cp(&r, "pulang").punch.as_ref().unwrap().time, "16:05");
-    let ignored: Vec<(&str, IgnoreReason)> = r
-        .ignored_punches
-        .iter()
-        .map(|i| (i.punch.time.as_str(), i.reason))
-        .collect();
+    let ignored: Vec<(&str, IgnoreReason)> =
+        r.ignored_punches.iter().map(|i| (i.punch.time.as_str(), i.reason)).collect();
     assert_eq!(
         ignored,
         [
@@ -205,10 +188,7 @@ fn duplicates_are_listed_not_used() {
             ("16:00", IgnoreReason::Duplicate),
         ]
     );
-    assert_eq!(
-        r.ignored_punches[1].explanation,
-        "Presensi 07:21 WIB diabaikan: masuk sudah tercatat pukul 07:20"
-    );
+    assert_eq!(r.ignored_punches[1].explanation, "Presensi 07:21 WIB diabaikan: masuk sudah tercatat pukul 07:20");
     assert_eq!(r.deduction, Percent::ZERO);
 }
 
@@ -259,22 +239,13 @@ fn friday_schedule() {
 #[test]
 fn ramadan_override() {
     let mut fx = Fx::wib();
-    fx.calendar.overrides.push(ScheduleOverride::ramadan(
-        "Ramadan 1447 H",
-        date(2026, 2, 18),
-        date(2026, 3, 19),
-    ));
+    fx.calendar.overrides.push(ScheduleOverride::ramadan("Ramadan 1447 H", date(2026, 2, 18), date(2026, 3, 19)));
     let day = date(2026, 2, 23); // Monday
     fx.punch(day, &["07:55", "15:00"]);
     let r = fx.eval(day);
     assert_eq!(r.status, DayStatus::Hadir);
     assert_eq!(r.deduction, Percent::ZERO); // 15:00 would be PSW2 on a normal Monday
-    assert_eq!(
-        r.schedule_source,
-        ScheduleSource::Override {
-            name: "Ramadan 1447 H".into()
-        }
-    );
+    assert_eq!(r.schedule_source, ScheduleSource::Override { name: "Ramadan 1447 H".into() });
     assert_eq!(r.schedule_label, "jadwal Ramadan 1447 H (Senin)");
 
     let mut fx2 = Fx::wib();
@@ -298,10 +269,7 @@ fn holiday_and_cuti_bersama_are_libur_not_tk() {
     let natal = fx.eval(date(2025, 12, 25));
     assert_eq!(natal.status, DayStatus::Libur);
     assert_eq!(natal.deduction, Percent::ZERO);
-    assert_eq!(
-        natal.explanation,
-        "Libur: Hari Raya Natal (libur nasional)."
-    );
+    assert_eq!(natal.explanation, "Libur: Hari Raya Natal (libur nasional).");
     let cb = fx.eval(date(2025, 12, 26));
     assert_eq!(cb.status, DayStatus::Libur);
     assert_eq!(cb.holiday.as_ref().unwrap().kind, HolidayKind::CutiBersama);
@@ -318,10 +286,7 @@ fn holiday_and_cuti_bersama_are_libur_not_tk() {
     // Weekend.
     let r = Fx::wib().eval(SAT);
     assert_eq!(r.status, DayStatus::Libur);
-    assert_eq!(
-        r.explanation,
-        "Libur: bukan hari kerja (pola mingguan Standar Perpres 21/2023 (Sabtu))."
-    );
+    assert_eq!(r.explanation, "Libur: bukan hari kerja (pola mingguan Standar Perpres 21/2023 (Sabtu)).");
 }
 
 #[test]
@@ -342,10 +307,7 @@ fn six_day_school_week_saturday() {
 fn overnight_shift() {
     let mut fx = Fx::wib();
     fx.calendar = Calendar::health_shifts();
-    fx.roster.push(RosterEntry {
-        date: MON,
-        shift: Some("M".into()),
-    });
+    fx.roster.push(RosterEntry { date: MON, shift: Some("M".into()) });
     fx.punch(MON, &["20:50"]);
     fx.punch(TUE, &["06:30"]);
     let r = fx.eval(MON);
@@ -377,22 +339,13 @@ fn overnight_shift() {
 
     // A rostered shift on a public holiday is worked, not LIBUR.
     let natal = date(2025, 12, 25);
-    fx.roster.push(RosterEntry {
-        date: natal,
-        shift: Some("P".into()),
-    });
+    fx.roster.push(RosterEntry { date: natal, shift: Some("P".into()) });
     fx.punch(natal, &["06:55", "14:05"]);
     let r = fx.eval(natal);
     assert_eq!(r.status, DayStatus::Hadir);
-    assert!(
-        r.explanation
-            .contains("Bertugas pada hari libur (Hari Raya Natal)")
-    );
+    assert!(r.explanation.contains("Bertugas pada hari libur (Hari Raya Natal)"));
     // A roster "off" day is LIBUR.
-    fx.roster.push(RosterEntry {
-        date: FRI,
-        shift: None,
-    });
+    fx.roster.push(RosterEntry { date: FRI, shift: None });
     assert_eq!(fx.eval(FRI).status, DayStatus::Libur);
 }
 
@@ -400,11 +353,7 @@ fn overnight_shift() {
 fn wita_and_wit_units_use_local_time() {
     // 07:10 WITA is 23:10 UTC the day before, and belongs to today.
     let mut fx = Fx::new("Asia/Makassar");
-    fx.punches.push(Punch {
-        id: 1,
-        at: "2025-11-02T23:10:00Z".parse().unwrap(),
-        source: "mobile".into(),
-    });
+    fx.punches.push(Punch { id: 1, at: "2025-11-02T23:10:00Z".parse().unwrap(), source: "mobile".into() });
     fx.punch(MON, &["16:00"]);
     let r = fx.eval(MON);
     assert_eq!(r.zone, "WITA");
@@ -417,11 +366,7 @@ fn wita_and_wit_units_use_local_time() {
     assert!(fx.eval(date(2025, 11, 2)).ignored_punches.is_empty());
 
     let mut fx = Fx::new("Asia/Jayapura");
-    fx.punches.push(Punch {
-        id: 1,
-        at: "2025-11-02T22:45:00Z".parse().unwrap(),
-        source: "mobile".into(),
-    });
+    fx.punches.push(Punch { id: 1, at: "2025-11-02T22:45:00Z".parse().unwrap(), source: "mobile".into() });
     fx.punch(MON, &["16:00"]);
     let r = fx.eval(MON);
     assert_eq!(r.zone, "WIT");
@@ -438,19 +383,11 @@ fn punches_at_2359_and_0001_local() {
     fx.punch(TUE, &["00:01"]); // 16:01 UTC on Monday
     let mon = fx.eval(MON);
     assert_eq!(mon.status, DayStatus::Hadir);
-    let strays: Vec<&str> = mon
-        .ignored_punches
-        .iter()
-        .map(|i| i.punch.time.as_str())
-        .collect();
+    let strays: Vec<&str> = mon.ignored_punches.iter().map(|i| i.punch.time.as_str()).collect();
     assert_eq!(strays, ["23:59"]);
     assert_eq!(mon.ignored_punches[0].reason, IgnoreReason::OutsideWindows);
     let tue = fx.eval(TUE);
-    let strays: Vec<&str> = tue
-        .ignored_punches
-        .iter()
-        .map(|i| i.punch.time.as_str())
-        .collect();
+    let strays: Vec<&str> = tue.ignored_punches.iter().map(|i| i.punch.time.as_str()).collect();
     assert_eq!(strays, ["00:01"]);
     // A stray punch alone does not make a present day.
     assert_eq!(tue.status, DayStatus::Tk);
@@ -501,10 +438,7 @@ fn approved_leave_and_duty() {
     assert_eq!(r.status, DayStatus::CutiTahunan);
     assert_eq!(r.deduction, Percent::ZERO);
     assert_eq!(r.request_ids, [41]);
-    assert_eq!(
-        r.explanation,
-        "Cuti tahunan (permohonan #41 disetujui), tanpa potongan."
-    );
+    assert_eq!(r.explanation, "Cuti tahunan (permohonan #41 disetujui), tanpa potongan.");
     let dl = fx.eval(date(2025, 11, 5));
     assert_eq!(dl.status, DayStatus::Dl);
     assert_eq!(dl.worked_minutes, 450);
@@ -514,9 +448,7 @@ fn approved_leave_and_duty() {
 
     // A regency where IZIN deducts.
     let mut fx = Fx::wib();
-    fx.rules
-        .leave_deductions
-        .insert(AbsenceKind::Izin, pct(150));
+    fx.rules.leave_deductions.insert(AbsenceKind::Izin, pct(150));
     fx.absences.push(ApprovedAbsence {
         request_id: 7,
         kind: AbsenceKind::Izin,
@@ -550,21 +482,14 @@ fn partial_absence_excuses_one_checkpoint() {
 #[test]
 fn outage_window_excuses_checkpoints_due_inside_it() {
     let mut fx = Fx::wib();
-    fx.outages.push(OutageWindow {
-        request_id: 77,
-        start: fx.at(MON, "07:00"),
-        end: fx.at(MON, "09:30"),
-    });
+    fx.outages.push(OutageWindow { request_id: 77, start: fx.at(MON, "07:00"), end: fx.at(MON, "09:30") });
     fx.punch(MON, &["09:45", "16:00"]);
     let r = fx.eval(MON);
     let m = cp(&r, "masuk");
     assert_eq!(m.outcome, CheckpointOutcome::Excused);
     assert_eq!(m.minutes_late, Some(135));
     assert_eq!(r.deduction, Percent::ZERO);
-    assert!(
-        m.explanation
-            .contains("gangguan sistem/jaringan (permohonan #77)")
-    );
+    assert!(m.explanation.contains("gangguan sistem/jaringan (permohonan #77)"));
     assert_eq!(r.request_ids, [77]);
 
     // Came after the window closed (11:00, a stray): masuk missing but excused, pulang counts.
@@ -582,11 +507,7 @@ fn outage_window_excuses_checkpoints_due_inside_it() {
 
     // An outage not covering the due time changes nothing.
     let mut fx4 = Fx::wib();
-    fx4.outages.push(OutageWindow {
-        request_id: 78,
-        start: fx4.at(MON, "08:00"),
-        end: fx4.at(MON, "09:00"),
-    });
+    fx4.outages.push(OutageWindow { request_id: 78, start: fx4.at(MON, "08:00"), end: fx4.at(MON, "09:00") });
     fx4.punch(MON, &["09:45", "16:00"]);
     assert_eq!(cp(&fx4.eval(MON), "masuk").code.as_deref(), Some("TL4"));
 }
@@ -605,10 +526,7 @@ fn manual_presence_entry_counts_as_a_punch() {
     let m = cp(&r, "masuk");
     assert_eq!(m.punch.as_ref().unwrap().request_id, Some(55));
     assert_eq!(m.punch.as_ref().unwrap().punch_id, None);
-    assert_eq!(
-        m.explanation,
-        "Masuk 07:15 WIB [presensi manual #55], jadwal 07:30: tepat waktu."
-    );
+    assert_eq!(m.explanation, "Masuk 07:15 WIB [presensi manual #55], jadwal 07:30: tepat waktu.");
     assert_eq!(r.request_ids, [55]);
 }
 
@@ -620,17 +538,11 @@ fn objection_corrections() {
     fx.corrections.push(Correction {
         request_id: 90,
         date: MON,
-        fix: CorrectionFix::CheckpointTime {
-            checkpoint: "masuk".into(),
-            at: fx.at(MON, "07:28"),
-        },
+        fix: CorrectionFix::CheckpointTime { checkpoint: "masuk".into(), at: fx.at(MON, "07:28") },
     });
     let r = fx.eval(MON);
     assert_eq!(cp(&r, "masuk").outcome, CheckpointOutcome::OnTime);
-    assert_eq!(
-        cp(&r, "masuk").punch.as_ref().unwrap().source,
-        "keberatan #90"
-    );
+    assert_eq!(cp(&r, "masuk").punch.as_ref().unwrap().source, "keberatan #90");
     assert_eq!(r.ignored_punches[0].punch.time, "07:50");
     assert_eq!(r.deduction, Percent::ZERO);
 
@@ -639,24 +551,16 @@ fn objection_corrections() {
     fx.corrections.push(Correction {
         request_id: 91,
         date: MON,
-        fix: CorrectionFix::Status {
-            status: DayStatus::Hadir,
-        },
+        fix: CorrectionFix::Status { status: DayStatus::Hadir },
     });
     let r = fx.eval(MON);
     assert_eq!(r.status, DayStatus::Hadir);
     assert_eq!(r.deduction, Percent::ZERO);
-    assert!(
-        r.checkpoints
-            .iter()
-            .all(|c| c.outcome == CheckpointOutcome::Excused)
-    );
+    assert!(r.checkpoints.iter().all(|c| c.outcome == CheckpointOutcome::Excused));
     assert_eq!(r.request_ids, [91]);
 
     // A day corrected to DL.
-    fx.corrections[0].fix = CorrectionFix::Status {
-        status: DayStatus::Dl,
-    };
+    fx.corrections[0].fix = CorrectionFix::Status { status: DayStatus::Dl };
     assert_eq!(fx.eval(MON).status, DayStatus::Dl);
 }
 
@@ -682,10 +586,7 @@ fn pending_day_before_close() {
     assert!(!r.closed);
     assert_eq!(cp(&r, "pulang").outcome, CheckpointOutcome::Pending);
     assert_eq!(r.deduction, pct(50));
-    assert!(
-        r.explanation
-            .ends_with("Hari belum selesai; hasil masih sementara.")
-    );
+    assert!(r.explanation.ends_with("Hari belum selesai; hasil masih sementara."));
 
     // 18:00 is still inside the window; 18:01 closes the day.
     let mut fx = Fx::wib();
@@ -727,14 +628,7 @@ fn check_in_verdicts() {
     fx.now = fx.at(MON, "07:42");
     let schedule = fx.calendar.resolve(MON, &[]).unwrap();
     let input = DayInput::new(MON, &fx.tz, &schedule, &fx.rules, fx.now);
-    let v = punch_verdict(
-        &input,
-        &Punch {
-            id: 10,
-            at: fx.at(MON, "07:42"),
-            source: "mobile".into(),
-        },
-    );
+    let v = punch_verdict(&input, &Punch { id: 10, at: fx.at(MON, "07:42"), source: "mobile".into() });
     assert_eq!(v.message, "Masuk 07:42 WITA — terlambat 12 menit (TL1)");
     assert_eq!(v.checkpoint.as_deref(), Some("masuk"));
     assert_eq!(v.minutes_late, Some(12));
@@ -742,16 +636,6 @@ fn check_in_verdicts() {
 
     let sat_sched = fx.calendar.resolve(SAT, &[]).unwrap();
     let input = DayInput::new(SAT, &fx.tz, &sat_sched, &fx.rules, fx.now);
-    let v = punch_verdict(
-        &input,
-        &Punch {
-            id: 11,
-            at: fx.at(SAT, "08:00"),
-            source: "mobile".into(),
-        },
-    );
-    assert_eq!(
-        v.message,
-        "Presensi 08:00 WITA tercatat — hari ini bukan hari kerja"
-    );
+    let v = punch_verdict(&input, &Punch { id: 11, at: fx.at(SAT, "08:00"), source: "mobile".into() });
+    assert_eq!(v.message, "Presensi 08:00 WITA tercatat — hari ini bukan hari kerja");
 }

@@ -14,11 +14,7 @@ fn calendar(i: u8) -> Calendar {
         2 => Calendar::school_six_day(),
         _ => {
             let mut c = Calendar::perpres_21_2023();
-            c.overrides.push(ScheduleOverride::ramadan(
-                "Ramadan",
-                date(2025, 11, 1),
-                date(2025, 11, 30),
-            ));
+            c.overrides.push(ScheduleOverride::ramadan("Ramadan", date(2025, 11, 1), date(2025, 11, 30)));
             c
         }
     }
@@ -30,13 +26,7 @@ fn zone(i: u8) -> &'static str {
 
 /// A rule set with arbitrary (valid) percentages and cap.
 fn rules_strategy() -> impl Strategy<Value = RuleSet> {
-    (
-        prop::array::uniform4(0u32..=5000),
-        prop::array::uniform4(0u32..=5000),
-        0u32..=5000,
-        0u32..=10,
-        1u32..=10_000,
-    )
+    (prop::array::uniform4(0u32..=5000), prop::array::uniform4(0u32..=5000), 0u32..=5000, 0u32..=10, 1u32..=10_000)
         .prop_map(|(late, early, tk, grace, cap)| {
             let mut r = RuleSet::default();
             for (b, h) in r.late.iter_mut().zip(late) {
@@ -94,11 +84,7 @@ impl Case {
         fx.calendar = calendar(self.cal);
         fx.rules = self.rules.clone();
         let d = self.date();
-        let times: Vec<String> = self
-            .minutes
-            .iter()
-            .map(|m| format!("{:02}:{:02}", m / 60, m % 60))
-            .collect();
+        let times: Vec<String> = self.minutes.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect();
         let refs: Vec<&str> = times.iter().map(String::as_str).collect();
         fx.punch(d, &refs);
         if let Some(n) = self.now_minute {

@@ -55,23 +55,13 @@ fn month() -> (Fx, Vec<DayRecord>) {
 }
 
 fn recap(records: &[DayRecord], rules: &[RuleSet], category: EmployeeCategory) -> MonthlyRecap {
-    monthly_recap(&RecapInput {
-        records,
-        rules,
-        category,
-        tpp_base: Some(5_000_000),
-    })
-    .unwrap()
+    monthly_recap(&RecapInput { records, rules, category, tpp_base: Some(5_000_000) }).unwrap()
 }
 
 #[test]
 fn hand_worked_month() {
     let (fx, records) = month();
-    let r = recap(
-        &records,
-        std::slice::from_ref(&fx.rules),
-        EmployeeCategory::Pns,
-    );
+    let r = recap(&records, std::slice::from_ref(&fx.rules), EmployeeCategory::Pns);
     assert_eq!(r.days, 30);
     assert_eq!(r.working_days, 20);
     assert_eq!(r.days_libur, 10);
@@ -80,23 +70,10 @@ fn hand_worked_month() {
     assert_eq!(r.days_duty, 1);
     assert_eq!(r.absence_days.get(&DayStatus::CutiTahunan), Some(&1));
     assert_eq!(r.absence_days.get(&DayStatus::Dl), Some(&1));
-    let counts: Vec<(&str, u32)> = r
-        .code_counts
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let counts: Vec<(&str, u32)> = r.code_counts.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(
         counts,
-        [
-            ("PSW1", 1),
-            ("PSW2", 0),
-            ("PSW3", 0),
-            ("PSW4", 2),
-            ("TL1", 1),
-            ("TL2", 1),
-            ("TL3", 0),
-            ("TL4", 2),
-        ]
+        [("PSW1", 1), ("PSW2", 0), ("PSW3", 0), ("PSW4", 2), ("TL1", 1), ("TL2", 1), ("TL3", 0), ("TL4", 2),]
     );
     assert_eq!(r.minutes_required, 8550);
     assert_eq!(r.minutes_present, 6928);
@@ -118,20 +95,14 @@ fn hand_worked_month() {
 fn cap_trial_mode_and_category() {
     let (fx, records) = month();
 
-    let capped = RuleSet {
-        monthly_cap: pct(500),
-        ..fx.rules.clone()
-    };
+    let capped = RuleSet { monthly_cap: pct(500), ..fx.rules.clone() };
     let r = recap(&records, &[capped], EmployeeCategory::Pns);
     assert!(r.capped);
     assert_eq!(r.deduction_computed, pct(500));
     assert_eq!(r.rupiah_applied, Some(100_000));
     assert_eq!(r.notes[0], "Jumlah potongan 11% dibatasi 5% per bulan.");
 
-    let trial = RuleSet {
-        trial_mode: true,
-        ..fx.rules.clone()
-    };
+    let trial = RuleSet { trial_mode: true, ..fx.rules.clone() };
     let r = recap(&records, &[trial], EmployeeCategory::Pns);
     assert!(r.trial_mode);
     assert_eq!(r.deduction_computed, pct(1100));
@@ -139,10 +110,7 @@ fn cap_trial_mode_and_category() {
     assert_eq!(r.rupiah_computed, Some(220_000));
     assert_eq!(r.rupiah_applied, Some(0));
 
-    let pns_only = RuleSet {
-        categories: vec![EmployeeCategory::Pns],
-        ..fx.rules.clone()
-    };
+    let pns_only = RuleSet { categories: vec![EmployeeCategory::Pns], ..fx.rules.clone() };
     let r = recap(&records, &[pns_only], EmployeeCategory::Honorer);
     assert!(!r.category_covered);
     assert_eq!(r.deduction_applied, Percent::ZERO);
@@ -152,15 +120,8 @@ fn cap_trial_mode_and_category() {
 #[test]
 fn trial_month_ending_mid_month_applies_only_later_days() {
     let (fx, records) = month();
-    let trial = RuleSet {
-        trial_mode: true,
-        ..fx.rules.clone()
-    };
-    let live = RuleSet {
-        name: "Berlaku penuh".into(),
-        effective_from: date(2025, 11, 14),
-        ..fx.rules.clone()
-    };
+    let trial = RuleSet { trial_mode: true, ..fx.rules.clone() };
+    let live = RuleSet { name: "Berlaku penuh".into(), effective_from: date(2025, 11, 14), ..fx.rules.clone() };
     let r = recap(&records, &[trial, live], EmployeeCategory::Pns);
     assert_eq!(r.rule_set, "Berlaku penuh");
     assert_eq!(r.deduction_computed, pct(1100));
@@ -171,10 +132,7 @@ fn trial_month_ending_mid_month_applies_only_later_days() {
 #[test]
 fn no_rule_set_is_an_error() {
     let (_, records) = month();
-    let late = RuleSet {
-        effective_from: date(2026, 1, 1),
-        ..RuleSet::default()
-    };
+    let late = RuleSet { effective_from: date(2026, 1, 1), ..RuleSet::default() };
     let e = monthly_recap(&RecapInput {
         records: &records,
         rules: &[late],

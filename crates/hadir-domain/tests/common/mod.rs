@@ -59,11 +59,7 @@ impl Fx {
         for t in times {
             let id = self.punches.len() as i64 + 1;
             let at = self.at(date, t);
-            self.punches.push(Punch {
-                id,
-                at,
-                source: "mesin:SN1".into(),
-            });
+            self.punches.push(Punch { id, at, source: "mesin:SN1".into() });
         }
         self
     }
@@ -85,10 +81,7 @@ impl Fx {
 }
 
 pub fn cp<'r>(r: &'r DayRecord, name: &str) -> &'r CheckpointResult {
-    r.checkpoints
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no checkpoint {name} in {r:#?}"))
+    r.checkpoints.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no checkpoint {name} in {r:#?}"))
 }
 
 pub fn pct(h: u32) -> Percent {
