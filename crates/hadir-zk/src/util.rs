@@ -18,9 +18,7 @@ pub(crate) fn parse_civil(s: &str) -> Option<DateTime> {
     }
     let num = |from: usize, to: usize| -> Option<i32> {
         let digits = b.get(from..to)?;
-        digits.iter().try_fold(0i32, |acc, &d| {
-            d.is_ascii_digit().then(|| acc * 10 + i32::from(d - b'0'))
-        })
+        digits.iter().try_fold(0i32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + i32::from(d - b'0')))
     };
     let year = i16::try_from(num(0, 4)?).ok()?;
     let month = i8::try_from(num(5, 7)?).ok()?;
@@ -33,15 +31,7 @@ pub(crate) fn parse_civil(s: &str) -> Option<DateTime> {
 
 /// Formats a civil datetime the way terminals expect it in commands.
 pub(crate) fn format_civil(dt: DateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second())
 }
 
 /// Keeps at most `max` characters of `s`, for error messages that quote

@@ -8,18 +8,12 @@ use jiff::civil::date;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 /// The recv() chunks of a recorded session, in order.
 fn recorded(text: &str) -> Vec<Vec<u8>> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(hex)
-        .collect()
+    text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(hex).collect()
 }
 
 /// Feeds a recorded TCP session through the decoder in awkward pieces and
@@ -53,10 +47,7 @@ fn per_recv(chunks: &[Vec<u8>]) -> Vec<Packet> {
 #[test]
 fn checksums_match_zk_protocol_examples() {
     // protocol.md: checksum 0x175a for this payload (checksum zeroed)…
-    assert_eq!(
-        checksum(&hex("0b000000f38d03005a4b4661636556657273696f6e00")),
-        0x175a
-    );
+    assert_eq!(checksum(&hex("0b000000f38d03005a4b4661636556657273696f6e00")), 0x175a);
     // …and 0x6a29 for an odd-length one.
     assert_eq!(checksum(&hex("d0070000f38d0a0009")), 0x6a29);
 }
@@ -66,18 +57,9 @@ fn requests_encode_exactly_like_pyzk() {
     let cases: [(Packet, &str); 6] = [
         (Packet::new(CMD_CONNECT, 0, 0, []), "e80317fc00000000"),
         (Packet::new(CMD_EXIT, 0xfb2f, 1, []), "e903e6002ffb0100"),
-        (
-            Packet::new(CMD_AUTH, 0x45cf, 1, make_commkey(12, 0x45cf, 50)),
-            "4e044e2ccf450100614d323c",
-        ),
-        (
-            Packet::new(CMD_AUTH, 0x45cf, 1, make_commkey(45, 0x45cf, 50)),
-            "4e044db0cf45010061c9323c",
-        ),
-        (
-            Packet::new(CMD_GET_FREE_SIZES, 0x45cf, 2, []),
-            "3200fcb9cf450200",
-        ),
+        (Packet::new(CMD_AUTH, 0x45cf, 1, make_commkey(12, 0x45cf, 50)), "4e044e2ccf450100614d323c"),
+        (Packet::new(CMD_AUTH, 0x45cf, 1, make_commkey(45, 0x45cf, 50)), "4e044db0cf45010061c9323c"),
+        (Packet::new(CMD_GET_FREE_SIZES, 0x45cf, 2, []), "3200fcb9cf450200"),
         (
             Packet::new(CMD_PREPARE_BUFFER, 0x45cf, 0x14, prepare_users_request()),
             "df053ca6cf4514000109000500000000000000",
@@ -86,10 +68,7 @@ fn requests_encode_exactly_like_pyzk() {
     for (packet, expected) in cases {
         assert_eq!(packet.encode(), hex(expected), "{packet:?}");
     }
-    assert_eq!(
-        tcp_frame(&Packet::new(CMD_CONNECT, 0, 0, []).encode()),
-        hex("5050827d08000000e80317fc00000000")
-    );
+    assert_eq!(tcp_frame(&Packet::new(CMD_CONNECT, 0, 0, []).encode()), hex("5050827d08000000e80317fc00000000"));
     assert_eq!(
         tcp_frame(&Packet::new(CMD_FREE_DATA, 0x3c5c, 0x17, []).encode()),
         hex("5050827d08000000de05aebd5c3c1700")
@@ -203,10 +182,7 @@ fn chunk_reader_rejects_inconsistent_replies() {
     r.on_packet(&Packet::new(CMD_DATA, 1, 1, [0u8; 4])).unwrap();
     assert!(matches!(
         r.on_packet(&Packet::new(CMD_ACK_OK, 1, 1, [])),
-        Err(BinaryError::ChunkShort {
-            got: 4,
-            expected: 8
-        })
+        Err(BinaryError::ChunkShort { got: 4, expected: 8 })
     ));
     let mut r = ChunkReader::new(8);
     r.on_packet(&prep).unwrap();
@@ -214,11 +190,7 @@ fn chunk_reader_rejects_inconsistent_replies() {
     let mut r = ChunkReader::new(4);
     assert!(r.on_packet(&prep).is_err(), "announces more than requested");
     let mut r = ChunkReader::new(4);
-    assert_eq!(
-        r.on_packet(&Packet::new(CMD_DATA, 1, 1, [1, 2, 3, 4]))
-            .unwrap(),
-        ChunkProgress::Done(vec![1, 2, 3, 4])
-    );
+    assert_eq!(r.on_packet(&Packet::new(CMD_DATA, 1, 1, [1, 2, 3, 4])).unwrap(), ChunkProgress::Done(vec![1, 2, 3, 4]));
 }
 
 fn dataset(records: &[Vec<u8>]) -> Vec<u8> {
@@ -251,21 +223,14 @@ fn attendance_40_byte_records_from_fixtures() {
     assert_eq!((a.verify, a.state), (1, 1));
     assert_eq!(a.time, date(2018, 4, 11).at(9, 35, 20, 0));
     let b = &set.records[1];
-    assert_eq!(
-        (b.uid, b.pin().as_str(), b.verify, b.state),
-        (Some(13), "999111333", 1, 0)
-    );
+    assert_eq!((b.uid, b.pin().as_str(), b.verify, b.state), (Some(13), "999111333", 1, 0));
     assert_eq!(b.time, decode_time(0x2368_B36B).unwrap());
 }
 
 #[test]
 fn attendance_8_16_and_49_byte_layouts() {
-    let t = encode_time(date(2024, 3, 1).at(7, 31, 2, 0))
-        .unwrap()
-        .to_le_bytes();
-    let t2 = encode_time(date(2024, 3, 1).at(16, 5, 0, 0))
-        .unwrap()
-        .to_le_bytes();
+    let t = encode_time(date(2024, 3, 1).at(7, 31, 2, 0)).unwrap().to_le_bytes();
+    let t2 = encode_time(date(2024, 3, 1).at(16, 5, 0, 0)).unwrap().to_le_bytes();
 
     // 8 bytes: uid u16, verify u8, time u32, state u8.
     let r8 = |uid: u16, time: [u8; 4], state: u8| {
@@ -289,10 +254,7 @@ fn attendance_8_16_and_49_byte_layouts() {
     r16.extend_from_slice(&7u32.to_le_bytes());
     let set = parse_attendance(&dataset(&[r16]), 1).unwrap();
     let r = &set.records[0];
-    assert_eq!(
-        (r.pin().as_str(), r.verify, r.state, r.workcode),
-        ("198001", 15, 1, Some(7))
-    );
+    assert_eq!((r.pin().as_str(), r.verify, r.state, r.workcode), ("198001", 15, 1, Some(7)));
 
     // 49 bytes (newer firmware): the 40-byte prefix, stepped by 49.
     let r49 = |pin: &str, time: [u8; 4]| {
@@ -324,10 +286,7 @@ fn attendance_8_16_and_49_byte_layouts() {
     assert!(set.truncated);
     assert_eq!(set.records.len(), 1);
 
-    assert!(matches!(
-        parse_attendance(&dataset(&[vec![0; 12]]), 1),
-        Err(BinaryError::UnknownRecordSize(12))
-    ));
+    assert!(matches!(parse_attendance(&dataset(&[vec![0; 12]]), 1), Err(BinaryError::UnknownRecordSize(12))));
     assert!(parse_attendance(&[], 1).is_err());
     assert_eq!(parse_attendance(&[0, 0, 0, 0], 0).unwrap().records, []);
 }
@@ -342,17 +301,12 @@ fn realtime_events() {
     assert_eq!(a[0].user_id, "4822257");
     assert_eq!(a[0].time, date(2018, 12, 7).at(19, 9, 6, 0));
 
-    let p = Packet::decode(&hex(
-        "f401ae43010000003131343030363400000000000000000000000000000000000f00120b1d0c3703",
-    ))
-    .unwrap();
+    let p = Packet::decode(&hex("f401ae43010000003131343030363400000000000000000000000000000000000f00120b1d0c3703"))
+        .unwrap();
     let Some(RealtimeEvent::Attendance(a)) = parse_event(&p).unwrap() else {
         panic!("expected attendance");
     };
-    assert_eq!(
-        (a[0].user_id.as_str(), a[0].verify, a[0].state),
-        ("1140064", 15, 0)
-    );
+    assert_eq!((a[0].user_id.as_str(), a[0].verify, a[0].state), ("1140064", 15, 0));
     assert_eq!(a[0].time, date(2018, 11, 29).at(12, 55, 3, 0));
 
     // zk-protocol realtime.md: a full TCP frame.
@@ -370,14 +324,8 @@ fn realtime_events() {
 
     // Other events are passed through; ordinary replies are not events.
     let p = Packet::new(CMD_REG_EVENT, EF_ALARM as u16, 0, [0x3a, 0, 0, 0]);
-    assert!(matches!(
-        parse_event(&p).unwrap(),
-        Some(RealtimeEvent::Other { code: 512, .. })
-    ));
-    assert_eq!(
-        parse_event(&Packet::new(CMD_ACK_OK, 1, 0, [])).unwrap(),
-        None
-    );
+    assert!(matches!(parse_event(&p).unwrap(), Some(RealtimeEvent::Other { code: 512, .. })));
+    assert_eq!(parse_event(&Packet::new(CMD_ACK_OK, 1, 0, [])).unwrap(), None);
     assert!(parse_event(&Packet::new(CMD_REG_EVENT, 1, 0, [0; 11])).is_err());
 }
 
@@ -391,10 +339,7 @@ fn tcp_decoder_guards() {
 
     let mut dec = TcpDecoder::new(1024);
     dec.feed(&hex("5050827d01040000"));
-    assert!(matches!(
-        dec.next_frame(),
-        Err(BinaryError::FrameTooLarge { len: 1025, .. })
-    ));
+    assert!(matches!(dec.next_frame(), Err(BinaryError::FrameTooLarge { len: 1025, .. })));
 
     let mut dec = TcpDecoder::default();
     let two = [tcp_frame(b"abcdefgh"), tcp_frame(b"12345678xy")].concat();
@@ -422,13 +367,7 @@ fn user_records_round_trip_both_layouts() {
     ds.extend_from_slice(&bytes);
     let (_, back) = parse_users(&ds, 1).unwrap();
     assert_eq!(back[0].name, "I Gusti Ngurah Agung Put", "cut to 24 bytes");
-    assert_eq!(
-        UserRecord {
-            name: u.name[..24].into(),
-            ..u.clone()
-        },
-        back[0]
-    );
+    assert_eq!(UserRecord { name: u.name[..24].into(), ..u.clone() }, back[0]);
 
     let u6 = UserRecord {
         uid: 3,
@@ -453,15 +392,9 @@ fn user_records_round_trip_both_layouts() {
     let b = encode_user(&w, UserLayout::Zk8).unwrap();
     assert_eq!(&b[11..35], "ÀÀÀÀÀÀÀÀÀÀÀÀ".as_bytes());
 
-    let too_long = UserRecord {
-        user_id: "1".repeat(25),
-        ..u.clone()
-    };
+    let too_long = UserRecord { user_id: "1".repeat(25), ..u.clone() };
     assert!(encode_user(&too_long, UserLayout::Zk8).is_err());
-    let alpha = UserRecord {
-        user_id: "A1".into(),
-        ..u6
-    };
+    let alpha = UserRecord { user_id: "A1".into(), ..u6 };
     assert!(encode_user(&alpha, UserLayout::Zk6).is_err());
 }
 
@@ -473,15 +406,9 @@ fn options_version_and_small_requests() {
         Some(("~SerialNumber".into(), "OIN7020068010300077".into()))
     );
     assert_eq!(parse_options_reply(b"\0"), None);
-    assert_eq!(
-        parse_text_reply(b"Ver 6.60 Apr 28 2017\0junk"),
-        "Ver 6.60 Apr 28 2017"
-    );
+    assert_eq!(parse_text_reply(b"Ver 6.60 Apr 28 2017\0junk"), "Ver 6.60 Apr 28 2017");
     assert_eq!(delete_user_request(0x0102), [2, 1]);
     assert_eq!(reg_event_request(EF_ATTLOG), [1, 0, 0, 0]);
-    assert_eq!(
-        set_time_request(date(2018, 4, 11).at(9, 35, 20, 0)).unwrap(),
-        [0x58, 0x0d, 0x04, 0x23]
-    );
+    assert_eq!(set_time_request(date(2018, 4, 11).at(9, 35, 20, 0)).unwrap(), [0x58, 0x0d, 0x04, 0x23]);
     assert_eq!(next_reply_number(65534), 0);
 }

@@ -18,10 +18,7 @@ fn handshake_with_pushver_uses_new_style_stamps() {
     assert_eq!(h.sn, "0316144680030");
     assert_eq!(h.options.as_deref(), Some("all"));
     assert_eq!(h.language.as_deref(), Some("83"));
-    assert_eq!(
-        h.pushcommkey.as_deref(),
-        Some("4a9594af164f2b9779b59e8554b5df26")
-    );
+    assert_eq!(h.pushcommkey.as_deref(), Some("4a9594af164f2b9779b59e8554b5df26"));
     assert!(h.new_style());
     assert!(!h.is_security_push());
 
@@ -34,11 +31,7 @@ fn handshake_with_pushver_uses_new_style_stamps() {
         delay_secs: 10,
         trans_times: "00:00;14:05".into(),
         trans_interval_min: 1,
-        trans_flags: TransFlags {
-            att_photo: true,
-            user_pic: true,
-            ..TransFlags::default()
-        },
+        trans_flags: TransFlags { att_photo: true, user_pic: true, ..TransFlags::default() },
         time_zone: TimeZoneOption(8),
         realtime: true,
         encrypt: false,
@@ -93,8 +86,7 @@ fn handshake_without_pushver_uses_old_style_stamps() {
          Encrypt=0\n"
     );
     // An empty pushver is treated as absent (as ZKTeco's server does).
-    let CdataRequest::Handshake(h) = CdataRequest::parse("SN=A1&options=all&pushver=").unwrap()
-    else {
+    let CdataRequest::Handshake(h) = CdataRequest::parse("SN=A1&options=all&pushver=").unwrap() else {
         panic!("expected handshake");
     };
     assert!(!h.new_style());
@@ -102,9 +94,7 @@ fn handshake_without_pushver_uses_old_style_stamps() {
 
 #[test]
 fn security_push_is_detected() {
-    let CdataRequest::Handshake(h) =
-        CdataRequest::parse("SN=X1&options=all&pushver=3.1.2&language=73").unwrap()
-    else {
+    let CdataRequest::Handshake(h) = CdataRequest::parse("SN=X1&options=all&pushver=3.1.2&language=73").unwrap() else {
         panic!("expected handshake");
     };
     assert!(h.is_security_push());
@@ -138,10 +128,7 @@ fn attlog_upload_example() {
     let last = batch.records.last().unwrap();
     assert_eq!(last.pin, "8965");
     assert_eq!(last.time, date(2015, 7, 30).at(15, 16, 37, 0));
-    assert_eq!(
-        (last.status, last.verify, last.workcode.as_str()),
-        (0, 1, "0")
-    );
+    assert_eq!((last.status, last.verify, last.workcode.as_str()), (0, 1, "0"));
     assert_eq!(last.line, 9);
 }
 
@@ -160,18 +147,10 @@ fn attlog_tolerates_crlf_blank_lines_extras_and_reports_bad_lines() {
     assert_eq!(batch.records[0].verify, 15);
     assert_eq!((batch.records[1].status, batch.records[1].verify), (0, 0));
     assert_eq!(batch.records[2].workcode, "7");
-    let errs: Vec<(usize, LineErrorKind)> = batch
-        .errors
-        .iter()
-        .map(|e| (e.line, e.kind.clone()))
-        .collect();
+    let errs: Vec<(usize, LineErrorKind)> = batch.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
     assert_eq!(
         errs,
-        [
-            (4, LineErrorKind::BadTime),
-            (5, LineErrorKind::BadPin),
-            (6, LineErrorKind::NotANumber { field: "status" }),
-        ]
+        [(4, LineErrorKind::BadTime), (5, LineErrorKind::BadPin), (6, LineErrorKind::NotANumber { field: "status" }),]
     );
 }
 
@@ -181,9 +160,7 @@ fn operlog_oplog_user_fp_and_others() {
     // with invalid bytes (GB2312 firmware), and kinds we do not interpret.
     let mut body = Vec::new();
     body.extend_from_slice(b"OPLOG 4\t14\t2015-07-30 10:22:34\t0\t0\t0\t0\n");
-    body.extend_from_slice(
-        b"USER PIN=36234\tName=36234\tPri=0\tPasswd=\tCard=133440\tGrp=1\tTZ=0001000000000000\n",
-    );
+    body.extend_from_slice(b"USER PIN=36234\tName=36234\tPri=0\tPasswd=\tCard=133440\tGrp=1\tTZ=0001000000000000\n");
     body.extend_from_slice(
         "USER PIN=7\tName=Ni Luh Putu Ayu Dewi — ĀŚ\tPri=14\tPasswd=123\tCard=[15CD5B07]\tGrp=1\tTZ=0000000000000000\tVerify=-1\r\n"
             .as_bytes(),
@@ -200,46 +177,27 @@ fn operlog_oplog_user_fp_and_others() {
     let batch = parse_operlog(&body);
     let e: Vec<&OperLogEntry> = batch.entries.iter().map(|l| &l.entry).collect();
     assert_eq!(e.len(), 9);
-    let OperLogEntry::OpLog(op) = e[0] else {
-        panic!("{:?}", e[0])
-    };
+    let OperLogEntry::OpLog(op) = e[0] else { panic!("{:?}", e[0]) };
     assert_eq!((op.op_type, op.operator.as_str()), (4, "14"));
     assert_eq!(op.time, date(2015, 7, 30).at(10, 22, 34, 0));
     assert_eq!(op.values, ["0", "0", "0", "0"]);
 
-    let OperLogEntry::User(u) = e[1] else {
-        panic!("{:?}", e[1])
-    };
-    assert_eq!(
-        (u.pin.as_str(), u.name.as_str(), u.card.as_str()),
-        ("36234", "36234", "133440")
-    );
-    assert_eq!(
-        (u.group.as_str(), u.tz.as_str(), u.verify),
-        ("1", "0001000000000000", None)
-    );
+    let OperLogEntry::User(u) = e[1] else { panic!("{:?}", e[1]) };
+    assert_eq!((u.pin.as_str(), u.name.as_str(), u.card.as_str()), ("36234", "36234", "133440"));
+    assert_eq!((u.group.as_str(), u.tz.as_str(), u.verify), ("1", "0001000000000000", None));
 
-    let OperLogEntry::User(u) = e[2] else {
-        panic!("{:?}", e[2])
-    };
+    let OperLogEntry::User(u) = e[2] else { panic!("{:?}", e[2]) };
     assert_eq!(u.name, "Ni Luh Putu Ayu Dewi — ĀŚ");
     assert_eq!((u.privilege, u.password.as_str()), (14, "123"));
     assert_eq!(u.card, "[15CD5B07]");
     assert_eq!(u.verify, None);
 
-    let OperLogEntry::User(u) = e[3] else {
-        panic!("{:?}", e[3])
-    };
+    let OperLogEntry::User(u) = e[3] else { panic!("{:?}", e[3]) };
     assert_eq!(u.pin, "8");
     assert!(u.name.contains('\u{FFFD}'));
 
-    let OperLogEntry::Fingerprint(fp) = e[4] else {
-        panic!("{:?}", e[4])
-    };
-    assert_eq!(
-        (fp.pin.as_str(), fp.fid, fp.size, fp.valid),
-        ("2", 0, Some(12), Some(1))
-    );
+    let OperLogEntry::Fingerprint(fp) = e[4] else { panic!("{:?}", e[4]) };
+    assert_eq!((fp.pin.as_str(), fp.fid, fp.size, fp.valid), ("2", 0, Some(12), Some(1)));
     assert_eq!(fp.template, "SghTUzIxAAAD");
 
     assert!(matches!(e[5], OperLogEntry::Face(kv) if kv.get("FID") == Some("50")));
@@ -247,24 +205,16 @@ fn operlog_oplog_user_fp_and_others() {
     assert!(matches!(e[7], OperLogEntry::BioPhoto(kv) if kv.get("Type") == Some("9")));
     assert!(matches!(e[8], OperLogEntry::Other { kind, .. } if kind == "BIODATA"));
 
-    let errs: Vec<(usize, LineErrorKind)> = batch
-        .errors
-        .iter()
-        .map(|e| (e.line, e.kind.clone()))
-        .collect();
+    let errs: Vec<(usize, LineErrorKind)> = batch.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
     assert_eq!(
         errs,
-        [
-            (10, LineErrorKind::MissingField { field: "PIN" }),
-            (11, LineErrorKind::NotANumber { field: "OpType" }),
-        ]
+        [(10, LineErrorKind::MissingField { field: "PIN" }), (11, LineErrorKind::NotANumber { field: "OpType" }),]
     );
 }
 
 #[test]
 fn options_upload() {
-    let CdataRequest::Upload(up) = CdataRequest::parse("SN=0316144680030&table=options").unwrap()
-    else {
+    let CdataRequest::Upload(up) = CdataRequest::parse("SN=0316144680030&table=options").unwrap() else {
         panic!("expected upload")
     };
     assert_eq!(up.table, Table::Options);
@@ -275,14 +225,11 @@ fn options_upload() {
 
 #[test]
 fn attphoto_split() {
-    let CdataRequest::Upload(up) =
-        CdataRequest::parse("SN=0316144680030&table=ATTPHOTO&Stamp=9999").unwrap()
-    else {
+    let CdataRequest::Upload(up) = CdataRequest::parse("SN=0316144680030&table=ATTPHOTO&Stamp=9999").unwrap() else {
         panic!("expected upload")
     };
     assert_eq!(up.table, Table::AttPhoto);
-    let mut body =
-        b"PIN=20150731103012-123.jpg\nSN=0316144680030\nsize=4\nCMD=uploadphoto\0".to_vec();
+    let mut body = b"PIN=20150731103012-123.jpg\nSN=0316144680030\nsize=4\nCMD=uploadphoto\0".to_vec();
     body.extend_from_slice(&[0xFF, 0xD8, 0x00, 0xD9]);
     let p = split_attphoto(&body).unwrap();
     assert_eq!(p.file_name, "20150731103012-123.jpg");
@@ -294,30 +241,18 @@ fn attphoto_split() {
     assert_eq!(t, Some(date(2015, 7, 31).at(10, 30, 12, 0)));
     assert_eq!(pin.as_deref(), Some("123"));
 
-    assert_eq!(
-        split_attphoto(b"PIN=x.jpg"),
-        Err(PushError::PhotoMissingNul)
-    );
-    assert_eq!(
-        split_attphoto(b"SN=1\0\xFF"),
-        Err(PushError::PhotoMissingPin)
-    );
+    assert_eq!(split_attphoto(b"PIN=x.jpg"), Err(PushError::PhotoMissingNul));
+    assert_eq!(split_attphoto(b"SN=1\0\xFF"), Err(PushError::PhotoMissingPin));
 }
 
 #[test]
 fn getrequest_with_info() {
     // Section 9 example.
-    let r = GetRequest::parse(
-        "SN=0316144680030&INFO=Ver%202.0.12-20150625,0,0,0,192.168.16.27,10,7,15,0,111",
-    )
-    .unwrap();
+    let r = GetRequest::parse("SN=0316144680030&INFO=Ver%202.0.12-20150625,0,0,0,192.168.16.27,10,7,15,0,111").unwrap();
     assert_eq!(r.sn, "0316144680030");
     let i = r.info.unwrap();
     assert_eq!(i.firmware.as_deref(), Some("Ver 2.0.12-20150625"));
-    assert_eq!(
-        (i.users, i.fingerprints, i.attendance_records),
-        (Some(0), Some(0), Some(0))
-    );
+    assert_eq!((i.users, i.fingerprints, i.attendance_records), (Some(0), Some(0), Some(0)));
     assert_eq!(i.ip.as_deref(), Some("192.168.16.27"));
     assert_eq!(i.fp_algorithm.as_deref(), Some("10"));
     assert_eq!(i.face_algorithm.as_deref(), Some("7"));
@@ -331,30 +266,15 @@ fn getrequest_with_info() {
 #[test]
 fn getrequest_reply_with_queued_commands() {
     let cmds = [
-        (
-            CommandId::from(17),
-            Command::UpdateUser(UserUpdate::new("1", "Made Wirawan")),
-        ),
-        (
-            CommandId::new("18").unwrap(),
-            Command::DeleteUser { pin: "2".into() },
-        ),
+        (CommandId::from(17), Command::UpdateUser(UserUpdate::new("1", "Made Wirawan"))),
+        (CommandId::new("18").unwrap(), Command::DeleteUser { pin: "2".into() }),
         (
             CommandId::from(19),
-            Command::QueryAttLog {
-                start: date(2015, 7, 29).at(0, 0, 0, 0),
-                end: date(2015, 7, 29).at(23, 59, 59, 0),
-            },
+            Command::QueryAttLog { start: date(2015, 7, 29).at(0, 0, 0, 0), end: date(2015, 7, 29).at(23, 59, 59, 0) },
         ),
         (CommandId::from(20), Command::Check),
         (CommandId::from(21), Command::Info),
-        (
-            CommandId::from(22),
-            Command::SetOption {
-                key: "TimeZone".into(),
-                value: "8".into(),
-            },
-        ),
+        (CommandId::from(22), Command::SetOption { key: "TimeZone".into(), value: "8".into() }),
         (CommandId::from(23), Command::ClearLog),
         (CommandId::from(24), Command::Reboot),
         (CommandId::from(25), Command::Log),
@@ -380,9 +300,7 @@ fn getrequest_reply_with_queued_commands() {
 #[test]
 fn names_cannot_inject_commands() {
     let mut u = UserUpdate::new("5", "Budi\tPri=14\nC:99:CLEAR LOG\r");
-    let line = Command::UpdateUser(u.clone())
-        .line(&CommandId::from(1))
-        .unwrap();
+    let line = Command::UpdateUser(u.clone()).line(&CommandId::from(1)).unwrap();
     assert_eq!(line.matches('\n').count(), 0);
     assert_eq!(line.matches('\t').count(), 6, "only the 6 field separators");
     assert!(line.contains("Name=Budi Pri=14 C:99:CLEAR LOG\tPri=0"));
@@ -391,22 +309,8 @@ fn names_cannot_inject_commands() {
     assert!(Command::UpdateUser(u).render().is_err());
     assert!(Command::DeleteUser { pin: "1 2".into() }.render().is_err());
     assert!(Command::DeleteUser { pin: "".into() }.render().is_err());
-    assert!(
-        Command::SetOption {
-            key: "A=B".into(),
-            value: "1".into()
-        }
-        .render()
-        .is_err()
-    );
-    assert!(
-        Command::SetOption {
-            key: "Delay".into(),
-            value: "1\nC:2:REBOOT".into()
-        }
-        .render()
-        .is_err()
-    );
+    assert!(Command::SetOption { key: "A=B".into(), value: "1".into() }.render().is_err());
+    assert!(Command::SetOption { key: "Delay".into(), value: "1\nC:2:REBOOT".into() }.render().is_err());
 }
 
 #[test]
@@ -422,15 +326,8 @@ fn devicecmd_results() {
     let b = parse_devicecmd(body);
     assert!(b.errors.is_empty());
     let ids: Vec<&str> = b.results.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["info8487", "info8488", "info8489", "info7464", "fp7464"]
-    );
-    assert!(
-        b.results
-            .iter()
-            .all(|r| r.return_code == 0 && r.cmd == "DATA")
-    );
+    assert_eq!(ids, ["info8487", "info8488", "info8489", "info7464", "fp7464"]);
+    assert!(b.results.iter().all(|r| r.return_code == 0 && r.cmd == "DATA"));
     assert_eq!(b.results[0].meaning(), "berhasil");
 
     let body = b"ID=17&Return=-10&CMD=DATA\r\n\
@@ -450,15 +347,8 @@ fn devicecmd_results() {
     assert_eq!(b.results[2].extra.get("AttlogSum"), Some("12"));
     assert_eq!(b.results[3].info.get("~DeviceName"), Some("iFace302"));
     assert_eq!(b.results[3].info.get("UserCount"), Some("12"));
-    let errs: Vec<(usize, LineErrorKind)> =
-        b.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
-    assert_eq!(
-        errs,
-        [
-            (8, LineErrorKind::NotANumber { field: "Return" }),
-            (9, LineErrorKind::Unrecognised)
-        ]
-    );
+    let errs: Vec<(usize, LineErrorKind)> = b.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
+    assert_eq!(errs, [(8, LineErrorKind::NotANumber { field: "Return" }), (9, LineErrorKind::Unrecognised)]);
 }
 
 #[test]
@@ -473,10 +363,7 @@ fn return_code_meanings() {
 
 #[test]
 fn ping_and_date_header() {
-    assert_eq!(
-        DeviceCmdRequest::parse("SN=3383154200002").unwrap().sn,
-        "3383154200002"
-    );
+    assert_eq!(DeviceCmdRequest::parse("SN=3383154200002").unwrap().sn, "3383154200002");
     let t = jiff::Timestamp::from_second(1_435_906_381).unwrap();
     assert_eq!(http_date(t), "Fri, 03 Jul 2015 06:53:01 GMT");
     assert_eq!(REPLY_OK, "OK");
@@ -484,10 +371,7 @@ fn ping_and_date_header() {
 
 #[test]
 fn unknown_tables_are_kept() {
-    let CdataRequest::Upload(up) = CdataRequest::parse("SN=1&table=BIODATA&Stamp=x").unwrap()
-    else {
-        panic!()
-    };
+    let CdataRequest::Upload(up) = CdataRequest::parse("SN=1&table=BIODATA&Stamp=x").unwrap() else { panic!() };
     assert_eq!(up.table, Table::Other("BIODATA".into()));
     assert_eq!(up.stamp, None);
     assert!(CdataRequest::parse("table=ATTLOG").is_err());

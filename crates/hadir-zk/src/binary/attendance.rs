@@ -52,10 +52,7 @@ pub struct AttendanceSet {
 }
 
 fn decode(rec: &[u8], size: u32) -> Result<AttendanceRecord, BinaryError> {
-    let short = || BinaryError::TooShort {
-        len: rec.len(),
-        min: usize::try_from(size).unwrap_or(usize::MAX),
-    };
+    let short = || BinaryError::TooShort { len: rec.len(), min: usize::try_from(size).unwrap_or(usize::MAX) };
     match size {
         // uid u16, verify u8, time u32 @3, state u8 @7
         8 => Ok(AttendanceRecord {
@@ -79,11 +76,7 @@ fn decode(rec: &[u8], size: u32) -> Result<AttendanceRecord, BinaryError> {
         // then reserved bytes (8 on 40-byte firmware, more on newer ones).
         _ => Ok(AttendanceRecord {
             uid: Some(u16_at(rec, 0).ok_or_else(short)?),
-            user_id: Some(
-                crate::util::c_string(slice_at(rec, 2, 24).ok_or_else(short)?)
-                    .trim()
-                    .to_owned(),
-            ),
+            user_id: Some(crate::util::c_string(slice_at(rec, 2, 24).ok_or_else(short)?).trim().to_owned()),
             verify: u8_at(rec, 26).ok_or_else(short)?,
             time: decode_time(u32_at(rec, 27).ok_or_else(short)?)?,
             state: u8_at(rec, 31).ok_or_else(short)?,
@@ -97,10 +90,7 @@ fn decode(rec: &[u8], size: u32) -> Result<AttendanceRecord, BinaryError> {
 /// firmware, 40-byte prefix, stepped by the computed size). Undecodable
 /// records are listed in `errors` and skipped.
 pub fn parse_attendance(dataset: &[u8], record_count: u32) -> Result<AttendanceSet, BinaryError> {
-    let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort {
-        len: dataset.len(),
-        min: 4,
-    })?;
+    let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort { len: dataset.len(), min: 4 })?;
     if record_count == 0 || total == 0 {
         return Ok(AttendanceSet::default());
     }
@@ -112,11 +102,7 @@ pub fn parse_attendance(dataset: &[u8], record_count: u32) -> Result<AttendanceS
     let announced = usize::try_from(total).unwrap_or(usize::MAX);
     let usable = body.get(..announced.min(body.len())).unwrap_or_default();
     let step = usize::try_from(size).unwrap_or(usize::MAX);
-    let mut set = AttendanceSet {
-        record_size: size,
-        truncated: body.len() < announced,
-        ..AttendanceSet::default()
-    };
+    let mut set = AttendanceSet { record_size: size, truncated: body.len() < announced, ..AttendanceSet::default() };
     for (index, rec) in usable.chunks_exact(step).enumerate() {
         match decode(rec, size) {
             Ok(r) => set.records.push(r),

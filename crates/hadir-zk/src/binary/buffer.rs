@@ -2,9 +2,7 @@
 //! 1502 free): how datasets larger than one packet are fetched.
 
 use super::bytes::u32_at;
-use super::consts::{
-    CMD_ACK_OK, CMD_ATTLOG_RRQ, CMD_DATA, CMD_PREPARE_DATA, CMD_USERTEMP_RRQ, FCT_USER,
-};
+use super::consts::{CMD_ACK_OK, CMD_ATTLOG_RRQ, CMD_DATA, CMD_PREPARE_DATA, CMD_USERTEMP_RRQ, FCT_USER};
 use super::error::BinaryError;
 use super::packet::Packet;
 
@@ -73,10 +71,7 @@ impl PrepareReply {
         match reply.command {
             CMD_DATA => Ok(Self::Inline(reply.data.clone())),
             CMD_ACK_OK => {
-                let size = u32_at(&reply.data, 1).ok_or(BinaryError::TooShort {
-                    len: reply.data.len(),
-                    min: 5,
-                })?;
+                let size = u32_at(&reply.data, 1).ok_or(BinaryError::TooShort { len: reply.data.len(), min: 5 })?;
                 Ok(Self::Buffered { size })
             }
             other => Err(BinaryError::UnexpectedReply(other)),
@@ -103,20 +98,13 @@ pub struct ChunkReader {
 
 impl ChunkReader {
     pub fn new(requested: u32) -> Self {
-        Self {
-            requested,
-            expected: None,
-            data: Vec::new(),
-        }
+        Self { requested, expected: None, data: Vec::new() }
     }
 
     pub fn on_packet(&mut self, p: &Packet) -> Result<ChunkProgress, BinaryError> {
         match (p.command, self.expected) {
             (CMD_PREPARE_DATA, None) => {
-                let size = u32_at(&p.data, 0).ok_or(BinaryError::TooShort {
-                    len: p.data.len(),
-                    min: 4,
-                })?;
+                let size = u32_at(&p.data, 0).ok_or(BinaryError::TooShort { len: p.data.len(), min: 4 })?;
                 if size > self.requested {
                     return Err(BinaryError::ChunkOverflow {
                         got: usize::try_from(size).unwrap_or(usize::MAX),
@@ -139,10 +127,7 @@ impl ChunkReader {
                 if self.data.len() == expected {
                     Ok(ChunkProgress::Done(std::mem::take(&mut self.data)))
                 } else {
-                    Err(BinaryError::ChunkShort {
-                        got: self.data.len(),
-                        expected,
-                    })
+                    Err(BinaryError::ChunkShort { got: self.data.len(), expected })
                 }
             }
             (other, _) => Err(BinaryError::UnexpectedReply(other)),
@@ -167,10 +152,7 @@ mod tests {
 
     #[test]
     fn requests() {
-        assert_eq!(
-            prepare_attlog_request(),
-            [0x01, 0x0d, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]
-        );
+        assert_eq!(prepare_attlog_request(), [0x01, 0x0d, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(read_buffer_request(0, 5044), [0, 0, 0, 0, 0xb4, 0x13, 0, 0]);
     }
 }

@@ -23,8 +23,5 @@ pub enum BinaryError {
     #[error("data potongan kurang ({got} < {expected})")]
     ChunkShort { got: usize, expected: usize },
     #[error("field {field} tidak bisa dikodekan: {reason}")]
-    Encode {
-        field: &'static str,
-        reason: &'static str,
-    },
+    Encode { field: &'static str, reason: &'static str },
 }

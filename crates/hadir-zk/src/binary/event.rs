@@ -29,11 +29,7 @@ pub enum RealtimeEvent {
 }
 
 fn numeric_id(data: &[u8], wide: bool) -> Option<LiveAttendance> {
-    let (id, at) = if wide {
-        (u32_at(data, 0)?, 4)
-    } else {
-        (u32::from(u16_at(data, 0)?), 2)
-    };
+    let (id, at) = if wide { (u32_at(data, 0)?, 4) } else { (u32::from(u16_at(data, 0)?), 2) };
     Some(LiveAttendance {
         user_id: id.to_string(),
         verify: u8_at(data, at)?,
@@ -44,9 +40,7 @@ fn numeric_id(data: &[u8], wide: bool) -> Option<LiveAttendance> {
 
 fn text_id(rec: &[u8]) -> Option<LiveAttendance> {
     Some(LiveAttendance {
-        user_id: crate::util::c_string(slice_at(rec, 0, 24)?)
-            .trim()
-            .to_owned(),
+        user_id: crate::util::c_string(slice_at(rec, 0, 24)?).trim().to_owned(),
         verify: u8_at(rec, 24)?,
         state: u8_at(rec, 25)?,
         time: decode_time_hex(slice_at(rec, 26, 6)?).ok()?,
@@ -62,20 +56,16 @@ pub fn parse_event(p: &Packet) -> Result<Option<RealtimeEvent>, BinaryError> {
         return Ok(None);
     }
     if u32::from(p.session) != EF_ATTLOG {
-        return Ok(Some(RealtimeEvent::Other {
-            code: p.session,
-            data: p.data.clone(),
-        }));
+        return Ok(Some(RealtimeEvent::Other { code: p.session, data: p.data.clone() }));
     }
     let d = &p.data;
     let bad = || BinaryError::UnknownRecordSize(u32::try_from(d.len()).unwrap_or(u32::MAX));
     let punches = match d.len() {
         10 | 14 => vec![numeric_id(d, false).ok_or_else(bad)?],
         12 => vec![numeric_id(d, true).ok_or_else(bad)?],
-        n if n >= 52 && n % 52 == 0 => d
-            .chunks_exact(52)
-            .map(|rec| text_id(rec).ok_or_else(bad))
-            .collect::<Result<_, _>>()?,
+        n if n >= 52 && n % 52 == 0 => {
+            d.chunks_exact(52).map(|rec| text_id(rec).ok_or_else(bad)).collect::<Result<_, _>>()?
+        }
         n if n >= 32 => vec![text_id(d).ok_or_else(bad)?],
         _ => return Err(bad()),
     };

@@ -37,10 +37,7 @@ impl Default for TcpDecoder {
 
 impl TcpDecoder {
     pub fn new(max_frame: u32) -> Self {
-        Self {
-            buf: Vec::new(),
-            max_frame,
-        }
+        Self { buf: Vec::new(), max_frame }
     }
 
     pub fn feed(&mut self, bytes: &[u8]) {
@@ -67,10 +64,7 @@ impl TcpDecoder {
         le.copy_from_slice(len_bytes);
         let len = u32::from_le_bytes(le);
         if len > self.max_frame {
-            return Err(BinaryError::FrameTooLarge {
-                len,
-                max: self.max_frame,
-            });
+            return Err(BinaryError::FrameTooLarge { len, max: self.max_frame });
         }
         // `len` ≤ max_frame ≤ u32::MAX, so it fits in usize on our targets.
         let end = 8 + usize::try_from(len).unwrap_or(usize::MAX - 8);

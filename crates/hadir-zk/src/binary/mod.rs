@@ -33,16 +33,14 @@ mod user;
 
 pub use attendance::{AttendanceRecord, AttendanceSet, RecordError, parse_attendance};
 pub use buffer::{
-    ChunkProgress, ChunkReader, MAX_CHUNK_TCP, MAX_CHUNK_UDP, PrepareReply, chunk_plan,
-    prepare_attlog_request, prepare_buffer_request, prepare_users_request, read_buffer_request,
+    ChunkProgress, ChunkReader, MAX_CHUNK_TCP, MAX_CHUNK_UDP, PrepareReply, chunk_plan, prepare_attlog_request,
+    prepare_buffer_request, prepare_users_request, read_buffer_request,
 };
 pub use commkey::make_commkey;
 pub use error::BinaryError;
 pub use event::{LiveAttendance, RealtimeEvent, parse_event};
 pub use framing::{DEFAULT_MAX_FRAME, TCP_MAGIC, TcpDecoder, tcp_frame};
-pub use info::{
-    delete_user_request, options_request, parse_options_reply, parse_text_reply, reg_event_request,
-};
+pub use info::{delete_user_request, options_request, parse_options_reply, parse_text_reply, reg_event_request};
 pub use packet::{Packet, checksum, next_reply_number};
 pub use sizes::FreeSizes;
 pub use time::{decode_time, decode_time_hex, encode_time, set_time_request};

@@ -50,13 +50,7 @@ pub struct Packet {
 
 impl Packet {
     pub fn new(command: u16, session: u16, reply: u16, data: impl Into<Vec<u8>>) -> Self {
-        Self {
-            command,
-            checksum: 0,
-            session,
-            reply,
-            data: data.into(),
-        }
+        Self { command, checksum: 0, session, reply, data: data.into() }
     }
 
     /// Header (with a freshly computed checksum) followed by the data.
@@ -78,10 +72,7 @@ impl Packet {
     /// checksum is not enforced (some firmware gets it wrong); see
     /// [`Packet::checksum_ok`].
     pub fn decode(payload: &[u8]) -> Result<Self, BinaryError> {
-        let too_short = BinaryError::TooShort {
-            len: payload.len(),
-            min: HEADER_LEN,
-        };
+        let too_short = BinaryError::TooShort { len: payload.len(), min: HEADER_LEN };
         let field = |at| u16_at(payload, at).ok_or_else(|| too_short.clone());
         Ok(Self {
             command: field(0)?,

@@ -25,10 +25,7 @@ impl FreeSizes {
     /// Users at index 4, fingerprints at 6, records at 8 of the i32 array.
     pub fn parse(data: &[u8]) -> Result<Self, BinaryError> {
         let at = |i: usize| i32_at(data, i * 4);
-        let short = || BinaryError::TooShort {
-            len: data.len(),
-            min: 36,
-        };
+        let short = || BinaryError::TooShort { len: data.len(), min: 36 };
         let full = data.len() >= 80;
         let opt = |i: usize| if full { at(i) } else { None };
         Ok(Self {

@@ -33,14 +33,10 @@ pub fn decode_time(t: u32) -> Result<DateTime, BinaryError> {
 
 /// Encodes a civil time (years 2000 to 2136; sub-seconds dropped).
 pub fn encode_time(dt: DateTime) -> Result<u32, BinaryError> {
-    let years =
-        u64::try_from(i32::from(dt.year()) - 2000).map_err(|_| BinaryError::TimeOutOfRange)?;
+    let years = u64::try_from(i32::from(dt.year()) - 2000).map_err(|_| BinaryError::TimeOutOfRange)?;
     let field = |v: i8| u64::try_from(v).map_err(|_| BinaryError::TimeOutOfRange);
     let days = (years * 12 + field(dt.month())? - 1) * 31 + field(dt.day())? - 1;
-    let secs = days * u64::from(DAY)
-        + field(dt.hour())? * 3600
-        + field(dt.minute())? * 60
-        + field(dt.second())?;
+    let secs = days * u64::from(DAY) + field(dt.hour())? * 3600 + field(dt.minute())? * 60 + field(dt.second())?;
     u32::try_from(secs).map_err(|_| BinaryError::TimeOutOfRange)
 }
 
@@ -82,10 +78,7 @@ mod tests {
         assert_eq!(decode_time(t), Err(BinaryError::BadTime(t)));
         assert!(encode_time(date(1999, 12, 31).at(0, 0, 0, 0)).is_err());
         assert!(encode_time(date(2137, 1, 1).at(0, 0, 0, 0)).is_err());
-        assert_eq!(
-            decode_time(u32::MAX).unwrap(),
-            date(2133, 8, 18).at(6, 28, 15, 0)
-        );
+        assert_eq!(decode_time(u32::MAX).unwrap(), date(2133, 8, 18).at(6, 28, 15, 0));
     }
 
     #[test]

@@ -67,14 +67,8 @@ fn decode(rec: &[u8], layout: UserLayout) -> Option<UserRecord> {
 
 /// Parses a users dataset (`total u32` then records) given the user count
 /// from `CMD_GET_FREE_SIZES`. The layout follows from `total ÷ count`.
-pub fn parse_users(
-    dataset: &[u8],
-    user_count: u32,
-) -> Result<(UserLayout, Vec<UserRecord>), BinaryError> {
-    let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort {
-        len: dataset.len(),
-        min: 4,
-    })?;
+pub fn parse_users(dataset: &[u8], user_count: u32) -> Result<(UserLayout, Vec<UserRecord>), BinaryError> {
+    let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort { len: dataset.len(), min: 4 })?;
     if user_count == 0 || total == 0 {
         return Ok((UserLayout::Zk8, Vec::new()));
     }
@@ -86,10 +80,7 @@ pub fn parse_users(
     let body = dataset.get(4..).unwrap_or_default();
     let announced = usize::try_from(total).unwrap_or(usize::MAX);
     let usable = body.get(..announced.min(body.len())).unwrap_or_default();
-    let users = usable
-        .chunks_exact(layout.size())
-        .filter_map(|rec| decode(rec, layout))
-        .collect();
+    let users = usable.chunks_exact(layout.size()).filter_map(|rec| decode(rec, layout)).collect();
     Ok((layout, users))
 }
 
@@ -110,10 +101,7 @@ fn check_len(s: &str, max: usize, field: &'static str) -> Result<(), BinaryError
     if s.len() <= max && !s.bytes().any(|b| b == 0) {
         Ok(())
     } else {
-        Err(BinaryError::Encode {
-            field,
-            reason: "terlalu panjang atau berisi NUL",
-        })
+        Err(BinaryError::Encode { field, reason: "terlalu panjang atau berisi NUL" })
     }
 }
 
@@ -132,17 +120,14 @@ pub fn encode_user(user: &UserRecord, layout: UserLayout) -> Result<Vec<u8>, Bin
     match layout {
         UserLayout::Zk6 => {
             check_len(&user.password, 5, "password")?;
-            let user_id: u32 = user.user_id.parse().map_err(|_| BinaryError::Encode {
-                field: "user_id",
-                reason: "harus angka pada perangkat ZK6",
-            })?;
+            let user_id: u32 = user
+                .user_id
+                .parse()
+                .map_err(|_| BinaryError::Encode { field: "user_id", reason: "harus angka pada perangkat ZK6" })?;
             let group: u8 = if user.group.is_empty() {
                 0
             } else {
-                user.group.parse().map_err(|_| BinaryError::Encode {
-                    field: "group",
-                    reason: "harus angka 0–255",
-                })?
+                user.group.parse().map_err(|_| BinaryError::Encode { field: "group", reason: "harus angka 0–255" })?
             };
             put_text(out.get_mut(3..8).unwrap_or_default(), &user.password);
             put_text(out.get_mut(8..16).unwrap_or_default(), &user.name);

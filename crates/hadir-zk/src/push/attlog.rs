@@ -33,9 +33,7 @@ pub struct AttLogBatch {
 /// A PIN as terminals store it: non-empty, at most 24 characters, no
 /// whitespace or control characters.
 pub(crate) fn valid_pin(pin: &str) -> bool {
-    !pin.is_empty()
-        && pin.chars().count() <= MAX_PIN_LEN
-        && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
+    !pin.is_empty() && pin.chars().count() <= MAX_PIN_LEN && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Optional numeric field: absent or empty means 0 (older firmware drops
@@ -43,9 +41,7 @@ pub(crate) fn valid_pin(pin: &str) -> bool {
 fn numeric(field: Option<&str>, name: &'static str) -> Result<u32, LineErrorKind> {
     match field.map(str::trim) {
         None | Some("") => Ok(0),
-        Some(v) => v
-            .parse()
-            .map_err(|_| LineErrorKind::NotANumber { field: name }),
+        Some(v) => v.parse().map_err(|_| LineErrorKind::NotANumber { field: name }),
     }
 }
 
@@ -56,21 +52,12 @@ fn parse_line(line_no: usize, line: &str) -> Result<AttLogRecord, LineErrorKind>
     if !valid_pin(pin) {
         return Err(LineErrorKind::BadPin);
     }
-    let time = fields
-        .next()
-        .ok_or(LineErrorKind::MissingField { field: "time" })?;
+    let time = fields.next().ok_or(LineErrorKind::MissingField { field: "time" })?;
     let time = crate::util::parse_civil(time).ok_or(LineErrorKind::BadTime)?;
     let status = numeric(fields.next(), "status")?;
     let verify = numeric(fields.next(), "verify")?;
     let workcode = crate::util::excerpt(fields.next().unwrap_or_default().trim(), 32);
-    Ok(AttLogRecord {
-        line: line_no,
-        pin: pin.to_owned(),
-        time,
-        status,
-        verify,
-        workcode,
-    })
+    Ok(AttLogRecord { line: line_no, pin: pin.to_owned(), time, status, verify, workcode })
 }
 
 /// Parses an ATTLOG body. Tolerates CRLF, blank lines and missing trailing

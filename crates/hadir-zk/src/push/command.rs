@@ -54,11 +54,7 @@ impl std::fmt::Display for CommandId {
 /// trims: fields are tab-separated and commands newline-separated, so a name
 /// like `"Budi\nC:1:REBOOT"` must not become a second command.
 pub fn sanitize_field(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
 }
 
 /// Short fields that must be sent verbatim (password, card, TZ): refuse
@@ -72,11 +68,7 @@ fn check_plain(value: &str, field: &'static str, max: usize) -> Result<(), Comma
 }
 
 fn check_pin(pin: &str) -> Result<(), CommandError> {
-    if valid_pin(pin) {
-        Ok(())
-    } else {
-        Err(CommandError::BadPin(crate::util::excerpt(pin, 30)))
-    }
+    if valid_pin(pin) { Ok(()) } else { Err(CommandError::BadPin(crate::util::excerpt(pin, 30))) }
 }
 
 /// `DATA UPDATE USERINFO` fields.
@@ -194,9 +186,7 @@ impl Command {
             Self::Reboot => "REBOOT".to_owned(),
             Self::SetOption { key, value } => {
                 let key_ok = (1..=64).contains(&key.len())
-                    && key
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'~' | b'_' | b'.'));
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'~' | b'_' | b'.'));
                 if !key_ok {
                     return Err(CommandError::BadField { field: "key" });
                 }
@@ -215,10 +205,7 @@ impl Command {
     /// What the terminal puts in `CMD=` when it reports the result.
     pub fn reply_name(&self) -> &'static str {
         match self {
-            Self::UpdateUser(_)
-            | Self::DeleteUser { .. }
-            | Self::QueryAttLog { .. }
-            | Self::QueryUser { .. } => "DATA",
+            Self::UpdateUser(_) | Self::DeleteUser { .. } | Self::QueryAttLog { .. } | Self::QueryUser { .. } => "DATA",
             Self::ClearLog => "CLEAR_LOG",
             Self::Check => "CHECK",
             Self::Log => "LOG",

@@ -79,9 +79,7 @@ fn parse_result(line_no: usize, line: &str) -> Result<CommandResult, LineErrorKi
             _ => {}
         }
     }
-    let id = id
-        .filter(|i| !i.is_empty())
-        .ok_or(LineErrorKind::MissingField { field: "ID" })?;
+    let id = id.filter(|i| !i.is_empty()).ok_or(LineErrorKind::MissingField { field: "ID" })?;
     let return_code = code
         .ok_or(LineErrorKind::MissingField { field: "Return" })?
         .parse()
@@ -125,13 +123,9 @@ pub fn parse_devicecmd(body: &[u8]) -> DeviceCmdBatch {
         match batch.results.last_mut() {
             Some(last) if info_open => {
                 let (k, v) = line.split_once('=').unwrap_or((line, ""));
-                last.info
-                    .0
-                    .push((k.trim().to_owned(), crate::util::excerpt(v.trim(), 200)));
+                last.info.0.push((k.trim().to_owned(), crate::util::excerpt(v.trim(), 200)));
             }
-            _ => batch
-                .errors
-                .push(LineError::new(line_no, LineErrorKind::Unrecognised, line)),
+            _ => batch.errors.push(LineError::new(line_no, LineErrorKind::Unrecognised, line)),
         }
     }
     batch

@@ -41,10 +41,6 @@ pub struct LineError {
 
 impl LineError {
     pub(crate) fn new(line: usize, kind: LineErrorKind, text: &str) -> Self {
-        Self {
-            line,
-            kind,
-            excerpt: crate::util::excerpt(text, 80),
-        }
+        Self { line, kind, excerpt: crate::util::excerpt(text, 80) }
     }
 }

@@ -60,11 +60,7 @@ impl TransFlags {
             (self.work_code, "WORKCODE"),
             (self.bio_photo, "BioPhoto"),
         ];
-        let list: Vec<&str> = named
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, n)| *n)
-            .collect();
+        let list: Vec<&str> = named.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
         format!("TransData {}", list.join("\t"))
     }
 
@@ -98,11 +94,7 @@ impl TimeZoneOption {
     /// From a UTC offset in seconds: hours when whole, minutes otherwise.
     /// WIB/WITA/WIT are +7/+8/+9.
     pub fn from_offset_seconds(secs: i32) -> Self {
-        if secs % 3600 == 0 {
-            Self(secs / 3600)
-        } else {
-            Self(secs / 60)
-        }
+        if secs % 3600 == 0 { Self(secs / 3600) } else { Self(secs / 60) }
     }
 }
 
@@ -160,16 +152,9 @@ impl Default for HandshakeConfig {
 /// `Encrypt=0`, exactly like ZKTeco's `devview.py`.
 pub fn handshake_reply(req: &Handshake, cfg: &HandshakeConfig) -> String {
     let new_style = req.new_style();
-    let (att, op, photo) = if new_style {
-        ("ATTLOGStamp", "OPERLOGStamp", "ATTPHOTOStamp")
-    } else {
-        ("Stamp", "OpStamp", "PhotoStamp")
-    };
-    let trans_flag = if new_style {
-        cfg.trans_flags.format_ii()
-    } else {
-        cfg.trans_flags.format_i()
-    };
+    let (att, op, photo) =
+        if new_style { ("ATTLOGStamp", "OPERLOGStamp", "ATTPHOTOStamp") } else { ("Stamp", "OpStamp", "PhotoStamp") };
+    let trans_flag = if new_style { cfg.trans_flags.format_ii() } else { cfg.trans_flags.format_i() };
     let encrypt = match (cfg.encrypt, new_style) {
         (true, _) => "1",
         (false, true) => "None",
@@ -204,31 +189,16 @@ mod tests {
 
     #[test]
     fn time_zone_units() {
-        assert_eq!(
-            TimeZoneOption::from_offset_seconds(7 * 3600),
-            TimeZoneOption(7)
-        );
-        assert_eq!(
-            TimeZoneOption::from_offset_seconds(-5 * 3600),
-            TimeZoneOption(-5)
-        );
-        assert_eq!(
-            TimeZoneOption::from_offset_seconds(19800),
-            TimeZoneOption(330)
-        );
-        assert_eq!(
-            TimeZoneOption::from_offset_seconds(20700),
-            TimeZoneOption(345)
-        );
+        assert_eq!(TimeZoneOption::from_offset_seconds(7 * 3600), TimeZoneOption(7));
+        assert_eq!(TimeZoneOption::from_offset_seconds(-5 * 3600), TimeZoneOption(-5));
+        assert_eq!(TimeZoneOption::from_offset_seconds(19800), TimeZoneOption(330));
+        assert_eq!(TimeZoneOption::from_offset_seconds(20700), TimeZoneOption(345));
     }
 
     #[test]
     fn trans_flag_formats() {
         let f = TransFlags::default();
-        assert_eq!(
-            f.format_ii(),
-            "TransData AttLog\tOpLog\tEnrollUser\tChgUser\tEnrollFP\tChgFP"
-        );
+        assert_eq!(f.format_ii(), "TransData AttLog\tOpLog\tEnrollUser\tChgUser\tEnrollFP\tChgFP");
         assert_eq!(f.format_i(), "1101101100");
     }
 }

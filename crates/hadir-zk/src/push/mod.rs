@@ -31,13 +31,12 @@ pub use devicecmd::{CommandResult, DeviceCmdBatch, parse_devicecmd, return_code_
 pub use error::{LineError, LineErrorKind, PushError};
 pub use handshake::{HandshakeConfig, TimeZoneOption, TransFlags, handshake_reply};
 pub use operlog::{
-    FingerprintTemplate, KeyValues, OpLog, OperLogBatch, OperLogEntry, OperLogLine, UserInfo,
-    parse_operlog, parse_options,
+    FingerprintTemplate, KeyValues, OpLog, OperLogBatch, OperLogEntry, OperLogLine, UserInfo, parse_operlog,
+    parse_options,
 };
 pub use photo::{AttPhoto, split_attphoto};
 pub use query::{
-    CdataRequest, DeviceCmdRequest, DeviceInfo, GetRequest, Handshake, Query, Table, Upload,
-    percent_decode,
+    CdataRequest, DeviceCmdRequest, DeviceInfo, GetRequest, Handshake, Query, Table, Upload, percent_decode,
 };
 pub use reply::{REPLY_OK, http_date, reply_ok_count};
 pub use version::PushVersion;

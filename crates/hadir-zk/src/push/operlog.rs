@@ -27,10 +27,7 @@ impl KeyValues {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
 
     fn text(&self, key: &str) -> String {
@@ -112,27 +109,14 @@ pub struct OperLogBatch {
 }
 
 fn required_pin(kv: &KeyValues) -> Result<String, LineErrorKind> {
-    let pin = kv
-        .get("PIN")
-        .ok_or(LineErrorKind::MissingField { field: "PIN" })?
-        .trim();
-    if valid_pin(pin) {
-        Ok(pin.to_owned())
-    } else {
-        Err(LineErrorKind::BadPin)
-    }
+    let pin = kv.get("PIN").ok_or(LineErrorKind::MissingField { field: "PIN" })?.trim();
+    if valid_pin(pin) { Ok(pin.to_owned()) } else { Err(LineErrorKind::BadPin) }
 }
 
-fn opt_num<T: std::str::FromStr>(
-    kv: &KeyValues,
-    key: &'static str,
-) -> Result<Option<T>, LineErrorKind> {
+fn opt_num<T: std::str::FromStr>(kv: &KeyValues, key: &'static str) -> Result<Option<T>, LineErrorKind> {
     match kv.get(key).map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| LineErrorKind::NotANumber { field: key }),
+        Some(v) => v.parse().map(Some).map_err(|_| LineErrorKind::NotANumber { field: key }),
     }
 }
 
@@ -145,17 +129,10 @@ fn parse_oplog(rest: &str) -> Result<OpLog, LineErrorKind> {
         .parse()
         .map_err(|_| LineErrorKind::NotANumber { field: "OpType" })?;
     let operator = f.next().unwrap_or_default().to_owned();
-    let time = f
-        .next()
-        .ok_or(LineErrorKind::MissingField { field: "OpTime" })?;
+    let time = f.next().ok_or(LineErrorKind::MissingField { field: "OpTime" })?;
     let time = crate::util::parse_civil(time).ok_or(LineErrorKind::BadTime)?;
     let values = f.take(8).map(str::to_owned).collect();
-    Ok(OpLog {
-        op_type,
-        operator,
-        time,
-        values,
-    })
+    Ok(OpLog { op_type, operator, time, values })
 }
 
 fn parse_user(rest: &str) -> Result<UserInfo, LineErrorKind> {
@@ -199,10 +176,7 @@ fn parse_line(line: &str) -> Result<OperLogEntry, LineErrorKind> {
         "USERPIC" => OperLogEntry::UserPic(KeyValues::parse(rest, &['\t'])),
         "BIOPHOTO" => OperLogEntry::BioPhoto(KeyValues::parse(rest, &['\t'])),
         "" => return Err(LineErrorKind::Unrecognised),
-        other => OperLogEntry::Other {
-            kind: crate::util::excerpt(other, 32),
-            rest: crate::util::excerpt(rest, 200),
-        },
+        other => OperLogEntry::Other { kind: crate::util::excerpt(other, 32), rest: crate::util::excerpt(rest, 200) },
     })
 }
 
@@ -219,10 +193,7 @@ pub fn parse_operlog(body: &[u8]) -> OperLogBatch {
             continue;
         }
         match parse_line(line) {
-            Ok(entry) => batch.entries.push(OperLogLine {
-                line: line_no,
-                entry,
-            }),
+            Ok(entry) => batch.entries.push(OperLogLine { line: line_no, entry }),
             Err(kind) => batch.errors.push(LineError::new(line_no, kind, line)),
         }
     }

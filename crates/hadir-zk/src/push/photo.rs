@@ -20,10 +20,7 @@ pub struct AttPhoto<'a> {
 impl AttPhoto<'_> {
     /// Time and PIN encoded in the file name (`YYYYMMDDhhmmss[-PIN].jpg`).
     pub fn time_and_pin(&self) -> (Option<DateTime>, Option<String>) {
-        let stem = self
-            .file_name
-            .rsplit_once('.')
-            .map_or(self.file_name.as_str(), |(s, _)| s);
+        let stem = self.file_name.rsplit_once('.').map_or(self.file_name.as_str(), |(s, _)| s);
         let (stamp, pin) = match stem.split_once('-') {
             Some((t, p)) => (t, Some(p.to_owned()).filter(|p| !p.is_empty())),
             None => (stem, None),
@@ -50,20 +47,11 @@ impl AttPhoto<'_> {
 /// Splits an ATTPHOTO body at the first NUL and parses the header
 /// (`PIN=…`, `SN=…`, `size=…`, `CMD=uploadphoto`, separated by LF/CRLF).
 pub fn split_attphoto(body: &[u8]) -> Result<AttPhoto<'_>, PushError> {
-    let nul = body
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or(PushError::PhotoMissingNul)?;
+    let nul = body.iter().position(|&b| b == 0).ok_or(PushError::PhotoMissingNul)?;
     let (header, rest) = body.split_at(nul);
     let jpeg = rest.get(1..).unwrap_or_default();
     let header = String::from_utf8_lossy(header);
-    let mut photo = AttPhoto {
-        file_name: String::new(),
-        sn: None,
-        size: None,
-        cmd: None,
-        jpeg,
-    };
+    let mut photo = AttPhoto { file_name: String::new(), sn: None, size: None, cmd: None, jpeg };
     for line in header.split(['\n', '\r']) {
         let Some((k, v)) = line.split_once('=') else {
             continue;

@@ -72,18 +72,12 @@ impl Query {
 
     /// First value for `key` (case-insensitive).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
 
     /// First non-empty value for `key`, trimmed.
     fn get_nonempty(&self, key: &str) -> Option<String> {
-        self.get(key)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+        self.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     }
 
     /// The terminal's serial number (`SN`), validated.
@@ -92,15 +86,9 @@ impl Query {
         if sn.is_empty() {
             return Err(PushError::MissingSerial);
         }
-        let ok = sn.len() <= MAX_SERIAL_LEN
-            && sn
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if ok {
-            Ok(sn.to_owned())
-        } else {
-            Err(PushError::InvalidSerial(crate::util::excerpt(sn, 40)))
-        }
+        let ok =
+            sn.len() <= MAX_SERIAL_LEN && sn.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if ok { Ok(sn.to_owned()) } else { Err(PushError::InvalidSerial(crate::util::excerpt(sn, 40))) }
     }
 
     fn stamp(&self, key: &str) -> Option<u64> {
@@ -154,9 +142,7 @@ impl Handshake {
     /// "Security PUSH" 3.x terminals (`/iclock/registry`, `/iclock/push`):
     /// the server should log these clearly; they are not supported yet.
     pub fn is_security_push(&self) -> bool {
-        self.pushver
-            .as_ref()
-            .is_some_and(PushVersion::is_security_push)
+        self.pushver.as_ref().is_some_and(PushVersion::is_security_push)
     }
 }
 
@@ -232,12 +218,7 @@ impl DeviceInfo {
     /// Parses the comma list by position; extra values are ignored.
     pub fn parse(info: &str) -> Self {
         let fields: Vec<&str> = info.split(',').map(str::trim).collect();
-        let text = |i: usize| {
-            fields
-                .get(i)
-                .filter(|v| !v.is_empty())
-                .map(|v| crate::util::excerpt(v, 64))
-        };
+        let text = |i: usize| fields.get(i).filter(|v| !v.is_empty()).map(|v| crate::util::excerpt(v, 64));
         let num = |i: usize| fields.get(i).and_then(|v| v.parse().ok());
         Self {
             firmware: text(0),
@@ -264,10 +245,7 @@ pub struct GetRequest {
 impl GetRequest {
     pub fn parse(raw_query: &str) -> Result<Self, PushError> {
         let q = Query::parse(raw_query);
-        Ok(Self {
-            sn: q.serial()?,
-            info: q.get_nonempty("INFO").map(|i| DeviceInfo::parse(&i)),
-        })
+        Ok(Self { sn: q.serial()?, info: q.get_nonempty("INFO").map(|i| DeviceInfo::parse(&i)) })
     }
 }
 
@@ -280,9 +258,7 @@ pub struct DeviceCmdRequest {
 
 impl DeviceCmdRequest {
     pub fn parse(raw_query: &str) -> Result<Self, PushError> {
-        Ok(Self {
-            sn: Query::parse(raw_query).serial()?,
-        })
+        Ok(Self { sn: Query::parse(raw_query).serial()? })
     }
 }
 
@@ -306,9 +282,6 @@ mod tests {
         assert_eq!(Query::parse("sn=ABC123").serial().unwrap(), "ABC123");
         assert_eq!(Query::parse("x=1").serial(), Err(PushError::MissingSerial));
         assert_eq!(Query::parse("SN=").serial(), Err(PushError::MissingSerial));
-        assert!(matches!(
-            Query::parse("SN=a%0Ab").serial(),
-            Err(PushError::InvalidSerial(_))
-        ));
+        assert!(matches!(Query::parse("SN=a%0Ab").serial(), Err(PushError::InvalidSerial(_))));
     }
 }

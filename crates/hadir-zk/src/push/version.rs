@@ -21,12 +21,7 @@ impl PushVersion {
         let major = parts.next().flatten();
         let minor = parts.next().flatten();
         let patch = parts.next().flatten();
-        Self {
-            raw,
-            major,
-            minor,
-            patch,
-        }
+        Self { raw, major, minor, patch }
     }
 
     /// "Security PUSH" (3.x) terminals use `/iclock/registry` and
