@@ -41,38 +41,24 @@ pub fn content_hash(bytes: &[u8]) -> String {
 }
 
 fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
-    let ok = hash.len() == 64
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let ok = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if !ok || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return Err(BlobError::BadName);
     }
-    Ok(ObjPath::from(format!(
-        "{kind}/{}/{}/{hash}",
-        &hash[0..2],
-        &hash[2..4]
-    )))
+    Ok(ObjPath::from(format!("{kind}/{}/{}/{hash}", &hash[0..2], &hash[2..4])))
 }
 
 impl BlobStore {
     /// Local files under `root` (created if missing).
     pub fn local(root: &Path) -> Result<BlobStore> {
         std::fs::create_dir_all(root).map_err(|e| BlobError::Backend(e.to_string()))?;
-        let fs = LocalFileSystem::new_with_prefix(root)
-            .map_err(|e| BlobError::Backend(e.to_string()))?;
-        Ok(BlobStore {
-            inner: Arc::new(fs),
-            local_root: Some(root.to_path_buf()),
-        })
+        let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| BlobError::Backend(e.to_string()))?;
+        Ok(BlobStore { inner: Arc::new(fs), local_root: Some(root.to_path_buf()) })
     }
 
     /// Any `object_store` implementation (e.g. S3 for scale-out).
     pub fn from_object_store(inner: Arc<dyn ObjectStore>) -> BlobStore {
-        BlobStore {
-            inner,
-            local_root: None,
-        }
+        BlobStore { inner, local_root: None }
     }
 
     /// Stores `bytes` under their hash in `kind` (e.g. `photos`) and returns the hash.
@@ -83,20 +69,14 @@ impl BlobStore {
         if self.inner.head(&path).await.is_ok() {
             return Ok(hash);
         }
-        self.inner
-            .put(&path, PutPayload::from_bytes(bytes))
-            .await
-            .map_err(|e| BlobError::Backend(e.to_string()))?;
+        self.inner.put(&path, PutPayload::from_bytes(bytes)).await.map_err(|e| BlobError::Backend(e.to_string()))?;
         Ok(hash)
     }
 
     pub async fn get(&self, kind: &str, hash: &str) -> Result<Bytes> {
         let path = object_path(kind, hash)?;
         match self.inner.get(&path).await {
-            Ok(r) => r
-                .bytes()
-                .await
-                .map_err(|e| BlobError::Backend(e.to_string())),
+            Ok(r) => r.bytes().await.map_err(|e| BlobError::Backend(e.to_string())),
             Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound),
             Err(e) => Err(BlobError::Backend(e.to_string())),
         }
@@ -121,9 +101,7 @@ fn sync_filesystem(root: &Path) -> Result<()> {
     // SAFETY: syncfs only reads the descriptor, which stays open for the call.
     let rc = unsafe { syncfs(dir.as_raw_fd()) };
     if rc != 0 {
-        return Err(BlobError::Backend(
-            std::io::Error::last_os_error().to_string(),
-        ));
+        return Err(BlobError::Backend(std::io::Error::last_os_error().to_string()));
     }
     Ok(())
 }
@@ -136,9 +114,7 @@ unsafe extern "C" {
 #[cfg(not(target_os = "linux"))]
 fn sync_filesystem(_root: &Path) -> Result<()> {
     // Elsewhere fall back to a full sync, which is correct if slower.
-    std::process::Command::new("sync")
-        .status()
-        .map_err(|e| BlobError::Backend(e.to_string()))?;
+    std::process::Command::new("sync").status().map_err(|e| BlobError::Backend(e.to_string()))?;
     Ok(())
 }
 
@@ -150,43 +126,21 @@ mod tests {
     async fn put_get_roundtrip_and_dedup() {
         let dir = tempfile::tempdir().unwrap();
         let b = BlobStore::local(dir.path()).unwrap();
-        let h1 = b
-            .put("photos", Bytes::from_static(b"jpeg bytes"))
-            .await
-            .unwrap();
-        let h2 = b
-            .put("photos", Bytes::from_static(b"jpeg bytes"))
-            .await
-            .unwrap();
+        let h1 = b.put("photos", Bytes::from_static(b"jpeg bytes")).await.unwrap();
+        let h2 = b.put("photos", Bytes::from_static(b"jpeg bytes")).await.unwrap();
         assert_eq!(h1, h2);
         assert_eq!(h1, content_hash(b"jpeg bytes"));
         assert_eq!(&b.get("photos", &h1).await.unwrap()[..], b"jpeg bytes");
         b.sync().await.unwrap();
-        assert!(
-            dir.path()
-                .join("photos")
-                .join(&h1[0..2])
-                .join(&h1[2..4])
-                .join(&h1)
-                .exists()
-        );
+        assert!(dir.path().join("photos").join(&h1[0..2]).join(&h1[2..4]).join(&h1).exists());
     }
 
     #[tokio::test]
     async fn bad_names_and_missing_objects() {
         let dir = tempfile::tempdir().unwrap();
         let b = BlobStore::local(dir.path()).unwrap();
-        assert!(matches!(
-            b.get("photos", "../etc/passwd").await,
-            Err(BlobError::BadName)
-        ));
-        assert!(matches!(
-            b.get("../x", &"a".repeat(64)).await,
-            Err(BlobError::BadName)
-        ));
-        assert!(matches!(
-            b.get("photos", &"a".repeat(64)).await,
-            Err(BlobError::NotFound)
-        ));
+        assert!(matches!(b.get("photos", "../etc/passwd").await, Err(BlobError::BadName)));
+        assert!(matches!(b.get("../x", &"a".repeat(64)).await, Err(BlobError::BadName)));
+        assert!(matches!(b.get("photos", &"a".repeat(64)).await, Err(BlobError::NotFound)));
     }
 }

@@ -24,12 +24,7 @@ const ACCOUNT_SELECT: &str =
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn create_admin(
-        &self,
-        username: &str,
-        name: &str,
-        password_hash: &str,
-    ) -> Result<Account> {
+    async fn create_admin(&self, username: &str, name: &str, password_hash: &str) -> Result<Account> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let id: Id = sqlx::query_scalar(
             "INSERT INTO accounts (username, password_hash, name, is_admin) VALUES (?, ?, ?, 1) RETURNING id",
@@ -50,13 +45,11 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_by_username(&self, username: &str) -> Result<Account> {
-        let r = sqlx::query(AssertSqlSafe(format!(
-            "{ACCOUNT_SELECT} WHERE a.username = ?"
-        )))
-        .bind(username)
-        .fetch_one(&self.read)
-        .await
-        .map_err(not_found("account"))?;
+        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.username = ?")))
+            .bind(username)
+            .fetch_one(&self.read)
+            .await
+            .map_err(not_found("account"))?;
         Ok(account_row(&r))
     }
 
@@ -91,13 +84,7 @@ impl AccountStore for SqliteStore {
         tx.commit().await.map_err(db_err)
     }
 
-    async fn grant_role(
-        &self,
-        account_id: Id,
-        role: Role,
-        unit_code: &str,
-        audit: Audit,
-    ) -> Result<RoleGrant> {
+    async fn grant_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<RoleGrant> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let unit_id: Id = sqlx::query_scalar("SELECT id FROM units WHERE code = ?")
             .bind(unit_code)
@@ -120,13 +107,7 @@ impl AccountStore for SqliteStore {
             .ok_or(StoreError::NotFound("role"))
     }
 
-    async fn revoke_role(
-        &self,
-        account_id: Id,
-        role: Role,
-        unit_code: &str,
-        audit: Audit,
-    ) -> Result<()> {
+    async fn revoke_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = sqlx::query(
             "DELETE FROM role_grants WHERE account_id = ? AND role = ? AND unit_id = (SELECT id FROM units WHERE code = ?)",
@@ -169,12 +150,7 @@ impl AccountStore for SqliteStore {
             .collect())
     }
 
-    async fn create_session(
-        &self,
-        token_hash: &[u8],
-        account_id: Id,
-        expires_at: Timestamp,
-    ) -> Result<()> {
+    async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()> {
         sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (?, ?, ?)")
             .bind(token_hash)
             .bind(account_id)
@@ -195,10 +171,7 @@ impl AccountStore for SqliteStore {
         .fetch_one(&self.read)
         .await
         .map_err(not_found("session"))?;
-        Ok(Session {
-            account_id: r.get("account_id"),
-            expires_at: ts(r.get("expires_at")),
-        })
+        Ok(Session { account_id: r.get("account_id"), expires_at: ts(r.get("expires_at")) })
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {

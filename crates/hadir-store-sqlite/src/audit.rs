@@ -30,18 +30,12 @@ impl AuditStore for SqliteStore {
         write_audit(&mut conn, &audit).await
     }
 
-    async fn list_audit(
-        &self,
-        entity: Option<&str>,
-        offset: u32,
-        limit: u32,
-    ) -> Result<Page<AuditEntry>> {
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE (?1 IS NULL OR entity = ?1)")
-                .bind(entity)
-                .fetch_one(&self.read)
-                .await
-                .map_err(db_err)?;
+    async fn list_audit(&self, entity: Option<&str>, offset: u32, limit: u32) -> Result<Page<AuditEntry>> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE (?1 IS NULL OR entity = ?1)")
+            .bind(entity)
+            .fetch_one(&self.read)
+            .await
+            .map_err(db_err)?;
         let rows = sqlx::query(
             "SELECT id, at, actor_account_id, actor_name, action, entity, entity_id, before_json, after_json
              FROM audit_log WHERE (?1 IS NULL OR entity = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3",
@@ -67,11 +61,6 @@ impl AuditStore for SqliteStore {
                 after: parse(r.get("after_json")),
             })
             .collect();
-        Ok(Page {
-            items,
-            total: total as u64,
-            offset,
-            limit,
-        })
+        Ok(Page { items, total: total as u64, offset, limit })
     }
 }

@@ -31,14 +31,7 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(d) => {
             let msg = d.message();
             if let Some(rest) = msg.strip_prefix("UNIQUE constraint failed: ") {
-                let col = rest
-                    .split(',')
-                    .next()
-                    .unwrap_or(rest)
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or(rest)
-                    .trim();
+                let col = rest.split(',').next().unwrap_or(rest).rsplit('.').next().unwrap_or(rest).trim();
                 StoreError::Conflict(col.to_string())
             } else if msg.contains("FOREIGN KEY") {
                 StoreError::Invalid("foreign key".into())

@@ -10,9 +10,7 @@ mod convert;
 mod org;
 
 use hadir_store::{Result, StoreError};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -44,30 +42,19 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000");
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone())
-            .await
-            .map_err(backend)?;
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(backend)?;
         sqlx::migrate!("./migrations")
             .run(&write)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.read_only(true))
-            .await
-            .map_err(backend)?;
+        let read =
+            SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await.map_err(backend)?;
         Ok(SqliteStore { write, read })
     }
 
     /// Writes a consistent copy of the database to `dest` (SQLite `VACUUM INTO`).
     pub async fn backup_to(&self, dest: &Path) -> Result<()> {
-        sqlx::query("VACUUM INTO ?")
-            .bind(dest.display().to_string())
-            .execute(&self.write)
-            .await
-            .map_err(backend)?;
+        sqlx::query("VACUUM INTO ?").bind(dest.display().to_string()).execute(&self.write).await.map_err(backend)?;
         Ok(())
     }
 }

@@ -5,8 +5,7 @@ use hadir_store::*;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
 
-const EMPLOYEE_COLS: &str =
-    "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
+const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
     u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date";
 
 fn employee_row(r: &SqliteRow) -> Employee {
@@ -49,20 +48,13 @@ pub(crate) fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: &Scope) {
     }
 }
 
-async fn load_unit(
-    conn: &mut SqliteConnection,
-    where_sql: &str,
-    key: impl ToString,
-) -> Result<Unit> {
+async fn load_unit(conn: &mut SqliteConnection, where_sql: &str, key: impl ToString) -> Result<Unit> {
     let sql = format!(
         "SELECT u.id, u.code, u.name, u.parent_id, p.code AS parent_code, u.timezone, u.path
          FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE {where_sql}"
     );
-    let r = sqlx::query(AssertSqlSafe(sql))
-        .bind(key.to_string())
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(not_found("unit"))?;
+    let r =
+        sqlx::query(AssertSqlSafe(sql)).bind(key.to_string()).fetch_one(&mut *conn).await.map_err(not_found("unit"))?;
     let mut unit = unit_row(&r);
     unit.locations = locations_of(conn, unit.id).await?;
     Ok(unit)
@@ -82,13 +74,11 @@ fn unit_row(r: &SqliteRow) -> Unit {
 }
 
 async fn locations_of(conn: &mut SqliteConnection, unit_id: Id) -> Result<Vec<Location>> {
-    let rows = sqlx::query(
-        "SELECT id, name, lat, lon, radius_m FROM unit_locations WHERE unit_id = ? ORDER BY id",
-    )
-    .bind(unit_id)
-    .fetch_all(conn)
-    .await
-    .map_err(db_err)?;
+    let rows = sqlx::query("SELECT id, name, lat, lon, radius_m FROM unit_locations WHERE unit_id = ? ORDER BY id")
+        .bind(unit_id)
+        .fetch_all(conn)
+        .await
+        .map_err(db_err)?;
     Ok(rows
         .iter()
         .map(|r| Location {
@@ -101,19 +91,10 @@ async fn locations_of(conn: &mut SqliteConnection, unit_id: Id) -> Result<Vec<Lo
         .collect())
 }
 
-async fn load_employee(
-    conn: &mut SqliteConnection,
-    where_sql: &str,
-    key: impl ToString,
-) -> Result<Employee> {
-    let sql = format!(
-        "SELECT {EMPLOYEE_COLS} FROM employees e JOIN units u ON u.id = e.unit_id WHERE {where_sql}"
-    );
-    let r = sqlx::query(AssertSqlSafe(sql))
-        .bind(key.to_string())
-        .fetch_one(conn)
-        .await
-        .map_err(not_found("employee"))?;
+async fn load_employee(conn: &mut SqliteConnection, where_sql: &str, key: impl ToString) -> Result<Employee> {
+    let sql = format!("SELECT {EMPLOYEE_COLS} FROM employees e JOIN units u ON u.id = e.unit_id WHERE {where_sql}");
+    let r =
+        sqlx::query(AssertSqlSafe(sql)).bind(key.to_string()).fetch_one(conn).await.map_err(not_found("employee"))?;
     Ok(employee_row(&r))
 }
 
@@ -141,16 +122,15 @@ impl OrgStore for SqliteStore {
             }
             None => (None, "/".to_string()),
         };
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO units (code, name, parent_id, timezone) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&nu.code)
-        .bind(&nu.name)
-        .bind(parent_id)
-        .bind(&nu.timezone)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let id: Id =
+            sqlx::query_scalar("INSERT INTO units (code, name, parent_id, timezone) VALUES (?, ?, ?, ?) RETURNING id")
+                .bind(&nu.code)
+                .bind(&nu.name)
+                .bind(parent_id)
+                .bind(&nu.timezone)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
         sqlx::query("UPDATE units SET path = ? WHERE id = ?")
             .bind(format!("{parent_path}{id}/"))
             .bind(id)
@@ -203,12 +183,10 @@ impl OrgStore for SqliteStore {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         let rows = qb.build().fetch_all(&mut *conn).await.map_err(db_err)?;
         let mut units: Vec<Unit> = rows.iter().map(unit_row).collect();
-        let locs = sqlx::query(
-            "SELECT id, unit_id, name, lat, lon, radius_m FROM unit_locations ORDER BY id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        let locs = sqlx::query("SELECT id, unit_id, name, lat, lon, radius_m FROM unit_locations ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
         let mut by_unit: std::collections::HashMap<Id, Vec<Location>> = Default::default();
         for r in &locs {
             by_unit.entry(r.get("unit_id")).or_default().push(Location {
@@ -270,9 +248,7 @@ impl OrgStore for SqliteStore {
             Some(code) => unit_id_by_code(&mut tx, code).await?,
             None => before.unit_id,
         };
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| {
-            new.clone().unwrap_or_else(|| old.clone())
-        };
+        let pick = |new: &Option<Option<String>>, old: &Option<String>| new.clone().unwrap_or_else(|| old.clone());
         sqlx::query(
             "UPDATE employees SET name = ?, category = ?, unit_id = ?, position = ?, tpp_base = ?, device_pin = ?,
              start_date = ?, active = ? WHERE id = ?",
@@ -355,11 +331,7 @@ impl OrgStore for SqliteStore {
             qb
         };
         let mut conn = self.read.acquire().await.map_err(db_err)?;
-        let total: i64 = build("COUNT(*)")
-            .build_query_scalar()
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err)?;
+        let total: i64 = build("COUNT(*)").build_query_scalar().fetch_one(&mut *conn).await.map_err(db_err)?;
         let mut qb = build(EMPLOYEE_COLS);
         qb.push(" ORDER BY u.path, e.name LIMIT ")
             .push_bind(f.limit as i64)
@@ -375,10 +347,8 @@ impl OrgStore for SqliteStore {
     }
 
     async fn count_employees(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
-            .fetch_one(&self.read)
-            .await
-            .map_err(db_err)?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(&self.read).await.map_err(db_err)?;
         Ok(n as u64)
     }
 }

@@ -14,12 +14,7 @@ fn unit(code: &str, parent: Option<&str>, tz: &str) -> NewUnit {
         name: format!("Unit {code}"),
         parent_code: parent.map(Into::into),
         timezone: tz.into(),
-        locations: vec![NewLocation {
-            name: format!("Kantor {code}"),
-            lat: -0.5,
-            lon: 117.1,
-            radius_m: 100.0,
-        }],
+        locations: vec![NewLocation { name: format!("Kantor {code}"), lat: -0.5, lon: 117.1, radius_m: 100.0 }],
     }
 }
 
@@ -46,97 +41,45 @@ pub async fn run(s: &dyn Store) {
 }
 
 async fn units_form_a_tree(s: &dyn Store) {
-    let root = s
-        .create_unit(&unit("KAB", None, "Asia/Makassar"), audit("unit"))
-        .await
-        .unwrap();
-    let dinas = s
-        .create_unit(&unit("DIK", Some("KAB"), "Asia/Makassar"), audit("unit"))
-        .await
-        .unwrap();
-    let school = s
-        .create_unit(&unit("SD1", Some("DIK"), "Asia/Makassar"), audit("unit"))
-        .await
-        .unwrap();
-    s.create_unit(&unit("RSUD", Some("KAB"), "Asia/Makassar"), audit("unit"))
-        .await
-        .unwrap();
+    let root = s.create_unit(&unit("KAB", None, "Asia/Makassar"), audit("unit")).await.unwrap();
+    let dinas = s.create_unit(&unit("DIK", Some("KAB"), "Asia/Makassar"), audit("unit")).await.unwrap();
+    let school = s.create_unit(&unit("SD1", Some("DIK"), "Asia/Makassar"), audit("unit")).await.unwrap();
+    s.create_unit(&unit("RSUD", Some("KAB"), "Asia/Makassar"), audit("unit")).await.unwrap();
     assert_eq!(root.path, format!("/{}/", root.id));
     assert!(school.path.starts_with(&dinas.path));
     assert_eq!(school.parent_code.as_deref(), Some("DIK"));
     assert_eq!(school.locations.len(), 1);
     assert_eq!(school.locations[0].radius_m, 100.0);
-    let dup = s
-        .create_unit(&unit("KAB", None, "Asia/Jakarta"), audit("unit"))
-        .await;
-    assert!(
-        matches!(dup, Err(StoreError::Conflict(ref c)) if c == "code"),
-        "{dup:?}"
-    );
-    let orphan = s
-        .create_unit(&unit("X", Some("NOPE"), "Asia/Jakarta"), audit("unit"))
-        .await;
+    let dup = s.create_unit(&unit("KAB", None, "Asia/Jakarta"), audit("unit")).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(ref c)) if c == "code"), "{dup:?}");
+    let orphan = s.create_unit(&unit("X", Some("NOPE"), "Asia/Jakarta"), audit("unit")).await;
     assert!(matches!(orphan, Err(StoreError::Invalid(_))));
     let all = s.list_units(&Scope::All).await.unwrap();
     assert_eq!(all.len(), 4);
-    let sub = s
-        .list_units(&Scope::Subtrees(vec![dinas.path.clone()]))
-        .await
-        .unwrap();
+    let sub = s.list_units(&Scope::Subtrees(vec![dinas.path.clone()])).await.unwrap();
     let codes: Vec<_> = sub.iter().map(|u| u.code.as_str()).collect();
     assert_eq!(codes, ["DIK", "SD1"]);
-    assert!(matches!(
-        s.unit_by_code("NOPE").await,
-        Err(StoreError::NotFound(_))
-    ));
+    assert!(matches!(s.unit_by_code("NOPE").await, Err(StoreError::NotFound(_))));
 }
 
 async fn employees_and_scope(s: &dyn Store) {
-    let a = s
-        .create_employee(
-            &employee("198609262015051001", "SD1", "101"),
-            audit("employee"),
-        )
-        .await
-        .unwrap();
-    let b = s
-        .create_employee(
-            &employee("198609262015051002", "RSUD", "102"),
-            audit("employee"),
-        )
-        .await
-        .unwrap();
+    let a = s.create_employee(&employee("198609262015051001", "SD1", "101"), audit("employee")).await.unwrap();
+    let b = s.create_employee(&employee("198609262015051002", "RSUD", "102"), audit("employee")).await.unwrap();
     assert_eq!(a.unit_code, "SD1");
     assert_eq!(a.timezone, "Asia/Makassar");
     assert!(a.active);
     // NIP, login and device PIN are unique.
-    let dup_pin = s
-        .create_employee(&employee("198609262015051003", "SD1", "101"), audit("e"))
-        .await;
-    assert!(
-        matches!(dup_pin, Err(StoreError::Conflict(ref c)) if c == "device_pin"),
-        "{dup_pin:?}"
-    );
-    let dup_login = s
-        .create_employee(&employee("198609262015051001", "SD1", "109"), audit("e"))
-        .await;
-    assert!(
-        matches!(dup_login, Err(StoreError::Conflict(_))),
-        "{dup_login:?}"
-    );
+    let dup_pin = s.create_employee(&employee("198609262015051003", "SD1", "101"), audit("e")).await;
+    assert!(matches!(dup_pin, Err(StoreError::Conflict(ref c)) if c == "device_pin"), "{dup_pin:?}");
+    let dup_login = s.create_employee(&employee("198609262015051001", "SD1", "109"), audit("e")).await;
+    assert!(matches!(dup_login, Err(StoreError::Conflict(_))), "{dup_login:?}");
     // A failed insert leaves nothing behind.
     assert_eq!(s.count_employees().await.unwrap(), 2);
     assert!(s.account_by_username("198609262015051003").await.is_err());
 
     let dik = s.unit_by_code("DIK").await.unwrap();
-    let f = EmployeeFilter {
-        limit: 50,
-        ..Default::default()
-    };
-    let scoped = s
-        .list_employees(&Scope::Subtrees(vec![dik.path.clone()]), &f)
-        .await
-        .unwrap();
+    let f = EmployeeFilter { limit: 50, ..Default::default() };
+    let scoped = s.list_employees(&Scope::Subtrees(vec![dik.path.clone()]), &f).await.unwrap();
     assert_eq!(scoped.total, 1);
     assert_eq!(scoped.items[0].id, a.id);
     let own = s.list_employees(&Scope::Employee(b.id), &f).await.unwrap();
@@ -145,26 +88,12 @@ async fn employees_and_scope(s: &dyn Store) {
     let none = s.list_employees(&Scope::Nothing, &f).await.unwrap();
     assert_eq!(none.total, 0);
     let by_unit = s
-        .list_employees(
-            &Scope::All,
-            &EmployeeFilter {
-                unit_code: Some("KAB".into()),
-                limit: 1,
-                ..Default::default()
-            },
-        )
+        .list_employees(&Scope::All, &EmployeeFilter { unit_code: Some("KAB".into()), limit: 1, ..Default::default() })
         .await
         .unwrap();
     assert_eq!((by_unit.total, by_unit.items.len()), (2, 1));
     let search = s
-        .list_employees(
-            &Scope::All,
-            &EmployeeFilter {
-                q: Some("051002".into()),
-                limit: 10,
-                ..Default::default()
-            },
-        )
+        .list_employees(&Scope::All, &EmployeeFilter { q: Some("051002".into()), limit: 10, ..Default::default() })
         .await
         .unwrap();
     assert_eq!(search.items[0].id, b.id);
@@ -181,61 +110,35 @@ async fn employees_and_scope(s: &dyn Store) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        (moved.unit_code.as_str(), moved.position.as_deref()),
-        ("SD1", Some("Guru"))
-    );
+    assert_eq!((moved.unit_code.as_str(), moved.position.as_deref()), ("SD1", Some("Guru")));
     assert_eq!(s.employee_by_device_pin("102").await.unwrap().id, b.id);
-    assert_eq!(
-        s.employee_by_login("198609262015051001").await.unwrap().id,
-        a.id
-    );
+    assert_eq!(s.employee_by_login("198609262015051001").await.unwrap().id, a.id);
 }
 
 async fn accounts_roles_sessions(s: &dyn Store) {
     let admin = s.create_admin("admin", "Admin BKD", "h").await.unwrap();
     assert!(admin.is_admin);
-    assert!(matches!(
-        s.create_admin("admin", "x", "h").await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(s.create_admin("admin", "x", "h").await, Err(StoreError::Conflict(_))));
     let emp = s.employee_by_login("198609262015051001").await.unwrap();
     let acc = s.account_by_username("198609262015051001").await.unwrap();
     assert_eq!(acc.employee_id, Some(emp.id));
     assert!(!acc.is_admin);
 
-    let g = s
-        .grant_role(acc.id, Role::Operator, "DIK", audit("role"))
-        .await
-        .unwrap();
+    let g = s.grant_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
     assert_eq!(g.unit_code, "DIK");
     // Granting twice is harmless.
-    s.grant_role(acc.id, Role::Operator, "DIK", audit("role"))
-        .await
-        .unwrap();
-    s.grant_role(acc.id, Role::Head, "SD1", audit("role"))
-        .await
-        .unwrap();
+    s.grant_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
+    s.grant_role(acc.id, Role::Head, "SD1", audit("role")).await.unwrap();
     assert_eq!(s.roles_of(acc.id).await.unwrap().len(), 2);
-    s.revoke_role(acc.id, Role::Operator, "DIK", audit("role"))
-        .await
-        .unwrap();
+    s.revoke_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
     let roles = s.roles_of(acc.id).await.unwrap();
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0].role, Role::Head);
-    assert!(
-        s.revoke_role(acc.id, Role::Operator, "DIK", audit("role"))
-            .await
-            .is_err()
-    );
+    assert!(s.revoke_role(acc.id, Role::Operator, "DIK", audit("role")).await.is_err());
 
     let now = Timestamp::now();
-    s.create_session(b"tok1", acc.id, now + 1.hour())
-        .await
-        .unwrap();
-    s.create_session(b"tok2", acc.id, now - 1.second())
-        .await
-        .unwrap();
+    s.create_session(b"tok1", acc.id, now + 1.hour()).await.unwrap();
+    s.create_session(b"tok2", acc.id, now - 1.second()).await.unwrap();
     assert_eq!(s.session(b"tok1", now).await.unwrap().account_id, acc.id);
     assert!(s.session(b"tok2", now).await.is_err(), "expired");
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);
@@ -243,39 +146,20 @@ async fn accounts_roles_sessions(s: &dyn Store) {
     assert!(s.session(b"tok1", now).await.is_err(), "logged out");
 
     // Deactivation ends sessions and blocks new ones from being honoured.
-    s.create_session(b"tok3", acc.id, now + 1.hour())
-        .await
-        .unwrap();
-    s.update_employee(
-        emp.id,
-        &EmployeeUpdate {
-            active: Some(false),
-            ..Default::default()
-        },
-        audit("e"),
-    )
-    .await
-    .unwrap();
+    s.create_session(b"tok3", acc.id, now + 1.hour()).await.unwrap();
+    s.update_employee(emp.id, &EmployeeUpdate { active: Some(false), ..Default::default() }, audit("e")).await.unwrap();
     assert!(s.session(b"tok3", now).await.is_err());
-    s.create_session(b"tok4", acc.id, now + 1.hour())
-        .await
-        .unwrap();
+    s.create_session(b"tok4", acc.id, now + 1.hour()).await.unwrap();
     assert!(s.session(b"tok4", now).await.is_err(), "inactive account");
 
-    s.set_password(admin.id, "h2", audit("password"))
-        .await
-        .unwrap();
+    s.set_password(admin.id, "h2", audit("password")).await.unwrap();
     assert_eq!(s.account_by_id(admin.id).await.unwrap().password_hash, "h2");
 }
 
 async fn audit_trail(s: &dyn Store) {
     let page = s.list_audit(Some("employee"), 0, 100).await.unwrap();
     assert!(page.total >= 3, "creations and updates are audited");
-    let update = page
-        .items
-        .iter()
-        .find(|e| e.before.is_some())
-        .expect("an update with before/after");
+    let update = page.items.iter().find(|e| e.before.is_some()).expect("an update with before/after");
     assert!(update.after.is_some());
     let all = s.list_audit(None, 0, 1).await.unwrap();
     assert_eq!(all.items.len(), 1);

@@ -26,38 +26,16 @@ pub trait OrgStore: Send + Sync {
 /// Login accounts, role grants and sessions.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn create_admin(
-        &self,
-        username: &str,
-        name: &str,
-        password_hash: &str,
-    ) -> Result<Account>;
+    async fn create_admin(&self, username: &str, name: &str, password_hash: &str) -> Result<Account>;
     async fn account_by_username(&self, username: &str) -> Result<Account>;
     async fn account_by_id(&self, id: Id) -> Result<Account>;
     async fn set_password(&self, account_id: Id, password_hash: &str, audit: Audit) -> Result<()>;
-    async fn grant_role(
-        &self,
-        account_id: Id,
-        role: Role,
-        unit_code: &str,
-        audit: Audit,
-    ) -> Result<RoleGrant>;
-    async fn revoke_role(
-        &self,
-        account_id: Id,
-        role: Role,
-        unit_code: &str,
-        audit: Audit,
-    ) -> Result<()>;
+    async fn grant_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<RoleGrant>;
+    async fn revoke_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<()>;
     async fn roles_of(&self, account_id: Id) -> Result<Vec<RoleGrant>>;
 
     /// Stores a session under the SHA-256 of its token; the token itself is never stored.
-    async fn create_session(
-        &self,
-        token_hash: &[u8],
-        account_id: Id,
-        expires_at: Timestamp,
-    ) -> Result<()>;
+    async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()>;
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session>;
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
@@ -67,12 +45,7 @@ pub trait AccountStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, audit: Audit) -> Result<()>;
-    async fn list_audit(
-        &self,
-        entity: Option<&str>,
-        offset: u32,
-        limit: u32,
-    ) -> Result<Page<AuditEntry>>;
+    async fn list_audit(&self, entity: Option<&str>, offset: u32, limit: u32) -> Result<Page<AuditEntry>>;
 }
 
 /// Everything a backend provides.

@@ -1,0 +1,331 @@
+//! The demo regency: a realistic organisation seeded into an empty data directory, so anyone
+//! can try Hadir with one command. Deterministic (fixed seed) so screenshots and docs match.
+
+use anyhow::Result;
+use hadir_domain::nip::{make_pns, make_pppk};
+use hadir_store::{Audit, Category, NewEmployee, NewLocation, NewUnit, Role, Store};
+use jiff::civil::date;
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-hadir";
+pub const EMPLOYEE_PASSWORD: &str = "hadir123";
+
+pub struct Logins {
+    pub fresh: bool,
+    pub operator: Option<(String, String, String)>,
+    pub head: Option<(String, String, String)>,
+    pub employee: Option<(String, String, String)>,
+}
+
+/// Small deterministic generator (SplitMix64): the demo needs variety, not cryptography.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Siti",
+    "Nur",
+    "Dewi",
+    "Sri",
+    "Rina",
+    "Ayu",
+    "Fitri",
+    "Wulan",
+    "Ratna",
+    "Yuliana",
+    "Andi",
+    "Budi",
+    "Agus",
+    "Hendra",
+    "Rudi",
+    "Joko",
+    "Muhammad",
+    "Ahmad",
+    "Rizky",
+    "Fajar",
+    "Dimas",
+    "Eko",
+    "Yohanes",
+    "Maria",
+    "Made",
+    "Ketut",
+    "Wayan",
+    "Putu",
+    "Abdul",
+    "Hasanuddin",
+    "Irwan",
+    "Syamsul",
+    "Nurhayati",
+    "Hairani",
+    "Rahmawati",
+    "Daeng",
+    "Aco",
+    "Besse",
+];
+const LAST: &[&str] = &[
+    "Lestari",
+    "Rahayu",
+    "Saputra",
+    "Wijaya",
+    "Hidayat",
+    "Santoso",
+    "Kurniawan",
+    "Pratama",
+    "Siregar",
+    "Nasution",
+    "Harahap",
+    "Simanjuntak",
+    "Wulandari",
+    "Permata",
+    "Setiawan",
+    "Gunawan",
+    "Halim",
+    "Mahmud",
+    "Rasyid",
+    "Tamrin",
+    "Baso",
+    "Latif",
+    "Syahrir",
+    "Pakpahan",
+    "Manurung",
+    "Kambu",
+    "Wenda",
+    "Yikwa",
+    "Sari",
+    "Utami",
+];
+
+struct U {
+    code: String,
+    name: String,
+    parent: Option<String>,
+    tz: &'static str,
+    lat: f64,
+    lon: f64,
+    staff: usize,
+}
+
+fn units() -> Vec<U> {
+    let base = (-0.5022, 117.1536); // Samarinda-like coordinates, WITA.
+    let mut v = Vec::new();
+    let mut add =
+        |code: &str, name: &str, parent: Option<&str>, tz: &'static str, dlat: f64, dlon: f64, staff: usize| {
+            v.push(U {
+                code: code.into(),
+                name: name.into(),
+                parent: parent.map(Into::into),
+                tz,
+                lat: base.0 + dlat,
+                lon: base.1 + dlon,
+                staff,
+            });
+        };
+    add("PEMKAB", "Pemerintah Kabupaten Contoh", None, "Asia/Makassar", 0.0, 0.0, 0);
+    add("SETDA", "Sekretariat Daerah", Some("PEMKAB"), "Asia/Makassar", 0.001, 0.001, 90);
+    add("BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", Some("PEMKAB"), "Asia/Makassar", 0.002, -0.001, 45);
+    add("BAPPEDA", "Badan Perencanaan Pembangunan Daerah", Some("PEMKAB"), "Asia/Makassar", -0.002, 0.002, 40);
+    add("DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", Some("PEMKAB"), "Asia/Makassar", 0.004, 0.003, 60);
+    add("DISHUB", "Dinas Perhubungan", Some("PEMKAB"), "Asia/Makassar", -0.004, -0.003, 40);
+    add("DINSOS", "Dinas Sosial", Some("PEMKAB"), "Asia/Makassar", 0.006, -0.002, 35);
+    add("DPMPTSP", "Dinas Penanaman Modal dan PTSP", Some("PEMKAB"), "Asia/Makassar", -0.006, 0.004, 35);
+    add("DISDIK", "Dinas Pendidikan dan Kebudayaan", Some("PEMKAB"), "Asia/Makassar", 0.008, 0.0, 50);
+    for i in 1..=20 {
+        add(
+            &format!("SDN{i:03}"),
+            &format!("SD Negeri {i:03}"),
+            Some("DISDIK"),
+            "Asia/Makassar",
+            0.01 * i as f64,
+            0.012,
+            30,
+        );
+    }
+    for i in 1..=10 {
+        add(
+            &format!("SMPN{i}"),
+            &format!("SMP Negeri {i}"),
+            Some("DISDIK"),
+            "Asia/Makassar",
+            -0.012 * i as f64,
+            0.01,
+            40,
+        );
+    }
+    add("DINKES", "Dinas Kesehatan", Some("PEMKAB"), "Asia/Makassar", -0.008, 0.0, 45);
+    add("RSUD", "RSUD Kabupaten Contoh", Some("DINKES"), "Asia/Makassar", -0.009, 0.006, 260);
+    for (i, n) in ["Kota", "Sungai Kunjang", "Loa Janan", "Tenggarong", "Muara Badak", "Anggana"].iter().enumerate() {
+        add(
+            &format!("PKM{}", i + 1),
+            &format!("Puskesmas {n}"),
+            Some("DINKES"),
+            "Asia/Makassar",
+            0.02 * (i as f64 + 1.0),
+            -0.02,
+            30,
+        );
+    }
+    for (i, n) in ["Samarinda Ulu", "Sungai Pinang", "Palaran", "Sambutan"].iter().enumerate() {
+        add(
+            &format!("KEC{}", i + 1),
+            &format!("Kecamatan {n}"),
+            Some("PEMKAB"),
+            "Asia/Makassar",
+            -0.03 * (i as f64 + 1.0),
+            0.03,
+            25,
+        );
+    }
+    add("KPJKT", "Kantor Penghubung di Jakarta", Some("PEMKAB"), "Asia/Jakarta", -5.6732, -10.3264, 12);
+    add("KPJYP", "Kantor Penghubung di Jayapura", Some("PEMKAB"), "Asia/Jayapura", -2.0311, 23.5604, 10);
+    v
+}
+
+/// Seeds the demo when the store has no employees yet. Returns the logins to print.
+pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
+    if store.count_employees().await? > 0 {
+        return Ok(Logins { fresh: false, operator: None, head: None, employee: None });
+    }
+    let started = std::time::Instant::now();
+    let audit = || Audit::new((None, "demo"), "seed", "demo", "-");
+    let admin_hash = hadir_server::auth::password::hash(ADMIN_PASSWORD.into()).await;
+    if store.account_by_username(ADMIN_USER).await.is_err() {
+        store.create_admin(ADMIN_USER, "Admin BKPSDM", &admin_hash).await?;
+    }
+    // One hash for every demo employee: 2,000 argon2 hashes would take a minute, and the demo
+    // password is printed for all to see anyway.
+    let emp_hash = hadir_server::auth::password::hash(EMPLOYEE_PASSWORD.into()).await;
+    let mut rng = Rng(0x0048_4144_4952);
+    let mut pin = 1000u32;
+    let mut seq = 0u16;
+    let mut honorer = 0u32;
+    let mut first_in: Vec<(String, String, String)> = Vec::new(); // (unit, login, name) of each unit's first employee
+    for u in units() {
+        let locations = if u.staff == 0 {
+            vec![]
+        } else {
+            vec![NewLocation { name: format!("Kantor {}", u.name), lat: u.lat, lon: u.lon, radius_m: 100.0 }]
+        };
+        let nu = NewUnit {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            parent_code: u.parent.clone(),
+            timezone: u.tz.into(),
+            locations,
+        };
+        store.create_unit(&nu, audit()).await?;
+        for i in 0..u.staff {
+            pin += 1;
+            seq = seq % 998 + 1;
+            let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+            let birth = date(1965 + rng.below(33) as i16, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8);
+            let male = rng.below(2) == 0;
+            let roll = rng.below(100);
+            let (category, nip) = if roll < 65 || i == 0 {
+                let y = (birth.year() + 22 + rng.below(12) as i16).min(2024);
+                (Category::Pns, Some(make_pns(birth, (y, 1 + rng.below(12) as i8), male, seq)))
+            } else if roll < 85 {
+                let y = (birth.year() + 25).clamp(2019, 2025);
+                (Category::Pppk, Some(make_pppk(birth, y, 1, male, seq)))
+            } else {
+                (Category::Honorer, None)
+            };
+            let login = match &nip {
+                Some(n) => n.clone(),
+                None => {
+                    honorer += 1;
+                    format!("H{honorer:05}")
+                }
+            };
+            let ne = NewEmployee {
+                nip,
+                login: login.clone(),
+                name: name.clone(),
+                category,
+                unit_code: u.code.clone(),
+                position: Some(
+                    if u.code.starts_with("SD") || u.code.starts_with("SMP") { "Guru" } else { "Staf" }.into(),
+                ),
+                tpp_base: (category != Category::Honorer).then(|| 3_000_000 + 250_000 * rng.below(12) as i64),
+                device_pin: Some(pin.to_string()),
+                start_date: Some(date(2025, 1, 2)),
+                password_hash: emp_hash.clone(),
+            };
+            match store.create_employee(&ne, audit()).await {
+                Ok(_) => {}
+                // A generated NIP can collide with an earlier one: skip it, the demo has plenty.
+                Err(hadir_store::StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            if i == 0 {
+                first_in.push((u.code.clone(), login, name));
+            }
+        }
+    }
+    let find = |code: &str| first_in.iter().find(|(c, _, _)| c == code).cloned();
+    let grant = |who: &(String, String, String), role: Role| {
+        let audit = Audit::new((None, "demo"), "grant_role", "account", &who.1);
+        (who.clone(), role, audit)
+    };
+    let mut logins = Logins { fresh: true, operator: None, head: None, employee: None };
+    if let Some(op) = find("DISDIK") {
+        let (w, r, a) = grant(&op, Role::Operator);
+        let acc = store.account_by_username(&w.1).await?;
+        store.grant_role(acc.id, r, "DISDIK", a).await?;
+        logins.operator = Some(w);
+    }
+    if let Some(head) = find("SDN001") {
+        let (w, r, a) = grant(&head, Role::Head);
+        let acc = store.account_by_username(&w.1).await?;
+        store.grant_role(acc.id, r, "SDN001", a).await?;
+        logins.head = Some(w);
+    }
+    if let Some(sdn) = store
+        .list_employees(
+            &hadir_store::Scope::All,
+            &hadir_store::EmployeeFilter {
+                unit_code: Some("SDN001".into()),
+                category: Some(Category::Pns),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .find(|e| Some(&e.login) != logins.head.as_ref().map(|h| &h.1))
+    {
+        logins.employee = Some((sdn.unit_code, sdn.login, sdn.name));
+    }
+    tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
+    Ok(logins)
+}
+
+pub fn print_logins(l: &Logins, listen: &str) {
+    println!("Hadir — demo Pemerintah Kabupaten Contoh");
+    if !l.fresh {
+        println!("(data demo sudah ada; kata sandi di bawah berlaku bila belum diubah)");
+    }
+    println!("  Konsol admin : http://{listen}/admin   aplikasi pegawai: http://{listen}/");
+    println!("  admin BKD    : {ADMIN_USER} / {ADMIN_PASSWORD}");
+    let show = |label: &str, v: &Option<(String, String, String)>| {
+        if let Some((unit, login, name)) = v {
+            println!("  {label:<13}: {login} / {EMPLOYEE_PASSWORD}   ({name}, {unit})");
+        }
+    };
+    show("operator", &l.operator);
+    show("kepala unit", &l.head);
+    show("pegawai", &l.employee);
+}

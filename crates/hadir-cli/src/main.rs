@@ -1,0 +1,255 @@
+//! `hadir`: the one binary. The server, the demo, the office relay and the admin/batch commands.
+
+mod demo;
+mod settings;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use hadir_server::Server;
+use hadir_server::import::{ImportReport, import_employees_csv, import_units_csv};
+use hadir_store::{Audit, Role, Store};
+use settings::{Opened, Settings};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "hadir", version, about = "Hadir — presensi ASN daerah: server, relay kantor, dan perintah admin.")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Data directory (SQLite database, photos). Default ./hadir-data.
+    #[arg(long, global = true, env = "HADIR_DATA")]
+    pub data: Option<PathBuf>,
+    /// Database URL (sqlite://FILE). Default: SQLite in the data directory.
+    #[arg(long, global = true, env = "HADIR_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TOML configuration file. Default: DATA/hadir.toml when it exists.
+    #[arg(long, global = true, env = "HADIR_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the central server.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Seed a demo regency into the data directory (if empty), print logins, and serve it.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seed only, then exit.
+        #[arg(long)]
+        seed_only: bool,
+    },
+    /// Administrator accounts and roles.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Bulk load from CSV, with a progress bar and a per-line error report.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Write a consistent copy of the SQLite database (VACUUM INTO).
+    Backup {
+        /// Destination file.
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (BKD). The password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "Administrator BKD")]
+        name: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Grant an employee the operator or head role on a unit subtree.
+    Grant {
+        /// The employee's NIP or login.
+        #[arg(long)]
+        login: String,
+        /// operator or head.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: String,
+    },
+    /// Revoke a role.
+    Revoke {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Units: code,name,parent_code,timezone,location_name,lat,lon,radius_m (parents first).
+    Units { file: PathBuf },
+    /// Employees: nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base.
+    Employees { file: PathBuf },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HADIR_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { listen } => {
+            let settings = Settings::load(&cli.global, listen)?;
+            let opened = settings.open().await?;
+            serve(settings, opened).await
+        }
+        Command::Demo { listen, seed_only } => {
+            let settings = Settings::load(&cli.global, listen)?;
+            let opened = settings.open().await?;
+            let logins = demo::seed_if_empty(opened.store.as_ref()).await?;
+            demo::print_logins(&logins, &settings.listen);
+            if seed_only {
+                return Ok(());
+            }
+            serve(settings, opened).await
+        }
+        Command::Admin { command } => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            admin(opened.store, command).await
+        }
+        Command::Import { what } => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            import(opened.store.as_ref(), what).await
+        }
+        Command::Backup { out } => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            opened.sqlite.context("backup works on the SQLite store")?.backup_to(&out).await?;
+            eprintln!("Cadangan ditulis ke {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings, opened: Opened) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data = %settings.data.display(), "hadir serving");
+    // A line tests and scripts can wait for.
+    println!("listening on http://{addr}");
+    let server = Server { config: settings.server.clone(), store: opened.store, blob: opened.blob };
+    server
+        .run(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn admin(store: Arc<dyn Store>, cmd: AdminCommand) -> Result<()> {
+    match cmd {
+        AdminCommand::Create { username, name, password_stdin: _ } => {
+            let mut pw = String::new();
+            std::io::stdin().read_to_string(&mut pw)?;
+            let pw = pw.trim_end_matches(['\n', '\r']).to_string();
+            if pw.chars().count() < 8 {
+                bail!("kata sandi admin minimal 8 karakter");
+            }
+            let hash = hadir_server::auth::password::hash(pw).await;
+            store.create_admin(username.trim(), &name, &hash).await.map_err(|e| match e {
+                hadir_store::StoreError::Conflict(_) => anyhow::anyhow!("nama pengguna '{username}' sudah ada"),
+                e => e.into(),
+            })?;
+            eprintln!("Admin '{username}' dibuat.");
+        }
+        AdminCommand::Grant { login, role, unit } => {
+            let role = Role::parse(&role).context("role must be operator or head")?;
+            let e = store.employee_by_login(&login).await.context("employee not found")?;
+            let audit = Audit::new((None, "cli"), "grant_role", "account", &e.login)
+                .after(serde_json::json!({"role": role.as_str(), "unit": unit}));
+            store.grant_role(e.account_id, role, &unit, audit).await?;
+            eprintln!("{} sekarang {} di unit {unit}.", e.name, role.as_str());
+        }
+        AdminCommand::Revoke { login, role, unit } => {
+            let role = Role::parse(&role).context("role must be operator or head")?;
+            let e = store.employee_by_login(&login).await.context("employee not found")?;
+            let audit = Audit::new((None, "cli"), "revoke_role", "account", &e.login)
+                .before(serde_json::json!({"role": role.as_str(), "unit": unit}));
+            store.revoke_role(e.account_id, role, &unit, audit).await?;
+            eprintln!("Peran {} {} di unit {unit} dicabut.", e.name, role.as_str());
+        }
+    }
+    Ok(())
+}
+
+async fn import(store: &dyn Store, what: ImportWhat) -> Result<()> {
+    let (file, units) = match &what {
+        ImportWhat::Units { file } => (file, true),
+        ImportWhat::Employees { file } => (file, false),
+    };
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let lines = data.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64 + 1;
+    let bar = indicatif::ProgressBar::new(lines);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} baris  {elapsed_precise}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |n: u64| bar.set_position(n);
+    let actor = (None, "cli");
+    let report = if units {
+        import_units_csv(store, &data, actor, progress).await
+    } else {
+        import_employees_csv(store, &data, actor, |_| true, progress).await
+    }
+    .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+    bar.finish_and_clear();
+    print_report(&report);
+    if report.failed > 0 {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+fn print_report(r: &ImportReport) {
+    println!("Baris: {}  berhasil: {}  gagal: {}", r.total, r.imported, r.failed);
+    for e in &r.errors {
+        println!(
+            "  baris {}: [{}] {} ({})",
+            e.line,
+            if e.field.is_empty() { "-" } else { &e.field },
+            e.message,
+            e.code
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! Configuration: defaults → TOML file → `HADIR_*` environment → command-line flags (figment).
+
+use crate::GlobalArgs;
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use hadir_blob::BlobStore;
+use hadir_server::ServerConfig;
+use hadir_store::Store;
+use hadir_store_sqlite::SqliteStore;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub data: PathBuf,
+    pub database_url: Option<String>,
+    pub listen: String,
+    pub server: ServerConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data: PathBuf::from("hadir-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// Flags given on the command line (only those present override).
+#[derive(Serialize)]
+struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<String>,
+}
+
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    pub sqlite: Option<SqliteStore>,
+    pub blob: BlobStore,
+}
+
+impl Settings {
+    pub fn load(g: &GlobalArgs, listen: Option<String>) -> Result<Settings> {
+        let data_dir = g.data.clone().unwrap_or_else(|| PathBuf::from("hadir-data"));
+        let file = g.config.clone().or_else(|| {
+            let p = data_dir.join("hadir.toml");
+            p.exists().then_some(p)
+        });
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(f) = &file {
+            if !f.exists() {
+                bail!("configuration file {} not found", f.display());
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        // Nested keys from the environment: HADIR_SERVER__REGENCY_NAME=…
+        fig = fig.merge(Env::prefixed("HADIR_").split("__").ignore(&["config", "log"]));
+        fig = fig.merge(Serialized::defaults(Overrides {
+            data: g.data.clone(),
+            database_url: g.database_url.clone(),
+            listen,
+        }));
+        fig.extract().context("invalid configuration")
+    }
+
+    pub async fn open(&self) -> Result<Opened> {
+        std::fs::create_dir_all(&self.data)
+            .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
+        let url =
+            self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data.join("hadir.db").display()));
+        if !url.starts_with("sqlite:") {
+            bail!("unsupported database URL '{url}' (this build supports sqlite://)");
+        }
+        let sqlite = SqliteStore::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
+        let blob = BlobStore::local(&self.data.join("blobs"))?;
+        Ok(Opened { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite), blob })
+    }
+}

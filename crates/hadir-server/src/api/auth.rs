@@ -1,0 +1,157 @@
+use crate::auth::{Caller, password, token};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use hadir_store::StoreError;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// NIP (spaces allowed), honorer login number, or admin username.
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserInfo,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserInfo {
+    pub id: i64,
+    pub name: String,
+    pub username: String,
+    /// Any of admin, operator, head, employee.
+    pub roles: Vec<String>,
+    /// Units where the user is operator or head.
+    pub units: Vec<RoleUnit>,
+    pub employee_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleUnit {
+    pub role: String,
+    pub unit_code: String,
+}
+
+impl From<&Caller> for UserInfo {
+    fn from(c: &Caller) -> Self {
+        UserInfo {
+            id: c.account_id,
+            name: c.name.clone(),
+            username: c.username.clone(),
+            roles: c.roles(),
+            units: c
+                .grants
+                .iter()
+                .map(|g| RoleUnit { role: g.role.as_str().into(), unit_code: g.unit_code.clone() })
+                .collect(),
+            employee_id: c.employee_id,
+        }
+    }
+}
+
+/// The client's IP: the socket peer, or `X-Forwarded-For` behind a trusted proxy.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if state.config.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Ok(ClientIp(ip));
+        }
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))))
+    }
+}
+
+/// Normalises a login name: NIPs may be typed with spaces or dots.
+fn normalise_username(u: &str) -> String {
+    let t = u.trim();
+    let stripped: String = t.chars().filter(|c| *c != ' ' && *c != '.').collect();
+    if stripped.len() == 18 && stripped.chars().all(|c| c.is_ascii_digit()) { stripped } else { t.to_string() }
+}
+
+/// Log in with NIP or username and password; returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let username = normalise_username(&req.username);
+    if username.is_empty() || req.password.len() > 1024 {
+        return Err(bad_credentials());
+    }
+    if let Some(wait) = s.limiter.check(&username, ip) {
+        metrics::counter!("hadir_logins_total", "outcome" => "throttled").increment(1);
+        return Err(ApiError::too_many(
+            "too_many_attempts",
+            format!("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {} menit.", wait.div_ceil(60)),
+            wait,
+        ));
+    }
+    let account = match s.store.account_by_username(&username).await {
+        Ok(a) => Some(a),
+        Err(StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let ok = password::verify(account.as_ref().map(|a| a.password_hash.clone()), req.password).await;
+    let account = match account {
+        Some(a) if ok && a.active => a,
+        _ => {
+            s.limiter.failed(&username, ip);
+            metrics::counter!("hadir_logins_total", "outcome" => "failed").increment(1);
+            return Err(bad_credentials());
+        }
+    };
+    s.limiter.succeeded(&username);
+    let grants = s.store.roles_of(account.id).await?;
+    let hours = if account.is_admin || !grants.is_empty() {
+        s.config.staff_session_hours
+    } else {
+        s.config.employee_session_hours
+    };
+    let expires_at = Timestamp::now() + SignedDuration::from_hours(hours as i64);
+    let tok = token::generate();
+    let token_hash = token::hash(&tok);
+    s.store.create_session(&token_hash, account.id, expires_at).await?;
+    let caller = Caller::from_account(account, grants, token_hash);
+    metrics::counter!("hadir_logins_total", "outcome" => "ok").increment(1);
+    Ok(Json(LoginResponse { token: tok, expires_at: expires_at.to_string(), user: UserInfo::from(&caller) }))
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "NIP/nama pengguna atau kata sandi salah.")
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(s): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    s.store.delete_session(&caller.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who am I: the signed-in user's roles and units.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
+pub async fn me(caller: Caller) -> Json<UserInfo> {
+    Json(UserInfo::from(&caller))
+}

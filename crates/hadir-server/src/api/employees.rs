@@ -1,0 +1,293 @@
+use super::Paging;
+use crate::auth::{Caller, password};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::import::{ImportReport, import_employees_csv};
+use crate::json::ApiJson;
+use crate::org::{EmployeeInput, NO_PASSWORD, check_password, today_jakarta, validate_employee};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use hadir_domain::Nip;
+use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, Page};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct EmployeeView {
+    pub id: i64,
+    pub nip: Option<String>,
+    /// NIP as printed: `19860926 201505 1 001`.
+    pub nip_formatted: Option<String>,
+    pub login: String,
+    pub name: String,
+    pub category: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub timezone: String,
+    pub position: Option<String>,
+    pub tpp_base: Option<i64>,
+    pub device_pin: Option<String>,
+    pub active: bool,
+    pub start_date: Option<String>,
+}
+
+impl From<Employee> for EmployeeView {
+    fn from(e: Employee) -> Self {
+        let nip_formatted = e.nip.as_deref().and_then(|n| Nip::parse(n, today_jakarta()).ok()).map(|n| n.formatted());
+        EmployeeView {
+            id: e.id,
+            nip_formatted,
+            nip: e.nip,
+            login: e.login,
+            name: e.name,
+            category: e.category.as_str().into(),
+            unit_code: e.unit_code,
+            unit_name: e.unit_name,
+            timezone: e.timezone,
+            position: e.position,
+            tpp_base: e.tpp_base,
+            device_pin: e.device_pin,
+            active: e.active,
+            start_date: e.start_date.map(|d| d.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmployeePage {
+    pub items: Vec<EmployeeView>,
+    pub total: u64,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl From<Page<Employee>> for EmployeePage {
+    fn from(p: Page<Employee>) -> Self {
+        EmployeePage {
+            items: p.items.into_iter().map(Into::into).collect(),
+            total: p.total,
+            offset: p.offset,
+            limit: p.limit,
+        }
+    }
+}
+
+/// Loads an employee by NIP/login and checks the caller may read them.
+pub(crate) async fn employee_in_scope(s: &AppState, caller: &Caller, login: &str) -> ApiResult<Employee> {
+    let login: String = login.chars().filter(|c| *c != ' ' && *c != '.').collect();
+    let e = s.store.employee_by_login(&login).await?;
+    if caller.employee_id == Some(e.id) {
+        return Ok(e);
+    }
+    let unit = s.store.unit_by_id(e.unit_id).await?;
+    if caller.can_read_unit(&unit.path) {
+        Ok(e)
+    } else {
+        // Outside the caller's scope the employee does not exist.
+        Err(ApiError::not_found("Pegawai"))
+    }
+}
+
+async fn require_manage_unit(s: &AppState, caller: &Caller, unit_code: &str) -> ApiResult<()> {
+    let unit = s.store.unit_by_code(unit_code).await.map_err(|_| {
+        ApiError::unprocessable("unknown_unit", format!("Unit kerja '{unit_code}' tidak ditemukan."))
+            .with_details(serde_json::json!({"field": "unit_code"}))
+    })?;
+    if caller.can_manage_unit(&unit.path) { Ok(()) } else { Err(ApiError::forbidden()) }
+}
+
+/// Register an employee (admin, or operator of the unit).
+#[utoipa::path(post, path = "/api/v1/employees", tag = "employees", request_body = EmployeeInput,
+    responses((status = 201, body = EmployeeView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_employee(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<EmployeeInput>,
+) -> ApiResult<(StatusCode, Json<EmployeeView>)> {
+    caller.require_staff()?;
+    let mut ne = validate_employee(&input, today_jakarta())?;
+    require_manage_unit(&s, &caller, &ne.unit_code).await?;
+    ne.password_hash = match input.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => {
+            check_password(p)?;
+            password::hash(p.to_string()).await
+        }
+        None => NO_PASSWORD.to_string(),
+    };
+    let audit = Audit::new(caller.actor(), "create", "employee", &ne.login);
+    let e = s.store.create_employee(&ne, audit).await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EmployeeQuery {
+    /// Unit code: that unit and its sub-units.
+    pub unit: Option<String>,
+    /// Search in name, NIP or login.
+    pub q: Option<String>,
+    /// PNS, PPPK or HONORER.
+    pub category: Option<String>,
+    pub active: Option<bool>,
+    pub offset: Option<u32>,
+    pub limit: Option<u32>,
+}
+
+/// Employees in the caller's scope, filtered and paged.
+#[utoipa::path(get, path = "/api/v1/employees", tag = "employees", params(EmployeeQuery),
+    responses((status = 200, body = EmployeePage)))]
+pub async fn list_employees(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<EmployeeQuery>,
+) -> ApiResult<Json<EmployeePage>> {
+    let paging = Paging { offset: q.offset, limit: q.limit };
+    let category = match q.category.as_deref() {
+        Some(c) => Some(
+            Category::parse(c)
+                .ok_or_else(|| ApiError::bad_request("invalid_category", "Kategori harus PNS, PPPK atau HONORER."))?,
+        ),
+        None => None,
+    };
+    let f = EmployeeFilter {
+        unit_code: q.unit.filter(|u| !u.is_empty()),
+        q: q.q.filter(|v| !v.trim().is_empty()),
+        category,
+        active: q.active,
+        offset: paging.offset(),
+        limit: paging.limit(),
+    };
+    let page = match s.store.list_employees(&caller.read_scope(), &f).await {
+        Err(hadir_store::StoreError::NotFound(_)) => Page { items: vec![], total: 0, offset: f.offset, limit: f.limit },
+        r => r?,
+    };
+    Ok(Json(page.into()))
+}
+
+/// One employee by NIP (or honorer login).
+#[utoipa::path(get, path = "/api/v1/employees/{nip}", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = EmployeeView), (status = 404, body = ErrorBody)))]
+pub async fn get_employee(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<EmployeeView>> {
+    Ok(Json(employee_in_scope(&s, &caller, &nip).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct EmployeePatch {
+    pub name: Option<String>,
+    pub unit_code: Option<String>,
+    pub category: Option<String>,
+    pub position: Option<String>,
+    pub tpp_base: Option<i64>,
+    /// Empty string clears the PIN.
+    pub device_pin: Option<String>,
+    pub start_date: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Change an employee (operator of their unit, and of the target unit when moving them).
+#[utoipa::path(patch, path = "/api/v1/employees/{nip}", tag = "employees", params(("nip" = String, Path)), request_body = EmployeePatch,
+    responses((status = 200, body = EmployeeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_employee(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+    ApiJson(p): ApiJson<EmployeePatch>,
+) -> ApiResult<Json<EmployeeView>> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    require_manage_unit(&s, &caller, &e.unit_code).await?;
+    if let Some(u) = &p.unit_code {
+        require_manage_unit(&s, &caller, u).await?;
+    }
+    // Reuse the creation rules for the fields being changed.
+    let merged = EmployeeInput {
+        nip: e.nip.clone(),
+        login: Some(e.login.clone()),
+        name: p.name.clone().unwrap_or(e.name.clone()),
+        category: p.category.clone().unwrap_or(e.category.as_str().into()),
+        unit_code: p.unit_code.clone().unwrap_or(e.unit_code.clone()),
+        password: None,
+        device_pin: p.device_pin.clone().or(e.device_pin.clone()),
+        start_date: p.start_date.clone().or(e.start_date.map(|d| d.to_string())),
+        position: p.position.clone().or(e.position.clone()),
+        tpp_base: p.tpp_base.or(e.tpp_base),
+    };
+    let v = validate_employee(&merged, today_jakarta())?;
+    let u = EmployeeUpdate {
+        name: p.name.as_ref().map(|_| v.name.clone()),
+        unit_code: p.unit_code.as_ref().map(|_| v.unit_code.clone()),
+        position: p.position.as_ref().map(|_| v.position.clone()),
+        tpp_base: p.tpp_base.map(|_| v.tpp_base),
+        device_pin: p.device_pin.as_ref().map(|_| v.device_pin.clone()),
+        start_date: p.start_date.as_ref().map(|_| v.start_date),
+        active: p.active,
+        category: p.category.as_ref().map(|_| v.category),
+    };
+    let audit = Audit::new(caller.actor(), "update", "employee", &e.login);
+    Ok(Json(s.store.update_employee(e.id, &u, audit).await?.into()))
+}
+
+/// Deactivate an employee: they can no longer log in or punch; history is kept.
+#[utoipa::path(post, path = "/api/v1/employees/{nip}/deactivate", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = EmployeeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deactivate_employee(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<EmployeeView>> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    require_manage_unit(&s, &caller, &e.unit_code).await?;
+    let audit = Audit::new(caller.actor(), "deactivate", "employee", &e.login);
+    let u = EmployeeUpdate { active: Some(false), ..Default::default() };
+    Ok(Json(s.store.update_employee(e.id, &u, audit).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// Set a new password for an employee (operator/admin), or one's own (the employee).
+#[utoipa::path(post, path = "/api/v1/employees/{nip}/password", tag = "employees", params(("nip" = String, Path)), request_body = PasswordReset,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reset_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+    ApiJson(p): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    if caller.employee_id != Some(e.id) {
+        require_manage_unit(&s, &caller, &e.unit_code).await?;
+    }
+    check_password(&p.password)?;
+    let hash = password::hash(p.password).await;
+    let audit = Audit::new(caller.actor(), "reset_password", "employee", &e.login);
+    s.store.set_password(e.account_id, &hash, audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Import employees from CSV (header: nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base).
+/// Good lines are imported; each bad line is reported with its line number, field and reason.
+#[utoipa::path(post, path = "/api/v1/employees/import", tag = "employees", request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 403, body = ErrorBody)))]
+pub async fn import_employees(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: String,
+) -> ApiResult<Json<ImportReport>> {
+    caller.require_staff()?;
+    let c = caller.clone();
+    let report = import_employees_csv(
+        s.store.as_ref(),
+        body.as_bytes(),
+        caller.actor(),
+        move |unit_path: &str| c.can_manage_unit(unit_path),
+        |_| {},
+    )
+    .await?;
+    Ok(Json(report))
+}

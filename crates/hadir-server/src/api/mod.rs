@@ -1,0 +1,71 @@
+//! The JSON API under `/api/v1`. Every handler is listed in the OpenAPI document through
+//! `utoipa_axum::routes!`, so the document cannot miss a route.
+
+mod audit;
+mod auth;
+mod employees;
+mod roles;
+mod units;
+
+use crate::error::ErrorBody;
+use crate::state::AppState;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hadir API", description = "Presensi ASN daerah: API untuk aplikasi pegawai, konsol, relay dan integrasi."),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(units::create_unit, units::list_units))
+        .routes(routes!(units::get_unit))
+        .routes(routes!(employees::create_employee, employees::list_employees))
+        .routes(routes!(employees::get_employee, employees::update_employee))
+        .routes(routes!(employees::deactivate_employee))
+        .routes(routes!(employees::reset_password))
+        .routes(routes!(employees::import_employees))
+        .routes(routes!(roles::grant_role, roles::list_roles))
+        .routes(routes!(roles::revoke_role))
+        .routes(routes!(audit::list_audit))
+}
+
+/// Paging parameters shared by list endpoints.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct Paging {
+    /// Items to skip (default 0).
+    pub offset: Option<u32>,
+    /// Items per page (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+impl Paging {
+    pub fn offset(&self) -> u32 {
+        self.offset.unwrap_or(0)
+    }
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 500)
+    }
+}

@@ -1,0 +1,96 @@
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
+use crate::org::{UnitInput, validate_unit};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hadir_store::{Audit, Unit};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: i64,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub timezone: String,
+    pub locations: Vec<LocationView>,
+}
+
+impl From<Unit> for UnitView {
+    fn from(u: Unit) -> Self {
+        UnitView {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+            parent_code: u.parent_code,
+            timezone: u.timezone,
+            locations: u
+                .locations
+                .into_iter()
+                .map(|l| LocationView { id: l.id, name: l.name, lat: l.lat, lon: l.lon, radius_m: l.radius_m })
+                .collect(),
+        }
+    }
+}
+
+/// Create a unit (admin).
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitInput,
+    responses((status = 201, body = UnitView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_unit(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<UnitInput>,
+) -> ApiResult<(StatusCode, Json<UnitView>)> {
+    caller.require_admin()?;
+    let nu = validate_unit(&input)?;
+    let audit = Audit::new(caller.actor(), "create", "unit", &nu.code);
+    let unit = s.store.create_unit(&nu, audit).await?;
+    Ok((StatusCode::CREATED, Json(unit.into())))
+}
+
+/// Units the caller may see (admin: all; operator/head: their subtrees; employee: their own).
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", responses((status = 200, body = Vec<UnitView>)))]
+pub async fn list_units(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UnitView>>> {
+    let units = if caller.is_staff() {
+        s.store.list_units(&caller.read_scope()).await?
+    } else if let Some(id) = caller.employee_id {
+        let e = s.store.employee_by_id(id).await?;
+        vec![s.store.unit_by_id(e.unit_id).await?]
+    } else {
+        vec![]
+    };
+    Ok(Json(units.into_iter().map(Into::into).collect()))
+}
+
+/// One unit by code.
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", params(("code" = String, Path)),
+    responses((status = 200, body = UnitView), (status = 404, body = ErrorBody)))]
+pub async fn get_unit(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<UnitView>> {
+    let unit = s.store.unit_by_code(&code).await?;
+    let own = match caller.employee_id {
+        Some(id) => s.store.employee_by_id(id).await?.unit_id == unit.id,
+        None => false,
+    };
+    if !(own || caller.can_read_unit(&unit.path)) {
+        // Out of scope looks the same as absent.
+        return Err(ApiError::not_found("Unit kerja"));
+    }
+    Ok(Json(unit.into()))
+}

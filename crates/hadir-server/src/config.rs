@@ -1,0 +1,38 @@
+//! Server settings. The CLI fills these from defaults → TOML file → `HADIR_*` env → flags.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Shown on exports and pages, e.g. "Pemerintah Kabupaten Contoh".
+    pub regency_name: String,
+    /// Largest request body in bytes (check-ins carry a photo).
+    pub max_body_bytes: usize,
+    /// Session lifetime for employees (phones stay logged in).
+    pub employee_session_hours: u64,
+    /// Session lifetime for staff and admins.
+    pub staff_session_hours: u64,
+    /// Failed logins per account before a temporary lock.
+    pub login_fail_per_account: usize,
+    /// Failed logins per client IP before a temporary lock (generous: offices share one IP).
+    pub login_fail_per_ip: usize,
+    pub login_window_secs: u64,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            regency_name: "Pemerintah Kabupaten".into(),
+            max_body_bytes: 4 * 1024 * 1024,
+            employee_session_hours: 24 * 30,
+            staff_session_hours: 12,
+            login_fail_per_account: 5,
+            login_fail_per_ip: 200,
+            login_window_secs: 15 * 60,
+            trust_forwarded_for: false,
+        }
+    }
+}

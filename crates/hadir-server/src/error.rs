@@ -1,0 +1,127 @@
+//! The one API error type: an HTTP status, a machine-readable code and an Indonesian message
+//! a clerk understands. Serialised as `{"error":{"code","message","details"?}}`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hadir_store::StoreError;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+    pub retry_after_secs: Option<u64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable code, e.g. `outside_geofence`.
+    pub code: String,
+    /// Message in Bahasa Indonesia.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), details: None, retry_after_secs: None }
+    }
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Silakan masuk (login) terlebih dahulu.")
+    }
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Anda tidak berwenang untuk tindakan ini.")
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} tidak ditemukan."))
+    }
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+        e.retry_after_secs = Some(retry_after_secs.max(1));
+        e
+    }
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message);
+        e.retry_after_secs = Some(retry_after_secs.max(1));
+        e
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Terjadi kesalahan pada server. Silakan coba lagi; bila berulang, hubungi admin BKD.",
+        )
+    }
+}
+
+fn field_label(field: &str) -> &str {
+    match field {
+        "nip" => "NIP",
+        "login" | "username" => "Nama pengguna/NIP",
+        "device_pin" => "PIN mesin absen",
+        "code" => "Kode",
+        "sn" => "Nomor seri mesin",
+        other => other,
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(match what {
+                "employee" => "Pegawai",
+                "unit" => "Unit kerja",
+                "account" => "Akun",
+                "role" => "Peran",
+                _ => "Data",
+            }),
+            StoreError::Conflict(field) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("{} sudah terdaftar.", field_label(&field)))
+                    .with_details(serde_json::json!({ "field": field }))
+            }
+            StoreError::Invalid(msg) => ApiError::unprocessable("invalid", format!("Data tidak valid: {msg}")),
+            StoreError::Backend(msg) => {
+                tracing::error!(error = %msg, "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        metrics::counter!("hadir_api_errors_total", "code" => self.code).increment(1);
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
+        };
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after_secs
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

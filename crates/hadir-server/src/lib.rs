@@ -1,0 +1,80 @@
+//! Hadir's HTTP server: the JSON API under `/api/v1`, the terminal endpoints under `/iclock`,
+//! health, metrics and the OpenAPI document.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod import;
+pub mod json;
+pub mod org;
+mod state;
+mod system;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use hadir_blob::BlobStore;
+use hadir_store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub use config::ServerConfig;
+pub use state::AppState;
+
+/// Everything the server needs to run.
+pub struct Server {
+    pub config: ServerConfig,
+    pub store: Arc<dyn Store>,
+    pub blob: BlobStore,
+}
+
+impl Server {
+    pub fn state(&self) -> AppState {
+        let (_, openapi) = api::router().split_for_parts();
+        let c = &self.config;
+        AppState {
+            store: self.store.clone(),
+            blob: self.blob.clone(),
+            config: Arc::new(c.clone()),
+            limiter: Arc::new(auth::LoginLimiter::new(
+                c.login_fail_per_account,
+                c.login_fail_per_ip,
+                Duration::from_secs(c.login_window_secs),
+            )),
+            openapi: Arc::new(openapi),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        build_router(self.state())
+    }
+
+    /// Serves on `listener` until `shutdown` resolves.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        system::install_metrics();
+        let app = self.router();
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let (api, _) = api::router().split_for_parts();
+    Router::new()
+        .merge(api)
+        .merge(system::router())
+        .fallback(system::not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(system::panic_response))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,165 @@
+//! Test harness: a real server on 127.0.0.1:0 over a real SQLite file, spoken to over HTTP.
+#![allow(dead_code)]
+
+use hadir_blob::BlobStore;
+use hadir_server::{Server, ServerConfig};
+use hadir_store::Store;
+use hadir_store_sqlite::SqliteStore;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub base: String,
+    pub client: Client,
+    pub store: Arc<dyn Store>,
+    pub sqlite: SqliteStore,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub const ADMIN_PW: &str = "admin-rahasia";
+pub const PW: &str = "sandi123";
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(ServerConfig::default()).await
+    }
+
+    pub async fn start_with(config: ServerConfig) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = SqliteStore::open(&dir.path().join("hadir.db")).await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let hash = hadir_server::auth::password::hash(ADMIN_PW.into()).await;
+        store.create_admin("admin", "Admin BKD", &hash).await.unwrap();
+        let blob = BlobStore::local(&dir.path().join("blobs")).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = Server { config, store: store.clone(), blob };
+        tokio::spawn(async move {
+            server
+                .run(listener, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        TestServer { base, client: Client::new(), store, sqlite, dir, shutdown: Some(tx) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a JSON request (body `Value::Null` means none) and returns status and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), Value::Null).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), body).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (st, body) = self
+            .call(Method::POST, "/api/v1/auth/login", None, json!({"username": username, "password": password}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PW).await
+    }
+
+    pub async fn unit(&self, admin: &str, code: &str, parent: Option<&str>, tz: &str, lat: f64, lon: f64) {
+        let (st, b) = self
+            .post(
+                "/api/v1/units",
+                admin,
+                json!({"code": code, "name": format!("Unit {code}"), "parent_code": parent, "timezone": tz,
+                       "locations": [{"name": format!("Kantor {code}"), "lat": lat, "lon": lon, "radius_m": 100.0}]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+
+    pub async fn employee(&self, token: &str, nip: &str, unit: &str, pin: &str) -> Value {
+        let (st, b) = self
+            .post(
+                "/api/v1/employees",
+                token,
+                json!({"nip": nip, "name": format!("Pegawai {pin}"), "category": "PNS", "unit_code": unit, "password": PW, "device_pin": pin}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        b
+    }
+
+    pub async fn grant(&self, admin: &str, login: &str, role: &str, unit: &str) {
+        let (st, b) = self.post("/api/v1/roles", admin, json!({"login": login, "role": role, "unit_code": unit})).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A valid PNS NIP with a distinct sequence number.
+pub fn nip(seq: u16) -> String {
+    format!("19860926201505{}{:03}", if seq.is_multiple_of(2) { 1 } else { 2 }, seq)
+}
+
+/// A small organisation: KAB → DIK → SD1, KAB → RSUD (WITA), with an operator of DIK, a head
+/// of SD1, and employees in SD1 and RSUD. Returns tokens (admin, operator, head, employee SD1, employee RSUD).
+pub struct Org {
+    pub admin: String,
+    pub operator: String,
+    pub head: String,
+    pub emp_sd1: String,
+    pub emp_rsud: String,
+}
+
+pub const SD1_LAT: f64 = -0.5;
+pub const SD1_LON: f64 = 117.15;
+
+pub async fn org(s: &TestServer) -> Org {
+    let admin = s.admin_token().await;
+    s.unit(&admin, "KAB", None, "Asia/Makassar", -0.49, 117.14).await;
+    s.unit(&admin, "DIK", Some("KAB"), "Asia/Makassar", -0.495, 117.145).await;
+    s.unit(&admin, "SD1", Some("DIK"), "Asia/Makassar", SD1_LAT, SD1_LON).await;
+    s.unit(&admin, "RSUD", Some("KAB"), "Asia/Makassar", -0.52, 117.16).await;
+    s.employee(&admin, &nip(1), "DIK", "1").await; // operator
+    s.employee(&admin, &nip(2), "SD1", "2").await; // head
+    s.employee(&admin, &nip(3), "SD1", "3").await;
+    s.employee(&admin, &nip(4), "RSUD", "4").await;
+    s.grant(&admin, &nip(1), "operator", "DIK").await;
+    s.grant(&admin, &nip(2), "head", "SD1").await;
+    Org {
+        operator: s.login(&nip(1), PW).await,
+        head: s.login(&nip(2), PW).await,
+        emp_sd1: s.login(&nip(3), PW).await,
+        emp_rsud: s.login(&nip(4), PW).await,
+        admin,
+    }
+}
