@@ -10,6 +10,7 @@ pub mod json;
 pub mod org;
 mod state;
 mod system;
+pub mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -72,6 +73,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(system::router())
+        .merge(web::router())
         .fallback(system::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(system::panic_response))
