@@ -73,6 +73,13 @@ impl BlobStore {
         Ok(hash)
     }
 
+    /// Stores derived bytes under a given content name (e.g. a thumbnail under its photo's hash).
+    pub async fn put_named(&self, kind: &str, name: &str, bytes: Bytes) -> Result<()> {
+        let path = object_path(kind, name)?;
+        self.inner.put(&path, PutPayload::from_bytes(bytes)).await.map_err(|e| BlobError::Backend(e.to_string()))?;
+        Ok(())
+    }
+
     pub async fn get(&self, kind: &str, hash: &str) -> Result<Bytes> {
         let path = object_path(kind, hash)?;
         match self.inner.get(&path).await {

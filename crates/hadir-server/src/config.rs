@@ -20,6 +20,33 @@ pub struct ServerConfig {
     pub login_window_secs: u64,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    pub checkin: CheckinConfig,
+    /// Ingest queue length (jobs) before 503.
+    pub ingest_queue: usize,
+    /// Punches per group commit at most.
+    pub ingest_batch: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckinConfig {
+    pub photo_required: bool,
+    pub photo_max_bytes: usize,
+    /// The phone's capture time is the punch time when within this many seconds of receipt.
+    pub capture_tolerance_secs: u64,
+    /// GPS accuracy worse than this (metres) is refused.
+    pub max_accuracy_m: f64,
+}
+
+impl Default for CheckinConfig {
+    fn default() -> Self {
+        CheckinConfig {
+            photo_required: true,
+            photo_max_bytes: 2 * 1024 * 1024,
+            capture_tolerance_secs: 120,
+            max_accuracy_m: 150.0,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -33,6 +60,9 @@ impl Default for ServerConfig {
             login_fail_per_ip: 200,
             login_window_secs: 15 * 60,
             trust_forwarded_for: false,
+            checkin: CheckinConfig::default(),
+            ingest_queue: 8192,
+            ingest_batch: 512,
         }
     }
 }

@@ -4,12 +4,17 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod error;
 pub mod import;
+pub mod inflight;
+pub mod ingest;
 pub mod json;
 pub mod org;
 mod state;
 mod system;
+mod thumbs;
+pub mod views;
 pub mod web;
 
 use axum::Router;
@@ -33,9 +38,16 @@ pub struct Server {
 }
 
 impl Server {
+    /// Builds the shared state and starts the background writer (needs a Tokio runtime).
     pub fn state(&self) -> AppState {
         let (_, openapi) = api::router().split_for_parts();
         let c = &self.config;
+        let ingest = ingest::Ingest::start(
+            self.store.clone(),
+            self.blob.clone(),
+            ingest::IngestConfig { queue_capacity: c.ingest_queue, max_batch: c.ingest_batch },
+            Arc::new(|_: &[hadir_store::Punch]| {}),
+        );
         AppState {
             store: self.store.clone(),
             blob: self.blob.clone(),
@@ -46,6 +58,9 @@ impl Server {
                 Duration::from_secs(c.login_window_secs),
             )),
             openapi: Arc::new(openapi),
+            ingest,
+            policies: Arc::new(context::Policies::default()),
+            inflight: Arc::new(inflight::InFlight::default()),
         }
     }
 

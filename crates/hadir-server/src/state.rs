@@ -1,5 +1,8 @@
 use crate::auth::LoginLimiter;
 use crate::config::ServerConfig;
+use crate::context::Policies;
+use crate::inflight::InFlight;
+use crate::ingest::Ingest;
 use hadir_blob::BlobStore;
 use hadir_store::Store;
 use std::sync::Arc;
@@ -12,4 +15,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<LoginLimiter>,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    pub ingest: Ingest,
+    pub policies: Arc<Policies>,
+    /// Check-ins in progress by dedup key, so concurrent retries share one answer.
+    pub inflight: Arc<InFlight<CheckinOutcome>>,
 }
+
+pub type CheckinOutcome = Result<(axum::http::StatusCode, String), crate::error::ApiError>;

@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod convert;
 mod org;
+mod punches;
 
 use hadir_store::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

@@ -38,6 +38,85 @@ pub async fn run(s: &dyn Store) {
     employees_and_scope(s).await;
     accounts_roles_sessions(s).await;
     audit_trail(s).await;
+    punches_are_idempotent_and_chained(s).await;
+}
+
+fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {
+    NewPunch {
+        employee_id,
+        source: PunchSource::Mobile,
+        dedup_key: key.into(),
+        punched_at: at,
+        received_at: at,
+        captured_at: Some(at),
+        device_sn: None,
+        device_pin: None,
+        lat: Some(-0.5),
+        lon: Some(117.1),
+        accuracy_m: Some(10.0),
+        distance_m: Some(12.5),
+        location_name: Some("Kantor".into()),
+        photo_hash: None,
+        note: None,
+        review: None,
+        review_detail: None,
+        status: None,
+        verify: None,
+        quarantined: false,
+        response: Some("{}".into()),
+    }
+}
+
+async fn punches_are_idempotent_and_chained(s: &dyn Store) {
+    let emp = s.employee_by_login("198609262015051002").await.unwrap();
+    let t0 = Timestamp::from_second(1_764_000_000).unwrap();
+    let a = punch("m:1:a", Some(emp.id), t0);
+    let b = punch("m:1:b", Some(emp.id), t0 + 1.hour());
+    let res = s.insert_punches(&[a.clone(), b.clone(), a.clone()]).await.unwrap();
+    assert!(matches!(res[0], PunchInsert::Inserted(_)));
+    assert!(matches!(res[1], PunchInsert::Inserted(_)));
+    assert!(matches!(&res[2], PunchInsert::Duplicate(p) if p.id == res[0].punch().id), "same key in one batch");
+    assert_eq!(res[1].punch().prev_hash, res[0].punch().hash);
+    let again = s.insert_punches(std::slice::from_ref(&b)).await.unwrap();
+    assert!(
+        matches!(&again[0], PunchInsert::Duplicate(p) if p.id == res[1].punch().id && p.p.response.as_deref() == Some("{}"))
+    );
+
+    // Terminal punches with an unknown PIN wait unmatched, then match when the PIN is assigned.
+    let mut t = punch("t:SN1:77:2025-11-03T07:10:00", None, t0 + 2.hour());
+    t.source = PunchSource::Terminal;
+    t.device_sn = Some("SN1".into());
+    t.device_pin = Some("77".into());
+    let mut q = punch("t:SN2:78:2025-11-03T07:11:00", Some(emp.id), t0 + 3.hour());
+    q.source = PunchSource::Terminal;
+    q.device_sn = Some("SN2".into());
+    q.quarantined = true;
+    s.insert_punches(&[t, q]).await.unwrap();
+    let unmatched = s.list_punches(&PunchFilter { unmatched: true, ..Default::default() }).await.unwrap();
+    assert_eq!(unmatched.len(), 1);
+    let linked = s.match_device_pin("77", emp.id).await.unwrap();
+    assert_eq!(linked.len(), 1);
+    assert!(s.list_punches(&PunchFilter { unmatched: true, ..Default::default() }).await.unwrap().is_empty());
+
+    let mine = PunchFilter { employee_id: Some(emp.id), ..Default::default() };
+    assert_eq!(s.list_punches(&mine).await.unwrap().len(), 3, "quarantined punches are not counted");
+    assert_eq!(s.release_quarantine("SN2").await.unwrap().len(), 1);
+    let all = s.list_punches(&mine).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].p.punched_at <= w[1].p.punched_at));
+    let window = PunchFilter {
+        employee_id: Some(emp.id),
+        from: Some(t0 + 1.hour()),
+        to: Some(t0 + 3.hour()),
+        ..Default::default()
+    };
+    assert_eq!(s.list_punches(&window).await.unwrap().len(), 2, "from inclusive, to exclusive");
+
+    let report = s.verify_chain().await.unwrap();
+    assert_eq!(report.checked, 4);
+    assert_eq!(report.first_broken, None, "matching and releasing do not break the chain");
+    assert_eq!(s.punch_by_dedup_key("m:1:b").await.unwrap().unwrap().id, res[1].punch().id);
+    assert!(s.punch_by_dedup_key("nope").await.unwrap().is_none());
 }
 
 async fn units_form_a_tree(s: &dyn Store) {

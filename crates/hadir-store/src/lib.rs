@@ -5,6 +5,7 @@
 //! split by area so that each area's code stays small and readable; [`Store`] is their union.
 //! [`contract`] holds the one test story that every backend must pass.
 
+pub mod chain;
 pub mod contract;
 mod error;
 mod traits;

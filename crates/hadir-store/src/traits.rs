@@ -48,6 +48,24 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, entity: Option<&str>, offset: u32, limit: u32) -> Result<Page<AuditEntry>>;
 }
 
+/// Raw punches: append-only, hash-chained, idempotent by dedup key.
+#[async_trait]
+pub trait PunchStore: Send + Sync {
+    /// Appends a batch in one transaction (group commit) and reports, per item in order,
+    /// whether it was new or already stored under its dedup key.
+    async fn insert_punches(&self, batch: &[NewPunch]) -> Result<Vec<PunchInsert>>;
+    async fn punch_by_dedup_key(&self, key: &str) -> Result<Option<Punch>>;
+    async fn punch_by_id(&self, id: Id) -> Result<Punch>;
+    /// Ordered by `punched_at`.
+    async fn list_punches(&self, f: &PunchFilter) -> Result<Vec<Punch>>;
+    /// Links unmatched terminal punches with this PIN to the employee; returns the linked punches.
+    async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
+    /// Releases a terminal's quarantined punches (after approval); returns them.
+    async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>>;
+    /// Recomputes every link of the chain.
+    async fn verify_chain(&self) -> Result<ChainReport>;
+}
+
 /// Everything a backend provides.
-pub trait Store: OrgStore + AccountStore + AuditStore + Send + Sync {}
-impl<T: OrgStore + AccountStore + AuditStore + Send + Sync> Store for T {}
+pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + Send + Sync {}
+impl<T: OrgStore + AccountStore + AuditStore + PunchStore + Send + Sync> Store for T {}

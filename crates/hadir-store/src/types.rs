@@ -247,3 +247,116 @@ impl Audit {
         self
     }
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PunchSource {
+    /// The employee app (selfie + GPS).
+    Mobile,
+    /// Special attendance away from the office (needs approval).
+    Special,
+    /// A terminal pushing over HTTP (PUSH/ADMS).
+    Terminal,
+    /// A terminal read by an office relay.
+    Relay,
+}
+
+impl PunchSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PunchSource::Mobile => "mobile",
+            PunchSource::Special => "special",
+            PunchSource::Terminal => "terminal",
+            PunchSource::Relay => "relay",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PunchSource> {
+        Some(match s {
+            "mobile" => PunchSource::Mobile,
+            "special" => PunchSource::Special,
+            "terminal" => PunchSource::Terminal,
+            "relay" => PunchSource::Relay,
+            _ => return None,
+        })
+    }
+}
+
+/// A punch to append. `dedup_key` makes every write path idempotent:
+/// `m:<employee id>:<idempotency key>` for the app, `t:<serial>:<pin>:<local time>` for terminals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPunch {
+    pub employee_id: Option<Id>,
+    pub source: PunchSource,
+    pub dedup_key: String,
+    /// When the person was there.
+    pub punched_at: Timestamp,
+    /// When the server received it.
+    pub received_at: Timestamp,
+    /// The phone's capture time, as sent.
+    pub captured_at: Option<Timestamp>,
+    pub device_sn: Option<String>,
+    pub device_pin: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub distance_m: Option<f64>,
+    pub location_name: Option<String>,
+    pub photo_hash: Option<String>,
+    pub note: Option<String>,
+    /// Why a person should look at it (e.g. `offline_gap`, `clock_fault`), with detail.
+    pub review: Option<String>,
+    pub review_detail: Option<String>,
+    /// Terminal status/verify codes.
+    pub status: Option<i64>,
+    pub verify: Option<i64>,
+    /// From a terminal not yet approved: stored, not counted.
+    pub quarantined: bool,
+    /// The response body given to the caller, replayed on a retry with the same key.
+    pub response: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Punch {
+    pub id: Id,
+    #[serde(flatten)]
+    pub p: NewPunch,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The outcome of appending one punch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PunchInsert {
+    Inserted(Punch),
+    /// The dedup key was already stored: the earlier punch.
+    Duplicate(Punch),
+}
+
+impl PunchInsert {
+    pub fn punch(&self) -> &Punch {
+        match self {
+            PunchInsert::Inserted(p) | PunchInsert::Duplicate(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PunchFilter {
+    pub employee_id: Option<Id>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub device_sn: Option<String>,
+    /// Only punches with no employee (unknown terminal PIN).
+    pub unmatched: bool,
+    pub needs_review: bool,
+    pub include_quarantined: bool,
+    pub limit: u32,
+}
+
+/// Result of checking the whole chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainReport {
+    pub checked: u64,
+    /// The first punch whose link does not hold, with what was expected.
+    pub first_broken: Option<(Id, String)>,
+}

@@ -3,7 +3,9 @@
 
 mod audit;
 mod auth;
-mod employees;
+pub mod checkins;
+pub mod employees;
+mod punches;
 mod roles;
 mod units;
 
@@ -50,6 +52,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::grant_role, roles::list_roles))
         .routes(routes!(roles::revoke_role))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(checkins::checkin))
+        .routes(routes!(punches::list_punches))
+        .routes(routes!(punches::punch_photo))
 }
 
 /// Paging parameters shared by list endpoints.

@@ -163,3 +163,28 @@ pub async fn org(s: &TestServer) -> Org {
         admin,
     }
 }
+
+/// A real, decodable JPEG of `side`×`side` pixels.
+pub fn jpeg(side: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(side, side, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+impl TestServer {
+    /// Sends a check-in; `photo` None sends no photo part.
+    pub async fn checkin(&self, token: &str, meta: Value, photo: Option<Vec<u8>>) -> (StatusCode, Value, String) {
+        let mut form = reqwest::multipart::Form::new().text("meta", meta.to_string());
+        if let Some(p) = photo {
+            form = form.part(
+                "photo",
+                reqwest::multipart::Part::bytes(p).file_name("selfie.jpg").mime_str("image/jpeg").unwrap(),
+            );
+        }
+        let r = self.client.post(self.url("/api/v1/checkins")).bearer_auth(token).multipart(form).send().await.unwrap();
+        let st = r.status();
+        let text = r.text().await.unwrap();
+        (st, serde_json::from_str(&text).unwrap_or(Value::Null), text)
+    }
+}

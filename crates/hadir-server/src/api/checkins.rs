@@ -1,0 +1,409 @@
+//! `POST /api/v1/checkins`: the employee app's punch. Validates (auth, geofence, photo, time),
+//! stores the photo by hash, then hands the punch to the group-commit writer and answers only
+//! after it is committed. Retries with the same idempotency key get the first answer again.
+
+use crate::auth::Caller;
+use crate::context::DayContext;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::ingest::IngestError;
+use crate::state::AppState;
+use crate::views::PunchView;
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
+use hadir_store::{Employee, NewPunch, Punch, PunchFilter, PunchInsert, PunchSource, Unit};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckinMeta {
+    /// Unique per employee; retries reuse it.
+    pub idempotency_key: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    /// When the selfie was taken (RFC 3339), if the phone queued it.
+    pub captured_at: Option<String>,
+    pub note: Option<String>,
+    /// Special attendance away from the office (dinas luar): no geofence, needs approval.
+    #[serde(default)]
+    pub special: bool,
+}
+
+/// The multipart form (for the OpenAPI document).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CheckinForm {
+    /// JSON of `CheckinMeta`.
+    meta: String,
+    /// JPEG, PNG or WebP selfie.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    photo: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckinResponse {
+    pub punch: PunchView,
+    /// What happened, in Indonesian, e.g. "Masuk 07:42 WITA — terlambat 12 menit (TL1)".
+    pub message: String,
+    pub verdict: serde_json::Value,
+}
+
+/// What is stored with the punch and replayed on retries (no per-insert data such as the id).
+#[derive(Serialize, Deserialize)]
+struct StoredAnswer {
+    message: String,
+    verdict: serde_json::Value,
+}
+
+fn answer_body(p: &Punch, tz: &jiff::tz::TimeZone) -> String {
+    let stored: StoredAnswer =
+        p.p.response
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or(StoredAnswer { message: String::new(), verdict: serde_json::Value::Null });
+    let body = CheckinResponse { punch: PunchView::new(p, tz), message: stored.message, verdict: stored.verdict };
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Check in (or out) with a selfie and GPS position.
+#[utoipa::path(post, path = "/api/v1/checkins", tag = "checkins",
+    request_body(content = CheckinForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = CheckinResponse), (status = 200, description = "Repeat of an earlier key: the first answer", body = CheckinResponse),
+        (status = 422, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn checkin(
+    State(s): State<AppState>,
+    caller: Caller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Response> {
+    let employee_id = caller
+        .employee_id
+        .ok_or_else(|| ApiError::forbidden().with_details(serde_json::json!({"reason": "not_an_employee"})))?;
+    // Stored at millisecond precision: truncate now so the first answer equals its replays.
+    let received_at = to_millis(Timestamp::now());
+    let multipart = multipart.map_err(|_| {
+        ApiError::bad_request(
+            "multipart_required",
+            "Kirim sebagai multipart/form-data dengan bagian 'meta' dan 'photo'.",
+        )
+    })?;
+    let (meta, photo) = read_form(multipart, s.config.checkin.photo_max_bytes).await?;
+    let key = meta.idempotency_key.trim();
+    if key.is_empty() || key.len() > 128 || key.chars().any(|c| c.is_control()) {
+        return Err(ApiError::unprocessable(
+            "invalid_idempotency_key",
+            "Kunci idempoten wajib diisi (1–128 karakter).",
+        ));
+    }
+    let dedup_key = format!("m:{employee_id}:{key}");
+    let outcome = s.inflight.run(dedup_key.clone(), async {
+        let e = s.store.employee_by_id(employee_id).await?;
+        let unit = s.store.unit_by_id(e.unit_id).await?;
+        let ctx = s.policies.context_for(&e);
+        // A retry of a committed punch: the first answer again.
+        if let Some(p) = s.store.punch_by_dedup_key(&dedup_key).await? {
+            return Ok((StatusCode::OK, answer_body(&p, &ctx.tz)));
+        }
+        let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), received_at).await?;
+        let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
+            IngestError::Overloaded => {
+                metrics::counter!("hadir_checkins_total", "outcome" => "overloaded").increment(1);
+                ApiError::unavailable("Server sedang sangat sibuk. Absen Anda akan dikirim ulang otomatis; waktu absen tetap tercatat sesuai saat foto diambil.", 2)
+            }
+            IngestError::Failed(msg) => {
+                tracing::error!(error = %msg, "check-in commit failed");
+                ApiError::internal()
+            }
+        })?;
+        match results.into_iter().next() {
+            Some(PunchInsert::Inserted(p)) => {
+                metrics::counter!("hadir_checkins_total", "outcome" => "ok").increment(1);
+                Ok((StatusCode::CREATED, answer_body(&p, &ctx.tz)))
+            }
+            // Another server instance committed the same key first.
+            Some(PunchInsert::Duplicate(p)) => Ok((StatusCode::OK, answer_body(&p, &ctx.tz))),
+            None => Err(ApiError::internal()),
+        }
+    })
+    .await;
+    match outcome {
+        // Waiters on an in-flight first request get its answer with 200.
+        crate::inflight::Outcome::Leader(r) => r.map(|(st, body)| json_response(st, body)),
+        crate::inflight::Outcome::Follower(r) => r.map(|(_, body)| json_response(StatusCode::OK, body)),
+    }
+}
+
+async fn read_form(mut mp: Multipart, photo_max: usize) -> ApiResult<(CheckinMeta, Option<Bytes>)> {
+    let mut meta: Option<CheckinMeta> = None;
+    let mut photo: Option<Bytes> = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(photo_too_large(photo_max)),
+            Err(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_multipart",
+                    "Data formulir (multipart) rusak atau terpotong.",
+                ));
+            }
+        };
+        match field.name() {
+            Some("meta") => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| ApiError::bad_request("invalid_multipart", "Bagian 'meta' tidak terbaca."))?;
+                meta =
+                    Some(serde_json::from_str(&text).map_err(|e| {
+                        ApiError::unprocessable("invalid_meta", format!("Isian 'meta' tidak valid: {e}"))
+                    })?);
+            }
+            Some("photo") => {
+                let mut buf = Vec::new();
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(c)) => {
+                            if buf.len() + c.len() > photo_max {
+                                return Err(photo_too_large(photo_max));
+                            }
+                            buf.extend_from_slice(&c);
+                        }
+                        Ok(None) => break,
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            return Err(photo_too_large(photo_max));
+                        }
+                        Err(_) => {
+                            return Err(ApiError::bad_request(
+                                "invalid_multipart",
+                                "Foto tidak terbaca atau terpotong.",
+                            ));
+                        }
+                    }
+                }
+                photo = Some(Bytes::from(buf));
+            }
+            _ => {}
+        }
+    }
+    let meta = meta.ok_or_else(|| ApiError::unprocessable("meta_required", "Bagian 'meta' wajib dikirim."))?;
+    Ok((meta, photo.filter(|p| !p.is_empty())))
+}
+
+fn photo_too_large(max: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "photo_too_large",
+        format!("Ukuran foto melebihi batas {} KB.", max / 1024),
+    )
+}
+
+fn to_millis(t: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
+}
+
+/// Image type from the first bytes, whatever the client claims.
+pub fn sniff_image(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn validate(
+    s: &AppState,
+    e: &Employee,
+    unit: &Unit,
+    ctx: &DayContext,
+    meta: CheckinMeta,
+    photo: Option<Bytes>,
+    dedup_key: String,
+    received_at: Timestamp,
+) -> ApiResult<NewPunch> {
+    let cfg = &s.config.checkin;
+    if !e.active {
+        return Err(ApiError::forbidden());
+    }
+    // Time: the phone's capture time counts when it is plausible; far in the past (an offline
+    // queue) it still counts but is marked for review; in the future it is refused.
+    let tolerance = SignedDuration::from_secs(cfg.capture_tolerance_secs as i64);
+    let (punched_at, captured_at, mut review) = match meta.captured_at.as_deref() {
+        None => (received_at, None, None),
+        Some(text) => {
+            let cap: Timestamp = text.parse().map(to_millis).map_err(|_| {
+                ApiError::unprocessable(
+                    "invalid_captured_at",
+                    "Waktu pengambilan (captured_at) harus berformat RFC 3339.",
+                )
+            })?;
+            let gap = received_at.duration_since(cap);
+            if gap < -tolerance {
+                return Err(ApiError::unprocessable(
+                    "clock_skew",
+                    "Jam ponsel Anda lebih cepat dari jam server. Atur jam ponsel ke otomatis, lalu coba lagi.",
+                )
+                .with_details(serde_json::json!({"ahead_secs": -gap.as_secs()})));
+            }
+            if gap > tolerance {
+                let mins = gap.as_secs() / 60;
+                (
+                    cap,
+                    Some(cap),
+                    Some(("offline_gap".to_string(), format!("Dikirim {mins} menit setelah foto diambil."))),
+                )
+            } else {
+                (cap, Some(cap), None)
+            }
+        }
+    };
+    let here = GeoPoint::new(meta.lat, meta.lon);
+    if !here.is_valid() {
+        return Err(ApiError::unprocessable("invalid_location", "Koordinat lokasi tidak valid."));
+    }
+    if let Some(a) = meta.accuracy_m
+        && (!a.is_finite() || a > cfg.max_accuracy_m)
+    {
+        return Err(ApiError::unprocessable(
+            "inaccurate_location",
+            format!(
+                "Lokasi kurang akurat (±{} m; batas {} m). Nyalakan GPS/mode akurasi tinggi dan tunggu sebentar.",
+                a.round(),
+                cfg.max_accuracy_m
+            ),
+        )
+        .with_details(serde_json::json!({"accuracy_m": a, "max_accuracy_m": cfg.max_accuracy_m})));
+    }
+    let nearest = unit
+        .locations
+        .iter()
+        .map(|l| (l, distance_m(here, GeoPoint::new(l.lat, l.lon))))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let source = if meta.special { PunchSource::Special } else { PunchSource::Mobile };
+    if !meta.special {
+        match nearest {
+            None => {
+                return Err(ApiError::unprocessable(
+                    "no_office_location",
+                    "Unit kerja Anda belum memiliki titik lokasi kantor. Hubungi operator, atau gunakan absen khusus.",
+                ));
+            }
+            Some((loc, d)) if d > loc.radius_m => {
+                metrics::counter!("hadir_checkins_total", "outcome" => "outside_geofence").increment(1);
+                return Err(ApiError::unprocessable(
+                    "outside_geofence",
+                    format!(
+                        "Anda berada {} m dari {} (batas {} m). Mendekatlah ke kantor, atau gunakan Absen khusus (dinas luar) bila sedang bertugas di luar.",
+                        d.round(),
+                        loc.name,
+                        loc.radius_m.round()
+                    ),
+                )
+                .with_details(serde_json::json!({"distance_m": (d * 10.0).round() / 10.0, "location": loc.name, "radius_m": loc.radius_m})));
+            }
+            Some(_) => {}
+        }
+    } else {
+        review = Some(("special_pending".into(), "Absen khusus menunggu persetujuan atasan.".into()));
+    }
+    let photo_hash = match photo {
+        Some(bytes) => {
+            if sniff_image(&bytes).is_none() {
+                return Err(ApiError::unprocessable("photo_type", "Foto harus berupa gambar JPEG, PNG atau WebP."));
+            }
+            Some(s.blob.put("photos", bytes).await.map_err(|err| {
+                tracing::error!(error = %err, "photo store failed");
+                ApiError::internal()
+            })?)
+        }
+        None if cfg.photo_required => {
+            return Err(ApiError::unprocessable("photo_required", "Foto swafoto wajib dilampirkan."));
+        }
+        None => None,
+    };
+    let note = meta.note.map(|n| n.trim().chars().take(500).collect::<String>()).filter(|n| !n.is_empty());
+    let answer = provisional_answer(s, e, ctx, punched_at, source).await?;
+    Ok(NewPunch {
+        employee_id: Some(e.id),
+        source,
+        dedup_key,
+        punched_at,
+        received_at,
+        captured_at,
+        device_sn: None,
+        device_pin: None,
+        lat: Some(meta.lat),
+        lon: Some(meta.lon),
+        accuracy_m: meta.accuracy_m,
+        distance_m: nearest.map(|(_, d)| (d * 10.0).round() / 10.0),
+        location_name: nearest.map(|(l, _)| l.name.clone()),
+        photo_hash,
+        note,
+        review: review.as_ref().map(|r| r.0.clone()),
+        review_detail: review.map(|r| r.1),
+        status: None,
+        verify: None,
+        quarantined: false,
+        response: Some(serde_json::to_string(&answer).unwrap_or_default()),
+    })
+}
+
+/// The verdict shown to the employee right away: which checkpoint and how late or early.
+async fn provisional_answer(
+    s: &AppState,
+    e: &Employee,
+    ctx: &DayContext,
+    at: Timestamp,
+    source: PunchSource,
+) -> ApiResult<StoredAnswer> {
+    let local = at.to_zoned_datetime(ctx.tz.clone()).date();
+    let prev = ctx.calendar.resolve(local.yesterday().unwrap_or(local), &ctx.roster).ok();
+    let date = match &prev {
+        Some(p) => punch_date(&ctx.tz, at, p),
+        None => local,
+    };
+    let Ok(schedule) = ctx.calendar.resolve(date, &ctx.roster) else {
+        return Ok(StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null });
+    };
+    let Some(rules) = hadir_domain::rule_in_force(&ctx.rules, date) else {
+        return Ok(StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null });
+    };
+    // Earlier punches of the day decide whether this one is a check-in or a check-out.
+    let from = at - SignedDuration::from_hours(36);
+    let earlier = s
+        .store
+        .list_punches(&PunchFilter {
+            employee_id: Some(e.id),
+            from: Some(from),
+            to: Some(at + SignedDuration::from_hours(1)),
+            ..Default::default()
+        })
+        .await?;
+    let punches: Vec<DomainPunch> = earlier
+        .iter()
+        .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
+        .collect();
+    let mut input = DayInput::new(date, &ctx.tz, &schedule, rules, at);
+    input.holidays = &ctx.holidays;
+    input.start_date = e.start_date;
+    input.punches = &punches;
+    let v = punch_verdict(&input, &DomainPunch { id: 0, at, source: source.as_str().into() });
+    let prefix = if source == PunchSource::Special { "Absen khusus (menunggu persetujuan) — " } else { "" };
+    Ok(StoredAnswer {
+        message: format!("{prefix}{}: {}", e.name, v.message),
+        verdict: serde_json::to_value(&v).unwrap_or_default(),
+    })
+}

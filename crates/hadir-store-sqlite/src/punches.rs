@@ -1,0 +1,196 @@
+use crate::{SqliteStore, db_err, ms, not_found, ts};
+use async_trait::async_trait;
+use hadir_store::chain::{GENESIS, link_hash};
+use hadir_store::*;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+macro_rules! cols {
+    () => {
+        "id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn, device_pin,
+    lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail, status, verify,
+    quarantined, response, prev_hash, hash"
+    };
+}
+
+fn punch_row(r: &SqliteRow) -> Punch {
+    Punch {
+        id: r.get("id"),
+        p: NewPunch {
+            employee_id: r.get("employee_id"),
+            source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Mobile),
+            dedup_key: r.get("dedup_key"),
+            punched_at: ts(r.get("punched_at")),
+            received_at: ts(r.get("received_at")),
+            captured_at: r.get::<Option<i64>, _>("captured_at").map(ts),
+            device_sn: r.get("device_sn"),
+            device_pin: r.get("device_pin"),
+            lat: r.get("lat"),
+            lon: r.get("lon"),
+            accuracy_m: r.get("accuracy_m"),
+            distance_m: r.get("distance_m"),
+            location_name: r.get("location_name"),
+            photo_hash: r.get("photo_hash"),
+            note: r.get("note"),
+            review: r.get("review"),
+            review_detail: r.get("review_detail"),
+            status: r.get("status"),
+            verify: r.get("verify"),
+            quarantined: r.get::<i64, _>("quarantined") != 0,
+            response: r.get("response"),
+        },
+        prev_hash: r.get("prev_hash"),
+        hash: r.get("hash"),
+    }
+}
+
+#[async_trait]
+impl PunchStore for SqliteStore {
+    async fn insert_punches(&self, batch: &[NewPunch]) -> Result<Vec<PunchInsert>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut prev: String = sqlx::query_scalar("SELECT hash FROM punches ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .unwrap_or_else(|| GENESIS.to_string());
+        let mut out = Vec::with_capacity(batch.len());
+        for p in batch {
+            if let Some(r) = sqlx::query(concat!("SELECT ", cols!(), " FROM punches WHERE dedup_key = ?"))
+                .bind(&p.dedup_key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+            {
+                out.push(PunchInsert::Duplicate(punch_row(&r)));
+                continue;
+            }
+            let hash = link_hash(&prev, p);
+            let id: Id = sqlx::query_scalar(
+                "INSERT INTO punches (employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn,
+                 device_pin, lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail,
+                 status, verify, quarantined, response, prev_hash, hash)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(p.employee_id)
+            .bind(p.source.as_str())
+            .bind(&p.dedup_key)
+            .bind(ms(p.punched_at))
+            .bind(ms(p.received_at))
+            .bind(p.captured_at.map(ms))
+            .bind(&p.device_sn)
+            .bind(&p.device_pin)
+            .bind(p.lat)
+            .bind(p.lon)
+            .bind(p.accuracy_m)
+            .bind(p.distance_m)
+            .bind(&p.location_name)
+            .bind(&p.photo_hash)
+            .bind(&p.note)
+            .bind(&p.review)
+            .bind(&p.review_detail)
+            .bind(p.status)
+            .bind(p.verify)
+            .bind(p.quarantined as i64)
+            .bind(&p.response)
+            .bind(&prev)
+            .bind(&hash)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            out.push(PunchInsert::Inserted(Punch { id, p: p.clone(), prev_hash: prev.clone(), hash: hash.clone() }));
+            prev = hash;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
+    async fn punch_by_dedup_key(&self, key: &str) -> Result<Option<Punch>> {
+        let r = sqlx::query(concat!("SELECT ", cols!(), " FROM punches WHERE dedup_key = ?"))
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_err)?;
+        Ok(r.as_ref().map(punch_row))
+    }
+
+    async fn punch_by_id(&self, id: Id) -> Result<Punch> {
+        let r = sqlx::query(concat!("SELECT ", cols!(), " FROM punches WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&self.read)
+            .await
+            .map_err(not_found("punch"))?;
+        Ok(punch_row(&r))
+    }
+
+    async fn list_punches(&self, f: &PunchFilter) -> Result<Vec<Punch>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(concat!("SELECT ", cols!(), " FROM punches WHERE 1"));
+        if let Some(e) = f.employee_id {
+            qb.push(" AND employee_id = ").push_bind(e);
+        }
+        if let Some(t) = f.from {
+            qb.push(" AND punched_at >= ").push_bind(ms(t));
+        }
+        if let Some(t) = f.to {
+            qb.push(" AND punched_at < ").push_bind(ms(t));
+        }
+        if let Some(sn) = &f.device_sn {
+            qb.push(" AND device_sn = ").push_bind(sn.clone());
+        }
+        if f.unmatched {
+            qb.push(" AND employee_id IS NULL");
+        }
+        if f.needs_review {
+            qb.push(" AND review IS NOT NULL");
+        }
+        if !f.include_quarantined {
+            qb.push(" AND quarantined = 0");
+        }
+        qb.push(" ORDER BY punched_at, id LIMIT ").push_bind(if f.limit == 0 { 10_000 } else { f.limit } as i64);
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>> {
+        let rows = sqlx::query(concat!(
+            "UPDATE punches SET employee_id = ? WHERE employee_id IS NULL AND device_pin = ? RETURNING ",
+            cols!(),
+            ""
+        ))
+        .bind(employee_id)
+        .bind(pin)
+        .fetch_all(&self.write)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>> {
+        let rows = sqlx::query(concat!(
+            "UPDATE punches SET quarantined = 0 WHERE quarantined = 1 AND device_sn = ? RETURNING ",
+            cols!(),
+            ""
+        ))
+        .bind(device_sn)
+        .fetch_all(&self.write)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn verify_chain(&self) -> Result<ChainReport> {
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query(concat!("SELECT ", cols!(), " FROM punches ORDER BY id")).fetch(&self.read);
+        let mut prev = GENESIS.to_string();
+        let mut checked = 0u64;
+        while let Some(r) = rows.try_next().await.map_err(db_err)? {
+            let p = punch_row(&r);
+            checked += 1;
+            let expected = link_hash(&prev, &p.p);
+            if p.prev_hash != prev || p.hash != expected {
+                return Ok(ChainReport { checked, first_broken: Some((p.id, expected)) });
+            }
+            prev = p.hash;
+        }
+        Ok(ChainReport { checked, first_broken: None })
+    }
+}
