@@ -7,6 +7,8 @@
 mod accounts;
 mod audit;
 mod convert;
+mod days;
+mod devices;
 mod org;
 mod punches;
 

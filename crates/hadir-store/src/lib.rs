@@ -7,10 +7,14 @@
 
 pub mod chain;
 pub mod contract;
+mod days;
+mod devices;
 mod error;
 mod traits;
 pub mod types;
 
+pub use days::*;
+pub use devices::*;
 pub use error::StoreError;
 pub use traits::*;
 pub use types::*;

@@ -1,5 +1,6 @@
 use crate::Result;
 use crate::types::*;
+use crate::{DayStore, DeviceStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -67,5 +68,5 @@ pub trait PunchStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + Send + Sync {}
-impl<T: OrgStore + AccountStore + AuditStore + PunchStore + Send + Sync> Store for T {}
+pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + Send + Sync {}
+impl<T> Store for T where T: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + Send + Sync {}
