@@ -31,7 +31,7 @@ mod sizes;
 mod time;
 mod user;
 
-pub use attendance::{AttendanceRecord, AttendanceSet, RecordError, parse_attendance};
+pub use attendance::{AttendanceRecord, AttendanceSet, RecordError, encode_attendance, parse_attendance};
 pub use buffer::{
     ChunkProgress, ChunkReader, MAX_CHUNK_TCP, MAX_CHUNK_UDP, PrepareReply, chunk_plan, prepare_attlog_request,
     prepare_buffer_request, prepare_users_request, read_buffer_request,
