@@ -61,6 +61,8 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Check the punch hash chain from the first punch to the last; names the first broken link.
+    VerifyChain,
     /// Write a consistent copy of the SQLite database (VACUUM INTO).
     Backup {
         /// Destination file.
@@ -149,6 +151,24 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = Settings::load(&cli.global, None)?;
             let opened = settings.open().await?;
             import(opened.store.as_ref(), what).await
+        }
+        Command::VerifyChain => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            let report = opened.store.verify_chain().await?;
+            match report.first_broken {
+                None => {
+                    println!("Rantai presensi utuh: {} punch diperiksa.", report.checked);
+                    Ok(())
+                }
+                Some((id, _)) => {
+                    println!(
+                        "RANTAI RUSAK pada punch id {id} (punch ke-{} yang diperiksa): data punch ini atau sebelumnya telah diubah.",
+                        report.checked
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Backup { out } => {
             let settings = Settings::load(&cli.global, None)?;
