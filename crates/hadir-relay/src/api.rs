@@ -1,0 +1,72 @@
+//! The relay ↔ server contract (JSON bodies of `/api/v1/relay/*`).
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/relay/punches`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PunchBatch {
+    pub terminals: Vec<TerminalReport>,
+    pub punches: Vec<RelayPunch>,
+}
+
+/// What the relay knows about one terminal (shown in the server's terminal list).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TerminalReport {
+    pub sn: String,
+    /// LAN address, `ip:port`.
+    pub address: String,
+    pub firmware: Option<String>,
+    pub users: Option<i64>,
+    pub records: Option<i64>,
+    /// Terminal clock minus the relay's clock, in the terminal's zone.
+    pub clock_drift_secs: Option<i64>,
+    /// RFC 3339.
+    pub last_pull: Option<String>,
+    pub reachable: bool,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RelayPunch {
+    pub sn: String,
+    pub pin: String,
+    /// The terminal's local wall clock, `YYYY-MM-DDTHH:MM:SS`.
+    pub time: String,
+    /// Only when the relay's config overrides the unit's zone.
+    pub timezone: Option<String>,
+    pub status: u8,
+    pub verify: u8,
+    pub workcode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PunchReply {
+    pub accepted: u64,
+    pub duplicates: u64,
+    #[serde(default)]
+    pub sync_roster: bool,
+}
+
+/// `GET /api/v1/relay/roster`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Roster {
+    pub users: Vec<RosterUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterUser {
+    pub pin: String,
+    pub name: String,
+    #[serde(default)]
+    pub privilege: u8,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub card: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}

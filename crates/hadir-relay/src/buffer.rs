@@ -1,0 +1,241 @@
+//! The store-and-forward buffer: a local SQLite file. Every record read from
+//! a terminal lands here (with the terminal's read cursor, in the same
+//! transaction) before anything is uploaded; a record is marked sent only
+//! after the server answered 2xx. `UNIQUE (sn, pin, time)` makes re-reads
+//! harmless, so a crash at any point loses nothing and duplicates nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::api::RelayPunch;
+use crate::client::AttlogCursor;
+use crate::error::BufferError;
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS punches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sn TEXT NOT NULL,
+        pin TEXT NOT NULL,
+        time TEXT NOT NULL,
+        timezone TEXT,
+        status INTEGER NOT NULL,
+        verify INTEGER NOT NULL,
+        workcode INTEGER,
+        read_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (sn, pin, time))",
+    "CREATE INDEX IF NOT EXISTS punches_unsent ON punches (id) WHERE sent_at IS NULL",
+    "CREATE TABLE IF NOT EXISTS cursors (
+        sn TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        record_size INTEGER NOT NULL,
+        last_record BLOB NOT NULL)",
+];
+
+/// Rows per INSERT statement (8 parameters each, well under SQLite's limit).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Buffered and sent counts of one terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub buffered: u64,
+    pub sent: u64,
+}
+
+#[derive(Clone)]
+pub struct Buffer {
+    pool: SqlitePool,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+impl Buffer {
+    pub async fn open(path: &Path) -> Result<Self, BufferError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // A relay often loses power (a Pi on an office socket): commits must survive it.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        for stmt in SCHEMA {
+            sqlx::query(*stmt).execute(&pool).await?;
+        }
+        Ok(Self { pool })
+    }
+
+    pub async fn cursor(&self, sn: &str) -> Result<AttlogCursor, BufferError> {
+        let row = sqlx::query("SELECT count, record_size, last_record FROM cursors WHERE sn = ?")
+            .bind(sn)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => AttlogCursor {
+                count: u32::try_from(r.get::<i64, _>(0)).unwrap_or(0),
+                record_size: u32::try_from(r.get::<i64, _>(1)).unwrap_or(0),
+                last_record: r.get(2),
+            },
+            None => AttlogCursor::default(),
+        })
+    }
+
+    /// Stores punches read from terminal `sn` and its new cursor atomically.
+    /// Returns how many were new.
+    pub async fn store(&self, sn: &str, punches: &[RelayPunch], cursor: &AttlogCursor) -> Result<u64, BufferError> {
+        let mut tx = self.pool.begin().await?;
+        let read_at = now();
+        let mut inserted = 0;
+        for chunk in punches.chunks(ROWS_PER_INSERT) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO punches (sn, pin, time, timezone, status, verify, workcode, read_at) ");
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(&p.sn)
+                    .push_bind(&p.pin)
+                    .push_bind(&p.time)
+                    .push_bind(&p.timezone)
+                    .push_bind(i64::from(p.status))
+                    .push_bind(i64::from(p.verify))
+                    .push_bind(p.workcode.map(i64::from))
+                    .push_bind(&read_at);
+            });
+            q.push(" ON CONFLICT (sn, pin, time) DO NOTHING");
+            inserted += q.build().execute(&mut *tx).await?.rows_affected();
+        }
+        sqlx::query(
+            "INSERT INTO cursors (sn, count, record_size, last_record) VALUES (?, ?, ?, ?)
+             ON CONFLICT (sn) DO UPDATE SET count = excluded.count, record_size = excluded.record_size,
+             last_record = excluded.last_record",
+        )
+        .bind(sn)
+        .bind(i64::from(cursor.count))
+        .bind(i64::from(cursor.record_size))
+        .bind(&cursor.last_record)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// The oldest unsent punches, with their row ids.
+    pub async fn unsent(&self, limit: usize) -> Result<Vec<(i64, RelayPunch)>, BufferError> {
+        let rows = sqlx::query(
+            "SELECT id, sn, pin, time, timezone, status, verify, workcode FROM punches
+             WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let small = |i: usize| u8::try_from(r.get::<i64, _>(i)).unwrap_or(0);
+                let punch = RelayPunch {
+                    sn: r.get(1),
+                    pin: r.get(2),
+                    time: r.get(3),
+                    timezone: r.get(4),
+                    status: small(5),
+                    verify: small(6),
+                    workcode: r.get::<Option<i64>, _>(7).and_then(|w| u32::try_from(w).ok()),
+                };
+                (r.get(0), punch)
+            })
+            .collect())
+    }
+
+    /// Marks rows `first..=last` sent. Ids only grow (AUTOINCREMENT), so the
+    /// range holds exactly the batch that [`Buffer::unsent`] returned.
+    pub async fn mark_sent(&self, first: i64, last: i64) -> Result<(), BufferError> {
+        sqlx::query("UPDATE punches SET sent_at = ? WHERE id BETWEEN ? AND ? AND sent_at IS NULL")
+            .bind(now())
+            .bind(first)
+            .bind(last)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn unsent_count(&self, sn: &str) -> Result<u64, BufferError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM punches WHERE sn = ? AND sent_at IS NULL")
+            .bind(sn)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Buffered (unsent) and sent counts per terminal serial.
+    pub async fn counts(&self) -> Result<BTreeMap<String, Counts>, BufferError> {
+        let rows = sqlx::query("SELECT sn, SUM(sent_at IS NULL), SUM(sent_at IS NOT NULL) FROM punches GROUP BY sn")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let n = |i: usize| u64::try_from(r.get::<i64, _>(i)).unwrap_or(0);
+                (r.get(0), Counts { buffered: n(1), sent: n(2) })
+            })
+            .collect())
+    }
+
+    /// Forgets the read position (after the terminal's log was cleared).
+    pub async fn reset_cursor(&self, sn: &str) -> Result<(), BufferError> {
+        sqlx::query("DELETE FROM cursors WHERE sn = ?").bind(sn).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn punch(pin: &str, time: &str) -> RelayPunch {
+        RelayPunch {
+            sn: "SN1".into(),
+            pin: pin.into(),
+            time: time.into(),
+            timezone: None,
+            status: 0,
+            verify: 1,
+            workcode: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn store_dedupes_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/relay.db");
+        let b = Buffer::open(&path).await.unwrap();
+        let cursor = AttlogCursor { count: 2, record_size: 40, last_record: vec![1, 2] };
+        let ps = [punch("1", "2024-01-02T07:00:00"), punch("2", "2024-01-02T07:01:00")];
+        assert_eq!(b.store("SN1", &ps, &cursor).await.unwrap(), 2);
+        assert_eq!(b.store("SN1", &ps, &cursor).await.unwrap(), 0);
+        let batch = b.unsent(10).await.unwrap();
+        assert_eq!(batch.len(), 2);
+        b.mark_sent(batch[0].0, batch[0].0).await.unwrap();
+        b.close().await;
+
+        let b = Buffer::open(&path).await.unwrap();
+        assert_eq!(b.cursor("SN1").await.unwrap(), cursor);
+        assert_eq!(b.cursor("SN2").await.unwrap(), AttlogCursor::default());
+        assert_eq!(b.unsent(10).await.unwrap().iter().map(|(_, p)| p.pin.as_str()).collect::<Vec<_>>(), ["2"]);
+        assert_eq!(b.counts().await.unwrap()["SN1"], Counts { buffered: 1, sent: 1 });
+        assert_eq!(b.unsent_count("SN1").await.unwrap(), 1);
+        b.reset_cursor("SN1").await.unwrap();
+        assert_eq!(b.cursor("SN1").await.unwrap(), AttlogCursor::default());
+    }
+}

@@ -1,0 +1,241 @@
+//! `relay.toml` (DESIGN.md §3). Unknown keys are rejected so a typo does not
+//! silently fall back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Base URL of the Hadir server, e.g. `https://presensi.example.go.id`.
+    pub server: String,
+    /// The relay token from `POST /api/v1/relays` (or env `HADIR_RELAY_TOKEN`).
+    pub token: String,
+    /// Pull period.
+    #[serde(default = "defaults::interval_secs")]
+    pub interval_secs: u64,
+    /// Local store-and-forward buffer (SQLite file).
+    pub buffer: PathBuf,
+    /// Address of the relay's own status page.
+    #[serde(default = "defaults::status_listen")]
+    pub status_listen: String,
+    /// Default per-operation timeout towards terminals.
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// Roster sync schedule; 0 = only on demand (button, or the server asking).
+    #[serde(default = "defaults::roster_interval_secs")]
+    pub roster_interval_secs: u64,
+    /// Punches per upload request.
+    #[serde(default = "defaults::batch_size")]
+    pub batch_size: usize,
+    /// Upload retry: first delay, then doubling (with jitter) up to the maximum.
+    #[serde(default = "defaults::retry_min_ms")]
+    pub retry_min_ms: u64,
+    #[serde(default = "defaults::retry_max_secs")]
+    pub retry_max_secs: u64,
+    #[serde(default)]
+    pub terminals: Vec<TerminalConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalConfig {
+    /// `host:port` on the LAN, e.g. `192.168.1.201:4370`.
+    pub address: String,
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// The terminal's communication key ("password" in the menus); 0 = none.
+    #[serde(default, alias = "password")]
+    pub comm_key: u32,
+    /// Zone of the terminal's clock; absent = the unit's zone (decided by
+    /// the server; the relay then measures drift against its own zone).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Clear the terminal's log once everything read was acknowledged.
+    #[serde(default)]
+    pub clear_after_upload: bool,
+    /// Overrides the relay-wide `timeout_secs`.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+mod defaults {
+    pub fn interval_secs() -> u64 {
+        300
+    }
+    pub fn status_listen() -> String {
+        "0.0.0.0:8090".into()
+    }
+    pub fn timeout_secs() -> u64 {
+        10
+    }
+    pub fn roster_interval_secs() -> u64 {
+        3600
+    }
+    pub fn batch_size() -> usize {
+        500
+    }
+    pub fn retry_min_ms() -> u64 {
+        1000
+    }
+    pub fn retry_max_secs() -> u64 {
+        300
+    }
+}
+
+impl RelayConfig {
+    /// Reads `path` (TOML); `HADIR_RELAY_*` environment variables override
+    /// top-level keys (e.g. `HADIR_RELAY_TOKEN` keeps the token out of the file).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(ConfigError::Missing(path.display().to_string()));
+        }
+        let config: Self = Figment::new()
+            .merge(Toml::file_exact(path))
+            .merge(Env::prefixed("HADIR_RELAY_").only(&["server", "token", "buffer", "status_listen"]))
+            .extract()
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text (tests, embedding).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Self =
+            Figment::new().merge(Toml::string(text)).extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if !(self.server.starts_with("http://") || self.server.starts_with("https://")) {
+            return bad(format!("server harus diawali http:// atau https:// ({})", self.server));
+        }
+        if self.token.trim().is_empty() {
+            return bad("token kosong".into());
+        }
+        if self.interval_secs == 0 || self.timeout_secs == 0 || self.batch_size == 0 {
+            return bad("interval_secs, timeout_secs dan batch_size harus > 0".into());
+        }
+        if self.status_listen.parse::<SocketAddr>().is_err() {
+            return bad(format!("status_listen bukan alamat ip:port ({})", self.status_listen));
+        }
+        for t in &self.terminals {
+            if t.address.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
+                return bad(format!("alamat terminal harus host:port ({})", t.address));
+            }
+            if let Some(tz) = &t.timezone
+                && jiff::tz::TimeZone::get(tz).is_err()
+            {
+                return bad(format!("zona waktu tidak dikenal: {tz}"));
+            }
+            if t.timeout_secs == Some(0) {
+                return bad("timeout_secs terminal harus > 0".into());
+            }
+        }
+        Ok(())
+    }
+
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval_secs)
+    }
+}
+
+impl TerminalConfig {
+    pub fn new(address: impl Into<String>, protocol: Protocol) -> Self {
+        Self {
+            address: address.into(),
+            protocol,
+            comm_key: 0,
+            timezone: None,
+            clear_after_upload: false,
+            timeout_secs: None,
+        }
+    }
+
+    pub fn timeout(&self, relay: &RelayConfig) -> Duration {
+        Duration::from_secs(self.timeout_secs.unwrap_or(relay.timeout_secs))
+    }
+
+    /// The zone the terminal's wall clock is read in (for clock drift).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.timezone
+            .as_deref()
+            .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
+            .unwrap_or_else(jiff::tz::TimeZone::system)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+server = "https://presensi.example.go.id"
+token = "abc"
+interval_secs = 300
+buffer = "/var/lib/hadir/relay.db"
+status_listen = "0.0.0.0:8090"
+[[terminals]]
+address = "192.168.1.201:4370"
+protocol = "tcp"
+comm_key = 0
+timezone = "Asia/Jakarta"
+[[terminals]]
+address = "192.168.1.202:4370"
+protocol = "udp"
+password = 1234
+clear_after_upload = true
+timeout_secs = 5
+"#;
+
+    #[test]
+    fn design_example_parses() {
+        let c = RelayConfig::from_toml(EXAMPLE).unwrap();
+        assert_eq!(c.terminals.len(), 2);
+        assert_eq!(c.terminals[0].protocol, Protocol::Tcp);
+        assert_eq!(c.terminals[1].protocol, Protocol::Udp);
+        assert_eq!(c.terminals[1].comm_key, 1234);
+        assert!(c.terminals[1].clear_after_upload);
+        assert!(!c.terminals[0].clear_after_upload);
+        assert_eq!(c.terminals[1].timeout(&c), Duration::from_secs(5));
+        assert_eq!(c.terminals[0].timeout(&c), Duration::from_secs(10));
+        assert_eq!(c.batch_size, 500);
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        let bad = |from: &str, to: &str| RelayConfig::from_toml(&EXAMPLE.replace(from, to)).unwrap_err().to_string();
+        assert!(bad("Asia/Jakarta", "Asia/Jakartaa").contains("zona waktu"));
+        assert!(bad("protocol = \"udp\"", "protocol = \"http\"").contains("konfigurasi"));
+        assert!(bad("interval_secs", "intervall_secs").contains("konfigurasi"));
+        assert!(bad("https://presensi", "presensi").contains("http"));
+        assert!(bad("192.168.1.201:4370", "192.168.1.201").contains("host:port"));
+    }
+
+    #[test]
+    fn load_reads_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        assert!(matches!(RelayConfig::load(&path), Err(ConfigError::Missing(_))));
+        std::fs::write(&path, EXAMPLE).unwrap();
+        assert_eq!(RelayConfig::load(&path).unwrap().server, "https://presensi.example.go.id");
+    }
+}

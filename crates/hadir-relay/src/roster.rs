@@ -1,0 +1,149 @@
+//! Roster sync: the server's employee list for the relay's unit, written to
+//! each terminal as users (add/update with `CMD_USER_WRQ`, delete with
+//! `CMD_DELETE_USER`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hadir_zk::binary::{UserLayout, UserRecord};
+
+use crate::api::{Roster, RosterUser};
+use crate::client::ZkClient;
+use crate::config::RelayConfig;
+use crate::error::ClientError;
+use crate::state::Shared;
+use crate::upload::ServerClient;
+
+/// What one sync changed on a terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RosterOutcome {
+    pub added: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    /// Roster entries the terminal cannot hold (PIN or password too long,
+    /// a non-numeric PIN on old firmware, no free internal id).
+    pub skipped: usize,
+}
+
+/// Fetches the roster on schedule and on demand and publishes it to the terminal tasks.
+pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, server: ServerClient) {
+    let every = Duration::from_secs(config.roster_interval_secs);
+    let mut first = config.roster_interval_secs > 0;
+    loop {
+        if !first {
+            if every.is_zero() {
+                shared.roster_now.notified().await;
+            } else {
+                tokio::select! {
+                    () = shared.roster_now.notified() => {}
+                    () = tokio::time::sleep(every) => {}
+                }
+            }
+        }
+        first = false;
+        match server.roster().await {
+            Ok(roster) => {
+                tracing::info!(users = roster.users.len(), "roster fetched");
+                shared.roster.send_replace(Some(Arc::new(roster)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "fetching the roster failed");
+                shared.server_error(format!("daftar pegawai: {e}"));
+            }
+        }
+    }
+}
+
+fn desired(user: &RosterUser, uid: u16, existing: Option<&UserRecord>) -> UserRecord {
+    UserRecord {
+        uid,
+        privilege: user.privilege,
+        password: user.password.clone(),
+        name: user.name.clone(),
+        card: user.card.trim().parse().unwrap_or(0),
+        group: existing.map(|u| u.group.clone()).unwrap_or_default(),
+        user_id: user.pin.clone(),
+        timezone: existing.and_then(|u| u.timezone),
+    }
+}
+
+/// Names are cut to the field on the terminal, so compare what it can store.
+fn same(a: &UserRecord, b: &UserRecord, layout: UserLayout) -> bool {
+    let width = if layout == UserLayout::Zk6 { 8 } else { 24 };
+    let cut = |s: &str| {
+        s.chars()
+            .scan(0, |n, c| {
+                *n += c.len_utf8();
+                (*n <= width).then_some(c)
+            })
+            .collect::<String>()
+    };
+    a.privilege == b.privilege && a.password == b.password && a.card == b.card && cut(&a.name) == cut(&b.name)
+}
+
+/// Makes the terminal's users match the roster. Users absent from the roster
+/// are deleted only if they are ordinary users: device administrators stay so
+/// the office is never locked out of the terminal's menu. An empty roster
+/// deletes nothing (more likely a server-side mistake than an empty office).
+pub(crate) async fn apply_roster(
+    client: &mut ZkClient,
+    roster: &Roster,
+    user_count: u32,
+) -> Result<RosterOutcome, ClientError> {
+    let (layout, users) = client.read_users(user_count).await?;
+    let layout = if users.is_empty() { UserLayout::Zk8 } else { layout };
+    let mut out = RosterOutcome::default();
+    let by_pin: BTreeMap<&str, &UserRecord> = users.iter().map(|u| (u.user_id.as_str(), u)).collect();
+    let mut taken: BTreeSet<u16> = users.iter().map(|u| u.uid).collect();
+    let mut free = (1..=u16::MAX).filter(|n| !users.iter().any(|u| u.uid == *n));
+    let mut changed = false;
+
+    for user in roster.users.iter().filter(|u| u.active) {
+        let existing = by_pin.get(user.pin.as_str()).copied();
+        let uid = match existing {
+            Some(e) => e.uid,
+            None => match free.find(|n| !taken.contains(n)) {
+                Some(n) => n,
+                None => {
+                    out.skipped += 1;
+                    continue;
+                }
+            },
+        };
+        let want = desired(user, uid, existing);
+        if existing.is_some_and(|e| same(e, &want, layout)) {
+            continue;
+        }
+        match client.write_user(&want, layout).await {
+            Ok(()) => {
+                taken.insert(uid);
+                changed = true;
+                if existing.is_some() { out.updated += 1 } else { out.added += 1 }
+            }
+            Err(ClientError::Protocol(e)) => {
+                tracing::warn!(pin = %user.pin, error = %e, "user does not fit the terminal");
+                out.skipped += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    if !roster.users.is_empty() {
+        let active: BTreeSet<&str> = roster.users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect();
+        let known: BTreeSet<&str> = roster.users.iter().map(|u| u.pin.as_str()).collect();
+        for u in &users {
+            let inactive = known.contains(u.user_id.as_str()) && !active.contains(u.user_id.as_str());
+            let stranger = !known.contains(u.user_id.as_str()) && u.privilege == 0;
+            if inactive || stranger {
+                client.delete_user(u.uid).await?;
+                changed = true;
+                out.deleted += 1;
+            }
+        }
+    }
+    if changed {
+        client.refresh_data().await?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,131 @@
+//! What the relay's tasks share: status for the page and the server, and
+//! the signals between tasks (sync now, roster, upload).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+
+use crate::api::{PunchReply, Roster, TerminalReport};
+use crate::config::{Protocol, RelayConfig};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TerminalStatus {
+    pub address: String,
+    pub protocol: Protocol,
+    pub sn: Option<String>,
+    pub firmware: Option<String>,
+    pub users: Option<i64>,
+    pub records: Option<i64>,
+    pub clock_drift_secs: Option<i64>,
+    pub last_pull: Option<Timestamp>,
+    /// Outcome of the last contact; `None` before the first one.
+    pub reachable: Option<bool>,
+    pub last_error: Option<String>,
+    pub last_roster_sync: Option<Timestamp>,
+    /// Records in the terminal's log the relay has not read yet (when known).
+    pub unread: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerStatus {
+    pub url: String,
+    pub reachable: Option<bool>,
+    pub last_contact: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub accepted: u64,
+    pub duplicates: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StatusSnapshot {
+    pub terminals: Vec<TerminalStatus>,
+    pub server: ServerStatus,
+}
+
+pub(crate) struct Shared {
+    status: Mutex<StatusSnapshot>,
+    /// Bumped by "Sinkron sekarang": every terminal task pulls at once.
+    pub(crate) pull_now: watch::Sender<u64>,
+    /// Asks the roster task to fetch the roster now.
+    pub(crate) roster_now: Notify,
+    /// The latest roster fetched from the server; terminal tasks apply each new one.
+    pub(crate) roster: watch::Sender<Option<Arc<Roster>>>,
+    /// Wakes the uploader (new records, or terminal status to report).
+    pub(crate) upload_now: Notify,
+}
+
+impl Shared {
+    pub(crate) fn new(config: &RelayConfig) -> Self {
+        let terminals = config
+            .terminals
+            .iter()
+            .map(|t| TerminalStatus { address: t.address.clone(), protocol: t.protocol, ..TerminalStatus::default() })
+            .collect();
+        let server = ServerStatus { url: config.server.clone(), ..ServerStatus::default() };
+        Self {
+            status: Mutex::new(StatusSnapshot { terminals, server }),
+            pull_now: watch::Sender::new(0),
+            roster_now: Notify::new(),
+            roster: watch::Sender::new(None),
+            upload_now: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StatusSnapshot> {
+        // A panic elsewhere must not take the status page down with it.
+        self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn snapshot(&self) -> StatusSnapshot {
+        self.lock().clone()
+    }
+
+    pub(crate) fn update_terminal(&self, index: usize, f: impl FnOnce(&mut TerminalStatus)) {
+        if let Some(t) = self.lock().terminals.get_mut(index) {
+            f(t);
+        }
+    }
+
+    pub(crate) fn sync_now(&self) {
+        self.pull_now.send_modify(|n| *n = n.wrapping_add(1));
+        self.roster_now.notify_one();
+    }
+
+    pub(crate) fn server_ok(&self, reply: &PunchReply) {
+        let mut s = self.lock();
+        s.server.reachable = Some(true);
+        s.server.last_contact = Some(Timestamp::now());
+        s.server.last_error = None;
+        s.server.accepted += reply.accepted;
+        s.server.duplicates += reply.duplicates;
+    }
+
+    pub(crate) fn server_error(&self, error: String) {
+        let mut s = self.lock();
+        s.server.reachable = Some(false);
+        s.server.last_error = Some(error);
+    }
+
+    /// Terminals whose serial is known, as the server's contract wants them.
+    pub(crate) fn terminal_reports(&self) -> Vec<TerminalReport> {
+        self.lock()
+            .terminals
+            .iter()
+            .filter_map(|t| {
+                Some(TerminalReport {
+                    sn: t.sn.clone()?,
+                    address: t.address.clone(),
+                    firmware: t.firmware.clone(),
+                    users: t.users,
+                    records: t.records,
+                    clock_drift_secs: t.clock_drift_secs,
+                    last_pull: t.last_pull.map(|ts| ts.to_string()),
+                    reachable: t.reachable.unwrap_or(false),
+                    last_error: t.last_error.clone(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,167 @@
+//! The uploader: sends buffered punches to the server in batches, marks them
+//! sent only after a 2xx, and backs off exponentially (with jitter) while the
+//! server is unreachable or busy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+
+use crate::api::{PunchBatch, PunchReply, Roster};
+use crate::buffer::Buffer;
+use crate::config::RelayConfig;
+use crate::error::ServerError;
+use crate::state::Shared;
+
+/// HTTP client for the relay endpoints of the server.
+#[derive(Clone)]
+pub(crate) struct ServerClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl ServerClient {
+    pub(crate) fn new(config: &RelayConfig) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("hadir-relay/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { http, base: config.server.trim_end_matches('/').to_owned(), token: config.token.clone() })
+    }
+
+    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ServerError> {
+        match resp.status() {
+            s if s.is_success() => Ok(resp),
+            StatusCode::UNAUTHORIZED => Err(ServerError::Unauthorized),
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
+                let retry_after = resp
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s.min(3600)));
+                Err(ServerError::Busy { retry_after })
+            }
+            s => {
+                let body = resp.text().await.unwrap_or_default();
+                Err(ServerError::Status { status: s.as_u16(), body: body.chars().take(300).collect() })
+            }
+        }
+    }
+
+    pub(crate) async fn post_punches(&self, batch: &PunchBatch) -> Result<PunchReply, ServerError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/relay/punches", self.base))
+            .bearer_auth(&self.token)
+            .json(batch)
+            .send()
+            .await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    pub(crate) async fn roster(&self) -> Result<Roster, ServerError> {
+        let resp = self.http.get(format!("{}/api/v1/relay/roster", self.base)).bearer_auth(&self.token).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the delay fixed, half random,
+/// so many relays coming back after a regional outage do not hit the server
+/// in lockstep.
+pub(crate) struct Backoff {
+    min: Duration,
+    max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new(min: Duration, max: Duration) -> Self {
+        Self { min, max: max.max(min), attempt: 0 }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let exp = self.min.saturating_mul(2u32.saturating_pow(self.attempt)).min(self.max);
+        self.attempt = self.attempt.saturating_add(1).min(32);
+        let half = exp / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, buffer: Buffer, server: ServerClient) {
+    let mut backoff =
+        Backoff::new(Duration::from_millis(config.retry_min_ms), Duration::from_secs(config.retry_max_secs));
+    // Terminal status is reported after each pull even when no punch is new.
+    let mut report_due = true;
+    loop {
+        let batch = match buffer.unsent(config.batch_size).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the buffer failed");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        if batch.is_empty() && !report_due {
+            tokio::select! {
+                () = shared.upload_now.notified() => {}
+                () = tokio::time::sleep(config.interval()) => {}
+            }
+            report_due = true;
+            continue;
+        }
+        let body = PunchBatch {
+            terminals: shared.terminal_reports(),
+            punches: batch.iter().map(|(_, p)| p.clone()).collect(),
+        };
+        match server.post_punches(&body).await {
+            Ok(reply) => {
+                if let (Some((first, _)), Some((last, _))) = (batch.first(), batch.last())
+                    && let Err(e) = buffer.mark_sent(*first, *last).await
+                {
+                    // Sent but not marked: they go again, and the server drops them as duplicates.
+                    tracing::error!(error = %e, "marking punches sent failed");
+                }
+                tracing::debug!(sent = batch.len(), accepted = reply.accepted, "uploaded");
+                shared.server_ok(&reply);
+                backoff.reset();
+                report_due = false;
+                if reply.sync_roster {
+                    shared.roster_now.notify_one();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, pending = batch.len(), "upload failed; will retry");
+                shared.server_error(e.to_string());
+                let mut delay = backoff.next_delay();
+                if let crate::error::ServerError::Busy { retry_after: Some(after) } = e {
+                    delay = delay.max(after);
+                }
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_caps() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        let d: Vec<_> = (0..8).map(|_| b.next_delay()).collect();
+        assert!(d[0] >= Duration::from_millis(50) && d[0] <= Duration::from_millis(100));
+        assert!(d[3] >= Duration::from_millis(400) && d[3] <= Duration::from_millis(800));
+        assert!(d.iter().all(|x| *x <= Duration::from_secs(1)));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(100));
+    }
+}
