@@ -6,7 +6,7 @@
 //! 1501 data, 2000; 1502), user write/delete, clear log, `CMD_EXIT`.
 //! Punches can be added while it runs; users can be inspected.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -74,7 +74,8 @@ pub struct EmulatorStats {
 
 struct Device {
     config: EmulatorConfig,
-    users: BTreeMap<u16, UserRecord>,
+    /// In slot order; real terminals also list empty slots (uid 0).
+    users: Vec<UserRecord>,
     records: Vec<AttendanceRecord>,
     clock_offset: SignedDuration,
     next_session: u16,
@@ -120,7 +121,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Self> {
         let device = Arc::new(Mutex::new(Device {
             config,
-            users: BTreeMap::new(),
+            users: Vec::new(),
             records: Vec::new(),
             clock_offset: SignedDuration::ZERO,
             next_session: 0x45cf,
@@ -148,7 +149,7 @@ impl Emulator {
     }
 
     pub fn users(&self) -> Vec<UserRecord> {
-        lock(&self.device).users.values().cloned().collect()
+        lock(&self.device).users.clone()
     }
 
     /// Records a punch as if someone had just used the terminal (`time` is
@@ -161,7 +162,7 @@ impl Emulator {
     pub fn add_punches(&self, punches: impl IntoIterator<Item = (String, DateTime, u8, u8)>) {
         let mut d = lock(&self.device);
         for (pin, time, state, verify) in punches {
-            let uid = d.users.values().find(|u| u.user_id == pin).map(|u| u.uid).or_else(|| pin.parse().ok());
+            let uid = d.users.iter().find(|u| u.user_id == pin).map(|u| u.uid).or_else(|| pin.parse().ok());
             d.records.push(AttendanceRecord { uid, user_id: Some(pin), time, verify, state, workcode: Some(0) });
         }
     }
@@ -195,8 +196,16 @@ impl Device {
     }
 
     fn put_user(&mut self, user: UserRecord) {
-        self.users.retain(|uid, u| *uid == user.uid || u.user_id != user.user_id);
-        self.users.insert(user.uid, user);
+        let same = |u: &UserRecord| {
+            (user.uid != 0 && u.uid == user.uid) || (!user.user_id.is_empty() && u.user_id == user.user_id)
+        };
+        // Keep the first matching slot (replaced in place), drop any other.
+        let mut first = true;
+        self.users.retain(|u| !same(u) || std::mem::replace(&mut first, false));
+        match self.users.iter_mut().find(|u| same(u)) {
+            Some(slot) => *slot = user,
+            None => self.users.push(user),
+        }
     }
 
     fn free_sizes(&self) -> Vec<u8> {
@@ -233,7 +242,7 @@ impl Device {
 
     fn users_dataset(&self) -> Vec<u8> {
         let body: Vec<u8> =
-            self.users.values().flat_map(|u| encode_user(u, self.config.user_layout).unwrap_or_default()).collect();
+            self.users.iter().flat_map(|u| encode_user(u, self.config.user_layout).unwrap_or_default()).collect();
         with_total(body)
     }
 
@@ -351,7 +360,8 @@ impl Device {
             CMD_DELETE_USER => match req.data.get(..2) {
                 Some(b) => {
                     self.stats.user_deletes += 1;
-                    self.users.remove(&u16::from_le_bytes([b[0], b[1]]));
+                    let uid = u16::from_le_bytes([b[0], b[1]]);
+                    self.users.retain(|u| u.uid != uid);
                     ok(s)
                 }
                 None => vec![reply(CMD_ACK_ERROR, s.id, Vec::new())],
