@@ -1,16 +1,23 @@
 //! Web pages: the employee app (PWA) at `/`, served from files embedded in the binary.
 //! In debug builds rust-embed reads the files from disk, so front-end work needs no rebuild.
+//!
+//! The service worker (`/app/sw.js`) controls the whole origin (`Service-Worker-Allowed: /`) and
+//! is served with the app's version and file list filled in, so every change to any file in
+//! `web/app/` reaches installed phones without anyone bumping a version by hand.
 
 use crate::state::AppState;
 use axum::Router;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderName, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
 
 #[derive(RustEmbed)]
 #[folder = "web/app/"]
 struct AppAssets;
+
+const SW_PATH: &str = "sw.js";
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(index)).route("/app/{*path}", get(asset))
@@ -22,9 +29,10 @@ async fn index() -> Response {
 
 async fn asset(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches("/app/");
-    // The service worker must be revalidated so updates reach phones.
-    let cache = if path == "sw.js" { "no-cache" } else { "public, max-age=300" };
-    serve_file(path, cache)
+    if path == SW_PATH {
+        return service_worker();
+    }
+    serve_file(path, "public, max-age=300")
 }
 
 fn serve_file(path: &str, cache: &'static str) -> Response {
@@ -36,4 +44,55 @@ fn serve_file(path: &str, cache: &'static str) -> Response {
         }
         None => (StatusCode::NOT_FOUND, "Tidak ditemukan").into_response(),
     }
+}
+
+/// The service worker with `__APP_VERSION__` (a hash of every app file) and `__APP_FILES__`
+/// (the URLs of the app shell) filled in. Revalidated on every load so updates reach phones.
+fn service_worker() -> Response {
+    let Some(f) = AppAssets::get(SW_PATH) else {
+        return (StatusCode::NOT_FOUND, "Tidak ditemukan").into_response();
+    };
+    let (version, files) = shell_manifest();
+    let body =
+        String::from_utf8_lossy(&f.data).replace("__APP_VERSION__", &version).replace("\"__APP_FILES__\"", &files);
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8".to_string()),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+            (HeaderName::from_static("service-worker-allowed"), "/".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// (version, JSON array of shell URLs). Computed once in release builds, where the files are
+/// compiled in; in debug builds on every request, since the files on disk may have changed.
+fn shell_manifest() -> (String, String) {
+    #[cfg(not(debug_assertions))]
+    {
+        static CACHED: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+        CACHED.get_or_init(compute_shell_manifest).clone()
+    }
+    #[cfg(debug_assertions)]
+    compute_shell_manifest()
+}
+
+fn compute_shell_manifest() -> (String, String) {
+    let mut paths: Vec<String> = AppAssets::iter().map(|p| p.into_owned()).collect();
+    paths.sort();
+    let mut hasher = Sha256::new();
+    let mut urls = vec!["/".to_string()];
+    for p in &paths {
+        if let Some(f) = AppAssets::get(p) {
+            hasher.update(p.as_bytes());
+            hasher.update(f.metadata.sha256_hash());
+        }
+        // index.html is served at `/`; sw.js is the worker itself.
+        if p != SW_PATH && p != "index.html" {
+            urls.push(format!("/app/{p}"));
+        }
+    }
+    let version = hex::encode(&hasher.finalize()[..8]);
+    (version, serde_json::to_string(&urls).unwrap_or_else(|_| "[]".into()))
 }

@@ -1,0 +1,204 @@
+// Boot, session, screens and the hash router; the outbox banner and automatic sending.
+(function (H) {
+  'use strict';
+  var $ = H.$;
+  var screens = {};          // name -> {enter(arg), leave()}
+  var current = null;
+  var retryTimer = null;
+  var stopWatch = null;
+  var fixListeners = [];
+
+  var app = H.app = {
+    position: null,          // the latest fix {lat, lon, accuracy, at}
+    positionError: null,
+    user: null,
+
+    register: function (name, s) { screens[name] = s; },
+
+    // Shows one <main id="screen-NAME">, leaving the previous screen first.
+    show: function (name, arg) {
+      if (current && screens[current] && screens[current].leave) screens[current].leave();
+      document.querySelectorAll('main.screen').forEach(function (m) { m.hidden = m.id !== 'screen-' + name; });
+      current = name;
+      var tab = { home: 'home', checkin: 'home', result: 'home', history: 'history', day: 'history',
+        requests: 'requests', 'request-form': 'requests', 'attach-camera': 'requests' }[name];
+      document.querySelectorAll('.tabbar a').forEach(function (a) {
+        if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+      });
+      window.scrollTo(0, 0);
+      if (screens[name] && screens[name].enter) screens[name].enter(arg);
+    },
+
+    go: function (hash) {
+      if (location.hash === hash) route(); else location.hash = hash;
+    },
+
+    onFix: function (fn) { fixListeners.push(fn); },
+
+    locations: function () {
+      try { return JSON.parse(localStorage.getItem('hadir.locations') || '[]'); } catch (e) { return []; }
+    },
+    setLocations: function (locs) {
+      if (locs && locs.length) localStorage.setItem('hadir.locations', JSON.stringify(locs));
+    },
+
+    refreshOutbox: refreshOutbox,
+    flush: flush
+  };
+
+  // ---- routing ----------------------------------------------------------------------------
+  function route() {
+    if (!H.api.session()) return showLogin();
+    var h = location.hash.replace(/^#\/?/, '');
+    var parts = h.split('/');
+    switch (parts[0]) {
+      case '': return app.show('home');
+      case 'absen': return app.show('checkin', { special: false });
+      case 'absen-khusus': return app.show('checkin', { special: true });
+      case 'hasil': return app.show(H.checkin && H.checkin.hasResult() ? 'result' : 'home');
+      case 'riwayat': return app.show('history', parts[1]);
+      case 'hari': return app.show('day', parts[1]);
+      case 'pengajuan':
+        if (parts[1] === 'baru') return app.show('request-form', { type: parts[2], day: parts[3] });
+        return app.show('requests');
+      default: return app.show('home');
+    }
+  }
+
+  // ---- login / logout ---------------------------------------------------------------------
+  function showLogin(message) {
+    stopGeo();
+    $('shell').hidden = true;
+    $('screen-login').hidden = false;
+    current = null;
+    H.showError('login-error', message || '');
+    $('login-nip').focus();
+  }
+
+  function signedIn() {
+    var s = H.api.session();
+    app.user = s.user;
+    $('screen-login').hidden = true;
+    $('shell').hidden = false;
+    $('who-name').textContent = s.user.name;
+    $('who-nip').textContent = 'NIP ' + H.nip.format(s.user.username);
+    // Keep the service worker's copy of the token in step (e.g. after storage was cleared).
+    H.idb.put('kv', { token: s.token, user_id: s.user.id }, 'session').catch(function () {});
+    startGeo();
+    route();
+    refreshOutbox();
+    flush();
+  }
+
+  function setupLogin() {
+    H.nip.attach($('login-nip'));
+    $('login-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var user = H.nip.clean($('login-nip').value), pass = $('login-password').value;
+      if (!user || !pass) return H.showError('login-error', 'Isi NIP dan kata sandi.');
+      var btn = $('login-submit');
+      btn.disabled = true;
+      btn.textContent = 'Memeriksa…';
+      H.showError('login-error', '');
+      H.api.login(user, pass).then(function () {
+        $('login-password').value = '';
+        signedIn();
+      }, function (e) {
+        H.showError('login-error', e.message);
+      }).then(function () {
+        btn.disabled = false;
+        btn.textContent = 'Masuk';
+      });
+    });
+    $('logout').addEventListener('click', function () {
+      H.api.logout().then(function () { app.user = null; location.hash = '#/'; showLogin(); });
+    });
+    H.api.onExpired(function () {
+      H.api.logout().then(function () { showLogin('Sesi Anda berakhir. Silakan masuk lagi.'); });
+    });
+  }
+
+  // ---- position ---------------------------------------------------------------------------
+  function startGeo() {
+    if (stopWatch) return;
+    stopWatch = H.geo.watch(function (fix) {
+      app.position = fix; app.positionError = null;
+      fixListeners.forEach(function (fn) { fn(); });
+    }, function (msg) {
+      app.positionError = msg;
+      fixListeners.forEach(function (fn) { fn(); });
+    });
+  }
+  function stopGeo() { if (stopWatch) { stopWatch(); stopWatch = null; } }
+
+  // ---- outbox -----------------------------------------------------------------------------
+  function refreshOutbox() {
+    if (!app.user) return Promise.resolve();
+    return H.outbox.list(app.user.id).then(function (items) {
+      var pending = items.filter(function (i) { return i.state === 'pending'; });
+      var failed = items.filter(function (i) { return i.state === 'failed'; });
+      $('outbox-banner').hidden = pending.length === 0;
+      $('outbox-text').textContent = pending.length + ' absen menunggu dikirim';
+      var box = H.clear($('outbox-failed'));
+      failed.forEach(function (i) {
+        var when = new Date(i.captured_at);
+        var label = 'Absen ' + String(when.getHours()).padStart(2, '0') + ':' + String(when.getMinutes()).padStart(2, '0') +
+          ' ditolak: ' + (i.last_error ? i.last_error.message : '');
+        var dismiss = H.el('button', { type: 'button', className: 'btn btn-small', textContent: 'Tutup' });
+        dismiss.addEventListener('click', function () { H.outbox.dismiss(i.key); });
+        box.appendChild(H.el('div', { className: 'banner banner-red', role: 'alert' }, [H.el('span', {}, [label]), dismiss]));
+      });
+      scheduleRetry();
+      if (pending.length) requestBackgroundSync();
+    }).catch(function () { /* IndexedDB unavailable (private mode in old browsers) */ });
+  }
+
+  function flush(force) {
+    if (!app.user || navigator.onLine === false) return Promise.resolve();
+    return H.outbox.flush(force).catch(function () {}).then(refreshOutbox);
+  }
+
+  // Wakes up when the earliest queued item may be retried (Retry-After, back-off).
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    if (!app.user) return;
+    H.outbox.nextDue(app.user.id).then(function (t) {
+      if (t == null) return;
+      retryTimer = setTimeout(function () { flush(); }, Math.max(1000, t - Date.now()));
+    });
+  }
+
+  // Background Sync (Chrome/Android): the browser wakes the service worker when the network
+  // is back, even if Hadir is closed. Elsewhere the app retries when it is opened.
+  function requestBackgroundSync() {
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register('hadir-outbox');
+    }).catch(function () {});
+  }
+
+  function setupOutbox() {
+    H.outbox.onChange(function () { refreshOutbox(); });
+    $('outbox-send').addEventListener('click', function () { flush(true); });
+    var net = function () { $('offline-banner').hidden = navigator.onLine !== false; };
+    window.addEventListener('online', function () { net(); flush(true); });
+    window.addEventListener('offline', net);
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') flush();
+    });
+    net();
+  }
+
+  // ---- boot -------------------------------------------------------------------------------
+  function boot() {
+    if ('serviceWorker' in navigator) {
+      navigator.serviceWorker.register('/app/sw.js', { scope: '/' }).catch(function () {});
+    }
+    setupLogin();
+    setupOutbox();
+    window.addEventListener('hashchange', function () { if (H.api.session()) route(); });
+    if (H.api.session()) signedIn(); else showLogin();
+  }
+
+  document.addEventListener('DOMContentLoaded', boot);
+})(self.H = self.H || {});

@@ -1,0 +1,206 @@
+// History: a month as a calendar and a list, the month's summary, and one day's detail with
+// its explanation, checkpoints and punches (thumbnails fetched with the token).
+(function (H) {
+  'use strict';
+  var $ = H.$, el = H.el;
+  var month = null;   // "YYYY-MM" shown
+  var data = null;    // the last /me/days answer
+  var objectUrls = [];
+
+  var STATUS = {
+    HADIR: 'Hadir', TK: 'Tanpa keterangan (TK)', LIBUR: 'Libur', BELUM_SELESAI: 'Belum selesai',
+    BELUM_AKTIF: 'Belum aktif', IZIN: 'Izin', SAKIT: 'Sakit', CUTI_TAHUNAN: 'Cuti tahunan',
+    CUTI_SAKIT: 'Cuti sakit', CUTI_BESAR: 'Cuti besar', CUTI_MELAHIRKAN: 'Cuti melahirkan',
+    CUTI_ALASAN_PENTING: 'Cuti alasan penting', CLTN: 'Cuti di luar tanggungan negara',
+    DL: 'Dinas luar', DIKLAT: 'Diklat', TUGAS_BELAJAR: 'Tugas belajar'
+  };
+  var SHORT = { HADIR: 'H', TK: 'TK', LIBUR: 'L', BELUM_SELESAI: '', BELUM_AKTIF: '–', IZIN: 'I', SAKIT: 'S', DL: 'DL', DIKLAT: 'DK', TUGAS_BELAJAR: 'TB', CLTN: 'CLTN' };
+  var OUTCOME = {
+    on_time: ['Tepat waktu', 'pill-ok'], late: ['Terlambat', 'pill-late'], early: ['Pulang cepat', 'pill-late'],
+    present: ['Hadir', 'pill-ok'], missing: ['Tidak absen', 'pill-bad'], pending: ['Belum', 'pill-wait'],
+    excused: ['Dimaafkan', 'pill-info']
+  };
+  var SOURCES = { mobile: 'Aplikasi', special: 'Absen khusus', terminal: 'Mesin sidik jari', relay: 'Mesin sidik jari', manual: 'Manual', correction: 'Koreksi' };
+  H.statusLabel = function (s) { return STATUS[s] || s; };
+
+  function codes(day) {
+    return (day.checkpoints || []).map(function (c) { return c.code; }).filter(Boolean);
+  }
+
+  // [css class, short label] for a day's cell.
+  function look(day) {
+    var s = day.status;
+    if (s === 'HADIR') { var c = codes(day); return c.length ? ['st-late', c.join(' ')] : ['st-ok', 'H']; }
+    if (s === 'TK') return ['st-bad', 'TK'];
+    if (s === 'LIBUR' || s === 'BELUM_AKTIF') return ['st-off', SHORT[s]];
+    if (s === 'BELUM_SELESAI') return ['', ''];
+    return ['st-leave', SHORT[s] || (s.indexOf('CUTI') === 0 ? 'C' : s)];
+  }
+
+  function currentMonth() { return H.todayIso().slice(0, 7); }
+
+  function shiftMonth(ym, n) {
+    var p = ym.split('-').map(Number), d = new Date(Date.UTC(p[0], p[1] - 1 + n, 1));
+    return d.getUTCFullYear() + '-' + String(d.getUTCMonth() + 1).padStart(2, '0');
+  }
+
+  function load(ym) {
+    month = ym;
+    $('month-title').textContent = H.monthTitle(ym);
+    $('month-next').disabled = ym >= currentMonth();
+    H.showError('history-error', '');
+    return H.api.get('/api/v1/me/days?month=' + ym).then(function (d) {
+      if (month !== ym) return;
+      data = d;
+      render();
+    }, function (e) {
+      if (month !== ym) return;
+      data = null;
+      H.clear($('calendar')); H.clear($('day-list')); $('summary').hidden = true;
+      H.showError('history-error', e.message);
+    });
+  }
+
+  function render() {
+    var days = data.days || [];
+    var byDate = {};
+    days.forEach(function (d) { byDate[d.date] = d; });
+    var cal = H.clear($('calendar'));
+    ['Sen', 'Sel', 'Rab', 'Kam', 'Jum', 'Sab', 'Min'].forEach(function (d) {
+      cal.appendChild(el('div', { className: 'dow', 'aria-hidden': 'true' }, [d]));
+    });
+    var p = month.split('-').map(Number);
+    var first = new Date(Date.UTC(p[0], p[1] - 1, 1)).getUTCDay(); // 0 = Sunday
+    var count = new Date(Date.UTC(p[0], p[1], 0)).getUTCDate();
+    for (var i = 0; i < (first + 6) % 7; i++) cal.appendChild(el('div'));
+    var today = H.todayIso();
+    for (var n = 1; n <= count; n++) {
+      var iso = month + '-' + String(n).padStart(2, '0');
+      var day = byDate[iso];
+      if (!day) { cal.appendChild(el('div', { className: 'dow' }, [String(n)])); continue; }
+      var lk = look(day);
+      var b = el('button', {
+        type: 'button', className: lk[0] + (iso === today ? ' today' : ''),
+        'aria-label': H.longDate(iso) + ': ' + H.statusLabel(day.status) + (codes(day).length ? ' ' + codes(day).join(', ') : '')
+      }, [el('span', { className: 'd' }, [String(n)]), el('span', { className: 'c' }, [lk[1]])]);
+      b.dataset.date = iso;
+      cal.appendChild(b);
+    }
+    var list = H.clear($('day-list'));
+    days.slice().reverse().forEach(function (day) {
+      if (day.status === 'BELUM_AKTIF') return;
+      var lk = look(day);
+      var times = (day.checkpoints || []).map(function (c) { return c.punch ? c.punch.time : '–'; }).join(' / ');
+      var right = [H.statusLabel(day.status)];
+      if (codes(day).length) right.push(codes(day).join(' '));
+      var b = el('button', { type: 'button' }, [
+        el('span', {}, [el('strong', {}, [H.longDate(day.date)]), el('br'), el('span', { className: 'small muted' }, [times])]),
+        el('span', { className: 'pill ' + (lk[0] || 'pill-wait').replace('st-', 'pill-').replace('pill-off', 'pill-wait').replace('pill-leave', 'pill-info') }, [right.join(' · ')])
+      ]);
+      b.dataset.date = day.date;
+      list.appendChild(el('li', {}, [b]));
+    });
+    renderSummary(data.summary);
+  }
+
+  // The month's recap in plain words; unknown fields are skipped rather than guessed at.
+  var SUMMARY = [
+    ['working_days', 'Hari kerja', ''], ['present_days', 'Hadir', ' hari'], ['hadir', 'Hadir', ' hari'],
+    ['absent_days', 'Tanpa keterangan (TK)', ' hari'], ['tk_days', 'Tanpa keterangan (TK)', ' hari'],
+    ['leave_days', 'Cuti/izin/sakit', ' hari'], ['late_count', 'Terlambat', ' kali'], ['late_minutes', 'Total terlambat', ' menit'],
+    ['early_count', 'Pulang cepat', ' kali'], ['deduction', 'Potongan TPP', '%'], ['deduction_percent', 'Potongan TPP', '%']
+  ];
+  function renderSummary(s) {
+    var box = H.clear($('summary'));
+    if (!s) { box.hidden = true; return; }
+    var dl = el('dl');
+    SUMMARY.forEach(function (f) {
+      if (s[f[0]] == null || typeof s[f[0]] === 'object') return;
+      var v = f[2] === '%' ? H.percent(s[f[0]]) : s[f[0]] + f[2];
+      dl.appendChild(el('dt', {}, [f[1]]));
+      dl.appendChild(el('dd', {}, [v]));
+    });
+    box.appendChild(el('h3', {}, ['Ringkasan bulan ini']));
+    box.appendChild(dl);
+    box.hidden = !dl.firstChild;
+  }
+
+  // ---- one day ----------------------------------------------------------------------------
+  function showDay(iso) {
+    objectUrls.forEach(URL.revokeObjectURL); objectUrls = [];
+    $('day-title').textContent = iso ? H.longDate(iso) : '';
+    H.clear($('day-checkpoints')); H.clear($('day-punches'));
+    $('day-status').textContent = ''; $('day-explanation').textContent = '';
+    if (!iso) return;
+    var ym = iso.slice(0, 7);
+    var ready = data && month === ym ? Promise.resolve() : load(ym);
+    ready.then(function () {
+      var day = data && (data.days || []).filter(function (d) { return d.date === iso; })[0];
+      if (!day) { $('day-explanation').textContent = 'Data hari ini tidak tersedia.'; return; }
+      renderDay(day);
+    });
+    var who = H.app.user ? '&employee=' + encodeURIComponent(H.app.user.username) : '';
+    H.api.get('/api/v1/punches?from=' + iso + '&to=' + iso + who).then(renderPunches, function (e) {
+      $('day-punches').appendChild(el('li', { className: 'error' }, [e.message]));
+    });
+  }
+
+  function renderDay(day) {
+    var status = H.statusLabel(day.status);
+    if (day.holiday && day.holiday.name) status += ' — ' + day.holiday.name;
+    if (day.deduction && Number(day.deduction) > 0) status += ' · potongan ' + H.percent(day.deduction);
+    $('day-status').textContent = status;
+    $('day-explanation').textContent = day.explanation || '';
+    var ul = H.clear($('day-checkpoints'));
+    (day.checkpoints || []).forEach(function (c) {
+      var o = OUTCOME[c.outcome] || [c.outcome, 'pill-wait'];
+      var label = (c.punch ? c.punch.time + ' · ' : '') + o[0] + (c.code ? ' (' + c.code + ')' : '');
+      ul.appendChild(el('li', {}, [
+        el('span', {}, [
+          el('span', { className: 'cp-name' }, [H.cpName(c.name)]),
+          el('span', { className: 'cp-expl' }, ['Batas ' + c.due + (c.explanation ? ' — ' + c.explanation : '')])
+        ]),
+        el('span', { className: 'pill ' + o[1] }, [label])
+      ]));
+    });
+  }
+
+  function renderPunches(r) {
+    var ul = H.clear($('day-punches'));
+    var items = (r && r.items) || [];
+    if (!items.length) ul.appendChild(el('li', { className: 'muted' }, ['Tidak ada rekaman absen.']));
+    items.forEach(function (p) {
+      var img = el('img', { alt: 'Swafoto pukul ' + H.clock(p.punched_at), width: 64, height: 64 });
+      if (p.thumb_url) {
+        H.api.imageUrl(p.thumb_url).then(function (u) { objectUrls.push(u); img.src = u; }, function () {});
+      } else {
+        img.alt = ''; img.hidden = true;
+      }
+      var where = p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : '';
+      var review = p.review_detail || (p.review ? 'Menunggu pemeriksaan' : '');
+      ul.appendChild(el('li', {}, [img, el('span', {}, [
+        el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), el('br'),
+        el('span', { className: 'small muted' }, [[where, p.note, review].filter(Boolean).join(' · ')])
+      ])]));
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('month-prev').addEventListener('click', function () { H.app.go('#/riwayat/' + shiftMonth(month, -1)); });
+    $('month-next').addEventListener('click', function () { H.app.go('#/riwayat/' + shiftMonth(month, 1)); });
+    var open = function (ev) {
+      var b = ev.target.closest('button[data-date]');
+      if (b) H.app.go('#/hari/' + b.dataset.date);
+    };
+    $('calendar').addEventListener('click', open);
+    $('day-list').addEventListener('click', open);
+    $('day-back').addEventListener('click', function () { H.app.go('#/riwayat/' + (month || currentMonth())); });
+    $('day-object').addEventListener('click', function () {
+      var iso = location.hash.split('/')[2];
+      H.app.go('#/pengajuan/baru/KEBERATAN/' + iso);
+    });
+  });
+
+  H.app.register('history', { enter: function (ym) { load(/^\d{4}-\d{2}$/.test(ym || '') ? ym : currentMonth()); } });
+  H.app.register('day', { enter: showDay });
+})(self.H = self.H || {});

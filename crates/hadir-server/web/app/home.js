@@ -1,0 +1,84 @@
+// Home: today's checkpoints, the distance to the office, and the big "Absen" button.
+(function (H) {
+  'use strict';
+  var $ = H.$, el = H.el;
+
+  var STATE = {
+    done: ['Tepat waktu', 'pill-ok'],
+    late: ['Terlambat', 'pill-late'],
+    early: ['Pulang cepat', 'pill-late'],
+    pending: ['Belum', 'pill-wait'],
+    missing: ['Tidak ada', 'pill-bad'],
+    excused: ['Dimaafkan', 'pill-info']
+  };
+  var CP_NAMES = { masuk: 'Masuk', siang: 'Siang', pulang: 'Pulang' };
+  H.cpName = function (n) { return CP_NAMES[n] || n; };
+
+  function renderToday(t) {
+    $('today-title').textContent = 'Hari ini — ' + H.longDate(t.date);
+    $('today-message').textContent = t.message || '';
+    var ul = H.clear($('checkpoints'));
+    (t.checkpoints || []).forEach(function (c) {
+      var st = STATE[c.state] || [c.state, 'pill-wait'];
+      var label = c.time ? c.time + (c.code ? ' · ' + c.code : '') : st[0];
+      var win = c.window_start && c.window_end ? ' (' + c.window_start + '–' + c.window_end + ')' : '';
+      ul.appendChild(el('li', {}, [
+        el('span', {}, [
+          el('span', { className: 'cp-name' }, [H.cpName(c.name)]),
+          el('span', { className: 'cp-expl' }, ['Batas ' + c.due + ' ' + (t.zone || '') + win])
+        ]),
+        el('span', { className: 'pill ' + st[1], title: st[0] }, [label])
+      ]));
+    });
+    if (!(t.checkpoints || []).length) ul.appendChild(el('li', { className: 'muted' }, ['Tidak ada jadwal absen hari ini.']));
+  }
+
+  function loadToday() {
+    return H.api.get('/api/v1/me/today').then(function (t) {
+      H.app.setLocations(t.locations);
+      renderToday(t);
+    }, function (e) {
+      if (e.status === 401) return;
+      // Older server or no signal: still show the office distance from the unit's locations.
+      $('today-title').textContent = 'Hari ini — ' + H.longDate(H.todayIso());
+      $('today-message').textContent = e.status === 0 ? 'Jadwal tidak dapat dimuat (tidak ada koneksi).' : 'Jadwal hari ini belum tersedia.';
+      H.clear($('checkpoints'));
+      return H.api.get('/api/v1/units').then(function (units) {
+        var locs = [];
+        (units || []).forEach(function (u) { locs = locs.concat(u.locations || []); });
+        H.app.setLocations(locs);
+      }, function () {});
+    }).then(renderGeo);
+  }
+
+  // The location card, refreshed on every position fix.
+  function renderGeo() {
+    var status = $('geo-status'), detail = $('geo-detail');
+    var p = H.app.position;
+    status.className = 'geo';
+    if (!p) {
+      status.textContent = H.app.positionError || 'Mencari lokasi…';
+      detail.textContent = '';
+      return;
+    }
+    var near = H.geo.nearest(p, H.app.locations());
+    var acc = 'akurasi ±' + Math.round(p.accuracy) + ' m';
+    if (!near) {
+      status.textContent = 'Lokasi kantor belum diatur';
+      detail.textContent = acc + '. Hubungi operator unit Anda, atau gunakan absen khusus.';
+      return;
+    }
+    status.classList.add(near.inside ? 'inside' : 'outside');
+    status.textContent = near.inside ? 'Di dalam area kantor' : 'Di luar area kantor';
+    detail.textContent = near.location.name + ': ' + H.metres(near.distance) + ' (batas ' + Math.round(near.location.radius_m) + ' m) · ' + acc;
+  }
+  H.renderGeo = renderGeo;
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('btn-absen').addEventListener('click', function () { H.app.go('#/absen'); });
+    $('btn-special').addEventListener('click', function () { H.app.go('#/absen-khusus'); });
+    H.app.onFix(renderGeo);
+  });
+
+  H.app.register('home', { enter: function () { renderGeo(); loadToday(); } });
+})(self.H = self.H || {});

@@ -1,0 +1,100 @@
+// Service worker: the app shell from cache (works offline, fast on slow links), API reads
+// network-first with the last answer as fallback, and Background Sync for queued check-ins.
+// Never caches API writes. The server fills in the version and file list (see web/mod.rs), so
+// any change to the app installs a new worker and a fresh shell cache.
+/* global importScripts, H */
+importScripts('/app/util.js', '/app/idb.js', '/app/outbox.js');
+
+var VERSION = '__APP_VERSION__';
+var FILES = "__APP_FILES__";
+var SHELL = 'hadir-shell-' + VERSION;
+var API = 'hadir-api';
+var NAV_TIMEOUT_MS = 4000;
+
+self.addEventListener('install', function (ev) {
+  var files = Array.isArray(FILES) ? FILES : ['/'];
+  ev.waitUntil(caches.open(SHELL).then(function (c) {
+    // cache: 'reload' skips the HTTP cache so the new shell is really the new one.
+    return c.addAll(files.map(function (u) { return new Request(u, { cache: 'reload' }); }));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener('activate', function (ev) {
+  ev.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.indexOf('hadir-shell-') === 0 && k !== SHELL; })
+      .map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function offlineJson() {
+  return new Response(JSON.stringify({ error: { code: 'offline', message: 'Tidak ada koneksi internet. Data terakhir belum tersimpan di ponsel ini.' } }),
+    { status: 503, headers: { 'Content-Type': 'application/json' } });
+}
+
+// API reads: fresh when possible, the last good answer when not.
+function networkFirst(req) {
+  return fetch(req).then(function (res) {
+    if (res.ok) {
+      var copy = res.clone();
+      caches.open(API).then(function (c) { return c.put(req, copy); });
+    }
+    return res;
+  }, function () {
+    return caches.open(API).then(function (c) { return c.match(req); }).then(function (hit) { return hit || offlineJson(); });
+  });
+}
+
+// Punch photos never change: once fetched, serve them from the cache.
+function cacheFirst(req, cacheName) {
+  return caches.open(cacheName).then(function (c) {
+    return c.match(req).then(function (hit) {
+      return hit || fetch(req).then(function (res) { if (res.ok) c.put(req, res.clone()); return res; });
+    });
+  });
+}
+
+// The page itself: the network if it answers quickly, else the cached shell (lie-fi, offline).
+function page(req) {
+  return caches.open(SHELL).then(function (c) {
+    return new Promise(function (resolve) {
+      var done = false;
+      var fallback = function () {
+        c.match('/').then(function (hit) { if (!done && hit) { done = true; resolve(hit); } });
+      };
+      var timer = setTimeout(fallback, NAV_TIMEOUT_MS);
+      fetch(req).then(function (res) {
+        clearTimeout(timer);
+        if (!done) { done = true; resolve(res); }
+      }, function () {
+        clearTimeout(timer);
+        c.match('/').then(function (hit) { if (!done) { done = true; resolve(hit || offlineJson()); } });
+      });
+    });
+  });
+}
+
+self.addEventListener('fetch', function (ev) {
+  var req = ev.request;
+  if (req.method !== 'GET') return; // writes go straight to the network, never cached
+  var url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf('/api/') === 0) {
+    if (/^\/api\/v1\/punches\/\d+\/photo$/.test(url.pathname)) return ev.respondWith(cacheFirst(req, API));
+    return ev.respondWith(networkFirst(req));
+  }
+  if (req.mode === 'navigate' || url.pathname === '/') return ev.respondWith(page(req));
+  if (url.pathname.indexOf('/app/') === 0) {
+    ev.respondWith(caches.open(SHELL).then(function (c) {
+      return c.match(req).then(function (hit) { return hit || fetch(req); });
+    }));
+  }
+});
+
+// The browser wakes us when the network is back (Chrome/Android), even with Hadir closed.
+// Rejecting asks it to try again later while punches are still waiting.
+self.addEventListener('sync', function (ev) {
+  if (ev.tag !== 'hadir-outbox') return;
+  ev.waitUntil(H.outbox.flush(true).then(function (r) {
+    if (r && r.pending > 0) throw new Error(r.pending + ' absen masih menunggu');
+  }));
+});

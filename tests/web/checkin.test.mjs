@@ -1,0 +1,79 @@
+// Check-in with the live (fake) camera: inside the geofence → green answer; outside → red
+// answer with the way out, special attendance (dinas luar), which is then sent and accepted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, apiLogin, officeLocation,
+  north, punchesOn, todayIn
+} from './harness.mjs';
+
+let server, browser, office, token;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  token = await apiLogin(server);
+  office = await officeLocation(server, token);
+});
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('inside the geofence: green answer, one mobile punch with photo', async () => {
+  const ctx = await phone(browser, server, north(office, 30));
+  const page = await ctx.newPage();
+  await uiLogin(page, server);
+  await page.locator('#geo-status.inside').waitFor();
+  await page.locator('#btn-absen').click();
+  await takeSelfie(page);
+  await page.locator('#checkin-note').fill('Apel pagi');
+  assert.deepEqual(await a11yProblems(page, ['#checkin-send', '#checkin-cancel']), []);
+  await screenshot(page, '03-camera');
+  await page.locator('#checkin-send').click();
+
+  await page.locator('#result-box.ok').waitFor();
+  assert.equal(await page.locator('#result-title').textContent(), 'Absen berhasil');
+  assert.match(await page.locator('#result-message').textContent(), /Agus|\S/);
+  assert.deepEqual(await a11yProblems(page, ['#result-done']), []);
+  await screenshot(page, '04-result-ok');
+
+  const items = await punchesOn(server, token, server.employee.username, todayIn());
+  const mobile = items.filter((p) => p.source === 'mobile');
+  assert.equal(mobile.length, 1);
+  assert.equal(mobile[0].note, 'Apel pagi');
+  assert.ok(mobile[0].photo_url, 'the selfie was stored');
+  assert.ok(mobile[0].distance_m < 100);
+  await ctx.close();
+});
+
+test('outside the geofence: red answer, then special attendance is accepted', async () => {
+  const ctx = await phone(browser, server, north(office, 2000));
+  const page = await ctx.newPage();
+  await uiLogin(page, server);
+  await page.locator('#geo-status.outside').waitFor();
+  await page.locator('#btn-absen').click();
+  await takeSelfie(page);
+  await page.locator('#checkin-send').click();
+
+  await page.locator('#result-box.bad').waitFor();
+  assert.equal(await page.locator('#result-title').textContent(), 'Di luar area kantor');
+  assert.match(await page.locator('#result-message').textContent(), /absen khusus/i);
+  await page.locator('#result-special').waitFor({ state: 'visible' });
+  assert.deepEqual(await a11yProblems(page, ['#result-special', '#result-done']), []);
+  await screenshot(page, '05-result-outside');
+
+  // The way out reuses the selfie and asks for the duty note.
+  await page.locator('#result-special').click();
+  await page.locator('#screen-checkin').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#cam-photo').isVisible(), true);
+  await page.locator('#checkin-send').click();
+  await page.locator('#checkin-error').waitFor({ state: 'visible' });
+  await page.locator('#checkin-note').fill('Rapat koordinasi di kantor dinas, SPT 800/123');
+  await page.locator('#checkin-send').click();
+  await page.locator('#result-box.ok').waitFor();
+  assert.equal(await page.locator('#result-title').textContent(), 'Absen khusus terkirim');
+  await screenshot(page, '06-result-special');
+
+  const items = await punchesOn(server, token, server.employee.username, todayIn());
+  const special = items.filter((p) => p.source === 'special');
+  assert.equal(special.length, 1);
+  assert.equal(special[0].review, 'special_pending');
+  await ctx.close();
+});

@@ -1,0 +1,173 @@
+// Shared helpers for the browser tests: a demo server per test file, Debian's Chromium with a
+// fake camera and a granted, fake position, API calls, screenshots and accessibility checks.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+export const ARTIFACTS = path.join(here, 'artifacts');
+
+// Starts `hadir demo` on a free port in a fresh data dir; resolves once it listens.
+export async function startServer() {
+  const bin = process.env.HADIR_BIN || path.join(repo, 'target', 'debug', 'hadir');
+  if (!existsSync(bin)) throw new Error(`hadir binary not found at ${bin} (build it or set HADIR_BIN)`);
+  const data = mkdtempSync(path.join(tmpdir(), 'hadir-web-'));
+  const proc = spawn(bin, ['--data', data, 'demo', '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' }
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; if (stderr.length > 20000) stderr = stderr.slice(-10000); });
+  const info = { data, proc, logins: {} };
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 60 s\n' + stderr)), 60000);
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code})\n${stderr}`)); });
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const login = /^\s*(admin BKD|operator|kepala unit|pegawai)\s*:\s*(\S+)\s*\/\s*(\S+)/.exec(line);
+      if (login) info.logins[login[1]] = { username: login[2], password: login[3] };
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) { clearTimeout(timer); info.url = m[1]; resolve(); }
+    });
+  });
+  proc.removeAllListeners('exit');
+  info.employee = info.logins.pegawai;
+  if (!info.employee) throw new Error('demo did not print the "pegawai" login');
+  info.stop = async () => {
+    if (proc.exitCode == null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => { const t = setTimeout(() => { proc.kill('SIGKILL'); r(); }, 5000); proc.on('exit', () => { clearTimeout(t); r(); }); });
+    }
+    rmSync(data, { recursive: true, force: true });
+  };
+  return info;
+}
+
+// JSON API call from the test (not the browser). Returns {status, body, headers}.
+export async function api(server, method, p, { token, body } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(server.url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+export async function apiLogin(server, who = server.employee) {
+  const r = await api(server, 'POST', '/api/v1/auth/login', { body: { username: who.username, password: who.password } });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+// The employee's office location (the first location of their unit).
+export async function officeLocation(server, token) {
+  const r = await api(server, 'GET', '/api/v1/units', { token });
+  const loc = r.body.flatMap((u) => u.locations || [])[0];
+  if (!loc) throw new Error('the employee unit has no location');
+  return loc;
+}
+
+// A point `metres` north of a location (1° of latitude ≈ 111,195 m on the app's sphere).
+export const north = (loc, metres) => ({ latitude: loc.lat + metres / 111195.08, longitude: loc.lon, accuracy: 8 });
+
+export function chromiumPath() {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error('Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+  });
+}
+
+// A phone-sized context with camera and location granted for the server's origin.
+export async function phone(browser, server, position) {
+  const ctx = await browser.newContext({
+    viewport: { width: 360, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: 'id-ID', timezoneId: 'Asia/Makassar', geolocation: position
+  });
+  await ctx.grantPermissions(['geolocation', 'camera'], { origin: server.url });
+  return ctx;
+}
+
+// Logs in through the UI and waits for the home screen.
+export async function uiLogin(page, server, who = server.employee) {
+  await page.goto(server.url + '/');
+  await page.locator('#login-nip').fill(who.username);
+  await page.locator('#login-password').fill(who.password);
+  await page.locator('#login-submit').click();
+  await page.locator('#screen-home').waitFor({ state: 'visible' });
+}
+
+// Takes a selfie with the fake camera on the check-in screen and waits for the preview.
+export async function takeSelfie(page) {
+  await page.locator('#screen-checkin').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('cam-video').videoWidth > 0, null, { timeout: 15000 });
+  await page.locator('#cam-shoot').click();
+  await page.locator('#cam-photo').waitFor({ state: 'visible' });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+// Accessibility smoke check of the current page: every form control has a label, and the
+// given buttons' text/background contrast is at least 4.5:1. Returns a list of problems.
+export async function a11yProblems(page, buttonSelectors) {
+  return page.evaluate((selectors) => {
+    const problems = [];
+    for (const c of document.querySelectorAll('input, select, textarea')) {
+      if (c.type === 'hidden') continue;
+      const labelled = (c.id && document.querySelector(`label[for="${CSS.escape(c.id)}"]`)?.textContent.trim()) ||
+        c.closest('label')?.textContent.trim() || c.getAttribute('aria-label') ||
+        (c.getAttribute('aria-labelledby') && document.getElementById(c.getAttribute('aria-labelledby'))?.textContent.trim());
+      if (!labelled) problems.push(`no label: ${c.outerHTML.slice(0, 80)}`);
+    }
+    const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    for (const sel of selectors) {
+      const el = document.querySelector(sel);
+      if (!el) { problems.push(`missing button ${sel}`); continue; }
+      const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+      const bg = background(el);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} < 4.5 for ${sel}`);
+    }
+    return problems;
+  }, buttonSelectors);
+}
+
+// Punches of the employee for one local day, through the API.
+export async function punchesOn(server, token, nip, day) {
+  const r = await api(server, 'GET', `/api/v1/punches?employee=${nip}&from=${day}&to=${day}`, { token });
+  if (r.status !== 200) throw new Error(`punches: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.items;
+}
+
+// Today's date in the unit's zone (the demo employee is in Asia/Makassar).
+export function todayIn(timeZone = 'Asia/Makassar') {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}

@@ -1,0 +1,53 @@
+// Login with the NIP (formatted while typing), a kept session, logout, and the a11y smoke check.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, phone, screenshot, a11yProblems, apiLogin, officeLocation, north } from './harness.mjs';
+
+let server, browser, position;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  position = north(await officeLocation(server, await apiLogin(server)), 20);
+});
+after(async () => { await browser?.close(); await server?.stop(); });
+
+test('login, kept session, logout', async () => {
+  const ctx = await phone(browser, server, position);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  await page.locator('#screen-login').waitFor({ state: 'visible' });
+
+  // The NIP is grouped as it is typed.
+  await page.locator('#login-nip').pressSequentially('198609262015051001');
+  assert.equal(await page.locator('#login-nip').inputValue(), '19860926 201505 1 001');
+  assert.deepEqual(await a11yProblems(page, ['#login-submit']), []);
+  await screenshot(page, '01-login');
+
+  // Wrong password: the server's Indonesian message, no session.
+  await page.locator('#login-nip').fill(server.employee.username);
+  await page.locator('#login-password').fill('salah-sandi');
+  await page.locator('#login-submit').click();
+  await page.locator('#login-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#login-error').textContent(), /\S/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('hadir.session')), null);
+
+  await page.locator('#login-password').fill(server.employee.password);
+  await page.locator('#login-submit').click();
+  await page.locator('#screen-home').waitFor({ state: 'visible' });
+  const nip = server.employee.username;
+  const formatted = `${nip.slice(0, 8)} ${nip.slice(8, 14)} ${nip.slice(14, 15)} ${nip.slice(15)}`;
+  assert.equal(await page.locator('#who-nip').textContent(), `NIP ${formatted}`);
+  await page.locator('#geo-status.inside').waitFor();
+  assert.deepEqual(await a11yProblems(page, ['#btn-absen', '#btn-special', '#logout']), []);
+  await screenshot(page, '02-home');
+
+  // The session survives a reload (a closed and reopened app).
+  await page.reload();
+  await page.locator('#screen-home').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#screen-login').isHidden(), true);
+
+  await page.locator('#logout').click();
+  await page.locator('#screen-login').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => localStorage.getItem('hadir.session')), null);
+  await ctx.close();
+});

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Browser tests of the employee app: playwright-core driving Debian's Chromium (no browser
+# download). Usage: HADIR_BIN=target/debug/hadir tests/web/run.sh [test files…]
+# Screenshots of the main screens go to tests/web/artifacts/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+export HADIR_BIN="${HADIR_BIN:-$repo/target/debug/hadir}"
+case "$HADIR_BIN" in /*) ;; *) HADIR_BIN="$repo/$HADIR_BIN" ;; esac
+if [ ! -x "$HADIR_BIN" ]; then
+  echo "hadir binary not found at $HADIR_BIN: run 'cargo build -p hadir-cli' or set HADIR_BIN" >&2
+  exit 1
+fi
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
+  echo "Chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
+  exit 1
+fi
+cd "$here"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+if [ $# -eq 0 ]; then set -- *.test.mjs; fi
+exec node --test --test-concurrency=1 "$@"
