@@ -9,9 +9,7 @@ use hadir_relay::client::{AttlogCursor, ZkClient, read_new_attendance};
 use hadir_relay::emulator::{Emulator, EmulatorConfig};
 use hadir_relay::error::ClientError;
 use hadir_zk::binary::consts::*;
-use hadir_zk::binary::{
-    FreeSizes, Packet, TcpDecoder, UserLayout, UserRecord, make_commkey, parse_users, tcp_frame,
-};
+use hadir_zk::binary::{FreeSizes, Packet, TcpDecoder, UserLayout, UserRecord, make_commkey, parse_users, tcp_frame};
 use jiff::civil::{DateTime, date};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -44,7 +42,8 @@ async fn every_transport_key_and_layout() {
     for protocol in [Protocol::Tcp, Protocol::Udp] {
         for comm_key in [0u32, 123_456] {
             for record_size in [8u32, 16, 40, 49] {
-                let emu = Emulator::start(EmulatorConfig { comm_key, record_size, ..Default::default() }).await.unwrap();
+                let emu =
+                    Emulator::start(EmulatorConfig { comm_key, record_size, ..Default::default() }).await.unwrap();
                 emu.add_user(UserRecord { uid: 3, user_id: "1003".into(), name: "Siti".into(), ..Default::default() });
                 // Enough records to need several chunks over UDP (16 KiB) and an inline read for small sets.
                 let n = 900;
@@ -123,7 +122,8 @@ async fn muted_terminal_times_out() {
 async fn users_write_update_delete_and_clock() {
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let mut c = ZkClient::connect(&emu.tcp_addr().to_string(), Protocol::Tcp, 0, T).await.unwrap();
-    let u = UserRecord { uid: 5, user_id: "199001012020121001".into(), name: "Budi Santoso".into(), ..Default::default() };
+    let u =
+        UserRecord { uid: 5, user_id: "199001012020121001".into(), name: "Budi Santoso".into(), ..Default::default() };
     c.write_user(&u, UserLayout::Zk8).await.unwrap();
     c.write_user(&UserRecord { name: "Budi S.".into(), ..u.clone() }, UserLayout::Zk8).await.unwrap();
     assert_eq!(emu.users().len(), 1);
@@ -174,7 +174,8 @@ async fn emulator_answers_pyzk_recorded_requests_with_real_device_bytes() {
     // pyzk test.py: a terminal with comm key 12 answers CONNECT with 2005 and
     // session 0x45cf, then the CMD_AUTH bytes pyzk sent with 2000.
     let emu = Emulator::start(EmulatorConfig { comm_key: 12, ..Default::default() }).await.unwrap();
-    let mut raw = Raw { stream: tokio::net::TcpStream::connect(emu.tcp_addr()).await.unwrap(), dec: TcpDecoder::default() };
+    let mut raw =
+        Raw { stream: tokio::net::TcpStream::connect(emu.tcp_addr()).await.unwrap(), dec: TcpDecoder::default() };
     raw.send(&hex("e80317fc00000000")).await;
     assert_eq!(raw.recv().await, hex("d5075bb2cf450000"));
     raw.send(&hex("4e044e2ccf450100614d323c")).await;
@@ -211,7 +212,8 @@ async fn emulator_serves_a_real_users_dataset_in_the_real_frame_sequence() {
 
     let emu = Emulator::start(EmulatorConfig { tcp_data_frame: Some(1008), ..Default::default() }).await.unwrap();
     users.iter().cloned().for_each(|u| emu.add_user(u));
-    let mut raw = Raw { stream: tokio::net::TcpStream::connect(emu.tcp_addr()).await.unwrap(), dec: TcpDecoder::default() };
+    let mut raw =
+        Raw { stream: tokio::net::TcpStream::connect(emu.tcp_addr()).await.unwrap(), dec: TcpDecoder::default() };
     raw.send(&Packet::new(CMD_CONNECT, 0, 0, []).encode()).await;
     let session = Packet::decode(&raw.recv().await).unwrap().session;
     raw.send(&Packet::new(CMD_PREPARE_BUFFER, session, 1, hadir_zk::binary::prepare_users_request()).encode()).await;
@@ -235,6 +237,7 @@ async fn emulator_serves_a_real_users_dataset_in_the_real_frame_sequence() {
         let (_, back) = c.read_users(70).await.unwrap();
         back.iter().flat_map(|u| hadir_zk::binary::encode_user(u, UserLayout::Zk8).unwrap()).collect()
     };
-    let theirs: Vec<u8> = users.iter().flat_map(|u| hadir_zk::binary::encode_user(u, UserLayout::Zk8).unwrap()).collect();
+    let theirs: Vec<u8> =
+        users.iter().flat_map(|u| hadir_zk::binary::encode_user(u, UserLayout::Zk8).unwrap()).collect();
     assert!(ours == theirs, "users read back through the emulator equal the recorded ones");
 }

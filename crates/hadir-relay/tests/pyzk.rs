@@ -23,7 +23,12 @@ async fn run_pyzk(port: u16, protocol: &str, key: u32) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pyzk_crosscheck.py");
     let out = tokio::time::timeout(
         std::time::Duration::from_secs(20),
-        tokio::process::Command::new("python3").arg(script).arg(port.to_string()).arg(protocol).arg(key.to_string()).output(),
+        tokio::process::Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(protocol)
+            .arg(key.to_string())
+            .output(),
     )
     .await
     .expect("pyzk finished in time")
@@ -40,14 +45,25 @@ async fn pyzk_reads_serial_users_and_attendance() {
     }
     // pyzk understands 8/16/40-byte records; it needs ZK8 users over TCP and
     // ZK6 (28-byte) users are what its UDP path assumes for older firmware.
-    let cases = [("tcp", 0u32, 40u32, UserLayout::Zk8), ("tcp", 4321, 16, UserLayout::Zk8), ("udp", 0, 8, UserLayout::Zk6), ("udp", 55, 40, UserLayout::Zk8)];
+    let cases = [
+        ("tcp", 0u32, 40u32, UserLayout::Zk8),
+        ("tcp", 4321, 16, UserLayout::Zk8),
+        ("udp", 0, 8, UserLayout::Zk6),
+        ("udp", 55, 40, UserLayout::Zk8),
+    ];
     for (protocol, key, record_size, user_layout) in cases {
         let ctx = format!("{protocol} key={key} size={record_size}");
         let emu = Emulator::start(EmulatorConfig { comm_key: key, record_size, user_layout, ..Default::default() })
             .await
             .unwrap();
         emu.add_user(UserRecord { uid: 1, user_id: "101".into(), name: "Ani".into(), ..Default::default() });
-        emu.add_user(UserRecord { uid: 2, user_id: "102".into(), name: "Budi".into(), privilege: 14, ..Default::default() });
+        emu.add_user(UserRecord {
+            uid: 2,
+            user_id: "102".into(),
+            name: "Budi".into(),
+            privilege: 14,
+            ..Default::default()
+        });
         // 3,000 records: several chunks (TCP 0xFFC0 bytes, UDP 16 KiB) for pyzk to assemble.
         let n = 3000u32;
         let t0 = date(2024, 5, 6).at(7, 0, 0, 0);

@@ -1,0 +1,263 @@
+//! The whole relay against emulated terminals and a fake server on loopback:
+//! outages, a relay killed mid-upload, a dead terminal, roster sync, the
+//! status page, clearing the terminal log.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use hadir_relay::api::{Roster, RosterUser};
+use hadir_relay::emulator::{Emulator, EmulatorConfig};
+use hadir_relay::fake_server::{FakeServer, lock};
+use hadir_relay::{Protocol, RelayConfig, TerminalConfig};
+use hadir_zk::binary::UserRecord;
+use jiff::civil::{DateTime, date};
+
+const TOKEN: &str = "relay-token-1";
+
+fn config(server: &str, buffer: &Path, terminals: Vec<TerminalConfig>) -> RelayConfig {
+    RelayConfig {
+        server: server.into(),
+        token: TOKEN.into(),
+        interval_secs: 1,
+        buffer: buffer.into(),
+        status_listen: "127.0.0.1:0".into(),
+        timeout_secs: 2,
+        roster_interval_secs: 0,
+        batch_size: 200,
+        retry_min_ms: 100,
+        retry_max_secs: 1,
+        terminals,
+    }
+}
+
+fn term(addr: std::net::SocketAddr, protocol: Protocol, comm_key: u32) -> TerminalConfig {
+    TerminalConfig { comm_key, ..TerminalConfig::new(addr.to_string(), protocol) }
+}
+
+async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn t(i: u32) -> DateTime {
+    date(2024, 8, 19).at(6, 30, 0, 0).saturating_add(jiff::SignedDuration::from_secs(i64::from(i) * 20))
+}
+
+fn fmt(dt: DateTime) -> String {
+    dt.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Adds punches `range` for PIN `1000 + i % 7` and returns their (pin, time) keys.
+fn punch(emu: &Emulator, range: std::ops::Range<u32>) -> Vec<(String, String)> {
+    let keys: Vec<_> = range.map(|i| (format!("{}", 1000 + i % 7), t(i))).collect();
+    emu.add_punches(keys.iter().map(|(p, dt)| (p.clone(), *dt, 0, 1)));
+    keys.into_iter().map(|(p, dt)| (p, fmt(dt))).collect()
+}
+
+fn stored_keys(server: &FakeServer, sn: &str) -> BTreeSet<(String, String)> {
+    lock(&server.state()).punches.keys().filter(|k| k.0 == sn).map(|k| (k.1.clone(), k.2.clone())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_every_punch_arrives_once_with_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = FakeServer::start(TOKEN).unwrap();
+    let tcp =
+        Emulator::start(EmulatorConfig { serial: "TCP1".into(), comm_key: 1234, ..Default::default() }).await.unwrap();
+    let udp =
+        Emulator::start(EmulatorConfig { serial: "UDP1".into(), record_size: 16, ..Default::default() }).await.unwrap();
+    let mut expected_tcp = punch(&tcp, 0..300);
+    let mut expected_udp = punch(&udp, 0..120);
+    let mut tcp_term = term(tcp.tcp_addr(), Protocol::Tcp, 1234);
+    tcp_term.timezone = Some("Asia/Makassar".into());
+    let cfg =
+        config(&server.url(), &dir.path().join("relay.db"), vec![tcp_term, term(udp.udp_addr(), Protocol::Udp, 0)]);
+    let relay = hadir_relay::start(cfg).await.unwrap();
+    wait_until("first pull uploaded", Duration::from_secs(10), || server.stored() == 420).await;
+
+    // The server goes down; people keep punching for several pull cycles.
+    server.stop();
+    for round in 0..3 {
+        expected_tcp.extend(punch(&tcp, 300 + round * 10..310 + round * 10));
+        expected_udp.extend(punch(&udp, 120 + round * 5..125 + round * 5));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    wait_until("relay buffered the new punches", Duration::from_secs(10), || {
+        relay.status().terminals.iter().all(|t| t.unread == Some(0))
+    })
+    .await;
+    assert_eq!(relay.status().server.reachable, Some(false));
+    assert_eq!(server.stored(), 420, "nothing arrived while down");
+
+    // Back up, and busy for its first two answers (503 + Retry-After).
+    lock(&server.state()).busy = 2;
+    server.restart().unwrap();
+    wait_until("backlog uploaded", Duration::from_secs(15), || server.stored() == 420 + 45).await;
+    let want: BTreeSet<_> = expected_tcp.into_iter().collect();
+    assert_eq!(stored_keys(&server, "TCP1"), want);
+    assert_eq!(stored_keys(&server, "UDP1"), expected_udp.into_iter().collect::<BTreeSet<_>>());
+    {
+        let state = server.state();
+        let s = lock(&state);
+        assert_eq!(s.received, s.punches.len() as u64, "nothing was sent twice");
+        let p = s.punches.values().find(|p| p.sn == "TCP1").unwrap();
+        assert_eq!(p.timezone.as_deref(), Some("Asia/Makassar"), "zone override is forwarded");
+        let p = s.punches.values().find(|p| p.sn == "UDP1").unwrap();
+        assert_eq!(p.timezone, None);
+        let rep = &s.terminals["TCP1"];
+        assert!(rep.reachable && rep.last_pull.is_some() && rep.firmware.is_some());
+        assert_eq!(rep.address, tcp.tcp_addr().to_string());
+        assert!(rep.clock_drift_secs.is_some_and(|d| d.abs() < 3700), "Jakarta terminal read in Makassar time: ~-1h");
+    }
+    let counts = relay.buffer().counts().await.unwrap();
+    assert_eq!((counts["TCP1"].buffered, counts["TCP1"].sent), (0, 330));
+    relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_killed_mid_upload_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffer = dir.path().join("relay.db");
+    let server = FakeServer::start(TOKEN).unwrap();
+    let emu = Emulator::start(EmulatorConfig { serial: "K1".into(), ..Default::default() }).await.unwrap();
+    let expected: BTreeSet<_> = punch(&emu, 0..1000).into_iter().collect();
+    // The server stores the batch, then is slow to answer: the relay is killed
+    // after the server has the punches but before it marked them sent.
+    lock(&server.state()).reply_delay = Duration::from_secs(3);
+    let cfg = config(&server.url(), &buffer, vec![term(emu.tcp_addr(), Protocol::Tcp, 0)]);
+    let relay = hadir_relay::start(cfg.clone()).await.unwrap();
+    wait_until("first batch reached the server", Duration::from_secs(10), || lock(&server.state()).received > 0).await;
+    relay.abort();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let first = lock(&server.state()).received;
+    assert!(first > 0 && first < 1000);
+
+    lock(&server.state()).reply_delay = Duration::ZERO;
+    let more: BTreeSet<_> = punch(&emu, 1000..1010).into_iter().collect();
+    let relay = hadir_relay::start(cfg).await.unwrap();
+    wait_until("all punches uploaded", Duration::from_secs(15), || server.stored() == 1010).await;
+    let all: BTreeSet<_> = expected.union(&more).cloned().collect();
+    assert_eq!(stored_keys(&server, "K1"), all);
+    let state = server.state();
+    let s = lock(&state);
+    assert_eq!(s.duplicates, first, "exactly the unacknowledged batch was sent again (and dropped by the server)");
+    drop(s);
+    let counts = relay.buffer().counts().await.unwrap();
+    assert_eq!(counts["K1"].sent + counts["K1"].buffered, 1010, "no duplicate rows in the buffer");
+    relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_terminal_does_not_hold_up_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(TOKEN).unwrap();
+    let dead = Emulator::start(EmulatorConfig { serial: "DEAD".into(), ..Default::default() }).await.unwrap();
+    dead.set_mute(true);
+    let live = Emulator::start(EmulatorConfig { serial: "LIVE".into(), ..Default::default() }).await.unwrap();
+    punch(&live, 0..10);
+    let mut dead_term = term(dead.udp_addr(), Protocol::Udp, 0);
+    dead_term.timeout_secs = Some(5);
+    let cfg = config(
+        &server.url(),
+        &dir.path().join("relay.db"),
+        vec![dead_term, term(dead.tcp_addr(), Protocol::Tcp, 0), term(live.tcp_addr(), Protocol::Tcp, 0)],
+    );
+    let relay = hadir_relay::start(cfg).await.unwrap();
+    let start = Instant::now();
+    wait_until("live terminal uploaded", Duration::from_secs(4), || server.stored() == 10).await;
+    assert!(start.elapsed() < Duration::from_secs(3), "not held by the dead terminal's 5 s timeouts");
+    punch(&live, 10..20);
+    wait_until("live terminal keeps going", Duration::from_secs(4), || server.stored() == 20).await;
+    wait_until("dead terminals reported", Duration::from_secs(8), || {
+        relay.status().terminals[..2].iter().all(|t| t.reachable == Some(false) && t.last_error.is_some())
+    })
+    .await;
+    relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_sync_from_the_status_page_button() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(TOKEN).unwrap();
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let user = |uid: u16, pin: &str, name: &str, privilege: u8| UserRecord {
+        uid,
+        user_id: pin.into(),
+        name: name.into(),
+        privilege,
+        ..Default::default()
+    };
+    emu.add_user(user(1, "1001", "Nama Lama", 0)); // renamed by the roster
+    emu.add_user(user(2, "1002", "Pindah", 0)); // inactive in the roster → deleted
+    emu.add_user(user(3, "9999", "Tamu", 0)); // not in the roster → deleted
+    emu.add_user(user(4, "1", "Admin Kantor", 14)); // device admin → kept
+    let ru = |pin: &str, name: &str, active: bool| RosterUser {
+        pin: pin.into(),
+        name: name.into(),
+        privilege: 0,
+        password: String::new(),
+        card: "0012345".into(),
+        active,
+    };
+    lock(&server.state()).roster = Roster {
+        users: vec![
+            ru("1001", "Siti Rahmawati", true),
+            ru("1002", "Pindah", false),
+            ru("199001012020121001", "Budi Santoso", true),
+        ],
+    };
+    let cfg = config(&server.url(), &dir.path().join("relay.db"), vec![term(emu.tcp_addr(), Protocol::Tcp, 0)]);
+    let relay = hadir_relay::start(cfg).await.unwrap();
+    let page = format!("http://{}/", relay.status_addr());
+    let http = reqwest::Client::new();
+    let html = http.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sinkron sekarang") && html.contains(&emu.tcp_addr().to_string()), "{html}");
+    assert_eq!(lock(&server.state()).roster_gets, 0, "roster_interval_secs = 0: only on demand");
+
+    let resp = http.post(format!("{page}sinkron")).send().await.unwrap();
+    assert!(resp.status().is_success(), "redirected back to the page");
+    wait_until("roster applied", Duration::from_secs(8), || emu.users().len() == 3).await;
+    let mut users = emu.users();
+    users.sort_by_key(|u| u.uid);
+    let pins: Vec<_> = users.iter().map(|u| (u.user_id.as_str(), u.name.as_str())).collect();
+    assert_eq!(pins, [("1001", "Siti Rahmawati"), ("1", "Admin Kantor"), ("199001012020121001", "Budi Santoso")]);
+    assert_eq!(users[2].card, 12345);
+    assert_ne!(users[2].uid, 0);
+    let writes = emu.stats().user_writes;
+    // The server may also ask for a sync in an upload reply; an unchanged roster writes nothing.
+    lock(&server.state()).sync_roster = true;
+    wait_until("server-requested roster fetched", Duration::from_secs(8), || lock(&server.state()).roster_gets >= 2)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(emu.stats().user_writes, writes);
+    let json: serde_json::Value = http.get(format!("{page}status.json")).send().await.unwrap().json().await.unwrap();
+    assert!(json["terminals"][0]["last_roster_sync"].is_string(), "{json}");
+    relay.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_log_is_cleared_only_after_the_server_acknowledged_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = FakeServer::start(TOKEN).unwrap();
+    server.stop();
+    let emu = Emulator::start(EmulatorConfig { serial: "C1".into(), ..Default::default() }).await.unwrap();
+    let mut expected: BTreeSet<_> = punch(&emu, 0..50).into_iter().collect();
+    let mut tc = term(emu.tcp_addr(), Protocol::Tcp, 0);
+    tc.clear_after_upload = true;
+    let relay = hadir_relay::start(config(&server.url(), &dir.path().join("relay.db"), vec![tc])).await.unwrap();
+    // Server down: several cycles pass, the log must stay.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!((emu.record_count(), emu.stats().clears), (50, 0));
+    server.restart().unwrap();
+    wait_until("uploaded", Duration::from_secs(8), || server.stored() == 50).await;
+    wait_until("log cleared", Duration::from_secs(8), || emu.stats().clears == 1).await;
+    assert_eq!(emu.record_count(), 0);
+    expected.extend(punch(&emu, 50..60));
+    wait_until("new punches after the clear", Duration::from_secs(8), || server.stored() == 60).await;
+    assert_eq!(stored_keys(&server, "C1"), expected);
+    relay.shutdown().await;
+}
