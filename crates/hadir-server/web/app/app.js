@@ -180,7 +180,10 @@
   function setupOutbox() {
     H.outbox.onChange(function () { refreshOutbox(); });
     $('outbox-send').addEventListener('click', function () { flush(true); });
-    var net = function () { $('offline-banner').hidden = navigator.onLine !== false; };
+    var net = function () {
+      $('offline-banner').hidden = navigator.onLine !== false;
+      $('outbox-send').hidden = navigator.onLine === false; // it would only fail
+    };
     window.addEventListener('online', function () { net(); flush(true); });
     window.addEventListener('offline', net);
     document.addEventListener('visibilitychange', function () {

@@ -41,7 +41,7 @@
       if (e.status === 401) return;
       // Older server or no signal: still show the office distance from the unit's locations.
       $('today-title').textContent = 'Hari ini — ' + H.longDate(H.todayIso());
-      $('today-message').textContent = e.status === 0 ? 'Jadwal tidak dapat dimuat (tidak ada koneksi).' : 'Jadwal hari ini belum tersedia.';
+      $('today-message').textContent = e.status === 0 || e.code === 'offline' ? 'Jadwal tidak dapat dimuat (tidak ada koneksi).' : 'Jadwal hari ini belum tersedia.';
       H.clear($('checkpoints'));
       return H.api.get('/api/v1/units').then(function (units) {
         var locs = [];
