@@ -1,6 +1,7 @@
 //! `hadir`: the one binary. The server, the demo, the office relay and the admin/batch commands.
 
 mod demo;
+mod loadgen;
 mod settings;
 
 use anyhow::{Context, Result, bail};
@@ -61,6 +62,8 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Benchmark the morning rush: seed N employees, start a server, everyone checks in once.
+    Loadgen(loadgen::LoadgenArgs),
     /// Check the punch hash chain from the first punch to the last; names the first broken link.
     VerifyChain,
     /// Write a consistent copy of the SQLite database (VACUUM INTO).
@@ -152,6 +155,7 @@ async fn run(cli: Cli) -> Result<()> {
             let opened = settings.open().await?;
             import(opened.store.as_ref(), what).await
         }
+        Command::Loadgen(args) => loadgen::run(args).await,
         Command::VerifyChain => {
             let settings = Settings::load(&cli.global, None)?;
             let opened = settings.open().await?;

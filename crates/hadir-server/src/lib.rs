@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+mod cache;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -61,6 +62,7 @@ impl Server {
             ingest,
             policies: Arc::new(context::Policies::default()),
             inflight: Arc::new(inflight::InFlight::default()),
+            caches: Arc::new(state::Caches::default()),
         }
     }
 

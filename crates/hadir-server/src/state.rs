@@ -1,11 +1,13 @@
 use crate::auth::LoginLimiter;
+use crate::cache::TtlCache;
 use crate::config::ServerConfig;
 use crate::context::Policies;
 use crate::inflight::InFlight;
 use crate::ingest::Ingest;
 use hadir_blob::BlobStore;
-use hadir_store::Store;
+use hadir_store::{Employee, Id, Store, StoreError, Unit};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -19,6 +21,50 @@ pub struct AppState {
     pub policies: Arc<Policies>,
     /// Check-ins in progress by dedup key, so concurrent retries share one answer.
     pub inflight: Arc<InFlight<CheckinOutcome>>,
+    pub caches: Arc<Caches>,
+}
+
+/// Hot-path read caches (see `cache.rs`).
+pub struct Caches {
+    pub sessions: TtlCache<Vec<u8>, crate::auth::Caller>,
+    pub employees: TtlCache<Id, Employee>,
+    pub units: TtlCache<Id, Unit>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            sessions: TtlCache::new(Duration::from_secs(15), 200_000),
+            employees: TtlCache::new(Duration::from_secs(30), 200_000),
+            units: TtlCache::new(Duration::from_secs(60), 50_000),
+        }
+    }
+}
+
+impl AppState {
+    pub async fn employee(&self, id: Id) -> Result<Employee, StoreError> {
+        if let Some(e) = self.caches.employees.get(&id) {
+            return Ok(e);
+        }
+        let e = self.store.employee_by_id(id).await?;
+        self.caches.employees.put(id, e.clone());
+        Ok(e)
+    }
+
+    pub async fn unit(&self, id: Id) -> Result<Unit, StoreError> {
+        if let Some(u) = self.caches.units.get(&id) {
+            return Ok(u);
+        }
+        let u = self.store.unit_by_id(id).await?;
+        self.caches.units.put(id, u.clone());
+        Ok(u)
+    }
+
+    /// Forget what is cached about an account and its employee after a change to them.
+    pub fn forget_account(&self, account_id: Id) {
+        self.caches.sessions.remove_where(|_, c| c.account_id == account_id);
+        self.caches.employees.remove_where(|_, e| e.account_id == account_id);
+    }
 }
 
 pub type CheckinOutcome = Result<(axum::http::StatusCode, String), crate::error::ApiError>;

@@ -147,6 +147,7 @@ fn bad_credentials() -> ApiError {
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(s): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     s.store.delete_session(&caller.token_hash).await?;
+    s.caches.sessions.remove_where(|k, _| *k == caller.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -104,10 +104,11 @@ pub async fn checkin(
     }
     let dedup_key = format!("m:{employee_id}:{key}");
     let outcome = s.inflight.run(dedup_key.clone(), async {
-        let e = s.store.employee_by_id(employee_id).await?;
-        let unit = s.store.unit_by_id(e.unit_id).await?;
+        let e = s.employee(employee_id).await?;
+        let unit = s.unit(e.unit_id).await?;
         let ctx = s.policies.context_for(&e);
-        // A retry of a committed punch: the first answer again.
+        // A retry of a committed punch: the first answer again. (The insert dedups too; this
+        // check only spares a retry the photo write.)
         if let Some(p) = s.store.punch_by_dedup_key(&dedup_key).await? {
             return Ok((StatusCode::OK, answer_body(&p, &ctx.tz)));
         }

@@ -227,7 +227,9 @@ pub async fn update_employee(
         category: p.category.as_ref().map(|_| v.category),
     };
     let audit = Audit::new(caller.actor(), "update", "employee", &e.login);
-    Ok(Json(s.store.update_employee(e.id, &u, audit).await?.into()))
+    let updated = s.store.update_employee(e.id, &u, audit).await?;
+    s.forget_account(e.account_id);
+    Ok(Json(updated.into()))
 }
 
 /// Deactivate an employee: they can no longer log in or punch; history is kept.
@@ -242,7 +244,9 @@ pub async fn deactivate_employee(
     require_manage_unit(&s, &caller, &e.unit_code).await?;
     let audit = Audit::new(caller.actor(), "deactivate", "employee", &e.login);
     let u = EmployeeUpdate { active: Some(false), ..Default::default() };
-    Ok(Json(s.store.update_employee(e.id, &u, audit).await?.into()))
+    let updated = s.store.update_employee(e.id, &u, audit).await?;
+    s.forget_account(e.account_id);
+    Ok(Json(updated.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -267,6 +271,7 @@ pub async fn reset_password(
     let hash = password::hash(p.password).await;
     let audit = Audit::new(caller.actor(), "reset_password", "employee", &e.login);
     s.store.set_password(e.account_id, &hash, audit).await?;
+    s.forget_account(e.account_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

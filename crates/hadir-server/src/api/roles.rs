@@ -43,6 +43,7 @@ pub async fn grant_role(
     let audit = Audit::new(caller.actor(), "grant_role", "account", &e.login)
         .after(serde_json::json!({"role": role.as_str(), "unit": r.unit_code}));
     let g = s.store.grant_role(e.account_id, role, &r.unit_code, audit).await?;
+    s.forget_account(e.account_id);
     Ok((StatusCode::CREATED, Json(RoleView { login: e.login, role: g.role.as_str().into(), unit_code: g.unit_code })))
 }
 
@@ -60,6 +61,7 @@ pub async fn revoke_role(
     let audit = Audit::new(caller.actor(), "revoke_role", "account", &e.login)
         .before(serde_json::json!({"role": role.as_str(), "unit": r.unit_code}));
     s.store.revoke_role(e.account_id, role, &r.unit_code, audit).await?;
+    s.forget_account(e.account_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -45,10 +45,15 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let token_hash = crate::auth::token::hash(&token);
+        if let Some(c) = state.caches.sessions.get(&token_hash) {
+            return Ok(c);
+        }
         let session = state.store.session(&token_hash, Timestamp::now()).await.map_err(|_| ApiError::unauthorized())?;
         let account = state.store.account_by_id(session.account_id).await?;
         let grants = state.store.roles_of(account.id).await?;
-        Ok(Caller::from_account(account, grants, token_hash))
+        let caller = Caller::from_account(account, grants, token_hash.clone());
+        state.caches.sessions.put(token_hash, caller.clone());
+        Ok(caller)
     }
 }
 
