@@ -130,12 +130,15 @@ async fn punches(State(state): State<SharedFakeState>, headers: HeaderMap, Json(
         for p in batch.punches {
             s.received += 1;
             let key = (p.sn.clone(), p.pin.clone(), p.time.clone());
-            if s.punches.contains_key(&key) {
-                reply.duplicates += 1;
-                s.duplicates += 1;
-            } else {
-                s.punches.insert(key, p);
-                reply.accepted += 1;
+            match s.punches.entry(key) {
+                std::collections::btree_map::Entry::Occupied(_) => {
+                    reply.duplicates += 1;
+                    s.duplicates += 1;
+                }
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(p);
+                    reply.accepted += 1;
+                }
             }
         }
         for t in batch.terminals {

@@ -142,10 +142,8 @@ async fn relay_killed_mid_upload_loses_and_duplicates_nothing() {
     wait_until("all punches uploaded", Duration::from_secs(15), || server.stored() == 1010).await;
     let all: BTreeSet<_> = expected.union(&more).cloned().collect();
     assert_eq!(stored_keys(&server, "K1"), all);
-    let state = server.state();
-    let s = lock(&state);
-    assert_eq!(s.duplicates, first, "exactly the unacknowledged batch was sent again (and dropped by the server)");
-    drop(s);
+    let duplicates = lock(&server.state()).duplicates;
+    assert_eq!(duplicates, first, "exactly the unacknowledged batch was sent again (and dropped by the server)");
     let counts = relay.buffer().counts().await.unwrap();
     assert_eq!(counts["K1"].sent + counts["K1"].buffered, 1010, "no duplicate rows in the buffer");
     relay.shutdown().await;
