@@ -39,6 +39,7 @@ pub async fn run(s: &dyn Store) {
     accounts_roles_sessions(s).await;
     audit_trail(s).await;
     punches_are_idempotent_and_chained(s).await;
+    crate::contract_days::run(s).await;
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {

@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod contract;
+pub mod contract_days;
 mod days;
 mod devices;
 mod error;
