@@ -96,3 +96,44 @@ fn compute_shell_manifest() -> (String, String) {
     let version = hex::encode(&hasher.finalize()[..8]);
     (version, serde_json::to_string(&urls).unwrap_or_else(|_| "[]".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_text(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn service_worker_is_filled_in_and_may_control_the_whole_app() {
+        let res = service_worker();
+        assert_eq!(res.headers()["service-worker-allowed"], "/");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-cache");
+        let body = body_text(res).await;
+        assert!(!body.contains("__APP_VERSION__") && !body.contains("__APP_FILES__"));
+        let (version, files) = shell_manifest();
+        assert!(body.contains(&format!("'{version}'")));
+        let files: Vec<String> = serde_json::from_str(&files).unwrap();
+        assert!(files.contains(&"/".to_string()) && files.contains(&"/app/app.js".to_string()));
+        assert!(!files.contains(&"/app/sw.js".to_string()));
+    }
+
+    /// Every `/app/…` file the page links (scripts, styles, icons, manifest) is embedded, so an
+    /// installed app never asks for a file the service worker could not cache.
+    #[test]
+    fn every_file_the_page_links_exists() {
+        let index = AppAssets::get("index.html").unwrap();
+        let html = String::from_utf8_lossy(&index.data).into_owned();
+        let manifest = AppAssets::get("manifest.webmanifest").unwrap();
+        let text = html + &String::from_utf8_lossy(&manifest.data);
+        let mut seen = 0;
+        for part in text.split("\"/app/").skip(1) {
+            let path = &part[..part.find('"').unwrap()];
+            assert!(AppAssets::get(path).is_some(), "index.html or the manifest links a missing file: /app/{path}");
+            seen += 1;
+        }
+        assert!(seen >= 10, "expected the page to link its scripts and icons, found {seen}");
+    }
+}
