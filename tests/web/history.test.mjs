@@ -44,7 +44,7 @@ test('history shows the day; its detail has the explanation and the punch with a
   assert.match(await cell.getAttribute('aria-label'), /Hadir|Belum selesai|Libur/);
   await page.locator(`#day-list button[data-date="${day}"]`).waitFor();
   assert.deepEqual(await a11yProblems(page, ['.tabbar a[aria-current="page"]']), []);
-  await screenshot(page, '09-history');
+  await screenshot(page, '10-history');
 
   await cell.click();
   await page.locator('#screen-day').waitFor({ state: 'visible' });
@@ -57,7 +57,7 @@ test('history shows the day; its detail has the explanation and the punch with a
     return img && img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0;
   }, null, { timeout: 10000 });
   assert.match(await page.locator('#day-punches').textContent(), /Aplikasi/);
-  await screenshot(page, '10-day-detail');
+  await screenshot(page, '11-day-detail');
 });
 
 test('an objection is filed from the day detail and listed in my requests', async (t) => {
@@ -75,12 +75,12 @@ test('an objection is filed from the day detail and listed in my requests', asyn
   await page.locator('#req-files').setInputFiles({ name: 'surat.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n') });
   await page.locator('#req-attachments li').waitFor();
   assert.deepEqual(await a11yProblems(page, ['#req-submit']), []);
-  await screenshot(page, '11-objection-form');
+  await screenshot(page, '12-objection-form');
   await page.locator('#req-submit').click();
   await page.locator('#screen-requests').waitFor({ state: 'visible' });
   await page.locator('#request-list li .req-head').first().waitFor();
   assert.match(await page.locator('#request-list').textContent(), /Keberatan/);
-  await screenshot(page, '12-requests');
+  await screenshot(page, '13-requests');
 
   const mine = await api(server, 'GET', '/api/v1/requests?mine=true', { token });
   const items = Array.isArray(mine.body) ? mine.body : mine.body.items;

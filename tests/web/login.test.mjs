@@ -14,8 +14,13 @@ after(async () => { await browser?.close(); await server?.stop(); });
 test('login, kept session, logout', async () => {
   const ctx = await phone(browser, server, position);
   const page = await ctx.newPage();
+  // Slow-3G budget: the whole first load (page, styles, scripts, icon) stays small.
+  let bytes = 0;
+  page.on('response', async (r) => { bytes += Number(r.headers()['content-length'] || 0); });
   await page.goto(server.url + '/');
   await page.locator('#screen-login').waitFor({ state: 'visible' });
+  await page.waitForLoadState('networkidle');
+  assert.ok(bytes > 0 && bytes < 120 * 1024, `first load transferred ${bytes} bytes`);
 
   // The NIP is grouped as it is typed.
   await page.locator('#login-nip').pressSequentially('198609262015051001');

@@ -54,6 +54,9 @@ test('offline punch is queued, kept across a reload, and sent once back online',
   await ctx.setOffline(false);
   await page.locator('#outbox-banner').waitFor({ state: 'hidden', timeout: 30000 });
   assert.deepEqual(await queued(page), []);
+  await page.locator('#toast').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#toast').textContent(), /Absen tertunda terkirim/);
+  await screenshot(page, '09-home-sent');
 
   // Exactly one punch, timed at the capture, even if the page and the worker both tried.
   await page.waitForTimeout(1500);

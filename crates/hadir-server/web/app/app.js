@@ -111,6 +111,9 @@
       });
     });
     $('logout').addEventListener('click', function () {
+      var waiting = Number(($('outbox-text').textContent.match(/^\d+/) || [0])[0]);
+      if (!$('outbox-banner').hidden && waiting &&
+        !window.confirm(waiting + ' absen belum terkirim. Absen itu tetap tersimpan di ponsel dan dikirim setelah Anda masuk lagi. Keluar sekarang?')) return;
       H.api.logout().then(function () { app.user = null; location.hash = '#/'; showLogin(); });
     });
     H.api.onExpired(function () {
@@ -178,7 +181,11 @@
   }
 
   function setupOutbox() {
-    H.outbox.onChange(function () { refreshOutbox(); });
+    H.outbox.onChange(function (msg) {
+      refreshOutbox();
+      // A queued punch that went out by itself: say so, since nobody was watching.
+      if (msg && msg.type === 'sent' && msg.background) toast('Absen tertunda terkirim. ' + (msg.message || ''));
+    });
     $('outbox-send').addEventListener('click', function () { flush(true); });
     var net = function () {
       $('offline-banner').hidden = navigator.onLine !== false;
@@ -191,6 +198,16 @@
     });
     net();
   }
+
+  var toastTimer = null;
+  function toast(text) {
+    var t = $('toast');
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.hidden = true; }, 10000);
+  }
+  app.toast = toast;
 
   // ---- boot -------------------------------------------------------------------------------
   function boot() {
