@@ -62,6 +62,10 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Run the office relay: read terminals on the LAN (port 4370) and forward to the server.
+    /// Configure it with `--config relay.toml` (server, token, interval_secs, buffer,
+    /// status_listen, [[terminals]]).
+    Relay,
     /// Benchmark the morning rush: seed N employees, start a server, everyone checks in once.
     Loadgen(loadgen::LoadgenArgs),
     /// Check the punch hash chain from the first punch to the last; names the first broken link.
@@ -115,7 +119,7 @@ enum ImportWhat {
     Employees { file: PathBuf },
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -124,8 +128,19 @@ fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(cli))
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line (with causes), no backtrace: this is for the person at the console.
+            eprintln!("galat: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -156,6 +171,12 @@ async fn run(cli: Cli) -> Result<()> {
             import(opened.store.as_ref(), what).await
         }
         Command::Loadgen(args) => loadgen::run(args).await,
+        Command::Relay => {
+            let config = cli.global.config.clone().context("hadir relay needs --config relay.toml")?;
+            let cfg =
+                hadir_relay::RelayConfig::load(&config).with_context(|| format!("cannot load {}", config.display()))?;
+            hadir_relay::run(cfg).await
+        }
         Command::VerifyChain => {
             let settings = Settings::load(&cli.global, None)?;
             let opened = settings.open().await?;
