@@ -10,6 +10,7 @@ var FILES = "__APP_FILES__";
 var SHELL = 'hadir-shell-' + VERSION;
 var API = 'hadir-api';
 var NAV_TIMEOUT_MS = 4000;
+var APP_READS = /^\/api\/v1\/(me(\/.*)?|units|punches|requests|employees\/[^/]+)$/;
 
 self.addEventListener('install', function (ev) {
   var files = Array.isArray(FILES) ? FILES : ['/'];
@@ -78,11 +79,10 @@ self.addEventListener('fetch', function (ev) {
   if (req.method !== 'GET') return; // writes go straight to the network, never cached
   var url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname.indexOf('/api/') === 0) {
-    if (/^\/api\/v1\/punches\/\d+\/photo$/.test(url.pathname)) return ev.respondWith(cacheFirst(req, API));
-    return ev.respondWith(networkFirst(req));
-  }
-  if (req.mode === 'navigate' || url.pathname === '/') return ev.respondWith(page(req));
+  if (/^\/api\/v1\/punches\/\d+\/photo$/.test(url.pathname)) return ev.respondWith(cacheFirst(req, API));
+  // Only the employee app's own reads; anything else (the console, integrations) passes by.
+  if (APP_READS.test(url.pathname)) return ev.respondWith(networkFirst(req));
+  if (url.pathname === '/' || url.pathname === '/index.html') return ev.respondWith(page(req));
   if (url.pathname.indexOf('/app/') === 0) {
     ev.respondWith(caches.open(SHELL).then(function (c) {
       return c.match(req).then(function (hit) { return hit || fetch(req); });
