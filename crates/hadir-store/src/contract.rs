@@ -39,7 +39,9 @@ pub async fn run(s: &dyn Store) {
     accounts_roles_sessions(s).await;
     audit_trail(s).await;
     punches_are_idempotent_and_chained(s).await;
+    crate::contract_devices::run(s).await;
     crate::contract_days::run(s).await;
+    crate::contract_requests::run(s).await;
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {

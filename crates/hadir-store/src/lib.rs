@@ -8,14 +8,18 @@
 pub mod chain;
 pub mod contract;
 pub mod contract_days;
+pub mod contract_devices;
+pub mod contract_requests;
 mod days;
 mod devices;
+mod requests;
 mod error;
 mod traits;
 pub mod types;
 
 pub use days::*;
 pub use devices::*;
+pub use requests::*;
 pub use error::StoreError;
 pub use traits::*;
 pub use types::*;
