@@ -20,6 +20,7 @@
       if (current && screens[current] && screens[current].leave) screens[current].leave();
       document.querySelectorAll('main.screen').forEach(function (m) { m.hidden = m.id !== 'screen-' + name; });
       current = name;
+      document.body.setAttribute('data-screen', name);
       var tab = { home: 'home', checkin: 'home', result: 'home', history: 'history', day: 'history',
         requests: 'requests', 'request-form': 'requests', 'attach-camera': 'requests' }[name];
       document.querySelectorAll('.tabbar a').forEach(function (a) {

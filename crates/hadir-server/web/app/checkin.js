@@ -81,6 +81,7 @@
       setShot({ blob: blob, url: URL.createObjectURL(blob), capturedAt: new Date().toISOString(), pos: H.app.position });
       cam.stop();
       geoLine();
+      $('checkin-send').scrollIntoView({ block: 'nearest' });
     }, function (e) { H.showError('cam-error', e.message); });
   }
 

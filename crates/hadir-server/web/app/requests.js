@@ -129,12 +129,14 @@
     $('req-camera').addEventListener('click', function () {
       $('screen-request-form').hidden = true; // keep the form's state: not a route change
       $('screen-attach-camera').hidden = false;
+      document.body.setAttribute('data-screen', 'attach-camera');
       enterCamera();
     });
     var backToForm = function () {
       if (cam) cam.stop();
       $('screen-attach-camera').hidden = true;
       $('screen-request-form').hidden = false;
+      document.body.setAttribute('data-screen', 'request-form');
     };
     $('att-cancel').addEventListener('click', backToForm);
     $('att-shoot').addEventListener('click', function () {
