@@ -5,8 +5,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-export HADIR_BIN="${HADIR_BIN:-$repo/target/debug/hadir}"
+if [ -z "${HADIR_BIN:-}" ]; then
+  HADIR_BIN="$repo/target/debug/hadir"
+  [ -x "$HADIR_BIN" ] || (cd "$repo" && cargo build -p hadir-cli)
+fi
 case "$HADIR_BIN" in /*) ;; *) HADIR_BIN="$repo/$HADIR_BIN" ;; esac
+export HADIR_BIN
 if [ ! -x "$HADIR_BIN" ]; then
   echo "hadir binary not found at $HADIR_BIN: run 'cargo build -p hadir-cli' or set HADIR_BIN" >&2
   exit 1
