@@ -56,3 +56,25 @@ test('login, kept session, logout', async () => {
   assert.equal(await page.evaluate(() => localStorage.getItem('hadir.session')), null);
   await ctx.close();
 });
+
+test('a session revoked on the server sends the app back to the login, once', async () => {
+  const ctx = await phone(browser, server, position);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  await page.locator('#login-nip').fill(server.employee.username);
+  await page.locator('#login-password').fill(server.employee.password);
+  await page.locator('#login-submit').click();
+  await page.locator('#screen-home').waitFor({ state: 'visible' });
+  // Log the token out behind the app's back, then use the app.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('hadir.session')).token);
+  const r = await fetch(server.url + '/api/v1/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 204);
+  let logouts = 0;
+  page.on('request', (req) => { if (req.url().endsWith('/api/v1/auth/logout')) logouts++; });
+  await page.reload();
+  await page.locator('#screen-login').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#login-error').textContent(), /Sesi Anda berakhir/);
+  await page.waitForTimeout(500);
+  assert.ok(logouts <= 1, `logout was called ${logouts} times`);
+  await ctx.close();
+});

@@ -39,7 +39,7 @@
           var e = (data && data.error) || {};
           var err = new ApiError(res.status, e.code || 'http_' + res.status,
             e.message || 'Terjadi kesalahan di server (' + res.status + ').', e.details);
-          if (res.status === 401 && s && path.indexOf('/auth/login') < 0 && expiredHandler) expiredHandler();
+          if (res.status === 401 && s && path.indexOf('/auth/') < 0 && expiredHandler) expiredHandler();
           throw err;
         });
       }, function () {

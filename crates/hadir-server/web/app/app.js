@@ -91,6 +91,13 @@
     flush();
   }
 
+  function sessionExpired() {
+    return H.api.logout().then(function () {
+      app.user = null;
+      showLogin('Sesi Anda berakhir. Silakan masuk lagi; absen yang menunggu akan dikirim setelahnya.');
+    });
+  }
+
   function setupLogin() {
     H.nip.attach($('login-nip'));
     $('login-form').addEventListener('submit', function (ev) {
@@ -117,9 +124,7 @@
         !window.confirm(waiting + ' absen belum terkirim. Absen itu tetap tersimpan di ponsel dan dikirim setelah Anda masuk lagi. Keluar sekarang?')) return;
       H.api.logout().then(function () { app.user = null; location.hash = '#/'; showLogin(); });
     });
-    H.api.onExpired(function () {
-      H.api.logout().then(function () { showLogin('Sesi Anda berakhir. Silakan masuk lagi.'); });
-    });
+    H.api.onExpired(sessionExpired);
   }
 
   // ---- position ---------------------------------------------------------------------------
@@ -159,7 +164,11 @@
 
   function flush(force) {
     if (!app.user || navigator.onLine === false) return Promise.resolve();
-    return H.outbox.flush(force).catch(function () {}).then(refreshOutbox);
+    return H.outbox.flush(force).catch(function () {}).then(function (r) {
+      // The token was refused (revoked or expired): ask for a login; the queue waits for it.
+      if (r && r.auth) return sessionExpired();
+      return refreshOutbox();
+    });
   }
 
   // Wakes up when the earliest queued item may be retried (Retry-After, back-off).

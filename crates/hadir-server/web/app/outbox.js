@@ -99,6 +99,7 @@
     item.last_error = out.error || null;
     if (out.kind === 'rejected') item.state = 'failed';
     if (out.kind === 'retry') item.next_at = Date.now() + out.afterMs;
+    if (out.kind === 'auth') item.next_at = Date.now() + 60000; // wait for a new login, not a loop
     return H.idb.put(STORE, item).then(function () { notify(); return out; });
   }
 
@@ -144,18 +145,19 @@
           if (!s || !s.token) return { pending: -1 };
           return H.outbox.list(s.user_id).then(function (items) {
             var due = items.filter(function (i) { return i.state === 'pending' && (force || !i.next_at || i.next_at <= Date.now()); });
-            var sent = 0;
+            var sent = 0, auth = false;
             function next(i) {
               if (i >= due.length) return Promise.resolve();
               return sendLocked(due[i], s.token, false).then(function (out) {
                 if (out.kind === 'sent') sent++;
+                if (out.kind === 'auth') auth = true;
                 if (out.kind === 'retry' || out.kind === 'auth') return; // try again later
                 return next(i + 1);
               });
             }
             return next(0).then(function () {
               return H.outbox.list(s.user_id).then(function (left) {
-                return { sent: sent, pending: left.filter(function (i) { return i.state === 'pending'; }).length };
+                return { sent: sent, auth: auth, pending: left.filter(function (i) { return i.state === 'pending'; }).length };
               });
             });
           });
