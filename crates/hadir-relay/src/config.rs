@@ -231,6 +231,12 @@ timeout_secs = 5
     }
 
     #[test]
+    fn shipped_example_parses() {
+        let c = RelayConfig::from_toml(include_str!("../relay.example.toml")).unwrap();
+        assert_eq!((c.terminals.len(), c.interval_secs), (1, 300));
+    }
+
+    #[test]
     fn load_reads_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("relay.toml");

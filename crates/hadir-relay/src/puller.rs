@@ -115,7 +115,12 @@ impl Task {
             return Err(ClientError::Inconsistent("nomor seri kosong".into()).into());
         }
         // Old firmware may refuse the version request; it is informative only.
-        let firmware = client.firmware().await.ok();
+        // (A timeout is not swallowed: a late reply would answer the next request.)
+        let firmware = match client.firmware().await {
+            Ok(f) => Some(f),
+            Err(ClientError::Refused { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
         let mut sizes = client.free_sizes().await?;
         let device_now = client.device_time().await?;
         let relay_now = Timestamp::now().to_zoned_datetime(self.term.zone()).datetime();

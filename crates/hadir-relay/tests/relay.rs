@@ -111,7 +111,10 @@ async fn outage_every_punch_arrives_once_with_its_time() {
         let rep = &s.terminals["TCP1"];
         assert!(rep.reachable && rep.last_pull.is_some() && rep.firmware.is_some());
         assert_eq!(rep.address, tcp.tcp_addr().to_string());
-        assert!(rep.clock_drift_secs.is_some_and(|d| d.abs() < 3700), "Jakarta terminal read in Makassar time: ~-1h");
+        assert!(
+            rep.clock_drift_secs.is_some_and(|d| (d + 3600).abs() <= 5),
+            "a Jakarta clock read as Makassar time is 1 h behind"
+        );
     }
     let counts = relay.buffer().counts().await.unwrap();
     assert_eq!((counts["TCP1"].buffered, counts["TCP1"].sent), (0, 330));
@@ -258,4 +261,62 @@ async fn terminal_log_is_cleared_only_after_the_server_acknowledged_everything()
     wait_until("new punches after the clear", Duration::from_secs(8), || server.stored() == 60).await;
     assert_eq!(stored_keys(&server, "C1"), expected);
     relay.shutdown().await;
+}
+
+/// Not a test of its own: the relay process that
+/// `relay_process_killed_with_sigkill_mid_upload` starts (this test binary
+/// re-executed with `HADIR_RELAY_CHILD_CONFIG`) and kills with SIGKILL.
+#[test]
+fn child_relay_process() {
+    let Some(path) = std::env::var_os("HADIR_RELAY_CHILD_CONFIG") else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = RelayConfig::load(path).unwrap();
+        hadir_relay::run(config).await.unwrap();
+    });
+}
+
+fn spawn_relay_process(config: &Path) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_relay_process", "--nocapture", "--test-threads=1"])
+        .env("HADIR_RELAY_CHILD_CONFIG", config)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_process_killed_with_sigkill_mid_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(TOKEN).unwrap();
+    let emu = Emulator::start(EmulatorConfig { serial: "K9".into(), ..Default::default() }).await.unwrap();
+    let mut expected: BTreeSet<_> = punch(&emu, 0..1000).into_iter().collect();
+    let config_path = dir.path().join("relay.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "server = \"{}\"\ntoken = \"{TOKEN}\"\ninterval_secs = 1\nbuffer = \"{}\"\nstatus_listen = \"127.0.0.1:0\"\n\
+             roster_interval_secs = 0\nbatch_size = 200\nretry_min_ms = 100\nretry_max_secs = 1\n\
+             [[terminals]]\naddress = \"{}\"\nprotocol = \"tcp\"\n",
+            server.url(),
+            dir.path().join("relay.db").display(),
+            emu.tcp_addr()
+        ),
+    )
+    .unwrap();
+    lock(&server.state()).reply_delay = Duration::from_secs(5);
+    let mut child = spawn_relay_process(&config_path);
+    wait_until("first batch reached the server", Duration::from_secs(15), || lock(&server.state()).received > 0).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let first = lock(&server.state()).received;
+
+    lock(&server.state()).reply_delay = Duration::ZERO;
+    expected.extend(punch(&emu, 1000..1020));
+    let mut child = spawn_relay_process(&config_path);
+    wait_until("all punches uploaded", Duration::from_secs(15), || server.stored() == 1020).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(stored_keys(&server, "K9"), expected);
+    assert_eq!(lock(&server.state()).duplicates, first, "only the unacknowledged batch went twice");
 }
