@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, apiLogin, officeLocation,
+  api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, apiLogin, officeLocation,
   north, punchesOn, todayIn
 } from './harness.mjs';
 
@@ -43,7 +43,7 @@ test('inside the geofence: green answer, one mobile punch with photo', async () 
   await ctx.close();
 });
 
-test('outside the geofence: red answer, then special attendance is accepted', async () => {
+test('outside the geofence: red answer, then special attendance is accepted and sent for approval', async (t) => {
   const ctx = await phone(browser, server, north(office, 2000));
   const page = await ctx.newPage();
   await uiLogin(page, server);
@@ -75,5 +75,14 @@ test('outside the geofence: red answer, then special attendance is accepted', as
   const special = items.filter((p) => p.source === 'special');
   assert.equal(special.length, 1);
   assert.equal(special[0].review, 'special_pending');
+
+  // The head's approval is asked for with a request that names the punch (issue 7's API).
+  const mine = await api(server, 'GET', '/api/v1/requests?mine=true', { token });
+  if (mine.status === 404) return t.skip('GET /api/v1/requests is not on this server yet; the punch was checked');
+  const requests = mine.body.items.filter((r) => r.punch_id === special[0].id);
+  assert.equal(requests.length, 1, JSON.stringify(mine.body.items));
+  assert.equal(requests[0].type, 'DINAS_LUAR');
+  assert.equal(requests[0].state, 'submitted');
+  assert.match(requests[0].reason, /SPT 800\/123/);
   await ctx.close();
 });

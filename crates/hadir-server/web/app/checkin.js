@@ -58,6 +58,8 @@
     $('checkin-title').textContent = special ? 'Absen khusus (dinas luar)' : 'Absen';
     $('checkin-note-label').textContent = special ? 'Keterangan tugas (wajib, mis. nomor SPT dan tempat)' : 'Catatan (opsional)';
     $('checkin-note').value = '';
+    $('checkin-duty-box').hidden = !special;
+    $('checkin-duty').value = 'DINAS_LUAR';
     H.showError('checkin-error', '');
     $('checkin-send').textContent = special ? 'Kirim absen khusus' : 'Kirim absen';
     if (special && reuse) {
@@ -97,7 +99,8 @@
     blobToBuffer(s.blob).then(function (buf) {
       return H.outbox.add({
         user_id: H.app.user.id, lat: pos.lat, lon: pos.lon, accuracy_m: Math.round(pos.accuracy * 10) / 10,
-        captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special
+        captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special,
+        duty: special ? $('checkin-duty').value : undefined
       });
     }).then(function (item) {
       if (navigator.onLine === false) return { kind: 'retry', offline: true, item: item };
@@ -127,6 +130,7 @@
       cls = 'ok'; icon = '✓';
       title = r.special ? 'Absen khusus terkirim' : 'Absen berhasil';
       message = b.message || 'Absen tercatat.';
+      if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already.
       var who = message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
       detail = [who, p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',

@@ -103,49 +103,66 @@
     renderSummary(data.summary);
   }
 
-  // The month's recap in plain words; unknown fields are skipped rather than guessed at.
+  // The month's recap (GET /api/v1/me/days `summary`) in plain words. [field, label, unit, always]
   var SUMMARY = [
-    ['working_days', 'Hari kerja', ''], ['present_days', 'Hadir', ' hari'], ['hadir', 'Hadir', ' hari'],
-    ['absent_days', 'Tanpa keterangan (TK)', ' hari'], ['tk_days', 'Tanpa keterangan (TK)', ' hari'],
-    ['leave_days', 'Cuti/izin/sakit', ' hari'], ['late_count', 'Terlambat', ' kali'], ['late_minutes', 'Total terlambat', ' menit'],
-    ['early_count', 'Pulang cepat', ' kali'], ['deduction', 'Potongan TPP', '%'], ['deduction_percent', 'Potongan TPP', '%']
+    ['working_days', 'Hari kerja', ' hari', true], ['present', 'Hadir', ' hari', true],
+    ['duty', 'Dinas luar/diklat', ' hari'], ['leave', 'Cuti, izin, sakit', ' hari'],
+    ['tk', 'Tanpa keterangan (TK)', ' hari', true], ['late', 'Terlambat', ' hari'],
+    ['early_leave', 'Pulang cepat', ' hari'], ['missing_check_in', 'Tidak absen masuk', ' hari'],
+    ['missing_check_out', 'Tidak absen pulang', ' hari'], ['pending', 'Belum berjalan/selesai', ' hari'],
+    ['deduction_percent', 'Potongan TPP', '%', true]
   ];
   function renderSummary(s) {
     var box = H.clear($('summary'));
     if (!s) { box.hidden = true; return; }
     var dl = el('dl');
     SUMMARY.forEach(function (f) {
-      if (s[f[0]] == null || typeof s[f[0]] === 'object') return;
-      var v = f[2] === '%' ? H.percent(s[f[0]]) : s[f[0]] + f[2];
+      var v = s[f[0]];
+      if (v == null || typeof v === 'object' || (!f[3] && !Number(v))) return;
       dl.appendChild(el('dt', {}, [f[1]]));
-      dl.appendChild(el('dd', {}, [v]));
+      dl.appendChild(el('dd', {}, [f[2] === '%' ? H.percent(v) : v + f[2]]));
     });
+    var codes = Object.keys(s.codes || {}).filter(function (k) { return s.codes[k] > 0; })
+      .map(function (k) { return k + ' × ' + s.codes[k]; });
     box.appendChild(el('h3', {}, ['Ringkasan bulan ini']));
     box.appendChild(dl);
+    if (codes.length) box.appendChild(el('p', { className: 'small' }, ['Kode: ' + codes.join(', ')]));
+    if (s.trial_mode) box.appendChild(el('p', { className: 'small muted' }, ['Masa uji coba: potongan dihitung, belum diterapkan.']));
+    else if (s.deduction_applied_percent != null && Number(s.deduction_applied_percent) !== Number(s.deduction_percent)) {
+      box.appendChild(el('p', { className: 'small muted' }, ['Potongan yang diterapkan: ' + H.percent(s.deduction_applied_percent) + '.']));
+    }
     box.hidden = !dl.firstChild;
   }
 
   // ---- one day ----------------------------------------------------------------------------
   function showDay(iso) {
     objectUrls.forEach(URL.revokeObjectURL); objectUrls = [];
+    shownDay = null;
     $('day-title').textContent = iso ? H.longDate(iso) : '';
     H.clear($('day-checkpoints')); H.clear($('day-punches'));
     $('day-status').textContent = ''; $('day-explanation').textContent = '';
     if (!iso) return;
     var ym = iso.slice(0, 7);
     var ready = data && month === ym ? Promise.resolve() : load(ym);
-    ready.then(function () {
+    var dayShown = ready.then(function () {
       var day = data && (data.days || []).filter(function (d) { return d.date === iso; })[0];
       if (!day) { $('day-explanation').textContent = 'Data hari ini tidak tersedia.'; return; }
       renderDay(day);
     });
+    // Fetched alongside the month; drawn after the day so ignored punches can say why.
     var who = H.app.user ? '&employee=' + encodeURIComponent(H.app.user.username) : '';
-    H.api.get('/api/v1/punches?from=' + iso + '&to=' + iso + who).then(renderPunches, function (e) {
+    var punches = H.api.get('/api/v1/punches?from=' + iso + '&to=' + iso + who);
+    Promise.all([punches, dayShown]).then(function (r) {
+      if (location.hash.split('/')[2] === iso) renderPunches(r[0]);
+    }, function (e) {
       $('day-punches').appendChild(el('li', { className: 'error' }, [e.message]));
     });
   }
 
+  var shownDay = null;
+
   function renderDay(day) {
+    shownDay = day;
     var status = H.statusLabel(day.status);
     if (day.holiday && day.holiday.name) status += ' — ' + day.holiday.name;
     if (day.deduction && Number(day.deduction) > 0) status += ' · potongan ' + H.percent(day.deduction);
@@ -178,6 +195,9 @@
       }
       var where = p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : '';
       var review = p.review_detail || (p.review ? 'Menunggu pemeriksaan' : '');
+      // Why a punch did not count (outside every window, a duplicate, a day off…).
+      var ignored = shownDay && (shownDay.ignored_punches || []).filter(function (i) { return i.punch && i.punch.punch_id === p.id; })[0];
+      if (ignored) review = [review, 'Tidak dihitung: ' + ignored.explanation].filter(Boolean).join(' · ');
       ul.appendChild(el('li', {}, [img, el('span', {}, [
         el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), el('br'),
         el('span', { className: 'small muted' }, [[where, p.note, review].filter(Boolean).join(' · ')])

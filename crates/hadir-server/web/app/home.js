@@ -3,12 +3,17 @@
   'use strict';
   var $ = H.$, el = H.el;
 
+  // GET /api/v1/me/today checkpoint states.
   var STATE = {
+    upcoming: ['Belum dibuka', 'pill-wait'],
+    open: ['Silakan absen', 'pill-info'],
+    pending: ['Belum', 'pill-wait'],
+    on_time: ['Tepat waktu', 'pill-ok'],
     done: ['Tepat waktu', 'pill-ok'],
+    present: ['Hadir', 'pill-ok'],
     late: ['Terlambat', 'pill-late'],
     early: ['Pulang cepat', 'pill-late'],
-    pending: ['Belum', 'pill-wait'],
-    missing: ['Tidak ada', 'pill-bad'],
+    missing: ['Tidak absen', 'pill-bad'],
     excused: ['Dimaafkan', 'pill-info']
   };
   var CP_NAMES = { masuk: 'Masuk', siang: 'Siang', pulang: 'Pulang' };
@@ -17,10 +22,11 @@
   function renderToday(t) {
     $('today-title').textContent = 'Hari ini — ' + H.longDate(t.date);
     $('today-message').textContent = t.message || '';
+    $('today-schedule').textContent = t.schedule ? 'Jadwal: ' + t.schedule : '';
     var ul = H.clear($('checkpoints'));
     (t.checkpoints || []).forEach(function (c) {
       var st = STATE[c.state] || [c.state, 'pill-wait'];
-      var label = c.time ? c.time + (c.code ? ' · ' + c.code : '') : st[0];
+      var label = c.time ? c.time + ' · ' + (c.code || st[0]) : st[0];
       var win = c.window_start && c.window_end ? ' (' + c.window_start + '–' + c.window_end + ')' : '';
       ul.appendChild(el('li', {}, [
         el('span', {}, [
@@ -30,7 +36,7 @@
         el('span', { className: 'pill ' + st[1], title: st[0] }, [label])
       ]));
     });
-    if (!(t.checkpoints || []).length) ul.appendChild(el('li', { className: 'muted' }, ['Tidak ada jadwal absen hari ini.']));
+    if (!(t.checkpoints || []).length && !t.day_off) ul.appendChild(el('li', { className: 'muted' }, ['Tidak ada jadwal absen hari ini.']));
   }
 
   function loadToday() {
@@ -43,6 +49,7 @@
       $('today-title').textContent = 'Hari ini — ' + H.longDate(H.todayIso());
       $('today-message').textContent = e.status === 0 || e.code === 'offline' ? 'Jadwal tidak dapat dimuat (tidak ada koneksi).' : 'Jadwal hari ini belum tersedia.';
       H.clear($('checkpoints'));
+      $('today-schedule').textContent = '';
       return H.api.get('/api/v1/units').then(function (units) {
         var locs = [];
         (units || []).forEach(function (u) { locs = locs.concat(u.locations || []); });

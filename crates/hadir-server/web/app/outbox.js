@@ -103,8 +103,39 @@
     return H.idb.put(STORE, item).then(function () { notify(); return out; });
   }
 
+  // Special attendance needs the head's approval: once its punch is stored, file the request
+  // that asks for it (type DINAS_LUAR, DIKLAT or UPACARA, with the punch id). "Already
+  // requested" counts as done. If the request cannot be filed now, the item stays queued: the
+  // check-in is resent with the same key (the server answers with the same punch) and the
+  // request is tried again.
+  function fileSpecialRequest(item, out, token) {
+    var punch = out.body && out.body.punch;
+    if (!item.special || !punch || !punch.id) return Promise.resolve(out);
+    return fetch('/api/v1/requests', {
+      method: 'POST', cache: 'no-store',
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        type: item.duty || 'DINAS_LUAR', punch_id: punch.id, reason: item.note || 'Absen khusus',
+        // The punch's local date (its time carries the unit's offset).
+        date_from: String(punch.punched_at).slice(0, 10), date_to: String(punch.punched_at).slice(0, 10)
+      })
+    }).then(function (res) {
+      if (res.ok || res.status === 409 || res.status === 404) return out; // 404: a server without requests
+      if (res.status === 401) return { kind: 'auth' };
+      if (res.status >= 500 || res.status === 429) return { kind: 'retry', afterMs: retryAfterMs(res, backoffMs(item.attempts || 0)), error: { code: 'request', message: 'Permohonan absen khusus belum terkirim.' } };
+      return res.json().catch(function () { return null; }).then(function (b) {
+        out.requestError = (b && b.error) || { message: 'Permohonan absen khusus ditolak (' + res.status + ').' };
+        return out;
+      });
+    }, function () {
+      return { kind: 'retry', afterMs: backoffMs(item.attempts || 0), error: { code: 'network', message: 'Tidak ada koneksi ke server.' } };
+    });
+  }
+
   function sendLocked(item, token, interactive) {
-    return post(item, token).then(function (out) { return settle(item, out, interactive); });
+    return post(item, token).then(function (out) {
+      return out.kind === 'sent' ? fileSpecialRequest(item, out, token) : out;
+    }).then(function (out) { return settle(item, out, interactive); });
   }
 
   H.outbox = {

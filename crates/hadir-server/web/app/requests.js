@@ -6,15 +6,17 @@
   var attachments = [];   // [{name, blob}]
   var cam = null;
   var objectionDay = null;
+  var created = null;     // the request made by this form, so a retry only re-sends attachments
 
   var TYPES = [
     ['CUTI_TAHUNAN', 'Cuti tahunan'], ['IZIN', 'Izin'], ['SAKIT', 'Sakit'], ['CUTI_SAKIT', 'Cuti sakit'],
     ['CUTI_ALASAN_PENTING', 'Cuti alasan penting'], ['CUTI_MELAHIRKAN', 'Cuti melahirkan'], ['CUTI_BESAR', 'Cuti besar'],
     ['DINAS_LUAR', 'Dinas luar'], ['DIKLAT', 'Diklat'], ['KEBERATAN', 'Keberatan atas rekap hari']
   ];
+  var EXTRA_LABELS = { DL: 'Dinas luar', UPACARA: 'Upacara', TUGAS_BELAJAR: 'Tugas belajar', CLTN: 'Cuti di luar tanggungan negara', MANUAL: 'Presensi manual', OUTAGE: 'Gangguan' };
   var TYPE_LABEL = {};
   TYPES.forEach(function (t) { TYPE_LABEL[t[0]] = t[1]; });
-  TYPE_LABEL.DL = 'Dinas luar';
+  Object.keys(EXTRA_LABELS).forEach(function (k) { TYPE_LABEL[k] = EXTRA_LABELS[k]; });
   var STATES = {
     draft: ['Draf', 'pill-wait'], submitted: ['Menunggu keputusan', 'pill-late'], pending: ['Menunggu keputusan', 'pill-late'],
     approved: ['Disetujui', 'pill-ok'], rejected: ['Ditolak', 'pill-bad'], cancelled: ['Dibatalkan', 'pill-wait'], canceled: ['Dibatalkan', 'pill-wait']
@@ -24,23 +26,46 @@
   function loadList() {
     H.showError('requests-error', '');
     var ul = H.clear($('request-list'));
+    H.api.get('/api/v1/me/leave-balance').then(function (b) {
+      $('leave-balance').textContent = 'Sisa cuti tahunan ' + b.year + ': ' + b.remaining + ' hari' +
+        (b.pending ? ' (' + b.pending + ' hari menunggu keputusan)' : '') + '.';
+    }, function () { $('leave-balance').textContent = ''; });
     H.api.get('/api/v1/requests?mine=true').then(function (r) {
       var items = Array.isArray(r) ? r : (r && r.items) || [];
       if (!items.length) ul.appendChild(el('li', { className: 'muted' }, ['Belum ada pengajuan.']));
-      items.forEach(function (q) {
-        var st = STATES[q.state] || [q.state, 'pill-wait'];
-        var dates = q.date_from === q.date_to || !q.date_to ? H.longDate(q.date_from) : H.longDate(q.date_from) + ' s.d. ' + H.longDate(q.date_to);
-        var lastComment = q.decision_comment || q.comment || (q.decision && q.decision.comment);
-        ul.appendChild(el('li', {}, [
-          el('div', { className: 'req-head' }, [el('span', {}, [TYPE_LABEL[q.type] || q.type]), el('span', { className: 'pill ' + st[1] }, [st[0]])]),
-          el('div', { className: 'small' }, [dates]),
-          q.reason ? el('div', { className: 'small muted' }, [q.reason]) : null,
-          lastComment ? el('div', { className: 'small' }, ['Catatan atasan: ' + lastComment]) : null
-        ]));
-      });
+      items.forEach(function (q) { ul.appendChild(requestItem(q)); });
     }, function (e) {
       H.showError('requests-error', e.status === 404 ? 'Fitur pengajuan belum tersedia di server ini.' : e.message);
     });
+  }
+
+  function requestItem(q) {
+    var st = STATES[q.state] || [q.state, 'pill-wait'];
+    var dates = q.date_from === q.date_to || !q.date_to ? H.longDate(q.date_from) : H.longDate(q.date_from) + ' s.d. ' + H.longDate(q.date_to);
+    if (q.days) dates += ' (' + q.days + ' hari kerja)';
+    var files = (q.attachments || []).length;
+    var li = el('li', {}, [
+      el('div', { className: 'req-head' }, [el('span', {}, [TYPE_LABEL[q.type] || q.type]), el('span', { className: 'pill ' + st[1] }, [st[0]])]),
+      el('div', { className: 'small' }, [dates]),
+      q.reason ? el('div', { className: 'small muted' }, [q.reason]) : null,
+      files ? el('div', { className: 'small muted' }, [files + ' lampiran']) : null,
+      q.evidence_required && !files && (q.state === 'submitted' || q.state === 'draft')
+        ? el('div', { className: 'small error' }, ['Perlu bukti (mis. surat dokter): lampirkan lewat pengajuan baru atau hubungi atasan.']) : null,
+      q.decision_comment ? el('div', { className: 'small' }, ['Catatan atasan: ' + q.decision_comment]) : null
+    ]);
+    if (q.state === 'submitted' || q.state === 'draft') {
+      var cancel = el('button', { type: 'button', className: 'btn btn-ghost', textContent: 'Batalkan' });
+      cancel.addEventListener('click', function () {
+        if (!window.confirm('Batalkan pengajuan ini?')) return;
+        cancel.disabled = true;
+        H.api.post('/api/v1/requests/' + q.id + '/cancel', {}).then(loadList, function (e) {
+          cancel.disabled = false;
+          H.showError('requests-error', e.message);
+        });
+      });
+      li.appendChild(cancel);
+    }
+    return li;
   }
 
   // ---- the form ---------------------------------------------------------------------------
@@ -61,6 +86,7 @@
     $('req-reason').value = '';
     $('req-files').value = '';
     attachments = [];
+    created = null;
     renderAttachments();
     H.showError('req-error', '');
   }
@@ -87,9 +113,14 @@
     var btn = $('req-submit');
     btn.disabled = true; btn.textContent = 'Mengirim…';
     H.showError('req-error', '');
-    H.api.post('/api/v1/requests', body).then(function (r) {
+    var sentFiles = attachments.length;
+    var create = created ? Promise.resolve(created) : H.api.post('/api/v1/requests', body);
+    create.then(function (r) {
+      created = r;
       return uploadAll(r.id).then(function () { return r; });
-    }).then(function () {
+    }).then(function (r) {
+      H.app.toast('Pengajuan terkirim dan menunggu keputusan.' +
+        (r.evidence_required && !sentFiles ? ' Jenis ini memerlukan bukti: lampirkan dokumennya.' : ''));
       H.app.go('#/pengajuan');
     }, function (e) {
       H.showError('req-error', e.status === 404 ? 'Fitur pengajuan belum tersedia di server ini.' : e.message);
@@ -99,11 +130,17 @@
   // Attachments go one by one after the request exists, so a failed upload can be retried
   // without filing the request twice.
   function uploadAll(id) {
-    return attachments.reduce(function (p, a) {
+    return attachments.slice().reduce(function (p, a) {
       return p.then(function () {
         var f = new FormData();
         f.append('file', a.blob, a.name);
-        return H.api.post('/api/v1/requests/' + encodeURIComponent(id) + '/attachments', f);
+        return H.api.post('/api/v1/requests/' + encodeURIComponent(id) + '/attachments', f).then(function () {
+          attachments.splice(attachments.indexOf(a), 1);
+          renderAttachments();
+        }, function (e) {
+          // The request exists already: say which file failed rather than "request failed".
+          throw new H.ApiError(e.status, e.code, 'Pengajuan tersimpan, tetapi lampiran ' + a.name + ' gagal dikirim: ' + e.message);
+        });
       });
     }, Promise.resolve());
   }

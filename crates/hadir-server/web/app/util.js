@@ -78,7 +78,7 @@
   // 0.5 -> "0,5%"
   H.percent = function (v) {
     if (v == null || v === '') return '';
-    return String(v).replace('.', ',') + '%';
+    return String(Math.round(Number(v) * 100) / 100).replace('.', ',') + '%';
   };
 
   H.metres = function (m) {
