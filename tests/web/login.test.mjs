@@ -43,8 +43,21 @@ test('login, kept session, logout', async () => {
   const formatted = `${nip.slice(0, 8)} ${nip.slice(8, 14)} ${nip.slice(14, 15)} ${nip.slice(15)}`;
   assert.equal(await page.locator('#who-nip').textContent(), `NIP ${formatted}`);
   await page.locator('#geo-status.inside').waitFor();
-  assert.deepEqual(await a11yProblems(page, ['#btn-absen', '#btn-special', '#logout']), []);
+  assert.deepEqual(await a11yProblems(page, ['#btn-absen', '#btn-special', '#logout', '.tabbar a[aria-current="page"]']), []);
+  // The big button is on the first screen, above the tab bar, without scrolling.
+  const button = await page.locator('#btn-absen').boundingBox();
+  const tabbar = await page.locator('.tabbar').boundingBox();
+  assert.ok(button.y + button.height <= tabbar.y, `Absen button at ${JSON.stringify(button)}`);
   await screenshot(page, '02-home');
+
+  // Installable: Chromium's own check of the manifest, icons and service worker.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const cdp = await ctx.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  // Playwright's contexts are incognito profiles, which Chromium never installs from.
+  assert.deepEqual(installabilityErrors.filter((e) => e.errorId !== 'in-incognito'), []);
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.deepEqual(manifest.errors, []);
 
   // The session survives a reload (a closed and reopened app).
   await page.reload();
