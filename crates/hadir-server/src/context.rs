@@ -1,72 +1,232 @@
 //! What the day evaluator needs about a person besides their punches: their unit's zone, the
-//! calendar in force for them, the holidays and the rule sets. Policies change rarely and are
-//! read on every check-in, so they are kept in memory and swapped whole when an admin edits them.
+//! calendar in force for them, their roster, the holidays and the rule sets.
+//!
+//! Policies live in the store (seeded on first start: the Perpres 21/2023 calendar, the shipped
+//! SKB holiday table, the DOMAIN.md rule set) and are read on every check-in, so they are kept
+//! in memory as one immutable snapshot, swapped whole after an admin edits them ([`Policies::reload`])
+//! and on the periodic sweep (changes made by another process). [`Policies::context_for`] only
+//! does map lookups.
+//!
+//! Calendar resolution: the employee's own assignment, else the nearest unit up the tree with
+//! one, else the default calendar. Holidays: national ones plus the regional holidays of every
+//! unit on the employee's path. Rosters in memory cover recent and future dates
+//! ([`ROSTER_MEMORY_DAYS`] back); evaluation of older dates reads the roster from the store.
 
 use hadir_domain::{Calendar, DEFAULT_HOLIDAYS_CSV, Holiday, RosterEntry, RuleSet, parse_holiday_csv, unit_zone};
-use hadir_store::Employee;
+use hadir_store::{CalendarTarget, Employee, Id, PolicyDefaults, Scope, Store, StoreError};
 use jiff::tz::TimeZone;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// How far back rosters are kept in memory (the check-in path needs only recent days).
+pub const ROSTER_MEMORY_DAYS: i32 = 45;
 
 /// Everything needed to evaluate one employee's days.
 #[derive(Clone)]
 pub struct DayContext {
     pub tz: TimeZone,
     pub calendar: Arc<Calendar>,
+    /// The calendar's id in the store (`None` before the first load).
+    pub calendar_id: Option<Id>,
     pub roster: Arc<Vec<RosterEntry>>,
     pub holidays: Arc<Vec<Holiday>>,
     pub rules: Arc<Vec<RuleSet>>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Snapshot {
-    default_calendar: Arc<Calendar>,
-    holidays: Arc<Vec<Holiday>>,
+    default_calendar: Option<(Id, Arc<Calendar>)>,
+    calendars: HashMap<Id, Arc<Calendar>>,
+    unit_calendar: HashMap<Id, Id>,
+    employee_calendar: HashMap<Id, Id>,
+    /// Unit id → materialised path (`/1/4/17/`).
+    unit_paths: HashMap<Id, String>,
+    national: Arc<Vec<Holiday>>,
+    /// Regional holidays by the unit whose subtree they cover.
+    regional: HashMap<Id, Vec<Holiday>>,
+    /// National + regional holidays per unit, precomputed.
+    unit_holidays: HashMap<Id, Arc<Vec<Holiday>>>,
     rules: Arc<Vec<RuleSet>>,
+    rosters: HashMap<Id, Arc<Vec<RosterEntry>>>,
 }
 
-/// The policies in force (calendars, holidays, rule sets), cheap to read concurrently.
+/// The policies in force (calendars, holidays, rule sets, rosters), cheap to read concurrently.
 pub struct Policies {
-    current: RwLock<Snapshot>,
+    current: RwLock<Arc<Snapshot>>,
+    fallback_calendar: Arc<Calendar>,
+    /// Reloads are serialised, so the last one to finish saw every committed change.
+    reload_lock: tokio::sync::Mutex<()>,
+    loaded: AtomicBool,
+    ready: tokio::sync::Notify,
+}
+
+/// The defaults a fresh database is seeded with.
+pub fn default_policies() -> PolicyDefaults {
+    PolicyDefaults {
+        calendar: Calendar::perpres_21_2023(),
+        holidays: parse_holiday_csv(DEFAULT_HOLIDAYS_CSV).unwrap_or_default(),
+        rules: RuleSet::default(),
+    }
 }
 
 impl Default for Policies {
+    /// The shipped defaults, in memory only: what is in force until the store is loaded.
     fn default() -> Self {
-        let holidays = parse_holiday_csv(DEFAULT_HOLIDAYS_CSV).unwrap_or_default();
+        let d = default_policies();
+        let snap = Snapshot { national: Arc::new(d.holidays), rules: Arc::new(vec![d.rules]), ..Snapshot::default() };
         Policies {
-            current: RwLock::new(Snapshot {
-                default_calendar: Arc::new(Calendar::perpres_21_2023()),
-                holidays: Arc::new(holidays),
-                rules: Arc::new(vec![RuleSet::default()]),
-            }),
+            current: RwLock::new(Arc::new(snap)),
+            fallback_calendar: Arc::new(d.calendar),
+            reload_lock: tokio::sync::Mutex::new(()),
+            loaded: AtomicBool::new(false),
+            ready: tokio::sync::Notify::new(),
         }
     }
 }
 
 impl Policies {
-    fn snapshot(&self) -> Snapshot {
+    /// Seeds the defaults on first start and loads everything (for the CLI and jobs).
+    pub async fn load(store: &dyn Store) -> Result<Policies, StoreError> {
+        let p = Policies::default();
+        p.seed_and_load(store).await?;
+        Ok(p)
+    }
+
+    /// Seeds once per database, then loads.
+    pub async fn seed_and_load(&self, store: &dyn Store) -> Result<(), StoreError> {
+        store.seed_policies(&default_policies()).await?;
+        self.reload(store).await
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn context_for(&self, e: &Employee) -> DayContext {
-        let s = self.snapshot();
-        DayContext {
-            tz: unit_zone(&e.timezone).unwrap_or(TimeZone::UTC),
-            calendar: s.default_calendar,
-            roster: Arc::new(vec![]),
-            holidays: s.holidays,
-            rules: s.rules,
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
+    }
+
+    /// Waits until the first load from the store has finished.
+    pub async fn wait_loaded(&self) {
+        loop {
+            let notified = self.ready.notified();
+            if self.is_loaded() {
+                return;
+            }
+            notified.await;
         }
     }
 
-    pub fn set_holidays(&self, holidays: Vec<Holiday>) {
-        self.current.write().unwrap_or_else(|p| p.into_inner()).holidays = Arc::new(holidays);
+    /// Reads every policy from the store and swaps the snapshot.
+    pub async fn reload(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let _guard = self.reload_lock.lock().await;
+        let calendars = store.list_calendars().await?;
+        let assignments = store.list_calendar_assignments().await?;
+        let units = store.list_units(&Scope::All).await?;
+        let holidays = store.list_holidays(None).await?;
+        let rules = store.list_rule_sets().await?;
+        let today = crate::org::today_jakarta();
+        let from = today.checked_sub(jiff::Span::new().days(ROSTER_MEMORY_DAYS)).unwrap_or(today);
+        let roster = store.list_roster(None, from, jiff::civil::date(9999, 12, 31)).await?;
+
+        let mut s = Snapshot::default();
+        for c in calendars {
+            let cal = Arc::new(c.calendar);
+            if c.is_default && s.default_calendar.is_none() {
+                s.default_calendar = Some((c.id, cal.clone()));
+            }
+            s.calendars.insert(c.id, cal);
+        }
+        for a in assignments {
+            match a.target {
+                CalendarTarget::Unit(u) => s.unit_calendar.insert(u, a.calendar_id),
+                CalendarTarget::Employee(e) => s.employee_calendar.insert(e, a.calendar_id),
+            };
+        }
+        s.unit_paths = units.into_iter().map(|u| (u.id, u.path)).collect();
+        let mut national = Vec::new();
+        for h in holidays {
+            match h.unit_id {
+                Some(u) => s.regional.entry(u).or_default().push(h.holiday),
+                None => national.push(h.holiday),
+            }
+        }
+        s.national = Arc::new(national);
+        s.unit_holidays = s.unit_paths.iter().map(|(id, path)| (*id, s.holidays_on_path(path))).collect();
+        s.rules = Arc::new(rules.into_iter().map(|r| r.rules).collect());
+        let mut rosters: HashMap<Id, Vec<RosterEntry>> = HashMap::new();
+        for r in roster {
+            rosters.entry(r.employee_id).or_default().push(RosterEntry { date: r.date, shift: r.shift });
+        }
+        s.rosters = rosters.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s);
+        self.loaded.store(true, Ordering::Release);
+        self.ready.notify_waiters();
+        Ok(())
     }
 
-    pub fn set_rules(&self, rules: Vec<RuleSet>) {
-        self.current.write().unwrap_or_else(|p| p.into_inner()).rules = Arc::new(rules);
+    /// Makes a unit created after the last load known (its path decides inheritance).
+    pub fn note_unit(&self, unit_id: Id, path: &str) {
+        let mut w = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if w.unit_paths.get(&unit_id).map(String::as_str) == Some(path) {
+            return;
+        }
+        let mut s = (**w).clone();
+        s.unit_paths.insert(unit_id, path.to_string());
+        let hs = s.holidays_on_path(path);
+        s.unit_holidays.insert(unit_id, hs);
+        *w = Arc::new(s);
     }
 
-    pub fn set_default_calendar(&self, c: Calendar) {
-        self.current.write().unwrap_or_else(|p| p.into_inner()).default_calendar = Arc::new(c);
+    pub fn knows_unit(&self, unit_id: Id) -> bool {
+        self.snapshot().unit_paths.contains_key(&unit_id)
+    }
+
+    /// The context of one employee: in-memory lookups only (the check-in hot path).
+    pub fn context_for(&self, e: &Employee) -> DayContext {
+        let s = self.snapshot();
+        let path = s.unit_paths.get(&e.unit_id).map(String::as_str).unwrap_or("");
+        let (calendar_id, calendar) = s.calendar_for(e.id, path).unwrap_or_else(|| match &s.default_calendar {
+            Some((id, c)) => (Some(*id), c.clone()),
+            None => (None, self.fallback_calendar.clone()),
+        });
+        DayContext {
+            tz: unit_zone(&e.timezone).unwrap_or(TimeZone::UTC),
+            calendar,
+            calendar_id,
+            roster: s.rosters.get(&e.id).cloned().unwrap_or_default(),
+            holidays: s.unit_holidays.get(&e.unit_id).cloned().unwrap_or_else(|| s.national.clone()),
+            rules: s.rules.clone(),
+        }
+    }
+
+    /// The calendar with this id, if loaded.
+    pub fn calendar(&self, id: Id) -> Option<Arc<Calendar>> {
+        self.snapshot().calendars.get(&id).cloned()
+    }
+}
+
+/// Unit ids on a materialised path, root first: `/1/4/17/` → 1, 4, 17.
+fn path_ids(path: &str) -> impl DoubleEndedIterator<Item = Id> + '_ {
+    path.split('/').filter_map(|p| p.parse().ok())
+}
+
+impl Snapshot {
+    fn calendar_for(&self, employee_id: Id, unit_path: &str) -> Option<(Option<Id>, Arc<Calendar>)> {
+        let own = self.employee_calendar.get(&employee_id);
+        let inherited = || path_ids(unit_path).rev().find_map(|u| self.unit_calendar.get(&u));
+        let id = own.or_else(inherited)?;
+        self.calendars.get(id).map(|c| (Some(*id), c.clone()))
+    }
+
+    fn holidays_on_path(&self, path: &str) -> Arc<Vec<Holiday>> {
+        let regional: Vec<&Holiday> = path_ids(path).filter_map(|u| self.regional.get(&u)).flatten().collect();
+        if regional.is_empty() {
+            return self.national.clone();
+        }
+        let mut all: Vec<Holiday> = self.national.as_ref().clone();
+        all.extend(regional.into_iter().cloned());
+        Arc::new(all)
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 mod cache;
 pub mod config;
 pub mod context;
+pub mod days;
 pub mod error;
 pub mod import;
 pub mod inflight;
@@ -43,11 +44,13 @@ impl Server {
     pub fn state(&self) -> AppState {
         let (_, openapi) = api::router().split_for_parts();
         let c = &self.config;
+        let policies = Arc::new(context::Policies::default());
+        let recompute = days::Recompute::start(self.store.clone(), policies.clone());
         let ingest = ingest::Ingest::start(
             self.store.clone(),
             self.blob.clone(),
             ingest::IngestConfig { queue_capacity: c.ingest_queue, max_batch: c.ingest_batch },
-            Arc::new(|_: &[hadir_store::Punch]| {}),
+            recompute.commit_hook(),
         );
         AppState {
             store: self.store.clone(),
@@ -60,7 +63,8 @@ impl Server {
             )),
             openapi: Arc::new(openapi),
             ingest,
-            policies: Arc::new(context::Policies::default()),
+            policies,
+            recompute,
             inflight: Arc::new(inflight::InFlight::default()),
             caches: Arc::new(state::Caches::default()),
         }

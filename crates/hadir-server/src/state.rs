@@ -19,6 +19,8 @@ pub struct AppState {
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     pub ingest: Ingest,
     pub policies: Arc<Policies>,
+    /// Marks day records dirty for the background recompute (punches, policies, approvals).
+    pub recompute: crate::days::Recompute,
     /// Check-ins in progress by dedup key, so concurrent retries share one answer.
     pub inflight: Arc<InFlight<CheckinOutcome>>,
     pub caches: Arc<Caches>,

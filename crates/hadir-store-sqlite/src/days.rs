@@ -178,12 +178,13 @@ impl DayStore for SqliteStore {
             CalendarTarget::Unit(id) => ("unit_id", id),
             CalendarTarget::Employee(id) => ("employee_id", id),
         };
-        let before: Option<Id> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT calendar_id FROM calendar_assignments WHERE {col} = ?")))
-                .bind(target_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+        let before: Option<Id> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT calendar_id FROM calendar_assignments WHERE {col} = ?"
+        )))
+        .bind(target_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM calendar_assignments WHERE {col} = ?")))
             .bind(target_id)
             .execute(&mut *tx)
@@ -191,15 +192,17 @@ impl DayStore for SqliteStore {
             .map_err(db_err)?;
         if let Some(cid) = calendar_id {
             calendar_in(&mut tx, cid).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO calendar_assignments (calendar_id, {col}) VALUES (?, ?)")))
-                .bind(cid)
-                .bind(target_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::Invalid(_) => StoreError::NotFound(if col == "unit_id" { "unit" } else { "employee" }),
-                    e => e,
-                })?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO calendar_assignments (calendar_id, {col}) VALUES (?, ?)"
+            )))
+            .bind(cid)
+            .bind(target_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match db_err(e) {
+                StoreError::Invalid(_) => StoreError::NotFound(if col == "unit_id" { "unit" } else { "employee" }),
+                e => e,
+            })?;
         }
         let audit = audit
             .before(serde_json::json!({ "calendar_id": before }))
@@ -283,7 +286,13 @@ impl DayStore for SqliteStore {
         .await
         .map_err(db_err)?;
         rows.iter()
-            .map(|r| Ok(RosterRow { employee_id: r.get("employee_id"), date: parse_date(r.get("date"))?, shift: r.get("shift") }))
+            .map(|r| {
+                Ok(RosterRow {
+                    employee_id: r.get("employee_id"),
+                    date: parse_date(r.get("date"))?,
+                    shift: r.get("shift"),
+                })
+            })
             .collect()
     }
 
@@ -433,7 +442,8 @@ impl DayStore for SqliteStore {
         let now = ms(Timestamp::now());
         let mut tx = self.write.begin().await.map_err(db_err)?;
         for chunk in items.chunks(200) {
-            let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) ");
+            let mut qb =
+                QueryBuilder::<Sqlite>::new("INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) ");
             qb.push_values(chunk, |mut b, (e, d)| {
                 b.push_bind(*e).push_bind(date_text(*d)).push_bind(1i64).push_bind(now);
             });
@@ -514,7 +524,13 @@ impl DayStore for SqliteStore {
         .await
         .map_err(db_err)?;
         rows.iter()
-            .map(|r| Ok(RecomputeJob { employee_id: r.get("employee_id"), date: parse_date(r.get("date"))?, seq: r.get("seq") }))
+            .map(|r| {
+                Ok(RecomputeJob {
+                    employee_id: r.get("employee_id"),
+                    date: parse_date(r.get("date"))?,
+                    seq: r.get("seq"),
+                })
+            })
             .collect()
     }
 

@@ -229,6 +229,12 @@ pub async fn update_employee(
     let audit = Audit::new(caller.actor(), "update", "employee", &e.login);
     let updated = s.store.update_employee(e.id, &u, audit).await?;
     s.forget_account(e.account_id);
+    if p.unit_code.is_some() || p.start_date.is_some() {
+        // Another unit (calendar, holidays, zone) or start date: the open days change.
+        let from = crate::days::policy_recompute_from(jiff::civil::Date::MIN);
+        let target = hadir_store::RecomputeTarget::Employees(vec![e.id]);
+        s.recompute.enqueue_in_background(target, from, crate::days::latest_today());
+    }
     Ok(Json(updated.into()))
 }
 

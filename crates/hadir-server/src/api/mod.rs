@@ -4,7 +4,9 @@
 mod audit;
 mod auth;
 pub mod checkins;
+pub mod days;
 pub mod employees;
+pub mod policies;
 mod punches;
 mod roles;
 mod units;
@@ -55,6 +57,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(checkins::checkin))
         .routes(routes!(punches::list_punches))
         .routes(routes!(punches::punch_photo))
+        .routes(routes!(days::my_days))
+        .routes(routes!(days::employee_days))
+        .routes(routes!(days::my_today))
+        .routes(routes!(policies::list_calendars, policies::create_calendar))
+        .routes(routes!(policies::update_calendar))
+        .routes(routes!(policies::assign_calendar))
+        .routes(routes!(policies::list_holidays, policies::create_holiday))
+        .routes(routes!(policies::delete_holiday))
+        .routes(routes!(policies::list_rule_sets, policies::create_rule_set))
+        .routes(routes!(policies::put_roster))
 }
 
 /// Paging parameters shared by list endpoints.

@@ -58,6 +58,7 @@ pub async fn create_unit(
     let nu = validate_unit(&input)?;
     let audit = Audit::new(caller.actor(), "create", "unit", &nu.code);
     let unit = s.store.create_unit(&nu, audit).await?;
+    s.policies.note_unit(unit.id, &unit.path);
     Ok((StatusCode::CREATED, Json(unit.into())))
 }
 

@@ -1,0 +1,563 @@
+//! Policies over HTTP: work calendars and their assignment, holidays, rule sets (admin writes,
+//! operators and heads read) and shift rosters (operators of the unit write).
+//!
+//! After every change the in-memory policies are reloaded before answering (the next check-in
+//! sees it) and the affected days are queued for recomputation in the background.
+
+use crate::api::days::policies_ready;
+use crate::auth::Caller;
+use crate::days::{latest_today, policy_recompute_from};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use hadir_domain::{Calendar, Holiday, HolidayKind, RuleSet};
+use hadir_store::{
+    Audit, CalendarTarget, Employee, Id, NewHoliday, RecomputeTarget, RosterRow, StoreError, StoredCalendar,
+    StoredHoliday, StoredRuleSet,
+};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+
+async fn reload(s: &AppState) -> ApiResult<()> {
+    s.policies.reload(s.store.as_ref()).await?;
+    Ok(())
+}
+
+fn conflict(code: &'static str, message: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, code, message),
+        e => e.into(),
+    }
+}
+
+// ---------------------------------------------------------------- calendars
+
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nip: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarView {
+    pub id: Id,
+    pub name: String,
+    /// Used where no unit up the tree and no employee override assigns a calendar.
+    pub is_default: bool,
+    /// Required minutes of the regular week (2250 = 37 h 30 min).
+    pub weekly_minutes: u32,
+    /// The calendar: `name`, `weekly` (per weekday `null` or `{checkpoints, break_minutes}`),
+    /// `overrides` (date ranges, e.g. Ramadan) and `shifts` (for rosters).
+    #[schema(value_type = Object)]
+    pub calendar: Calendar,
+    pub assigned_to: Vec<AssignmentView>,
+    pub updated_at: String,
+}
+
+async fn calendar_views(s: &AppState, cals: Vec<StoredCalendar>) -> ApiResult<Vec<CalendarView>> {
+    let assignments = s.store.list_calendar_assignments().await?;
+    Ok(cals
+        .into_iter()
+        .map(|c| CalendarView {
+            id: c.id,
+            name: c.calendar.name.clone(),
+            is_default: c.is_default,
+            weekly_minutes: c.calendar.weekly_minutes(),
+            assigned_to: assignments
+                .iter()
+                .filter(|a| a.calendar_id == c.id)
+                .map(|a| AssignmentView { unit_code: a.unit_code.clone(), nip: a.employee_login.clone() })
+                .collect(),
+            calendar: c.calendar,
+            updated_at: c.updated_at.to_string(),
+        })
+        .collect())
+}
+
+fn validate_calendar(mut c: Calendar) -> ApiResult<Calendar> {
+    c.name = c.name.trim().to_string();
+    if c.name.is_empty() || c.name.chars().count() > 100 {
+        return Err(ApiError::unprocessable("calendar_name_required", "Nama kalender wajib diisi (1–100 karakter)."));
+    }
+    c.validate().map_err(|e| {
+        ApiError::unprocessable(e.code(), format!("Jadwal tidak valid: {e}."))
+            .with_details(serde_json::json!({"field": "calendar"}))
+    })?;
+    if c.shifts.iter().enumerate().any(|(i, s)| c.shifts[..i].iter().any(|o| o.code == s.code)) {
+        return Err(ApiError::unprocessable("schedule_duplicate_shift", "Kode shift tidak boleh dipakai dua kali."));
+    }
+    Ok(c)
+}
+
+/// Work calendars with their assignments (admin, operators and heads).
+#[utoipa::path(get, path = "/api/v1/calendars", tag = "policies",
+    responses((status = 200, body = Vec<CalendarView>), (status = 403, body = ErrorBody)))]
+pub async fn list_calendars(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<CalendarView>>> {
+    caller.require_staff()?;
+    policies_ready(&s).await;
+    let cals = s.store.list_calendars().await?;
+    Ok(Json(calendar_views(&s, cals).await?))
+}
+
+/// Create a work calendar (admin). Body: the calendar JSON.
+#[utoipa::path(post, path = "/api/v1/calendars", tag = "policies", request_body = serde_json::Value,
+    responses((status = 201, body = CalendarView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_calendar(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(c): ApiJson<Calendar>,
+) -> ApiResult<(StatusCode, Json<CalendarView>)> {
+    caller.require_admin()?;
+    let c = validate_calendar(c)?;
+    let audit = Audit::new(caller.actor(), "create", "calendar", &c.name);
+    let stored = s
+        .store
+        .create_calendar(&c, audit)
+        .await
+        .map_err(conflict("calendar_exists", "Nama kalender sudah dipakai."))?;
+    reload(&s).await?;
+    let view = calendar_views(&s, vec![stored]).await?.remove(0);
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Change a work calendar (admin); the days of everyone using it are recomputed.
+#[utoipa::path(put, path = "/api/v1/calendars/{id}", tag = "policies", params(("id" = i64, Path)), request_body = serde_json::Value,
+    responses((status = 200, body = CalendarView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_calendar(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    ApiJson(c): ApiJson<Calendar>,
+) -> ApiResult<Json<CalendarView>> {
+    caller.require_admin()?;
+    let c = validate_calendar(c)?;
+    let audit = Audit::new(caller.actor(), "update", "calendar", &id.to_string());
+    let stored = s.store.update_calendar(id, &c, audit).await.map_err(|e| match e {
+        StoreError::NotFound(_) => ApiError::not_found("Kalender kerja"),
+        StoreError::Conflict(_) => {
+            ApiError::new(StatusCode::CONFLICT, "calendar_exists", "Nama kalender sudah dipakai.")
+        }
+        e => e.into(),
+    })?;
+    reload(&s).await?;
+    let target = if stored.is_default {
+        RecomputeTarget::All
+    } else {
+        let a = s.store.list_calendar_assignments().await?;
+        let mine = a.iter().filter(|a| a.calendar_id == id);
+        let paths: Vec<String> = mine.clone().filter_map(|a| a.unit_path.clone()).collect();
+        let emps: Vec<Id> = mine
+            .filter_map(|a| match a.target {
+                CalendarTarget::Employee(e) => Some(e),
+                CalendarTarget::Unit(_) => None,
+            })
+            .collect();
+        if !emps.is_empty() {
+            s.recompute.enqueue_in_background(
+                RecomputeTarget::Employees(emps),
+                policy_recompute_from(Date::MIN),
+                latest_today(),
+            );
+        }
+        RecomputeTarget::Subtrees(paths)
+    };
+    s.recompute.enqueue_in_background(target, policy_recompute_from(Date::MIN), latest_today());
+    Ok(Json(calendar_views(&s, vec![stored]).await?.remove(0)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignInput {
+    /// Assign to this unit and its sub-units…
+    pub unit_code: Option<String>,
+    /// …or to one employee (overrides the unit's calendar).
+    pub nip: Option<String>,
+    /// Remove the target's assignment instead (it inherits again).
+    #[serde(default)]
+    pub remove: bool,
+}
+
+/// Assign a calendar to a unit subtree or one employee (admin).
+#[utoipa::path(post, path = "/api/v1/calendars/{id}/assign", tag = "policies", params(("id" = i64, Path)), request_body = AssignInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign_calendar(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    ApiJson(input): ApiJson<AssignInput>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let unit_code = input.unit_code.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let nip = input.nip.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let (target, recompute, label) = match (unit_code, nip) {
+        (Some(code), None) => {
+            let u = s.store.unit_by_code(code).await.map_err(|_| {
+                ApiError::unprocessable("unknown_unit", format!("Unit kerja '{code}' tidak ditemukan."))
+                    .with_details(serde_json::json!({"field": "unit_code"}))
+            })?;
+            (CalendarTarget::Unit(u.id), RecomputeTarget::Subtrees(vec![u.path]), format!("unit:{code}"))
+        }
+        (None, Some(nip)) => {
+            let login: String = nip.chars().filter(|c| *c != ' ' && *c != '.').collect();
+            let e = s.store.employee_by_login(&login).await.map_err(|_| {
+                ApiError::unprocessable("unknown_employee", format!("Pegawai '{nip}' tidak ditemukan."))
+                    .with_details(serde_json::json!({"field": "nip"}))
+            })?;
+            (CalendarTarget::Employee(e.id), RecomputeTarget::Employees(vec![e.id]), format!("employee:{login}"))
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "assign_target_required",
+                "Isi salah satu: unit_code (unit dan sub-unitnya) atau nip (satu pegawai).",
+            ));
+        }
+    };
+    let audit =
+        Audit::new(caller.actor(), if input.remove { "unassign" } else { "assign" }, "calendar", &id.to_string())
+            .after(serde_json::json!({"target": label}));
+    let calendar = if input.remove { None } else { Some(id) };
+    s.store.assign_calendar(calendar, target, audit).await.map_err(|e| match e {
+        StoreError::NotFound(_) => ApiError::not_found("Kalender kerja"),
+        e => e.into(),
+    })?;
+    reload(&s).await?;
+    s.recompute.enqueue_in_background(recompute, policy_recompute_from(Date::MIN), latest_today());
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- holidays
+
+#[derive(Serialize, ToSchema)]
+pub struct HolidayView {
+    pub id: Id,
+    pub date: String,
+    /// libur_nasional, cuti_bersama or regional.
+    pub kind: String,
+    pub name: String,
+    /// For regional holidays: the unit whose subtree is off.
+    pub unit_code: Option<String>,
+}
+
+impl From<StoredHoliday> for HolidayView {
+    fn from(h: StoredHoliday) -> Self {
+        HolidayView {
+            id: h.id,
+            date: h.holiday.date.to_string(),
+            kind: h.holiday.kind.code().into(),
+            name: h.holiday.name,
+            unit_code: h.unit_code,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    pub year: Option<i16>,
+}
+
+/// Holidays (national, cuti bersama, regional); anyone signed in may read them.
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "policies", params(YearQuery),
+    responses((status = 200, body = Vec<HolidayView>)))]
+pub async fn list_holidays(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<Vec<HolidayView>>> {
+    policies_ready(&s).await;
+    Ok(Json(s.store.list_holidays(q.year).await?.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HolidayInput {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// libur_nasional, cuti_bersama or regional.
+    pub kind: String,
+    pub name: String,
+    /// Required for regional holidays: the unit whose subtree is off.
+    pub unit_code: Option<String>,
+}
+
+fn holiday_target(h: &StoredHoliday) -> RecomputeTarget {
+    match &h.unit_path {
+        Some(p) => RecomputeTarget::Subtrees(vec![p.clone()]),
+        None => RecomputeTarget::All,
+    }
+}
+
+fn recompute_holiday(s: &AppState, h: &StoredHoliday) {
+    if h.holiday.date <= latest_today() {
+        s.recompute.enqueue_in_background(holiday_target(h), h.holiday.date, h.holiday.date);
+    }
+}
+
+/// Add a holiday (admin): national, cuti bersama, or regional for a unit subtree.
+#[utoipa::path(post, path = "/api/v1/holidays", tag = "policies", request_body = HolidayInput,
+    responses((status = 201, body = HolidayView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_holiday(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<HolidayInput>,
+) -> ApiResult<(StatusCode, Json<HolidayView>)> {
+    caller.require_admin()?;
+    let date: Date = input.date.trim().parse().map_err(|_| {
+        ApiError::unprocessable("invalid_date", "Tanggal harus berformat TTTT-BB-HH.")
+            .with_details(serde_json::json!({"field": "date"}))
+    })?;
+    let kind = HolidayKind::from_code(&input.kind).ok_or_else(|| {
+        ApiError::unprocessable("invalid_holiday_kind", "Jenis libur harus libur_nasional, cuti_bersama atau regional.")
+            .with_details(serde_json::json!({"field": "kind"}))
+    })?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::unprocessable("holiday_name_required", "Nama hari libur wajib diisi (1–200 karakter).")
+            .with_details(serde_json::json!({"field": "name"})));
+    }
+    let unit_code = input.unit_code.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let unit_id = match (kind, unit_code) {
+        (HolidayKind::Regional, None) => {
+            return Err(ApiError::unprocessable(
+                "unit_required",
+                "Libur daerah harus menyebut unit kerja (unit_code) yang diliburkan.",
+            )
+            .with_details(serde_json::json!({"field": "unit_code"})));
+        }
+        (HolidayKind::Regional, Some(code)) => Some(
+            s.store
+                .unit_by_code(code)
+                .await
+                .map_err(|_| {
+                    ApiError::unprocessable("unknown_unit", format!("Unit kerja '{code}' tidak ditemukan."))
+                        .with_details(serde_json::json!({"field": "unit_code"}))
+                })?
+                .id,
+        ),
+        (_, Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "unit_not_allowed",
+                "Libur nasional dan cuti bersama berlaku untuk semua unit; kosongkan unit_code.",
+            )
+            .with_details(serde_json::json!({"field": "unit_code"})));
+        }
+        (_, None) => None,
+    };
+    let nh = NewHoliday { holiday: Holiday { date, kind, name: name.to_string() }, unit_id };
+    let audit = Audit::new(caller.actor(), "create", "holiday", &date.to_string());
+    let stored = s
+        .store
+        .create_holiday(&nh, audit)
+        .await
+        .map_err(conflict("holiday_exists", "Hari libur dengan tanggal dan nama ini sudah ada."))?;
+    reload(&s).await?;
+    recompute_holiday(&s, &stored);
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+/// Remove a holiday (admin); that date becomes a working day again.
+#[utoipa::path(delete, path = "/api/v1/holidays/{id}", tag = "policies", params(("id" = i64, Path)),
+    responses((status = 200, body = HolidayView), (status = 404, body = ErrorBody)))]
+pub async fn delete_holiday(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<HolidayView>> {
+    caller.require_admin()?;
+    let audit = Audit::new(caller.actor(), "delete", "holiday", &id.to_string());
+    let gone = s.store.delete_holiday(id, audit).await.map_err(|e| match e {
+        StoreError::NotFound(_) => ApiError::not_found("Hari libur"),
+        e => e.into(),
+    })?;
+    reload(&s).await?;
+    recompute_holiday(&s, &gone);
+    Ok(Json(gone.into()))
+}
+
+// ---------------------------------------------------------------- rule sets
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleSetView {
+    pub id: Id,
+    pub name: String,
+    pub effective_from: String,
+    /// The rule set: brackets, percentages, grace, missing-punch penalties, TK per day,
+    /// monthly cap, TPP share, categories, trial mode, leave deductions.
+    #[schema(value_type = Object)]
+    pub rules: RuleSet,
+    pub created_at: String,
+}
+
+impl From<StoredRuleSet> for RuleSetView {
+    fn from(r: StoredRuleSet) -> Self {
+        RuleSetView {
+            id: r.id,
+            name: r.rules.name.clone(),
+            effective_from: r.rules.effective_from.to_string(),
+            rules: r.rules,
+            created_at: r.created_at.to_string(),
+        }
+    }
+}
+
+/// Rule sets by effective date (admin, operators and heads).
+#[utoipa::path(get, path = "/api/v1/rule-sets", tag = "policies",
+    responses((status = 200, body = Vec<RuleSetView>), (status = 403, body = ErrorBody)))]
+pub async fn list_rule_sets(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<RuleSetView>>> {
+    caller.require_staff()?;
+    policies_ready(&s).await;
+    Ok(Json(s.store.list_rule_sets().await?.into_iter().map(Into::into).collect()))
+}
+
+/// Add a rule set in force from its `effective_from` (admin). Days from that date are recomputed.
+#[utoipa::path(post, path = "/api/v1/rule-sets", tag = "policies", request_body = serde_json::Value,
+    responses((status = 201, body = RuleSetView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_rule_set(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(mut r): ApiJson<RuleSet>,
+) -> ApiResult<(StatusCode, Json<RuleSetView>)> {
+    caller.require_admin()?;
+    r.name = r.name.trim().to_string();
+    if r.name.is_empty() || r.name.chars().count() > 100 {
+        return Err(ApiError::unprocessable("rules_name_required", "Nama aturan wajib diisi (1–100 karakter)."));
+    }
+    r.validate().map_err(|e| ApiError::unprocessable(e.code(), format!("Aturan tidak valid: {e}.")))?;
+    if r.categories.is_empty() {
+        return Err(ApiError::unprocessable(
+            "rules_no_categories",
+            "Sebutkan paling sedikit satu kategori pegawai (PNS, PPPK, HONORER).",
+        ));
+    }
+    let audit = Audit::new(caller.actor(), "create", "rule_set", &r.name);
+    let stored = s.store.create_rule_set(&r, audit).await?;
+    reload(&s).await?;
+    if r.effective_from <= latest_today() {
+        s.recompute.enqueue_in_background(
+            RecomputeTarget::All,
+            policy_recompute_from(r.effective_from),
+            latest_today(),
+        );
+    }
+    Ok((StatusCode::CREATED, Json(stored.into())))
+}
+
+// ---------------------------------------------------------------- rosters
+
+#[derive(Deserialize, ToSchema)]
+pub struct RosterEntryInput {
+    pub nip: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// A shift code of the employee's calendar (`P`, `S`, `M`), or `null` for a day off.
+    pub shift: Option<String>,
+    /// Remove the roster line (the calendar's weekly pattern applies again).
+    #[serde(default)]
+    pub clear: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RosterInput {
+    pub entries: Vec<RosterEntryInput>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterResult {
+    pub updated: u64,
+}
+
+const ROSTER_MAX: usize = 10_000;
+
+/// Set shift rosters (admin, or operators of the employees' units). All or nothing.
+#[utoipa::path(put, path = "/api/v1/roster", tag = "policies", request_body = RosterInput,
+    responses((status = 200, body = RosterResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_roster(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<RosterInput>,
+) -> ApiResult<Json<RosterResult>> {
+    caller.require_staff()?;
+    policies_ready(&s).await;
+    if input.entries.is_empty() || input.entries.len() > ROSTER_MAX {
+        return Err(ApiError::unprocessable("invalid_roster", format!("Kirim 1–{ROSTER_MAX} baris jadwal shift.")));
+    }
+    let mut people: HashMap<String, Option<Employee>> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut set = Vec::new();
+    let mut clear = Vec::new();
+    for (i, row) in input.entries.iter().enumerate() {
+        let mut fail = |code: &str, message: String| {
+            errors.push(serde_json::json!({"index": i, "nip": row.nip, "code": code, "message": message}));
+        };
+        let login: String = row.nip.chars().filter(|c| *c != ' ' && *c != '.').collect();
+        if !people.contains_key(&login) {
+            let found = match s.store.employee_by_login(&login).await {
+                Ok(e) => {
+                    let u = s.store.unit_by_id(e.unit_id).await?;
+                    caller.can_manage_unit(&u.path).then_some(e)
+                }
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+            people.insert(login.clone(), found);
+        }
+        let Some(Some(e)) = people.get(&login) else {
+            fail("unknown_employee", format!("Pegawai '{}' tidak ditemukan di unit Anda.", row.nip));
+            continue;
+        };
+        let Ok(date) = row.date.trim().parse::<Date>() else {
+            fail("invalid_date", "Tanggal harus berformat TTTT-BB-HH.".into());
+            continue;
+        };
+        if row.clear {
+            clear.push((e.id, date));
+            continue;
+        }
+        let shift = row.shift.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        if let Some(code) = &shift {
+            let ctx = s.policies.context_for(e);
+            if ctx.calendar.shift(code).is_none() {
+                let known: Vec<&str> = ctx.calendar.shifts.iter().map(|s| s.code.as_str()).collect();
+                fail(
+                    "unknown_shift",
+                    if known.is_empty() {
+                        format!("Kalender '{}' tidak punya shift; tetapkan kalender shift dahulu.", ctx.calendar.name)
+                    } else {
+                        format!(
+                            "Kode shift '{code}' tidak ada di kalender '{}' ({}).",
+                            ctx.calendar.name,
+                            known.join(", ")
+                        )
+                    },
+                );
+                continue;
+            }
+        }
+        set.push(RosterRow { employee_id: e.id, date, shift });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::unprocessable(
+            "invalid_roster",
+            "Sebagian baris jadwal shift tidak valid; tidak ada yang disimpan.",
+        )
+        .with_details(serde_json::json!({"errors": errors})));
+    }
+    let audit = Audit::new(caller.actor(), "put", "roster", &format!("{} baris", input.entries.len()));
+    let updated = s.store.put_roster(&set, &clear, audit).await?;
+    reload(&s).await?;
+    let mut ids: Vec<Id> = set.iter().map(|r| r.employee_id).chain(clear.iter().map(|c| c.0)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let dates = set.iter().map(|r| r.date).chain(clear.iter().map(|c| c.1));
+    let (from, to) = dates.fold((Date::MAX, Date::MIN), |(a, b), d| (a.min(d), b.max(d)));
+    // Overnight shifts reach into the next day.
+    let to = to.tomorrow().unwrap_or(to);
+    if from <= latest_today() {
+        s.recompute.enqueue_in_background(RecomputeTarget::Employees(ids), from, to);
+    }
+    Ok(Json(RosterResult { updated }))
+}

@@ -1,0 +1,466 @@
+//! Day records: evaluation of an employee's days from the store and the policies in memory,
+//! and the background recompute that keeps the stored records in step with their inputs.
+//!
+//! Triggers, all ending in the durable, idempotent `recompute_queue` (so several instances can
+//! share the work through the database, and a restart loses nothing already queued):
+//! - new punches: the ingest writer's commit hook hands them to a collector that marks their
+//!   (employee, local date) dirty, and the previous date for morning punches (overnight shifts);
+//! - policy changes (calendars, assignments, holidays, rule sets, rosters) and employee changes
+//!   (unit, start date): [`Recompute::enqueue_in_background`];
+//! - approvals (issue 7): [`Recompute::enqueue_recompute`];
+//! - day close: a sweep at start and every [`SWEEP_EVERY`] queues the open (or missing)
+//!   records of yesterday and today, so TK appears without any punch arriving.
+//!
+//! A worker claims queued pairs, evaluates them with `now` and upserts the records; records
+//! whose JSON did not change are not rewritten, so recomputing is idempotent.
+
+use crate::context::{DayContext, Policies, ROSTER_MEMORY_DAYS};
+use crate::ingest::CommitHook;
+use hadir_domain::{
+    ApprovedAbsence, Correction, DayInput, DayRecord, OutageWindow, PresenceEntry, Punch as DomainPunch, RosterEntry,
+    RuleSet, rule_in_force,
+};
+use hadir_store::{DayRow, Employee, Id, Punch, PunchFilter, RecomputeJob, RecomputeTarget, Store, StoreError};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+
+/// How often the day-close sweep runs (it also reloads the policies, to see other processes' edits).
+pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// Pairs claimed per worker round.
+const CLAIM_BATCH: u32 = 256;
+
+/// Approved requests that shape days: leave and permits, manual/special presence, outages and
+/// objections.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovedInputs {
+    pub absences: Vec<ApprovedAbsence>,
+    pub presence: Vec<PresenceEntry>,
+    pub outages: Vec<OutageWindow>,
+    pub corrections: Vec<Correction>,
+}
+
+/// THE HOOK FOR ISSUE 7 (requests and approvals): the approved requests of `employee` touching
+/// `from..=to`. Empty until requests exist; fill it from the request store, and call
+/// [`Recompute::enqueue_recompute`] when a decision changes a day.
+pub async fn approved_inputs(
+    _store: &dyn Store,
+    _employee: &Employee,
+    _from: Date,
+    _to: Date,
+) -> Result<ApprovedInputs, StoreError> {
+    Ok(ApprovedInputs::default())
+}
+
+/// Today in `tz`.
+pub fn today_in(tz: &TimeZone) -> Date {
+    Timestamp::now().to_zoned_datetime(tz.clone()).date()
+}
+
+/// The latest "today" in Indonesia (WIT, UTC+9): no employee's today is later.
+pub fn latest_today() -> Date {
+    today_in(&TimeZone::get("Asia/Jayapura").unwrap_or(TimeZone::UTC))
+}
+
+/// Local midnight of `d` in `tz`, as an instant.
+pub fn day_start(tz: &TimeZone, d: Date) -> Timestamp {
+    d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn add_days(d: Date, n: i64) -> Date {
+    d.checked_add(n.days()).unwrap_or(d)
+}
+
+/// The employee's context; makes sure a unit created after the last load is known.
+pub async fn context(store: &dyn Store, policies: &Policies, e: &Employee) -> Result<DayContext, StoreError> {
+    if !policies.knows_unit(e.unit_id) {
+        let u = store.unit_by_id(e.unit_id).await?;
+        policies.note_unit(u.id, &u.path);
+    }
+    Ok(policies.context_for(e))
+}
+
+/// Evaluates `from..=to` for one employee with the given punches (those from the day before
+/// to the day after are needed).
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_with(
+    ctx: &DayContext,
+    roster: &[RosterEntry],
+    e: &Employee,
+    punches: &[DomainPunch],
+    inputs: &ApprovedInputs,
+    from: Date,
+    to: Date,
+    now: Timestamp,
+) -> Vec<DayRecord> {
+    let fallback_rules = RuleSet::default();
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        let schedule = ctx.calendar.resolve(d, roster).or_else(|err| {
+            tracing::warn!(employee = e.id, date = %d, error = %err, "roster names an unknown shift; weekly pattern used");
+            ctx.calendar.resolve(d, &[])
+        });
+        let Ok(schedule) = schedule else { break };
+        let rules = rule_in_force(&ctx.rules, d).or(ctx.rules.first()).unwrap_or(&fallback_rules);
+        let input = DayInput {
+            holidays: &ctx.holidays,
+            start_date: e.start_date,
+            punches,
+            absences: &inputs.absences,
+            presence_entries: &inputs.presence,
+            outages: &inputs.outages,
+            corrections: &inputs.corrections,
+            ..DayInput::new(d, &ctx.tz, &schedule, rules, now)
+        };
+        out.push(hadir_domain::evaluate_day(&input));
+        match d.tomorrow() {
+            Ok(n) => d = n,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+pub fn domain_punches(ps: &[Punch]) -> Vec<DomainPunch> {
+    // Special attendance counts only once approved, as a presence entry of its request.
+    ps.iter()
+        .filter(|p| p.p.source != hadir_store::PunchSource::Special)
+        .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
+        .collect()
+}
+
+/// Punches of `from..=to` plus the day before and after, in the employee's zone.
+pub async fn punches_around(
+    store: &dyn Store,
+    e: &Employee,
+    tz: &TimeZone,
+    from: Date,
+    to: Date,
+) -> Result<Vec<Punch>, StoreError> {
+    store
+        .list_punches(&PunchFilter {
+            employee_id: Some(e.id),
+            from: Some(day_start(tz, add_days(from, -1))),
+            to: Some(day_start(tz, add_days(to, 2))),
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+}
+
+/// Evaluates one employee's days `from..=to` from the store and the policies.
+pub async fn evaluate_days(
+    store: &dyn Store,
+    policies: &Policies,
+    e: &Employee,
+    from: Date,
+    to: Date,
+    now: Timestamp,
+) -> Result<Vec<DayRecord>, StoreError> {
+    let ctx = context(store, policies, e).await?;
+    let memory_from = add_days(crate::org::today_jakarta(), -i64::from(ROSTER_MEMORY_DAYS) + 1);
+    let roster: Arc<Vec<RosterEntry>> = if add_days(from, -1) >= memory_from {
+        ctx.roster.clone()
+    } else {
+        let rows = store.list_roster(Some(e.id), add_days(from, -1), add_days(to, 1)).await?;
+        Arc::new(rows.into_iter().map(|r| RosterEntry { date: r.date, shift: r.shift }).collect())
+    };
+    let punches = domain_punches(&punches_around(store, e, &ctx.tz, from, to).await?);
+    let inputs = approved_inputs(store, e, from, to).await?;
+    Ok(evaluate_with(&ctx, &roster, e, &punches, &inputs, from, to, now))
+}
+
+/// Rows worth storing: dates up to the employee's today (later ones are not days yet).
+pub fn storable(e: &Employee, records: &[DayRecord]) -> Vec<DayRow> {
+    let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(TimeZone::UTC);
+    let today = today_in(&tz);
+    records.iter().filter(|r| r.date <= today).map(|r| DayRow::new(e.id, r.clone())).collect()
+}
+
+/// Evaluates and stores `from..=to` for one employee; returns the records and how many stored
+/// rows changed.
+pub async fn recompute_employee(
+    store: &dyn Store,
+    policies: &Policies,
+    e: &Employee,
+    from: Date,
+    to: Date,
+) -> Result<(Vec<DayRecord>, u64), StoreError> {
+    let records = evaluate_days(store, policies, e, from, to, Timestamp::now()).await?;
+    let changed = store.upsert_day_records(&storable(e, &records)).await?;
+    Ok((records, changed))
+}
+
+/// The handle handlers use to mark days dirty. Cheap to clone.
+#[derive(Clone)]
+pub struct Recompute {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    policies: Arc<Policies>,
+    wake: Notify,
+    punches: mpsc::UnboundedSender<(Id, Timestamp)>,
+}
+
+impl Recompute {
+    /// Loads the policies (seeding them on first start) and starts the collector, the worker
+    /// and the day-close sweep. Needs a Tokio runtime.
+    pub fn start(store: Arc<dyn Store>, policies: Arc<Policies>) -> Recompute {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner { store, policies, wake: Notify::new(), punches: tx });
+        tokio::spawn(collector(inner.clone(), rx));
+        tokio::spawn(worker(inner.clone()));
+        tokio::spawn(sweeper(inner.clone()));
+        Recompute { inner }
+    }
+
+    /// For the ingest writer: new punches mark their days dirty (off the request path).
+    pub fn commit_hook(&self) -> CommitHook {
+        let tx = self.inner.punches.clone();
+        Arc::new(move |ps: &[Punch]| {
+            for p in ps {
+                if let Some(e) = p.p.employee_id
+                    && !p.p.quarantined
+                {
+                    let _ = tx.send((e, p.p.punched_at));
+                }
+            }
+        })
+    }
+
+    pub fn policies(&self) -> &Arc<Policies> {
+        &self.inner.policies
+    }
+
+    /// Marks `from..=to` of these employees dirty and wakes the worker. Called by approvals
+    /// (issue 7) and employee changes.
+    pub async fn enqueue_recompute(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<u64, StoreError> {
+        self.enqueue(RecomputeTarget::Employees(employee_ids.to_vec()), from, to).await
+    }
+
+    pub async fn enqueue(&self, target: RecomputeTarget, from: Date, to: Date) -> Result<u64, StoreError> {
+        let to = to.min(latest_today());
+        let n = self.inner.store.enqueue_recompute_range(&target, from, to).await?;
+        self.inner.wake.notify_one();
+        Ok(n)
+    }
+
+    /// The same, without waiting (policy edits touch many employees).
+    pub fn enqueue_in_background(&self, target: RecomputeTarget, from: Date, to: Date) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.enqueue(target, from, to).await {
+                tracing::error!(error = %e, "could not queue day recomputation");
+            }
+        });
+    }
+
+    /// Wakes the worker (e.g. after queueing directly in the store).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+}
+
+/// How far back automatic recomputation after a policy change reaches: the previous month
+/// (the open recap and its objection window). Older months: `hadir recompute`.
+pub fn policy_recompute_from(change_from: Date) -> Date {
+    let today = latest_today();
+    let floor = today.first_of_month().checked_sub(1.month()).unwrap_or(today);
+    change_from.max(floor)
+}
+
+async fn collector(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<(Id, Timestamp)>) {
+    let mut zones: HashMap<Id, TimeZone> = HashMap::new();
+    while let Some(first) = rx.recv().await {
+        // Coalesce a burst (the 07:25 rush) into one queue transaction.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut items = vec![first];
+        while let Ok(x) = rx.try_recv() {
+            items.push(x);
+        }
+        let mut pairs: Vec<(Id, Date)> = Vec::new();
+        for (emp, at) in items {
+            if let std::collections::hash_map::Entry::Vacant(slot) = zones.entry(emp) {
+                match inner.store.employee_by_id(emp).await {
+                    Ok(e) => {
+                        slot.insert(hadir_domain::unit_zone(&e.timezone).unwrap_or(TimeZone::UTC));
+                    }
+                    Err(err) => {
+                        tracing::warn!(employee = emp, error = %err, "punch of an unknown employee");
+                        continue;
+                    }
+                }
+            }
+            let Some(tz) = zones.get(&emp) else { continue };
+            let local = at.to_zoned_datetime(tz.clone());
+            pairs.push((emp, local.date()));
+            // A morning punch may close yesterday's overnight shift.
+            if local.hour() < 12 {
+                pairs.push((emp, add_days(local.date(), -1)));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        if let Err(e) = inner.store.enqueue_recompute(&pairs).await {
+            tracing::error!(error = %e, pairs = pairs.len(), "could not queue days of new punches");
+        }
+        inner.wake.notify_one();
+        if zones.len() > 50_000 {
+            zones.clear();
+        }
+    }
+}
+
+async fn worker(inner: Arc<Inner>) {
+    inner.policies.wait_loaded().await;
+    loop {
+        let now = Timestamp::now();
+        let jobs = match inner.store.claim_recompute(CLAIM_BATCH, now, now + SignedDuration::from_mins(5)).await {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!(error = %e, "recompute queue unavailable");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        if jobs.is_empty() {
+            tokio::select! {
+                _ = inner.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+            continue;
+        }
+        match process(&inner, &jobs).await {
+            Ok(changed) => {
+                metrics::counter!("hadir_day_recomputed_total").increment(jobs.len() as u64);
+                tracing::debug!(jobs = jobs.len(), changed, "days recomputed");
+                if let Err(e) = inner.store.finish_recompute(&jobs).await {
+                    tracing::error!(error = %e, "could not finish recompute jobs");
+                }
+            }
+            Err(e) => {
+                // The lease expires and the jobs are claimed again.
+                tracing::error!(error = %e, "day recompute failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// Recomputes claimed pairs, grouped by employee; one upsert transaction for the batch.
+async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError> {
+    let mut by_emp: BTreeMap<Id, Vec<Date>> = BTreeMap::new();
+    for j in jobs {
+        by_emp.entry(j.employee_id).or_default().push(j.date);
+    }
+    let now = Timestamp::now();
+    let mut rows = Vec::new();
+    for (emp, mut dates) in by_emp {
+        let e = match inner.store.employee_by_id(emp).await {
+            Ok(e) => e,
+            Err(StoreError::NotFound(_)) => continue,
+            Err(err) => return Err(err),
+        };
+        dates.sort_unstable();
+        let (from, to) = (dates[0], dates[dates.len() - 1]);
+        let records = evaluate_days(inner.store.as_ref(), &inner.policies, &e, from, to, now).await?;
+        let wanted: Vec<DayRecord> = records.into_iter().filter(|r| dates.binary_search(&r.date).is_ok()).collect();
+        rows.extend(storable(&e, &wanted));
+    }
+    inner.store.upsert_day_records(&rows).await
+}
+
+async fn sweeper(inner: Arc<Inner>) {
+    // First start: seed and load the policies (retrying: the server must not run on nothing).
+    loop {
+        match inner.policies.seed_and_load(inner.store.as_ref()).await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::error!(error = %e, "could not load policies; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+    let mut first = true;
+    loop {
+        let today = latest_today();
+        let back = if first { 7 } else { 1 };
+        let dates: Vec<Date> = (0..=back).rev().map(|n| add_days(today, -n)).collect();
+        match inner.store.enqueue_open_days(&dates).await {
+            Ok(n) if n > 0 => {
+                tracing::debug!(queued = n, "day-close sweep");
+                inner.wake.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "day-close sweep failed"),
+        }
+        first = false;
+        tokio::time::sleep(SWEEP_EVERY).await;
+        if let Err(e) = inner.policies.reload(inner.store.as_ref()).await {
+            tracing::error!(error = %e, "policy reload failed");
+        }
+    }
+}
+
+/// What [`recompute_range`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecomputeReport {
+    pub employees: u64,
+    pub days: u64,
+    /// Stored records that were new or changed (0 on a repeat: recomputing is idempotent).
+    pub changed: u64,
+}
+
+/// Recomputes and stores `from..=to` (up to each employee's today) for every employee, or
+/// those of a unit subtree, now (the `hadir recompute` command and the demo). `progress` gets
+/// (employees done, total).
+pub async fn recompute_range(
+    store: &dyn Store,
+    policies: &Policies,
+    unit_code: Option<&str>,
+    from: Date,
+    to: Date,
+    progress: impl Fn(u64, u64),
+) -> Result<RecomputeReport, StoreError> {
+    let mut report = RecomputeReport::default();
+    let mut rows: Vec<DayRow> = Vec::new();
+    let mut offset = 0u32;
+    let now = Timestamp::now();
+    loop {
+        let f = hadir_store::EmployeeFilter {
+            unit_code: unit_code.map(str::to_string),
+            offset,
+            limit: 500,
+            ..Default::default()
+        };
+        let page = store.list_employees(&hadir_store::Scope::All, &f).await?;
+        if page.items.is_empty() {
+            break;
+        }
+        offset += page.items.len() as u32;
+        for e in &page.items {
+            let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(TimeZone::UTC);
+            let last = to.min(today_in(&tz));
+            if last >= from {
+                let records = evaluate_days(store, policies, e, from, last, now).await?;
+                report.days += records.len() as u64;
+                rows.extend(records.into_iter().map(|r| DayRow::new(e.id, r)));
+            }
+            report.employees += 1;
+            if rows.len() >= 5_000 {
+                report.changed += store.upsert_day_records(&rows).await?;
+                rows.clear();
+            }
+            progress(report.employees, page.total);
+        }
+    }
+    report.changed += store.upsert_day_records(&rows).await?;
+    Ok(report)
+}
