@@ -112,3 +112,44 @@ test('503 from a busy server keeps the punch queued and retries after Retry-Afte
   assert.ok(items.some((p) => Date.parse(p.captured_at) === Date.parse(item.captured_at)));
   await ctx.close();
 });
+
+test('with the app closed, the service worker sends the queue on a Background Sync event', async () => {
+  const ctx = await phone(browser, server, north(office, 25));
+  const page = await ctx.newPage();
+  await uiLogin(page, server);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 15000 });
+  const day = todayIn();
+  const count = async () => (await punchesOn(server, token, server.employee.username, day)).length;
+  const start = await count();
+
+  await ctx.setOffline(true);
+  await page.locator('#btn-absen').click();
+  await takeSelfie(page);
+  await page.locator('#checkin-send').click();
+  await page.locator('#result-box.queued').waitFor();
+  const [item] = await queued(page);
+
+  // Close the app; only an unrelated tab is left (CDP needs a page to talk to the worker).
+  const blank = await ctx.newPage();
+  await page.close();
+  await ctx.setOffline(false);
+  const cdp = await ctx.newCDPSession(blank);
+  const registration = new Promise((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const r = registrations.find((x) => x.scopeURL === server.url + '/' && !x.isDeleted);
+      if (r) resolve(r);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const reg = await registration;
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin: server.url, registrationId: reg.registrationId, tag: 'hadir-outbox', lastChance: false
+  });
+  const deadline = Date.now() + 20000;
+  while ((await count()) === start && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+  const items = await punchesOn(server, token, server.employee.username, day);
+  assert.equal(items.length, start + 1);
+  assert.ok(items.some((p) => Date.parse(p.captured_at) === Date.parse(item.captured_at)));
+  await ctx.close();
+});
