@@ -49,9 +49,6 @@ pub struct RelayHandle {
 /// Opens the buffer, binds the status page and starts every task.
 pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     config.validate()?;
-    // reqwest is built without a bundled crypto provider (see Cargo.toml);
-    // an error only means one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let config = Arc::new(config);
     let buffer = Buffer::open(&config.buffer).await?;
     let server = upload::ServerClient::new(&config)?;
