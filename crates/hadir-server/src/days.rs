@@ -48,12 +48,12 @@ pub struct ApprovedInputs {
 /// `from..=to`. Empty until requests exist; fill it from the request store, and call
 /// [`Recompute::enqueue_recompute`] when a decision changes a day.
 pub async fn approved_inputs(
-    _store: &dyn Store,
-    _employee: &Employee,
-    _from: Date,
-    _to: Date,
+    store: &dyn Store,
+    employee: &Employee,
+    from: Date,
+    to: Date,
 ) -> Result<ApprovedInputs, StoreError> {
-    Ok(ApprovedInputs::default())
+    crate::requests::approved_inputs_for(store, employee, from, to).await
 }
 
 /// Today in `tz`.

@@ -13,6 +13,7 @@ pub mod inflight;
 pub mod ingest;
 pub mod json;
 pub mod org;
+pub mod requests;
 mod state;
 mod system;
 mod thumbs;

@@ -8,6 +8,7 @@ pub mod days;
 pub mod employees;
 pub mod policies;
 mod punches;
+pub mod requests;
 mod roles;
 mod units;
 
@@ -57,6 +58,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(checkins::checkin))
         .routes(routes!(punches::list_punches))
         .routes(routes!(punches::punch_photo))
+        .routes(routes!(requests::create_request, requests::list_requests))
+        .routes(routes!(requests::get_request))
+        .routes(routes!(requests::decide_request))
+        .routes(routes!(requests::cancel_request))
+        .routes(routes!(requests::submit_request))
+        .routes(routes!(requests::add_attachments))
+        .routes(routes!(requests::get_attachment))
+        .routes(routes!(requests::my_leave_balance))
         .routes(routes!(days::my_days))
         .routes(routes!(days::employee_days))
         .routes(routes!(days::my_today))
