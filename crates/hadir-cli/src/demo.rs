@@ -309,6 +309,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
     {
         logins.employee = Some((sdn.unit_code, sdn.login, sdn.name));
     }
+    seed_terminals(store).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)
 }
@@ -328,4 +329,50 @@ pub fn print_logins(l: &Logins, listen: &str) {
     show("operator", &l.operator);
     show("kepala unit", &l.head);
     show("pegawai", &l.employee);
+}
+
+/// Fingerprint/face terminals: several units' terminals (active, with recent contact, one silent
+/// for two hours) and one unknown serial waiting for approval.
+async fn seed_terminals(store: &dyn Store) -> Result<()> {
+    use hadir_store::{DeviceContact, NewDevice};
+    use jiff::{Timestamp, ToSpan};
+    let now = Timestamp::now();
+    let terminals = [
+        ("CQZ7233660123", "SETDA", None, "SpeedFace-V5L", 95, 5),
+        ("BOCK201960042", "DISDIK", None, "iClock 680", 52, 2),
+        ("AEYU184860311", "SDN001", None, "Solution X100-C", 31, 7),
+        ("AEYU184860312", "SMPN1", None, "Solution X100-C", 41, 120),
+        ("CKJH213360777", "RSUD", None, "SpeedFace-V5L", 262, 1),
+        ("BJ2C194960515", "PKM1", None, "Fingerspot Revo", 31, 3),
+        ("A8N5201460088", "KPJKT", Some("Asia/Jakarta"), "iClock 360", 12, 9),
+    ];
+    for (sn, unit, tz, model, users, minutes_ago) in terminals {
+        let nd = NewDevice { sn: sn.into(), unit_code: unit.into(), timezone: tz.map(Into::into) };
+        store.register_device(&nd, Audit::new((None, "demo"), "register", "device", sn)).await?;
+        store
+            .device_contact(&DeviceContact {
+                sn: sn.into(),
+                at: Some(now - minutes_ago.minutes()),
+                ip: Some(format!("36.91.{}.{}", users % 200, minutes_ago + 10)),
+                pushver: Some("2.4.1".into()),
+                model: Some(model.into()),
+                firmware: Some("Ver 8.0.4.7-20230320".into()),
+                users: Some(users),
+                fingerprints: Some(users * 2),
+                records: Some(users * 240),
+                ..Default::default()
+            })
+            .await?;
+    }
+    // A new terminal someone plugged in: it called the server, nobody registered it yet.
+    store
+        .device_contact(&DeviceContact {
+            sn: "CQZ7241160999".into(),
+            at: Some(now - 3.minutes()),
+            ip: Some("36.91.40.77".into()),
+            pushver: Some("2.4.1".into()),
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
 }

@@ -25,6 +25,31 @@ pub struct ServerConfig {
     pub ingest_queue: usize,
     /// Punches per group commit at most.
     pub ingest_batch: usize,
+    /// Fingerprint/face terminals and relays.
+    pub terminals: TerminalConfig,
+}
+
+/// When a terminal counts as silent: not heard from for `silent_minutes` of working hours
+/// (`work_start`–`work_end`, `HH:MM` in the terminal's zone; Monday–Friday when `weekdays_only`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TerminalConfig {
+    pub silent_minutes: u64,
+    pub work_start: String,
+    /// `24:00` for the whole day.
+    pub work_end: String,
+    pub weekdays_only: bool,
+}
+
+impl Default for TerminalConfig {
+    fn default() -> Self {
+        TerminalConfig {
+            silent_minutes: 30,
+            work_start: "07:00".into(),
+            work_end: "16:00".into(),
+            weekdays_only: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +88,7 @@ impl Default for ServerConfig {
             checkin: CheckinConfig::default(),
             ingest_queue: 8192,
             ingest_batch: 512,
+            terminals: TerminalConfig::default(),
         }
     }
 }

@@ -166,7 +166,10 @@ pub async fn import_employees_csv(
         };
         let audit = Audit::new(actor, "import", "employee", &ne.login);
         match store.create_employee(&ne, audit).await {
-            Ok(_) => report.imported += 1,
+            Ok(e) => {
+                crate::iclock::punches::match_pin(store, &e).await;
+                report.imported += 1
+            }
             Err(e) => {
                 let (field, code, message) = store_error_line(e);
                 report.fail(line, &field, &code, message);

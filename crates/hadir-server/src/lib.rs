@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod days;
 pub mod error;
+pub mod iclock;
 pub mod import;
 pub mod inflight;
 pub mod ingest;
@@ -95,6 +96,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(system::router())
+        .merge(iclock::router(&state))
         .merge(web::router())
         .fallback(system::not_found)
         .layer(DefaultBodyLimit::max(max_body))

@@ -10,9 +10,7 @@
 
 use crate::context::DayContext;
 use crate::days::ApprovedInputs;
-use hadir_domain::{
-    AbsenceKind, ApprovedAbsence, Correction, OutageWindow, PresenceEntry, RosterEntry, holiday_on,
-};
+use hadir_domain::{AbsenceKind, ApprovedAbsence, Correction, OutageWindow, PresenceEntry, RosterEntry, holiday_on};
 use hadir_store::{Category, Decider, Employee, Id, Request, RequestState, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -69,10 +67,9 @@ pub fn decider_for(kind: &str) -> Decider {
 pub fn allowed_for(category: Category, kind: AbsenceKind) -> bool {
     match category {
         Category::Pns => true,
-        Category::Pppk | Category::Honorer => !matches!(
-            kind,
-            AbsenceKind::CutiBesar | AbsenceKind::CutiAlasanPenting | AbsenceKind::Cltn
-        ),
+        Category::Pppk | Category::Honorer => {
+            !matches!(kind, AbsenceKind::CutiBesar | AbsenceKind::CutiAlasanPenting | AbsenceKind::Cltn)
+        }
     }
 }
 
@@ -101,12 +98,8 @@ pub fn working_days(ctx: &DayContext, roster: &[RosterEntry], from: Date, to: Da
     let mut n = 0;
     let mut d = from;
     while d <= to {
-        let works = ctx
-            .calendar
-            .resolve(d, roster)
-            .ok()
-            .and_then(|s| s.day)
-            .is_some_and(|day| !day.checkpoints.is_empty());
+        let works =
+            ctx.calendar.resolve(d, roster).ok().and_then(|s| s.day).is_some_and(|day| !day.checkpoints.is_empty());
         let rostered = roster.iter().any(|r| r.date == d && r.shift.is_some());
         if works && (rostered || holiday_on(&ctx.holidays, d).is_none()) {
             n += 1;

@@ -105,7 +105,8 @@ async fn approve(s: &TestServer, token: &str, id: i64) -> Value {
 }
 
 async fn attach(s: &TestServer, token: &str, id: i64, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
     let r = s
         .client
         .post(s.url(&format!("/api/v1/requests/{id}/attachments")))
@@ -160,7 +161,8 @@ async fn leave_izin_and_sakit_end_to_end() {
     let emp = emp_id(&s, 3).await;
     let mut stored = None;
     for _ in 0..100 {
-        stored = s.store.day_records(emp, w[0], w[0]).await.unwrap().first().map(|r| r.record.status.code().to_string());
+        stored =
+            s.store.day_records(emp, w[0], w[0]).await.unwrap().first().map(|r| r.record.status.code().to_string());
         if stored.as_deref() == Some("CUTI_TAHUNAN") {
             break;
         }
@@ -172,7 +174,9 @@ async fn leave_izin_and_sakit_end_to_end() {
     assert_eq!(bal["used"], days);
 
     // Izin for one day.
-    let izin = created(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[2].to_string(), "reason": "urusan keluarga"})).await;
+    let izin =
+        created(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[2].to_string(), "reason": "urusan keluarga"}))
+            .await;
     approve(&s, &o.head, izin).await;
     let rec = day(&s, &o.emp_sd1, &me, w[2]).await;
     assert_eq!(rec["status"], "IZIN");
@@ -228,7 +232,8 @@ async fn who_may_decide_cancel_and_take_leave() {
     let w = workdays();
 
     // A head of SD1 cannot decide for RSUD.
-    let rsud = created(&s, &o.emp_rsud, json!({"type": "IZIN", "date_from": w[0].to_string(), "reason": "keluarga"})).await;
+    let rsud =
+        created(&s, &o.emp_rsud, json!({"type": "IZIN", "date_from": w[0].to_string(), "reason": "keluarga"})).await;
     let (st, b) = decide(&s, &o.head, rsud, json!({"approve": true})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_decider")), "{b}");
     let (_, inbox) = s.get("/api/v1/requests?inbox=true", &o.head).await;
@@ -237,10 +242,12 @@ async fn who_may_decide_cancel_and_take_leave() {
     assert_eq!(st, StatusCode::NOT_FOUND);
 
     // Nobody approves their own request, even a head; the admin (BKD) may.
-    let own = created(&s, &o.head, json!({"type": "IZIN", "date_from": w[1].to_string(), "reason": "rapat orang tua"})).await;
+    let own =
+        created(&s, &o.head, json!({"type": "IZIN", "date_from": w[1].to_string(), "reason": "rapat orang tua"})).await;
     let (st, b) = decide(&s, &o.head, own, json!({"approve": true})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_request")), "{b}");
-    let mine = created(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[1].to_string(), "reason": "keluarga"})).await;
+    let mine =
+        created(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[1].to_string(), "reason": "keluarga"})).await;
     let (st, b) = decide(&s, &o.emp_sd1, mine, json!({"approve": true})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_request")), "{b}");
     approve(&s, &o.admin, own).await;
@@ -265,7 +272,9 @@ async fn who_may_decide_cancel_and_take_leave() {
     assert_eq!(st, StatusCode::CONFLICT);
 
     // Drafts are submitted later.
-    let (st, b) = create(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[3].to_string(), "reason": "x", "draft": true})).await;
+    let (st, b) =
+        create(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[3].to_string(), "reason": "x", "draft": true}))
+            .await;
     assert_eq!((st, b["state"].as_str()), (StatusCode::CREATED, Some("draft")));
     let draft = b["id"].as_i64().unwrap();
     let (st, _) = decide(&s, &o.head, draft, json!({"approve": true})).await;
@@ -299,7 +308,11 @@ async fn who_may_decide_cancel_and_take_leave() {
             json!({"type": "CUTI_TAHUNAN", "date_from": from.to_string(), "date_to": to.to_string(), "reason": "panjang"}),
         )
         .await;
-        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")), "{b}");
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")),
+            "{b}"
+        );
         assert!(b["error"]["message"].as_str().unwrap().contains("18 hari"), "{b}");
         assert_eq!(b["error"]["details"]["remaining"], 18);
     }
@@ -325,10 +338,25 @@ async fn who_may_decide_cancel_and_take_leave() {
     created(&s, &pppk, json!({"type": "CUTI_TAHUNAN", "date_from": w[0].to_string(), "reason": "x"})).await;
 
     // Employees may not file for others; operators may, for their units only.
-    let (st, _) = create(&s, &o.emp_sd1, json!({"type": "IZIN", "employee": nip(4), "date_from": w[0].to_string(), "reason": "x"})).await;
+    let (st, _) = create(
+        &s,
+        &o.emp_sd1,
+        json!({"type": "IZIN", "employee": nip(4), "date_from": w[0].to_string(), "reason": "x"}),
+    )
+    .await;
     assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}");
-    created(&s, &o.operator, json!({"type": "SAKIT", "employee": nip(3), "date_from": w[6].to_string(), "reason": "x"})).await;
-    let (st, _) = create(&s, &o.operator, json!({"type": "SAKIT", "employee": nip(4), "date_from": w[6].to_string(), "reason": "x"})).await;
+    created(
+        &s,
+        &o.operator,
+        json!({"type": "SAKIT", "employee": nip(3), "date_from": w[6].to_string(), "reason": "x"}),
+    )
+    .await;
+    let (st, _) = create(
+        &s,
+        &o.operator,
+        json!({"type": "SAKIT", "employee": nip(4), "date_from": w[6].to_string(), "reason": "x"}),
+    )
+    .await;
     assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}");
 }
 
@@ -359,7 +387,12 @@ async fn special_manual_outage_and_objection() {
     assert!(rec.to_string().contains(&format!("#{dl}")), "{rec}");
 
     // Dinas luar for whole days (no punch): DL status.
-    let dl2 = created(&s, &o.emp_sd1, json!({"type": "DINAS_LUAR", "date_from": w[5].to_string(), "reason": "perjalanan dinas"})).await;
+    let dl2 = created(
+        &s,
+        &o.emp_sd1,
+        json!({"type": "DINAS_LUAR", "date_from": w[5].to_string(), "reason": "perjalanan dinas"}),
+    )
+    .await;
     approve(&s, &o.head, dl2).await;
     let rec = day(&s, &o.head, &me, w[5]).await;
     assert_eq!(rec["status"], "DL");
@@ -422,17 +455,28 @@ async fn special_manual_outage_and_objection() {
     assert_eq!(other["checkpoints"][0]["code"], "TL3", "{other}");
 
     // Objection: an unexplained day corrected to HADIR by the head, as a new fact.
-    let k = created(&s, &o.emp_sd1, json!({"type": "KEBERATAN", "date_from": w[3].to_string(), "reason": "saya hadir, mesin error"})).await;
+    let k = created(
+        &s,
+        &o.emp_sd1,
+        json!({"type": "KEBERATAN", "date_from": w[3].to_string(), "reason": "saya hadir, mesin error"}),
+    )
+    .await;
     let (st, b) = decide(&s, &o.head, k, json!({"approve": true})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("correction_required")));
-    let (st, b) = decide(&s, &o.head, k, json!({"approve": true, "comment": "terbukti", "correction": {"status": "HADIR"}})).await;
+    let (st, b) =
+        decide(&s, &o.head, k, json!({"approve": true, "comment": "terbukti", "correction": {"status": "HADIR"}}))
+            .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let rec = day(&s, &o.emp_sd1, &me, w[3]).await;
     assert_eq!(rec["status"], "HADIR", "{rec}");
     assert!(names(&rec["explanation"], k), "{rec}");
     // A punch-time correction: the late 08:40 of the RSUD employee becomes 07:25.
-    let k2 = created(&s, &o.emp_rsud, json!({"type": "KEBERATAN", "date_from": d.to_string(), "reason": "antre di mesin"})).await;
-    let (st, b) = decide(&s, &o.admin, k2, json!({"approve": true, "correction": {"checkpoint": "masuk", "time": "07:25"}})).await;
+    let k2 =
+        created(&s, &o.emp_rsud, json!({"type": "KEBERATAN", "date_from": d.to_string(), "reason": "antre di mesin"}))
+            .await;
+    let (st, b) =
+        decide(&s, &o.admin, k2, json!({"approve": true, "correction": {"checkpoint": "masuk", "time": "07:25"}}))
+            .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let other = day(&s, &o.admin, &nip(4), d).await;
     assert_eq!(other["checkpoints"][0]["code"], Value::Null, "{other}");
@@ -442,9 +486,12 @@ async fn special_manual_outage_and_objection() {
     assert!(raw["items"][0]["punched_at"].as_str().unwrap().contains("T08:40:00"), "{raw}");
 
     // Once the month is locked, objections are refused.
-    let pending = created(&s, &o.emp_sd1, json!({"type": "KEBERATAN", "date_from": w[4].to_string(), "reason": "x"})).await;
+    let pending =
+        created(&s, &o.emp_sd1, json!({"type": "KEBERATAN", "date_from": w[4].to_string(), "reason": "x"})).await;
     s.store.lock_month(&month(w[4]), None, Audit::new((None, "test"), "lock", "month", &month(w[4]))).await.unwrap();
-    let (st, b) = create(&s, &o.emp_sd1, json!({"type": "KEBERATAN", "date_from": w[4].to_string(), "reason": "terlambat"})).await;
+    let (st, b) =
+        create(&s, &o.emp_sd1, json!({"type": "KEBERATAN", "date_from": w[4].to_string(), "reason": "terlambat"}))
+            .await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{b}");
     assert!(b["error"]["message"].as_str().unwrap().contains("dikunci"));
     let (st, b) = decide(&s, &o.head, pending, json!({"approve": true, "correction": {"status": "HADIR"}})).await;

@@ -72,7 +72,11 @@ async fn lines_of(conn: &mut SqliteConnection, id: Id, only: Option<Id>) -> Resu
     .map_err(db_err)?;
     Ok(rows
         .iter()
-        .map(|r| RequestLine { employee_id: r.get("employee_id"), at: ts(r.get("at")), checkpoint: r.get("checkpoint") })
+        .map(|r| RequestLine {
+            employee_id: r.get("employee_id"),
+            at: ts(r.get("at")),
+            checkpoint: r.get("checkpoint"),
+        })
         .collect())
 }
 

@@ -54,7 +54,10 @@ pub async fn run(s: &dyn Store) {
     let b = s.employee_by_login("198609262015051002").await.unwrap();
 
     // Create: history has create + submit, audit has the request.
-    let r = s.create_request(&new_request("CUTI_TAHUNAN", Some(a.id), sd1.id, a.account_id), audit("create")).await.unwrap();
+    let r = s
+        .create_request(&new_request("CUTI_TAHUNAN", Some(a.id), sd1.id, a.account_id), audit("create"))
+        .await
+        .unwrap();
     assert_eq!(r.state, RequestState::Submitted);
     assert_eq!(r.unit_code, "SD1");
     assert_eq!(r.employee_login.as_deref(), Some("198609262015051001"));
@@ -86,20 +89,29 @@ pub async fn run(s: &dyn Store) {
 
     // Guarded transitions: approve once; a second decision is a conflict.
     let ok = s
-        .transition_request(r.id, &transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, a.account_id), audit("decide"))
+        .transition_request(
+            r.id,
+            &transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, a.account_id),
+            audit("decide"),
+        )
         .await
         .unwrap();
     assert_eq!(ok.state, RequestState::Approved);
     assert_eq!(ok.decided_by_name.as_deref(), Some("kepala"));
     assert!(ok.decided_at.is_some());
     let again = s
-        .transition_request(r.id, &transition(&[RequestState::Submitted], RequestState::Rejected, "reject", true, a.account_id), audit("decide"))
+        .transition_request(
+            r.id,
+            &transition(&[RequestState::Submitted], RequestState::Rejected, "reject", true, a.account_id),
+            audit("decide"),
+        )
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert_eq!(s.request_days(a.id, "CUTI_TAHUNAN", 2025, &[RequestState::Approved]).await.unwrap(), 2);
 
     // Objection with a correction round-trips.
-    let k = s.create_request(&new_request("KEBERATAN", Some(a.id), sd1.id, a.account_id), audit("create")).await.unwrap();
+    let k =
+        s.create_request(&new_request("KEBERATAN", Some(a.id), sd1.id, a.account_id), audit("create")).await.unwrap();
     let mut t = transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, a.account_id);
     t.correction = Some(CorrectionFix::Status { status: DayStatus::Hadir });
     let k = s.transition_request(k.id, &t, audit("decide")).await.unwrap();
@@ -113,14 +125,22 @@ pub async fn run(s: &dyn Store) {
     let mut m = new_request("MANUAL", None, rsud.id, b.account_id);
     m.lines = vec![
         RequestLine { employee_id: b.id, at: Timestamp::from_second(1_740_960_000).unwrap(), checkpoint: None },
-        RequestLine { employee_id: a.id, at: Timestamp::from_second(1_740_961_000).unwrap(), checkpoint: Some("masuk".into()) },
+        RequestLine {
+            employee_id: a.id,
+            at: Timestamp::from_second(1_740_961_000).unwrap(),
+            checkpoint: Some("masuk".into()),
+        },
     ];
     let m = s.create_request(&m, audit("create")).await.unwrap();
     assert_eq!(m.lines.len(), 2);
     for id in [o.id, m.id] {
-        s.transition_request(id, &transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, a.account_id), audit("d"))
-            .await
-            .unwrap();
+        s.transition_request(
+            id,
+            &transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, a.account_id),
+            audit("d"),
+        )
+        .await
+        .unwrap();
     }
     let for_a = s.approved_requests_for(a.id, &sd1.path, date(2025, 3, 1), date(2025, 3, 31)).await.unwrap();
     let kinds: Vec<&str> = for_a.iter().map(|r| r.kind.as_str()).collect();

@@ -230,8 +230,13 @@ pub trait RequestStore: Send + Sync {
     /// Approved requests shaping `employee_id`'s days `from..=to`: their own, outages of any
     /// unit on `unit_path` (the employee's unit and its ancestors), and manual attendance with
     /// a line for them (only their lines are returned).
-    async fn approved_requests_for(&self, employee_id: Id, unit_path: &str, from: Date, to: Date)
-    -> Result<Vec<Request>>;
+    async fn approved_requests_for(
+        &self,
+        employee_id: Id,
+        unit_path: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Request>>;
     /// Sum of `days` of the employee's requests of `kind` with `date_from` in `year`, in `states`.
     async fn request_days(&self, employee_id: Id, kind: &str, year: i16, states: &[RequestState]) -> Result<i64>;
 

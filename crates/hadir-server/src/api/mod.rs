@@ -5,10 +5,12 @@ mod audit;
 mod auth;
 pub mod checkins;
 pub mod days;
+pub mod devices;
 pub mod employees;
 pub mod policies;
 mod punches;
 pub mod requests;
+pub mod relays;
 mod roles;
 mod units;
 
@@ -76,6 +78,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::delete_holiday))
         .routes(routes!(policies::list_rule_sets, policies::create_rule_set))
         .routes(routes!(policies::put_roster))
+        .routes(routes!(devices::register_device, devices::list_devices))
+        .routes(routes!(devices::get_device))
+        .routes(routes!(devices::approve_device))
+        .routes(routes!(devices::sync_employees))
+        .routes(routes!(devices::queue_command, devices::list_commands))
+        .routes(routes!(devices::unmatched_punches))
+        .routes(routes!(relays::create_relay, relays::list_relays))
+        .routes(routes!(relays::revoke_relay))
+        .routes(routes!(relays::upload_punches))
+        .routes(routes!(relays::roster))
 }
 
 /// Paging parameters shared by list endpoints.

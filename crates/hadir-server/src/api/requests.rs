@@ -223,9 +223,8 @@ fn parse_instant(s: &str, date: Date, tz: &TimeZone, field: &str) -> ApiResult<T
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
     }
-    let t: Time = s
-        .parse()
-        .map_err(|_| invalid("invalid_time", format!("'{field}' harus berformat JJ:MM (waktu setempat).")))?;
+    let t: Time =
+        s.parse().map_err(|_| invalid("invalid_time", format!("'{field}' harus berformat JJ:MM (waktu setempat).")))?;
     date.to_datetime(t)
         .to_zoned_datetime(tz.clone())
         .map(|z| z.timestamp())
@@ -421,7 +420,10 @@ pub async fn create_request(
             })?;
             unit = s.store.unit_by_code(code).await?;
             if !caller.can_manage_unit(&unit.path) {
-                return Err(forbidden("not_operator", "Hanya operator unit ini (atau admin BKD) yang dapat mengajukan ini."));
+                return Err(forbidden(
+                    "not_operator",
+                    "Hanya operator unit ini (atau admin BKD) yang dapat mengajukan ini.",
+                ));
             }
             let tz = tz_of(&unit.timezone);
             new.unit_id = unit.id;
@@ -447,7 +449,10 @@ pub async fn create_request(
                 for (i, en) in entries.iter().enumerate() {
                     let login: String = en.employee.chars().filter(|c| *c != ' ' && *c != '.').collect();
                     let e = s.store.employee_by_login(&login).await.map_err(|_| {
-                        invalid("unknown_employee", format!("Baris {}: pegawai '{}' tidak ditemukan.", i + 1, en.employee))
+                        invalid(
+                            "unknown_employee",
+                            format!("Baris {}: pegawai '{}' tidak ditemukan.", i + 1, en.employee),
+                        )
                     })?;
                     let eu = s.unit(e.unit_id).await?;
                     if !eu.path.starts_with(&unit.path) {
@@ -530,7 +535,10 @@ pub async fn create_request(
                     }
                 }
                 Family::Leave(_) => {
-                    return Err(invalid("punch_not_allowed", "Cuti, izin dan sakit tidak terkait dengan absen khusus."));
+                    return Err(invalid(
+                        "punch_not_allowed",
+                        "Cuti, izin dan sakit tidak terkait dengan absen khusus.",
+                    ));
                 }
                 Family::Duty(_) | Family::Ceremony => {
                     let pid = b.punch_id.ok_or_else(|| {
@@ -538,7 +546,10 @@ pub async fn create_request(
                     })?;
                     let p = s.store.punch_by_id(pid).await.map_err(|_| ApiError::not_found("Absen khusus"))?;
                     if p.p.employee_id != Some(e.id) || p.p.source != PunchSource::Special {
-                        return Err(invalid("not_special_punch", "Absen ini bukan absen khusus milik pegawai tersebut."));
+                        return Err(invalid(
+                            "not_special_punch",
+                            "Absen ini bukan absen khusus milik pegawai tersebut.",
+                        ));
                     }
                     if let Some(existing) = s.store.request_by_punch(pid).await? {
                         return Err(ApiError::new(
@@ -557,12 +568,18 @@ pub async fn create_request(
                 Family::Objection => {
                     let today = crate::days::today_in(&tz);
                     if date_from > today {
-                        return Err(invalid("future_date", "Keberatan hanya untuk hari yang sudah berlalu atau hari ini."));
+                        return Err(invalid(
+                            "future_date",
+                            "Keberatan hanya untuk hari yang sudah berlalu atau hari ini.",
+                        ));
                     }
                     if s.store.is_month_locked(&month_key(date_from), &unit.path).await? {
                         return Err(invalid(
                             "month_locked",
-                            format!("Rekap bulan {} sudah dikunci; keberatan tidak dapat diajukan lagi.", month_key(date_from)),
+                            format!(
+                                "Rekap bulan {} sudah dikunci; keberatan tidak dapat diajukan lagi.",
+                                month_key(date_from)
+                            ),
                         ));
                     }
                 }
@@ -585,7 +602,11 @@ pub async fn create_request(
 /// One request with its history and attachment links.
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
     responses((status = 200, body = RequestView), (status = 404, body = ErrorBody)))]
-pub async fn get_request(State(s): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<Json<RequestView>> {
+pub async fn get_request(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<RequestView>> {
     let r = request_in_scope(&s, &caller, id).await?;
     let tz = unit_tz(&s, r.unit_id).await;
     Ok(Json(view(r, &caller, &tz)))
@@ -602,12 +623,17 @@ pub async fn list_requests(
     let paging = Paging { offset: q.offset, limit: q.limit };
     let mut f = RequestFilter { offset: paging.offset(), limit: paging.limit(), ..Default::default() };
     if let Some(st) = q.state.as_deref().filter(|v| !v.is_empty()) {
-        f.state = Some(RequestState::parse(st).ok_or_else(|| {
-            invalid("invalid_state", "Status: draft, submitted, approved, rejected atau cancelled.")
-        })?);
+        f.state =
+            Some(RequestState::parse(st).ok_or_else(|| {
+                invalid("invalid_state", "Status: draft, submitted, approved, rejected atau cancelled.")
+            })?);
     }
     if let Some(k) = q.kind.as_deref().filter(|v| !v.is_empty()) {
-        f.kind = Some(rules::family(k).map(|(k, _)| k).ok_or_else(|| invalid("invalid_type", "Jenis permohonan tidak dikenal."))?);
+        f.kind = Some(
+            rules::family(k)
+                .map(|(k, _)| k)
+                .ok_or_else(|| invalid("invalid_type", "Jenis permohonan tidak dikenal."))?,
+        );
     }
     let unit = match q.unit.as_deref().filter(|v| !v.is_empty()) {
         Some(code) => {
@@ -729,7 +755,10 @@ pub async fn decide_request(
         }
         if r.kind == "KEBERATAN" {
             let c = d.correction.as_ref().ok_or_else(|| {
-                invalid("correction_required", "Keberatan yang diterima harus menyebutkan koreksinya (status atau jam).")
+                invalid(
+                    "correction_required",
+                    "Keberatan yang diterima harus menyebutkan koreksinya (status atau jam).",
+                )
             })?;
             correction = Some(parse_correction(c, &r, &tz)?);
         }
@@ -753,12 +782,16 @@ pub async fn decide_request(
         decision: true,
         correction,
     };
-    let r = s.store.transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string())).await.map_err(
-        |e| match e {
-            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Permohonan ini sudah diputus."),
+    let r = s
+        .store
+        .transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string()))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Permohonan ini sudah diputus.")
+            }
             e => e.into(),
-        },
-    )?;
+        })?;
     metrics::counter!("hadir_requests_total", "event" => action).increment(1);
     if r.state == RequestState::Approved {
         recompute_after(&s, &r).await;
@@ -815,7 +848,11 @@ pub async fn cancel_request(
 /// Submit a draft.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/submit", tag = "requests", params(("id" = i64, Path)),
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn submit_request(State(s): State<AppState>, caller: Caller, Path(id): Path<Id>) -> ApiResult<Json<RequestView>> {
+pub async fn submit_request(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> ApiResult<Json<RequestView>> {
     let r = request_in_scope(&s, &caller, id).await?;
     if r.submitted_by != caller.account_id && r.employee_id != caller.employee_id {
         return Err(forbidden("not_submitter", "Hanya pengaju yang dapat mengirim draf ini."));
@@ -861,12 +898,16 @@ async fn transition_own(
         correction: None,
     };
     let id = r.id;
-    let r = s.store.transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string())).await.map_err(
-        |e| match e {
-            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah."),
+    let r = s
+        .store
+        .transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string()))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah.")
+            }
             e => e.into(),
-        },
-    )?;
+        })?;
     let tz = unit_tz(s, r.unit_id).await;
     Ok(Json(view(r, caller, &tz)))
 }
@@ -931,7 +972,10 @@ pub async fn add_attachments(
 ) -> ApiResult<(StatusCode, Json<AttachmentList>)> {
     let r = request_in_scope(&s, &caller, id).await?;
     if !(is_own(&caller, &r) || caller.can_manage_unit(&r.unit_path)) {
-        return Err(forbidden("not_submitter", "Hanya pengaju, pegawai yang bersangkutan atau operator unit yang dapat melampirkan."));
+        return Err(forbidden(
+            "not_submitter",
+            "Hanya pengaju, pegawai yang bersangkutan atau operator unit yang dapat melampirkan.",
+        ));
     }
     if !r.state.is_pending() {
         return Err(ApiError::new(
@@ -957,7 +1001,12 @@ pub async fn add_attachments(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(_) => return Err(ApiError::bad_request("invalid_multipart", "Data formulir (multipart) rusak atau terpotong.")),
+            Err(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_multipart",
+                    "Data formulir (multipart) rusak atau terpotong.",
+                ));
+            }
         };
         if field.name() != Some("file") {
             continue;
@@ -974,7 +1023,9 @@ pub async fn add_attachments(
                 }
                 Ok(None) => break,
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(_) => return Err(ApiError::bad_request("invalid_multipart", "Lampiran tidak terbaca atau terpotong.")),
+                Err(_) => {
+                    return Err(ApiError::bad_request("invalid_multipart", "Lampiran tidak terbaca atau terpotong."));
+                }
             }
         }
         let mime = sniff_evidence(&buf)
@@ -985,7 +1036,10 @@ pub async fn add_attachments(
         return Err(invalid("file_required", "Sertakan berkas pada bagian 'file'."));
     }
     if r.attachments.len() + files.len() > rules::ATTACHMENTS_MAX {
-        return Err(invalid("too_many_attachments", format!("Paling banyak {} lampiran per permohonan.", rules::ATTACHMENTS_MAX)));
+        return Err(invalid(
+            "too_many_attachments",
+            format!("Paling banyak {} lampiran per permohonan.", rules::ATTACHMENTS_MAX),
+        ));
     }
     let mut stored = Vec::new();
     for (filename, mime, bytes) in files {
@@ -994,7 +1048,13 @@ pub async fn add_attachments(
             tracing::error!(error = %e, "evidence store failed");
             ApiError::internal()
         })?;
-        stored.push(NewAttachment { blob_hash: hash, mime: mime.into(), size, filename, uploaded_by: caller.account_id });
+        stored.push(NewAttachment {
+            blob_hash: hash,
+            mime: mime.into(),
+            size,
+            filename,
+            uploaded_by: caller.account_id,
+        });
     }
     // The files are durable before the database names them.
     s.blob.sync().await.map_err(|e| {
@@ -1004,7 +1064,8 @@ pub async fn add_attachments(
     let tz = unit_tz(&s, r.unit_id).await;
     let mut items = Vec::new();
     for a in stored {
-        let att = s.store.add_attachment(id, &a, Audit::new(caller.actor(), "attach", "request", &id.to_string())).await?;
+        let att =
+            s.store.add_attachment(id, &a, Audit::new(caller.actor(), "attach", "request", &id.to_string())).await?;
         items.push(AttachmentView {
             url: format!("/api/v1/requests/{id}/attachments/{}", att.id),
             id: att.id,

@@ -1,0 +1,391 @@
+//! Office relays (issue 6, server side): registration with a token shown once, revocation, the
+//! punch upload (idempotent per serial + PIN + time, the same key as PUSH) and the roster.
+
+use crate::auth::{Caller, token};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::iclock::punches::{self, TerminalRecord};
+use crate::ingest::IngestError;
+use crate::json::{ApiJson, too_large};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use hadir_domain::unit_zone;
+use hadir_domain::zone::rfc3339_local;
+use hadir_store::{Audit, Device, DeviceState, EmployeeFilter, PunchSource, Relay, RelayTerminal, Scope, StoreError};
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Unit};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// Most punches in one upload (the relay sends smaller batches).
+const MAX_PUNCHES: usize = 20_000;
+const MAX_TERMINALS: usize = 500;
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayView {
+    pub id: i64,
+    pub name: String,
+    pub unit_code: String,
+    pub revoked: bool,
+    pub created_at: String,
+    pub last_seen: Option<String>,
+    /// An operator asked for the roster to be written to its terminals.
+    pub sync_requested: bool,
+}
+
+impl From<Relay> for RelayView {
+    fn from(r: Relay) -> Self {
+        let tz = TimeZone::UTC;
+        RelayView {
+            id: r.id,
+            name: r.name,
+            unit_code: r.unit_code,
+            revoked: r.revoked,
+            created_at: rfc3339_local(&tz, r.created_at),
+            last_seen: r.last_seen.map(|t| rfc3339_local(&tz, t)),
+            sync_requested: r.sync_requested,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayInput {
+    /// e.g. "Pijo Dinas Pendidikan".
+    pub name: String,
+    /// The unit whose terminals it reads; terminals it reports belong here unless registered otherwise.
+    pub unit_code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayCreated {
+    pub id: i64,
+    /// Shown once; put it in the relay's `relay.toml`.
+    pub token: String,
+    pub name: String,
+    pub unit_code: String,
+}
+
+/// Register an office relay (admin). The token is returned once and stored only hashed.
+#[utoipa::path(post, path = "/api/v1/relays", tag = "relays", request_body = RelayInput,
+    responses((status = 201, body = RelayCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_relay(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<RelayInput>,
+) -> ApiResult<(StatusCode, Json<RelayCreated>)> {
+    caller.require_admin()?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::unprocessable("invalid_name", "Nama relay wajib diisi (1–100 karakter).")
+            .with_details(serde_json::json!({"field": "name"})));
+    }
+    let unit_code = input.unit_code.trim();
+    if s.store.unit_by_code(unit_code).await.is_err() {
+        return Err(ApiError::unprocessable("unknown_unit", format!("Unit kerja '{unit_code}' tidak ditemukan."))
+            .with_details(serde_json::json!({"field": "unit_code"})));
+    }
+    let secret = token::generate();
+    let audit = Audit::new(caller.actor(), "create", "relay", name);
+    let r = s.store.create_relay(name, unit_code, &token::hash(&secret), audit).await?;
+    Ok((StatusCode::CREATED, Json(RelayCreated { id: r.id, token: secret, name: r.name, unit_code: r.unit_code })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayList {
+    pub items: Vec<RelayView>,
+}
+
+/// Relays (admin).
+#[utoipa::path(get, path = "/api/v1/relays", tag = "relays",
+    responses((status = 200, body = RelayList), (status = 403, body = ErrorBody)))]
+pub async fn list_relays(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<RelayList>> {
+    caller.require_admin()?;
+    Ok(Json(RelayList { items: s.store.list_relays().await?.into_iter().map(Into::into).collect() }))
+}
+
+/// Revoke a relay's token (admin): its uploads are refused from now on.
+#[utoipa::path(post, path = "/api/v1/relays/{id}/revoke", tag = "relays", params(("id" = i64, Path)),
+    responses((status = 200, body = RelayView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_relay(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RelayView>> {
+    caller.require_admin()?;
+    let audit = Audit::new(caller.actor(), "revoke", "relay", &id.to_string());
+    let r = s.store.revoke_relay(id, audit).await.map_err(|e| match e {
+        StoreError::NotFound(_) => ApiError::not_found("Relay"),
+        e => e.into(),
+    })?;
+    Ok(Json(r.into()))
+}
+
+/// The relay calling, from `Authorization: Bearer <relay token>`.
+pub struct RelayAuth(pub Relay);
+
+fn invalid_token() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_relay_token", "Token relay tidak sah atau sudah dicabut.")
+}
+
+impl FromRequestParts<AppState> for RelayAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let t = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(invalid_token)?;
+        match state.store.relay_by_token(&token::hash(t)).await {
+            Ok(r) => Ok(RelayAuth(r)),
+            Err(StoreError::NotFound(_)) => Err(invalid_token()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TerminalReport {
+    pub sn: String,
+    /// LAN address, `ip:port`.
+    pub address: Option<String>,
+    pub firmware: Option<String>,
+    pub users: Option<i64>,
+    pub records: Option<i64>,
+    pub clock_drift_secs: Option<i64>,
+    /// RFC 3339.
+    pub last_pull: Option<String>,
+    pub reachable: Option<bool>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayPunch {
+    pub sn: String,
+    pub pin: String,
+    /// The terminal's local wall clock, `YYYY-MM-DDTHH:MM:SS`.
+    pub time: String,
+    /// Zone override from the relay's configuration; default: the terminal's zone.
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub status: i64,
+    #[serde(default)]
+    pub verify: i64,
+    pub workcode: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayUpload {
+    #[serde(default)]
+    pub terminals: Vec<TerminalReport>,
+    #[serde(default)]
+    pub punches: Vec<RelayPunch>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedPunch {
+    /// Position in `punches`.
+    pub index: usize,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayUploadReply {
+    /// Punches stored now.
+    pub accepted: usize,
+    /// Punches the server already held (same serial, PIN and time).
+    pub duplicates: usize,
+    /// Punches that can never be stored (bad PIN or time); the relay need not resend them.
+    pub rejected: Vec<RejectedPunch>,
+    /// The relay should fetch the roster and write it to its terminals.
+    pub sync_roster: bool,
+}
+
+fn text(v: &Option<String>, max: usize) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(max).collect())
+}
+
+fn valid_sn(sn: &str) -> bool {
+    (1..=64).contains(&sn.len()) && sn.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn valid_pin(pin: &str) -> bool {
+    !pin.is_empty() && pin.chars().count() <= 24 && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn parse_time(t: &str) -> Option<DateTime> {
+    let t = t.trim();
+    if t.len() != 19 {
+        return None;
+    }
+    t.replacen(' ', "T", 1).parse::<DateTime>().ok()
+}
+
+/// Upload punches read by a relay (relay token). Idempotent per (serial, PIN, time): resending a
+/// batch adds nothing. Terminals it reports are registered to its unit unless registered otherwise.
+#[utoipa::path(post, path = "/api/v1/relay/punches", tag = "relays", request_body = RelayUpload,
+    responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn upload_punches(
+    State(s): State<AppState>,
+    RelayAuth(relay): RelayAuth,
+    ApiJson(up): ApiJson<RelayUpload>,
+) -> ApiResult<Json<RelayUploadReply>> {
+    if up.punches.len() > MAX_PUNCHES || up.terminals.len() > MAX_TERMINALS {
+        return Err(too_large());
+    }
+    let now = Timestamp::now();
+    let received_at = now.round(Unit::Millisecond).unwrap_or(now);
+    let mut reports: Vec<RelayTerminal> = Vec::new();
+    for t in &up.terminals {
+        let sn = t.sn.trim();
+        if !valid_sn(sn) {
+            continue;
+        }
+        reports.push(RelayTerminal {
+            sn: sn.to_string(),
+            lan_address: text(&t.address, 64),
+            firmware: text(&t.firmware, 64),
+            users: t.users,
+            records: t.records,
+            clock_drift_secs: t.clock_drift_secs,
+            last_pull: t.last_pull.as_deref().and_then(|v| v.parse::<Timestamp>().ok()),
+            reachable: t.reachable,
+            last_error: text(&t.last_error, 300),
+        });
+    }
+    // Terminals that only appear in punches are registered too.
+    for p in &up.punches {
+        let sn = p.sn.trim();
+        if valid_sn(sn) && !reports.iter().any(|r| r.sn == sn) {
+            reports.push(RelayTerminal { sn: sn.to_string(), ..Default::default() });
+        }
+    }
+    let report = s.store.relay_report(relay.id, &reports, now).await?;
+    let devices: HashMap<String, Device> = report.devices.into_iter().map(|d| (d.sn.clone(), d)).collect();
+    let mut zones: HashMap<String, TimeZone> = HashMap::new();
+    for d in devices.values() {
+        let tz = match d.zone_name().and_then(|z| unit_zone(z).ok()) {
+            Some(tz) => tz,
+            None => punches::device_zone(s.store.as_ref(), d).await,
+        };
+        zones.insert(d.sn.clone(), tz);
+    }
+
+    let mut rejected = Vec::new();
+    let mut records = Vec::with_capacity(up.punches.len());
+    for (index, p) in up.punches.iter().enumerate() {
+        let sn = p.sn.trim();
+        let pin = p.pin.trim();
+        let reject = |reason: &str| RejectedPunch { index, reason: reason.to_string() };
+        let Some(device) = devices.get(sn) else {
+            rejected.push(reject("invalid_sn"));
+            continue;
+        };
+        if !valid_pin(pin) {
+            rejected.push(reject("invalid_pin"));
+            continue;
+        }
+        let Some(time) = parse_time(&p.time) else {
+            rejected.push(reject("invalid_time"));
+            continue;
+        };
+        let tz = match p.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            Some(z) => match unit_zone(z) {
+                Ok(tz) => tz,
+                Err(_) => {
+                    rejected.push(reject("invalid_timezone"));
+                    continue;
+                }
+            },
+            None => zones.get(sn).cloned().unwrap_or(TimeZone::UTC),
+        };
+        records.push(TerminalRecord {
+            sn: sn.to_string(),
+            pin: pin.to_string(),
+            time,
+            status: p.status,
+            verify: p.verify,
+            tz,
+            quarantined: device.state != DeviceState::Active,
+        });
+    }
+    for r in &rejected {
+        tracing::warn!(relay = relay.id, index = r.index, reason = %r.reason, "relay punch rejected");
+    }
+    let new = punches::build(s.store.as_ref(), &records, PunchSource::Relay, received_at).await?;
+    let stored = punches::submit(&s, new).await.map_err(|e| match e {
+        IngestError::Overloaded => ApiError::unavailable("Server sedang sibuk; kirim ulang nanti.", 30),
+        IngestError::Failed(msg) => {
+            tracing::error!(error = %msg, "relay punches: commit failed");
+            ApiError::internal()
+        }
+    })?;
+    for sn in &report.activated {
+        punches::release(&s, sn).await;
+    }
+    metrics::counter!("hadir_relay_punches_total", "outcome" => "new").increment(stored.inserted as u64);
+    metrics::counter!("hadir_relay_punches_total", "outcome" => "duplicate").increment(stored.duplicates as u64);
+    Ok(Json(RelayUploadReply {
+        accepted: stored.inserted,
+        duplicates: stored.duplicates,
+        rejected,
+        sync_roster: relay.sync_requested,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterUser {
+    pub pin: String,
+    pub name: String,
+    pub privilege: u8,
+    pub password: String,
+    pub card: String,
+    /// False: remove from the terminals.
+    pub active: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Roster {
+    pub users: Vec<RosterUser>,
+}
+
+/// The employees (with a device PIN) of the relay's unit subtree, for writing to its terminals
+/// (relay token). Fetching it clears a pending sync request.
+#[utoipa::path(get, path = "/api/v1/relay/roster", tag = "relays",
+    responses((status = 200, body = Roster), (status = 401, body = ErrorBody)))]
+pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
+    let mut users = Vec::new();
+    let mut offset = 0;
+    loop {
+        let f = EmployeeFilter { unit_code: Some(relay.unit_code.clone()), offset, limit: 1000, ..Default::default() };
+        let page = s.store.list_employees(&Scope::All, &f).await?;
+        let n = page.items.len() as u32;
+        for e in page.items {
+            let Some(pin) = e.device_pin else { continue };
+            let name = hadir_zk::push::sanitize_field(&e.name);
+            users.push(RosterUser {
+                pin,
+                name,
+                privilege: 0,
+                password: String::new(),
+                card: String::new(),
+                active: e.active,
+            });
+        }
+        offset += n;
+        if n == 0 || u64::from(offset) >= page.total {
+            break;
+        }
+    }
+    s.store.take_relay_sync(relay.id).await?;
+    Ok(Json(Roster { users }))
+}

@@ -1,0 +1,371 @@
+//! ZKTeco PUSH (ADMS) endpoints, exactly as terminals speak them: `/iclock/cdata`,
+//! `/iclock/getrequest`, `/iclock/devicecmd`, `/iclock/ping`. Plain-text bodies, a `Date:`
+//! header in GMT on every reply (terminals set their clock from it), `OK:<n>` for uploads.
+//! The protocol itself (parsing, replies) lives in `hadir_zk::push`; this module is the glue to
+//! the store and the group-commit writer. These routes are not part of `/api/v1` nor of the
+//! OpenAPI document.
+//!
+//! An unknown serial is recorded as `pending` with its address; its punches are accepted
+//! (`OK:n`, or the terminal would resend forever) and stored quarantined until an admin
+//! approves it. "Security PUSH" 3.x terminals are logged and refused clearly.
+
+pub mod punches;
+pub mod silence;
+
+use crate::ingest::IngestError;
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use hadir_store::{CommandOutcome, Device, DeviceContact, DeviceState, PunchSource, StampUpdate};
+use hadir_zk::push::{
+    self, CdataRequest, DeviceCmdRequest, GetRequest, HandshakeConfig, KeyValues, OperLogEntry, Table, TimeZoneOption,
+    Upload,
+};
+use jiff::Timestamp;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+/// Most commands sent in one getrequest reply (the codec also stops at ~40 KiB).
+const MAX_COMMANDS_PER_POLL: u32 = 200;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    silence::spawn_monitor(state.store.clone(), silence::SilenceRule::from_config(&state.config.terminals));
+    Router::new()
+        .route("/iclock/cdata", get(cdata_get).post(cdata_post))
+        .route("/iclock/cdata.aspx", get(cdata_get).post(cdata_post))
+        .route("/iclock/getrequest", get(getrequest))
+        .route("/iclock/getrequest.aspx", get(getrequest))
+        .route("/iclock/devicecmd", post(devicecmd))
+        .route("/iclock/devicecmd.aspx", post(devicecmd))
+        .route("/iclock/ping", get(ping))
+        .route("/iclock/registry", any(security_push))
+        .route("/iclock/push", any(security_push))
+        .route("/iclock/{*rest}", any(unknown))
+        .layer(axum::middleware::map_response(add_date))
+}
+
+/// Every reply carries `Date:` in GMT (the terminal sets its clock from it).
+async fn add_date(mut r: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&push::http_date(Timestamp::now())) {
+        r.headers_mut().insert(header::DATE, v);
+    }
+    r
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain")], body.into()).into_response()
+}
+
+fn ok(body: impl Into<String>) -> Response {
+    text(StatusCode::OK, body)
+}
+
+/// A refusal the terminal reads as "not done, try later".
+struct Refusal(Response);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl Refusal {
+    fn bad_request(what: impl std::fmt::Display) -> Refusal {
+        Refusal(text(StatusCode::BAD_REQUEST, format!("ERROR: {what}")))
+    }
+    fn internal() -> Refusal {
+        Refusal(text(StatusCode::INTERNAL_SERVER_ERROR, "ERROR: server"))
+    }
+}
+
+impl From<hadir_store::StoreError> for Refusal {
+    fn from(e: hadir_store::StoreError) -> Refusal {
+        tracing::error!(error = %e, "terminal request: store failure");
+        Refusal::internal()
+    }
+}
+
+impl From<IngestError> for Refusal {
+    fn from(e: IngestError) -> Refusal {
+        match e {
+            IngestError::Overloaded => {
+                let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "ERROR: server busy");
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+                Refusal(r)
+            }
+            IngestError::Failed(msg) => {
+                tracing::error!(error = %msg, "terminal punches: commit failed");
+                Refusal::internal()
+            }
+        }
+    }
+}
+
+/// The address a terminal's request came from.
+pub struct PeerIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for PeerIp {
+    type Rejection = Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        if state.config.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_string())
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return Ok(PeerIp(Some(ip)));
+        }
+        Ok(PeerIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+    }
+}
+
+fn num(v: Option<&str>) -> Option<i64> {
+    v.and_then(|v| v.trim().parse().ok())
+}
+
+fn nonempty(v: Option<&str>) -> Option<String> {
+    v.map(str::trim).filter(|v| !v.is_empty()).map(|v| v.chars().take(64).collect())
+}
+
+/// What a terminal says about itself in `table=options` or an `INFO` command result.
+fn contact_from_options(sn: &str, kv: &KeyValues) -> DeviceContact {
+    DeviceContact {
+        sn: sn.to_string(),
+        model: nonempty(kv.get("~DeviceName").or(kv.get("DeviceName"))),
+        firmware: nonempty(kv.get("FirmVer").or(kv.get("FWVersion")).or(kv.get("FirmwareVersion"))),
+        reported_ip: nonempty(kv.get("IPAddress")),
+        users: num(kv.get("UserCount")),
+        fingerprints: num(kv.get("FPCount")),
+        records: num(kv.get("TransactionCount").or(kv.get("AttLogCount"))),
+        ..Default::default()
+    }
+}
+
+async fn contact(s: &AppState, mut c: DeviceContact, ip: &PeerIp) -> Result<Device, Refusal> {
+    c.ip = ip.0.clone();
+    let d = s.store.device_contact(&c).await?;
+    if d.state == DeviceState::Pending && d.last_seen == Some(d.created_at) {
+        tracing::warn!(sn = %d.sn, ip = ?d.ip, "unknown terminal called: recorded as pending, awaiting approval");
+    }
+    Ok(d)
+}
+
+/// `GET /iclock/cdata?SN=…&options=all[&pushver=…]`: the handshake.
+async fn cdata_get(State(s): State<AppState>, ip: PeerIp, RawQuery(q): RawQuery) -> Result<Response, Refusal> {
+    let req = CdataRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
+    let h = match req {
+        CdataRequest::Handshake(h) => h,
+        // A GET with `table` is not something terminals send; answer like ZKTeco's server.
+        CdataRequest::Upload(_) => return Ok(ok(push::REPLY_OK)),
+    };
+    let pushver = h.pushver.as_ref().map(|v| v.raw.clone());
+    let d = contact(&s, DeviceContact { sn: h.sn.clone(), pushver, ..Default::default() }, &ip).await?;
+    if h.is_security_push() {
+        tracing::warn!(
+            sn = %h.sn, pushver = %h.pushver.as_ref().map(|v| v.raw.as_str()).unwrap_or_default(),
+            "Security PUSH 3.x terminal: not supported yet; set the terminal to PUSH 2.x (ADMS) or read it through a relay"
+        );
+        return Ok(text(StatusCode::NOT_IMPLEMENTED, "UNSUPPORTED: Security PUSH 3.x"));
+    }
+    let tz = punches::device_zone(s.store.as_ref(), &d).await;
+    let offset = tz.to_offset(Timestamp::now()).seconds();
+    let cfg = HandshakeConfig {
+        attlog_stamp: d.attlog_stamp.max(0) as u64,
+        operlog_stamp: d.operlog_stamp.max(0) as u64,
+        attphoto_stamp: d.attphoto_stamp.max(0) as u64,
+        time_zone: TimeZoneOption::from_offset_seconds(offset),
+        ..HandshakeConfig::default()
+    };
+    Ok(ok(push::handshake_reply(&h, &cfg)))
+}
+
+/// `POST /iclock/cdata?SN=…&table=…&Stamp=…`: uploads.
+async fn cdata_post(
+    State(s): State<AppState>,
+    ip: PeerIp,
+    RawQuery(q): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Refusal> {
+    let req = CdataRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
+    let body = body.map_err(|e| Refusal(text(e.status(), "ERROR: body")))?;
+    let up = match req {
+        CdataRequest::Upload(up) => up,
+        CdataRequest::Handshake(h) => {
+            // A POST without `table`: nothing to store.
+            contact(&s, DeviceContact { sn: h.sn, ..Default::default() }, &ip).await?;
+            return Ok(ok(push::REPLY_OK));
+        }
+    };
+    let d = contact(&s, DeviceContact { sn: up.sn.clone(), ..Default::default() }, &ip).await?;
+    match &up.table {
+        Table::AttLog => attlog(&s, &d, &up, &body).await,
+        Table::OperLog => operlog(&s, &d, &up, &body).await,
+        Table::Options => {
+            let kv = push::parse_options(&body);
+            s.store.device_contact(&contact_from_options(&d.sn, &kv)).await?;
+            Ok(ok(push::REPLY_OK))
+        }
+        Table::AttPhoto => {
+            // Photos are not requested (TransFlag); acknowledge so the terminal moves on.
+            match push::split_attphoto(&body) {
+                Ok(p) => tracing::debug!(sn = %d.sn, file = %p.file_name, bytes = p.jpeg.len(), "ATTPHOTO ignored"),
+                Err(e) => tracing::warn!(sn = %d.sn, error = %e, "malformed ATTPHOTO ignored"),
+            }
+            let stamps = StampUpdate { attphoto: up.stamp.map(|v| v as i64), ..Default::default() };
+            s.store.set_device_stamps(&d.sn, stamps).await?;
+            Ok(ok(push::REPLY_OK))
+        }
+        Table::Other(name) => {
+            tracing::info!(sn = %d.sn, table = %name, bytes = body.len(), "upload of an unprocessed table acknowledged");
+            Ok(ok(push::REPLY_OK))
+        }
+    }
+}
+
+async fn attlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Response, Refusal> {
+    let received_at = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap_or(Timestamp::UNIX_EPOCH);
+    let batch = push::parse_attlog(body);
+    for e in &batch.errors {
+        tracing::warn!(sn = %d.sn, error = %e, "ATTLOG line skipped");
+    }
+    let tz = punches::device_zone(s.store.as_ref(), d).await;
+    let quarantined = d.state != DeviceState::Active;
+    let records: Vec<punches::TerminalRecord> = batch
+        .records
+        .iter()
+        .map(|r| punches::TerminalRecord {
+            sn: d.sn.clone(),
+            pin: r.pin.clone(),
+            time: r.time,
+            status: i64::from(r.status),
+            verify: i64::from(r.verify),
+            tz: tz.clone(),
+            quarantined,
+        })
+        .collect();
+    let new = punches::build(s.store.as_ref(), &records, PunchSource::Terminal, received_at).await?;
+    let stored = punches::submit(s, new).await?;
+    metrics::counter!("hadir_terminal_punches_total", "outcome" => "new").increment(stored.inserted as u64);
+    metrics::counter!("hadir_terminal_punches_total", "outcome" => "duplicate").increment(stored.duplicates as u64);
+    if quarantined && stored.inserted > 0 {
+        tracing::warn!(sn = %d.sn, punches = stored.inserted, "punches of an unapproved terminal stored in quarantine");
+    }
+    if let Some(stamp) = up.stamp {
+        s.store.set_device_stamps(&d.sn, StampUpdate { attlog: Some(stamp as i64), ..Default::default() }).await?;
+    }
+    Ok(ok(push::reply_ok_count(batch.records.len())))
+}
+
+async fn operlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Response, Refusal> {
+    let batch = push::parse_operlog(body);
+    for e in &batch.errors {
+        tracing::warn!(sn = %d.sn, error = %e, "OPERLOG line skipped");
+    }
+    let (mut users, mut fps, mut ops, mut other) = (0usize, 0usize, 0usize, 0usize);
+    for line in &batch.entries {
+        match &line.entry {
+            OperLogEntry::User(u) => {
+                users += 1;
+                tracing::debug!(sn = %d.sn, pin = %u.pin, name = %u.name, "terminal user");
+            }
+            OperLogEntry::Fingerprint(_) => fps += 1,
+            OperLogEntry::OpLog(_) => ops += 1,
+            _ => other += 1,
+        }
+    }
+    tracing::info!(sn = %d.sn, users, fingerprints = fps, operations = ops, other, "OPERLOG received");
+    if let Some(stamp) = up.op_stamp.or(up.stamp) {
+        s.store.set_device_stamps(&d.sn, StampUpdate { operlog: Some(stamp as i64), ..Default::default() }).await?;
+    }
+    Ok(ok(push::reply_ok_count(batch.entries.len())))
+}
+
+/// `GET /iclock/getrequest?SN=…[&INFO=…]`: the command poll.
+async fn getrequest(State(s): State<AppState>, ip: PeerIp, RawQuery(q): RawQuery) -> Result<Response, Refusal> {
+    let req = GetRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
+    let mut c = DeviceContact { sn: req.sn.clone(), ..Default::default() };
+    if let Some(i) = &req.info {
+        c.firmware = i.firmware.clone();
+        c.users = i.users.map(i64::from);
+        c.fingerprints = i.fingerprints.map(i64::from);
+        c.records = i.attendance_records.map(i64::from);
+        c.reported_ip = i.ip.clone();
+    }
+    contact(&s, c, &ip).await?;
+    let queued = s.store.queued_device_commands(&req.sn, MAX_COMMANDS_PER_POLL).await?;
+    let lines: Vec<String> = queued.iter().map(|c| format!("C:{}:{}", c.id, c.command)).collect();
+    let (body, sent) = push::getrequest_reply(&lines);
+    if sent > 0 {
+        let ids: Vec<i64> = queued.iter().take(sent).map(|c| c.id).collect();
+        s.store.mark_device_commands_sent(&req.sn, &ids, Timestamp::now()).await?;
+        tracing::info!(sn = %req.sn, commands = sent, "commands sent to terminal");
+    }
+    Ok(ok(body))
+}
+
+/// `POST /iclock/devicecmd?SN=…`: results of the commands the terminal ran.
+async fn devicecmd(
+    State(s): State<AppState>,
+    ip: PeerIp,
+    RawQuery(q): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Refusal> {
+    let req = DeviceCmdRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
+    let body = body.map_err(|e| Refusal(text(e.status(), "ERROR: body")))?;
+    contact(&s, DeviceContact { sn: req.sn.clone(), ..Default::default() }, &ip).await?;
+    let batch = push::parse_devicecmd(&body);
+    for e in &batch.errors {
+        tracing::warn!(sn = %req.sn, error = %e, "devicecmd line skipped");
+    }
+    let mut outcomes = Vec::with_capacity(batch.results.len());
+    for r in &batch.results {
+        if r.cmd.eq_ignore_ascii_case("INFO") && !r.info.0.is_empty() {
+            s.store.device_contact(&contact_from_options(&req.sn, &r.info)).await?;
+        }
+        match r.id.parse::<i64>() {
+            Ok(id) => outcomes.push(CommandOutcome {
+                id,
+                return_code: i64::from(r.return_code),
+                meaning: r.meaning().into_owned(),
+            }),
+            Err(_) => tracing::info!(sn = %req.sn, id = %r.id, "result of a command we did not send"),
+        }
+        if r.return_code < 0 {
+            tracing::warn!(sn = %req.sn, id = %r.id, cmd = %r.cmd, code = r.return_code, meaning = %r.meaning(), "terminal command failed");
+        }
+    }
+    s.store.record_device_command_results(&req.sn, &outcomes, Timestamp::now()).await?;
+    Ok(ok(push::REPLY_OK))
+}
+
+/// `GET /iclock/ping?SN=…`: keep-alive.
+async fn ping(State(s): State<AppState>, ip: PeerIp, RawQuery(q): RawQuery) -> Result<Response, Refusal> {
+    let req = DeviceCmdRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
+    contact(&s, DeviceContact { sn: req.sn, ..Default::default() }, &ip).await?;
+    Ok(ok(push::REPLY_OK))
+}
+
+/// `/iclock/registry`, `/iclock/push`: Security PUSH 3.x, not supported yet. Refused clearly so
+/// the terminal does not believe its data arrived.
+async fn security_push(ip: PeerIp, RawQuery(q): RawQuery, uri: axum::http::Uri) -> Response {
+    let sn = push::Query::parse(q.as_deref().unwrap_or_default()).serial().unwrap_or_default();
+    tracing::warn!(
+        sn = %sn, ip = ?ip.0, path = %uri.path(),
+        "Security PUSH 3.x terminal: not supported yet; set the terminal to PUSH 2.x (ADMS) or read it through a relay"
+    );
+    text(StatusCode::NOT_IMPLEMENTED, "UNSUPPORTED: Security PUSH 3.x")
+}
+
+async fn unknown(uri: axum::http::Uri) -> Response {
+    tracing::info!(path = %uri.path(), "unknown terminal endpoint");
+    text(StatusCode::NOT_FOUND, "ERROR: unknown endpoint")
+}
