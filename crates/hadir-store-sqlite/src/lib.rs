@@ -11,6 +11,7 @@ mod days;
 mod devices;
 mod org;
 mod punches;
+mod recaps;
 mod requests;
 
 use hadir_store::{Result, StoreError};

@@ -42,6 +42,7 @@ pub async fn run(s: &dyn Store) {
     crate::contract_devices::run(s).await;
     crate::contract_days::run(s).await;
     crate::contract_requests::run(s).await;
+    crate::contract_recaps::run(s).await;
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {

@@ -10,8 +10,10 @@ pub mod contract;
 pub mod contract_days;
 pub mod contract_devices;
 pub mod contract_requests;
+pub mod contract_recaps;
 mod days;
 mod devices;
+mod recaps;
 mod requests;
 mod error;
 mod traits;
@@ -19,6 +21,7 @@ pub mod types;
 
 pub use days::*;
 pub use devices::*;
+pub use recaps::*;
 pub use requests::*;
 pub use error::StoreError;
 pub use traits::*;

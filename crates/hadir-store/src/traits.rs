@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{DayStore, DeviceStore, RequestStore};
+use crate::{DayStore, DeviceStore, RecapStore, RequestStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -68,5 +68,5 @@ pub trait PunchStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + Send + Sync {}
-impl<T> Store for T where T: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + Send + Sync {}
+pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync {}
+impl<T> Store for T where T: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync {}
