@@ -239,3 +239,37 @@ mod tests {
         assert!(allowed_for(Category::Pns, AbsenceKind::Cltn));
     }
 }
+
+/// Opens the pending request of a special check-in (issue 7), so it reaches the head's inbox.
+/// A failure is logged, never fails the committed check-in (the employee can still file the
+/// request with `punch_id`).
+pub async fn open_special_request(s: &crate::state::AppState, e: &Employee, p: &hadir_store::Punch, kind: &str) {
+    let kind = family(kind)
+        .filter(|(_, f)| matches!(f, Family::Duty(_) | Family::Ceremony))
+        .map(|(k, _)| k)
+        .unwrap_or_else(|| "DINAS_LUAR".into());
+    let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let date = p.p.punched_at.to_zoned_datetime(tz).date();
+    let new = hadir_store::NewRequest {
+        decider: decider_for(&kind),
+        kind,
+        state: RequestState::Submitted,
+        employee_id: Some(e.id),
+        unit_id: e.unit_id,
+        date_from: date,
+        date_to: date,
+        start_at: Some(p.p.punched_at),
+        end_at: None,
+        reason: p.p.note.clone().unwrap_or_else(|| "Absen khusus".into()),
+        checkpoints: Vec::new(),
+        days: None,
+        punch_id: Some(p.id),
+        lines: Vec::new(),
+        submitted_by: e.account_id,
+        submitted_by_name: e.login.clone(),
+    };
+    let audit = hadir_store::Audit::new((Some(e.account_id), &e.login), "create", "request", "-");
+    if let Err(err) = s.store.create_request(&new, audit).await {
+        tracing::error!(error = %err, punch = p.id, "could not open the special attendance request");
+    }
+}

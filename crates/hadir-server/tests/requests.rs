@@ -375,9 +375,22 @@ async fn special_manual_outage_and_objection() {
     let punch_id = b["punch"]["id"].as_i64().unwrap();
     let rec = day(&s, &o.head, &me, w[0]).await;
     assert_eq!(rec["status"], "TK", "a pending special punch does not count: {rec}");
-    let dl = created(&s, &o.emp_sd1, json!({"type": "DINAS_LUAR", "punch_id": punch_id, "reason": "rapat"})).await;
+    // The special check-in opened its request, waiting in the head's inbox.
+    let (_, inbox) = s.get("/api/v1/requests?inbox=true&type=DINAS_LUAR", &o.head).await;
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    assert_eq!(inbox["items"][0]["punch_id"], punch_id);
+    assert_eq!(inbox["items"][0]["reason"], "rapat di kantor bupati");
+    let dl = inbox["items"][0]["id"].as_i64().unwrap();
     let (st, b) = create(&s, &o.emp_sd1, json!({"type": "DINAS_LUAR", "punch_id": punch_id, "reason": "lagi"})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_requested")));
+    assert_eq!(b["error"]["details"]["id"], dl);
+    // A special punch can also be filed explicitly (here: a ceremony away from the office).
+    let meta = json!({"idempotency_key": "up-1", "lat": -1.2, "lon": 116.8, "accuracy_m": 10.0, "special": true,
+                      "special_type": "UPACARA", "captured_at": at(w[6], 7, 0).to_string()});
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, mine) = s.get("/api/v1/requests?mine=true&type=UPACARA", &o.emp_sd1).await;
+    assert_eq!(mine["items"][0]["punch_id"], b["punch"]["id"], "{mine}");
     let (_, one) = s.get(&format!("/api/v1/requests/{dl}"), &o.head).await;
     assert_eq!(one["date_from"], w[0].to_string());
     approve(&s, &o.head, dl).await;

@@ -31,6 +31,9 @@ pub struct CheckinMeta {
     /// Special attendance away from the office (dinas luar): no geofence, needs approval.
     #[serde(default)]
     pub special: bool,
+    /// With `special`: `DINAS_LUAR` (default), `DIKLAT`, `UPACARA` or `TUGAS_BELAJAR`. A
+    /// pending request of this type is opened for the head of unit.
+    pub special_type: Option<String>,
 }
 
 /// The multipart form (for the OpenAPI document).
@@ -112,6 +115,7 @@ pub async fn checkin(
         if let Some(p) = s.store.punch_by_dedup_key(&dedup_key).await? {
             return Ok((StatusCode::OK, answer_body(&p, &ctx.tz)));
         }
+        let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
         let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), received_at).await?;
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {
@@ -125,6 +129,9 @@ pub async fn checkin(
         })?;
         match results.into_iter().next() {
             Some(PunchInsert::Inserted(p)) => {
+                if let Some(kind) = &special_type {
+                    crate::requests::open_special_request(&s, &e, &p, kind).await;
+                }
                 metrics::counter!("hadir_checkins_total", "outcome" => "ok").increment(1);
                 Ok((StatusCode::CREATED, answer_body(&p, &ctx.tz)))
             }
