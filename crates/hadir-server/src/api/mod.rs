@@ -9,8 +9,8 @@ pub mod devices;
 pub mod employees;
 pub mod policies;
 mod punches;
-pub mod requests;
 pub mod relays;
+pub mod requests;
 mod roles;
 mod units;
 
