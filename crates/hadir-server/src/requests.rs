@@ -222,24 +222,6 @@ pub async fn approved_inputs_for(
     Ok(inputs_from(e.id, &requests))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn catalogue() {
-        assert_eq!(family("dinas_luar"), Some(("DINAS_LUAR".into(), Family::Duty(AbsenceKind::Dl))));
-        assert_eq!(family("CUTI_TAHUNAN").map(|f| f.1), Some(Family::Leave(AbsenceKind::CutiTahunan)));
-        assert_eq!(family("KEBERATAN").map(|f| f.1), Some(Family::Objection));
-        assert_eq!(family("NOPE"), None);
-        assert_eq!(decider_for("CUTI_BESAR"), Decider::Bkd);
-        assert_eq!(decider_for("IZIN"), Decider::Head);
-        assert!(!allowed_for(Category::Pppk, AbsenceKind::CutiBesar));
-        assert!(allowed_for(Category::Pppk, AbsenceKind::CutiMelahirkan));
-        assert!(allowed_for(Category::Pns, AbsenceKind::Cltn));
-    }
-}
-
 /// Opens the pending request of a special check-in (issue 7), so it reaches the head's inbox.
 /// A failure is logged, never fails the committed check-in (the employee can still file the
 /// request with `punch_id`).
@@ -271,5 +253,23 @@ pub async fn open_special_request(s: &crate::state::AppState, e: &Employee, p: &
     let audit = hadir_store::Audit::new((Some(e.account_id), &e.login), "create", "request", "-");
     if let Err(err) = s.store.create_request(&new, audit).await {
         tracing::error!(error = %err, punch = p.id, "could not open the special attendance request");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue() {
+        assert_eq!(family("dinas_luar"), Some(("DINAS_LUAR".into(), Family::Duty(AbsenceKind::Dl))));
+        assert_eq!(family("CUTI_TAHUNAN").map(|f| f.1), Some(Family::Leave(AbsenceKind::CutiTahunan)));
+        assert_eq!(family("KEBERATAN").map(|f| f.1), Some(Family::Objection));
+        assert_eq!(family("NOPE"), None);
+        assert_eq!(decider_for("CUTI_BESAR"), Decider::Bkd);
+        assert_eq!(decider_for("IZIN"), Decider::Head);
+        assert!(!allowed_for(Category::Pppk, AbsenceKind::CutiBesar));
+        assert!(allowed_for(Category::Pppk, AbsenceKind::CutiMelahirkan));
+        assert!(allowed_for(Category::Pns, AbsenceKind::Cltn));
     }
 }
