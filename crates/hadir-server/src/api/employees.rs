@@ -117,7 +117,7 @@ pub async fn create_employee(
     };
     let audit = Audit::new(caller.actor(), "create", "employee", &ne.login);
     let e = s.store.create_employee(&ne, audit).await?;
-    crate::iclock::punches::match_pin(s.store.as_ref(), &e).await;
+    crate::iclock::punches::match_pin_and_recompute(&s, &e).await;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
@@ -230,7 +230,7 @@ pub async fn update_employee(
     let audit = Audit::new(caller.actor(), "update", "employee", &e.login);
     let updated = s.store.update_employee(e.id, &u, audit).await?;
     if p.device_pin.is_some() {
-        crate::iclock::punches::match_pin(s.store.as_ref(), &updated).await;
+        crate::iclock::punches::match_pin_and_recompute(&s, &updated).await;
     }
     s.forget_account(e.account_id);
     if p.unit_code.is_some() || p.start_date.is_some() {

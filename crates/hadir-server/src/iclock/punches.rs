@@ -5,7 +5,7 @@
 use crate::ingest::IngestError;
 use crate::state::AppState;
 use hadir_domain::unit_zone;
-use hadir_store::{Device, Employee, Id, NewPunch, PunchInsert, PunchSource, Scope, Store, StoreError};
+use hadir_store::{Device, Employee, Id, NewPunch, Punch, PunchInsert, PunchSource, Scope, Store, StoreError};
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -157,6 +157,7 @@ pub async fn release(s: &AppState, sn: &str) -> usize {
         Ok(p) => {
             if !p.is_empty() {
                 tracing::info!(sn, punches = p.len(), "quarantined terminal punches released");
+                days_dirty(s, &p);
             }
             p.len()
         }
@@ -167,13 +168,33 @@ pub async fn release(s: &AppState, sn: &str) -> usize {
     }
 }
 
-/// Links unmatched terminal punches with the employee's device PIN to them (after a PIN is
-/// assigned on create, update or import).
-pub async fn match_pin(store: &dyn Store, e: &Employee) {
-    let Some(pin) = e.device_pin.as_deref() else { return };
-    match store.match_device_pin(pin, e.id).await {
-        Ok(p) if !p.is_empty() => tracing::info!(pin, employee = e.id, punches = p.len(), "unmatched punches matched"),
-        Ok(_) => {}
-        Err(err) => tracing::error!(pin, error = %err, "matching unmatched punches failed"),
+/// Marks the days of punches that now count (released or matched) for recomputation.
+pub fn days_dirty(s: &AppState, punches: &[Punch]) {
+    if !punches.is_empty() {
+        (s.recompute.commit_hook())(punches);
     }
+}
+
+/// Links unmatched terminal punches with the employee's device PIN to them (after a PIN is
+/// assigned on create, update or import); returns them.
+pub async fn match_pin(store: &dyn Store, e: &Employee) -> Vec<Punch> {
+    let Some(pin) = e.device_pin.as_deref() else { return vec![] };
+    match store.match_device_pin(pin, e.id).await {
+        Ok(p) => {
+            if !p.is_empty() {
+                tracing::info!(pin, employee = e.id, punches = p.len(), "unmatched punches matched");
+            }
+            p
+        }
+        Err(err) => {
+            tracing::error!(pin, error = %err, "matching unmatched punches failed");
+            vec![]
+        }
+    }
+}
+
+/// [`match_pin`], then the matched punches' days are recomputed.
+pub async fn match_pin_and_recompute(s: &AppState, e: &Employee) {
+    let matched = match_pin(s.store.as_ref(), e).await;
+    days_dirty(s, &matched);
 }
