@@ -43,12 +43,7 @@ pub struct TerminalConfig {
 
 impl Default for TerminalConfig {
     fn default() -> Self {
-        TerminalConfig {
-            silent_minutes: 30,
-            work_start: "07:00".into(),
-            work_end: "16:00".into(),
-            weekdays_only: true,
-        }
+        TerminalConfig { silent_minutes: 30, work_start: "07:00".into(), work_end: "16:00".into(), weekdays_only: true }
     }
 }
 
