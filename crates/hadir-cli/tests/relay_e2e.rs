@@ -155,3 +155,68 @@ async fn relay_outage_and_restart_deliver_every_punch_once_with_its_time() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Benchmark, not a test (ignored): a backlog of 100,000 records on one emulated terminal through
+/// the real relay into the real server. `cargo test --release -p hadir-cli --test relay_e2e -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_relay_backlog_to_real_server() {
+    let n: u32 = std::env::var("HADIR_BACKLOG").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut admin = Command::new(BIN)
+        .args(["--data", dir.path().to_str().unwrap(), "admin", "create", "--username", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    admin.stdin.take().unwrap().write_all(b"rahasia-admin\n").unwrap();
+    assert!(admin.wait().unwrap().success());
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let base = format!("http://{addr}");
+    let mut server = start_server(dir.path(), &addr);
+    let c = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let login: Value = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": "rahasia-admin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().unwrap().to_string();
+    let post = |path: &str, body: Value| c.post(format!("{base}{path}")).bearer_auth(&admin).json(&body).send();
+    let unit = json!({"code": "SD1", "name": "SD 1", "timezone": "Asia/Makassar", "locations": [{"name": "Sekolah", "lat": -0.5, "lon": 117.15}]});
+    assert_eq!(post("/api/v1/units", unit).await.unwrap().status(), 201);
+    let r: Value =
+        post("/api/v1/relays", json!({"name": "Pijo", "unit_code": "SD1"})).await.unwrap().json().await.unwrap();
+    let relay_token = r["token"].as_str().unwrap().to_string();
+    let emu = Emulator::start(EmulatorConfig { serial: "BENCH2".into(), ..Default::default() }).await.unwrap();
+    let t0 = date(2024, 1, 2).at(6, 0, 0, 0);
+    emu.add_punches(
+        (0..n).map(|i| ((1 + i % 5000).to_string(), t0 + jiff::SignedDuration::from_secs(i as i64 * 37), 0u8, 1u8)),
+    );
+    let started = Instant::now();
+    let r = relay(&base, &relay_token, &dir.path().join("relay.db"), emu.tcp_addr()).await;
+    // The PINs are unknown to the server: it keeps them as unmatched punches, which costs the same.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut stored = 0;
+    while Instant::now() < deadline {
+        // `sent` counts records the server acknowledged (after its commit).
+        let sent: u64 = r.buffer().counts().await.unwrap().values().map(|c| c.sent).sum();
+        if sent >= n as u64 {
+            stored = sent;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "relay backlog to the real server: {stored} records acknowledged in {secs:.1} s ({:.0}/s)",
+        stored as f64 / secs
+    );
+    assert_eq!(stored, n as u64);
+    r.shutdown().await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
