@@ -5,7 +5,7 @@ use crate::context::Policies;
 use crate::inflight::InFlight;
 use crate::ingest::Ingest;
 use hadir_blob::BlobStore;
-use hadir_store::{Employee, Id, Store, StoreError, Unit};
+use hadir_store::{Employee, Id, Location, Store, StoreError, Unit};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +31,8 @@ pub struct Caches {
     pub sessions: TtlCache<Vec<u8>, crate::auth::Caller>,
     pub employees: TtlCache<Id, Employee>,
     pub units: TtlCache<Id, Unit>,
+    /// Extra check-in locations per employee.
+    pub extra_locations: TtlCache<Id, Vec<Location>>,
 }
 
 impl Default for Caches {
@@ -39,6 +41,7 @@ impl Default for Caches {
             sessions: TtlCache::new(Duration::from_secs(15), 200_000),
             employees: TtlCache::new(Duration::from_secs(30), 200_000),
             units: TtlCache::new(Duration::from_secs(60), 50_000),
+            extra_locations: TtlCache::new(Duration::from_secs(30), 200_000),
         }
     }
 }
@@ -60,6 +63,19 @@ impl AppState {
         let u = self.store.unit_by_id(id).await?;
         self.caches.units.put(id, u.clone());
         Ok(u)
+    }
+
+    /// Where an employee may check in: their unit's locations and any assigned to them.
+    pub async fn checkin_locations(&self, e: &Employee, unit: &Unit) -> Result<Vec<Location>, StoreError> {
+        let extra = match self.caches.extra_locations.get(&e.id) {
+            Some(x) => x,
+            None => {
+                let x = self.store.employee_locations(e.id).await?;
+                self.caches.extra_locations.put(e.id, x.clone());
+                x
+            }
+        };
+        Ok(unit.locations.iter().cloned().chain(extra).collect())
     }
 
     /// Forget what is cached about an account and its employee after a change to them.

@@ -192,3 +192,34 @@ async fn who_may_check_in_and_read_punches() {
     let (st, b, _) = s.checkin(&o.head, json!({"lat": 1}), Some(jpeg(64))).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_meta")));
 }
+
+#[tokio::test]
+async fn an_assigned_extra_location_counts_for_that_employee_only() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let rsud_office = GeoPoint::new(-0.52, 117.16);
+    let (st, _, _) = s.checkin(&o.emp_sd1, meta("x1", rsud_office), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, units) = s.get("/api/v1/units", &o.admin).await;
+    let rsud = units.as_array().unwrap().iter().find(|u| u["code"] == "RSUD").unwrap();
+    let loc = rsud["locations"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/employees/{}/locations", nip(3));
+    // The DIK operator cannot see RSUD's location; the admin can assign it.
+    let (st, _) = s.post(&path, &o.operator, json!({"location_id": loc})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s.post(&path, &o.admin, json!({"location_id": loc})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, list) = s.get(&path, &o.head).await;
+    assert_eq!(list[0]["name"], "Kantor RSUD");
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("x2", rsud_office), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["punch"]["location"], "Kantor RSUD");
+    // A colleague of the same school still cannot check in there.
+    let (st, _, _) = s.checkin(&o.head, meta("x3", rsud_office), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    // Removing it takes effect at once.
+    let (st, _) = s.post(&path, &o.admin, json!({"location_id": loc, "assign": false})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _, _) = s.checkin(&o.emp_sd1, meta("x4", rsud_office), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -346,6 +346,42 @@ impl OrgStore for SqliteStore {
         })
     }
 
+    async fn set_employee_location(&self, employee_id: Id, location_id: Id, assign: bool, audit: Audit) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let sql = if assign {
+            "INSERT INTO employee_locations (employee_id, location_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM employee_locations WHERE employee_id = ? AND location_id = ?"
+        };
+        sqlx::query(sql).bind(employee_id).bind(location_id).execute(&mut *tx).await.map_err(|e| match db_err(e) {
+            StoreError::Invalid(_) => StoreError::NotFound("location"),
+            other => other,
+        })?;
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn employee_locations(&self, employee_id: Id) -> Result<Vec<Location>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.name, l.lat, l.lon, l.radius_m FROM employee_locations el
+             JOIN unit_locations l ON l.id = el.location_id WHERE el.employee_id = ? ORDER BY l.id",
+        )
+        .bind(employee_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| Location {
+                id: r.get("id"),
+                name: r.get("name"),
+                lat: r.get("lat"),
+                lon: r.get("lon"),
+                radius_m: r.get("radius_m"),
+            })
+            .collect())
+    }
+
     async fn count_employees(&self) -> Result<u64> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(&self.read).await.map_err(db_err)?;

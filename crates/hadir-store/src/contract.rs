@@ -196,6 +196,18 @@ async fn employees_and_scope(s: &dyn Store) {
     assert_eq!((moved.unit_code.as_str(), moved.position.as_deref()), ("SD1", Some("Guru")));
     assert_eq!(s.employee_by_device_pin("102").await.unwrap().id, b.id);
     assert_eq!(s.employee_by_login("198609262015051001").await.unwrap().id, a.id);
+
+    // Extra check-in locations.
+    let rsud = s.unit_by_code("RSUD").await.unwrap();
+    let loc = rsud.locations[0].id;
+    s.set_employee_location(a.id, loc, true, audit("location")).await.unwrap();
+    s.set_employee_location(a.id, loc, true, audit("location")).await.unwrap();
+    let extra = s.employee_locations(a.id).await.unwrap();
+    assert_eq!(extra.len(), 1);
+    assert_eq!(extra[0].name, "Kantor RSUD");
+    assert!(s.set_employee_location(a.id, 999_999, true, audit("location")).await.is_err());
+    s.set_employee_location(a.id, loc, false, audit("location")).await.unwrap();
+    assert!(s.employee_locations(a.id).await.unwrap().is_empty());
 }
 
 async fn accounts_roles_sessions(s: &dyn Store) {

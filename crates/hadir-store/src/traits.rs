@@ -22,6 +22,10 @@ pub trait OrgStore: Send + Sync {
     async fn employee_by_device_pin(&self, pin: &str) -> Result<Employee>;
     async fn list_employees(&self, scope: &Scope, f: &EmployeeFilter) -> Result<Page<Employee>>;
     async fn count_employees(&self) -> Result<u64>;
+    /// Assigns (or with `assign = false`, removes) an extra check-in location to an employee.
+    async fn set_employee_location(&self, employee_id: Id, location_id: Id, assign: bool, audit: Audit) -> Result<()>;
+    /// The extra locations assigned to an employee (besides their unit's).
+    async fn employee_locations(&self, employee_id: Id) -> Result<Vec<Location>>;
 }
 
 /// Login accounts, role grants and sessions.
@@ -68,5 +72,20 @@ pub trait PunchStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync {}
-impl<T> Store for T where T: OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync {}
+pub trait Store:
+    OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync
+{
+}
+impl<T> Store for T where
+    T: OrgStore
+        + AccountStore
+        + AuditStore
+        + PunchStore
+        + DeviceStore
+        + DayStore
+        + RequestStore
+        + RecapStore
+        + Send
+        + Sync
+{
+}

@@ -295,11 +295,9 @@ async fn validate(
         )
         .with_details(serde_json::json!({"accuracy_m": a, "max_accuracy_m": cfg.max_accuracy_m})));
     }
-    let nearest = unit
-        .locations
-        .iter()
-        .map(|l| (l, distance_m(here, GeoPoint::new(l.lat, l.lon))))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let places = s.checkin_locations(e, unit).await?;
+    let nearest =
+        places.iter().map(|l| (l, distance_m(here, GeoPoint::new(l.lat, l.lon)))).min_by(|a, b| a.1.total_cmp(&b.1));
     let source = if meta.special { PunchSource::Special } else { PunchSource::Mobile };
     if !meta.special {
         match nearest {

@@ -306,3 +306,57 @@ pub async fn import_employees(
     .await?;
     Ok(Json(report))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct LocationAssignment {
+    /// A location id from `GET /api/v1/units` (any unit's office).
+    pub location_id: i64,
+    /// `false` removes the assignment (default `true`).
+    #[serde(default = "yes")]
+    pub assign: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Extra check-in locations of an employee, besides their unit's own.
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/locations", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = Vec<crate::api::units::LocationView>), (status = 404, body = ErrorBody)))]
+pub async fn employee_locations(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<Vec<crate::api::units::LocationView>>> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    let locs = s.store.employee_locations(e.id).await?;
+    Ok(Json(locs.into_iter().map(crate::api::units::LocationView::from).collect()))
+}
+
+/// Assign (or remove) an extra check-in location, e.g. a teacher who also serves another school
+/// (operator of the employee's unit who can see the location's unit, or admin).
+#[utoipa::path(post, path = "/api/v1/employees/{nip}/locations", tag = "employees", params(("nip" = String, Path)), request_body = LocationAssignment,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn assign_location(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+    ApiJson(a): ApiJson<LocationAssignment>,
+) -> ApiResult<StatusCode> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    require_manage_unit(&s, &caller, &e.unit_code).await?;
+    let units = s.store.list_units(&hadir_store::Scope::All).await?;
+    let owner = units
+        .iter()
+        .find(|u| u.locations.iter().any(|l| l.id == a.location_id))
+        .ok_or_else(|| ApiError::not_found("Lokasi"))?;
+    if !caller.can_read_unit(&owner.path) {
+        return Err(ApiError::not_found("Lokasi"));
+    }
+    let audit =
+        Audit::new(caller.actor(), if a.assign { "assign_location" } else { "remove_location" }, "employee", &e.login)
+            .after(serde_json::json!({"location_id": a.location_id, "unit": owner.code}));
+    s.store.set_employee_location(e.id, a.location_id, a.assign, audit).await?;
+    s.caches.extra_locations.remove_where(|k, _| *k == e.id);
+    Ok(StatusCode::NO_CONTENT)
+}

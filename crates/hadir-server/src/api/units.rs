@@ -29,6 +29,12 @@ pub struct UnitView {
     pub locations: Vec<LocationView>,
 }
 
+impl From<hadir_store::Location> for LocationView {
+    fn from(l: hadir_store::Location) -> Self {
+        LocationView { id: l.id, name: l.name, lat: l.lat, lon: l.lon, radius_m: l.radius_m }
+    }
+}
+
 impl From<Unit> for UnitView {
     fn from(u: Unit) -> Self {
         UnitView {
@@ -37,11 +43,7 @@ impl From<Unit> for UnitView {
             name: u.name,
             parent_code: u.parent_code,
             timezone: u.timezone,
-            locations: u
-                .locations
-                .into_iter()
-                .map(|l| LocationView { id: l.id, name: l.name, lat: l.lat, lon: l.lon, radius_m: l.radius_m })
-                .collect(),
+            locations: u.locations.into_iter().map(LocationView::from).collect(),
         }
     }
 }
