@@ -14,6 +14,8 @@ pub mod inflight;
 pub mod ingest;
 pub mod json;
 pub mod org;
+pub mod recap;
+pub mod recap_export;
 pub mod requests;
 mod state;
 mod system;

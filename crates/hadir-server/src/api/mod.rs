@@ -9,6 +9,7 @@ pub mod devices;
 pub mod employees;
 pub mod policies;
 mod punches;
+pub mod recap;
 pub mod relays;
 pub mod requests;
 mod roles;
@@ -69,6 +70,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::add_attachments))
         .routes(routes!(requests::get_attachment))
         .routes(routes!(requests::my_leave_balance))
+        .routes(routes!(recap::get_recap))
+        .routes(routes!(recap::lock_recap))
+        .routes(routes!(recap::reopen_recap))
+        .routes(routes!(recap::set_deadline))
+        .routes(routes!(recap::discipline))
         .routes(routes!(days::my_days))
         .routes(routes!(days::employee_days))
         .routes(routes!(days::my_today))
