@@ -54,7 +54,7 @@
       captured_at: item.captured_at
     };
     if (item.note) meta.note = item.note;
-    if (item.special) meta.special = true;
+    if (item.special) { meta.special = true; meta.special_type = item.duty || 'DINAS_LUAR'; }
     var form = new FormData();
     form.append('meta', JSON.stringify(meta));
     // Stored as an ArrayBuffer: older Safari versions lose Blobs kept in IndexedDB.
@@ -103,11 +103,11 @@
     return H.idb.put(STORE, item).then(function () { notify(); return out; });
   }
 
-  // Special attendance needs the head's approval: once its punch is stored, file the request
-  // that asks for it (type DINAS_LUAR, DIKLAT or UPACARA, with the punch id). "Already
-  // requested" counts as done. If the request cannot be filed now, the item stays queued: the
-  // check-in is resent with the same key (the server answers with the same punch) and the
-  // request is tried again.
+  // Special attendance needs the head's approval. The server opens that request itself when
+  // it stores the punch (meta.special_type), but only logs it if that fails; so the app makes
+  // sure: it files the request with the punch id, and 409 "already requested" (the normal
+  // answer) counts as done. If this cannot be done now, the item stays queued: the check-in is
+  // resent with the same key (the server answers with the same punch) and this is tried again.
   function fileSpecialRequest(item, out, token) {
     var punch = out.body && out.body.punch;
     if (!item.special || !punch || !punch.id) return Promise.resolve(out);
