@@ -310,6 +310,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
         logins.employee = Some((sdn.unit_code, sdn.login, sdn.name));
     }
     seed_terminals(store).await?;
+    crate::demo_history::seed_history(store).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)
 }

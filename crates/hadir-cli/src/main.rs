@@ -1,7 +1,9 @@
 //! `hadir`: the one binary. The server, the demo, the office relay and the admin/batch commands.
 
 mod demo;
+mod demo_history;
 mod loadgen;
+mod recompute;
 mod settings;
 
 use anyhow::{Context, Result, bail};
@@ -70,6 +72,8 @@ enum Command {
     Loadgen(loadgen::LoadgenArgs),
     /// Check the punch hash chain from the first punch to the last; names the first broken link.
     VerifyChain,
+    /// Recompute and store day records for a date range (all employees, or a unit subtree).
+    Recompute(recompute::RecomputeArgs),
     /// Write a consistent copy of the SQLite database (VACUUM INTO).
     Backup {
         /// Destination file.
@@ -194,6 +198,11 @@ async fn run(cli: Cli) -> Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Recompute(args) => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            recompute::run(opened.store.as_ref(), args).await
         }
         Command::Backup { out } => {
             let settings = Settings::load(&cli.global, None)?;

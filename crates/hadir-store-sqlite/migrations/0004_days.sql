@@ -52,8 +52,10 @@ CREATE TABLE policy_meta (
     value  TEXT NOT NULL
 );
 
--- Derived, recomputable: the evaluated day of one employee.
+-- Derived, recomputable: the evaluated day of one employee. A rowid table (not WITHOUT ROWID):
+-- the ~1 KB record JSON would otherwise spill into an overflow page per row.
 CREATE TABLE day_records (
+    id           INTEGER PRIMARY KEY,
     employee_id  INTEGER NOT NULL REFERENCES employees(id),
     date         TEXT NOT NULL,
     status       TEXT NOT NULL,
@@ -62,8 +64,8 @@ CREATE TABLE day_records (
     record_json  TEXT NOT NULL,
     record_hash  TEXT NOT NULL,
     computed_at  INTEGER NOT NULL,
-    PRIMARY KEY (employee_id, date)
-) WITHOUT ROWID;
+    UNIQUE (employee_id, date)
+);
 CREATE INDEX day_records_date ON day_records(date, status);
 
 -- Dirty (employee, date) pairs. seq grows on every re-enqueue, so a pair changed while it is
