@@ -9,21 +9,21 @@ pub mod chain;
 pub mod contract;
 pub mod contract_days;
 pub mod contract_devices;
-pub mod contract_requests;
 pub mod contract_recaps;
+pub mod contract_requests;
 mod days;
 mod devices;
+mod error;
 mod recaps;
 mod requests;
-mod error;
 mod traits;
 pub mod types;
 
 pub use days::*;
 pub use devices::*;
+pub use error::StoreError;
 pub use recaps::*;
 pub use requests::*;
-pub use error::StoreError;
 pub use traits::*;
 pub use types::*;
 
