@@ -75,7 +75,7 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
         }
         employees.extend(page.items);
     }
-    let mut rng = Rng(0x4849_5354_4f52_59);
+    let mut rng = Rng(0x0048_4953_544f_5259);
     let mut batch: Vec<NewPunch> = Vec::with_capacity(BATCH);
     let mut total = 0usize;
     let mut first_day = None;
@@ -140,7 +140,15 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
     store.insert_punches(&batch).await?;
     let punches_secs = started.elapsed().as_secs_f32();
     let Some(from) = first_day else { return Ok(()) };
-    let report = recompute_range(store, &policies, None, from, Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().tomorrow()?, |_, _| {}).await?;
+    let report = recompute_range(
+        store,
+        &policies,
+        None,
+        from,
+        Timestamp::now().to_zoned_datetime(TimeZone::UTC).date().tomorrow()?,
+        |_, _| {},
+    )
+    .await?;
     tracing::info!(
         punches = total,
         punches_secs,
