@@ -28,6 +28,11 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
+/// Per employee: the computed recap, or why it could not be computed.
+type EmployeeOutcome = (Employee, Result<Result<Computed, String>, StoreError>);
+/// Per employee in the detail sheet: who, code counts, day marks.
+type DetailRow = (RecapEmployee, BTreeMap<String, u32>, Vec<DayMark>);
+
 /// Employees evaluated concurrently when a recap is computed live.
 const CONCURRENCY: usize = 8;
 
@@ -449,7 +454,7 @@ pub async fn build_recap(
     let employees: Vec<Employee> =
         employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
     let mut skipped = Vec::new();
-    let results: Vec<(Employee, Result<Result<Computed, String>, StoreError>)> = futures::stream::iter(employees)
+    let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
             let r = compute_employee(store, policies, &e, first, last, now).await;
             (e, r)
@@ -581,7 +586,7 @@ pub async fn lock_month(
         .collect();
     let employees: Vec<Employee> =
         employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
-    let results: Vec<(Employee, Result<Result<Computed, String>, StoreError>)> = futures::stream::iter(employees)
+    let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
             let r = compute_employee(store, policies, &e, first, last, now).await;
             (e, r)
@@ -669,7 +674,7 @@ pub async fn discipline(
     unit: Option<&Unit>,
 ) -> Result<Vec<DisciplineRow>, StoreError> {
     let today = crate::org::today_jakarta();
-    let mut per: BTreeMap<Id, (RecapEmployee, BTreeMap<String, u32>, Vec<DayMark>)> = BTreeMap::new();
+    let mut per: BTreeMap<Id, DetailRow> = BTreeMap::new();
     for m in 1..=12i8 {
         let Ok(first) = Date::new(year, m, 1) else { continue };
         if first > today {
