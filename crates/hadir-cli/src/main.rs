@@ -3,6 +3,7 @@
 mod demo;
 mod demo_history;
 mod loadgen;
+mod recap;
 mod recompute;
 mod settings;
 
@@ -74,6 +75,8 @@ enum Command {
     VerifyChain,
     /// Recompute and store day records for a date range (all employees, or a unit subtree).
     Recompute(recompute::RecomputeArgs),
+    /// Write the monthly recap (XLSX, CSV or JSON) of every unit or one unit's subtree.
+    Recap(recap::RecapArgs),
     /// Write a consistent copy of the SQLite database (VACUUM INTO).
     Backup {
         /// Destination file.
@@ -198,6 +201,11 @@ async fn run(cli: Cli) -> Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Recap(args) => {
+            let settings = Settings::load(&cli.global, None)?;
+            let opened = settings.open().await?;
+            recap::run(opened.store.as_ref(), &settings.server.regency_name, args).await
         }
         Command::Recompute(args) => {
             let settings = Settings::load(&cli.global, None)?;
