@@ -92,7 +92,8 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
             _ => (15, 20),
         };
         let mut d = from;
-        while d <= today {
+        // Up to yesterday: today belongs to whoever tries the demo (and has no future punches).
+        while d < today {
             let next = d.tomorrow()?;
             let sched = ctx.calendar.resolve(d, &ctx.roster).ok().and_then(|s| s.day);
             let Some(day) = sched.filter(|_| holiday_on(&ctx.holidays, d).is_none()) else {
