@@ -6,12 +6,14 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hadir");
+mod common;
+
+use common::BIN;
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
 
 fn start(data: &std::path::Path) -> (Child, String) {
@@ -50,14 +52,7 @@ async fn checkin(c: &Client, base: &str, token: &str, key: &str) -> Result<(Stat
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_stream_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut admin = Command::new(BIN)
-        .args(["--data", dir.path().to_str().unwrap(), "admin", "create", "--username", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    admin.stdin.take().unwrap().write_all(b"rahasia-admin\n").unwrap();
-    assert!(admin.wait().unwrap().success());
+    common::create_admin(dir.path(), "rahasia-admin");
 
     let (mut server, base) = start(dir.path());
     let c = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();

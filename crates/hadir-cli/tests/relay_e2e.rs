@@ -8,11 +8,13 @@ use hadir_relay::{RelayConfig, RelayHandle};
 use jiff::civil::date;
 use reqwest::Client;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hadir");
+mod common;
+
+use common::BIN;
 const NIP: &str = "198609262015051001";
 
 fn start_server(data: &std::path::Path, addr: &str) -> Child {
@@ -70,14 +72,7 @@ async fn relay(server: &str, token: &str, buffer: &std::path::Path, terminal: st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_outage_and_restart_deliver_every_punch_once_with_its_time() {
     let dir = tempfile::tempdir().unwrap();
-    let mut admin = Command::new(BIN)
-        .args(["--data", dir.path().to_str().unwrap(), "admin", "create", "--username", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    admin.stdin.take().unwrap().write_all(b"rahasia-admin\n").unwrap();
-    assert!(admin.wait().unwrap().success());
+    common::create_admin(dir.path(), "rahasia-admin");
 
     // A fixed port, so the relay finds the server again after the restart.
     let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
@@ -163,14 +158,7 @@ async fn relay_outage_and_restart_deliver_every_punch_once_with_its_time() {
 async fn bench_relay_backlog_to_real_server() {
     let n: u32 = std::env::var("HADIR_BACKLOG").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
-    let mut admin = Command::new(BIN)
-        .args(["--data", dir.path().to_str().unwrap(), "admin", "create", "--username", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    admin.stdin.take().unwrap().write_all(b"rahasia-admin\n").unwrap();
-    assert!(admin.wait().unwrap().success());
+    common::create_admin(dir.path(), "rahasia-admin");
     let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
     let base = format!("http://{addr}");
     let mut server = start_server(dir.path(), &addr);
