@@ -291,6 +291,23 @@ impl OrgStore for SqliteStore {
         load_employee(&mut conn, "e.id = ?", id).await
     }
 
+    async fn employees_by_ids(&self, ids: &[Id]) -> Result<Vec<Employee>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {EMPLOYEE_COLS} FROM employees e JOIN units u ON u.id = e.unit_id WHERE e.id IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            out.extend(rows.iter().map(employee_row));
+        }
+        Ok(out)
+    }
+
     async fn employee_by_login(&self, login: &str) -> Result<Employee> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         load_employee(&mut conn, "e.login = ?", login).await

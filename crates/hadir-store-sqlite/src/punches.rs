@@ -2,6 +2,7 @@ use crate::{SqliteStore, db_err, ms, not_found, ts};
 use async_trait::async_trait;
 use hadir_store::chain::{GENESIS, link_hash};
 use hadir_store::*;
+use jiff::Timestamp;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -148,6 +149,25 @@ impl PunchStore for SqliteStore {
         qb.push(" ORDER BY punched_at, id LIMIT ").push_bind(if f.limit == 0 { 10_000 } else { f.limit } as i64);
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn punches_of(&self, employee_ids: &[Id], from: Timestamp, to: Timestamp) -> Result<Vec<Punch>> {
+        let mut out = Vec::new();
+        for chunk in employee_ids.chunks(500) {
+            let mut qb =
+                QueryBuilder::<Sqlite>::new(concat!("SELECT ", cols!(), " FROM punches WHERE employee_id IN ("));
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") AND punched_at >= ").push_bind(ms(from));
+            qb.push(" AND punched_at < ").push_bind(ms(to));
+            qb.push(" AND quarantined = 0");
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            out.extend(rows.iter().map(punch_row));
+        }
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        Ok(out)
     }
 
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>> {

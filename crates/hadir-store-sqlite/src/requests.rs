@@ -423,6 +423,71 @@ impl RequestStore for SqliteStore {
         Ok(out)
     }
 
+    async fn approved_requests_for_many(
+        &self,
+        employees: &[(Id, String)],
+        from: Date,
+        to: Date,
+    ) -> Result<std::collections::HashMap<Id, Vec<Request>>> {
+        let mut out: std::collections::HashMap<Id, Vec<Request>> = std::collections::HashMap::new();
+        if employees.is_empty() {
+            return Ok(out);
+        }
+        // The same rule as `approved_requests_for`, read once for the whole batch and handed
+        // out here: own requests, outages on the employee's unit path, manual lines.
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        let mut found: Vec<Request> = Vec::new();
+        for chunk in employees.chunks(500) {
+            let mut qb = QueryBuilder::<Sqlite>::new(COLS);
+            qb.push(" WHERE r.state = 'approved' AND r.date_from <= ").push_bind(date_text(to));
+            qb.push(" AND r.date_to >= ").push_bind(date_text(from));
+            qb.push(" AND (r.kind = 'OUTAGE' OR r.employee_id IN (");
+            let mut list = qb.separated(", ");
+            for (id, _) in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") OR (r.kind = 'MANUAL' AND EXISTS (SELECT 1 FROM request_lines l WHERE l.request_id = r.id AND l.employee_id IN (");
+            let mut list = qb.separated(", ");
+            for (id, _) in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")))) ORDER BY r.id");
+            for r in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+                let req = row(&r)?;
+                if !found.iter().any(|f| f.id == req.id) {
+                    found.push(req);
+                }
+            }
+        }
+        found.sort_by_key(|r| r.id);
+        for req in &mut found {
+            if req.kind == "MANUAL" {
+                req.lines = lines_of(&mut conn, req.id, None).await?;
+            }
+        }
+        for (id, path) in employees {
+            let mine: Vec<Request> = found
+                .iter()
+                .filter_map(|r| {
+                    if r.kind == "MANUAL" {
+                        let lines: Vec<RequestLine> =
+                            r.lines.iter().filter(|l| l.employee_id == *id).cloned().collect();
+                        if r.employee_id == Some(*id) || !lines.is_empty() {
+                            return Some(Request { lines, ..r.clone() });
+                        }
+                        return None;
+                    }
+                    let outage = r.kind == "OUTAGE" && path.starts_with(&r.unit_path);
+                    (r.employee_id == Some(*id) || outage).then(|| r.clone())
+                })
+                .collect();
+            if !mine.is_empty() {
+                out.insert(*id, mine);
+            }
+        }
+        Ok(out)
+    }
+
     async fn request_days(&self, employee_id: Id, kind: &str, year: i16, states: &[RequestState]) -> Result<i64> {
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT COALESCE(SUM(days), 0) FROM requests WHERE employee_id = ");
         qb.push_bind(employee_id).push(" AND kind = ").push_bind(kind.to_string());

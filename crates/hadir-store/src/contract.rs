@@ -43,6 +43,52 @@ pub async fn run(s: &dyn Store) {
     crate::contract_days::run(s).await;
     crate::contract_requests::run(s).await;
     crate::contract_recaps::run(s).await;
+    batch_reads_agree(s).await;
+}
+
+/// The batch reads the background recompute uses give exactly what the one-at-a-time reads
+/// give, on everything the story above stored.
+async fn batch_reads_agree(s: &dyn Store) {
+    let f = EmployeeFilter { limit: 10_000, ..Default::default() };
+    let mut all = s.list_employees(&Scope::All, &f).await.unwrap().items;
+    assert!(all.len() >= 2, "the story stored employees: {}", all.len());
+    all.sort_by_key(|e| e.id);
+    let mut ids: Vec<Id> = all.iter().map(|e| e.id).collect();
+    ids.push(9_999_999); // unknown ids are skipped
+    let mut batch = s.employees_by_ids(&ids).await.unwrap();
+    batch.sort_by_key(|e| e.id);
+    assert_eq!(batch, all);
+
+    let (from, to) = ("2000-01-01T00:00:00Z".parse().unwrap(), "2100-01-01T00:00:00Z".parse().unwrap());
+    let batch = s.punches_of(&ids, from, to).await.unwrap();
+    let mut single = Vec::new();
+    for e in &all {
+        let f = PunchFilter {
+            employee_id: Some(e.id),
+            from: Some(from),
+            to: Some(to),
+            limit: 100_000,
+            ..Default::default()
+        };
+        single.extend(s.list_punches(&f).await.unwrap());
+    }
+    single.sort_by_key(|p| (p.p.punched_at, p.id));
+    assert!(!single.is_empty(), "the story stored punches of employees");
+    assert_eq!(batch, single);
+
+    let (d0, d1) = (jiff::civil::date(2000, 1, 1), jiff::civil::date(2099, 12, 31));
+    let mut who = Vec::new();
+    for e in &all {
+        who.push((e.id, s.unit_by_id(e.unit_id).await.unwrap().path));
+    }
+    let many = s.approved_requests_for_many(&who, d0, d1).await.unwrap();
+    let mut seen = 0;
+    for (id, path) in &who {
+        let single = s.approved_requests_for(*id, path, d0, d1).await.unwrap();
+        seen += single.len();
+        assert_eq!(many.get(id).cloned().unwrap_or_default(), single, "employee {id}");
+    }
+    assert!(seen > 0, "the story approved requests");
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {

@@ -237,6 +237,20 @@ pub trait RequestStore: Send + Sync {
         from: Date,
         to: Date,
     ) -> Result<Vec<Request>>;
+    /// [`approved_requests_for`](Self::approved_requests_for) for many employees (id, unit path)
+    /// at once; an employee with none may be absent from the map.
+    async fn approved_requests_for_many(
+        &self,
+        employees: &[(Id, String)],
+        from: Date,
+        to: Date,
+    ) -> Result<std::collections::HashMap<Id, Vec<Request>>> {
+        let mut out = std::collections::HashMap::new();
+        for (id, path) in employees {
+            out.insert(*id, self.approved_requests_for(*id, path, from, to).await?);
+        }
+        Ok(out)
+    }
     /// Sum of `days` of the employee's requests of `kind` with `date_from` in `year`, in `states`.
     async fn request_days(&self, employee_id: Id, kind: &str, year: i16, states: &[RequestState]) -> Result<i64>;
 

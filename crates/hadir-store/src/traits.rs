@@ -17,6 +17,19 @@ pub trait OrgStore: Send + Sync {
     async fn create_employee(&self, e: &NewEmployee, audit: Audit) -> Result<Employee>;
     async fn update_employee(&self, id: Id, u: &EmployeeUpdate, audit: Audit) -> Result<Employee>;
     async fn employee_by_id(&self, id: Id) -> Result<Employee>;
+    /// The employees with these ids that exist, in any order (one query in a real backend: the
+    /// background recompute reads hundreds at a time).
+    async fn employees_by_ids(&self, ids: &[Id]) -> Result<Vec<Employee>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.employee_by_id(*id).await {
+                Ok(e) => out.push(e),
+                Err(crate::StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
     /// By NIP or internal login number.
     async fn employee_by_login(&self, login: &str) -> Result<Employee>;
     async fn employee_by_device_pin(&self, pin: &str) -> Result<Employee>;
@@ -63,6 +76,23 @@ pub trait PunchStore: Send + Sync {
     async fn punch_by_id(&self, id: Id) -> Result<Punch>;
     /// Ordered by `punched_at`.
     async fn list_punches(&self, f: &PunchFilter) -> Result<Vec<Punch>>;
+    /// The punches of these employees with `from <= punched_at < to` (not quarantined), ordered
+    /// by `punched_at`: what [`list_punches`](Self::list_punches) gives per employee, in one read.
+    async fn punches_of(&self, employee_ids: &[Id], from: Timestamp, to: Timestamp) -> Result<Vec<Punch>> {
+        let mut out = Vec::new();
+        for id in employee_ids {
+            let f = PunchFilter {
+                employee_id: Some(*id),
+                from: Some(from),
+                to: Some(to),
+                limit: 100_000,
+                ..Default::default()
+            };
+            out.extend(self.list_punches(&f).await?);
+        }
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        Ok(out)
+    }
     /// Links unmatched terminal punches with this PIN to the employee; returns the linked punches.
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
     /// Releases a terminal's quarantined punches (after approval); returns them.
