@@ -179,6 +179,11 @@ impl Policies {
         *w = Arc::new(s);
     }
 
+    /// The materialised path of a loaded unit.
+    pub fn unit_path(&self, unit_id: Id) -> Option<String> {
+        self.snapshot().unit_paths.get(&unit_id).cloned()
+    }
+
     pub fn knows_unit(&self, unit_id: Id) -> bool {
         self.snapshot().unit_paths.contains_key(&unit_id)
     }

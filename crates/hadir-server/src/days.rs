@@ -163,16 +163,26 @@ pub async fn evaluate_days(
     now: Timestamp,
 ) -> Result<Vec<DayRecord>, StoreError> {
     let ctx = context(store, policies, e).await?;
-    let memory_from = add_days(crate::org::today_jakarta(), -i64::from(ROSTER_MEMORY_DAYS) + 1);
-    let roster: Arc<Vec<RosterEntry>> = if add_days(from, -1) >= memory_from {
-        ctx.roster.clone()
-    } else {
-        let rows = store.list_roster(Some(e.id), add_days(from, -1), add_days(to, 1)).await?;
-        Arc::new(rows.into_iter().map(|r| RosterEntry { date: r.date, shift: r.shift }).collect())
-    };
+    let roster = roster_for(store, &ctx, e, from, to).await?;
     let punches = domain_punches(&punches_around(store, e, &ctx.tz, from, to).await?);
     let inputs = approved_inputs(store, e, from, to).await?;
     Ok(evaluate_with(&ctx, &roster, e, &punches, &inputs, from, to, now))
+}
+
+/// The roster around `from..=to`: from memory for recent days, else from the store.
+async fn roster_for(
+    store: &dyn Store,
+    ctx: &DayContext,
+    e: &Employee,
+    from: Date,
+    to: Date,
+) -> Result<Arc<Vec<RosterEntry>>, StoreError> {
+    let memory_from = add_days(crate::org::today_jakarta(), -i64::from(ROSTER_MEMORY_DAYS) + 1);
+    if add_days(from, -1) >= memory_from {
+        return Ok(ctx.roster.clone());
+    }
+    let rows = store.list_roster(Some(e.id), add_days(from, -1), add_days(to, 1)).await?;
+    Ok(Arc::new(rows.into_iter().map(|r| RosterEntry { date: r.date, shift: r.shift }).collect()))
 }
 
 /// Rows worth storing: dates up to the employee's today (later ones are not days yet).
@@ -276,8 +286,13 @@ pub fn policy_recompute_from(change_from: Date) -> Date {
     change_from.max(floor)
 }
 
+/// Whether a schedule's windows reach past midnight (a night shift), so that a punch early
+/// the next morning may belong to it.
+fn reaches_next_day(s: &hadir_domain::ResolvedSchedule) -> bool {
+    s.day.as_ref().is_some_and(|d| d.checkpoints.iter().any(|c| c.window_end.day_offset() > 0))
+}
+
 async fn collector(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<(Id, Timestamp)>) {
-    let mut zones: HashMap<Id, TimeZone> = HashMap::new();
     while let Some(first) = rx.recv().await {
         // Coalesce a burst (the 07:25 rush) into one queue transaction.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -285,25 +300,30 @@ async fn collector(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<(Id, Times
         while let Ok(x) = rx.try_recv() {
             items.push(x);
         }
+        let mut ids: Vec<Id> = items.iter().map(|(e, _)| *e).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let employees: HashMap<Id, Employee> = match inner.store.employees_by_ids(&ids).await {
+            Ok(es) => es.into_iter().map(|e| (e.id, e)).collect(),
+            Err(err) => {
+                // The punches are stored; the day-close sweep and reads evaluate them anyway.
+                tracing::error!(error = %err, punches = items.len(), "could not read the employees of new punches");
+                continue;
+            }
+        };
         let mut pairs: Vec<(Id, Date)> = Vec::new();
         for (emp, at) in items {
-            if let std::collections::hash_map::Entry::Vacant(slot) = zones.entry(emp) {
-                match inner.store.employee_by_id(emp).await {
-                    Ok(e) => {
-                        slot.insert(hadir_domain::unit_zone(&e.timezone).unwrap_or(TimeZone::UTC));
-                    }
-                    Err(err) => {
-                        tracing::warn!(employee = emp, error = %err, "punch of an unknown employee");
-                        continue;
-                    }
-                }
-            }
-            let Some(tz) = zones.get(&emp) else { continue };
-            let local = at.to_zoned_datetime(tz.clone());
-            pairs.push((emp, local.date()));
-            // A morning punch may close yesterday's overnight shift.
-            if local.hour() < 12 {
-                pairs.push((emp, add_days(local.date(), -1)));
+            let Some(e) = employees.get(&emp) else {
+                tracing::warn!(employee = emp, "punch of an unknown employee");
+                continue;
+            };
+            let ctx = inner.policies.context_for(e);
+            let local = at.to_zoned_datetime(ctx.tz.clone()).date();
+            pairs.push((emp, local));
+            // A morning punch may close yesterday's night shift: only then is yesterday dirty.
+            let yesterday = add_days(local, -1);
+            if ctx.calendar.resolve(yesterday, &ctx.roster).is_ok_and(|s| reaches_next_day(&s)) {
+                pairs.push((emp, yesterday));
             }
         }
         pairs.sort_unstable();
@@ -312,9 +332,6 @@ async fn collector(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<(Id, Times
             tracing::error!(error = %e, pairs = pairs.len(), "could not queue days of new punches");
         }
         inner.wake.notify_one();
-        if zones.len() > 50_000 {
-            zones.clear();
-        }
     }
 }
 
@@ -355,26 +372,70 @@ async fn worker(inner: Arc<Inner>) {
 }
 
 /// Recomputes claimed pairs, grouped by employee; one upsert transaction for the batch.
+///
+/// The inputs are read for the whole batch at once (employees, punches, approved requests:
+/// three reads instead of four per employee), then handed to each employee exactly as
+/// [`evaluate_days`] would read them, so the records are the same.
 async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError> {
+    let store = inner.store.as_ref();
     let mut by_emp: BTreeMap<Id, Vec<Date>> = BTreeMap::new();
     for j in jobs {
         by_emp.entry(j.employee_id).or_default().push(j.date);
     }
+    let ids: Vec<Id> = by_emp.keys().copied().collect();
+    let employees: HashMap<Id, Employee> = store.employees_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    let (Some(lo), Some(hi)) = (jobs.iter().map(|j| j.date).min(), jobs.iter().map(|j| j.date).max()) else {
+        return Ok(0);
+    };
+    // Wide enough for every zone (UTC+7..+9): each employee's own window is cut out below.
+    let punches = store
+        .punches_of(&ids, day_start(&TimeZone::UTC, add_days(lo, -2)), day_start(&TimeZone::UTC, add_days(hi, 3)))
+        .await?;
+    let mut punches_by: HashMap<Id, Vec<Punch>> = HashMap::new();
+    for p in punches {
+        if let Some(e) = p.p.employee_id {
+            punches_by.entry(e).or_default().push(p);
+        }
+    }
+    let mut who = Vec::with_capacity(employees.len());
+    for e in employees.values() {
+        let path = match inner.policies.unit_path(e.unit_id) {
+            Some(p) => p,
+            None => store.unit_by_id(e.unit_id).await?.path,
+        };
+        who.push((e.id, path));
+    }
+    // `approved_inputs` reads one day either side of the range.
+    let mut requests = store.approved_requests_for_many(&who, add_days(lo, -1), add_days(hi, 1)).await?;
+
     let now = Timestamp::now();
     let mut rows = Vec::new();
     for (emp, mut dates) in by_emp {
-        let e = match inner.store.employee_by_id(emp).await {
-            Ok(e) => e,
-            Err(StoreError::NotFound(_)) => continue,
-            Err(err) => return Err(err),
-        };
+        let Some(e) = employees.get(&emp) else { continue };
         dates.sort_unstable();
         let (from, to) = (dates[0], dates[dates.len() - 1]);
-        let records = evaluate_days(inner.store.as_ref(), &inner.policies, &e, from, to, now).await?;
+        let ctx = context(store, &inner.policies, e).await?;
+        let roster = roster_for(store, &ctx, e, from, to).await?;
+        let (p_from, p_to) = (day_start(&ctx.tz, add_days(from, -1)), day_start(&ctx.tz, add_days(to, 2)));
+        let mine: Vec<Punch> = punches_by
+            .remove(&emp)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.p.punched_at >= p_from && p.p.punched_at < p_to)
+            .collect();
+        let (r_from, r_to) = (add_days(from, -1), add_days(to, 1));
+        let reqs: Vec<hadir_store::Request> = requests
+            .remove(&emp)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.date_from <= r_to && r.date_to >= r_from)
+            .collect();
+        let inputs = crate::requests::inputs_from(emp, &reqs);
+        let records = evaluate_with(&ctx, &roster, e, &domain_punches(&mine), &inputs, from, to, now);
         let wanted: Vec<DayRecord> = records.into_iter().filter(|r| dates.binary_search(&r.date).is_ok()).collect();
-        rows.extend(storable(&e, &wanted));
+        rows.extend(storable(e, &wanted));
     }
-    inner.store.upsert_day_records(&rows).await
+    store.upsert_day_records(&rows).await
 }
 
 async fn sweeper(inner: Arc<Inner>) {

@@ -444,6 +444,54 @@ async fn a_punch_arriving_later_updates_the_stored_record() {
 }
 
 #[tokio::test]
+async fn a_morning_punch_closes_the_stored_night_shift() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let tz = wita();
+    let health = serde_json::to_value(hadir_domain::Calendar::health_shifts()).unwrap();
+    let (_, b) = s.post("/api/v1/calendars", &o.admin, health).await;
+    let health_id = b["id"].as_i64().unwrap();
+    s.post(&format!("/api/v1/calendars/{health_id}/assign"), &o.admin, json!({"unit_code": "RSUD"})).await;
+    let night = Timestamp::now().to_zoned_datetime(tz.clone()).date().checked_sub(3.days()).unwrap();
+    let (st, b) = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/roster",
+            Some(&o.admin),
+            json!({"entries": [{"nip": nip(4), "date": night.to_string(), "shift": "M"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let rsud = emp_id(&s, 4).await;
+    // The roster change recomputes the night in the background; let that finish first, so only
+    // the check-in below can bring the morning punch into the stored record.
+    eventually("the roster change stored the night", || async {
+        s.store
+            .day_records(rsud, night, night)
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.record.schedule_label.contains("Malam"))
+    })
+    .await;
+    s.store.insert_punches(&[punch(rsud, at(&tz, night, 20, 55))]).await.unwrap();
+    // The check-out the next morning comes from the phone (sent late: offline that morning),
+    // through the ingest and the background recompute, which must mark the night's day dirty.
+    let meta = json!({"idempotency_key": "night-out", "lat": -0.52, "lon": 117.16, "accuracy_m": 5.0,
+                      "captured_at": at(&tz, night.tomorrow().unwrap(), 7, 5).to_string()});
+    let (st, b, _) = s.checkin(&o.emp_rsud, meta, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    eventually("the stored night shift has its next-morning check-out", || async {
+        let rows = s.store.day_records(rsud, night, night).await.unwrap();
+        rows.first()
+            .and_then(|r| r.record.checkpoints.get(1))
+            .and_then(|c| c.punch.as_ref())
+            .is_some_and(|p| p.next_day)
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn recompute_is_idempotent() {
     let s = TestServer::start().await;
     let _o = org(&s).await;
