@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
-use hadir_store::{Employee, NewPunch, Punch, PunchFilter, PunchInsert, PunchSource, Unit};
+use hadir_store::{Employee, Id, NewPunch, Punch, PunchFilter, PunchInsert, PunchSource, Unit};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -110,13 +110,16 @@ pub async fn checkin(
         let e = s.employee(employee_id).await?;
         let unit = s.unit(e.unit_id).await?;
         let ctx = s.policies.context_for(&e);
-        // A retry of a committed punch: the first answer again. (The insert dedups too; this
-        // check only spares a retry the photo write.)
-        if let Some(p) = s.store.punch_by_dedup_key(&dedup_key).await? {
-            return Ok((StatusCode::OK, answer_body(&p, &ctx.tz)));
+        let time = punch_time(&s.config.checkin, meta.captured_at.as_deref(), received_at)?;
+        // One read serves two purposes: the punches around this one decide the verdict, and a
+        // retry of a committed punch (same key, same capture time) is among them, so it gets the
+        // first answer again without a photo write. (The insert dedups too, whatever the time.)
+        let earlier = punches_around(&s, e.id, time.punched_at).await?;
+        if let Some(p) = earlier.iter().find(|p| p.p.dedup_key == dedup_key) {
+            return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
         let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
-        let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), received_at).await?;
+        let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {
                 metrics::counter!("hadir_checkins_total", "outcome" => "overloaded").increment(1);
@@ -240,44 +243,14 @@ async fn validate(
     meta: CheckinMeta,
     photo: Option<Bytes>,
     dedup_key: String,
-    received_at: Timestamp,
+    time: PunchTime,
+    earlier: &[Punch],
 ) -> ApiResult<NewPunch> {
     let cfg = &s.config.checkin;
     if !e.active {
         return Err(ApiError::forbidden());
     }
-    // Time: the phone's capture time counts when it is plausible; far in the past (an offline
-    // queue) it still counts but is marked for review; in the future it is refused.
-    let tolerance = SignedDuration::from_secs(cfg.capture_tolerance_secs as i64);
-    let (punched_at, captured_at, mut review) = match meta.captured_at.as_deref() {
-        None => (received_at, None, None),
-        Some(text) => {
-            let cap: Timestamp = text.parse().map(to_millis).map_err(|_| {
-                ApiError::unprocessable(
-                    "invalid_captured_at",
-                    "Waktu pengambilan (captured_at) harus berformat RFC 3339.",
-                )
-            })?;
-            let gap = received_at.duration_since(cap);
-            if gap < -tolerance {
-                return Err(ApiError::unprocessable(
-                    "clock_skew",
-                    "Jam ponsel Anda lebih cepat dari jam server. Atur jam ponsel ke otomatis, lalu coba lagi.",
-                )
-                .with_details(serde_json::json!({"ahead_secs": -gap.as_secs()})));
-            }
-            if gap > tolerance {
-                let mins = gap.as_secs() / 60;
-                (
-                    cap,
-                    Some(cap),
-                    Some(("offline_gap".to_string(), format!("Dikirim {mins} menit setelah foto diambil."))),
-                )
-            } else {
-                (cap, Some(cap), None)
-            }
-        }
-    };
+    let PunchTime { punched_at, captured_at, received_at, mut review } = time;
     let here = GeoPoint::new(meta.lat, meta.lon);
     if !here.is_valid() {
         return Err(ApiError::unprocessable("invalid_location", "Koordinat lokasi tidak valid."));
@@ -341,7 +314,7 @@ async fn validate(
         None => None,
     };
     let note = meta.note.map(|n| n.trim().chars().take(500).collect::<String>()).filter(|n| !n.is_empty());
-    let answer = provisional_answer(s, e, ctx, punched_at, source).await?;
+    let answer = provisional_answer(e, ctx, punched_at, source, earlier);
     Ok(NewPunch {
         employee_id: Some(e.id),
         source,
@@ -367,14 +340,74 @@ async fn validate(
     })
 }
 
+/// When a punch counts: the phone's capture time when it is plausible; far in the past (an
+/// offline queue) it still counts but is marked for review; in the future it is refused.
+struct PunchTime {
+    punched_at: Timestamp,
+    captured_at: Option<Timestamp>,
+    received_at: Timestamp,
+    review: Option<(String, String)>,
+}
+
+fn punch_time(
+    cfg: &crate::config::CheckinConfig,
+    captured: Option<&str>,
+    received_at: Timestamp,
+) -> ApiResult<PunchTime> {
+    let tolerance = SignedDuration::from_secs(cfg.capture_tolerance_secs as i64);
+    let (punched_at, captured_at, review) = match captured {
+        None => (received_at, None, None),
+        Some(text) => {
+            let cap: Timestamp = text.parse().map(to_millis).map_err(|_| {
+                ApiError::unprocessable(
+                    "invalid_captured_at",
+                    "Waktu pengambilan (captured_at) harus berformat RFC 3339.",
+                )
+            })?;
+            let gap = received_at.duration_since(cap);
+            if gap < -tolerance {
+                return Err(ApiError::unprocessable(
+                    "clock_skew",
+                    "Jam ponsel Anda lebih cepat dari jam server. Atur jam ponsel ke otomatis, lalu coba lagi.",
+                )
+                .with_details(serde_json::json!({"ahead_secs": -gap.as_secs()})));
+            }
+            if gap > tolerance {
+                let mins = gap.as_secs() / 60;
+                (
+                    cap,
+                    Some(cap),
+                    Some(("offline_gap".to_string(), format!("Dikirim {mins} menit setelah foto diambil."))),
+                )
+            } else {
+                (cap, Some(cap), None)
+            }
+        }
+    };
+    Ok(PunchTime { punched_at, captured_at, received_at, review })
+}
+
+/// The employee's punches from 36 h before to 1 h after `at`: enough for the day `at` belongs
+/// to, overnight shifts included.
+async fn punches_around(s: &AppState, employee_id: Id, at: Timestamp) -> ApiResult<Vec<Punch>> {
+    Ok(s.store
+        .list_punches(&PunchFilter {
+            employee_id: Some(employee_id),
+            from: Some(at - SignedDuration::from_hours(36)),
+            to: Some(at + SignedDuration::from_hours(1)),
+            ..Default::default()
+        })
+        .await?)
+}
+
 /// The verdict shown to the employee right away: which checkpoint and how late or early.
-async fn provisional_answer(
-    s: &AppState,
+fn provisional_answer(
     e: &Employee,
     ctx: &DayContext,
     at: Timestamp,
     source: PunchSource,
-) -> ApiResult<StoredAnswer> {
+    earlier: &[Punch],
+) -> StoredAnswer {
     let local = at.to_zoned_datetime(ctx.tz.clone()).date();
     let prev = ctx.calendar.resolve(local.yesterday().unwrap_or(local), &ctx.roster).ok();
     let date = match &prev {
@@ -382,22 +415,12 @@ async fn provisional_answer(
         None => local,
     };
     let Ok(schedule) = ctx.calendar.resolve(date, &ctx.roster) else {
-        return Ok(StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null });
+        return StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null };
     };
     let Some(rules) = hadir_domain::rule_in_force(&ctx.rules, date) else {
-        return Ok(StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null });
+        return StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null };
     };
     // Earlier punches of the day decide whether this one is a check-in or a check-out.
-    let from = at - SignedDuration::from_hours(36);
-    let earlier = s
-        .store
-        .list_punches(&PunchFilter {
-            employee_id: Some(e.id),
-            from: Some(from),
-            to: Some(at + SignedDuration::from_hours(1)),
-            ..Default::default()
-        })
-        .await?;
     let punches: Vec<DomainPunch> = earlier
         .iter()
         .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
@@ -408,8 +431,8 @@ async fn provisional_answer(
     input.punches = &punches;
     let v = punch_verdict(&input, &DomainPunch { id: 0, at, source: source.as_str().into() });
     let prefix = if source == PunchSource::Special { "Absen khusus (menunggu persetujuan) — " } else { "" };
-    Ok(StoredAnswer {
+    StoredAnswer {
         message: format!("{prefix}{}: {}", e.name, v.message),
         verdict: serde_json::to_value(&v).unwrap_or_default(),
-    })
+    }
 }
