@@ -129,6 +129,16 @@ fn rss_kib(pid: u32, key: &str) -> Option<u64> {
     status.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time (user + system) a process has used so far, in ms (Linux clock ticks of 10 ms).
+fn cpu_ms(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -216,6 +226,7 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
     let nips: Vec<String> = people.iter().map(|p| p.nip.clone()).collect();
     let people = Arc::new(people.iter().map(|p| (p.token.clone(), p.lat, p.lon)).collect::<Vec<_>>());
     let started = Instant::now();
+    let (server_cpu0, client_cpu0) = (cpu_ms(&pid.to_string()), cpu_ms("self"));
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
         let (c, base, next, lat, errors, retries, people, photo) = (
@@ -294,6 +305,12 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
         t.await?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let per_checkin = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.3}", b.saturating_sub(a) as f64 / people.len().max(1) as f64),
+        _ => "?".into(),
+    };
+    let server_cpu = per_checkin(server_cpu0, cpu_ms(&pid.to_string()));
+    let client_cpu = per_checkin(client_cpu0, cpu_ms("self"));
     let mut lats = lat.lock().await.clone();
     lats.sort_by(f64::total_cmp);
     let ok = lats.len();
@@ -343,6 +360,8 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
     println!("latency_ms_p90       {:.1}", percentile(&lats, 0.90));
     println!("latency_ms_p99       {:.1}", percentile(&lats, 0.99));
     println!("latency_ms_max       {:.1}", lats.last().copied().unwrap_or(0.0));
+    println!("server_cpu_ms_per_checkin {server_cpu}");
+    println!("client_cpu_ms_per_checkin {client_cpu}");
     println!("retries_503          {}", retries.load(Ordering::Relaxed));
     println!("errors               {errors:?}");
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
