@@ -85,9 +85,10 @@ pub fn rate_chart(points: &[RatePoint], title: &str) -> String {
     let step = (n / 5).max(1);
     for (i, p) in points.iter().enumerate() {
         if i % step == 0 || i == n - 1 {
+            let anchor = if n > 1 && i == n - 1 { "end" } else { "middle" };
             let _ = write!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#444">{}</text>"##,
+                r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="{anchor}" fill="#444">{}</text>"##,
                 x_of(i),
                 H - 10.0,
                 esc(&p.label)
