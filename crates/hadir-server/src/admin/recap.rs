@@ -143,9 +143,6 @@ pub async fn reopen(State(s): State<AppState>, Console(c): Console, Form(f): For
         unit_code: f.unit.filter(|u| !u.is_empty()),
         reason: f.reason.unwrap_or_default(),
     };
-    if body.reason.trim().is_empty() {
-        return Err(crate::error::ApiError::unprocessable("reason_required", "Tuliskan alasan membuka kembali.").into());
-    }
     let Json(r) = reopen_recap(State(s), c, Json(body)).await?;
     Ok(super::notice(format!(
         "Rekap {} {} dibuka kembali ({} pegawai).",
