@@ -157,3 +157,44 @@ async fn employees_without_a_staff_role_are_turned_away() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().await.unwrap().contains("Tidak berwenang"));
 }
+
+#[tokio::test]
+async fn an_operator_creates_and_imports_employees_with_a_per_line_report() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await;
+    let body = format!("nip={}&name=Siti+Baru&category=PNS&unit_code=SD1&device_pin=77&password={PW}", nip(20));
+    let (st, page) = post(&s, "/admin/employees", &c, None, &body).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("Siti Baru") && page.contains("terdaftar"));
+    // Bad input: the API's Indonesian validation message, in an error box.
+    let (st, page) = post(&s, "/admin/employees", &c, None, "nip=123&name=X&category=PNS&unit_code=SD1").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("flash error") && page.contains("NIP"), "{page}");
+
+    let csv = format!(
+        "nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base\n\
+         {},,Budi Impor,PNS,SD1,{PW},78,,,\n\
+         {},,Orang Lain,PNS,RSUD,{PW},79,,,\n",
+        nip(21),
+        nip(22)
+    );
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("pegawai.csv"));
+    let r = client()
+        .post(s.url("/admin/employees/import"))
+        .header(COOKIE, &c)
+        .header("HX-Request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("1 dari 2 baris diimpor, 1 gagal"), "{page}");
+    assert!(page.contains("<td>3</td>"), "line 3 (RSUD, outside the operator's units) is reported: {page}");
+    let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(21)), &o.admin).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(22)), &o.admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
