@@ -1,6 +1,7 @@
 //! Hadir's HTTP server: the JSON API under `/api/v1`, the terminal endpoints under `/iclock`,
 //! health, metrics and the OpenAPI document.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 mod cache;
@@ -100,6 +101,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(system::router())
         .merge(iclock::router(&state))
         .merge(web::router())
+        .merge(admin::router())
         .fallback(system::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(system::panic_response))

@@ -1,14 +1,14 @@
 //! The JSON API under `/api/v1`. Every handler is listed in the OpenAPI document through
 //! `utoipa_axum::routes!`, so the document cannot miss a route.
 
-mod audit;
-mod auth;
+pub(crate) mod audit;
+pub(crate) mod auth;
 pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
 pub mod policies;
-mod punches;
+pub(crate) mod punches;
 pub mod recap;
 pub mod relays;
 pub mod requests;

@@ -85,7 +85,7 @@ fn month_of(s: &str) -> ApiResult<Date> {
 }
 
 /// The unit (if any) the caller may read; no unit is for admins only.
-async fn readable_unit(s: &AppState, caller: &Caller, code: Option<&str>) -> ApiResult<Option<Unit>> {
+pub(crate) async fn readable_unit(s: &AppState, caller: &Caller, code: Option<&str>) -> ApiResult<Option<Unit>> {
     caller.require_staff()?;
     match code.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => {

@@ -5,5 +5,5 @@ mod limiter;
 pub mod password;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{Caller, SESSION_COOKIE};
 pub use limiter::LoginLimiter;

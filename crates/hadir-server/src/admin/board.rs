@@ -1,0 +1,376 @@
+//! Today board (the console's first screen): per unit in the caller's scope, how many are
+//! present, late, not yet in, on leave, away on duty, absent; the late list; a drill-down to
+//! the people of a unit; and the attendance rate of the last 30 days as an inline SVG.
+//!
+//! Every figure comes from `days::evaluate_days`, the evaluation the employees' own screens
+//! and the recap use, so the board never disagrees with them.
+
+use super::chart::{RatePoint, rate_chart};
+use super::{CResult, Console, ConsoleError, Nav, html};
+use crate::auth::Caller;
+use crate::days::{evaluate_days, today_in};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use futures::StreamExt;
+use hadir_domain::zone::schedule_minute;
+use hadir_domain::{CheckpointKind, CheckpointOutcome, DayRecord, DayStatus};
+use hadir_store::{Employee, EmployeeFilter, Id, Unit};
+use jiff::{Timestamp, ToSpan};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Where someone stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Present,
+    Late,
+    NotYet,
+    Leave,
+    Duty,
+    Absent,
+    /// Not a working day for them (weekend, holiday, before their start date).
+    Off,
+}
+
+impl Mark {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mark::Present => "Hadir",
+            Mark::Late => "Terlambat",
+            Mark::NotYet => "Belum absen",
+            Mark::Leave => "Cuti/izin",
+            Mark::Duty => "Dinas luar",
+            Mark::Absent => "Tidak hadir",
+            Mark::Off => "Libur",
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            Mark::Present => "present",
+            Mark::Late => "late",
+            Mark::NotYet => "notyet",
+            Mark::Leave => "leave",
+            Mark::Duty => "duty",
+            Mark::Absent => "absent",
+            Mark::Off => "off",
+        }
+    }
+}
+
+/// Today's mark from a day record, `now_minute` minutes after the record's local midnight.
+/// No check-in punch while the check-in window is still open is "not yet"; once it has closed,
+/// "absent" (until a request or a late punch says otherwise).
+pub fn classify(r: &DayRecord, now_minute: i64) -> Mark {
+    match r.status {
+        DayStatus::Libur | DayStatus::BelumAktif => return Mark::Off,
+        DayStatus::Tk => return Mark::Absent,
+        s => {
+            if let Some(k) = s.absence() {
+                return if k.is_duty() { Mark::Duty } else { Mark::Leave };
+            }
+        }
+    }
+    match r.checkpoints.iter().find(|c| c.kind == CheckpointKind::CheckIn) {
+        Some(c) if c.punch.is_some() => {
+            if c.outcome == CheckpointOutcome::Late {
+                Mark::Late
+            } else {
+                Mark::Present
+            }
+        }
+        Some(c) if now_minute < i64::from(c.window_end.minutes()) => Mark::NotYet,
+        Some(_) => Mark::Absent,
+        None if r.status == DayStatus::Hadir => Mark::Present,
+        None => Mark::NotYet,
+    }
+}
+
+/// Attendance rate of a closed day's records: (present + duty) ÷ working days, like the recap.
+pub fn day_rate(records: &[&DayRecord]) -> Option<f64> {
+    let mut working = 0u32;
+    let mut present = 0u32;
+    for r in records {
+        if !r.status.is_working_day() || r.status == DayStatus::BelumSelesai {
+            continue;
+        }
+        working += 1;
+        if r.status == DayStatus::Hadir || r.status.absence().is_some_and(|k| k.is_duty()) {
+            present += 1;
+        }
+    }
+    (working > 0).then(|| f64::from(present) / f64::from(working))
+}
+
+pub struct Person {
+    pub login: String,
+    pub name: String,
+    pub unit_id: Id,
+    pub mark: Mark,
+    pub time: String,
+    pub minutes_late: u32,
+    pub code: String,
+    pub explanation: String,
+}
+
+fn person(e: &Employee, today: &DayRecord, now: Timestamp) -> Person {
+    let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mark = classify(today, schedule_minute(&tz, today.date, now));
+    let check_in = today.checkpoints.iter().find(|c| c.kind == CheckpointKind::CheckIn);
+    Person {
+        login: e.login.clone(),
+        name: e.name.clone(),
+        unit_id: e.unit_id,
+        mark,
+        time: check_in.and_then(|c| c.punch.as_ref()).map(|p| p.time.clone()).unwrap_or_default(),
+        minutes_late: check_in.and_then(|c| c.minutes_late).unwrap_or(0),
+        code: check_in.and_then(|c| c.code.clone()).unwrap_or_default(),
+        explanation: today.explanation.clone(),
+    }
+}
+
+/// Every active employee in the caller's scope (or under `unit`).
+async fn employees_in_scope(s: &AppState, c: &Caller, unit: Option<&Unit>) -> Result<Vec<Employee>, ConsoleError> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let f = EmployeeFilter {
+            unit_code: unit.map(|u| u.code.clone()),
+            active: Some(true),
+            offset,
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = s.store.list_employees(&c.read_scope(), &f).await?;
+        let n = page.items.len() as u32;
+        out.extend(page.items);
+        offset += n;
+        if n == 0 || u64::from(offset) >= page.total {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates `days_back` days before today through today for each employee (in their zone).
+async fn evaluate(
+    s: &AppState,
+    employees: Vec<Employee>,
+    days_back: i64,
+) -> Result<Vec<(Employee, Vec<DayRecord>)>, ConsoleError> {
+    crate::api::days::policies_ready(s).await;
+    let now = Timestamp::now();
+    let results: Vec<_> = futures::stream::iter(employees)
+        .map(|e| async move {
+            let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let today = today_in(&tz);
+            let from = today.checked_sub(days_back.days()).unwrap_or(today);
+            let r = evaluate_days(s.store.as_ref(), &s.policies, &e, from, today, now).await;
+            (e, r)
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    let mut out = Vec::with_capacity(results.len());
+    for (e, r) in results {
+        out.push((e, r?));
+    }
+    Ok(out)
+}
+
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+    pub total: u32,
+    pub counts: Vec<(&'static str, &'static str, u32)>,
+}
+
+const BOARD_MARKS: [Mark; 6] = [Mark::Present, Mark::Late, Mark::NotYet, Mark::Leave, Mark::Duty, Mark::Absent];
+
+fn unit_rows(units: &[Unit], people: &[Person]) -> (Vec<UnitRow>, UnitRow) {
+    let mut per: HashMap<Id, BTreeMap<&'static str, u32>> = HashMap::new();
+    let mut totals: BTreeMap<&'static str, u32> = BTreeMap::new();
+    for p in people {
+        *per.entry(p.unit_id).or_default().entry(p.mark.key()).or_default() += 1;
+        *totals.entry(p.mark.key()).or_default() += 1;
+    }
+    let row = |code: &str, name: &str, depth: usize, m: &BTreeMap<&'static str, u32>| UnitRow {
+        code: code.to_string(),
+        name: name.to_string(),
+        depth,
+        total: m.values().sum(),
+        counts: BOARD_MARKS.iter().map(|k| (k.key(), k.label(), m.get(k.key()).copied().unwrap_or(0))).collect(),
+    };
+    let min_depth = units.iter().map(|u| u.path.matches('/').count()).min().unwrap_or(0);
+    let rows = units
+        .iter()
+        .filter_map(|u| per.get(&u.id).map(|m| row(&u.code, &u.name, u.path.matches('/').count() - min_depth, m)))
+        .collect();
+    (rows, row("", "Jumlah", 0, &totals))
+}
+
+#[derive(Template)]
+#[template(path = "admin/board.html")]
+struct BoardPage {
+    nav: Nav,
+    units_html: String,
+    chart_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/board_units.html")]
+struct BoardUnits {
+    rows: Vec<UnitRow>,
+    total: UnitRow,
+    late: Vec<Person>,
+    updated: String,
+}
+
+fn now_text() -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC);
+    Timestamp::now().to_zoned_datetime(tz).strftime("%H:%M:%S WIB").to_string()
+}
+
+async fn units_html(
+    s: &AppState,
+    c: &Caller,
+    evaluated: &[(Employee, Vec<DayRecord>)],
+) -> Result<String, ConsoleError> {
+    let now = Timestamp::now();
+    let units = super::readable_units(s, c).await?;
+    let people: Vec<Person> = evaluated.iter().filter_map(|(e, rs)| rs.last().map(|r| person(e, r, now))).collect();
+    let (rows, total) = unit_rows(&units, &people);
+    let mut late: Vec<Person> = people.into_iter().filter(|p| p.mark == Mark::Late).collect();
+    late.sort_by(|a, b| b.minutes_late.cmp(&a.minutes_late).then(a.name.cmp(&b.name)));
+    late.truncate(50);
+    BoardUnits { rows, total, late, updated: now_text() }
+        .render()
+        .map_err(|_| ConsoleError(crate::error::ApiError::internal()))
+}
+
+fn chart(evaluated: &[(Employee, Vec<DayRecord>)]) -> String {
+    let mut by_date: BTreeMap<jiff::civil::Date, Vec<&DayRecord>> = BTreeMap::new();
+    for (_, rs) in evaluated {
+        for r in rs {
+            by_date.entry(r.date).or_default().push(r);
+        }
+    }
+    let points: Vec<RatePoint> = by_date
+        .iter()
+        .map(|(d, rs)| RatePoint { label: format!("{:02}/{:02}", d.day(), d.month()), rate: day_rate(rs) })
+        .collect();
+    rate_chart(&points, "Tingkat kehadiran 30 hari terakhir")
+}
+
+/// `GET /admin`: the board with the 30-day chart.
+pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
+    let employees = employees_in_scope(&s, &c, None).await?;
+    let evaluated = evaluate(&s, employees, 29).await?;
+    let units_html = units_html(&s, &c, &evaluated).await?;
+    Ok(html(&BoardPage { nav: Nav::new(&s, &c, "board"), units_html, chart_svg: chart(&evaluated) }))
+}
+
+/// `GET /admin/board/units`: today's counts only (polled by htmx every 30 s).
+pub async fn units_partial(State(s): State<AppState>, Console(c): Console) -> CResult {
+    let employees = employees_in_scope(&s, &c, None).await?;
+    let evaluated = evaluate(&s, employees, 0).await?;
+    let body = units_html(&s, &c, &evaluated).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    pub mark: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/board_people.html")]
+struct PeopleList {
+    unit_code: String,
+    unit_name: String,
+    filter: String,
+    people: Vec<Person>,
+}
+
+/// `GET /admin/board/unit/{code}`: the people of one unit and their mark today.
+pub async fn people(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(code): Path<String>,
+    Query(q): Query<PeopleQuery>,
+) -> CResult {
+    let unit = s.store.unit_by_code(&code).await.map_err(|_| crate::error::ApiError::not_found("Unit kerja"))?;
+    if !c.can_read_unit(&unit.path) {
+        return Err(crate::error::ApiError::not_found("Unit kerja").into());
+    }
+    let employees: Vec<Employee> =
+        employees_in_scope(&s, &c, Some(&unit)).await?.into_iter().filter(|e| e.unit_id == unit.id).collect();
+    let evaluated = evaluate(&s, employees, 0).await?;
+    let now = Timestamp::now();
+    let filter = q.mark.unwrap_or_default();
+    let mut people: Vec<Person> = evaluated
+        .iter()
+        .filter_map(|(e, rs)| rs.last().map(|r| person(e, r, now)))
+        .filter(|p| filter.is_empty() || p.mark.key() == filter)
+        .collect();
+    people.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(html(&PeopleList { unit_code: unit.code, unit_name: unit.name, filter, people }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hadir_domain::{DayTime, Percent};
+
+    fn record(status: DayStatus, check_in: Option<(CheckpointOutcome, bool)>) -> DayRecord {
+        let json = serde_json::json!({
+            "date": "2026-11-24", "status": status, "closed": false, "timezone": "Asia/Makassar",
+            "zone": "WITA", "schedule_source": {"type": "weekly"}, "schedule_label": "x", "holiday": null,
+            "checkpoints": [], "ignored_punches": [], "deduction": Percent::ZERO, "required_minutes": 0,
+            "worked_minutes": 0, "rule_set": "x", "rule_effective_from": "2025-01-01", "request_ids": [],
+            "explanation": ""
+        });
+        let mut r: DayRecord = serde_json::from_value(json).expect("a day record");
+        if let Some((outcome, punched)) = check_in {
+            let c = serde_json::json!({
+                "name": "masuk", "kind": "check_in", "due": DayTime::hm(7, 30), "window_start": DayTime::hm(6, 0),
+                "window_end": DayTime::hm(10, 0), "outcome": outcome,
+                "punch": if punched { serde_json::json!({"punch_id": 1, "request_id": null, "source": "mobile", "at": "2026-11-24T07:42:00+08:00", "time": "07:42", "next_day": false}) } else { serde_json::Value::Null },
+                "minutes_late": null, "minutes_early": null, "code": null, "deduction": Percent::ZERO, "explanation": ""
+            });
+            r.checkpoints.push(serde_json::from_value(c).expect("a checkpoint"));
+        }
+        r
+    }
+
+    #[test]
+    fn marks() {
+        let at = |h: i64| h * 60;
+        let pending = record(DayStatus::BelumSelesai, Some((CheckpointOutcome::Pending, false)));
+        assert_eq!(classify(&pending, at(7)), Mark::NotYet);
+        assert_eq!(classify(&pending, at(11)), Mark::Absent, "window closed without a punch");
+        let late = record(DayStatus::BelumSelesai, Some((CheckpointOutcome::Late, true)));
+        assert_eq!(classify(&late, at(8)), Mark::Late);
+        let ok = record(DayStatus::BelumSelesai, Some((CheckpointOutcome::OnTime, true)));
+        assert_eq!(classify(&ok, at(8)), Mark::Present);
+        assert_eq!(classify(&record(DayStatus::Izin, None), at(8)), Mark::Leave);
+        assert_eq!(classify(&record(DayStatus::CutiTahunan, None), at(8)), Mark::Leave);
+        assert_eq!(classify(&record(DayStatus::Dl, None), at(8)), Mark::Duty);
+        assert_eq!(classify(&record(DayStatus::Tk, None), at(8)), Mark::Absent);
+        assert_eq!(classify(&record(DayStatus::Libur, None), at(8)), Mark::Off);
+    }
+
+    #[test]
+    fn rate_counts_duty_as_present_and_skips_open_and_off_days() {
+        let h = record(DayStatus::Hadir, None);
+        let dl = record(DayStatus::Dl, None);
+        let tk = record(DayStatus::Tk, None);
+        let izin = record(DayStatus::Izin, None);
+        let open = record(DayStatus::BelumSelesai, None);
+        let off = record(DayStatus::Libur, None);
+        assert_eq!(day_rate(&[&h, &dl, &tk, &izin, &open, &off]), Some(0.5));
+        assert_eq!(day_rate(&[&off, &open]), None);
+    }
+}

@@ -1,0 +1,254 @@
+//! Inbox: requests to decide (with their evidence and the days they change), terminal PINs no
+//! employee has yet, and punches needing a person's look. Decisions and PIN assignments go
+//! through the API handlers themselves.
+
+use super::{CResult, Console, ConsoleError, Nav, html, short_time};
+use crate::api::devices::unmatched_punches;
+use crate::api::employees::EmployeePatch;
+use crate::api::requests::{DecisionInput, ListQuery, RequestView};
+use crate::auth::Caller;
+use crate::days::evaluate_days;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use hadir_store::{Id, PunchFilter};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Deserialize;
+
+pub struct DayLine {
+    pub date: String,
+    pub status: String,
+    pub code: String,
+}
+
+pub struct Card {
+    pub r: RequestView,
+    pub kind_label: String,
+    pub state_label: &'static str,
+    pub days: Vec<DayLine>,
+    pub attachments: Vec<(String, String, bool)>,
+}
+
+pub fn state_label(s: &str) -> &'static str {
+    match s {
+        "draft" => "Draf",
+        "submitted" => "Menunggu keputusan",
+        "approved" => "Disetujui",
+        "rejected" => "Ditolak",
+        "cancelled" => "Dibatalkan",
+        _ => "?",
+    }
+}
+
+pub fn kind_label(k: &str) -> String {
+    match k {
+        "CUTI_TAHUNAN" => "Cuti tahunan".into(),
+        "CUTI_SAKIT" => "Cuti sakit".into(),
+        "CUTI_BESAR" => "Cuti besar".into(),
+        "CUTI_MELAHIRKAN" => "Cuti melahirkan".into(),
+        "CUTI_ALASAN_PENTING" => "Cuti alasan penting".into(),
+        "CLTN" => "CLTN".into(),
+        "IZIN" => "Izin".into(),
+        "SAKIT" => "Sakit".into(),
+        "DINAS_LUAR" => "Dinas luar".into(),
+        "DIKLAT" => "Diklat".into(),
+        "TUGAS_BELAJAR" => "Tugas belajar".into(),
+        "UPACARA" => "Upacara".into(),
+        "MANUAL" => "Presensi manual".into(),
+        "OUTAGE" => "Berita acara gangguan".into(),
+        "KEBERATAN" => "Keberatan".into(),
+        other => other.into(),
+    }
+}
+
+/// The request's days as evaluated now (at most a week shown), so a decision's effect is seen.
+async fn days_of(s: &AppState, r: &RequestView) -> Vec<DayLine> {
+    let Some(login) = r.employee.as_deref() else { return Vec::new() };
+    let (Ok(from), Ok(to)) = (r.date_from.parse::<Date>(), r.date_to.parse::<Date>()) else { return Vec::new() };
+    let to = to.min(from.checked_add(jiff::ToSpan::days(6)).unwrap_or(from));
+    let Ok(e) = s.store.employee_by_login(login).await else { return Vec::new() };
+    crate::api::days::policies_ready(s).await;
+    match evaluate_days(s.store.as_ref(), &s.policies, &e, from, to, Timestamp::now()).await {
+        Ok(rs) => rs
+            .into_iter()
+            .map(|d| DayLine {
+                date: d.date.strftime("%d-%m-%Y").to_string(),
+                status: d.status.label().to_string(),
+                code: d.status.code().to_string(),
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+async fn card(s: &AppState, r: RequestView) -> Card {
+    let days = days_of(s, &r).await;
+    let attachments = r
+        .attachments
+        .iter()
+        .map(|a| {
+            (format!("/admin/requests/{}/attachments/{}", r.id, a.id), a.filename.clone(), a.mime.starts_with("image/"))
+        })
+        .collect();
+    Card { kind_label: kind_label(&r.kind), state_label: state_label(&r.state), days, attachments, r }
+}
+
+pub struct Unmatched {
+    pub sn: String,
+    pub pin: String,
+    pub time: String,
+}
+
+pub struct Review {
+    pub id: Id,
+    pub who: String,
+    pub time: String,
+    pub source: String,
+    pub review: String,
+    pub detail: String,
+    pub photo: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/inbox.html")]
+struct InboxPage {
+    nav: Nav,
+    heading: String,
+    cards: Vec<Card>,
+    unmatched: Vec<Unmatched>,
+    reviews: Vec<Review>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/request_card.html")]
+struct CardFragment {
+    c: Card,
+}
+
+fn review_label(r: &str) -> String {
+    match r {
+        "offline_gap" => "Dikirim terlambat (antrean luring)".into(),
+        "clock_fault" => "Jam mesin tidak wajar".into(),
+        "special_pending" => "Presensi khusus menunggu persetujuan".into(),
+        other => other.into(),
+    }
+}
+
+async fn reviews(s: &AppState, c: &Caller) -> Result<Vec<Review>, ConsoleError> {
+    let ps = s.store.list_punches(&PunchFilter { needs_review: true, limit: 500, ..Default::default() }).await?;
+    let mut out = Vec::new();
+    for p in ps.iter().rev() {
+        let Some(eid) = p.p.employee_id else { continue };
+        let Ok(e) = s.employee(eid).await else { continue };
+        let Ok(u) = s.unit(e.unit_id).await else { continue };
+        if !c.can_read_unit(&u.path) {
+            continue;
+        }
+        let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        out.push(Review {
+            id: p.id,
+            who: format!("{} ({})", e.name, e.login),
+            time: short_time(&hadir_domain::zone::rfc3339_local(&tz, p.p.punched_at)),
+            source: p.p.source.as_str().into(),
+            review: review_label(p.p.review.as_deref().unwrap_or("")),
+            detail: p.p.review_detail.clone().unwrap_or_default(),
+            photo: p.p.photo_hash.as_ref().map(|_| format!("/admin/punches/{}/photo?size=thumb", p.id)),
+        });
+        if out.len() >= 100 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /admin/inbox`.
+pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
+    let decider = c.is_admin || c.grants.iter().any(|g| g.role == hadir_store::Role::Head);
+    let q = ListQuery {
+        state: (!decider).then(|| "submitted".to_string()),
+        kind: None,
+        unit: None,
+        mine: None,
+        inbox: decider.then_some(true),
+        offset: None,
+        limit: Some(100),
+    };
+    let axum::Json(list) = crate::api::requests::list_requests(State(s.clone()), c.clone(), Query(q)).await?;
+    let mut cards = Vec::new();
+    for r in list.items {
+        cards.push(card(&s, r).await);
+    }
+    let axum::Json(um) =
+        unmatched_punches(State(s.clone()), c.clone(), Query(crate::api::devices::UnmatchedQuery { unit: None }))
+            .await?;
+    let unmatched = um
+        .items
+        .into_iter()
+        .take(200)
+        .map(|p| Unmatched {
+            sn: p.device_sn.unwrap_or_default(),
+            pin: p.device_pin.unwrap_or_default(),
+            time: short_time(&p.punched_at),
+        })
+        .collect();
+    let heading = if decider {
+        "Permohonan menunggu keputusan Anda".to_string()
+    } else {
+        "Permohonan di unit Anda yang menunggu keputusan kepala unit".to_string()
+    };
+    Ok(html(&InboxPage { nav: Nav::new(&s, &c, "inbox"), heading, cards, unmatched, reviews: reviews(&s, &c).await? }))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    pub decision: String,
+    pub comment: Option<String>,
+}
+
+/// `POST /admin/requests/{id}/decision`: the API's decision (rules, audit, recompute), then
+/// the card again with the days as they are now.
+pub async fn decide(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(id): Path<Id>,
+    Form(f): Form<DecisionForm>,
+) -> CResult {
+    let input = DecisionInput { approve: f.decision == "approve", comment: f.comment, correction: None };
+    let axum::Json(r) = crate::api::requests::decide_request(State(s.clone()), c, Path(id), ApiJson(input)).await?;
+    Ok(html(&CardFragment { c: card(&s, r).await }))
+}
+
+/// Evidence files, through the API's own access check.
+pub async fn attachment(State(s): State<AppState>, Console(c): Console, Path(ids): Path<(Id, Id)>) -> CResult {
+    Ok(crate::api::requests::get_attachment(State(s), c, Path(ids)).await?)
+}
+
+/// Punch photos, through the API's own access check.
+pub async fn photo(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(id): Path<i64>,
+    q: Query<crate::api::punches::PhotoQuery>,
+) -> CResult {
+    Ok(crate::api::punches::punch_photo(State(s), c, Path(id), q).await?)
+}
+
+#[derive(Deserialize)]
+pub struct AssignPin {
+    pub pin: String,
+    pub employee: String,
+}
+
+/// `POST /admin/inbox/assign-pin`: gives the PIN to an employee (the API's employee update,
+/// which links the waiting punches and recomputes their days).
+pub async fn assign_pin(State(s): State<AppState>, Console(c): Console, Form(f): Form<AssignPin>) -> CResult {
+    let patch = EmployeePatch { device_pin: Some(f.pin.trim().to_string()), ..Default::default() };
+    let axum::Json(e) =
+        crate::api::employees::update_employee(State(s), c, Path(f.employee.trim().to_string()), ApiJson(patch))
+            .await?;
+    Ok(super::notice(format!("PIN {} diberikan kepada {} ({}).", f.pin.trim(), e.name, e.login)).into_response())
+}

@@ -1,0 +1,231 @@
+//! Units and locations (with the geofence radius, shown as coordinates with a map link), and
+//! employees: search and filters, create, edit, deactivate, reset password, CSV import with the
+//! per-line report. Every change is the API's handler (validation, scope, audit).
+
+use super::{CResult, Console, Nav, html};
+use crate::api::employees::{EmployeePatch, EmployeeQuery, EmployeeView, PasswordReset};
+use crate::import::ImportReport;
+use crate::json::ApiJson;
+use crate::org::EmployeeInput;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use serde::Deserialize;
+
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub parent: String,
+    pub timezone: String,
+    pub depth: usize,
+    /// (name, "lat, lon", radius m)
+    pub locations: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/units.html")]
+struct UnitsPage {
+    nav: Nav,
+    units: Vec<UnitLine>,
+}
+
+/// `GET /admin/units`.
+pub async fn units(State(s): State<AppState>, Console(c): Console) -> CResult {
+    let units = super::readable_units(&s, &c).await?;
+    let min_depth = units.iter().map(|u| u.path.matches('/').count()).min().unwrap_or(0);
+    let units = units
+        .into_iter()
+        .map(|u| UnitLine {
+            depth: u.path.matches('/').count() - min_depth,
+            code: u.code,
+            name: u.name,
+            parent: u.parent_code.unwrap_or_default(),
+            timezone: u.timezone,
+            locations: u
+                .locations
+                .into_iter()
+                .map(|l| (l.name, format!("{:.6}, {:.6}", l.lat, l.lon), format!("{:.0}", l.radius_m)))
+                .collect(),
+        })
+        .collect();
+    Ok(html(&UnitsPage { nav: Nav::new(&s, &c, "units"), units }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct EmployeesQuery {
+    pub q: Option<String>,
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/employees.html")]
+struct EmployeesPage {
+    nav: Nav,
+    q: String,
+    unit: String,
+    category: String,
+    status: String,
+    units: Vec<(String, String)>,
+    manage_units: Vec<(String, String)>,
+    items: Vec<EmployeeView>,
+    total: u64,
+    next: Option<u32>,
+    prev: Option<u32>,
+}
+
+const PAGE: u32 = 50;
+
+/// `GET /admin/employees`: the API's list with its filters.
+pub async fn employees(State(s): State<AppState>, Console(c): Console, Query(q): Query<EmployeesQuery>) -> CResult {
+    let status = q.status.clone().unwrap_or_else(|| "active".into());
+    let eq = EmployeeQuery {
+        unit: q.unit.clone().filter(|u| !u.is_empty()),
+        q: q.q.clone(),
+        category: q.category.clone().filter(|u| !u.is_empty()),
+        active: match status.as_str() {
+            "active" => Some(true),
+            "inactive" => Some(false),
+            _ => None,
+        },
+        offset: q.offset,
+        limit: Some(PAGE),
+    };
+    let axum::Json(page) = crate::api::employees::list_employees(State(s.clone()), c.clone(), Query(eq)).await?;
+    let units = super::readable_units(&s, &c).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let manage_units = super::manageable_units(&s, &c).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let offset = page.offset;
+    Ok(html(&EmployeesPage {
+        nav: Nav::new(&s, &c, "employees"),
+        q: q.q.unwrap_or_default(),
+        unit: q.unit.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        status,
+        units,
+        manage_units,
+        next: (u64::from(offset + PAGE) < page.total).then_some(offset + PAGE),
+        prev: (offset > 0).then(|| offset.saturating_sub(PAGE)),
+        total: page.total,
+        items: page.items,
+    }))
+}
+
+fn opt(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+#[derive(Deserialize)]
+pub struct NewEmployeeForm {
+    pub nip: Option<String>,
+    pub login: Option<String>,
+    pub name: String,
+    pub category: String,
+    pub unit_code: String,
+    pub password: Option<String>,
+    pub device_pin: Option<String>,
+    pub start_date: Option<String>,
+    pub position: Option<String>,
+}
+
+/// `POST /admin/employees`: the API's create.
+pub async fn create_employee(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Form(f): Form<NewEmployeeForm>,
+) -> CResult {
+    let input = EmployeeInput {
+        nip: opt(f.nip),
+        login: opt(f.login),
+        name: f.name,
+        category: f.category,
+        unit_code: f.unit_code,
+        password: opt(f.password),
+        device_pin: opt(f.device_pin),
+        start_date: opt(f.start_date),
+        position: opt(f.position),
+        tpp_base: None,
+    };
+    let (_, axum::Json(e)) = crate::api::employees::create_employee(State(s), c, ApiJson(input)).await?;
+    Ok(super::notice(format!("Pegawai {} ({}) terdaftar di {}.", e.name, e.login, e.unit_name)))
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    pub name: Option<String>,
+    pub unit_code: Option<String>,
+    pub device_pin: Option<String>,
+    pub position: Option<String>,
+}
+
+/// `POST /admin/employees/{login}/edit`: the API's update (only the fields given).
+pub async fn edit(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(login): Path<String>,
+    Form(f): Form<EditForm>,
+) -> CResult {
+    let patch = EmployeePatch {
+        name: opt(f.name),
+        unit_code: opt(f.unit_code),
+        device_pin: f.device_pin.map(|p| p.trim().to_string()),
+        position: opt(f.position),
+        ..Default::default()
+    };
+    let axum::Json(e) = crate::api::employees::update_employee(State(s), c, Path(login), ApiJson(patch)).await?;
+    Ok(super::notice(format!("Data {} ({}) disimpan.", e.name, e.login)))
+}
+
+/// `POST /admin/employees/{login}/deactivate`.
+pub async fn deactivate(State(s): State<AppState>, Console(c): Console, Path(login): Path<String>) -> CResult {
+    let axum::Json(e) = crate::api::employees::deactivate_employee(State(s), c, Path(login)).await?;
+    Ok(super::notice(format!("{} ({}) dinonaktifkan.", e.name, e.login)))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    pub password: String,
+}
+
+/// `POST /admin/employees/{login}/password`.
+pub async fn reset_password(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(login): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> CResult {
+    crate::api::employees::reset_password(
+        State(s),
+        c,
+        Path(login.clone()),
+        ApiJson(PasswordReset { password: f.password }),
+    )
+    .await?;
+    Ok(super::notice(format!("Kata sandi {login} diganti.")))
+}
+
+#[derive(Template)]
+#[template(path = "admin/import_report.html")]
+struct ImportResult {
+    r: ImportReport,
+}
+
+/// `POST /admin/employees/import` (multipart, field `file`): the API's import and its report.
+pub async fn import(State(s): State<AppState>, Console(c): Console, mut m: Multipart) -> CResult {
+    let mut body = None;
+    while let Ok(Some(field)) = m.next_field().await {
+        if field.name() == Some("file") {
+            let bytes = field.bytes().await.map_err(|_| {
+                crate::error::ApiError::bad_request("bad_upload", "Berkas tidak terbaca; coba unggah lagi.")
+            })?;
+            body = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| {
+        crate::error::ApiError::unprocessable("file_required", "Pilih berkas CSV pegawai terlebih dahulu.")
+    })?;
+    let axum::Json(r) = crate::api::employees::import_employees(State(s), c, body).await?;
+    Ok(html(&ImportResult { r }))
+}

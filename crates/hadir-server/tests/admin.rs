@@ -1,0 +1,200 @@
+//! The console at /admin over HTTP: the session cookie, scoping (an operator of one branch
+//! neither sees nor changes another), the cross-origin refusal, and employees without a staff
+//! role.
+
+mod common;
+
+use common::{ADMIN_PW, PW, TestServer, nip, org};
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{Client, StatusCode};
+
+fn client() -> Client {
+    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Logs in through the console's form; returns the raw `Set-Cookie` and the status.
+async fn form_login(s: &TestServer, user: &str, pw: &str) -> (StatusCode, String, String) {
+    let r = client()
+        .post(s.url("/admin/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    let cookie = r.headers().get(SET_COOKIE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (st, cookie, r.text().await.unwrap())
+}
+
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let (st, cookie, _) = form_login(s, user, pw).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn get(s: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
+    let r = client().get(s.url(path)).header(COOKIE, cookie).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn post(s: &TestServer, path: &str, cookie: &str, origin: Option<&str>, body: &str) -> (StatusCode, String) {
+    let mut req = client()
+        .post(s.url(path))
+        .header(COOKIE, cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("HX-Request", "true")
+        .body(body.to_string());
+    if let Some(o) = origin {
+        req = req.header(ORIGIN, o);
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_for_admin_only() {
+    let s = TestServer::start().await;
+    let r = client().get(s.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin/login");
+    let r = client().get(s.url("/admin/inbox")).header("HX-Request", "true").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["hx-redirect"], "/admin/login");
+
+    let (st, _, page) = form_login(&s, "admin", "salah-sandi").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("kata sandi salah"), "{page}");
+
+    let (st, cookie, _) = form_login(&s, "admin", ADMIN_PW).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    for part in ["hadir_session=", "HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let c = cookie.split(';').next().unwrap().to_string();
+    let (st, page) = get(&s, "/admin/audit", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("Jejak audit"));
+
+    // Logout ends the session itself, not only the cookie.
+    let (st, _) = post(&s, "/admin/logout", &c, None, "").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let r = client().get(s.url("/admin")).header(COOKIE, &c).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_operator_sees_and_changes_only_their_subtree() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await; // operator of DIK (DIK → SD1)
+
+    let (st, board) = get(&s, "/admin", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(board.contains("data-unit=\"DIK\"") && board.contains("data-unit=\"SD1\""), "{board}");
+    assert!(!board.contains("data-unit=\"RSUD\"") && !board.contains("data-unit=\"KAB\""));
+
+    let (st, people) = get(&s, "/admin/board/unit/SD1", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(people.contains(&nip(3)));
+    let (st, _) = get(&s, "/admin/board/unit/RSUD", &c).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let (_, list) = get(&s, "/admin/employees", &c).await;
+    assert!(list.contains(&nip(3)) && !list.contains(&nip(4)));
+
+    // Acting on someone in another branch: "not found", and nothing changes.
+    let (st, body) = post(&s, &format!("/admin/employees/{}/deactivate", nip(4)), &c, None, "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
+    assert!(body.contains("Pegawai tidak ditemukan"), "the API's Indonesian message: {body}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(4)), &o.admin).await;
+    assert_eq!(e["active"], true);
+    let (st, _) = get(&s, "/admin/recap?month=2026-01&unit=RSUD", &c).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = get(&s, "/admin/audit", &c).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "the audit log is for admins");
+
+    // In scope it works, and is audited exactly as through the API.
+    let (st, body) = post(&s, &format!("/admin/employees/{}/deactivate", nip(3)), &c, None, "").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (_, audit) = s.get("/api/v1/audit?entity=employee", &o.admin).await;
+    let hit = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "deactivate" && a["entity_id"] == nip(3).as_str())
+        .expect("deactivation audited");
+    assert_eq!(hit["actor"], nip(1).as_str());
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await;
+    let path = format!("/admin/employees/{}/password", nip(3));
+    let (st, body) = post(&s, &path, &c, Some("http://evil.example"), "password=diganti999").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(body.contains("situs lain"), "{body}");
+    s.login(&nip(3), PW).await; // unchanged
+
+    let own = s.base.clone();
+    let (st, body) = post(&s, &path, &c, Some(&own), "password=diganti999").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    s.login(&nip(3), "diganti999").await;
+    let _ = o;
+}
+
+#[tokio::test]
+async fn employees_without_a_staff_role_are_turned_away() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, cookie, page) = form_login(&s, &nip(3), PW).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(page.contains("Tidak berwenang") && page.contains("aplikasi pegawai"), "{page}");
+    assert!(cookie.contains("Max-Age=0"), "no console session is handed out: {cookie}");
+    // Their app token does not open the console either.
+    let r = client().get(s.url("/admin")).bearer_auth(&o.emp_sd1).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Tidak berwenang"));
+}
+
+#[tokio::test]
+async fn an_operator_creates_and_imports_employees_with_a_per_line_report() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await;
+    let body = format!("nip={}&name=Siti+Baru&category=PNS&unit_code=SD1&device_pin=77&password={PW}", nip(20));
+    let (st, page) = post(&s, "/admin/employees", &c, None, &body).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("Siti Baru") && page.contains("terdaftar"));
+    // Bad input: the API's Indonesian validation message, in an error box.
+    let (st, page) = post(&s, "/admin/employees", &c, None, "nip=123&name=X&category=PNS&unit_code=SD1").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("flash error") && page.contains("NIP"), "{page}");
+
+    let csv = format!(
+        "nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base\n\
+         {},,Budi Impor,PNS,SD1,{PW},78,,,\n\
+         {},,Orang Lain,PNS,RSUD,{PW},79,,,\n",
+        nip(21),
+        nip(22)
+    );
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("pegawai.csv"));
+    let r = client()
+        .post(s.url("/admin/employees/import"))
+        .header(COOKIE, &c)
+        .header("HX-Request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("1 dari 2 baris diimpor, 1 gagal"), "{page}");
+    assert!(page.contains("<td>3</td>"), "line 3 (RSUD, outside the operator's units) is reported: {page}");
+    let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(21)), &o.admin).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(22)), &o.admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,194 @@
+// Browser tests of the console at /admin (issue 10) against `hadir demo`: an operator sees only
+// their subtree on the board, approves a pending terminal, syncs its employees and downloads an
+// XLSX recap; a head of unit approves a request and sees the day change; an admin locks a month.
+// Screenshots of each main screen at 1366×768 go to tests/web/artifacts/admin-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, launch, api, apiLogin, screenshot } from './harness.mjs';
+
+let server, browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function desk(who) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept()); // hx-confirm
+  await page.goto(server.url + '/admin/login');
+  await page.locator('#username').fill(who.username);
+  await page.locator('#password').fill(who.password);
+  await page.locator('#login-submit').click();
+  await page.waitForLoadState('load');
+  return { ctx, page };
+}
+
+const admin = () => server.logins['admin BKD'];
+const operator = () => server.logins.operator;
+const head = () => server.logins['kepala unit'];
+
+// The month before the current one (its objection window, to the 5th, is over by the 6th).
+function previousMonth() {
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 7);
+}
+
+test('an employee without a staff role is refused with an Indonesian page', async () => {
+  const { ctx, page } = await desk(server.employee);
+  await page.locator('#not-staff').waitFor();
+  assert.match(await page.locator('#not-staff').innerText(), /tidak memiliki peran/);
+  const r = await page.goto(server.url + '/admin');
+  assert.equal(page.url(), server.url + '/admin/login', 'no console session was kept');
+  assert.equal(r.status(), 200);
+  await ctx.close();
+});
+
+test('operator: the board shows only their subtree, with drill-down and chart', async () => {
+  const { ctx, page } = await desk(operator());
+  await page.locator('#board-table').waitFor();
+  const units = await page.locator('#board-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.unit));
+  assert.ok(units.includes('DISDIK') && units.includes('SDN001'), `operator of DISDIK sees its schools: ${units}`);
+  // The demo's other branches (e.g. the hospital, the liaison offices) are not in DISDIK's subtree.
+  const token = await apiLogin(server, admin());
+  const all = (await api(server, 'GET', '/api/v1/units', { token })).body.map((u) => u.code);
+  const outside = all.filter((c) => !units.includes(c) && c !== 'DISDIK' && !c.startsWith('SD') && !c.startsWith('SMP'));
+  assert.ok(outside.length > 5, 'the regency has units outside DISDIK');
+  for (const c of outside) assert.ok(!units.includes(c), `${c} is outside the operator's scope`);
+  assert.equal(await page.locator('#rate-chart svg').count(), 1);
+  assert.match(await page.locator('#who-roles').innerText(), /Operator DISDIK/);
+  await screenshot(page, 'admin-board');
+  // Drill down to the people of SDN001.
+  await page.locator('#board-table tr[data-unit="SDN001"] td.unit a').click();
+  await page.locator('#people-table').waitFor();
+  assert.ok(await page.locator('#people-table tbody tr').count() > 1);
+  // Out of scope through the console too: a unit outside DISDIK is "not found".
+  const res = await page.request.get(server.url + `/admin/board/unit/${outside[0]}`);
+  assert.equal(res.status(), 404);
+  await ctx.close();
+});
+
+test('operator: approves a pending terminal and syncs its employees (queued commands)', async () => {
+  const sn = 'KONSOL0001';
+  // The terminal calls in (real PUSH handshake): unknown serial, stored as pending.
+  const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
+  assert.equal(hs.status, 200);
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + '/admin/terminals');
+  await page.locator('#reg-sn').fill(sn);
+  await page.locator('#reg-unit').selectOption('SDN001');
+  await page.locator('#register-form button').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), new RegExp(`${sn} terdaftar`));
+  await page.reload();
+  const row = page.locator(`#terminals-table tr[data-sn="${sn}"]`);
+  assert.equal(await row.getAttribute('data-state'), 'active');
+  assert.match(await row.innerText(), /127\.0\.0\.1/);
+  await screenshot(page, 'admin-terminals');
+  await row.locator('button.sync').click();
+  await page.locator('#sync-result').waitFor();
+  assert.match(await page.locator('#sync-result').innerText(), /perintah diantrikan/);
+  const queued = await page.locator('#commands-table tr[data-state="queued"]').count();
+  assert.ok(queued > 5, `SDN001's employees queued for the terminal: ${queued}`);
+  assert.match(await page.locator('#commands-table').innerText(), /DATA UPDATE USERINFO PIN=/);
+  await screenshot(page, 'admin-terminal-sync');
+  // What the terminal gets on its next poll is what the console showed.
+  const poll = await (await fetch(server.url + `/iclock/getrequest?SN=${sn}`)).text();
+  assert.match(poll, /^C:\d+:DATA UPDATE USERINFO/m);
+  await ctx.close();
+});
+
+test('head of unit: approves a request in the inbox and the day record changes', async () => {
+  const empToken = await apiLogin(server, server.employee);
+  // The first day from today that is a working day of the employee.
+  let day;
+  for (const m of [0, 1]) {
+    const d = new Date();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() + m);
+    const r = await api(server, 'GET', `/api/v1/me/days?month=${d.toISOString().slice(0, 7)}`, { token: empToken });
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Makassar' }).format(new Date());
+    day = r.body.days.find((x) => x.date >= today && x.status !== 'LIBUR');
+    if (day) break;
+  }
+  assert.ok(day, 'a working day ahead');
+  const created = await api(server, 'POST', '/api/v1/requests', {
+    token: empToken, body: { type: 'IZIN', date_from: day.date, date_to: day.date, reason: 'Mengantar orang tua berobat' }
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const { ctx, page } = await desk(head());
+  await page.goto(server.url + '/admin/inbox');
+  const card = page.locator(`#request-${id}`);
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-state'), 'submitted');
+  assert.notEqual(await card.locator('.day').first().getAttribute('data-code'), 'IZIN');
+  await screenshot(page, 'admin-inbox');
+  // Rejecting without a reason shows the API's Indonesian message in the page.
+  await card.locator('button.reject').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /alasan penolakan/);
+  await card.locator(`#comment-${id}`).fill('Disetujui, semoga lekas sembuh');
+  await card.locator('button.approve').click();
+  await page.locator(`#request-${id}[data-state="approved"]`).waitFor();
+  assert.equal(await page.locator(`#request-${id} .day`).first().getAttribute('data-code'), 'IZIN');
+  // The employee's own day record says the same.
+  const month = day.date.slice(0, 7);
+  const days = await api(server, 'GET', `/api/v1/me/days?month=${month}`, { token: empToken });
+  assert.equal(days.body.days.find((x) => x.date === day.date).status, 'IZIN');
+  await ctx.close();
+});
+
+test('operator: downloads the XLSX recap of their unit', async () => {
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + `/admin/recap?month=${previousMonth()}&unit=DISDIK`);
+  await page.locator('#recap-table').waitFor();
+  assert.equal(await page.locator('#lock-month').count(), 0, 'operators cannot lock');
+  await screenshot(page, 'admin-recap');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-xlsx').click()]);
+  assert.match(download.suggestedFilename(), /^rekap-\d{4}-\d{2}-DISDIK\.xlsx$/);
+  const bytes = readFileSync(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+  assert.ok(bytes.length > 5000);
+  // Locking is refused server-side too.
+  const r = await page.request.post(server.url + '/admin/recap/lock', { form: { month: previousMonth(), unit: 'DISDIK' } });
+  assert.equal(r.status(), 403);
+  await ctx.close();
+});
+
+test('admin: locks a month; other screens render', async () => {
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + `/admin/recap?month=${previousMonth()}&unit=DISDIK`);
+  assert.notEqual(await page.locator('#recap-state').innerText(), 'Terkunci');
+  await page.locator('#lock-month').click();
+  await page.locator('#flash .ok').waitFor({ timeout: 60000 });
+  assert.match(await page.locator('#flash').innerText(), /dikunci/);
+  await page.reload();
+  assert.equal(await page.locator('#recap-state').innerText(), 'Terkunci');
+  assert.equal(await page.locator('#reopen-month').count(), 1);
+  await screenshot(page, 'admin-recap-locked');
+  for (const [path, sel, name] of [
+    ['/admin/employees?unit=SDN001', '#employees-table', 'admin-employees'],
+    ['/admin/units', '#units-table', 'admin-units'],
+    ['/admin/policies', '#rules-table', 'admin-policies'],
+    ['/admin/audit', '#audit-table', 'admin-audit']
+  ]) {
+    await page.goto(server.url + path);
+    await page.locator(sel).waitFor();
+    await screenshot(page, name);
+  }
+  assert.match(await page.locator('#audit-table').innerText(), /recap|lock/);
+  await page.goto(server.url + '/admin');
+  await page.locator('#board-table').waitFor();
+  await screenshot(page, 'admin-board-bkd');
+  await ctx.close();
+});
