@@ -36,6 +36,17 @@ pub struct LoadgenArgs {
     /// Extra arguments for the server process (e.g. `--config bench.toml`).
     #[arg(long, allow_hyphen_values = true)]
     pub server_args: Vec<String>,
+    /// Durability under fire: kill the server with SIGKILL once this many check-ins are
+    /// acknowledged, restart it on the same data, and let the phones retry (same keys).
+    #[arg(long)]
+    pub crash_after: Option<usize>,
+    /// Soak instead of burst: check-ins per second, held for `--soak-secs` (employees cycle,
+    /// each check-in with a new key).
+    #[arg(long)]
+    pub soak_rate: Option<u32>,
+    /// Soak duration in seconds.
+    #[arg(long, default_value_t = 1800)]
+    pub soak_secs: u64,
 }
 
 struct Person {
@@ -105,6 +116,56 @@ fn selfie() -> Vec<u8> {
     let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
     img.write_with_encoder(enc).expect("encode JPEG");
     out.into_inner()
+}
+
+/// The server under test; restarted in place by `--crash-after`.
+struct Server {
+    data: PathBuf,
+    extra: Vec<String>,
+    child: std::sync::Mutex<Child>,
+    base: std::sync::RwLock<String>,
+    pid: std::sync::atomic::AtomicU32,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[String]) -> Result<Server> {
+        let (child, base) = start_server(data, extra)?;
+        Ok(Server {
+            data: data.to_path_buf(),
+            extra: extra.to_vec(),
+            pid: child.id().into(),
+            child: child.into(),
+            base: base.into(),
+        })
+    }
+
+    fn base(&self) -> String {
+        self.base.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn pid(&self) -> u32 {
+        self.pid.load(Ordering::Relaxed)
+    }
+
+    /// SIGKILL (no shutdown, no flush), then a new process on the same data.
+    fn kill_and_restart(&self) -> Result<()> {
+        {
+            let mut c = self.child.lock().unwrap_or_else(|p| p.into_inner());
+            c.kill()?;
+            c.wait()?;
+        }
+        let (child, base) = start_server(&self.data, &self.extra)?;
+        self.pid.store(child.id(), Ordering::Relaxed);
+        *self.base.write().unwrap_or_else(|p| p.into_inner()) = base;
+        *self.child.lock().unwrap_or_else(|p| p.into_inner()) = child;
+        Ok(())
+    }
+
+    fn stop(&self) {
+        let mut c = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = c.kill();
+        let _ = c.wait();
+    }
 }
 
 fn start_server(data: &Path, extra: &[String]) -> Result<(Child, String)> {
@@ -195,11 +256,12 @@ pub async fn run(args: LoadgenArgs) -> Result<()> {
         people
     };
     eprintln!("seeded in {:.1} s", t.elapsed().as_secs_f64());
-    let (mut server, base) = start_server(&data, &args.server_args)?;
-    let pid = server.id();
-    let result = burst(&args, &base, pid, &people).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let server = Server::start(&data, &args.server_args)?;
+    let result = match args.soak_rate {
+        Some(rate) => soak(&args, &server, &people, rate).await,
+        None => burst(&args, &server, &people).await,
+    };
+    server.stop();
     if args.keep.is_none() {
         let _ = std::fs::remove_dir_all(&data);
     }
@@ -212,27 +274,73 @@ fn tempdir() -> Result<PathBuf> {
     Ok(p)
 }
 
-async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> Result<()> {
+/// What one check-in attempt came to.
+enum Sent {
+    Ok(f64),
+    Retry(Duration),
+    Failed(String),
+}
+
+async fn send_checkin(c: &Client, base: &str, token: &str, meta: &str, photo: &bytes::Bytes) -> Sent {
+    let form = reqwest::multipart::Form::new().text("meta", meta.to_string()).part(
+        "photo",
+        reqwest::multipart::Part::stream(photo.clone()).file_name("selfie.jpg").mime_str("image/jpeg").expect("mime"),
+    );
+    let t = Instant::now();
+    match c.post(format!("{base}/api/v1/checkins")).bearer_auth(token).multipart(form).send().await {
+        Ok(r) if r.status().is_success() => {
+            let _ = r.bytes().await;
+            Sent::Ok(t.elapsed().as_secs_f64() * 1000.0)
+        }
+        Ok(r) if r.status().as_u16() == 503 => {
+            let wait = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1u64);
+            Sent::Retry(Duration::from_secs(wait))
+        }
+        Ok(r) => {
+            let st = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            Sent::Failed(format!("{st} {}", body["error"]["code"].as_str().unwrap_or("?")))
+        }
+        // The server is down (killed) or the connection broke: retry the same key.
+        Err(e) => Sent::Retry(if e.is_timeout() { Duration::ZERO } else { Duration::from_millis(200) }),
+    }
+}
+
+fn meta_for(key: &str, lat: f64, lon: f64) -> String {
+    json!({"idempotency_key": key, "lat": lat, "lon": lon, "accuracy_m": 10.0}).to_string()
+}
+
+async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result<()> {
     let client = Client::builder().pool_max_idle_per_host(args.concurrency).timeout(Duration::from_secs(60)).build()?;
-    let rss_idle = rss_kib(pid, "VmRSS:").unwrap_or(0);
-    let health = healthz_rate(&client, base, args.concurrency, args.healthz_secs).await;
+    let base0 = server.base();
+    let rss_idle = rss_kib(server.pid(), "VmRSS:").unwrap_or(0);
+    let health = healthz_rate(&client, &base0, args.concurrency, args.healthz_secs).await;
     eprintln!("/healthz: {health:.0} req/s with {} connections", args.concurrency);
 
     let photo = bytes::Bytes::from(selfie());
     let next = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(AtomicUsize::new(0));
     let lat: Arc<Mutex<Vec<f64>>> = Arc::default();
     let errors: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let retries = Arc::new(AtomicUsize::new(0));
     let nips: Vec<String> = people.iter().map(|p| p.nip.clone()).collect();
     let people = Arc::new(people.iter().map(|p| (p.token.clone(), p.lat, p.lon)).collect::<Vec<_>>());
+    let base = Arc::new(std::sync::RwLock::new(base0.clone()));
     let started = Instant::now();
-    let (server_cpu0, client_cpu0) = (cpu_ms(&pid.to_string()), cpu_ms("self"));
+    let pid0 = server.pid();
+    let (server_cpu0, client_cpu0) = (cpu_ms(&pid0.to_string()), cpu_ms("self"));
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
-        let (c, base, next, lat, errors, retries, people, photo) = (
+        let (c, base, next, acked, lat, errors, retries, people, photo) = (
             client.clone(),
-            base.to_string(),
+            base.clone(),
             next.clone(),
+            acked.clone(),
             lat.clone(),
             errors.clone(),
             retries.clone(),
@@ -244,47 +352,22 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((token, la, lo)) = people.get(i) else { break };
-                let meta = json!({"idempotency_key": format!("rush-{i}"), "lat": la, "lon": lo, "accuracy_m": 10.0})
-                    .to_string();
+                let meta = meta_for(&format!("rush-{i}"), *la, *lo);
                 loop {
-                    let form = reqwest::multipart::Form::new().text("meta", meta.clone()).part(
-                        "photo",
-                        reqwest::multipart::Part::stream(photo.clone())
-                            .file_name("selfie.jpg")
-                            .mime_str("image/jpeg")
-                            .expect("mime"),
-                    );
-                    let t = Instant::now();
-                    match c.post(format!("{base}/api/v1/checkins")).bearer_auth(token).multipart(form).send().await {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            mine.push(t.elapsed().as_secs_f64() * 1000.0);
+                    let url = base.read().unwrap_or_else(|p| p.into_inner()).clone();
+                    match send_checkin(&c, &url, token, &meta, &photo).await {
+                        Sent::Ok(ms) => {
+                            mine.push(ms);
+                            acked.fetch_add(1, Ordering::Relaxed);
                             break;
                         }
-                        Ok(r) if r.status().as_u16() == 503 => {
+                        Sent::Retry(wait) => {
                             retries.fetch_add(1, Ordering::Relaxed);
-                            let wait = r
-                                .headers()
-                                .get("retry-after")
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| v.parse().ok())
-                                .unwrap_or(1u64);
-                            tokio::time::sleep(Duration::from_secs(wait)).await;
+                            tokio::time::sleep(wait).await;
                         }
-                        Ok(r) => {
-                            let st = r.status().as_u16();
-                            let body: Value = r.json().await.unwrap_or(Value::Null);
-                            let code = body["error"]["code"].as_str().unwrap_or("?").to_string();
-                            *errors.lock().await.entry(format!("{st} {code}")).or_default() += 1;
+                        Sent::Failed(code) => {
+                            *errors.lock().await.entry(code).or_default() += 1;
                             break;
-                        }
-                        Err(e) => {
-                            *errors
-                                .lock()
-                                .await
-                                .entry(format!("transport {}", if e.is_timeout() { "timeout" } else { "error" }))
-                                .or_default() += 1;
-                            tokio::time::sleep(Duration::from_millis(200)).await;
                         }
                     }
                 }
@@ -292,13 +375,28 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
             lat.lock().await.extend(mine);
         }));
     }
-    // Peak RSS while the burst runs.
+    // Peak RSS while the burst runs; the crash, when asked for.
     let mut rss_peak = rss_idle;
+    let mut crash: Option<(usize, f64)> = None;
     loop {
         if tasks.iter().all(|t| t.is_finished()) {
             break;
         }
-        rss_peak = rss_peak.max(rss_kib(pid, "VmRSS:").unwrap_or(0));
+        if let Some(after) = args.crash_after
+            && crash.is_none()
+            && acked.load(Ordering::Relaxed) >= after
+        {
+            let at = acked.load(Ordering::Relaxed);
+            let t = Instant::now();
+            server.kill_and_restart()?;
+            *base.write().unwrap_or_else(|p| p.into_inner()) = server.base();
+            crash = Some((at, t.elapsed().as_secs_f64()));
+            eprintln!(
+                "killed the server (SIGKILL) after {at} acknowledged check-ins; restarted in {:.2} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        rss_peak = rss_peak.max(rss_kib(server.pid(), "VmRSS:").unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for t in tasks {
@@ -306,10 +404,12 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
     }
     let elapsed = started.elapsed().as_secs_f64();
     let per_checkin = |a: Option<u64>, b: Option<u64>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.3}", b.saturating_sub(a) as f64 / people.len().max(1) as f64),
+        (Some(a), Some(b)) if crash.is_none() => {
+            format!("{:.3}", b.saturating_sub(a) as f64 / people.len().max(1) as f64)
+        }
         _ => "?".into(),
     };
-    let server_cpu = per_checkin(server_cpu0, cpu_ms(&pid.to_string()));
+    let server_cpu = per_checkin(server_cpu0, cpu_ms(&server.pid().to_string()));
     let client_cpu = per_checkin(client_cpu0, cpu_ms("self"));
     let mut lats = lat.lock().await.clone();
     lats.sort_by(f64::total_cmp);
@@ -317,36 +417,10 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
     let rate = ok as f64 / elapsed;
 
     // Verify: every employee has exactly one stored punch.
-    let admin_token = login_admin(&client, base).await?;
-    let wrong = Arc::new(AtomicUsize::new(0));
-    let next = Arc::new(AtomicUsize::new(0));
-    let nips: Arc<Vec<String>> = Arc::new(nips.to_vec());
-    let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let (c, base, tok, next, wrong, nips) =
-            (client.clone(), base.to_string(), admin_token.clone(), next.clone(), wrong.clone(), nips.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(nip) = nips.get(i) else { break };
-                let n = match c.get(format!("{base}/api/v1/punches?employee={nip}")).bearer_auth(&tok).send().await {
-                    Ok(r) => r
-                        .json::<Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v["items"].as_array().map(|a| a.len()))
-                        .unwrap_or(usize::MAX),
-                    Err(_) => usize::MAX,
-                };
-                if n != 1 {
-                    wrong.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await?;
-    }
+    let base_now = server.base();
+    let admin_token = login_admin(&client, &base_now).await?;
+    let counts = stored_counts(&client, &base_now, &admin_token, &nips).await;
+    let wrong = counts.iter().filter(|n| **n != 1).count();
     let errors = errors.lock().await.clone();
     println!("# hadir loadgen");
     println!("employees            {}", people.len());
@@ -362,17 +436,156 @@ async fn burst(args: &LoadgenArgs, base: &str, pid: u32, people: &[Person]) -> R
     println!("latency_ms_max       {:.1}", lats.last().copied().unwrap_or(0.0));
     println!("server_cpu_ms_per_checkin {server_cpu}");
     println!("client_cpu_ms_per_checkin {client_cpu}");
-    println!("retries_503          {}", retries.load(Ordering::Relaxed));
+    println!("retries              {}", retries.load(Ordering::Relaxed));
     println!("errors               {errors:?}");
+    if let Some((at, restart_s)) = crash {
+        println!("killed_after_acks    {at}");
+        println!("restart_s            {restart_s:.2}");
+    }
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
     println!("server_rss_peak_mb   {:.0}", rss_peak as f64 / 1024.0);
-    println!("server_rss_hwm_mb    {:.0}", rss_kib(pid, "VmHWM:").unwrap_or(0) as f64 / 1024.0);
-    println!(
-        "stored_exactly_once  {}",
-        if wrong.load(Ordering::Relaxed) == 0 && ok == people.len() { "yes" } else { "NO" }
-    );
-    if wrong.load(Ordering::Relaxed) != 0 {
-        bail!("{} employees do not have exactly one stored punch", wrong.load(Ordering::Relaxed));
+    println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
+    println!("stored_exactly_once  {}", if wrong == 0 && ok == people.len() { "yes" } else { "NO" });
+    if wrong != 0 {
+        bail!("{wrong} employees do not have exactly one stored punch");
+    }
+    if ok != people.len() {
+        bail!("{} check-ins were not acknowledged", people.len() - ok);
+    }
+    Ok(())
+}
+
+/// Stored punches per employee, read back through the API (32 at a time).
+async fn stored_counts(client: &Client, base: &str, token: &str, nips: &[String]) -> Vec<usize> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let out = Arc::new(std::sync::Mutex::new(vec![usize::MAX; nips.len()]));
+    let nips: Arc<Vec<String>> = Arc::new(nips.to_vec());
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (c, base, tok, next, out, nips) =
+            (client.clone(), base.to_string(), token.to_string(), next.clone(), out.clone(), nips.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(nip) = nips.get(i) else { break };
+                let n = match c.get(format!("{base}/api/v1/punches?employee={nip}")).bearer_auth(&tok).send().await {
+                    Ok(r) => r
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v["items"].as_array().map(|a| a.len()))
+                        .unwrap_or(usize::MAX),
+                    Err(_) => usize::MAX,
+                };
+                out.lock().unwrap_or_else(|p| p.into_inner())[i] = n;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    out.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// The soak: `rate` check-ins per second for `soak_secs`, open loop (a slow server does not
+/// slow the offered load), with the server's RSS, the achieved rate and errors each minute.
+async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32) -> Result<()> {
+    let client = Client::builder().pool_max_idle_per_host(args.concurrency).timeout(Duration::from_secs(60)).build()?;
+    let base = server.base();
+    let photo = bytes::Bytes::from(selfie());
+    let people = Arc::new(people.iter().map(|p| (p.token.clone(), p.nip.clone(), p.lat, p.lon)).collect::<Vec<_>>());
+    let limit = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let failed: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let retries = Arc::new(AtomicUsize::new(0));
+    let lat: Arc<std::sync::Mutex<Vec<f64>>> = Arc::default();
+    let started = Instant::now();
+    let total = rate as u64 * args.soak_secs;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut rss_minutes: Vec<u64> = Vec::new();
+    let mut last_acked = 0;
+    let mut sent = 0u64;
+    println!("# hadir loadgen soak: {rate}/s for {} s, {} employees", args.soak_secs, people.len());
+    println!("minute  acked/s  p99_ms  errors  retries  server_rss_mb");
+    while sent < total {
+        tick.tick().await;
+        for _ in 0..rate {
+            let k = sent;
+            sent += 1;
+            let permit = limit.clone().acquire_owned().await?;
+            let (c, base, people, photo, acked, failed, retries, lat) = (
+                client.clone(),
+                base.clone(),
+                people.clone(),
+                photo.clone(),
+                acked.clone(),
+                failed.clone(),
+                retries.clone(),
+                lat.clone(),
+            );
+            tokio::spawn(async move {
+                let (token, _, la, lo) = &people[(k as usize) % people.len()];
+                let meta = meta_for(&format!("soak-{k}"), *la, *lo);
+                loop {
+                    match send_checkin(&c, &base, token, &meta, &photo).await {
+                        Sent::Ok(ms) => {
+                            acked.fetch_add(1, Ordering::Relaxed);
+                            lat.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
+                            break;
+                        }
+                        Sent::Retry(wait) => {
+                            retries.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(wait).await;
+                        }
+                        Sent::Failed(code) => {
+                            *failed.lock().await.entry(code).or_default() += 1;
+                            break;
+                        }
+                    }
+                }
+                drop(permit);
+            });
+        }
+        if sent.is_multiple_of(rate as u64 * 60) || sent >= total {
+            let rss = rss_kib(server.pid(), "VmRSS:").unwrap_or(0);
+            rss_minutes.push(rss);
+            let mut l = std::mem::take(&mut *lat.lock().unwrap_or_else(|p| p.into_inner()));
+            l.sort_by(f64::total_cmp);
+            let now_acked = acked.load(Ordering::Relaxed);
+            let errs: u64 = failed.lock().await.values().sum();
+            println!(
+                "{:>6}  {:>7.0}  {:>6.1}  {:>6}  {:>7}  {:>13.0}",
+                rss_minutes.len(),
+                (now_acked - last_acked) as f64 / 60.0,
+                percentile(&l, 0.99),
+                errs,
+                retries.load(Ordering::Relaxed),
+                rss as f64 / 1024.0
+            );
+            last_acked = now_acked;
+        }
+    }
+    // Let the last requests finish.
+    let _ = limit.acquire_many(args.concurrency as u32).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = acked.load(Ordering::Relaxed);
+    let admin_token = login_admin(&client, &base).await?;
+    let nips: Vec<String> = people.iter().map(|p| p.1.clone()).collect();
+    let stored: usize = stored_counts(&client, &base, &admin_token, &nips).await.iter().sum();
+    let errors = failed.lock().await.clone();
+    let (first, last) = (rss_minutes.first().copied().unwrap_or(0), rss_minutes.last().copied().unwrap_or(0));
+    println!("offered              {total}");
+    println!("acknowledged         {ok}");
+    println!("achieved_per_s       {:.0}", ok as f64 / elapsed);
+    println!("errors               {errors:?}");
+    println!("retries              {}", retries.load(Ordering::Relaxed));
+    println!("server_rss_mb_first_minute {:.0}", first as f64 / 1024.0);
+    println!("server_rss_mb_last_minute  {:.0}", last as f64 / 1024.0);
+    println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
+    println!("stored_punches       {stored}");
+    println!("stored_exactly_once  {}", if stored == ok && ok as u64 == total { "yes" } else { "NO" });
+    if !errors.is_empty() || stored != ok || ok as u64 != total {
+        bail!("soak: {} errors, {ok} acknowledged of {total}, {stored} stored", errors.values().sum::<u64>());
     }
     Ok(())
 }
