@@ -174,6 +174,39 @@ impl AccountStore for SqliteStore {
         Ok(Session { account_id: r.get("account_id"), expires_at: ts(r.get("expires_at")) })
     }
 
+    async fn session_account(&self, token_hash: &[u8], now: Timestamp) -> Result<(Account, Vec<RoleGrant>)> {
+        // One row per grant (or one with no grant): the account columns repeat.
+        let rows = sqlx::query(
+            "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active,
+                    g.id AS grant_id, g.role, g.unit_id, u.code, u.path
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             LEFT JOIN employees e ON e.account_id = a.id
+             LEFT JOIN role_grants g ON g.account_id = a.id LEFT JOIN units u ON u.id = g.unit_id
+             WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1 ORDER BY g.id",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let first = rows.first().ok_or(StoreError::NotFound("session"))?;
+        let account = account_row(first);
+        let grants = rows
+            .iter()
+            .filter_map(|r| {
+                Some(RoleGrant {
+                    id: r.get::<Option<Id>, _>("grant_id")?,
+                    account_id: account.id,
+                    role: Role::parse(r.get::<Option<String>, _>("role")?.as_str())?,
+                    unit_id: r.get("unit_id"),
+                    unit_code: r.get("code"),
+                    unit_path: r.get("path"),
+                })
+            })
+            .collect();
+        Ok((account, grants))
+    }
+
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)

@@ -282,6 +282,18 @@ async fn accounts_roles_sessions(s: &dyn Store) {
     s.create_session(b"tok2", acc.id, now - 1.second()).await.unwrap();
     assert_eq!(s.session(b"tok1", now).await.unwrap().account_id, acc.id);
     assert!(s.session(b"tok2", now).await.is_err(), "expired");
+    // The one-read form gives the same account and grants.
+    let (a, grants) = s.session_account(b"tok1", now).await.unwrap();
+    assert_eq!(a, s.account_by_id(acc.id).await.unwrap());
+    assert_eq!(grants, s.roles_of(acc.id).await.unwrap());
+    assert!(matches!(s.session_account(b"tok2", now).await, Err(StoreError::NotFound(_))));
+    s.grant_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
+    assert_eq!(s.session_account(b"tok1", now).await.unwrap().1, s.roles_of(acc.id).await.unwrap());
+    assert_eq!(s.roles_of(acc.id).await.unwrap().len(), 2);
+    s.revoke_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
+    s.create_session(b"tok0", admin.id, now + 1.hour()).await.unwrap();
+    let (a, grants) = s.session_account(b"tok0", now).await.unwrap();
+    assert!(a.is_admin && grants.is_empty(), "an account without grants has one row, no grant");
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);
     s.delete_session(b"tok1").await.unwrap();
     assert!(s.session(b"tok1", now).await.is_err(), "logged out");
@@ -290,6 +302,7 @@ async fn accounts_roles_sessions(s: &dyn Store) {
     s.create_session(b"tok3", acc.id, now + 1.hour()).await.unwrap();
     s.update_employee(emp.id, &EmployeeUpdate { active: Some(false), ..Default::default() }, audit("e")).await.unwrap();
     assert!(s.session(b"tok3", now).await.is_err());
+    assert!(s.session_account(b"tok3", now).await.is_err(), "inactive account");
     s.create_session(b"tok4", acc.id, now + 1.hour()).await.unwrap();
     assert!(s.session(b"tok4", now).await.is_err(), "inactive account");
 

@@ -55,6 +55,15 @@ pub trait AccountStore: Send + Sync {
     /// Stores a session under the SHA-256 of its token; the token itself is never stored.
     async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()>;
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session>;
+    /// Who holds a live session: the account and its role grants (what every authenticated
+    /// request needs; one read in a real backend). `NotFound` when the session is unknown,
+    /// expired or its account inactive.
+    async fn session_account(&self, token_hash: &[u8], now: Timestamp) -> Result<(Account, Vec<RoleGrant>)> {
+        let session = self.session(token_hash, now).await?;
+        let account = self.account_by_id(session.account_id).await?;
+        let grants = self.roles_of(account.id).await?;
+        Ok((account, grants))
+    }
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
 }

@@ -48,9 +48,11 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = state.caches.sessions.get(&token_hash) {
             return Ok(c);
         }
-        let session = state.store.session(&token_hash, Timestamp::now()).await.map_err(|_| ApiError::unauthorized())?;
-        let account = state.store.account_by_id(session.account_id).await?;
-        let grants = state.store.roles_of(account.id).await?;
+        let (account, grants) =
+            state.store.session_account(&token_hash, Timestamp::now()).await.map_err(|e| match e {
+                hadir_store::StoreError::NotFound(_) => ApiError::unauthorized(),
+                e => e.into(),
+            })?;
         let caller = Caller::from_account(account, grants, token_hash.clone());
         state.caches.sessions.put(token_hash, caller.clone());
         Ok(caller)
