@@ -51,8 +51,10 @@ impl AppState {
         if let Some(e) = self.caches.employees.get(&id) {
             return Ok(e);
         }
-        let e = self.store.employee_by_id(id).await?;
+        // The extra locations come along in the same read: a check-in needs both.
+        let (e, locations) = self.store.employee_with_locations(id).await?;
         self.caches.employees.put(id, e.clone());
+        self.caches.extra_locations.put(id, locations);
         Ok(e)
     }
 

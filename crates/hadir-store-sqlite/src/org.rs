@@ -399,6 +399,36 @@ impl OrgStore for SqliteStore {
             .collect())
     }
 
+    async fn employee_with_locations(&self, id: Id) -> Result<(Employee, Vec<Location>)> {
+        // One row per extra location (or one with none).
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EMPLOYEE_COLS}, l.id AS x_id, l.name AS x_name, l.lat AS x_lat, l.lon AS x_lon,
+                    l.radius_m AS x_radius
+             FROM employees e JOIN units u ON u.id = e.unit_id
+             LEFT JOIN employee_locations el ON el.employee_id = e.id
+             LEFT JOIN unit_locations l ON l.id = el.location_id
+             WHERE e.id = ? ORDER BY l.id"
+        )))
+        .bind(id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let first = rows.first().ok_or(StoreError::NotFound("employee"))?;
+        let locations = rows
+            .iter()
+            .filter_map(|r| {
+                Some(Location {
+                    id: r.get::<Option<Id>, _>("x_id")?,
+                    name: r.get("x_name"),
+                    lat: r.get("x_lat"),
+                    lon: r.get("x_lon"),
+                    radius_m: r.get("x_radius"),
+                })
+            })
+            .collect();
+        Ok((employee_row(first), locations))
+    }
+
     async fn count_employees(&self) -> Result<u64> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(&self.read).await.map_err(db_err)?;

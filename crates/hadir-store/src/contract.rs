@@ -252,8 +252,15 @@ async fn employees_and_scope(s: &dyn Store) {
     assert_eq!(extra.len(), 1);
     assert_eq!(extra[0].name, "Kantor RSUD");
     assert!(s.set_employee_location(a.id, 999_999, true, audit("location")).await.is_err());
+    assert_eq!(
+        s.employee_with_locations(a.id).await.unwrap(),
+        (s.employee_by_id(a.id).await.unwrap(), s.employee_locations(a.id).await.unwrap())
+    );
     s.set_employee_location(a.id, loc, false, audit("location")).await.unwrap();
     assert!(s.employee_locations(a.id).await.unwrap().is_empty());
+    let (e, none) = s.employee_with_locations(a.id).await.unwrap();
+    assert_eq!((e.id, none.len()), (a.id, 0));
+    assert!(matches!(s.employee_with_locations(9_999_999).await, Err(StoreError::NotFound(_))));
 }
 
 async fn accounts_roles_sessions(s: &dyn Store) {

@@ -39,6 +39,12 @@ pub trait OrgStore: Send + Sync {
     async fn set_employee_location(&self, employee_id: Id, location_id: Id, assign: bool, audit: Audit) -> Result<()>;
     /// The extra locations assigned to an employee (besides their unit's).
     async fn employee_locations(&self, employee_id: Id) -> Result<Vec<Location>>;
+    /// The employee and their extra locations (what a check-in needs; one read in a real backend).
+    async fn employee_with_locations(&self, id: Id) -> Result<(Employee, Vec<Location>)> {
+        let e = self.employee_by_id(id).await?;
+        let locations = self.employee_locations(id).await?;
+        Ok((e, locations))
+    }
 }
 
 /// Login accounts, role grants and sessions.
