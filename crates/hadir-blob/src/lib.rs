@@ -2,7 +2,8 @@
 //!
 //! Objects are named by the SHA-256 of their bytes (`photos/ab/cd/abcd…`), so storing the same
 //! photo twice (a retried check-in) writes nothing new and names can never collide. The backend is
-//! `object_store`: local files under the data directory by default.
+//! `object_store`: local files under the data directory by default, or an S3-compatible bucket
+//! (`s3://bucket/prefix`) shared by several server instances.
 //!
 //! Durability: local puts are not synced one by one (one fsync per photo caps ingest at ~1,500/s
 //! on this class of machine); the ingest writer calls [`BlobStore::sync`] once per batch, before
@@ -27,6 +28,20 @@ pub enum BlobError {
 }
 
 pub type Result<T> = std::result::Result<T, BlobError>;
+
+/// Settings of an S3-compatible store; unset fields fall back to the usual `AWS_*` environment
+/// variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, …).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct S3Settings {
+    /// e.g. `http://127.0.0.1:9000` for MinIO or another S3-compatible server.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Allow plain HTTP to the endpoint (a server on the same private network).
+    pub allow_http: Option<bool>,
+}
 
 #[derive(Clone)]
 pub struct BlobStore {
@@ -54,6 +69,49 @@ impl BlobStore {
         std::fs::create_dir_all(root).map_err(|e| BlobError::Backend(e.to_string()))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| BlobError::Backend(e.to_string()))?;
         Ok(BlobStore { inner: Arc::new(fs), local_root: Some(root.to_path_buf()) })
+    }
+
+    /// An S3-compatible bucket: `s3://bucket` or `s3://bucket/prefix`. Puts are durable when
+    /// acknowledged, so [`sync`](Self::sync) has nothing to do.
+    pub fn s3(url: &str, settings: &S3Settings) -> Result<BlobStore> {
+        use object_store::aws::AmazonS3Builder;
+        let rest = url.strip_prefix("s3://").ok_or(BlobError::BadName)?;
+        let (bucket, prefix) = match rest.split_once('/') {
+            Some((b, p)) => (b, p.trim_matches('/')),
+            None => (rest, ""),
+        };
+        if bucket.is_empty() {
+            return Err(BlobError::Backend(format!("no bucket in {url:?}")));
+        }
+        let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(v) = &settings.endpoint {
+            // Path-style addressing (`endpoint/bucket/key`): what S3-compatible servers expect.
+            b = b.with_endpoint(v).with_virtual_hosted_style_request(false);
+        }
+        if let Some(v) = &settings.region {
+            b = b.with_region(v);
+        }
+        if let Some(v) = &settings.access_key_id {
+            b = b.with_access_key_id(v);
+        }
+        if let Some(v) = &settings.secret_access_key {
+            b = b.with_secret_access_key(v);
+        }
+        if let Some(v) = settings.allow_http {
+            b = b.with_allow_http(v);
+        }
+        let s3 = b.build().map_err(|e| BlobError::Backend(e.to_string()))?;
+        let inner: Arc<dyn ObjectStore> =
+            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)) };
+        Ok(BlobStore { inner, local_root: None })
+    }
+
+    /// Local files (`file:///path` or a plain path) or S3 (`s3://bucket/prefix`).
+    pub fn from_url(url: &str, s3: &S3Settings) -> Result<BlobStore> {
+        if url.starts_with("s3://") {
+            return BlobStore::s3(url, s3);
+        }
+        BlobStore::local(Path::new(url.strip_prefix("file://").unwrap_or(url)))
     }
 
     /// Any `object_store` implementation (e.g. S3 for scale-out).
