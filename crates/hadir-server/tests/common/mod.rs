@@ -25,9 +25,12 @@ pub struct TestServer {
 pub const ADMIN_PW: &str = "admin-rahasia";
 pub const PW: &str = "sandi123";
 
-/// A fresh, empty store: PostgreSQL when `HADIR_TEST_PG_URL` is set, else SQLite under `dir`.
+/// A fresh, empty store: PostgreSQL when `HADIR_TEST_PG_URL` is set (or required by
+/// `HADIR_REQUIRE_PG`, which then fails loudly without it), else SQLite under `dir`.
 pub async fn open_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<SqliteStore>) {
-    if std::env::var("HADIR_TEST_PG_URL").is_ok_and(|u| !u.trim().is_empty()) {
+    let pg = std::env::var("HADIR_TEST_PG_URL").is_ok_and(|u| !u.trim().is_empty())
+        || std::env::var_os("HADIR_REQUIRE_PG").is_some();
+    if pg {
         let url = hadir_store_postgres::testing::fresh_test_database().await.expect("HADIR_TEST_PG_URL is set");
         let pg = hadir_store_postgres::PgStore::connect_with(&url, 8).await.unwrap();
         (Arc::new(pg), None)
