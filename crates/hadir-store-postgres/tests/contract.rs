@@ -170,3 +170,42 @@ async fn recompute_claims_do_not_overlap() {
     assert_eq!(dates.len(), n, "a pair was claimed twice");
     assert_eq!(n, 30);
 }
+
+/// Concurrent polls of one terminal (as from two instances) never hand out a command twice,
+/// and concurrent claims of one job period have one winner.
+#[tokio::test]
+async fn commands_and_jobs_are_handed_out_once() {
+    let Some(s) = fresh_store().await else { return };
+    one_employee(&s).await;
+    let audit = Audit::new((None, "test"), "create", "device", "-");
+    s.register_device(&NewDevice { sn: "T1".into(), unit_code: "KAB".into(), timezone: None }, audit).await.unwrap();
+    let cmds: Vec<String> = (0..40).map(|i| format!("DATA UPDATE USERINFO PIN={i}")).collect();
+    s.queue_device_commands("T1", &cmds, None).await.unwrap();
+    let s = Arc::new(s);
+    let now = Timestamp::now();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let polled = s.take_device_commands("T1", 7, now, &|c: &[DeviceCommand]| c.len()).await.unwrap();
+            let won = s
+                .claim_job("day_close_sweep", "42", &format!("i{i}"), now, now + jiff::SignedDuration::from_mins(1))
+                .await
+                .unwrap();
+            (polled, won)
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut winners = 0;
+    for t in tasks {
+        let (polled, won) = t.await.unwrap();
+        ids.extend(polled.iter().map(|c| c.id));
+        winners += won as usize;
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a command was handed out twice");
+    assert_eq!(n, 40);
+    assert_eq!(winners, 1);
+}
