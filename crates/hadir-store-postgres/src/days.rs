@@ -388,9 +388,11 @@ impl DayStore for PgStore {
         for (i, r) in rows.iter().enumerate() {
             last.insert((r.employee_id, r.record.date), i);
         }
-        let mut pick: Vec<usize> = last.into_values().collect();
+        // In key order, so that concurrent upserts from several instances lock rows in the same
+        // order and cannot deadlock.
+        let mut pick: Vec<((Id, Date), usize)> = last.into_iter().collect();
         pick.sort_unstable();
-        let rows: Vec<&DayRow> = pick.into_iter().map(|i| &rows[i]).collect();
+        let rows: Vec<&DayRow> = pick.into_iter().map(|(_, i)| &rows[i]).collect();
         let changed = sqlx::query(
             "INSERT INTO day_records (employee_id, date, status, closed, deduction, record_json, record_hash, computed_at)
              SELECT e, d, st, c, dd, j, h, $8 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BOOLEAN[],
