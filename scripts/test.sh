@@ -62,6 +62,9 @@ HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-store-postgre
 step "HTTP integration tests on PostgreSQL (each server on a fresh database)"
 HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --test '*'
 
+step "The hadir binary on PostgreSQL (backend chosen by URL: env, flag, config file)"
+HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres
+
 step "Protocol parser fuzzing (bounded: ${HADIR_FUZZ_SECS:=20} s per target)"
 HADIR_FUZZ_SECS=$HADIR_FUZZ_SECS cargo test -p hadir-zk --release -- --ignored fuzz
 
