@@ -309,29 +309,37 @@ impl DeviceStore for PgStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let dev = device_id(&mut tx, sn).await?;
         let now = ms(Timestamp::now());
-        let mut ids = Vec::with_capacity(commands.len());
-        for c in commands {
-            let id: Id = sqlx::query_scalar(
-                "INSERT INTO device_commands (device_id, command, state, created_at) VALUES ($1, $2, 'queued', $3)
-                 RETURNING id",
+        // A roster sync queues one command per employee: one statement for the lot. Ids come
+        // from the sequence first (sorted), so they follow the commands' order.
+        let mut ids: Vec<Id> = if commands.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('device_commands', 'id')) FROM generate_series(1, $1)",
             )
-            .bind(dev)
-            .bind(c)
-            .bind(now)
-            .fetch_one(&mut *tx)
+            .bind(commands.len() as i64)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(db_err)?;
-            ids.push(id);
-        }
+            .map_err(db_err)?
+        };
+        ids.sort_unstable();
+        sqlx::query(
+            "INSERT INTO device_commands (id, device_id, command, state, created_at)
+             SELECT i, $3, c, 'queued', $4 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS x(i, c)",
+        )
+        .bind(&ids)
+        .bind(commands)
+        .bind(dev)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         if let Some(a) = audit {
             write_audit(&mut tx, &a).await?;
         }
-        let mut out = Vec::with_capacity(ids.len());
-        let sql = format!("{COMMAND_SELECT} WHERE c.id = $1");
-        for id in ids {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
-            out.push(command_row(&r));
-        }
+        let sql = format!("{COMMAND_SELECT} WHERE c.id = ANY($1) ORDER BY c.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&ids).fetch_all(&mut *tx).await.map_err(db_err)?;
+        let out = rows.iter().map(command_row).collect();
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
@@ -431,13 +439,14 @@ impl DeviceStore for PgStore {
             .map_err(db_err)?;
         let mut out: Vec<DeviceCommand> = rows.iter().map(command_row).collect();
         out.truncate(fit(&out));
+        let ids: Vec<Id> = out.iter().map(|c| c.id).collect();
+        sqlx::query("UPDATE device_commands SET state = 'sent', sent_at = $1 WHERE id = ANY($2)")
+            .bind(ms(at))
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         for c in &mut out {
-            sqlx::query("UPDATE device_commands SET state = 'sent', sent_at = $1 WHERE id = $2")
-                .bind(ms(at))
-                .bind(c.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
             c.state = CommandState::Sent;
             c.sent_at = Some(at);
         }
