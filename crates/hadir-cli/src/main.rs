@@ -31,7 +31,8 @@ pub struct GlobalArgs {
     /// Data directory (SQLite database, photos). Default ./hadir-data.
     #[arg(long, global = true, env = "HADIR_DATA")]
     pub data: Option<PathBuf>,
-    /// Database URL (sqlite://FILE). Default: SQLite in the data directory.
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST:PORT/DB. Default: SQLite in the
+    /// data directory.
     #[arg(long, global = true, env = "HADIR_DATABASE_URL")]
     pub database_url: Option<String>,
     /// TOML configuration file. Default: DATA/hadir.toml when it exists.
@@ -215,7 +216,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Backup { out } => {
             let settings = Settings::load(&cli.global, None)?;
             let opened = settings.open().await?;
-            opened.sqlite.context("backup works on the SQLite store")?.backup_to(&out).await?;
+            opened
+                .sqlite
+                .context("`hadir backup` copies the SQLite store; back up PostgreSQL with pg_dump")?
+                .backup_to(&out)
+                .await?;
             eprintln!("Cadangan ditulis ke {}", out.display());
             Ok(())
         }

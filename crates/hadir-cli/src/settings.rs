@@ -7,6 +7,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use hadir_blob::BlobStore;
 use hadir_server::ServerConfig;
 use hadir_store::Store;
+use hadir_store_postgres::PgStore;
 use hadir_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -78,11 +79,70 @@ impl Settings {
             .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
         let url =
             self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data.join("hadir.db").display()));
-        if !url.starts_with("sqlite:") {
-            bail!("unsupported database URL '{url}' (this build supports sqlite://)");
-        }
-        let sqlite = SqliteStore::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
         let blob = BlobStore::local(&self.data.join("blobs"))?;
-        Ok(Opened { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite), blob })
+        match Backend::of(&url)? {
+            Backend::Sqlite => {
+                let sqlite = SqliteStore::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
+                Ok(Opened { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite), blob })
+            }
+            Backend::Postgres => {
+                let pg = PgStore::connect(&url).await.with_context(|| format!("cannot open {}", redact(&url)))?;
+                Ok(Opened { store: Arc::new(pg), sqlite: None, blob })
+            }
+        }
+    }
+}
+
+/// The store a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            bail!("unsupported database URL '{}' (use sqlite://FILE or postgres://…)", redact(url))
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let auth_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..auth_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            return format!("{}{}:***{}", &url[..scheme_end + 3], &rest[..colon], &rest[at..]);
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_by_scheme() {
+        assert_eq!(Backend::of("sqlite://x/hadir.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u:p@db/hadir").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://db/hadir").unwrap(), Backend::Postgres);
+        let err = Backend::of("mysql://u:secret@db/x").unwrap_err().to_string();
+        assert!(err.contains("unsupported") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://hadir:s3cret@db:5432/hadir"), "postgres://hadir:***@db:5432/hadir");
+        assert_eq!(redact("postgres://hadir@db/hadir"), "postgres://hadir@db/hadir");
+        assert_eq!(redact("sqlite://data/hadir.db"), "sqlite://data/hadir.db");
     }
 }

@@ -31,6 +31,8 @@ use tokio::sync::{Notify, mpsc};
 
 /// How often the day-close sweep runs (it also reloads the policies, to see other processes' edits).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// The `job_runs` name of the day-close sweep (claimed once per [`SWEEP_EVERY`] slot).
+pub const DAY_CLOSE_JOB: &str = "day_close_sweep";
 /// Pairs claimed per worker round.
 const CLAIM_BATCH: u32 = 256;
 
@@ -450,17 +452,33 @@ async fn sweeper(inner: Arc<Inner>) {
         }
     }
     let mut first = true;
+    let holder = format!("pid{}@{}", std::process::id(), Timestamp::now().as_millisecond());
     loop {
-        let today = latest_today();
-        let back = if first { 7 } else { 1 };
-        let dates: Vec<Date> = (0..=back).rev().map(|n| add_days(today, -n)).collect();
-        match inner.store.enqueue_open_days(&dates).await {
-            Ok(n) if n > 0 => {
-                tracing::debug!(queued = n, "day-close sweep");
-                inner.wake.notify_one();
+        // One sweep per SWEEP_EVERY slot across every instance sharing the store: the first
+        // to claim the slot sweeps, the others skip it.
+        let now = Timestamp::now();
+        let slot = now.as_second().div_euclid(SWEEP_EVERY.as_secs() as i64).to_string();
+        let lease = now + SignedDuration::try_from(SWEEP_EVERY).unwrap_or(SignedDuration::from_mins(10));
+        match inner.store.claim_job(DAY_CLOSE_JOB, &slot, &holder, now, lease).await {
+            Ok(true) => {
+                let today = latest_today();
+                let back = if first { 7 } else { 1 };
+                let dates: Vec<Date> = (0..=back).rev().map(|n| add_days(today, -n)).collect();
+                match inner.store.enqueue_open_days(&dates).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::debug!(queued = n, "day-close sweep");
+                            inner.wake.notify_one();
+                        }
+                        if let Err(e) = inner.store.finish_job(DAY_CLOSE_JOB, &slot, Timestamp::now()).await {
+                            tracing::warn!(error = %e, "could not mark the day-close sweep done");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "day-close sweep failed"),
+                }
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "day-close sweep failed"),
+            Ok(false) => tracing::debug!(slot, "day-close sweep of this slot done by another instance"),
+            Err(e) => tracing::error!(error = %e, "could not claim the day-close sweep"),
         }
         first = false;
         tokio::time::sleep(SWEEP_EVERY).await;

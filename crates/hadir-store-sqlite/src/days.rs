@@ -557,4 +557,42 @@ impl DayStore for SqliteStore {
             sqlx::query_scalar("SELECT COUNT(*) FROM recompute_queue").fetch_one(&self.read).await.map_err(db_err)?;
         Ok(n as u64)
     }
+
+    async fn claim_job(
+        &self,
+        job: &str,
+        period: &str,
+        holder: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool> {
+        // Inserted: ours. Present: ours only if its lease lapsed unfinished (its holder died).
+        let n = sqlx::query(
+            "INSERT INTO job_runs (job, period, holder, claimed_at, lease_until) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(job, period) DO UPDATE SET holder = excluded.holder, claimed_at = excluded.claimed_at,
+                lease_until = excluded.lease_until
+             WHERE job_runs.done_at IS NULL AND job_runs.lease_until < excluded.claimed_at",
+        )
+        .bind(job)
+        .bind(period)
+        .bind(holder)
+        .bind(ms(now))
+        .bind(ms(lease_until))
+        .execute(&self.write)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn finish_job(&self, job: &str, period: &str, at: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE job_runs SET done_at = ?1 WHERE job = ?2 AND period = ?3")
+            .bind(ms(at))
+            .bind(job)
+            .bind(period)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }

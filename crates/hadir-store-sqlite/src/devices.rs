@@ -407,6 +407,44 @@ impl DeviceStore for SqliteStore {
         Ok(rows.iter().map(command_row).collect())
     }
 
+    async fn take_device_commands(
+        &self,
+        sn: &str,
+        limit: u32,
+        at: Timestamp,
+        fit: &(dyn for<'c> Fn(&'c [DeviceCommand]) -> usize + Send + Sync),
+    ) -> Result<Vec<DeviceCommand>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // Hold the terminal's queue: a concurrent poll waits here, then sees what we sent.
+        let dev: Option<Id> = sqlx::query_scalar("SELECT id FROM devices WHERE sn = ?1")
+            .bind(sn)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let Some(dev) = dev else { return Ok(Vec::new()) };
+        let sql = format!("{COMMAND_SELECT} WHERE c.device_id = ?1 AND c.state = 'queued' ORDER BY c.id LIMIT ?2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(dev)
+            .bind(limit as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut out: Vec<DeviceCommand> = rows.iter().map(command_row).collect();
+        out.truncate(fit(&out));
+        for c in &mut out {
+            sqlx::query("UPDATE device_commands SET state = 'sent', sent_at = ?1 WHERE id = ?2")
+                .bind(ms(at))
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            c.state = CommandState::Sent;
+            c.sent_at = Some(at);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
     async fn create_relay(&self, name: &str, unit_code: &str, token_hash: &[u8], audit: Audit) -> Result<Relay> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let unit = unit_id(&mut tx, unit_code).await?;

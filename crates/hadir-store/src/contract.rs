@@ -43,6 +43,7 @@ pub async fn run(s: &dyn Store) {
     crate::contract_days::run(s).await;
     crate::contract_requests::run(s).await;
     crate::contract_recaps::run(s).await;
+    jobs_run_once(s).await;
     batch_reads_agree(s).await;
 }
 
@@ -89,6 +90,23 @@ async fn batch_reads_agree(s: &dyn Store) {
         assert_eq!(many.get(id).cloned().unwrap_or_default(), single, "employee {id}");
     }
     assert!(seen > 0, "the story approved requests");
+}
+
+/// Once-only work: one claim per (job, period); a lapsed unfinished lease can be taken over,
+/// a finished run never again.
+async fn jobs_run_once(s: &dyn Store) {
+    let t0 = Timestamp::from_second(1_764_000_000).unwrap();
+    let lease = t0 + 5.minutes();
+    assert!(s.claim_job("day_close", "100", "a", t0, lease).await.unwrap());
+    assert!(!s.claim_job("day_close", "100", "b", t0, lease).await.unwrap(), "claimed twice");
+    assert!(s.claim_job("day_close", "101", "b", t0, lease).await.unwrap(), "another period is free");
+    assert!(s.claim_job("recap", "100", "b", t0, lease).await.unwrap(), "another job is free");
+    // The holder of 100 died: after its lease another instance takes it over.
+    let later = t0 + 6.minutes();
+    assert!(s.claim_job("day_close", "100", "b", later, later + 5.minutes()).await.unwrap());
+    // A finished run is never handed out again, even after its lease.
+    s.finish_job("day_close", "101", t0).await.unwrap();
+    assert!(!s.claim_job("day_close", "101", "c", t0 + 1.hour(), t0 + 2.hours()).await.unwrap());
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {

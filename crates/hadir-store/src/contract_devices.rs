@@ -106,6 +106,7 @@ async fn command_queue(s: &dyn Store) {
     assert_eq!(s.record_device_command_results("PEND1", &outcomes, now).await.unwrap(), 2);
     let list = s.list_device_commands("PEND1", 10).await.unwrap();
     assert_eq!(list[0].id, q[2].id, "newest first");
+    take_commands(s).await;
     let first = list.iter().find(|c| c.id == q[0].id).unwrap();
     assert_eq!(
         (first.state, first.return_code, first.meaning.as_deref()),
@@ -114,6 +115,20 @@ async fn command_queue(s: &dyn Store) {
     let second = list.iter().find(|c| c.id == q[1].id).unwrap();
     assert_eq!(second.state, CommandState::Ok);
     assert!(second.done_at.is_some() && second.sent_at.is_some());
+}
+
+/// Taking commands hands each out once, only as many as fit, in order.
+async fn take_commands(s: &dyn Store) {
+    let cmds: Vec<String> = (1..=5).map(|i| format!("DATA UPDATE USERINFO PIN={i}")).collect();
+    let q = s.queue_device_commands("T2", &cmds, None).await.unwrap();
+    let now = Timestamp::now();
+    let first = s.take_device_commands("T2", 10, now, &|c: &[DeviceCommand]| c.len().min(2)).await.unwrap();
+    assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), [q[0].id, q[1].id]);
+    let rest = s.take_device_commands("T2", 10, now, &|c: &[DeviceCommand]| c.len()).await.unwrap();
+    assert_eq!(rest.iter().map(|c| c.id).collect::<Vec<_>>(), [q[2].id, q[3].id, q[4].id]);
+    assert!(s.take_device_commands("T2", 10, now, &|c: &[DeviceCommand]| c.len()).await.unwrap().is_empty());
+    let listed = s.list_device_commands("T2", 10).await.unwrap();
+    assert!(listed.iter().all(|c| c.state == CommandState::Sent && c.sent_at.is_some()));
 }
 
 async fn relays(s: &dyn Store) {

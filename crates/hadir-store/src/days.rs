@@ -173,4 +173,28 @@ pub trait DayStore: Send + Sync {
     /// Removes finished pairs, unless re-enqueued since they were claimed.
     async fn finish_recompute(&self, jobs: &[RecomputeJob]) -> Result<()>;
     async fn recompute_backlog(&self) -> Result<u64>;
+
+    /// Claims once-only periodic work: the run of `job` for `period` (e.g. one sweep slot) goes
+    /// to the first caller, leased to `holder` until `lease_until`; later callers get `false`
+    /// until the lease expires without [`DayStore::finish_job`] (its holder died), when one of
+    /// them may take it over. Several instances sharing a database use it so that each piece of
+    /// work is done once.
+    ///
+    /// The default (no coordination: always `true`) suits a store only one process uses.
+    async fn claim_job(
+        &self,
+        job: &str,
+        period: &str,
+        holder: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<bool> {
+        let _ = (job, period, holder, now, lease_until);
+        Ok(true)
+    }
+    /// Marks a claimed run done: it is never handed out again.
+    async fn finish_job(&self, job: &str, period: &str, at: Timestamp) -> Result<()> {
+        let _ = (job, period, at);
+        Ok(())
+    }
 }

@@ -252,6 +252,25 @@ pub trait DeviceStore: Send + Sync {
     async fn record_device_command_results(&self, sn: &str, results: &[CommandOutcome], at: Timestamp) -> Result<u64>;
     /// Newest first.
     async fn list_device_commands(&self, sn: &str, limit: u32) -> Result<Vec<DeviceCommand>>;
+    /// Hands out queued commands exactly once: reads up to `limit` queued commands (oldest
+    /// first), lets `fit` say how many of them go out (a reply has a size limit), and marks that
+    /// many `sent` at `at`, all while holding the terminal's queue so that two polls (on any
+    /// instance) never hand out the same command. Returns the commands handed out, in order.
+    ///
+    /// The default is the two separate steps; a backend shared by several instances overrides it.
+    async fn take_device_commands(
+        &self,
+        sn: &str,
+        limit: u32,
+        at: Timestamp,
+        fit: &(dyn for<'c> Fn(&'c [DeviceCommand]) -> usize + Send + Sync),
+    ) -> Result<Vec<DeviceCommand>> {
+        let mut queued = self.queued_device_commands(sn, limit).await?;
+        queued.truncate(fit(&queued));
+        let ids: Vec<Id> = queued.iter().map(|c| c.id).collect();
+        self.mark_device_commands_sent(sn, &ids, at).await?;
+        Ok(queued)
+    }
 
     /// Stores a relay under the SHA-256 of its token (the token itself is never stored).
     async fn create_relay(&self, name: &str, unit_code: &str, token_hash: &[u8], audit: Audit) -> Result<Relay>;

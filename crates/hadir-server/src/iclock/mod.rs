@@ -22,7 +22,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use hadir_store::{CommandOutcome, Device, DeviceContact, DeviceState, PunchSource, StampUpdate};
+use hadir_store::{CommandOutcome, Device, DeviceCommand, DeviceContact, DeviceState, PunchSource, StampUpdate};
 use hadir_zk::push::{
     self, CdataRequest, DeviceCmdRequest, GetRequest, HandshakeConfig, KeyValues, OperLogEntry, Table, TimeZoneOption,
     Upload,
@@ -301,15 +301,19 @@ async fn getrequest(State(s): State<AppState>, ip: PeerIp, RawQuery(q): RawQuery
         c.reported_ip = i.ip.clone();
     }
     contact(&s, c, &ip).await?;
-    let queued = s.store.queued_device_commands(&req.sn, MAX_COMMANDS_PER_POLL).await?;
-    let lines: Vec<String> = queued.iter().map(|c| format!("C:{}:{}", c.id, c.command)).collect();
-    let (body, sent) = push::getrequest_reply(&lines);
+    // Taken (queued → sent) in one step, as many as fit in the reply, so two polls of this
+    // terminal, on this instance or another, never hand out the same command.
+    let fit = |q: &[DeviceCommand]| push::getrequest_reply(q.iter().map(command_line)).1;
+    let taken = s.store.take_device_commands(&req.sn, MAX_COMMANDS_PER_POLL, Timestamp::now(), &fit).await?;
+    let (body, sent) = push::getrequest_reply(taken.iter().map(command_line));
     if sent > 0 {
-        let ids: Vec<i64> = queued.iter().take(sent).map(|c| c.id).collect();
-        s.store.mark_device_commands_sent(&req.sn, &ids, Timestamp::now()).await?;
         tracing::info!(sn = %req.sn, commands = sent, "commands sent to terminal");
     }
     Ok(ok(body))
+}
+
+fn command_line(c: &DeviceCommand) -> String {
+    format!("C:{}:{}", c.id, c.command)
 }
 
 /// `POST /iclock/devicecmd?SN=…`: results of the commands the terminal ran.

@@ -1,4 +1,7 @@
-//! Test harness: a real server on 127.0.0.1:0 over a real SQLite file, spoken to over HTTP.
+//! Test harness: a real server on 127.0.0.1:0 over a real store, spoken to over HTTP.
+//!
+//! The store is a SQLite file in a temporary directory, or, when `HADIR_TEST_PG_URL` is set, a
+//! fresh PostgreSQL database of its own (`scripts/test.sh` runs these tests both ways).
 #![allow(dead_code)]
 
 use hadir_blob::BlobStore;
@@ -13,13 +16,29 @@ pub struct TestServer {
     pub base: String,
     pub client: Client,
     pub store: Arc<dyn Store>,
-    pub sqlite: SqliteStore,
+    /// The SQLite store, when the test runs on SQLite.
+    pub sqlite: Option<SqliteStore>,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 pub const ADMIN_PW: &str = "admin-rahasia";
 pub const PW: &str = "sandi123";
+
+/// A fresh, empty store: PostgreSQL when `HADIR_TEST_PG_URL` is set (or required by
+/// `HADIR_REQUIRE_PG`, which then fails loudly without it), else SQLite under `dir`.
+pub async fn open_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<SqliteStore>) {
+    let pg = std::env::var("HADIR_TEST_PG_URL").is_ok_and(|u| !u.trim().is_empty())
+        || std::env::var_os("HADIR_REQUIRE_PG").is_some();
+    if pg {
+        let url = hadir_store_postgres::testing::fresh_test_database().await.expect("HADIR_TEST_PG_URL is set");
+        let pg = hadir_store_postgres::PgStore::connect_with(&url, 8).await.unwrap();
+        (Arc::new(pg), None)
+    } else {
+        let sqlite = SqliteStore::open(&dir.join("hadir.db")).await.unwrap();
+        (Arc::new(sqlite.clone()), Some(sqlite))
+    }
+}
 
 impl TestServer {
     pub async fn start() -> TestServer {
@@ -28,8 +47,7 @@ impl TestServer {
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let sqlite = SqliteStore::open(&dir.path().join("hadir.db")).await.unwrap();
-        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+        let (store, sqlite) = open_store(dir.path()).await;
         let hash = hadir_server::auth::password::hash(ADMIN_PW.into()).await;
         store.create_admin("admin", "Admin BKD", &hash).await.unwrap();
         let blob = BlobStore::local(&dir.path().join("blobs")).unwrap();

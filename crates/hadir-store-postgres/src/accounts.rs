@@ -1,0 +1,194 @@
+use crate::audit::write_audit;
+use crate::{PgStore, db_err, ms, not_found, ts};
+use async_trait::async_trait;
+use hadir_store::*;
+use jiff::Timestamp;
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Row};
+
+fn account_row(r: &PgRow) -> Account {
+    Account {
+        id: r.get("id"),
+        username: r.get("username"),
+        password_hash: r.get("password_hash"),
+        name: r.get("name"),
+        employee_id: r.get("employee_id"),
+        is_admin: r.get::<bool, _>("is_admin"),
+        active: r.get::<bool, _>("active"),
+    }
+}
+
+const ACCOUNT_SELECT: &str =
+    "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active
+    FROM accounts a LEFT JOIN employees e ON e.account_id = a.id";
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn create_admin(&self, username: &str, name: &str, password_hash: &str) -> Result<Account> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO accounts (username, password_hash, name, is_admin) VALUES ($1, $2, $3, TRUE) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict("username".into()),
+            other => other,
+        })?;
+        let audit = Audit::new((None, "cli"), "create", "admin", username);
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.account_by_id(id).await
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Account> {
+        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.username = $1")))
+            .bind(username)
+            .fetch_one(&self.read)
+            .await
+            .map_err(not_found("account"))?;
+        Ok(account_row(&r))
+    }
+
+    async fn account_by_id(&self, id: Id) -> Result<Account> {
+        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = $1")))
+            .bind(id)
+            .fetch_one(&self.read)
+            .await
+            .map_err(not_found("account"))?;
+        Ok(account_row(&r))
+    }
+
+    async fn set_password(&self, account_id: Id, password_hash: &str, audit: Audit) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let n = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("account"));
+        }
+        // A new password ends every existing session.
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn grant_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<RoleGrant> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let unit_id: Id = sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
+            .bind(unit_code)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(not_found("unit"))?;
+        sqlx::query("INSERT INTO role_grants (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(account_id)
+            .bind(role.as_str())
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.roles_of(account_id)
+            .await?
+            .into_iter()
+            .find(|g| g.role == role && g.unit_id == unit_id)
+            .ok_or(StoreError::NotFound("role"))
+    }
+
+    async fn revoke_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let n = sqlx::query(
+            "DELETE FROM role_grants WHERE account_id = $1 AND role = $2 AND unit_id = (SELECT id FROM units WHERE code = $3)",
+        )
+        .bind(account_id)
+        .bind(role.as_str())
+        .bind(unit_code)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("role"));
+        }
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn roles_of(&self, account_id: Id) -> Result<Vec<RoleGrant>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.account_id, g.role, g.unit_id, u.code, u.path FROM role_grants g
+             JOIN units u ON u.id = g.unit_id WHERE g.account_id = $1 ORDER BY g.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(RoleGrant {
+                    id: r.get("id"),
+                    account_id: r.get("account_id"),
+                    role: Role::parse(r.get("role"))?,
+                    unit_id: r.get("unit_id"),
+                    unit_code: r.get("code"),
+                    unit_path: r.get("path"),
+                })
+            })
+            .collect())
+    }
+
+    async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(account_id)
+            .bind(ms(expires_at))
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session> {
+        let r = sqlx::query(
+            "SELECT s.account_id, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&self.read)
+        .await
+        .map_err(not_found("session"))?;
+        Ok(Session { account_id: r.get("account_id"), expires_at: ts(r.get("expires_at")) })
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ms(now))
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected())
+    }
+}

@@ -1,0 +1,68 @@
+//! PostgreSQL backend of the Hadir store: the scale-out backend, shared by any number of
+//! `hadir serve` instances.
+//!
+//! The schema mirrors the SQLite one column for column (epoch-millisecond instants, text dates,
+//! domain values as JSON text), so both backends pass the one contract story in `hadir-store`.
+//! What PostgreSQL adds is coordination between instances:
+//!
+//! - punch appends lock the one `chain_head` row for their transaction, so the hash chain has a
+//!   single order whatever the number of writers; a batch is one multi-row `INSERT … UNNEST`;
+//! - the recompute queue is claimed with `FOR UPDATE SKIP LOCKED` and leases;
+//! - terminal commands are claimed (`queued` → `sent`) in one statement with `SKIP LOCKED`;
+//! - once-only periodic work is claimed through `job_runs` rows.
+//!
+//! Connections are plain TCP (or a Unix socket): the `tls` features of sqlx are not enabled, so
+//! put the database on a private network or loopback.
+
+mod accounts;
+mod audit;
+mod convert;
+mod days;
+mod devices;
+mod org;
+mod punches;
+mod recaps;
+mod requests;
+pub mod testing;
+
+use hadir_store::{Result, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub(crate) use convert::*;
+
+#[derive(Clone)]
+pub struct PgStore {
+    /// One pool; `write` and `read` are the same pool under the names the SQLite backend uses.
+    pub(crate) write: PgPool,
+    pub(crate) read: PgPool,
+}
+
+impl PgStore {
+    /// Connects to a `postgres://` URL and runs the embedded migrations (concurrent starts are
+    /// safe: sqlx takes an advisory lock while migrating).
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        Self::connect_with(url, 16).await
+    }
+
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<PgStore> {
+        let opts = PgConnectOptions::from_str(url).map_err(backend)?.application_name("hadir");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(PgStore { write: pool.clone(), read: pool })
+    }
+
+    /// The underlying pool (tests, administration).
+    pub fn pool(&self) -> &PgPool {
+        &self.write
+    }
+}
