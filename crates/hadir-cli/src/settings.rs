@@ -18,6 +18,10 @@ use std::sync::Arc;
 pub struct Settings {
     pub data: PathBuf,
     pub database_url: Option<String>,
+    /// Where photos and evidence go: `s3://bucket/prefix`, or local files (default `DATA/blobs`).
+    pub blob_url: Option<String>,
+    /// Settings of the S3-compatible store named by `blob_url`.
+    pub s3: hadir_blob::S3Settings,
     pub listen: String,
     pub server: ServerConfig,
 }
@@ -27,6 +31,8 @@ impl Default for Settings {
         Settings {
             data: PathBuf::from("hadir-data"),
             database_url: None,
+            blob_url: None,
+            s3: hadir_blob::S3Settings::default(),
             listen: "127.0.0.1:8080".into(),
             server: ServerConfig::default(),
         }
@@ -79,7 +85,10 @@ impl Settings {
             .with_context(|| format!("cannot create data directory {}", self.data.display()))?;
         let url =
             self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data.join("hadir.db").display()));
-        let blob = BlobStore::local(&self.data.join("blobs"))?;
+        let blob = match &self.blob_url {
+            Some(url) => BlobStore::from_url(url, &self.s3).with_context(|| format!("cannot open blob store {url}"))?,
+            None => BlobStore::local(&self.data.join("blobs"))?,
+        };
         match Backend::of(&url)? {
             Backend::Sqlite => {
                 let sqlite = SqliteStore::connect(&url).await.with_context(|| format!("cannot open {url}"))?;
