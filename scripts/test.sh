@@ -22,7 +22,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 step "Python packages"
-python3 -c "import zk, openpyxl" 2>/dev/null || python3 -m pip install -q pyzk openpyxl
+python3 -c "import zk, openpyxl, moto" 2>/dev/null || python3 -m pip install -q pyzk openpyxl "moto[server]"
+# moto_server is the S3-compatible server the blob store is tested against: required, never skipped.
+export HADIR_REQUIRE_S3=1
 
 step "PostgreSQL (throwaway cluster on loopback)"
 # A private cluster in a temporary directory on a free port, fsync on (the durability claims are
@@ -62,8 +64,8 @@ HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-store-postgre
 step "HTTP integration tests on PostgreSQL (each server on a fresh database)"
 HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --test '*'
 
-step "The hadir binary on PostgreSQL (backend chosen by URL: env, flag, config file)"
-HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres
+step "The hadir binary on PostgreSQL (backend by URL; migrate-data; two instances on one database)"
+HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres --test migrate --test two_instances
 
 step "Protocol parser fuzzing (bounded: ${HADIR_FUZZ_SECS:=20} s per target)"
 HADIR_FUZZ_SECS=$HADIR_FUZZ_SECS cargo test -p hadir-zk --release -- --ignored fuzz
