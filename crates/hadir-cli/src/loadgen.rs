@@ -228,7 +228,9 @@ async fn healthz_rate(client: &Client, base: &str, conc: usize, secs: u64) -> f6
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
-pub async fn run(args: LoadgenArgs) -> Result<()> {
+/// Runs the benchmark on the embedded SQLite default, or on the (empty) PostgreSQL database
+/// named by `--database-url postgres://…`.
+pub async fn run(args: LoadgenArgs, database_url: Option<String>) -> Result<()> {
     let tmp;
     let data = match &args.keep {
         Some(d) => d.clone(),
@@ -243,11 +245,18 @@ pub async fn run(args: LoadgenArgs) -> Result<()> {
     std::fs::create_dir_all(&data)?;
     eprintln!("seeding {} employees with sessions into {} …", args.employees, data.display());
     let t = Instant::now();
+    let store: Arc<dyn Store> = match &database_url {
+        Some(url) if url.starts_with("postgres") => Arc::new(hadir_store_postgres::PgStore::connect(url).await?),
+        Some(url) => bail!("loadgen runs on the embedded SQLite or on postgres://…, not {url}"),
+        None => Arc::new(hadir_store_sqlite::SqliteStore::open(&data.join("hadir.db")).await?),
+    };
+    if store.count_employees().await? > 0 {
+        bail!("the database already has employees; use an empty one");
+    }
     let people = {
-        let store = hadir_store_sqlite::SqliteStore::open(&data.join("hadir.db")).await?;
-        let people = seed(&store, args.employees).await?;
+        let people = seed(store.as_ref(), args.employees).await?;
         hadir_store::AccountStore::create_admin(
-            &store,
+            store.as_ref(),
             "admin",
             "Admin",
             &hadir_server::auth::password::hash("loadgen-admin".into()).await,
@@ -255,8 +264,13 @@ pub async fn run(args: LoadgenArgs) -> Result<()> {
         .await?;
         people
     };
+    drop(store);
     eprintln!("seeded in {:.1} s", t.elapsed().as_secs_f64());
-    let server = Server::start(&data, &args.server_args)?;
+    let mut server_args = args.server_args.clone();
+    if let Some(url) = &database_url {
+        server_args.extend(["--database-url".to_string(), url.clone()]);
+    }
+    let server = Server::start(&data, &server_args)?;
     let result = match args.soak_rate {
         Some(rate) => soak(&args, &server, &people, rate).await,
         None => burst(&args, &server, &people).await,

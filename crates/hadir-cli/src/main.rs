@@ -189,7 +189,7 @@ async fn run(cli: Cli) -> Result<()> {
             let opened = settings.open().await?;
             import(opened.store.as_ref(), what).await
         }
-        Command::Loadgen(args) => loadgen::run(args).await,
+        Command::Loadgen(args) => loadgen::run(args, cli.global.database_url.clone()).await,
         Command::Relay => {
             let config = cli.global.config.clone().context("hadir relay needs --config relay.toml")?;
             let cfg =
