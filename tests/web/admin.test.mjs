@@ -1,6 +1,7 @@
 // Browser tests of the console at /admin (issue 10) against `hadir demo`: an operator sees only
-// their subtree on the board, approves a pending terminal, syncs its employees and downloads an
-// XLSX recap; a head of unit approves a request and sees the day change; an admin locks a month.
+// their subtree on the board, approves a request and sees the day record change, registers a
+// terminal that called in, syncs its employees and downloads an XLSX recap; an admin approves a
+// pending terminal with its approve button and locks a month.
 // Screenshots of each main screen at 1366×768 go to tests/web/artifacts/admin-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,7 +78,25 @@ test('operator: the board shows only their subtree, with drill-down and chart', 
   await ctx.close();
 });
 
-test('operator: approves a pending terminal and syncs its employees (queued commands)', async () => {
+test('admin: approves a pending terminal with its approve button', async () => {
+  const sn = 'KONSOL0002';
+  const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
+  assert.equal(hs.status, 200);
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/terminals');
+  const row = page.locator(`#terminals-table tr[data-sn="${sn}"]`);
+  assert.equal(await row.getAttribute('data-state'), 'pending');
+  await screenshot(page, 'admin-terminals-pending');
+  await row.locator(`#approve-unit-${sn}`).selectOption('SDN002');
+  await row.locator('button.approve').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), new RegExp(`${sn} disetujui`));
+  await page.reload();
+  assert.equal(await page.locator(`#terminals-table tr[data-sn="${sn}"]`).getAttribute('data-state'), 'active');
+  await ctx.close();
+});
+
+test('operator: registers a terminal that called in and syncs its employees (queued commands)', async () => {
   const sn = 'KONSOL0001';
   // The terminal calls in (real PUSH handshake): unknown serial, stored as pending.
   const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
@@ -107,7 +126,7 @@ test('operator: approves a pending terminal and syncs its employees (queued comm
   await ctx.close();
 });
 
-test('head of unit: approves a request in the inbox and the day record changes', async () => {
+test('operator: approves a request in the inbox and the day record changes', async () => {
   const empToken = await apiLogin(server, server.employee);
   // The first day from today that is a working day of the employee.
   let day;
@@ -126,7 +145,7 @@ test('head of unit: approves a request in the inbox and the day record changes',
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
-  const { ctx, page } = await desk(head());
+  const { ctx, page } = await desk(operator());
   await page.goto(server.url + '/admin/inbox');
   const card = page.locator(`#request-${id}`);
   await card.waitFor();
