@@ -89,6 +89,17 @@ async fn batch_reads_agree(s: &dyn Store) {
         assert_eq!(many.get(id).cloned().unwrap_or_default(), single, "employee {id}");
     }
     assert!(seen > 0, "the story approved requests");
+
+    let days = s.day_records_of(&ids, d0, d1).await.unwrap();
+    let mut single = Vec::new();
+    for e in &all {
+        single.extend(s.day_records(e.id, d0, d1).await.unwrap());
+    }
+    assert!(!single.is_empty(), "the story stored day records");
+    assert_eq!(days, single);
+    let statuses = s.day_statuses_of(&ids, d0, d1).await.unwrap();
+    let expected: Vec<_> = single.iter().map(|d| (d.employee_id, d.record.date, d.record.status)).collect();
+    assert_eq!(statuses, expected);
 }
 
 fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {
