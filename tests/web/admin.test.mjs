@@ -211,3 +211,47 @@ test('admin: locks a month; other screens render', async () => {
   await screenshot(page, 'admin-board-bkd');
   await ctx.close();
 });
+
+test('admin: creates a unit under a parent and edits its location (sketch to scale, no tiles)', async () => {
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/units');
+  await page.locator('#nu-code').fill('UPTKONSOL');
+  await page.locator('#nu-name').fill('UPT Konsol');
+  await page.locator('#nu-parent').selectOption('DISDIK');
+  await page.locator('#nu-tz').selectOption('Asia/Makassar');
+  await page.locator('#nu-loc').fill('Kantor UPT');
+  await page.locator('#nu-lat').fill('-0.4987');
+  await page.locator('#nu-lon').fill('117.1436');
+  await page.locator('#new-unit button').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /UPT Konsol \(UPTKONSOL\) dibuat di bawah DISDIK/);
+  await page.reload();
+  const row = page.locator('#units-table tr[data-unit="UPTKONSOL"]');
+  assert.match(await row.innerText(), /-0\.498700, 117\.143600 · radius 100 m/);
+  assert.equal(await row.locator('svg.map circle').count(), 2, 'one geofence circle and its centre');
+  // Change the radius; a bad one shows the API's message.
+  await row.locator('.location summary').click();
+  const radius = row.locator('input[name="radius_m"]').first();
+  await radius.fill('5');
+  await row.locator('button.save-location').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /antara 10 dan 10\.000 meter/);
+  await radius.fill('250');
+  await row.locator('button.save-location').click();
+  await page.locator('#loc-UPTKONSOL .location', { hasText: 'radius 250 m' }).waitFor();
+  // A second location.
+  await row.locator('.add-location summary').click();
+  await row.locator('#nn-UPTKONSOL').fill('Gedung B');
+  await row.locator('#na-UPTKONSOL').fill('-0.5012');
+  await row.locator('#no-UPTKONSOL').fill('117.1461');
+  await row.locator('.add-location button').click();
+  await page.locator('#loc-UPTKONSOL .location', { hasText: 'Gedung B' }).waitFor();
+  assert.equal(await page.locator('#loc-UPTKONSOL svg.map circle').count(), 4);
+  assert.equal(await page.locator('#units-table a[href^="http"]').count(), 0, 'no external map links');
+  await page.locator('#units-table tr[data-unit="UPTKONSOL"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-units-edit');
+  const token = await apiLogin(server, admin());
+  const u = (await api(server, 'GET', '/api/v1/units/UPTKONSOL', { token })).body;
+  assert.deepEqual(u.locations.map((l) => [l.name, l.radius_m]), [['Kantor UPT', 250], ['Gedung B', 100]]);
+  await ctx.close();
+});

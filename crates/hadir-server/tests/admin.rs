@@ -198,3 +198,48 @@ async fn an_operator_creates_and_imports_employees_with_a_per_line_report() {
     let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(22)), &o.admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_creates_a_unit_and_edits_its_locations() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, "admin", ADMIN_PW).await;
+    let body = "code=SD2&name=SD+Negeri+2&parent_code=DIK&timezone=Asia%2FMakassar&loc_name=Gedung+A&lat=-0.51&lon=117.16&radius_m=80";
+    let (st, page) = post(&s, "/admin/units", &c, None, body).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("SD Negeri 2 (SD2) dibuat di bawah DIK"), "{page}");
+    let (_, u) = s.get("/api/v1/units/SD2", &o.admin).await;
+    assert_eq!((u["parent_code"].as_str(), u["locations"][0]["radius_m"].as_f64()), (Some("DIK"), Some(80.0)), "{u}");
+    let first = u["locations"][0]["id"].as_i64().unwrap();
+
+    // The page shows the coordinates and the sketch; add, change, remove answer the block.
+    let (_, page) = get(&s, "/admin/units", &c).await;
+    assert!(page.contains("-0.510000, 117.160000") && page.contains("<svg class=\"map\""), "{page}");
+    let (st, block) =
+        post(&s, "/admin/units/SD2/locations", &c, None, "name=Gedung+B&lat=-0.515&lon=117.165&radius_m=50").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(block.contains("id=\"loc-SD2\"") && block.contains("Gedung B") && block.contains("radius 50 m"), "{block}");
+    let path = format!("/admin/units/SD2/locations/{first}");
+    let (st, block) = post(&s, &path, &c, None, "name=Gedung+A&lat=-0.51&lon=117.16&radius_m=150").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(block.contains("radius 150 m"), "{block}");
+    // The API's validation message in the error box.
+    let (st, err) = post(&s, &path, &c, None, "name=Gedung+A&lat=-0.51&lon=117.16&radius_m=5").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("flash error") && err.contains("antara 10 dan 10.000 meter"), "{err}");
+    let (st, err) = post(&s, &path, &c, None, "name=Gedung+A&lat=abc&lon=117.16&radius_m=50").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Lintang harus berupa angka"), "{err}");
+    let (st, block) = post(&s, &format!("{path}/delete"), &c, None, "").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(!block.contains("Gedung A") && block.contains("Gedung B"), "{block}");
+    let (_, u) = s.get("/api/v1/units/SD2", &o.admin).await;
+    assert_eq!(u["locations"].as_array().unwrap().len(), 1);
+
+    // Operators see units and locations but no forms, and the server refuses them too.
+    let op = console_session(&s, &nip(1), PW).await;
+    let (_, page) = get(&s, "/admin/units", &op).await;
+    assert!(page.contains("data-unit=\"SD1\"") && !page.contains("id=\"new-unit\"") && !page.contains("Tambah lokasi"));
+    let (st, _) = post(&s, "/admin/units/SD1/locations", &op, None, "name=X&lat=-0.5&lon=117.1&radius_m=50").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

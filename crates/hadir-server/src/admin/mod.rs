@@ -14,11 +14,13 @@ mod audit;
 mod board;
 pub mod chart;
 mod inbox;
+mod map;
 mod org;
 mod policies;
 mod recap;
 mod session;
 mod terminals;
+mod units;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -65,7 +67,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))
-        .route("/admin/units", get(org::units))
+        .route("/admin/units", get(units::page).post(units::create_unit))
+        .route("/admin/units/{code}/locations", post(units::add_location))
+        .route("/admin/units/{code}/locations/{id}", post(units::update_location))
+        .route("/admin/units/{code}/locations/{id}/delete", post(units::delete_location))
         .route("/admin/policies", get(policies::page))
         .route("/admin/policies/holidays", post(policies::create_holiday))
         .route("/admin/audit", get(audit::page))

@@ -1,5 +1,4 @@
-//! Units and locations (with the geofence radius, shown as coordinates with a map link), and
-//! employees: search and filters, create, edit, deactivate, reset password, CSV import with the
+//! Employees: search and filters, create, edit, deactivate, reset password, CSV import with the
 //! per-line report. Every change is the API's handler (validation, scope, audit).
 
 use super::{CResult, Console, Nav, html};
@@ -12,45 +11,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use serde::Deserialize;
-
-pub struct UnitLine {
-    pub code: String,
-    pub name: String,
-    pub parent: String,
-    pub timezone: String,
-    pub depth: usize,
-    /// (name, "lat, lon", radius m)
-    pub locations: Vec<(String, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/units.html")]
-struct UnitsPage {
-    nav: Nav,
-    units: Vec<UnitLine>,
-}
-
-/// `GET /admin/units`.
-pub async fn units(State(s): State<AppState>, Console(c): Console) -> CResult {
-    let units = super::readable_units(&s, &c).await?;
-    let min_depth = units.iter().map(|u| u.path.matches('/').count()).min().unwrap_or(0);
-    let units = units
-        .into_iter()
-        .map(|u| UnitLine {
-            depth: u.path.matches('/').count() - min_depth,
-            code: u.code,
-            name: u.name,
-            parent: u.parent_code.unwrap_or_default(),
-            timezone: u.timezone,
-            locations: u
-                .locations
-                .into_iter()
-                .map(|l| (l.name, format!("{:.6}, {:.6}", l.lat, l.lon), format!("{:.0}", l.radius_m)))
-                .collect(),
-        })
-        .collect();
-    Ok(html(&UnitsPage { nav: Nav::new(&s, &c, "units"), units }))
-}
 
 #[derive(Deserialize, Default)]
 pub struct EmployeesQuery {

@@ -13,7 +13,7 @@ pub mod recap;
 pub mod relays;
 pub mod requests;
 mod roles;
-mod units;
+pub mod units;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
