@@ -255,3 +255,48 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   assert.deepEqual(u.locations.map((l) => [l.name, l.radius_m]), [['Kantor UPT', 250], ['Gedung B', 100]]);
   await ctx.close();
 });
+
+test('admin: edits a calendar, assigns it to a unit, adds a rule set version', async () => {
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/policies');
+  await page.locator('#calendars-table tbody tr a').first().click();
+  await page.locator('#week-table').waitFor();
+  const fri = page.locator('#week-table tr[data-day="fri"]');
+  // A due time outside its window: the API's message in the error box.
+  await fri.locator('input[name="fri_out_due"]').fill('19:00');
+  await page.locator('#save-calendar').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /Jadwal tidak valid/);
+  await fri.locator('input[name="fri_out_due"]').fill('16:30');
+  await fri.locator('input[name="fri_break"]').fill('90');
+  await page.locator('#save-calendar').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /disimpan/);
+  await screenshot(page, 'admin-calendar-edit');
+  await page.locator('#copy-name').fill('Kalender Puskesmas');
+  await page.locator('#copy-calendar button').click();
+  await page.locator('#flash .ok', { hasText: 'Kalender Puskesmas dibuat' }).waitFor();
+  await page.goto(server.url + '/admin/policies');
+  await page.locator('#as-cal').selectOption({ label: 'Kalender Puskesmas' });
+  await page.locator('#as-unit').selectOption('SDN002');
+  await page.locator('#assign-form button').click();
+  await page.locator('#flash .ok').waitFor();
+  await page.reload();
+  assert.match(await page.locator('#calendars-table tr', { hasText: 'Kalender Puskesmas' }).innerText(), /SDN002/);
+  // Rule set: a new version with 5 minutes' grace and TL1 at 1%.
+  await page.locator('#rules-table a.new-version').first().click();
+  await page.locator('#rules-form').waitFor();
+  await page.locator('#r-name').fill('Perbup uji konsol');
+  await page.locator('#r-grace').fill('5');
+  await page.locator('#late-0-pct').fill('1');
+  await screenshot(page, 'admin-rules-edit');
+  await page.locator('#save-rules').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /Perbup uji konsol berlaku mulai/);
+  const token = await apiLogin(server, admin());
+  const rules = (await api(server, 'GET', '/api/v1/rule-sets', { token })).body;
+  const r = rules.find((x) => x.name === 'Perbup uji konsol');
+  assert.equal(r.rules.grace_minutes, 5);
+  assert.equal(r.rules.late[0].percent, 1);
+  await ctx.close();
+});

@@ -243,3 +243,107 @@ async fn an_admin_creates_a_unit_and_edits_its_locations() {
     let (st, _) = post(&s, "/admin/units/SD1/locations", &op, None, "name=X&lat=-0.5&lon=117.1&radius_m=50").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_edits_a_calendar_assigns_it_and_adds_a_rule_set_version() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, "admin", ADMIN_PW).await;
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let id = cals[0]["id"].as_i64().unwrap();
+    let (st, page) = get(&s, &format!("/admin/policies/calendars/{id}"), &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("name=\"mon_in_due\" value=\"07:30\""), "{page}");
+
+    // Every weekday's fields as the form sends them, Monday changed to 08:00 and Saturday worked.
+    let mut fields = vec![("name".to_string(), "Kalender Uji".to_string())];
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat"] {
+        let due = if d == "mon" { "08:00" } else { "07:30" };
+        for (k, v) in [
+            ("work", "1"),
+            ("in_due", due),
+            ("in_from", "06:00"),
+            ("in_to", "10:00"),
+            ("out_due", "16:00"),
+            ("out_from", "12:00"),
+            ("out_to", "18:00"),
+            ("break", "60"),
+        ] {
+            fields.push((format!("{d}_{k}"), v.to_string()));
+        }
+    }
+    let body = |f: &[(String, String)]| {
+        f.iter().map(|(k, v)| format!("{k}={}", v.replace(':', "%3A").replace(' ', "+"))).collect::<Vec<_>>().join("&")
+    };
+    let path = format!("/admin/policies/calendars/{id}");
+    let (st, page) = post(&s, &path, &c, None, &body(&fields)).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("Kalender Kalender Uji disimpan"), "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let cal = &cals.as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["calendar"];
+    assert_eq!(cal["weekly"]["monday"]["checkpoints"][0]["due"], "08:00", "{cal}");
+    assert_eq!(cal["weekly"]["saturday"]["checkpoints"][1]["due"], "16:00", "{cal}");
+    assert!(cal["weekly"]["sunday"].is_null(), "{cal}");
+
+    // A due time outside its window: the API's validation message in the error box.
+    let mut bad = fields.clone();
+    bad.iter_mut().find(|(k, _)| k == "tue_in_due").unwrap().1 = "11:00".into();
+    let (st, err) = post(&s, &path, &c, None, &body(&bad)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("flash error") && err.contains("Jadwal tidak valid"), "{err}");
+    let mut bad = fields.clone();
+    bad.iter_mut().find(|(k, _)| k == "wed_out_to").unwrap().1 = "jam enam".into();
+    let (st, err) = post(&s, &path, &c, None, &body(&bad)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Rabu: akhir jendela pulang harus berupa jam HH:MM"), "{err}");
+
+    // Copy it and assign the copy to SD1.
+    let (st, page) = post(&s, &format!("{path}/copy"), &c, None, "name=Kalender+Sekolah").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let copy =
+        cals.as_array().unwrap().iter().find(|c| c["name"] == "Kalender Sekolah").unwrap()["id"].as_i64().unwrap();
+    let (st, page) = post(&s, "/admin/policies/assign", &c, None, &format!("calendar_id={copy}&unit_code=SD1")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let copy = cals.as_array().unwrap().iter().find(|c| c["name"] == "Kalender Sekolah").unwrap();
+    assert_eq!(copy["assigned_to"][0]["unit_code"], "SD1", "{copy}");
+
+    // A rule set version: grace 5 minutes, TL1 1%, from tomorrow.
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let from = rules[0]["id"].as_i64().unwrap();
+    let (st, page) = get(&s, &format!("/admin/policies/rule-sets/new?from={from}"), &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("name=\"late_0_pct\" value=\"0.5\""), "{page}");
+    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
+    let tomorrow = jiff::Timestamp::now().to_zoned_datetime(tz).date().tomorrow().unwrap();
+    let form = |tl1: &str, cap: &str| {
+        format!(
+            "name=Perbup+2027&effective_from={tomorrow}&grace=5&early_grace=0\
+             &late_0_up=30&late_0_pct={tl1}&late_1_up=60&late_1_pct=1&late_2_up=90&late_2_pct=1.25&late_3_up=&late_3_pct=1.5\
+             &early_0_up=30&early_0_pct=0.5&early_1_up=60&early_1_pct=1&early_2_up=90&early_2_pct=1.25&early_3_up=&early_3_pct=1.5\
+             &missing_in=1.5&missing_out=1.5&tk=3&cap={cap}&share=40&cat_PNS=1&cat_PPPK=1"
+        )
+    };
+    let (st, err) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("x", "100")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Terlambat TL1: persentase tidak valid"), "{err}");
+    let (st, err) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("1", "150")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("Aturan tidak valid"), "the API's validation: {err}");
+    let (st, page) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("1", "100")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let new = rules.as_array().unwrap().iter().find(|r| r["name"] == "Perbup 2027").expect("stored");
+    assert_eq!(
+        (new["rules"]["grace_minutes"].as_u64(), new["rules"]["late"][0]["percent"].as_f64()),
+        (Some(5), Some(1.0))
+    );
+    assert_eq!(new["effective_from"], tomorrow.to_string());
+    assert_eq!(new["rules"]["categories"].as_array().unwrap().len(), 2, "{new}");
+
+    // Operators may look, not save.
+    let op = console_session(&s, &nip(1), PW).await;
+    let (st, _) = post(&s, &path, &op, None, &body(&fields)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
