@@ -347,3 +347,47 @@ async fn an_admin_edits_a_calendar_assigns_it_and_adds_a_rule_set_version() {
     let (st, _) = post(&s, &path, &op, None, &body(&fields)).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_operator_edits_every_employee_field_the_api_accepts() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await;
+    let path = format!("/admin/employees/{}/edit", nip(3));
+    let form = |name: &str, cat: &str, pin: &str, active: &str| {
+        format!(
+            "name={name}&unit_code=SD1&position=Guru+Kelas+IV&category={cat}&tpp_base=4.250.000&device_pin={pin}\
+             &start_date=2025-01-02&active={active}"
+        )
+    };
+    let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("disimpan: 5 kolom diubah"), "name, position, TPP, PIN, start date: {page}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
+    assert_eq!(
+        (e["name"].as_str(), e["position"].as_str(), e["tpp_base"].as_i64(), e["device_pin"].as_str()),
+        (Some("Pegawai Tiga"), Some("Guru Kelas IV"), Some(4_250_000), Some("33")),
+        "{e}"
+    );
+    assert_eq!(e["start_date"], "2025-01-02");
+    // The same form again changes nothing.
+    let (_, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    assert!(page.contains("Tidak ada perubahan"), "{page}");
+    // The API's validation: a PNS NIP cannot be PPPK; a PIN already used by another employee.
+    let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PPPK", "33", "true")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("flash error"), "{err}");
+    let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "1", "true")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{err}");
+    assert!(err.contains("PIN mesin absen sudah terdaftar"), "{err}");
+    // Deactivate and reactivate from the same form; the filters find them.
+    let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "false")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, list) = get(&s, "/admin/employees?status=inactive&unit=SD1&category=PNS", &c).await;
+    assert!(list.contains(&nip(3)), "{list}");
+    let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
+    assert!(!list.contains(&nip(3)));
+    post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
+    assert!(list.contains(&nip(3)) && list.contains("Guru Kelas IV") && list.contains("4250000"), "{list}");
+}
