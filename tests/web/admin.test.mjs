@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launch, api, apiLogin, screenshot } from './harness.mjs';
+import { startServer, launch, api, apiLogin, screenshot, officeLocation, todayIn, punchesOn } from './harness.mjs';
 
 let server, browser;
 
@@ -34,7 +34,6 @@ async function desk(who) {
 
 const admin = () => server.logins['admin BKD'];
 const operator = () => server.logins.operator;
-const head = () => server.logins['kepala unit'];
 
 // The month before the current one (its objection window, to the 5th, is over by the 6th).
 function previousMonth() {
@@ -195,6 +194,16 @@ test('admin: locks a month; other screens render', async () => {
   assert.equal(await page.locator('#recap-state').innerText(), 'Terkunci');
   assert.equal(await page.locator('#reopen-month').count(), 1);
   await screenshot(page, 'admin-recap-locked');
+  // An audited reopen, with its reason.
+  await page.locator('#reopen-reason').fill('Keberatan SDN001 diterima setelah penguncian');
+  await page.locator('#reopen-month').click();
+  await page.locator('#flash .ok').waitFor({ timeout: 60000 });
+  await page.reload();
+  assert.notEqual(await page.locator('#recap-state').innerText(), 'Terkunci');
+  assert.equal(await page.locator('#lock-month').count(), 1);
+  const token = await apiLogin(server, admin());
+  const audit = await api(server, 'GET', '/api/v1/audit?entity=recap', { token });
+  assert.ok(JSON.stringify(audit.body).includes('Keberatan SDN001 diterima'), JSON.stringify(audit.body).slice(0, 500));
   for (const [path, sel, name] of [
     ['/admin/employees?unit=SDN001', '#employees-table', 'admin-employees'],
     ['/admin/units', '#units-table', 'admin-units'],
@@ -298,5 +307,107 @@ test('admin: edits a calendar, assigns it to a unit, adds a rule set version', a
   const r = rules.find((x) => x.name === 'Perbup uji konsol');
   assert.equal(r.rules.grace_minutes, 5);
   assert.equal(r.rules.late[0].percent, 1);
+  await ctx.close();
+});
+
+// Evidence as a real JPEG: a screenshot of a blank page from the same browser.
+async function jpegBytes() {
+  const ctx = await browser.newContext({ viewport: { width: 320, height: 240 } });
+  const p = await ctx.newPage();
+  await p.setContent('<body style="background:#e8f0e8;font:32px sans-serif">Surat dokter</body>');
+  const bytes = await p.screenshot({ type: 'jpeg', quality: 70 });
+  await ctx.close();
+  return bytes;
+}
+
+test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, punches needing review', async () => {
+  const empToken = await apiLogin(server, server.employee);
+  const me = (await api(server, 'GET', '/api/v1/me', { token: empToken })).body;
+  const today = todayIn();
+  // A two-day sick leave needs a doctor's letter: filed with a photo of it.
+  const d = new Date(today + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() - 14);
+  const from = d.toISOString().slice(0, 10);
+  d.setUTCDate(d.getUTCDate() + 1);
+  const to = d.toISOString().slice(0, 10);
+  const created = await api(server, 'POST', '/api/v1/requests', {
+    token: empToken, body: { type: 'SAKIT', date_from: from, date_to: to, reason: 'Demam berdarah' }
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const fd = new FormData();
+  fd.append('file', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'surat-dokter.jpg');
+  const up = await fetch(server.url + `/api/v1/requests/${id}/attachments`, { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: fd });
+  assert.equal(up.status, 201, await up.text());
+
+  // An active terminal of SDN001 sends a punch of a PIN nobody has.
+  const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Makassar', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(Date.now() - 5 * 60000));
+  const att = await fetch(server.url + '/iclock/cdata?SN=AEYU184860311&table=ATTLOG&Stamp=1', { method: 'POST', body: `97531\t${now}\t0\t1\t0\t0\t0\n` });
+  assert.equal(att.status, 200);
+  assert.match(await att.text(), /^OK:1/);
+
+  // A check-in sent from the phone's offline queue three hours late: marked for review.
+  const loc = await officeLocation(server, empToken);
+  const cfd = new FormData();
+  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-1', lat: loc.lat, lon: loc.lon, accuracy_m: 8, captured_at: new Date(Date.now() - 3 * 3600e3).toISOString() }));
+  cfd.append('photo', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'selfie.jpg');
+  const ci = await fetch(server.url + '/api/v1/checkins', { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: cfd });
+  const cib = await ci.json();
+  assert.equal(ci.status, 201, JSON.stringify(cib));
+  assert.equal(cib.punch.review, 'offline_gap');
+
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + '/admin/inbox');
+  const card = page.locator(`#request-${id}`);
+  await card.waitFor();
+  await card.locator('details.evidence summary').click();
+  const img = card.locator('details.evidence img');
+  await img.waitFor();
+  await page.waitForFunction((sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }, `#request-${id} details.evidence img`);
+  assert.equal(await img.evaluate((i) => i.naturalWidth), 320, 'the evidence photo itself is shown');
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-inbox-evidence');
+  // The operator approves it (head-level, in their subtree).
+  await card.locator('button.approve').click();
+  await page.locator(`#request-${id}[data-state="approved"]`).waitFor();
+
+  // The review list shows the late-sent check-in with its photo.
+  const review = page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`);
+  assert.match(await review.innerText(), /antrean luring/);
+  assert.equal(await review.locator('img').count(), 1);
+  // The unknown PIN, then given to the employee: their punch appears and the row is gone.
+  assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 1);
+  await page.locator('#unmatched-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-inbox-pins-review');
+  await page.locator('#pin').fill('97531');
+  await page.locator('#pin-employee').fill(me.employee?.login || server.employee.username);
+  await page.locator('form[hx-post="/admin/inbox/assign-pin"] button').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /PIN 97531 diberikan/);
+  await page.reload();
+  assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
+  const opToken = await apiLogin(server, operator());
+  const ps = await punchesOn(server, opToken, server.employee.username, today);
+  assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
+  await ctx.close();
+});
+
+test('operator: edits an employee (position, TPP base, start date) with filters', async () => {
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
+  const row = page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
+  await row.waitFor();
+  await row.locator('details summary').click();
+  const form = row.locator('form.edit-employee');
+  await form.locator('input[name="position"]').fill('Guru Kelas VI');
+  await form.locator('input[name="tpp_base"]').fill('3.750.000');
+  await form.locator('input[name="start_date"]').fill('2024-07-15');
+  await screenshot(page, 'admin-employee-edit');
+  await form.locator('button.save-employee').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /3 kolom diubah/);
+  const token = await apiLogin(server, operator());
+  const e = (await api(server, 'GET', `/api/v1/employees/${server.employee.username}`, { token })).body;
+  assert.deepEqual([e.position, e.tpp_base, e.start_date], ['Guru Kelas VI', 3750000, '2024-07-15']);
   await ctx.close();
 });

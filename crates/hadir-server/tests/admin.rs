@@ -391,3 +391,89 @@ async fn an_operator_edits_every_employee_field_the_api_accepts() {
     let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
     assert!(list.contains(&nip(3)) && list.contains("Guru Kelas IV") && list.contains("4250000"), "{list}");
 }
+
+#[tokio::test]
+async fn the_inbox_shows_evidence_unmatched_pins_and_reviews_and_an_admin_reopens_a_month() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await; // operator of DIK
+    let tz = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned_datetime(tz.clone()).date();
+
+    // A two-day SAKIT with a photo of the doctor's letter.
+    let d = today.checked_sub(jiff::ToSpan::days(20)).unwrap();
+    let body = serde_json::json!({"type": "SAKIT", "date_from": d.to_string(),
+        "date_to": d.tomorrow().unwrap().to_string(), "reason": "demam"});
+    let (st, r) = s.post("/api/v1/requests", &o.emp_sd1, body).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(common::jpeg(48)).file_name("surat.jpg"));
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/requests/{id}/attachments")))
+        .bearer_auth(&o.emp_sd1)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // A terminal of SD1 with a punch of an unknown PIN; an offline check-in sent 3 hours late.
+    let (st, _) = s.post("/api/v1/devices", &o.admin, serde_json::json!({"sn": "T1", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let local = (now - jiff::SignedDuration::from_mins(5)).to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S");
+    let r = client()
+        .post(s.url("/iclock/cdata?SN=T1&table=ATTLOG&Stamp=1"))
+        .body(format!("4242\t{local}\t0\t1\t0\t0\t0\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "OK:1");
+    let meta = serde_json::json!({"idempotency_key": "late-1", "lat": common::SD1_LAT, "lon": common::SD1_LON,
+        "accuracy_m": 8.0, "captured_at": (now - jiff::SignedDuration::from_hours(3)).to_string()});
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(common::jpeg(64))).await;
+    assert_eq!((st, b["punch"]["review"].as_str()), (StatusCode::CREATED, Some("offline_gap")), "{b}");
+    let punch = b["punch"]["id"].as_i64().unwrap();
+
+    let (st, page) = get(&s, "/admin/inbox", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    // Evidence viewer: the image through the console's own (scoped) route, and it serves.
+    let prefix = format!("<img src=\"/admin/requests/{id}/attachments/");
+    let at = page.find(&prefix).unwrap_or_else(|| panic!("{page}"));
+    let src: String = page[at + 10..].chars().take_while(|ch| *ch != '"').collect();
+    let r = client().get(s.url(&src)).header(COOKIE, &c).send().await.unwrap();
+    assert_eq!((r.status(), r.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    assert!(page.contains("data-pin=\"4242\""), "{page}");
+    assert!(page.contains(&format!("data-punch=\"{punch}\"")) && page.contains("antrean luring"), "{page}");
+
+    // Assign the PIN: the waiting punch becomes the employee's; the row is gone.
+    let (st, body) = post(&s, "/admin/inbox/assign-pin", &c, None, &format!("pin=4242&employee={}", nip(3))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("PIN 4242 diberikan"), "{body}");
+    let (_, page) = get(&s, "/admin/inbox", &c).await;
+    assert!(!page.contains("data-pin=\"4242\""));
+    let (_, ps) = s.get(&format!("/api/v1/punches?employee={}", nip(3)), &o.admin).await;
+    assert!(ps["items"].as_array().unwrap().iter().any(|p| p["device_pin"] == "4242"), "{ps}");
+
+    // An admin locks last month and reopens it with a reason (too short a reason is refused).
+    let month = {
+        let m = today.first_of_month().checked_sub(jiff::ToSpan::days(1)).unwrap();
+        format!("{:04}-{:02}", m.year(), m.month())
+    };
+    let a = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, body) = post(&s, "/admin/recap/lock", &a, None, &format!("month={month}&unit=")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, err) = post(&s, "/admin/recap/reopen", &a, None, &format!("month={month}&unit=&reason=x")).await;
+    assert!(st.is_client_error(), "{st}");
+    assert!(err.contains("Alasan membuka kembali"), "{err}");
+    let (st, body) =
+        post(&s, "/admin/recap/reopen", &a, None, &format!("month={month}&unit=&reason=Koreksi+keberatan+SD1")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (_, audit) = s.get("/api/v1/audit?entity=recap", &o.admin).await;
+    assert!(audit.to_string().contains("Koreksi keberatan SD1"), "{audit}");
+    let (st, _) =
+        post(&s, "/admin/recap/reopen", &c, None, &format!("month={month}&unit=DIK&reason=operator+mencoba")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "reopening is the BKD's");
+}
