@@ -342,8 +342,30 @@ async fn an_admin_edits_a_calendar_assigns_it_and_adds_a_rule_set_version() {
     assert_eq!(new["effective_from"], tomorrow.to_string());
     assert_eq!(new["rules"]["categories"].as_array().unwrap().len(), 2, "{new}");
 
+    // A regional holiday added and removed again (audited by the API).
+    let (st, page) = post(
+        &s,
+        "/admin/policies/holidays",
+        &c,
+        None,
+        &format!("date={tomorrow}&kind=regional&name=HUT+Kabupaten&unit_code=SD1"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, hols) = s.get(&format!("/api/v1/holidays?year={}", tomorrow.year()), &o.admin).await;
+    let h = hols.as_array().unwrap().iter().find(|h| h["name"] == "HUT Kabupaten").expect("added").clone();
+    let (_, page) = get(&s, &format!("/admin/policies?year={}", tomorrow.year()), &c).await;
+    assert!(page.contains(&format!("data-holiday=\"{}\"", h["id"])), "{page}");
+    let (st, page) = post(&s, &format!("/admin/policies/holidays/{}/delete", h["id"]), &c, None, "").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("HUT Kabupaten") && page.contains("dihapus"), "{page}");
+    let (_, hols) = s.get(&format!("/api/v1/holidays?year={}", tomorrow.year()), &o.admin).await;
+    assert!(!hols.to_string().contains("HUT Kabupaten"));
+
     // Operators may look, not save.
     let op = console_session(&s, &nip(1), PW).await;
+    let (_, page) = get(&s, "/admin/policies", &op).await;
+    assert!(!page.contains("delete-holiday") && !page.contains("new-version"), "admin-only actions hidden");
     let (st, _) = post(&s, &path, &op, None, &body(&fields)).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }

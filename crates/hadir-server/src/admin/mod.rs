@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/units/{code}/locations/{id}/delete", post(units::delete_location))
         .route("/admin/policies", get(policies::page))
         .route("/admin/policies/holidays", post(policies::create_holiday))
+        .route("/admin/policies/holidays/{id}/delete", post(policies::delete_holiday))
         .route("/admin/policies/calendars/{id}", get(policies::calendar_page).post(policies::save_calendar))
         .route("/admin/policies/calendars/{id}/copy", post(policies::copy_calendar))
         .route("/admin/policies/assign", post(policies::assign))

@@ -127,6 +127,12 @@ pub async fn create_holiday(State(s): State<AppState>, Console(c): Console, Form
     Ok(super::notice(format!("Hari libur {} ({}) ditambahkan.", h.name, h.date)))
 }
 
+/// `POST /admin/policies/holidays/{id}/delete` (admin, as the API: audited, days recomputed).
+pub async fn delete_holiday(State(s): State<AppState>, Console(c): Console, Path(id): Path<i64>) -> CResult {
+    let axum::Json(h) = crate::api::policies::delete_holiday(State(s), c, Path(id)).await?;
+    Ok(super::notice(format!("Hari libur {} ({}) dihapus; tanggal itu kembali menjadi hari kerja.", h.name, h.date)))
+}
+
 // ---------------------------------------------------------------- calendar editor
 
 const WEEKDAYS: [(&str, &str); 7] = [
