@@ -1,11 +1,12 @@
 // Browser tests of the console at /admin (issue 10) against `hadir demo`: an operator sees only
-// their subtree on the board, approves a pending terminal, syncs its employees and downloads an
-// XLSX recap; a head of unit approves a request and sees the day change; an admin locks a month.
+// their subtree on the board, approves a request and sees the day record change, registers a
+// terminal that called in, syncs its employees and downloads an XLSX recap; an admin approves a
+// pending terminal with its approve button and locks a month.
 // Screenshots of each main screen at 1366×768 go to tests/web/artifacts/admin-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launch, api, apiLogin, screenshot } from './harness.mjs';
+import { startServer, launch, api, apiLogin, screenshot, officeLocation, todayIn, punchesOn } from './harness.mjs';
 
 let server, browser;
 
@@ -33,7 +34,6 @@ async function desk(who) {
 
 const admin = () => server.logins['admin BKD'];
 const operator = () => server.logins.operator;
-const head = () => server.logins['kepala unit'];
 
 // The month before the current one (its objection window, to the 5th, is over by the 6th).
 function previousMonth() {
@@ -77,7 +77,25 @@ test('operator: the board shows only their subtree, with drill-down and chart', 
   await ctx.close();
 });
 
-test('operator: approves a pending terminal and syncs its employees (queued commands)', async () => {
+test('admin: approves a pending terminal with its approve button', async () => {
+  const sn = 'KONSOL0002';
+  const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
+  assert.equal(hs.status, 200);
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/terminals');
+  const row = page.locator(`#terminals-table tr[data-sn="${sn}"]`);
+  assert.equal(await row.getAttribute('data-state'), 'pending');
+  await screenshot(page, 'admin-terminals-pending');
+  await row.locator(`#approve-unit-${sn}`).selectOption('SDN002');
+  await row.locator('button.approve').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), new RegExp(`${sn} disetujui`));
+  await page.reload();
+  assert.equal(await page.locator(`#terminals-table tr[data-sn="${sn}"]`).getAttribute('data-state'), 'active');
+  await ctx.close();
+});
+
+test('operator: registers a terminal that called in and syncs its employees (queued commands)', async () => {
   const sn = 'KONSOL0001';
   // The terminal calls in (real PUSH handshake): unknown serial, stored as pending.
   const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
@@ -107,7 +125,7 @@ test('operator: approves a pending terminal and syncs its employees (queued comm
   await ctx.close();
 });
 
-test('head of unit: approves a request in the inbox and the day record changes', async () => {
+test('operator: approves a request in the inbox and the day record changes', async () => {
   const empToken = await apiLogin(server, server.employee);
   // The first day from today that is a working day of the employee.
   let day;
@@ -126,7 +144,7 @@ test('head of unit: approves a request in the inbox and the day record changes',
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
-  const { ctx, page } = await desk(head());
+  const { ctx, page } = await desk(operator());
   await page.goto(server.url + '/admin/inbox');
   const card = page.locator(`#request-${id}`);
   await card.waitFor();
@@ -176,6 +194,16 @@ test('admin: locks a month; other screens render', async () => {
   assert.equal(await page.locator('#recap-state').innerText(), 'Terkunci');
   assert.equal(await page.locator('#reopen-month').count(), 1);
   await screenshot(page, 'admin-recap-locked');
+  // An audited reopen, with its reason.
+  await page.locator('#reopen-reason').fill('Keberatan SDN001 diterima setelah penguncian');
+  await page.locator('#reopen-month').click();
+  await page.locator('#flash .ok').waitFor({ timeout: 60000 });
+  await page.reload();
+  assert.notEqual(await page.locator('#recap-state').innerText(), 'Terkunci');
+  assert.equal(await page.locator('#lock-month').count(), 1);
+  const token = await apiLogin(server, admin());
+  const audit = await api(server, 'GET', '/api/v1/audit?entity=recap', { token });
+  assert.ok(JSON.stringify(audit.body).includes('Keberatan SDN001 diterima'), JSON.stringify(audit.body).slice(0, 500));
   for (const [path, sel, name] of [
     ['/admin/employees?unit=SDN001', '#employees-table', 'admin-employees'],
     ['/admin/units', '#units-table', 'admin-units'],
@@ -190,5 +218,196 @@ test('admin: locks a month; other screens render', async () => {
   await page.goto(server.url + '/admin');
   await page.locator('#board-table').waitFor();
   await screenshot(page, 'admin-board-bkd');
+  await ctx.close();
+});
+
+test('admin: creates a unit under a parent and edits its location (sketch to scale, no tiles)', async () => {
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/units');
+  await page.locator('#nu-code').fill('UPTKONSOL');
+  await page.locator('#nu-name').fill('UPT Konsol');
+  await page.locator('#nu-parent').selectOption('DISDIK');
+  await page.locator('#nu-tz').selectOption('Asia/Makassar');
+  await page.locator('#nu-loc').fill('Kantor UPT');
+  await page.locator('#nu-lat').fill('-0.4987');
+  await page.locator('#nu-lon').fill('117.1436');
+  await page.locator('#new-unit button').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /UPT Konsol \(UPTKONSOL\) dibuat di bawah DISDIK/);
+  await page.reload();
+  const row = page.locator('#units-table tr[data-unit="UPTKONSOL"]');
+  assert.match(await row.innerText(), /-0\.498700, 117\.143600 · radius 100 m/);
+  assert.equal(await row.locator('svg.map circle').count(), 2, 'one geofence circle and its centre');
+  // Change the radius; a bad one shows the API's message.
+  await row.locator('.location summary').click();
+  const radius = row.locator('input[name="radius_m"]').first();
+  await radius.fill('5');
+  await row.locator('button.save-location').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /antara 10 dan 10\.000 meter/);
+  await radius.fill('250');
+  await row.locator('button.save-location').click();
+  await page.locator('#loc-UPTKONSOL .location', { hasText: 'radius 250 m' }).waitFor();
+  // A second location.
+  await row.locator('.add-location summary').click();
+  await row.locator('#nn-UPTKONSOL').fill('Gedung B');
+  await row.locator('#na-UPTKONSOL').fill('-0.5012');
+  await row.locator('#no-UPTKONSOL').fill('117.1461');
+  await row.locator('.add-location button').click();
+  await page.locator('#loc-UPTKONSOL .location', { hasText: 'Gedung B' }).waitFor();
+  assert.equal(await page.locator('#loc-UPTKONSOL svg.map circle').count(), 4);
+  assert.equal(await page.locator('#units-table a[href^="http"]').count(), 0, 'no external map links');
+  await page.locator('#units-table tr[data-unit="UPTKONSOL"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-units-edit');
+  const token = await apiLogin(server, admin());
+  const u = (await api(server, 'GET', '/api/v1/units/UPTKONSOL', { token })).body;
+  assert.deepEqual(u.locations.map((l) => [l.name, l.radius_m]), [['Kantor UPT', 250], ['Gedung B', 100]]);
+  await ctx.close();
+});
+
+test('admin: edits a calendar, assigns it to a unit, adds a rule set version', async () => {
+  const { ctx, page } = await desk(admin());
+  await page.goto(server.url + '/admin/policies');
+  await page.locator('#calendars-table tbody tr a').first().click();
+  await page.locator('#week-table').waitFor();
+  const fri = page.locator('#week-table tr[data-day="fri"]');
+  // A due time outside its window: the API's message in the error box.
+  await fri.locator('input[name="fri_out_due"]').fill('19:00');
+  await page.locator('#save-calendar').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /Jadwal tidak valid/);
+  await fri.locator('input[name="fri_out_due"]').fill('16:30');
+  await fri.locator('input[name="fri_break"]').fill('90');
+  await page.locator('#save-calendar').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /disimpan/);
+  await screenshot(page, 'admin-calendar-edit');
+  await page.locator('#copy-name').fill('Kalender Puskesmas');
+  await page.locator('#copy-calendar button').click();
+  await page.locator('#flash .ok', { hasText: 'Kalender Puskesmas dibuat' }).waitFor();
+  await page.goto(server.url + '/admin/policies');
+  await page.locator('#as-cal').selectOption({ label: 'Kalender Puskesmas' });
+  await page.locator('#as-unit').selectOption('SDN002');
+  await page.locator('#assign-form button').click();
+  await page.locator('#flash .ok').waitFor();
+  await page.reload();
+  assert.match(await page.locator('#calendars-table tr', { hasText: 'Kalender Puskesmas' }).innerText(), /SDN002/);
+  // Rule set: a new version with 5 minutes' grace and TL1 at 1%.
+  await page.locator('#rules-table a.new-version').first().click();
+  await page.locator('#rules-form').waitFor();
+  await page.locator('#r-name').fill('Perbup uji konsol');
+  await page.locator('#r-grace').fill('5');
+  await page.locator('#late-0-pct').fill('1');
+  await screenshot(page, 'admin-rules-edit');
+  await page.locator('#save-rules').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /Perbup uji konsol berlaku mulai/);
+  const token = await apiLogin(server, admin());
+  const rules = (await api(server, 'GET', '/api/v1/rule-sets', { token })).body;
+  const r = rules.find((x) => x.name === 'Perbup uji konsol');
+  assert.equal(r.rules.grace_minutes, 5);
+  assert.equal(r.rules.late[0].percent, 1);
+  await ctx.close();
+});
+
+// Evidence as a real JPEG: a screenshot of a blank page from the same browser.
+async function jpegBytes() {
+  const ctx = await browser.newContext({ viewport: { width: 320, height: 240 } });
+  const p = await ctx.newPage();
+  await p.setContent('<body style="background:#e8f0e8;font:32px sans-serif">Surat dokter</body>');
+  const bytes = await p.screenshot({ type: 'jpeg', quality: 70 });
+  await ctx.close();
+  return bytes;
+}
+
+test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, punches needing review', async () => {
+  const empToken = await apiLogin(server, server.employee);
+  const me = (await api(server, 'GET', '/api/v1/me', { token: empToken })).body;
+  const today = todayIn();
+  // A two-day sick leave needs a doctor's letter: filed with a photo of it.
+  const d = new Date(today + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() - 14);
+  const from = d.toISOString().slice(0, 10);
+  d.setUTCDate(d.getUTCDate() + 1);
+  const to = d.toISOString().slice(0, 10);
+  const created = await api(server, 'POST', '/api/v1/requests', {
+    token: empToken, body: { type: 'SAKIT', date_from: from, date_to: to, reason: 'Demam berdarah' }
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const fd = new FormData();
+  fd.append('file', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'surat-dokter.jpg');
+  const up = await fetch(server.url + `/api/v1/requests/${id}/attachments`, { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: fd });
+  assert.equal(up.status, 201, await up.text());
+
+  // An active terminal of SDN001 sends a punch of a PIN nobody has.
+  const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Makassar', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(Date.now() - 5 * 60000));
+  const att = await fetch(server.url + '/iclock/cdata?SN=AEYU184860311&table=ATTLOG&Stamp=1', { method: 'POST', body: `97531\t${now}\t0\t1\t0\t0\t0\n` });
+  assert.equal(att.status, 200);
+  assert.match(await att.text(), /^OK:1/);
+
+  // A check-in sent from the phone's offline queue three hours late: marked for review.
+  const loc = await officeLocation(server, empToken);
+  const cfd = new FormData();
+  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-1', lat: loc.lat, lon: loc.lon, accuracy_m: 8, captured_at: new Date(Date.now() - 3 * 3600e3).toISOString() }));
+  cfd.append('photo', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'selfie.jpg');
+  const ci = await fetch(server.url + '/api/v1/checkins', { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: cfd });
+  const cib = await ci.json();
+  assert.equal(ci.status, 201, JSON.stringify(cib));
+  assert.equal(cib.punch.review, 'offline_gap');
+
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + '/admin/inbox');
+  const card = page.locator(`#request-${id}`);
+  await card.waitFor();
+  await card.locator('details.evidence summary').click();
+  const img = card.locator('details.evidence img');
+  await img.waitFor();
+  await page.waitForFunction((sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }, `#request-${id} details.evidence img`);
+  assert.equal(await img.evaluate((i) => i.naturalWidth), 320, 'the evidence photo itself is shown');
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-inbox-evidence');
+  // The operator approves it (head-level, in their subtree).
+  await card.locator('button.approve').click();
+  await page.locator(`#request-${id}[data-state="approved"]`).waitFor();
+
+  // The review list shows the late-sent check-in with its photo.
+  const review = page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`);
+  assert.match(await review.innerText(), /antrean luring/);
+  assert.equal(await review.locator('img').count(), 1);
+  // The unknown PIN, then given to the employee: their punch appears and the row is gone.
+  assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 1);
+  await page.locator('#unmatched-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-inbox-pins-review');
+  await page.locator('#pin').fill('97531');
+  await page.locator('#pin-employee').fill(me.employee?.login || server.employee.username);
+  await page.locator('form[hx-post="/admin/inbox/assign-pin"] button').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /PIN 97531 diberikan/);
+  await page.reload();
+  assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
+  const opToken = await apiLogin(server, operator());
+  const ps = await punchesOn(server, opToken, server.employee.username, today);
+  assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
+  await ctx.close();
+});
+
+test('operator: edits an employee (position, TPP base, start date) with filters', async () => {
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
+  const row = page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
+  await row.waitFor();
+  await row.locator('details summary').click();
+  const form = row.locator('form.edit-employee');
+  await form.locator('input[name="position"]').fill('Guru Kelas VI');
+  await form.locator('input[name="tpp_base"]').fill('3.750.000');
+  await form.locator('input[name="start_date"]').fill('2024-07-15');
+  await screenshot(page, 'admin-employee-edit');
+  await form.locator('button.save-employee').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /3 kolom diubah/);
+  const token = await apiLogin(server, operator());
+  const e = (await api(server, 'GET', `/api/v1/employees/${server.employee.username}`, { token })).body;
+  assert.deepEqual([e.position, e.tpp_base, e.start_date], ['Guru Kelas VI', 3750000, '2024-07-15']);
   await ctx.close();
 });

@@ -79,6 +79,18 @@ pub fn zone_ok(name: &str) -> bool {
     jiff::tz::TimeZone::get(name).is_ok()
 }
 
+/// A check-in location: valid coordinates, a radius of 10 m to 10 km (default 100 m).
+pub fn validate_location(l: &LocationInput, field: &'static str) -> Result<NewLocation, FieldError> {
+    if !GeoPoint::new(l.lat, l.lon).is_valid() {
+        return Err(FieldError::new(field, "invalid_location", format!("Koordinat lokasi '{}' tidak valid.", l.name)));
+    }
+    let radius_m = l.radius_m.unwrap_or(DEFAULT_RADIUS_M);
+    if !(radius_m.is_finite() && (10.0..=10_000.0).contains(&radius_m)) {
+        return Err(FieldError::new(field, "invalid_radius", "Radius lokasi harus antara 10 dan 10.000 meter."));
+    }
+    Ok(NewLocation { name: l.name.trim().to_string(), lat: l.lat, lon: l.lon, radius_m })
+}
+
 pub fn validate_unit(u: &UnitInput) -> Result<NewUnit, FieldError> {
     let code = u.code.trim();
     if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
@@ -101,25 +113,7 @@ pub fn validate_unit(u: &UnitInput) -> Result<NewUnit, FieldError> {
             ),
         ));
     }
-    let mut locations = Vec::new();
-    for l in &u.locations {
-        if !GeoPoint::new(l.lat, l.lon).is_valid() {
-            return Err(FieldError::new(
-                "locations",
-                "invalid_location",
-                format!("Koordinat lokasi '{}' tidak valid.", l.name),
-            ));
-        }
-        let radius_m = l.radius_m.unwrap_or(DEFAULT_RADIUS_M);
-        if !(radius_m.is_finite() && (10.0..=10_000.0).contains(&radius_m)) {
-            return Err(FieldError::new(
-                "locations",
-                "invalid_radius",
-                "Radius lokasi harus antara 10 dan 10.000 meter.",
-            ));
-        }
-        locations.push(NewLocation { name: l.name.trim().to_string(), lat: l.lat, lon: l.lon, radius_m });
-    }
+    let locations = u.locations.iter().map(|l| validate_location(l, "locations")).collect::<Result<Vec<_>, _>>()?;
     Ok(NewUnit {
         code: code.to_string(),
         name: u.name.trim().to_string(),

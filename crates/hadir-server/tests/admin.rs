@@ -198,3 +198,304 @@ async fn an_operator_creates_and_imports_employees_with_a_per_line_report() {
     let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(22)), &o.admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_creates_a_unit_and_edits_its_locations() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, "admin", ADMIN_PW).await;
+    let body = "code=SD2&name=SD+Negeri+2&parent_code=DIK&timezone=Asia%2FMakassar&loc_name=Gedung+A&lat=-0.51&lon=117.16&radius_m=80";
+    let (st, page) = post(&s, "/admin/units", &c, None, body).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("SD Negeri 2 (SD2) dibuat di bawah DIK"), "{page}");
+    let (_, u) = s.get("/api/v1/units/SD2", &o.admin).await;
+    assert_eq!((u["parent_code"].as_str(), u["locations"][0]["radius_m"].as_f64()), (Some("DIK"), Some(80.0)), "{u}");
+    let first = u["locations"][0]["id"].as_i64().unwrap();
+
+    // The page shows the coordinates and the sketch; add, change, remove answer the block.
+    let (_, page) = get(&s, "/admin/units", &c).await;
+    assert!(page.contains("-0.510000, 117.160000") && page.contains("<svg class=\"map\""), "{page}");
+    let (st, block) =
+        post(&s, "/admin/units/SD2/locations", &c, None, "name=Gedung+B&lat=-0.515&lon=117.165&radius_m=50").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(block.contains("id=\"loc-SD2\"") && block.contains("Gedung B") && block.contains("radius 50 m"), "{block}");
+    let path = format!("/admin/units/SD2/locations/{first}");
+    let (st, block) = post(&s, &path, &c, None, "name=Gedung+A&lat=-0.51&lon=117.16&radius_m=150").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(block.contains("radius 150 m"), "{block}");
+    // The API's validation message in the error box.
+    let (st, err) = post(&s, &path, &c, None, "name=Gedung+A&lat=-0.51&lon=117.16&radius_m=5").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("flash error") && err.contains("antara 10 dan 10.000 meter"), "{err}");
+    let (st, err) = post(&s, &path, &c, None, "name=Gedung+A&lat=abc&lon=117.16&radius_m=50").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Lintang harus berupa angka"), "{err}");
+    let (st, block) = post(&s, &format!("{path}/delete"), &c, None, "").await;
+    assert_eq!(st, StatusCode::OK, "{block}");
+    assert!(!block.contains("Gedung A") && block.contains("Gedung B"), "{block}");
+    let (_, u) = s.get("/api/v1/units/SD2", &o.admin).await;
+    assert_eq!(u["locations"].as_array().unwrap().len(), 1);
+
+    // Operators see units and locations but no forms, and the server refuses them too.
+    let op = console_session(&s, &nip(1), PW).await;
+    let (_, page) = get(&s, "/admin/units", &op).await;
+    assert!(page.contains("data-unit=\"SD1\"") && !page.contains("id=\"new-unit\"") && !page.contains("Tambah lokasi"));
+    let (st, _) = post(&s, "/admin/units/SD1/locations", &op, None, "name=X&lat=-0.5&lon=117.1&radius_m=50").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_admin_edits_a_calendar_assigns_it_and_adds_a_rule_set_version() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, "admin", ADMIN_PW).await;
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let id = cals[0]["id"].as_i64().unwrap();
+    let (st, page) = get(&s, &format!("/admin/policies/calendars/{id}"), &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("name=\"mon_in_due\" value=\"07:30\""), "{page}");
+
+    // Every weekday's fields as the form sends them, Monday changed to 08:00 and Saturday worked.
+    let mut fields = vec![("name".to_string(), "Kalender Uji".to_string())];
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat"] {
+        let due = if d == "mon" { "08:00" } else { "07:30" };
+        for (k, v) in [
+            ("work", "1"),
+            ("in_due", due),
+            ("in_from", "06:00"),
+            ("in_to", "10:00"),
+            ("out_due", "16:00"),
+            ("out_from", "12:00"),
+            ("out_to", "18:00"),
+            ("break", "60"),
+        ] {
+            fields.push((format!("{d}_{k}"), v.to_string()));
+        }
+    }
+    let body = |f: &[(String, String)]| {
+        f.iter().map(|(k, v)| format!("{k}={}", v.replace(':', "%3A").replace(' ', "+"))).collect::<Vec<_>>().join("&")
+    };
+    let path = format!("/admin/policies/calendars/{id}");
+    let (st, page) = post(&s, &path, &c, None, &body(&fields)).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("Kalender Kalender Uji disimpan"), "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let cal = &cals.as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["calendar"];
+    assert_eq!(cal["weekly"]["monday"]["checkpoints"][0]["due"], "08:00", "{cal}");
+    assert_eq!(cal["weekly"]["saturday"]["checkpoints"][1]["due"], "16:00", "{cal}");
+    assert!(cal["weekly"]["sunday"].is_null(), "{cal}");
+
+    // A due time outside its window: the API's validation message in the error box.
+    let mut bad = fields.clone();
+    bad.iter_mut().find(|(k, _)| k == "tue_in_due").unwrap().1 = "11:00".into();
+    let (st, err) = post(&s, &path, &c, None, &body(&bad)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("flash error") && err.contains("Jadwal tidak valid"), "{err}");
+    let mut bad = fields.clone();
+    bad.iter_mut().find(|(k, _)| k == "wed_out_to").unwrap().1 = "jam enam".into();
+    let (st, err) = post(&s, &path, &c, None, &body(&bad)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Rabu: akhir jendela pulang harus berupa jam HH:MM"), "{err}");
+
+    // Copy it and assign the copy to SD1.
+    let (st, page) = post(&s, &format!("{path}/copy"), &c, None, "name=Kalender+Sekolah").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let copy =
+        cals.as_array().unwrap().iter().find(|c| c["name"] == "Kalender Sekolah").unwrap()["id"].as_i64().unwrap();
+    let (st, page) = post(&s, "/admin/policies/assign", &c, None, &format!("calendar_id={copy}&unit_code=SD1")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let copy = cals.as_array().unwrap().iter().find(|c| c["name"] == "Kalender Sekolah").unwrap();
+    assert_eq!(copy["assigned_to"][0]["unit_code"], "SD1", "{copy}");
+
+    // A rule set version: grace 5 minutes, TL1 1%, from tomorrow.
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let from = rules[0]["id"].as_i64().unwrap();
+    let (st, page) = get(&s, &format!("/admin/policies/rule-sets/new?from={from}"), &c).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("name=\"late_0_pct\" value=\"0.5\""), "{page}");
+    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap();
+    let tomorrow = jiff::Timestamp::now().to_zoned_datetime(tz).date().tomorrow().unwrap();
+    let form = |tl1: &str, cap: &str| {
+        format!(
+            "name=Perbup+2027&effective_from={tomorrow}&grace=5&early_grace=0\
+             &late_0_up=30&late_0_pct={tl1}&late_1_up=60&late_1_pct=1&late_2_up=90&late_2_pct=1.25&late_3_up=&late_3_pct=1.5\
+             &early_0_up=30&early_0_pct=0.5&early_1_up=60&early_1_pct=1&early_2_up=90&early_2_pct=1.25&early_3_up=&early_3_pct=1.5\
+             &missing_in=1.5&missing_out=1.5&tk=3&cap={cap}&share=40&cat_PNS=1&cat_PPPK=1"
+        )
+    };
+    let (st, err) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("x", "100")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.contains("Terlambat TL1: persentase tidak valid"), "{err}");
+    let (st, err) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("1", "150")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("Aturan tidak valid"), "the API's validation: {err}");
+    let (st, page) = post(&s, &format!("/admin/policies/rule-sets?from={from}"), &c, None, &form("1", "100")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let new = rules.as_array().unwrap().iter().find(|r| r["name"] == "Perbup 2027").expect("stored");
+    assert_eq!(
+        (new["rules"]["grace_minutes"].as_u64(), new["rules"]["late"][0]["percent"].as_f64()),
+        (Some(5), Some(1.0))
+    );
+    assert_eq!(new["effective_from"], tomorrow.to_string());
+    assert_eq!(new["rules"]["categories"].as_array().unwrap().len(), 2, "{new}");
+
+    // A regional holiday added and removed again (audited by the API).
+    let (st, page) = post(
+        &s,
+        "/admin/policies/holidays",
+        &c,
+        None,
+        &format!("date={tomorrow}&kind=regional&name=HUT+Kabupaten&unit_code=SD1"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, hols) = s.get(&format!("/api/v1/holidays?year={}", tomorrow.year()), &o.admin).await;
+    let h = hols.as_array().unwrap().iter().find(|h| h["name"] == "HUT Kabupaten").expect("added").clone();
+    let (_, page) = get(&s, &format!("/admin/policies?year={}", tomorrow.year()), &c).await;
+    assert!(page.contains(&format!("data-holiday=\"{}\"", h["id"])), "{page}");
+    let (st, page) = post(&s, &format!("/admin/policies/holidays/{}/delete", h["id"]), &c, None, "").await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("HUT Kabupaten") && page.contains("dihapus"), "{page}");
+    let (_, hols) = s.get(&format!("/api/v1/holidays?year={}", tomorrow.year()), &o.admin).await;
+    assert!(!hols.to_string().contains("HUT Kabupaten"));
+
+    // Operators may look, not save.
+    let op = console_session(&s, &nip(1), PW).await;
+    let (_, page) = get(&s, "/admin/policies", &op).await;
+    assert!(!page.contains("delete-holiday") && !page.contains("new-version"), "admin-only actions hidden");
+    let (st, _) = post(&s, &path, &op, None, &body(&fields)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_operator_edits_every_employee_field_the_api_accepts() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await;
+    let path = format!("/admin/employees/{}/edit", nip(3));
+    let form = |name: &str, cat: &str, pin: &str, active: &str| {
+        format!(
+            "name={name}&unit_code=SD1&position=Guru+Kelas+IV&category={cat}&tpp_base=4.250.000&device_pin={pin}\
+             &start_date=2025-01-02&active={active}"
+        )
+    };
+    let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("disimpan: 5 kolom diubah"), "name, position, TPP, PIN, start date: {page}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
+    assert_eq!(
+        (e["name"].as_str(), e["position"].as_str(), e["tpp_base"].as_i64(), e["device_pin"].as_str()),
+        (Some("Pegawai Tiga"), Some("Guru Kelas IV"), Some(4_250_000), Some("33")),
+        "{e}"
+    );
+    assert_eq!(e["start_date"], "2025-01-02");
+    // The same form again changes nothing.
+    let (_, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    assert!(page.contains("Tidak ada perubahan"), "{page}");
+    // The API's validation: a PNS NIP cannot be PPPK; a PIN already used by another employee.
+    let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PPPK", "33", "true")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.contains("flash error"), "{err}");
+    let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "1", "true")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{err}");
+    assert!(err.contains("PIN mesin absen sudah terdaftar"), "{err}");
+    // Deactivate and reactivate from the same form; the filters find them.
+    let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "false")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let (_, list) = get(&s, "/admin/employees?status=inactive&unit=SD1&category=PNS", &c).await;
+    assert!(list.contains(&nip(3)), "{list}");
+    let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
+    assert!(!list.contains(&nip(3)));
+    post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
+    let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
+    assert!(list.contains(&nip(3)) && list.contains("Guru Kelas IV") && list.contains("4250000"), "{list}");
+}
+
+#[tokio::test]
+async fn the_inbox_shows_evidence_unmatched_pins_and_reviews_and_an_admin_reopens_a_month() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let c = console_session(&s, &nip(1), PW).await; // operator of DIK
+    let tz = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned_datetime(tz.clone()).date();
+
+    // A two-day SAKIT with a photo of the doctor's letter.
+    let d = today.checked_sub(jiff::ToSpan::days(20)).unwrap();
+    let body = serde_json::json!({"type": "SAKIT", "date_from": d.to_string(),
+        "date_to": d.tomorrow().unwrap().to_string(), "reason": "demam"});
+    let (st, r) = s.post("/api/v1/requests", &o.emp_sd1, body).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(common::jpeg(48)).file_name("surat.jpg"));
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/requests/{id}/attachments")))
+        .bearer_auth(&o.emp_sd1)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    // A terminal of SD1 with a punch of an unknown PIN; an offline check-in sent 3 hours late.
+    let (st, _) = s.post("/api/v1/devices", &o.admin, serde_json::json!({"sn": "T1", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let local = (now - jiff::SignedDuration::from_mins(5)).to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M:%S");
+    let r = client()
+        .post(s.url("/iclock/cdata?SN=T1&table=ATTLOG&Stamp=1"))
+        .body(format!("4242\t{local}\t0\t1\t0\t0\t0\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "OK:1");
+    let meta = serde_json::json!({"idempotency_key": "late-1", "lat": common::SD1_LAT, "lon": common::SD1_LON,
+        "accuracy_m": 8.0, "captured_at": (now - jiff::SignedDuration::from_hours(3)).to_string()});
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(common::jpeg(64))).await;
+    assert_eq!((st, b["punch"]["review"].as_str()), (StatusCode::CREATED, Some("offline_gap")), "{b}");
+    let punch = b["punch"]["id"].as_i64().unwrap();
+
+    let (st, page) = get(&s, "/admin/inbox", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    // Evidence viewer: the image through the console's own (scoped) route, and it serves.
+    let prefix = format!("<img src=\"/admin/requests/{id}/attachments/");
+    let at = page.find(&prefix).unwrap_or_else(|| panic!("{page}"));
+    let src: String = page[at + 10..].chars().take_while(|ch| *ch != '"').collect();
+    let r = client().get(s.url(&src)).header(COOKIE, &c).send().await.unwrap();
+    assert_eq!((r.status(), r.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    assert!(page.contains("data-pin=\"4242\""), "{page}");
+    assert!(page.contains(&format!("data-punch=\"{punch}\"")) && page.contains("antrean luring"), "{page}");
+
+    // Assign the PIN: the waiting punch becomes the employee's; the row is gone.
+    let (st, body) = post(&s, "/admin/inbox/assign-pin", &c, None, &format!("pin=4242&employee={}", nip(3))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("PIN 4242 diberikan"), "{body}");
+    let (_, page) = get(&s, "/admin/inbox", &c).await;
+    assert!(!page.contains("data-pin=\"4242\""));
+    let (_, ps) = s.get(&format!("/api/v1/punches?employee={}", nip(3)), &o.admin).await;
+    assert!(ps["items"].as_array().unwrap().iter().any(|p| p["device_pin"] == "4242"), "{ps}");
+
+    // An admin locks last month and reopens it with a reason (too short a reason is refused).
+    let month = {
+        let m = today.first_of_month().checked_sub(jiff::ToSpan::days(1)).unwrap();
+        format!("{:04}-{:02}", m.year(), m.month())
+    };
+    let a = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, body) = post(&s, "/admin/recap/lock", &a, None, &format!("month={month}&unit=")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, err) = post(&s, "/admin/recap/reopen", &a, None, &format!("month={month}&unit=&reason=x")).await;
+    assert!(st.is_client_error(), "{st}");
+    assert!(err.contains("Alasan membuka kembali"), "{err}");
+    let (st, body) =
+        post(&s, "/admin/recap/reopen", &a, None, &format!("month={month}&unit=&reason=Koreksi+keberatan+SD1")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (_, audit) = s.get("/api/v1/audit?entity=recap", &o.admin).await;
+    assert!(audit.to_string().contains("Koreksi keberatan SD1"), "{audit}");
+    let (st, _) =
+        post(&s, "/admin/recap/reopen", &c, None, &format!("month={month}&unit=DIK&reason=operator+mencoba")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "reopening is the BKD's");
+}

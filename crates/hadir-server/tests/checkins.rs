@@ -56,6 +56,84 @@ async fn geofence_edges_and_other_units() {
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
 
+/// Locations are added, moved and removed through the API (admins, audited), and check-ins
+/// follow at once.
+#[tokio::test]
+async fn locations_are_edited_and_check_ins_follow() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let annex = offset_north(GeoPoint::new(SD1_LAT, SD1_LON), 2_000.0);
+    let body = json!({"name": "Gedung B", "lat": annex.lat, "lon": annex.lon, "radius_m": 60});
+    // Operators may not; bad input is refused with field messages.
+    let (st, _) = s.post("/api/v1/units/SD1/locations", &o.operator, body.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let bad = json!({"name": "X", "lat": 95.0, "lon": 117.0});
+    let (st, b) = s.post("/api/v1/units/SD1/locations", &o.admin, bad).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_location")));
+    let bad = json!({"name": "X", "lat": -0.5, "lon": 117.0, "radius_m": 5});
+    let (st, b) = s.post("/api/v1/units/SD1/locations", &o.admin, bad).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_radius")));
+    let bad = json!({"name": " ", "lat": -0.5, "lon": 117.0});
+    let (st, b) = s.post("/api/v1/units/SD1/locations", &o.admin, bad).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
+
+    // 2 km away: refused until the annex is a location of SD1.
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("a1", annex), Some(jpeg(64))).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("outside_geofence")));
+    let (st, unit) = s.post("/api/v1/units/SD1/locations", &o.admin, body).await;
+    assert_eq!(st, StatusCode::CREATED, "{unit}");
+    let loc = unit["locations"].as_array().unwrap().iter().find(|l| l["name"] == "Gedung B").unwrap().clone();
+    let id = loc["id"].as_i64().unwrap();
+    assert_eq!(loc["radius_m"], 60.0);
+    let near = offset_north(annex, 50.0);
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("a2", near), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["punch"]["location"], "Gedung B");
+
+    // A smaller radius: 50 m from the annex is now outside.
+    let path = format!("/api/v1/units/SD1/locations/{id}");
+    let (st, b) = s
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            Some(&o.admin),
+            json!({"name": "Gedung B", "lat": annex.lat, "lon": annex.lon, "radius_m": 30}),
+        )
+        .await;
+    assert_eq!((st, b["locations"][1]["radius_m"].as_f64()), (StatusCode::OK, Some(30.0)), "{b}");
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("a3", near), Some(jpeg(64))).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("outside_geofence")));
+    // Another unit's location id is "not found" under SD1.
+    let (st, _) = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/units/RSUD/locations/1",
+            Some(&o.admin),
+            json!({"name": "x", "lat": -0.5, "lon": 117.0}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // In use as an employee's extra location: removal refused until unassigned.
+    let (st, _) =
+        s.post(&format!("/api/v1/employees/{}/locations", nip(4)), &o.admin, json!({"location_id": id})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b) = s.call(reqwest::Method::DELETE, &path, Some(&o.admin), Value::Null).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("location_in_use")), "{b}");
+    let (st, _) = s
+        .post(&format!("/api/v1/employees/{}/locations", nip(4)), &o.admin, json!({"location_id": id, "assign": false}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b) = s.call(reqwest::Method::DELETE, &path, Some(&o.admin), Value::Null).await;
+    assert_eq!((st, b["locations"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{b}");
+
+    let (_, audit) = s.get("/api/v1/audit?entity=unit", &o.admin).await;
+    let acts: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    for a in ["add_location", "update_location", "delete_location"] {
+        assert!(acts.contains(&a), "{acts:?}");
+    }
+}
+
 #[tokio::test]
 async fn photo_rules() {
     let s = TestServer::start().await;

@@ -252,6 +252,26 @@ async fn who_may_decide_cancel_and_take_leave() {
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_request")), "{b}");
     approve(&s, &o.admin, own).await;
 
+    // An operator of the agency (DIK, above SD1) decides head-level requests of its subtree,
+    // acting for the unit: it is in their inbox, and the decision records who decided.
+    let by_op =
+        created(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[7].to_string(), "reason": "keluarga"})).await;
+    let (_, inbox) = s.get("/api/v1/requests?inbox=true", &o.operator).await;
+    let ids: Vec<i64> = inbox["items"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert!(ids.contains(&by_op) && ids.contains(&mine), "{inbox}");
+    assert!(!ids.contains(&rsud), "RSUD is outside the operator's subtree: {inbox}");
+    let (_, one) = s.get(&format!("/api/v1/requests/{by_op}"), &o.operator).await;
+    assert_eq!(one["can_decide"], true, "{one}");
+    let b = approve(&s, &o.operator, by_op).await;
+    assert_eq!(b["decided_by"], nip(1), "{b}");
+    let (st, b) = decide(&s, &o.operator, rsud, json!({"approve": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_decider")), "{b}");
+    // Never their own request.
+    let op_own =
+        created(&s, &o.operator, json!({"type": "IZIN", "date_from": w[7].to_string(), "reason": "keluarga"})).await;
+    let (st, b) = decide(&s, &o.operator, op_own, json!({"approve": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_request")), "{b}");
+
     // Rejecting needs a reason; a decided request cannot be decided again.
     let (st, b) = decide(&s, &o.head, mine, json!({"approve": false})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason_required")));
@@ -290,6 +310,9 @@ async fn who_may_decide_cancel_and_take_leave() {
     )
     .await;
     let (st, b) = decide(&s, &o.head, besar, json!({"approve": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_decider")), "{b}");
+    // Nor may an operator of the agency: long leave stays with the BKD.
+    let (st, b) = decide(&s, &o.operator, besar, json!({"approve": true})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_decider")), "{b}");
     approve(&s, &o.admin, besar).await;
     let rec = day(&s, &o.head, &nip(3), w[4]).await;

@@ -1,7 +1,7 @@
 use crate::audit::write_audit;
 use crate::{SqliteStore, date_text, db_err, ms, not_found, ts};
 use async_trait::async_trait;
-use hadir_domain::{Calendar, DayRecord, Holiday, HolidayKind, RuleSet};
+use hadir_domain::{Calendar, DayRecord, DayStatus, Holiday, HolidayKind, RuleSet};
 use hadir_store::*;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -433,6 +433,57 @@ impl DayStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn day_records_of(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<Vec<StoredDay>> {
+        let mut out = Vec::new();
+        for chunk in employee_ids.chunks(500) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT employee_id, record_json, record_hash, computed_at FROM day_records WHERE employee_id IN (",
+            );
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") AND date >= ").push_bind(date_text(from));
+            qb.push(" AND date <= ").push_bind(date_text(to));
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            for r in &rows {
+                out.push(StoredDay {
+                    employee_id: r.get("employee_id"),
+                    record: from_json::<DayRecord>(r.get("record_json"), "day record")?,
+                    record_hash: r.get("record_hash"),
+                    computed_at: ts(r.get("computed_at")),
+                });
+            }
+        }
+        out.sort_by_key(|d| (d.employee_id, d.record.date));
+        out.dedup_by_key(|d| (d.employee_id, d.record.date));
+        Ok(out)
+    }
+
+    async fn day_statuses_of(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<Vec<(Id, Date, DayStatus)>> {
+        let mut out = Vec::new();
+        for chunk in employee_ids.chunks(500) {
+            let mut qb =
+                QueryBuilder::<Sqlite>::new("SELECT employee_id, date, status FROM day_records WHERE employee_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") AND date >= ").push_bind(date_text(from));
+            qb.push(" AND date <= ").push_bind(date_text(to));
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            for r in &rows {
+                let code: String = r.get("status");
+                let status: DayStatus = serde_json::from_value(serde_json::Value::String(code))
+                    .map_err(|e| StoreError::Backend(format!("day status: {e}")))?;
+                out.push((r.get("employee_id"), parse_date(r.get("date"))?, status));
+            }
+        }
+        out.sort_by_key(|(id, d, _)| (*id, *d));
+        out.dedup_by_key(|(id, d, _)| (*id, *d));
+        Ok(out)
     }
 
     async fn enqueue_recompute(&self, items: &[(Id, Date)]) -> Result<u64> {

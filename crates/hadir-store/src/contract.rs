@@ -90,6 +90,17 @@ async fn batch_reads_agree(s: &dyn Store) {
         assert_eq!(many.get(id).cloned().unwrap_or_default(), single, "employee {id}");
     }
     assert!(seen > 0, "the story approved requests");
+
+    let days = s.day_records_of(&ids, d0, d1).await.unwrap();
+    let mut single = Vec::new();
+    for e in &all {
+        single.extend(s.day_records(e.id, d0, d1).await.unwrap());
+    }
+    assert!(!single.is_empty(), "the story stored day records");
+    assert_eq!(days, single);
+    let statuses = s.day_statuses_of(&ids, d0, d1).await.unwrap();
+    let expected: Vec<_> = single.iter().map(|d| (d.employee_id, d.record.date, d.record.status)).collect();
+    assert_eq!(statuses, expected);
 }
 
 /// Once-only work: one claim per (job, period); a lapsed unfinished lease can be taken over,
@@ -207,6 +218,21 @@ async fn units_form_a_tree(s: &dyn Store) {
     let codes: Vec<_> = sub.iter().map(|u| u.code.as_str()).collect();
     assert_eq!(codes, ["DIK", "SD1"]);
     assert!(matches!(s.unit_by_code("NOPE").await, Err(StoreError::NotFound(_))));
+
+    // Locations are added, changed and removed, each with its audit record.
+    let loc = |name: &str, r: f64| NewLocation { name: name.into(), lat: -0.5, lon: 117.2, radius_m: r };
+    let u = s.add_location(school.id, &loc("Kebun sekolah", 50.0), audit("location")).await.unwrap();
+    assert_eq!(u.locations.len(), 2);
+    let added = u.locations[1].clone();
+    assert_eq!((added.name.as_str(), added.radius_m), ("Kebun sekolah", 50.0));
+    let u = s.update_location(school.id, added.id, &loc("Kebun", 80.0), audit("location")).await.unwrap();
+    assert_eq!((u.locations[1].name.as_str(), u.locations[1].radius_m, u.locations[1].id), ("Kebun", 80.0, added.id));
+    let other = s.update_location(dinas.id, added.id, &loc("x", 80.0), audit("location")).await;
+    assert!(matches!(other, Err(StoreError::NotFound("location"))), "{other:?}");
+    let u = s.delete_location(school.id, added.id, audit("location")).await.unwrap();
+    assert_eq!(u.locations.len(), 1);
+    assert!(matches!(s.delete_location(school.id, added.id, audit("location")).await, Err(StoreError::NotFound(_))));
+    assert_eq!(s.unit_by_code("SD1").await.unwrap().locations, u.locations);
 }
 
 async fn employees_and_scope(s: &dyn Store) {

@@ -8,7 +8,7 @@
 use crate::Result;
 use crate::types::{Audit, Id};
 use async_trait::async_trait;
-use hadir_domain::{Calendar, DayRecord, Holiday, RuleSet};
+use hadir_domain::{Calendar, DayRecord, DayStatus, Holiday, RuleSet};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -160,6 +160,28 @@ pub trait DayStore: Send + Sync {
     async fn upsert_day_records(&self, rows: &[DayRow]) -> Result<u64>;
     /// `from..=to`, ordered by date.
     async fn day_records(&self, employee_id: Id, from: Date, to: Date) -> Result<Vec<StoredDay>>;
+    /// The stored records of these employees `from..=to`, ordered by employee and date: what
+    /// [`day_records`](Self::day_records) gives per employee, in one read (unknown ids skipped).
+    async fn day_records_of(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<Vec<StoredDay>> {
+        let mut ids = employee_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.day_records(id, from, to).await?);
+        }
+        Ok(out)
+    }
+    /// Only the (employee, date, status) of those records, ordered the same way: for charts over
+    /// many days without reading every record's JSON.
+    async fn day_statuses_of(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<Vec<(Id, Date, DayStatus)>> {
+        Ok(self
+            .day_records_of(employee_ids, from, to)
+            .await?
+            .into_iter()
+            .map(|d| (d.employee_id, d.record.date, d.record.status))
+            .collect())
+    }
 
     /// Marks pairs dirty (idempotent); returns the number of pairs given.
     async fn enqueue_recompute(&self, items: &[(Id, Date)]) -> Result<u64>;

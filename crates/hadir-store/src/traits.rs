@@ -12,6 +12,13 @@ pub trait OrgStore: Send + Sync {
     async fn unit_by_id(&self, id: Id) -> Result<Unit>;
     /// Units visible in `scope`, ordered by path (parents before children).
     async fn list_units(&self, scope: &Scope) -> Result<Vec<Unit>>;
+    /// Adds a check-in location (geofence) to a unit; returns the unit as it is now.
+    async fn add_location(&self, unit_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit>;
+    /// Changes a location of the unit (`NotFound("location")` when it is not that unit's).
+    async fn update_location(&self, unit_id: Id, location_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit>;
+    /// Removes a location of the unit; `Conflict("location_in_use")` while employees have it as
+    /// an extra check-in location (punches keep the name they were recorded with).
+    async fn delete_location(&self, unit_id: Id, location_id: Id, audit: Audit) -> Result<Unit>;
 
     /// Creates the employee and their login account in one transaction.
     async fn create_employee(&self, e: &NewEmployee, audit: Audit) -> Result<Employee>;

@@ -2,18 +2,20 @@
 //! present, late, not yet in, on leave, away on duty, absent; the late list; a drill-down to
 //! the people of a unit; and the attendance rate of the last 30 days as an inline SVG.
 //!
-//! Every figure comes from `days::evaluate_days`, the evaluation the employees' own screens
-//! and the recap use, so the board never disagrees with them.
+//! Every figure comes from the stored day records (`DayStore::day_records_of`, one batched
+//! read), which the background recompute derives with `days::evaluate_days`, the evaluation the
+//! employees' own screens and the recap use, so the board agrees with them and costs no
+//! evaluation per employee (see [`today_records`] for employees whose record is not stored yet).
 
 use super::chart::{RatePoint, rate_chart};
 use super::{CResult, Console, ConsoleError, Nav, html};
 use crate::auth::Caller;
-use crate::days::{evaluate_days, today_in};
+use crate::context::DayContext;
+use crate::days::{day_start, domain_punches, evaluate_with, today_in};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use futures::StreamExt;
 use hadir_domain::zone::schedule_minute;
 use hadir_domain::{CheckpointKind, CheckpointOutcome, DayRecord, DayStatus};
 use hadir_store::{Employee, EmployeeFilter, Id, Unit};
@@ -88,15 +90,15 @@ pub fn classify(r: &DayRecord, now_minute: i64) -> Mark {
 }
 
 /// Attendance rate of a closed day's records: (present + duty) ÷ working days, like the recap.
-pub fn day_rate(records: &[&DayRecord]) -> Option<f64> {
+pub fn day_rate(statuses: &[DayStatus]) -> Option<f64> {
     let mut working = 0u32;
     let mut present = 0u32;
-    for r in records {
-        if !r.status.is_working_day() || r.status == DayStatus::BelumSelesai {
+    for &st in statuses {
+        if !st.is_working_day() || st == DayStatus::BelumSelesai {
             continue;
         }
         working += 1;
-        if r.status == DayStatus::Hadir || r.status.absence().is_some_and(|k| k.is_duty()) {
+        if st == DayStatus::Hadir || st.absence().is_some_and(|k| k.is_duty()) {
             present += 1;
         }
     }
@@ -153,30 +155,89 @@ async fn employees_in_scope(s: &AppState, c: &Caller, unit: Option<&Unit>) -> Re
     Ok(out)
 }
 
-/// Evaluates `days_back` days before today through today for each employee (in their zone).
-async fn evaluate(
-    s: &AppState,
-    employees: Vec<Employee>,
-    days_back: i64,
-) -> Result<Vec<(Employee, Vec<DayRecord>)>, ConsoleError> {
+/// Today's record of each employee (in their zone), read from the stored day records, which the
+/// background recompute keeps current after each punch, decision and policy change (and the
+/// sweep every 10 minutes for the days nobody punched). One batched read for everyone, no
+/// evaluation per employee.
+///
+/// An employee without a stored record for today (the recompute has not reached them yet: just
+/// after midnight, or a punch seconds ago) gets today's schedule from the policies in memory,
+/// evaluated with their punches from one batched read for all such employees; without a punch
+/// that is "not yet" until the check-in window closes and "absent" after, as for a stored record.
+async fn today_records(s: &AppState, employees: Vec<Employee>) -> Result<Vec<(Employee, DayRecord)>, ConsoleError> {
     crate::api::days::policies_ready(s).await;
     let now = Timestamp::now();
-    let results: Vec<_> = futures::stream::iter(employees)
-        .map(|e| async move {
-            let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-            let today = today_in(&tz);
-            let from = today.checked_sub(days_back.days()).unwrap_or(today);
-            let r = evaluate_days(s.store.as_ref(), &s.policies, &e, from, today, now).await;
-            (e, r)
-        })
-        .buffered(8)
-        .collect()
-        .await;
-    let mut out = Vec::with_capacity(results.len());
-    for (e, r) in results {
-        out.push((e, r?));
+    let todays: Vec<jiff::civil::Date> = employees
+        .iter()
+        .map(|e| today_in(&hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC)))
+        .collect();
+    let (Some(lo), Some(hi)) = (todays.iter().min().copied(), todays.iter().max().copied()) else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<Id> = employees.iter().map(|e| e.id).collect();
+    let mut stored: HashMap<(Id, jiff::civil::Date), DayRecord> = s
+        .store
+        .day_records_of(&ids, lo, hi)
+        .await?
+        .into_iter()
+        .map(|d| ((d.employee_id, d.record.date), d.record))
+        .collect();
+    let mut out = Vec::with_capacity(employees.len());
+    let mut missing = Vec::new();
+    for (e, today) in employees.into_iter().zip(todays) {
+        match stored.remove(&(e.id, today)) {
+            Some(r) => out.push((e, r)),
+            None => missing.push((e, today)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<Id> = missing.iter().map(|(e, _)| e.id).collect();
+    let from = day_start(&jiff::tz::TimeZone::UTC, lo.checked_sub(2.days()).unwrap_or(lo));
+    let to = day_start(&jiff::tz::TimeZone::UTC, hi.checked_add(2.days()).unwrap_or(hi));
+    let mut punches: HashMap<Id, Vec<hadir_store::Punch>> = HashMap::new();
+    for p in s.store.punches_of(&ids, from, to).await? {
+        if let Some(id) = p.p.employee_id {
+            punches.entry(id).or_default().push(p);
+        }
+    }
+    for (e, today) in missing {
+        let ctx = crate::days::context(s.store.as_ref(), &s.policies, &e).await?;
+        let ps = punches.get(&e.id).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(r) = unstored_today(&ctx, &e, ps, today, now) {
+            out.push((e, r));
+        }
     }
     Ok(out)
+}
+
+/// Today's record of an employee the recompute has not stored yet: today's schedule from the
+/// policies in memory and the punches at hand (approvals always queue a recompute, so a missing
+/// record has none to apply).
+fn unstored_today(
+    ctx: &DayContext,
+    e: &Employee,
+    punches: &[hadir_store::Punch],
+    today: jiff::civil::Date,
+    now: Timestamp,
+) -> Option<DayRecord> {
+    let ps = domain_punches(punches);
+    let inputs = crate::days::ApprovedInputs::default();
+    evaluate_with(ctx, &ctx.roster, e, &ps, &inputs, today, today, now).pop()
+}
+
+/// Statuses of the stored records of the last `days` days before today (for the chart): only
+/// the status column, in one batched read.
+async fn recent_statuses(
+    s: &AppState,
+    employees: &[Employee],
+    days: i64,
+) -> Result<Vec<(jiff::civil::Date, DayStatus)>, ConsoleError> {
+    let today = crate::days::latest_today();
+    let from = today.checked_sub(days.days()).unwrap_or(today);
+    let ids: Vec<Id> = employees.iter().map(|e| e.id).collect();
+    Ok(s.store.day_statuses_of(&ids, from, today).await?.into_iter().map(|(_, d, st)| (d, st)).collect())
 }
 
 pub struct UnitRow {
@@ -233,14 +294,10 @@ fn now_text() -> String {
     Timestamp::now().to_zoned_datetime(tz).strftime("%H:%M:%S WIB").to_string()
 }
 
-async fn units_html(
-    s: &AppState,
-    c: &Caller,
-    evaluated: &[(Employee, Vec<DayRecord>)],
-) -> Result<String, ConsoleError> {
+async fn units_html(s: &AppState, c: &Caller, today: &[(Employee, DayRecord)]) -> Result<String, ConsoleError> {
     let now = Timestamp::now();
     let units = super::readable_units(s, c).await?;
-    let people: Vec<Person> = evaluated.iter().filter_map(|(e, rs)| rs.last().map(|r| person(e, r, now))).collect();
+    let people: Vec<Person> = today.iter().map(|(e, r)| person(e, r, now)).collect();
     let (rows, total) = unit_rows(&units, &people);
     let mut late: Vec<Person> = people.into_iter().filter(|p| p.mark == Mark::Late).collect();
     late.sort_by(|a, b| b.minutes_late.cmp(&a.minutes_late).then(a.name.cmp(&b.name)));
@@ -250,16 +307,14 @@ async fn units_html(
         .map_err(|_| ConsoleError(crate::error::ApiError::internal()))
 }
 
-fn chart(evaluated: &[(Employee, Vec<DayRecord>)]) -> String {
-    let mut by_date: BTreeMap<jiff::civil::Date, Vec<&DayRecord>> = BTreeMap::new();
-    for (_, rs) in evaluated {
-        for r in rs {
-            by_date.entry(r.date).or_default().push(r);
-        }
+fn chart(statuses: &[(jiff::civil::Date, DayStatus)]) -> String {
+    let mut by_date: BTreeMap<jiff::civil::Date, Vec<DayStatus>> = BTreeMap::new();
+    for (d, st) in statuses {
+        by_date.entry(*d).or_default().push(*st);
     }
     let points: Vec<RatePoint> = by_date
         .iter()
-        .map(|(d, rs)| RatePoint { label: format!("{:02}/{:02}", d.day(), d.month()), rate: day_rate(rs) })
+        .map(|(d, sts)| RatePoint { label: format!("{:02}/{:02}", d.day(), d.month()), rate: day_rate(sts) })
         .collect();
     rate_chart(&points, "Tingkat kehadiran 30 hari terakhir")
 }
@@ -267,16 +322,17 @@ fn chart(evaluated: &[(Employee, Vec<DayRecord>)]) -> String {
 /// `GET /admin`: the board with the 30-day chart.
 pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
     let employees = employees_in_scope(&s, &c, None).await?;
-    let evaluated = evaluate(&s, employees, 29).await?;
-    let units_html = units_html(&s, &c, &evaluated).await?;
-    Ok(html(&BoardPage { nav: Nav::new(&s, &c, "board"), units_html, chart_svg: chart(&evaluated) }))
+    let statuses = recent_statuses(&s, &employees, 29).await?;
+    let today = today_records(&s, employees).await?;
+    let units_html = units_html(&s, &c, &today).await?;
+    Ok(html(&BoardPage { nav: Nav::new(&s, &c, "board"), units_html, chart_svg: chart(&statuses) }))
 }
 
 /// `GET /admin/board/units`: today's counts only (polled by htmx every 30 s).
 pub async fn units_partial(State(s): State<AppState>, Console(c): Console) -> CResult {
     let employees = employees_in_scope(&s, &c, None).await?;
-    let evaluated = evaluate(&s, employees, 0).await?;
-    let body = units_html(&s, &c, &evaluated).await?;
+    let today = today_records(&s, employees).await?;
+    let body = units_html(&s, &c, &today).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
 }
 
@@ -307,14 +363,11 @@ pub async fn people(
     }
     let employees: Vec<Employee> =
         employees_in_scope(&s, &c, Some(&unit)).await?.into_iter().filter(|e| e.unit_id == unit.id).collect();
-    let evaluated = evaluate(&s, employees, 0).await?;
+    let today = today_records(&s, employees).await?;
     let now = Timestamp::now();
     let filter = q.mark.unwrap_or_default();
-    let mut people: Vec<Person> = evaluated
-        .iter()
-        .filter_map(|(e, rs)| rs.last().map(|r| person(e, r, now)))
-        .filter(|p| filter.is_empty() || p.mark.key() == filter)
-        .collect();
+    let mut people: Vec<Person> =
+        today.iter().map(|(e, r)| person(e, r, now)).filter(|p| filter.is_empty() || p.mark.key() == filter).collect();
     people.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(html(&PeopleList { unit_code: unit.code, unit_name: unit.name, filter, people }))
 }
@@ -362,15 +415,81 @@ mod tests {
         assert_eq!(classify(&record(DayStatus::Libur, None), at(8)), Mark::Off);
     }
 
+    fn context() -> DayContext {
+        DayContext {
+            tz: jiff::tz::TimeZone::get("Asia/Makassar").unwrap(),
+            calendar: std::sync::Arc::new(hadir_domain::Calendar::perpres_21_2023()),
+            calendar_id: None,
+            roster: Default::default(),
+            holidays: Default::default(),
+            rules: std::sync::Arc::new(vec![hadir_domain::RuleSet::default()]),
+        }
+    }
+
+    fn employee() -> Employee {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "account_id": 7, "nip": null, "login": "x", "name": "X", "category": "PNS", "unit_id": 1,
+            "unit_code": "U", "unit_name": "U", "timezone": "Asia/Makassar", "position": null, "tpp_base": null,
+            "device_pin": null, "active": true, "start_date": null
+        }))
+        .expect("an employee")
+    }
+
+    fn punch_at(at: Timestamp) -> hadir_store::Punch {
+        hadir_store::Punch {
+            id: 1,
+            p: hadir_store::NewPunch {
+                employee_id: Some(7),
+                source: hadir_store::PunchSource::Mobile,
+                dedup_key: "k".into(),
+                punched_at: at,
+                received_at: at,
+                captured_at: Some(at),
+                device_sn: None,
+                device_pin: None,
+                lat: None,
+                lon: None,
+                accuracy_m: None,
+                distance_m: None,
+                location_name: None,
+                photo_hash: None,
+                note: None,
+                review: None,
+                review_detail: None,
+                status: None,
+                verify: None,
+                quarantined: false,
+                response: None,
+            },
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    /// Without a stored record: "not yet" before the check-in window closes, "absent" after;
+    /// a punch not yet recomputed counts (late after the due time); no mark on a weekend.
+    #[test]
+    fn marks_without_a_stored_record() {
+        let (ctx, e) = (context(), employee());
+        let tuesday = jiff::civil::date(2026, 11, 24);
+        let at = |h: i8, m: i8| tuesday.at(h, m, 0, 0).to_zoned_datetime(ctx.tz.clone()).unwrap().timestamp();
+        let mark = |ps: &[hadir_store::Punch], now: Timestamp| {
+            let r = unstored_today(&ctx, &e, ps, tuesday, now).expect("a record");
+            classify(&r, schedule_minute(&ctx.tz, tuesday, now))
+        };
+        assert_eq!(mark(&[], at(7, 0)), Mark::NotYet);
+        assert_eq!(mark(&[], at(11, 0)), Mark::Absent);
+        assert_eq!(mark(&[punch_at(at(7, 10))], at(7, 15)), Mark::Present);
+        assert_eq!(mark(&[punch_at(at(8, 10))], at(8, 15)), Mark::Late);
+        let sunday = jiff::civil::date(2026, 11, 22);
+        let r = unstored_today(&ctx, &e, &[], sunday, at(9, 0)).expect("a record");
+        assert_eq!(classify(&r, 9 * 60), Mark::Off);
+    }
+
     #[test]
     fn rate_counts_duty_as_present_and_skips_open_and_off_days() {
-        let h = record(DayStatus::Hadir, None);
-        let dl = record(DayStatus::Dl, None);
-        let tk = record(DayStatus::Tk, None);
-        let izin = record(DayStatus::Izin, None);
-        let open = record(DayStatus::BelumSelesai, None);
-        let off = record(DayStatus::Libur, None);
-        assert_eq!(day_rate(&[&h, &dl, &tk, &izin, &open, &off]), Some(0.5));
-        assert_eq!(day_rate(&[&off, &open]), None);
+        use DayStatus::*;
+        assert_eq!(day_rate(&[Hadir, Dl, Tk, Izin, BelumSelesai, Libur]), Some(0.5));
+        assert_eq!(day_rate(&[Libur, BelumSelesai, BelumAktif]), None);
     }
 }

@@ -14,11 +14,13 @@ mod audit;
 mod board;
 pub mod chart;
 mod inbox;
+mod map;
 mod org;
 mod policies;
 mod recap;
 mod session;
 mod terminals;
+mod units;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -65,9 +67,18 @@ pub fn router() -> Router<AppState> {
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))
-        .route("/admin/units", get(org::units))
+        .route("/admin/units", get(units::page).post(units::create_unit))
+        .route("/admin/units/{code}/locations", post(units::add_location))
+        .route("/admin/units/{code}/locations/{id}", post(units::update_location))
+        .route("/admin/units/{code}/locations/{id}/delete", post(units::delete_location))
         .route("/admin/policies", get(policies::page))
         .route("/admin/policies/holidays", post(policies::create_holiday))
+        .route("/admin/policies/holidays/{id}/delete", post(policies::delete_holiday))
+        .route("/admin/policies/calendars/{id}", get(policies::calendar_page).post(policies::save_calendar))
+        .route("/admin/policies/calendars/{id}/copy", post(policies::copy_calendar))
+        .route("/admin/policies/assign", post(policies::assign))
+        .route("/admin/policies/rule-sets/new", get(policies::rules_page))
+        .route("/admin/policies/rule-sets", post(policies::save_rules))
         .route("/admin/audit", get(audit::page))
         .layer(middleware::from_fn(guard))
 }

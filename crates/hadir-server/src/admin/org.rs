@@ -1,5 +1,4 @@
-//! Units and locations (with the geofence radius, shown as coordinates with a map link), and
-//! employees: search and filters, create, edit, deactivate, reset password, CSV import with the
+//! Employees: search and filters, create, edit, deactivate, reset password, CSV import with the
 //! per-line report. Every change is the API's handler (validation, scope, audit).
 
 use super::{CResult, Console, Nav, html};
@@ -12,45 +11,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use serde::Deserialize;
-
-pub struct UnitLine {
-    pub code: String,
-    pub name: String,
-    pub parent: String,
-    pub timezone: String,
-    pub depth: usize,
-    /// (name, "lat, lon", radius m)
-    pub locations: Vec<(String, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/units.html")]
-struct UnitsPage {
-    nav: Nav,
-    units: Vec<UnitLine>,
-}
-
-/// `GET /admin/units`.
-pub async fn units(State(s): State<AppState>, Console(c): Console) -> CResult {
-    let units = super::readable_units(&s, &c).await?;
-    let min_depth = units.iter().map(|u| u.path.matches('/').count()).min().unwrap_or(0);
-    let units = units
-        .into_iter()
-        .map(|u| UnitLine {
-            depth: u.path.matches('/').count() - min_depth,
-            code: u.code,
-            name: u.name,
-            parent: u.parent_code.unwrap_or_default(),
-            timezone: u.timezone,
-            locations: u
-                .locations
-                .into_iter()
-                .map(|l| (l.name, format!("{:.6}, {:.6}", l.lat, l.lon), format!("{:.0}", l.radius_m)))
-                .collect(),
-        })
-        .collect();
-    Ok(html(&UnitsPage { nav: Nav::new(&s, &c, "units"), units }))
-}
 
 #[derive(Deserialize, Default)]
 pub struct EmployeesQuery {
@@ -156,26 +116,67 @@ pub async fn create_employee(
 pub struct EditForm {
     pub name: Option<String>,
     pub unit_code: Option<String>,
-    pub device_pin: Option<String>,
+    pub category: Option<String>,
     pub position: Option<String>,
+    pub tpp_base: Option<String>,
+    pub device_pin: Option<String>,
+    pub start_date: Option<String>,
+    pub active: Option<String>,
 }
 
-/// `POST /admin/employees/{login}/edit`: the API's update (only the fields given).
+/// The fields of the form that differ from the employee as stored: a patch with only those, so
+/// an unchanged field is neither revalidated nor audited as a change.
+pub fn patch_from(cur: &EmployeeView, f: EditForm) -> Result<EmployeePatch, crate::error::ApiError> {
+    fn changed(new: Option<String>, old: Option<&str>) -> Option<String> {
+        let new = new.map(|v| v.trim().to_string())?;
+        (new != old.unwrap_or("")).then_some(new)
+    }
+    let tpp_base = match f.tpp_base.map(|v| v.trim().replace(['.', ','], "")).filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            crate::error::ApiError::unprocessable("invalid_tpp_base", "TPP dasar harus berupa angka rupiah.")
+        })?)
+        .filter(|t| Some(*t) != cur.tpp_base),
+        None => None,
+    };
+    Ok(EmployeePatch {
+        name: changed(f.name, Some(&cur.name)).filter(|v| !v.is_empty()),
+        unit_code: changed(f.unit_code, Some(&cur.unit_code)).filter(|v| !v.is_empty()),
+        category: changed(f.category, Some(&cur.category)).filter(|v| !v.is_empty()),
+        position: changed(f.position, cur.position.as_deref()),
+        tpp_base,
+        device_pin: changed(f.device_pin, cur.device_pin.as_deref()),
+        start_date: changed(f.start_date, cur.start_date.as_deref()).filter(|v| !v.is_empty()),
+        active: f.active.map(|a| a == "true").filter(|a| *a != cur.active),
+    })
+}
+
+/// `POST /admin/employees/{login}/edit`: the API's update with the changed fields.
 pub async fn edit(
     State(s): State<AppState>,
     Console(c): Console,
     Path(login): Path<String>,
     Form(f): Form<EditForm>,
 ) -> CResult {
-    let patch = EmployeePatch {
-        name: opt(f.name),
-        unit_code: opt(f.unit_code),
-        device_pin: f.device_pin.map(|p| p.trim().to_string()),
-        position: opt(f.position),
-        ..Default::default()
-    };
+    let axum::Json(cur) = crate::api::employees::get_employee(State(s.clone()), c.clone(), Path(login.clone())).await?;
+    let patch = patch_from(&cur, f)?;
+    let changes = [
+        patch.name.is_some(),
+        patch.unit_code.is_some(),
+        patch.category.is_some(),
+        patch.position.is_some(),
+        patch.tpp_base.is_some(),
+        patch.device_pin.is_some(),
+        patch.start_date.is_some(),
+        patch.active.is_some(),
+    ]
+    .into_iter()
+    .filter(|x| *x)
+    .count();
+    if changes == 0 {
+        return Ok(super::notice(format!("Tidak ada perubahan untuk {} ({}).", cur.name, cur.login)));
+    }
     let axum::Json(e) = crate::api::employees::update_employee(State(s), c, Path(login), ApiJson(patch)).await?;
-    Ok(super::notice(format!("Data {} ({}) disimpan.", e.name, e.login)))
+    Ok(super::notice(format!("Data {} ({}) disimpan: {changes} kolom diubah.", e.name, e.login)))
 }
 
 /// `POST /admin/employees/{login}/deactivate`.

@@ -13,7 +13,7 @@ pub mod recap;
 pub mod relays;
 pub mod requests;
 mod roles;
-mod units;
+pub mod units;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
@@ -50,6 +50,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(units::create_unit, units::list_units))
         .routes(routes!(units::get_unit))
+        .routes(routes!(units::add_location))
+        .routes(routes!(units::update_location, units::delete_location))
         .routes(routes!(employees::create_employee, employees::list_employees))
         .routes(routes!(employees::get_employee, employees::update_employee))
         .routes(routes!(employees::deactivate_employee))

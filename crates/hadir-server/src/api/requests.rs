@@ -150,7 +150,7 @@ pub struct RequestView {
     pub end_at: Option<String>,
     pub reason: String,
     pub checkpoints: Vec<String>,
-    /// `head` (head of unit) or `bkd`.
+    /// `head` (head of unit or an operator of the unit) or `bkd`.
     pub decider: String,
     /// Working days covered (leave).
     pub days: Option<i64>,
@@ -652,10 +652,8 @@ pub async fn list_requests(
         if !caller.is_admin {
             f.decider = Some(Decider::Head);
             let heads: Vec<String> = caller
-                .grants
-                .iter()
-                .filter(|g| g.role == hadir_store::Role::Head)
-                .map(|g| g.unit_path.clone())
+                .decide_paths()
+                .into_iter()
                 .filter(|p| unit.as_ref().is_none_or(|u| u.path.starts_with(p.as_str())))
                 .collect();
             f.unit_paths = Some(match &unit {
@@ -706,7 +704,9 @@ fn parse_correction(c: &CorrectionInput, r: &Request, tz: &TimeZone) -> ApiResul
     }
 }
 
-/// Approve or reject a submitted request (head of unit; BKD for long leave).
+/// Approve or reject a submitted request: the head of unit or an operator of the unit subtree
+/// (acting for the unit as the agency's verifier) for head-level types, the BKD (admin) for long
+/// leave. Nobody decides a request about themselves or one they filed.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/decision", tag = "requests", params(("id" = i64, Path)),
     request_body = DecisionInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -728,7 +728,7 @@ pub async fn decide_request(
     if !may_decide(&caller, &r) {
         let msg = match r.decider {
             Decider::Bkd => "Permohonan ini diputus oleh BKD.",
-            Decider::Head => "Anda bukan kepala unit pegawai ini.",
+            Decider::Head => "Anda bukan kepala atau operator unit pegawai ini.",
         };
         return Err(forbidden("not_decider", msg));
     }

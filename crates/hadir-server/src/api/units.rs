@@ -1,12 +1,12 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
-use crate::org::{UnitInput, validate_unit};
+use crate::org::{LocationInput, UnitInput, validate_location, validate_unit};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hadir_store::{Audit, Unit};
+use hadir_store::{Audit, StoreError, Unit};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -96,4 +96,98 @@ pub async fn get_unit(
         return Err(ApiError::not_found("Unit kerja"));
     }
     Ok(Json(unit.into()))
+}
+
+/// The unit to change a location of (admin), and the location input checked: a name and
+/// valid coordinates and radius.
+async fn location_target(
+    s: &AppState,
+    caller: &Caller,
+    code: &str,
+    input: Option<&LocationInput>,
+) -> ApiResult<(Unit, Option<hadir_store::NewLocation>)> {
+    caller.require_admin()?;
+    let unit = s.store.unit_by_code(code).await?;
+    let l = match input {
+        Some(i) => {
+            if i.name.trim().is_empty() {
+                return Err(ApiError::unprocessable("required", "Nama lokasi wajib diisi.")
+                    .with_details(serde_json::json!({"field": "name"})));
+            }
+            Some(validate_location(i, "location")?)
+        }
+        None => None,
+    };
+    Ok((unit, l))
+}
+
+/// After a location change: check-ins read units and extra locations from short caches.
+fn forget_locations(s: &AppState, unit_id: i64) {
+    s.caches.units.remove_where(|id, _| *id == unit_id);
+    s.caches.extra_locations.remove_where(|_, _| true);
+}
+
+/// Add a check-in location (geofence) to a unit (admin; audited).
+#[utoipa::path(post, path = "/api/v1/units/{code}/locations", tag = "units", params(("code" = String, Path)),
+    request_body = LocationInput,
+    responses((status = 201, body = UnitView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_location(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<LocationInput>,
+) -> ApiResult<(StatusCode, Json<UnitView>)> {
+    let (unit, l) = location_target(&s, &caller, &code, Some(&input)).await?;
+    let l = l.ok_or_else(ApiError::internal)?;
+    let audit = Audit::new(caller.actor(), "add_location", "unit", &unit.code);
+    let unit = s.store.add_location(unit.id, &l, audit).await?;
+    forget_locations(&s, unit.id);
+    Ok((StatusCode::CREATED, Json(unit.into())))
+}
+
+/// Change a location of a unit: name, coordinates, radius (admin; audited).
+#[utoipa::path(put, path = "/api/v1/units/{code}/locations/{id}", tag = "units",
+    params(("code" = String, Path), ("id" = i64, Path)), request_body = LocationInput,
+    responses((status = 200, body = UnitView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_location(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((code, id)): Path<(String, i64)>,
+    ApiJson(input): ApiJson<LocationInput>,
+) -> ApiResult<Json<UnitView>> {
+    let (unit, l) = location_target(&s, &caller, &code, Some(&input)).await?;
+    let l = l.ok_or_else(ApiError::internal)?;
+    let audit = Audit::new(caller.actor(), "update_location", "unit", &unit.code);
+    let unit = s.store.update_location(unit.id, id, &l, audit).await.map_err(location_error)?;
+    forget_locations(&s, unit.id);
+    Ok(Json(unit.into()))
+}
+
+/// Remove a location of a unit (admin; audited). Refused (409 `location_in_use`) while employees
+/// have it as an extra check-in location.
+#[utoipa::path(delete, path = "/api/v1/units/{code}/locations/{id}", tag = "units",
+    params(("code" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = UnitView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_location(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<Json<UnitView>> {
+    let (unit, _) = location_target(&s, &caller, &code, None).await?;
+    let audit = Audit::new(caller.actor(), "delete_location", "unit", &unit.code);
+    let unit = s.store.delete_location(unit.id, id, audit).await.map_err(location_error)?;
+    forget_locations(&s, unit.id);
+    Ok(Json(unit.into()))
+}
+
+fn location_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound(_) => ApiError::not_found("Lokasi"),
+        StoreError::Conflict(c) if c == "location_in_use" => ApiError::new(
+            StatusCode::CONFLICT,
+            "location_in_use",
+            "Lokasi ini dipakai sebagai lokasi presensi tambahan pegawai; lepaskan dulu dari pegawai tersebut.",
+        ),
+        other => other.into(),
+    }
 }

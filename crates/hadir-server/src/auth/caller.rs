@@ -129,9 +129,19 @@ impl Caller {
         self.holds(&[Role::Operator], unit_path)
     }
 
-    /// May decide requests for people of the unit (heads and admins).
+    /// May decide head-level requests for people of the unit: heads, and operators acting for
+    /// the unit as the agency's verifier (and admins). Own requests are excluded by the caller.
     pub fn can_decide_for_unit(&self, unit_path: &str) -> bool {
-        self.holds(&[Role::Head], unit_path)
+        self.holds(&[Role::Head, Role::Operator], unit_path)
+    }
+
+    /// Subtrees in which the caller decides head-level requests (heads and operators).
+    pub fn decide_paths(&self) -> Vec<String> {
+        self.grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Head | Role::Operator))
+            .map(|g| g.unit_path.clone())
+            .collect()
     }
 
     pub fn require_admin(&self) -> Result<(), ApiError> {
