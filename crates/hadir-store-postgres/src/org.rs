@@ -160,6 +160,76 @@ impl OrgStore for PgStore {
         load_unit(&mut conn, "u.code = $1", code).await
     }
 
+    async fn add_location(&self, unit_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // Lock the unit row: concurrent edits of one unit's locations audit in order.
+        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        sqlx::query("INSERT INTO unit_locations (unit_id, name, lat, lon, radius_m) VALUES ($1, $2, $3, $4, $5)")
+            .bind(unit_id)
+            .bind(&l.name)
+            .bind(l.lat)
+            .bind(l.lon)
+            .bind(l.radius_m)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let unit = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT)", unit_id).await?;
+        write_audit(&mut tx, &audit.before(&before.locations).after(&unit.locations)).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(unit)
+    }
+
+    async fn update_location(&self, unit_id: Id, location_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        let n = sqlx::query(
+            "UPDATE unit_locations SET name = $1, lat = $2, lon = $3, radius_m = $4 WHERE id = $5 AND unit_id = $6",
+        )
+        .bind(&l.name)
+        .bind(l.lat)
+        .bind(l.lon)
+        .bind(l.radius_m)
+        .bind(location_id)
+        .bind(unit_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound("location"));
+        }
+        let unit = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT)", unit_id).await?;
+        write_audit(&mut tx, &audit.before(&before.locations).after(&unit.locations)).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(unit)
+    }
+
+    async fn delete_location(&self, unit_id: Id, location_id: Id, audit: Audit) -> Result<Unit> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        if !before.locations.iter().any(|l| l.id == location_id) {
+            return Err(StoreError::NotFound("location"));
+        }
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employee_locations WHERE location_id = $1")
+            .bind(location_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if used > 0 {
+            return Err(StoreError::Conflict("location_in_use".into()));
+        }
+        sqlx::query("DELETE FROM unit_locations WHERE id = $1 AND unit_id = $2")
+            .bind(location_id)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let unit = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT)", unit_id).await?;
+        write_audit(&mut tx, &audit.before(&before.locations).after(&unit.locations)).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(unit)
+    }
+
     async fn unit_by_id(&self, id: Id) -> Result<Unit> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         load_unit(&mut conn, "u.id = CAST($1 AS BIGINT)", id).await
