@@ -503,6 +503,8 @@ async fn stored_counts(client: &Client, base: &str, token: &str, nips: &[String]
 
 /// The soak: `rate` check-ins per second for `soak_secs`, open loop (a slow server does not
 /// slow the offered load), with the server's RSS, the achieved rate and errors each minute.
+/// Employees cycle; each one's later check-ins carry capture times 6 h apart going back (a
+/// phone's offline queue), so days hold at most four punches, as real days do.
 async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32) -> Result<()> {
     let client = Client::builder().pool_max_idle_per_host(args.concurrency).timeout(Duration::from_secs(60)).build()?;
     let base = server.base();
@@ -539,7 +541,16 @@ async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32)
             );
             tokio::spawn(async move {
                 let (token, _, la, lo) = &people[(k as usize) % people.len()];
-                let meta = meta_for(&format!("soak-{k}"), *la, *lo);
+                // Like real days: an employee's n-th check-in of the soak was taken 6 h before
+                // the (n-1)-th (sent late from the phone's queue), so no one has more than four
+                // punches a day however long the soak runs; round 0 is now.
+                let round = k / people.len() as u64;
+                let taken = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(6 * round as i64);
+                let mut meta: Value = serde_json::from_str(&meta_for(&format!("soak-{k}"), *la, *lo)).expect("json");
+                if round > 0 {
+                    meta["captured_at"] = json!(taken.to_string());
+                }
+                let meta = meta.to_string();
                 loop {
                     match send_checkin(&c, &base, token, &meta, &photo).await {
                         Sent::Ok(ms) => {
