@@ -325,8 +325,13 @@ async fn send_checkin(c: &Client, base: &str, token: &str, meta: &str, photo: &b
     }
 }
 
-fn meta_for(key: &str, lat: f64, lon: f64) -> String {
-    json!({"idempotency_key": key, "lat": lat, "lon": lon, "accuracy_m": 10.0}).to_string()
+/// The check-in's `meta` part; `captured_at` when the photo was taken earlier than now.
+fn meta_for(key: &str, lat: f64, lon: f64, captured_at: Option<jiff::Timestamp>) -> String {
+    let mut meta = json!({"idempotency_key": key, "lat": lat, "lon": lon, "accuracy_m": 10.0});
+    if let Some(t) = captured_at {
+        meta["captured_at"] = json!(t.to_string());
+    }
+    meta.to_string()
 }
 
 async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result<()> {
@@ -366,7 +371,7 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((token, la, lo)) = people.get(i) else { break };
-                let meta = meta_for(&format!("rush-{i}"), *la, *lo);
+                let meta = meta_for(&format!("rush-{i}"), *la, *lo, None);
                 loop {
                     let url = base.read().unwrap_or_else(|p| p.into_inner()).clone();
                     match send_checkin(&c, &url, token, &meta, &photo).await {
@@ -545,12 +550,9 @@ async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32)
                 // the (n-1)-th (sent late from the phone's queue), so no one has more than four
                 // punches a day however long the soak runs; round 0 is now.
                 let round = k / people.len() as u64;
-                let taken = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(6 * round as i64);
-                let mut meta: Value = serde_json::from_str(&meta_for(&format!("soak-{k}"), *la, *lo)).expect("json");
-                if round > 0 {
-                    meta["captured_at"] = json!(taken.to_string());
-                }
-                let meta = meta.to_string();
+                let taken =
+                    (round > 0).then(|| jiff::Timestamp::now() - jiff::SignedDuration::from_hours(6 * round as i64));
+                let meta = meta_for(&format!("soak-{k}"), *la, *lo, taken);
                 loop {
                     match send_checkin(&c, &base, token, &meta, &photo).await {
                         Sent::Ok(ms) => {
