@@ -58,6 +58,7 @@ fn punch(e: &Employee, tz: &TimeZone, d: Date, second: i64, what: &str) -> Optio
         status: Some(if what == "in" { 0 } else { 1 }),
         verify: Some(1),
         quarantined: false,
+        hold: None,
         response: None,
     })
 }

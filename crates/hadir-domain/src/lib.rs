@@ -9,6 +9,7 @@
 //! [`monthly_recap`] sums a month of records into the TPP deduction; [`tk_sanction`] places
 //! the year's TK days on the PP 94/2021 ladder. [`punch_verdict`] answers a check-in.
 
+pub mod capture;
 pub mod day_input;
 pub mod day_record;
 pub mod day_time;

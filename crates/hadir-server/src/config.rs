@@ -56,6 +56,9 @@ pub struct CheckinConfig {
     pub capture_tolerance_secs: u64,
     /// GPS accuracy worse than this (metres) is refused.
     pub max_accuracy_m: f64,
+    /// Captures older than this at receipt are refused (manual attendance or an objection is
+    /// the way for them).
+    pub max_capture_age_hours: u64,
 }
 
 impl Default for CheckinConfig {
@@ -65,6 +68,7 @@ impl Default for CheckinConfig {
             photo_max_bytes: 2 * 1024 * 1024,
             capture_tolerance_secs: 120,
             max_accuracy_m: 150.0,
+            max_capture_age_hours: 72,
         }
     }
 }

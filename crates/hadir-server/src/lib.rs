@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod availability;
 mod cache;
 pub mod config;
 pub mod context;
@@ -70,6 +71,7 @@ impl Server {
             ingest,
             policies,
             recompute,
+            availability: availability::Availability::new(self.store.clone()),
             inflight: Arc::new(inflight::InFlight::default()),
             caches: Arc::new(state::Caches::default()),
         }
@@ -86,10 +88,25 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         system::install_metrics();
-        let app = self.router();
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        let state = self.state();
+        let availability = state.availability.clone();
+        // The heartbeat lives exactly as long as this future: a killed server stops beating.
+        let beating = AbortOnDrop(availability.start().await);
+        let app = build_router(state);
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        drop(beating);
+        availability.stop().await;
+        served
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

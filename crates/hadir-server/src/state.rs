@@ -21,6 +21,8 @@ pub struct AppState {
     pub policies: Arc<Policies>,
     /// Marks day records dirty for the background recompute (punches, policies, approvals).
     pub recompute: crate::days::Recompute,
+    /// The server's record of its own unavailability (late captures it caused count at once).
+    pub availability: crate::availability::Availability,
     /// Check-ins in progress by dedup key, so concurrent retries share one answer.
     pub inflight: Arc<InFlight<CheckinOutcome>>,
     pub caches: Arc<Caches>,

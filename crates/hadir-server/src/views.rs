@@ -1,7 +1,7 @@
 //! JSON views shared by several endpoints. Times are RFC 3339 with the unit's offset.
 
 use hadir_domain::zone::rfc3339_local;
-use hadir_store::Punch;
+use hadir_store::{Punch, PunchHold};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -29,6 +29,27 @@ pub struct PunchView {
     pub review_detail: Option<String>,
     pub photo_url: Option<String>,
     pub thumb_url: Option<String>,
+    /// `counted`, `pending` (waits for a person's decision), `rejected`, or `quarantined`
+    /// (an unapproved terminal's).
+    pub state: String,
+    /// The state as the employee reads it: "dihitung", "menunggu pemeriksaan atasan", "ditolak".
+    pub state_label: String,
+    /// Who accepted or rejected it, when, and their note.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+/// A punch's state, machine-readable and in Indonesian.
+pub fn punch_state(p: &Punch) -> (&'static str, &'static str) {
+    if p.p.quarantined {
+        return ("quarantined", "menunggu persetujuan mesin");
+    }
+    match p.p.hold {
+        None | Some(PunchHold::Accepted) => ("counted", "dihitung"),
+        Some(PunchHold::Pending) => ("pending", "menunggu pemeriksaan atasan"),
+        Some(PunchHold::Rejected) => ("rejected", "ditolak"),
+    }
 }
 
 impl PunchView {
@@ -52,6 +73,11 @@ impl PunchView {
             review_detail: p.p.review_detail.clone(),
             thumb_url: photo.as_ref().map(|u| format!("{u}?size=thumb")),
             photo_url: photo,
+            state: punch_state(p).0.into(),
+            state_label: punch_state(p).1.into(),
+            decided_by: p.decision.as_ref().map(|d| d.by.clone()),
+            decided_at: p.decision.as_ref().map(|d| rfc3339_local(tz, d.at)),
+            decision_note: p.decision.as_ref().and_then(|d| d.note.clone()),
         }
     }
 }

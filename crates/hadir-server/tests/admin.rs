@@ -468,7 +468,31 @@ async fn the_inbox_shows_evidence_unmatched_pins_and_reviews_and_an_admin_reopen
     let r = client().get(s.url(&src)).header(COOKIE, &c).send().await.unwrap();
     assert_eq!((r.status(), r.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
     assert!(page.contains("data-pin=\"4242\""), "{page}");
-    assert!(page.contains(&format!("data-punch=\"{punch}\"")) && page.contains("antrean luring"), "{page}");
+    assert!(
+        page.contains(&format!("data-punch=\"{punch}\"")) && page.contains("Dikirim terlambat dari ponsel"),
+        "{page}"
+    );
+    let (_, ps) = s.get("/api/v1/punches", &o.emp_sd1).await;
+    let held = ps["items"].as_array().unwrap().iter().find(|p| p["id"] == punch).unwrap().clone();
+    assert_eq!(
+        (held["state"].as_str(), held["state_label"].as_str()),
+        (Some("pending"), Some("menunggu pemeriksaan atasan"))
+    );
+
+    // Rejecting needs a note; the operator accepts it from the inbox, audited, and it counts.
+    let (st, body) = post(&s, "/admin/review/decide", &c, None, &format!("id={punch}&decision=reject&note=")).await;
+    assert!(st.is_client_error() && body.contains("alasan penolakan"), "{st} {body}");
+    let (st, body) =
+        post(&s, "/admin/review/decide", &c, None, &format!("id={punch}&decision=accept&note=sinyal+hilang")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("1 absen diterima"), "{body}");
+    let (_, page) = get(&s, "/admin/inbox", &c).await;
+    assert!(!page.contains(&format!("data-punch=\"{punch}\"")), "decided punches leave the queue");
+    let (_, ps) = s.get("/api/v1/punches", &o.emp_sd1).await;
+    let p = ps["items"].as_array().unwrap().iter().find(|p| p["id"] == punch).unwrap().clone();
+    assert_eq!((p["state"].as_str(), p["decision_note"].as_str()), (Some("counted"), Some("sinyal hilang")), "{p}");
+    let (_, audit) = s.get("/api/v1/audit?entity=punch_hold", &o.admin).await;
+    assert!(audit.to_string().contains("sinyal hilang"), "{audit}");
 
     // Assign the PIN: the waiting punch becomes the employee's; the row is gone.
     let (st, body) = post(&s, "/admin/inbox/assign-pin", &c, None, &format!("pin=4242&employee={}", nip(3))).await;

@@ -232,6 +232,8 @@ async fn capture_time_rules() {
     let punched: jiff::Timestamp = b["punch"]["punched_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(punched.as_second(), three_h.as_second());
     assert_eq!(b["punch"]["review"], "offline_gap");
+    assert_eq!(b["punch"]["state"], "pending", "without an outage to explain it, it waits for review");
+    assert!(b["message"].as_str().unwrap().starts_with("Menunggu pemeriksaan atasan"), "{b}");
     assert!(b["punch"]["review_detail"].as_str().unwrap().contains("180 menit"));
     let received: jiff::Timestamp = b["punch"]["received_at"].as_str().unwrap().parse().unwrap();
     assert!(received >= now - jiff::SignedDuration::from_secs(5));

@@ -44,6 +44,7 @@ fn punch(emp: i64, t: Timestamp) -> NewPunch {
         status: None,
         verify: None,
         quarantined: false,
+        hold: None,
         response: None,
     }
 }
@@ -422,7 +423,10 @@ async fn calendars_assignments_and_rosters() {
 
 #[tokio::test]
 async fn a_punch_arriving_later_updates_the_stored_record() {
-    let s = TestServer::start().await;
+    // The day is in last month: allow captures that old, so that the review path is what decides.
+    let mut config = hadir_server::ServerConfig::default();
+    config.checkin.max_capture_age_hours = 24 * 70;
+    let s = TestServer::start_with(config).await;
     let o = org(&s).await;
     let tz = wita();
     let emp = emp_id(&s, 3).await;
@@ -435,6 +439,12 @@ async fn a_punch_arriving_later_updates_the_stored_record() {
                       "captured_at": at(&tz, d, 7, 12).to_string()});
     let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
+    // Sent weeks after the photo with no outage to explain it: stored, not counted, until the
+    // head accepts it (issue 16).
+    assert_eq!(b["punch"]["state"], "pending", "{b}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(stored_status(&s, emp, d).await.as_deref(), Some("TK"), "a held punch does not count");
+    assert_eq!(s.accept_held(&o.head, "hadir, sinyal hilang").await, 1);
     eventually("the background recompute stores HADIR", || async {
         stored_status(&s, emp, d).await.as_deref() == Some("HADIR")
     })
@@ -481,6 +491,8 @@ async fn a_morning_punch_closes_the_stored_night_shift() {
                       "captured_at": at(&tz, night.tomorrow().unwrap(), 7, 5).to_string()});
     let (st, b, _) = s.checkin(&o.emp_rsud, meta, Some(jpeg(64))).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["punch"]["state"], "pending", "sent days late: waits for review");
+    assert_eq!(s.accept_held(&o.admin, "diterima").await, 1);
     eventually("the stored night shift has its next-morning check-out", || async {
         let rows = s.store.day_records(rsud, night, night).await.unwrap();
         rows.first()

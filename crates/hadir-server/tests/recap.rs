@@ -62,6 +62,7 @@ fn punch(emp: i64, t: Timestamp) -> NewPunch {
         status: None,
         verify: None,
         quarantined: false,
+        hold: None,
         response: None,
     }
 }

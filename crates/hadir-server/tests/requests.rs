@@ -67,6 +67,7 @@ fn terminal_punch(emp: i64, t: Timestamp) -> NewPunch {
         status: None,
         verify: None,
         quarantined: false,
+        hold: None,
         response: None,
     }
 }
@@ -385,7 +386,11 @@ async fn who_may_decide_cancel_and_take_leave() {
 
 #[tokio::test]
 async fn special_manual_outage_and_objection() {
-    let s = TestServer::start().await;
+    // Special check-ins sent for last month's days: allow captures that old (the default refuses
+    // captures older than 72 h, issue 16).
+    let mut config = hadir_server::ServerConfig::default();
+    config.checkin.max_capture_age_hours = 24 * 70;
+    let s = TestServer::start_with(config).await;
     let o = org(&s).await;
     let w = workdays();
     let me = nip(3);

@@ -10,7 +10,7 @@ macro_rules! cols {
     () => {
         "id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn, device_pin,
     lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail, status, verify,
-    quarantined, response, prev_hash, hash"
+    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note"
     };
 }
 
@@ -39,9 +39,15 @@ fn punch_row(r: &PgRow) -> Punch {
             verify: r.get("verify"),
             quarantined: r.get::<bool, _>("quarantined"),
             response: r.get("response"),
+            hold: r.get::<Option<String>, _>("hold").as_deref().and_then(PunchHold::parse),
         },
         prev_hash: r.get("prev_hash"),
         hash: r.get("hash"),
+        decision: r.get::<Option<i64>, _>("hold_at").map(|at| HoldDecision {
+            by: r.get::<Option<String>, _>("hold_by").unwrap_or_default(),
+            at: ts(at),
+            note: r.get("hold_note"),
+        }),
     }
 }
 
@@ -53,11 +59,11 @@ async fn insert_rows(conn: &mut PgConnection, ps: &[Punch]) -> Result<()> {
     sqlx::query(
         "INSERT INTO punches (id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn,
             device_pin, lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail,
-            status, verify, quarantined, response, prev_hash, hash)
+            status, verify, quarantined, response, prev_hash, hash, hold)
          SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::BIGINT[],
             $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::FLOAT8[], $11::FLOAT8[], $12::FLOAT8[], $13::FLOAT8[],
             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::BIGINT[], $20::BIGINT[],
-            $21::BOOLEAN[], $22::TEXT[], $23::TEXT[], $24::TEXT[])",
+            $21::BOOLEAN[], $22::TEXT[], $23::TEXT[], $24::TEXT[], $25::TEXT[])",
     )
     .bind(col(ps, |x| x.id))
     .bind(col(ps, |x| x.p.employee_id))
@@ -83,6 +89,7 @@ async fn insert_rows(conn: &mut PgConnection, ps: &[Punch]) -> Result<()> {
     .bind(col(ps, |x| x.p.response.clone()))
     .bind(col(ps, |x| x.prev_hash.clone()))
     .bind(col(ps, |x| x.hash.clone()))
+    .bind(col(ps, |x| x.p.hold.map(|h| h.as_str())))
     .execute(conn)
     .await
     .map_err(db_err)?;
@@ -133,7 +140,7 @@ impl PunchStore for PgStore {
             }
             let hash = link_hash(&prev, p);
             let id = ids.next().ok_or_else(|| StoreError::Backend("punch id sequence ran short".into()))?;
-            let punch = Punch { id, p: p.clone(), prev_hash: prev.clone(), hash: hash.clone() };
+            let punch = Punch { id, p: p.clone(), prev_hash: prev.clone(), hash: hash.clone(), decision: None };
             known.insert(p.dedup_key.clone(), punch.clone());
             out.push(PunchInsert::Inserted(punch.clone()));
             new.push(punch);
@@ -192,7 +199,18 @@ impl PunchStore for PgStore {
         if !f.include_quarantined {
             qb.push(" AND NOT quarantined");
         }
+        if let Some(h) = f.hold {
+            qb.push(" AND hold = ").push_bind(h.as_str());
+        }
+        if let Some(paths) = &f.subtrees {
+            qb.push(" AND employee_id IN (SELECT e.id FROM employees e JOIN units u ON u.id = e.unit_id WHERE FALSE");
+            for path in paths {
+                qb.push(" OR u.path LIKE ").push_bind(format!("{path}%"));
+            }
+            qb.push(")");
+        }
         qb.push(" ORDER BY punched_at, id LIMIT ").push_bind(if f.limit == 0 { 10_000 } else { f.limit } as i64);
+        qb.push(" OFFSET ").push_bind(f.offset as i64);
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
     }
@@ -222,6 +240,44 @@ impl PunchStore for PgStore {
         .await
         .map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn decide_held_punches(
+        &self,
+        ids: &[Id],
+        accept: bool,
+        note: Option<&str>,
+        at: jiff::Timestamp,
+        actor: (Option<Id>, &str),
+    ) -> Result<Vec<Punch>> {
+        let state = if accept { PunchHold::Accepted } else { PunchHold::Rejected };
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut out = Vec::new();
+        for id in ids {
+            let row = sqlx::query(concat!(
+                "UPDATE punches SET hold = $1, hold_by = $2, hold_at = $3, hold_note = $4 WHERE id = $5 AND hold = 'pending' RETURNING ",
+                cols!(),
+                ""
+            ))
+            .bind(state.as_str())
+            .bind(actor.1)
+            .bind(ms(at))
+            .bind(note)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(r) = row {
+                let p = punch_row(&r);
+                let audit = Audit::new(actor, if accept { "accept" } else { "reject" }, "punch_hold", &id.to_string())
+                    .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
+                    .after(serde_json::json!({"hold": state.as_str(), "note": note}));
+                crate::audit::write_audit(&mut tx, &audit).await?;
+                out.push(p);
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
     }
 
     async fn verify_chain(&self) -> Result<ChainReport> {

@@ -40,6 +40,7 @@ fn mobile_punch(key: &str, employee_id: Id, at: Timestamp) -> NewPunch {
         status: None,
         verify: None,
         quarantined: false,
+        hold: None,
         response: Some(format!("{{\"key\":\"{key}\"}}")),
     }
 }

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod availability;
 mod convert;
 mod days;
 mod devices;

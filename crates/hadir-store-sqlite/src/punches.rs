@@ -10,7 +10,7 @@ macro_rules! cols {
     () => {
         "id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn, device_pin,
     lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail, status, verify,
-    quarantined, response, prev_hash, hash"
+    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note"
     };
 }
 
@@ -39,9 +39,15 @@ fn punch_row(r: &SqliteRow) -> Punch {
             verify: r.get("verify"),
             quarantined: r.get::<i64, _>("quarantined") != 0,
             response: r.get("response"),
+            hold: r.get::<Option<String>, _>("hold").as_deref().and_then(PunchHold::parse),
         },
         prev_hash: r.get("prev_hash"),
         hash: r.get("hash"),
+        decision: r.get::<Option<i64>, _>("hold_at").map(|at| HoldDecision {
+            by: r.get::<Option<String>, _>("hold_by").unwrap_or_default(),
+            at: ts(at),
+            note: r.get("hold_note"),
+        }),
     }
 }
 
@@ -69,8 +75,8 @@ impl PunchStore for SqliteStore {
             let id: Id = sqlx::query_scalar(
                 "INSERT INTO punches (employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn,
                  device_pin, lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail,
-                 status, verify, quarantined, response, prev_hash, hash)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 status, verify, quarantined, response, prev_hash, hash, hold)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(p.employee_id)
             .bind(p.source.as_str())
@@ -95,10 +101,17 @@ impl PunchStore for SqliteStore {
             .bind(&p.response)
             .bind(&prev)
             .bind(&hash)
+            .bind(p.hold.map(|h| h.as_str()))
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-            out.push(PunchInsert::Inserted(Punch { id, p: p.clone(), prev_hash: prev.clone(), hash: hash.clone() }));
+            out.push(PunchInsert::Inserted(Punch {
+                id,
+                p: p.clone(),
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                decision: None,
+            }));
             prev = hash;
         }
         tx.commit().await.map_err(db_err)?;
@@ -146,7 +159,18 @@ impl PunchStore for SqliteStore {
         if !f.include_quarantined {
             qb.push(" AND quarantined = 0");
         }
+        if let Some(h) = f.hold {
+            qb.push(" AND hold = ").push_bind(h.as_str());
+        }
+        if let Some(paths) = &f.subtrees {
+            qb.push(" AND employee_id IN (SELECT e.id FROM employees e JOIN units u ON u.id = e.unit_id WHERE 0");
+            for path in paths {
+                qb.push(" OR u.path LIKE ").push_bind(format!("{path}%"));
+            }
+            qb.push(")");
+        }
         qb.push(" ORDER BY punched_at, id LIMIT ").push_bind(if f.limit == 0 { 10_000 } else { f.limit } as i64);
+        qb.push(" OFFSET ").push_bind(f.offset as i64);
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
     }
@@ -195,6 +219,44 @@ impl PunchStore for SqliteStore {
         .await
         .map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn decide_held_punches(
+        &self,
+        ids: &[Id],
+        accept: bool,
+        note: Option<&str>,
+        at: Timestamp,
+        actor: (Option<Id>, &str),
+    ) -> Result<Vec<Punch>> {
+        let state = if accept { PunchHold::Accepted } else { PunchHold::Rejected };
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut out = Vec::new();
+        for id in ids {
+            let row = sqlx::query(concat!(
+                "UPDATE punches SET hold = ?, hold_by = ?, hold_at = ?, hold_note = ? WHERE id = ? AND hold = 'pending' RETURNING ",
+                cols!(),
+                ""
+            ))
+            .bind(state.as_str())
+            .bind(actor.1)
+            .bind(ms(at))
+            .bind(note)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(r) = row {
+                let p = punch_row(&r);
+                let audit = Audit::new(actor, if accept { "accept" } else { "reject" }, "punch_hold", &id.to_string())
+                    .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
+                    .after(serde_json::json!({"hold": state.as_str(), "note": note}));
+                crate::audit::write_audit(&mut tx, &audit).await?;
+                out.push(p);
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
     }
 
     async fn verify_chain(&self) -> Result<ChainReport> {

@@ -44,7 +44,106 @@ pub async fn run(s: &dyn Store) {
     crate::contract_requests::run(s).await;
     crate::contract_recaps::run(s).await;
     jobs_run_once(s).await;
+    held_punches_wait_for_a_decision(s).await;
+    server_runs_and_windows(s).await;
     batch_reads_agree(s).await;
+}
+
+/// A held punch is stored in the chain but listed as pending until decided; a decision is
+/// recorded once (a second decision finds nothing pending), with its audit record, and keeps
+/// the chain intact.
+async fn held_punches_wait_for_a_decision(s: &dyn Store) {
+    let emp = s.employee_by_login("198609262015051001").await.unwrap();
+    let unit = s.unit_by_id(emp.unit_id).await.unwrap();
+    let t0: Timestamp = "2025-11-10T00:00:00Z".parse().unwrap();
+    let mk = |key: &str, at: Timestamp| {
+        let mut p = hold_punch(key, emp.id, at);
+        p.hold = Some(PunchHold::Pending);
+        p
+    };
+    let res = s.insert_punches(&[mk("m:h:1", t0), mk("m:h:2", t0 + 1.hour())]).await.unwrap();
+    let ids: Vec<Id> = res.iter().map(|r| r.punch().id).collect();
+    assert!(!res[0].punch().counts(), "a held punch does not count");
+    let pending = PunchFilter { hold: Some(PunchHold::Pending), limit: 100, ..Default::default() };
+    assert_eq!(s.list_punches(&pending).await.unwrap().len(), 2);
+    let in_unit = PunchFilter { subtrees: Some(vec![unit.path.clone()]), ..pending.clone() };
+    assert_eq!(s.list_punches(&in_unit).await.unwrap().len(), 2, "by the employee's unit subtree");
+    let elsewhere = PunchFilter { subtrees: Some(vec!["/999999/".into()]), ..pending.clone() };
+    assert!(s.list_punches(&elsewhere).await.unwrap().is_empty());
+    let paged = PunchFilter { offset: 1, limit: 1, ..pending.clone() };
+    assert_eq!(s.list_punches(&paged).await.unwrap()[0].id, ids[1], "offset pages in time order");
+
+    let at: Timestamp = "2025-11-11T02:00:00Z".parse().unwrap();
+    let accepted =
+        s.decide_held_punches(&ids[..1], true, Some("hadir, dicek CCTV"), at, (None, "kepala")).await.unwrap();
+    assert_eq!(accepted.len(), 1);
+    let p = &accepted[0];
+    assert!(p.counts());
+    assert_eq!(p.p.hold, Some(PunchHold::Accepted));
+    let d = p.decision.as_ref().unwrap();
+    assert_eq!((d.by.as_str(), d.at, d.note.as_deref()), ("kepala", at, Some("hadir, dicek CCTV")));
+    let again = s.decide_held_punches(&ids, false, Some("tidak"), at, (None, "kepala")).await.unwrap();
+    assert_eq!(again.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ids[1]], "only pending punches are decided");
+    let rejected = s.punch_by_id(ids[1]).await.unwrap();
+    assert!(!rejected.counts());
+    assert_eq!(rejected.p.hold, Some(PunchHold::Rejected));
+    assert_eq!(s.punch_by_id(ids[0]).await.unwrap().p.hold, Some(PunchHold::Accepted), "unchanged by the second");
+    assert!(s.list_punches(&pending).await.unwrap().is_empty());
+    let trail = s.list_audit(Some("punch_hold"), 0, 10).await.unwrap();
+    assert_eq!(trail.total, 2);
+    assert_eq!(s.verify_chain().await.unwrap().first_broken, None, "decisions stay outside the hash");
+}
+
+fn hold_punch(key: &str, employee: Id, at: Timestamp) -> NewPunch {
+    NewPunch {
+        employee_id: Some(employee),
+        source: PunchSource::Mobile,
+        dedup_key: key.into(),
+        punched_at: at,
+        received_at: at + 30.hour(),
+        captured_at: Some(at),
+        device_sn: None,
+        device_pin: None,
+        lat: None,
+        lon: None,
+        accuracy_m: None,
+        distance_m: None,
+        location_name: None,
+        photo_hash: None,
+        note: None,
+        review: Some("offline_gap".into()),
+        review_detail: None,
+        status: None,
+        verify: None,
+        quarantined: false,
+        hold: None,
+        response: None,
+    }
+}
+
+/// Runs (start, last heartbeat, clean stop) and unavailability windows as recorded.
+async fn server_runs_and_windows(s: &dyn Store) {
+    let t: Timestamp = "2025-11-12T00:00:00Z".parse().unwrap();
+    s.heartbeat("a", t, t).await.unwrap();
+    s.heartbeat("a", t, t + 5.second()).await.unwrap();
+    s.heartbeat("b", t + 1.minute(), t + 2.minute()).await.unwrap();
+    s.clean_stop("b", t + 3.minute()).await.unwrap();
+    let runs = s.runs_between(t, t + 1.hour()).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        (runs[0].instance.as_str(), runs[0].started_at, runs[0].last_alive, runs[0].clean),
+        ("a", t, t + 5.second(), false)
+    );
+    assert_eq!((runs[1].instance.as_str(), runs[1].last_alive, runs[1].clean), ("b", t + 3.minute(), true));
+    assert!(s.runs_between(t + 10.minute(), t + 1.hour()).await.unwrap().is_empty(), "ended before");
+    let w =
+        UnavailableWindow { kind: UnavailableKind::Overloaded, start: t + 1.hour(), end: t + 1.hour() + 5.second() };
+    s.record_unavailable(&w).await.unwrap();
+    assert_eq!(s.unavailable_between(t + 1.hour() + 2.second(), t + 2.hour()).await.unwrap(), vec![w.clone()]);
+    assert!(s.unavailable_between(t + 2.hour(), t + 3.hour()).await.unwrap().is_empty());
+    s.prune_availability(t + 2.hour()).await.unwrap();
+    assert!(s.runs_between(t, t + 1.hour()).await.unwrap().is_empty());
+    assert!(s.unavailable_between(t, t + 3.hour()).await.unwrap().is_empty());
 }
 
 /// The batch reads the background recompute uses give exactly what the one-at-a-time reads
@@ -142,6 +241,7 @@ fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {
         status: None,
         verify: None,
         quarantined: false,
+        hold: None,
         response: Some("{}".into()),
     }
 }

@@ -5,6 +5,7 @@
 //! split by area so that each area's code stays small and readable; [`Store`] is their union.
 //! [`contract`] holds the one test story that every backend must pass.
 
+mod availability;
 pub mod chain;
 pub mod contract;
 pub mod contract_days;
@@ -19,6 +20,7 @@ mod requests;
 mod traits;
 pub mod types;
 
+pub use availability::*;
 pub use days::*;
 pub use devices::*;
 pub use error::StoreError;

@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{DayStore, DeviceStore, RecapStore, RequestStore};
+use crate::{AvailabilityStore, DayStore, DeviceStore, RecapStore, RequestStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -119,13 +119,34 @@ pub trait PunchStore: Send + Sync {
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
     /// Releases a terminal's quarantined punches (after approval); returns them.
     async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>>;
+    /// Decides held punches: those of `ids` still `pending` become `accepted` or `rejected`,
+    /// with who decided, when and the note; one audit record (`punch_hold`) per punch in the
+    /// same transaction. Returns the punches decided (others are left as they were).
+    async fn decide_held_punches(
+        &self,
+        ids: &[Id],
+        accept: bool,
+        note: Option<&str>,
+        at: Timestamp,
+        actor: (Option<Id>, &str),
+    ) -> Result<Vec<Punch>>;
     /// Recomputes every link of the chain.
     async fn verify_chain(&self) -> Result<ChainReport>;
 }
 
 /// Everything a backend provides.
 pub trait Store:
-    OrgStore + AccountStore + AuditStore + PunchStore + DeviceStore + DayStore + RequestStore + RecapStore + Send + Sync
+    OrgStore
+    + AccountStore
+    + AuditStore
+    + PunchStore
+    + DeviceStore
+    + DayStore
+    + RequestStore
+    + RecapStore
+    + AvailabilityStore
+    + Send
+    + Sync
 {
 }
 impl<T> Store for T where
@@ -137,6 +158,7 @@ impl<T> Store for T where
         + DayStore
         + RequestStore
         + RecapStore
+        + AvailabilityStore
         + Send
         + Sync
 {

@@ -313,6 +313,45 @@ pub struct NewPunch {
     pub quarantined: bool,
     /// The response body given to the caller, replayed on a retry with the same key.
     pub response: Option<String>,
+    /// `Some(Pending)` when the channel did not prove the person was there then: stored, not
+    /// counted until a responsible person accepts it. `None`: counts as received.
+    #[serde(default)]
+    pub hold: Option<PunchHold>,
+}
+
+/// Where a punch that waits for a person's decision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PunchHold {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+impl PunchHold {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PunchHold::Pending => "pending",
+            PunchHold::Accepted => "accepted",
+            PunchHold::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PunchHold> {
+        Some(match s {
+            "pending" => PunchHold::Pending,
+            "accepted" => PunchHold::Accepted,
+            "rejected" => PunchHold::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// Who accepted or rejected a held punch, when, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldDecision {
+    pub by: String,
+    pub at: Timestamp,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -322,6 +361,17 @@ pub struct Punch {
     pub p: NewPunch,
     pub prev_hash: String,
     pub hash: String,
+    /// The decision on a held punch, once made.
+    #[serde(default)]
+    pub decision: Option<HoldDecision>,
+}
+
+impl Punch {
+    /// Whether this punch enters attendance: not quarantined, and not held (or held and
+    /// accepted). The one counting rule every evaluation applies.
+    pub fn counts(&self) -> bool {
+        !self.p.quarantined && matches!(self.p.hold, None | Some(PunchHold::Accepted))
+    }
 }
 
 /// The outcome of appending one punch.
@@ -350,6 +400,12 @@ pub struct PunchFilter {
     pub unmatched: bool,
     pub needs_review: bool,
     pub include_quarantined: bool,
+    /// Only punches in this hold state.
+    pub hold: Option<PunchHold>,
+    /// Only punches of employees in these unit subtrees (materialised paths).
+    pub subtrees: Option<Vec<String>>,
+    /// Skip this many (paging; ordered by `punched_at`, `id`).
+    pub offset: u32,
     pub limit: u32,
 }
 

@@ -459,10 +459,12 @@ mod tests {
                 status: None,
                 verify: None,
                 quarantined: false,
+                hold: None,
                 response: None,
             },
             prev_hash: String::new(),
             hash: String::new(),
+            decision: None,
         }
     }
 

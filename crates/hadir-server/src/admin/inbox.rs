@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use hadir_store::{Id, PunchFilter};
+use hadir_store::Id;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -106,11 +106,21 @@ pub struct Unmatched {
 pub struct Review {
     pub id: Id,
     pub who: String,
+    pub unit: String,
+    /// When the person was there (capture or terminal time) and when the server received it.
     pub time: String,
-    pub source: String,
-    pub review: String,
+    pub received: String,
+    pub channel: String,
+    pub reason: String,
     pub detail: String,
+    pub place: String,
     pub photo: Option<String>,
+}
+
+/// A terminal's waiting punches, accepted or rejected with one click.
+pub struct ReviewTerminal {
+    pub sn: String,
+    pub count: usize,
 }
 
 #[derive(Template)]
@@ -121,6 +131,7 @@ struct InboxPage {
     cards: Vec<Card>,
     unmatched: Vec<Unmatched>,
     reviews: Vec<Review>,
+    review_terminals: Vec<ReviewTerminal>,
 }
 
 #[derive(Template)]
@@ -129,40 +140,82 @@ struct CardFragment {
     c: Card,
 }
 
-fn review_label(r: &str) -> String {
-    match r {
-        "offline_gap" => "Dikirim terlambat (antrean luring)".into(),
-        "clock_fault" => "Jam mesin tidak wajar".into(),
-        "special_pending" => "Presensi khusus menunggu persetujuan".into(),
-        other => other.into(),
+fn channel_label(source: &str, sn: Option<&str>) -> String {
+    match (source, sn) {
+        ("mobile", _) => "Aplikasi ponsel".into(),
+        ("special", _) => "Absen khusus".into(),
+        ("terminal", Some(sn)) => format!("Mesin {sn}"),
+        ("relay", Some(sn)) => format!("Mesin {sn} (lewat relay)"),
+        _ => "Mesin".into(),
     }
 }
 
-async fn reviews(s: &AppState, c: &Caller) -> Result<Vec<Review>, ConsoleError> {
-    let ps = s.store.list_punches(&PunchFilter { needs_review: true, limit: 500, ..Default::default() }).await?;
+/// The review queue as the API gives it (same scope: the caller's subtrees, own punches left out).
+async fn reviews(s: &AppState, c: &Caller) -> Result<(Vec<Review>, Vec<ReviewTerminal>), ConsoleError> {
+    let q = crate::api::review::ReviewQuery { limit: Some(200), ..Default::default() };
+    let axum::Json(list) = crate::api::review::list_review(State(s.clone()), c.clone(), Query(q)).await?;
+    let mut terminals: Vec<ReviewTerminal> = Vec::new();
     let mut out = Vec::new();
-    for p in ps.iter().rev() {
-        let Some(eid) = p.p.employee_id else { continue };
-        let Ok(e) = s.employee(eid).await else { continue };
-        let Ok(u) = s.unit(e.unit_id).await else { continue };
-        if !c.can_read_unit(&u.path) {
-            continue;
+    for i in list.items {
+        let p = i.punch;
+        if let Some(sn) = &p.device_sn {
+            match terminals.iter_mut().find(|t| &t.sn == sn) {
+                Some(t) => t.count += 1,
+                None => terminals.push(ReviewTerminal { sn: sn.clone(), count: 1 }),
+            }
         }
-        let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let place = match (&p.location, p.distance_m, p.lat, p.lon) {
+            (Some(l), Some(d), _, _) => format!("{d:.0} m dari {l}"),
+            (_, _, Some(lat), Some(lon)) => format!("{lat:.5}, {lon:.5}"),
+            _ => String::new(),
+        };
         out.push(Review {
             id: p.id,
-            who: format!("{} ({})", e.name, e.login),
-            time: short_time(&hadir_domain::zone::rfc3339_local(&tz, p.p.punched_at)),
-            source: p.p.source.as_str().into(),
-            review: review_label(p.p.review.as_deref().unwrap_or("")),
-            detail: p.p.review_detail.clone().unwrap_or_default(),
-            photo: p.p.photo_hash.as_ref().map(|_| format!("/admin/punches/{}/photo?size=thumb", p.id)),
+            who: match (&i.name, &i.nip) {
+                (Some(n), Some(nip)) => format!("{n} ({nip})"),
+                (Some(n), None) => n.clone(),
+                _ => format!("PIN {}", p.device_pin.clone().unwrap_or_default()),
+            },
+            unit: i.unit_name.unwrap_or_default(),
+            time: short_time(&p.punched_at),
+            received: short_time(&p.received_at),
+            channel: channel_label(&p.source, p.device_sn.as_deref()),
+            reason: i.reason_label,
+            detail: p.review_detail.unwrap_or_default(),
+            place,
+            photo: p.photo_url.as_ref().map(|_| format!("/admin/punches/{}/photo?size=thumb", p.id)),
         });
-        if out.len() >= 100 {
-            break;
-        }
     }
-    Ok(out)
+    Ok((out, terminals))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    /// One punch, or …
+    pub id: Option<Id>,
+    /// … every waiting punch of one terminal.
+    pub device_sn: Option<String>,
+    pub decision: String,
+    pub note: Option<String>,
+}
+
+/// `POST /admin/review/decide`: the API's decision on held punches (scope, own-punch and
+/// locked-month rules, audit, recompute); the result as a notice.
+pub async fn decide_review(State(s): State<AppState>, Console(c): Console, Form(f): Form<ReviewForm>) -> CResult {
+    let accept = f.decision == "accept";
+    let body = crate::api::review::DecideHeld {
+        ids: f.id.map(|id| vec![id]),
+        filter: f
+            .device_sn
+            .clone()
+            .filter(|sn| !sn.is_empty())
+            .map(|sn| crate::api::review::DecideFilter { device_sn: Some(sn), ..Default::default() }),
+        accept,
+        note: f.note,
+    };
+    let axum::Json(r) = crate::api::review::decide_review(State(s), c, ApiJson(body)).await?;
+    let verb = if accept { "diterima dan dihitung" } else { "ditolak" };
+    Ok(super::notice(format!("{} absen {verb}.", r.decided)).into_response())
 }
 
 /// `GET /admin/inbox`.
@@ -200,7 +253,9 @@ pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
     } else {
         "Permohonan di unit Anda yang menunggu keputusan kepala unit".to_string()
     };
-    Ok(html(&InboxPage { nav: Nav::new(&s, &c, "inbox"), heading, cards, unmatched, reviews: reviews(&s, &c).await? }))
+    let (reviews, review_terminals) =
+        if c.is_admin || !c.decide_paths().is_empty() { reviews(&s, &c).await? } else { (Vec::new(), Vec::new()) };
+    Ok(html(&InboxPage { nav: Nav::new(&s, &c, "inbox"), heading, cards, unmatched, reviews, review_terminals }))
 }
 
 #[derive(Deserialize)]

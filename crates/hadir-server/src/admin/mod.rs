@@ -54,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/inbox/assign-pin", post(inbox::assign_pin))
         .route("/admin/requests/{id}/attachments/{aid}", get(inbox::attachment))
         .route("/admin/punches/{id}/photo", get(inbox::photo))
+        .route("/admin/review/decide", post(inbox::decide_review))
         .route("/admin/terminals", get(terminals::page).post(terminals::register))
         .route("/admin/terminals/{sn}/approve", post(terminals::approve))
         .route("/admin/terminals/{sn}/sync", post(terminals::sync))

@@ -12,8 +12,9 @@ use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use hadir_domain::capture::{CaptureAge, capture_age};
 use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
-use hadir_store::{Employee, Id, NewPunch, Punch, PunchFilter, PunchInsert, PunchSource, Unit};
+use hadir_store::{Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -122,6 +123,7 @@ pub async fn checkin(
         let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {
+                s.availability.note_overload();
                 metrics::counter!("hadir_checkins_total", "outcome" => "overloaded").increment(1);
                 ApiError::unavailable("Server sedang sangat sibuk. Absen Anda akan dikirim ulang otomatis; waktu absen tetap tercatat sesuai saat foto diambil.", 2)
             }
@@ -250,7 +252,7 @@ async fn validate(
     if !e.active {
         return Err(ApiError::forbidden());
     }
-    let PunchTime { punched_at, captured_at, received_at, mut review } = time;
+    let PunchTime { punched_at, captured_at, received_at, late_minutes, mut review } = time;
     let here = GeoPoint::new(meta.lat, meta.lon);
     if !here.is_valid() {
         return Err(ApiError::unprocessable("invalid_location", "Koordinat lokasi tidak valid."));
@@ -298,6 +300,18 @@ async fn validate(
     } else {
         review = Some(("special_pending".into(), "Absen khusus menunggu persetujuan atasan.".into()));
     }
+    // Special attendance waits for its request's approval whatever its age; a late ordinary
+    // capture needs a reason to count.
+    let mut hold = None;
+    if let Some(minutes) = late_minutes
+        && !meta.special
+    {
+        let (r, held) = late_capture(s, e, unit, ctx, punched_at, minutes).await?;
+        review = Some(r);
+        if held {
+            hold = Some(PunchHold::Pending);
+        }
+    }
     let photo_hash = match photo {
         Some(bytes) => {
             if sniff_image(&bytes).is_none() {
@@ -314,7 +328,7 @@ async fn validate(
         None => None,
     };
     let note = meta.note.map(|n| n.trim().chars().take(500).collect::<String>()).filter(|n| !n.is_empty());
-    let answer = provisional_answer(e, ctx, punched_at, source, earlier);
+    let answer = provisional_answer(e, ctx, punched_at, source, earlier, hold.is_some());
     Ok(NewPunch {
         employee_id: Some(e.id),
         source,
@@ -336,16 +350,18 @@ async fn validate(
         status: None,
         verify: None,
         quarantined: false,
+        hold,
         response: Some(serde_json::to_string(&answer).unwrap_or_default()),
     })
 }
 
-/// When a punch counts: the phone's capture time when it is plausible; far in the past (an
-/// offline queue) it still counts but is marked for review; in the future it is refused.
+/// When a punch happened: the phone's capture time when it is plausible. A capture older than
+/// the tolerance is `late`: it counts only with a reason (see [`late_capture`]).
 struct PunchTime {
     punched_at: Timestamp,
     captured_at: Option<Timestamp>,
     received_at: Timestamp,
+    late_minutes: Option<i64>,
     review: Option<(String, String)>,
 }
 
@@ -354,37 +370,87 @@ fn punch_time(
     captured: Option<&str>,
     received_at: Timestamp,
 ) -> ApiResult<PunchTime> {
-    let tolerance = SignedDuration::from_secs(cfg.capture_tolerance_secs as i64);
-    let (punched_at, captured_at, review) = match captured {
-        None => (received_at, None, None),
-        Some(text) => {
-            let cap: Timestamp = text.parse().map(to_millis).map_err(|_| {
-                ApiError::unprocessable(
-                    "invalid_captured_at",
-                    "Waktu pengambilan (captured_at) harus berformat RFC 3339.",
-                )
-            })?;
-            let gap = received_at.duration_since(cap);
-            if gap < -tolerance {
-                return Err(ApiError::unprocessable(
-                    "clock_skew",
-                    "Jam ponsel Anda lebih cepat dari jam server. Atur jam ponsel ke otomatis, lalu coba lagi.",
-                )
-                .with_details(serde_json::json!({"ahead_secs": -gap.as_secs()})));
-            }
-            if gap > tolerance {
-                let mins = gap.as_secs() / 60;
-                (
-                    cap,
-                    Some(cap),
-                    Some(("offline_gap".to_string(), format!("Dikirim {mins} menit setelah foto diambil."))),
-                )
-            } else {
-                (cap, Some(cap), None)
-            }
-        }
+    let Some(text) = captured else {
+        return Ok(PunchTime {
+            punched_at: received_at,
+            captured_at: None,
+            received_at,
+            late_minutes: None,
+            review: None,
+        });
     };
-    Ok(PunchTime { punched_at, captured_at, received_at, review })
+    let invalid = || {
+        ApiError::unprocessable(
+            "invalid_captured_at",
+            "Waktu pengambilan foto (captured_at) tidak valid: harus berformat RFC 3339 antara tahun 2000 dan 2100.",
+        )
+    };
+    let cap: Timestamp = text.parse().map(to_millis).map_err(|_| invalid())?;
+    let tolerance = SignedDuration::from_secs(cfg.capture_tolerance_secs as i64);
+    let max_age = SignedDuration::from_hours(cfg.max_capture_age_hours as i64);
+    let late_minutes = match capture_age(cap, received_at, tolerance, max_age) {
+        CaptureAge::Impossible => return Err(invalid()),
+        CaptureAge::Ahead { secs } => {
+            return Err(ApiError::unprocessable(
+                "clock_skew",
+                "Jam ponsel Anda lebih cepat dari jam server. Atur jam ponsel ke otomatis, lalu coba lagi.",
+            )
+            .with_details(serde_json::json!({"ahead_secs": secs})));
+        }
+        CaptureAge::TooOld { hours } => {
+            return Err(ApiError::unprocessable(
+                "capture_too_old",
+                format!(
+                    "Foto ini diambil {hours} jam yang lalu (batas {} jam) sehingga tidak dapat dikirim sebagai absen. Untuk hari itu, minta operator mengajukan presensi manual, atau ajukan keberatan atas hari tersebut.",
+                    cfg.max_capture_age_hours
+                ),
+            )
+            .with_details(serde_json::json!({"age_hours": hours, "max_hours": cfg.max_capture_age_hours})));
+        }
+        CaptureAge::Fresh => None,
+        CaptureAge::Late { minutes } => Some(minutes),
+    };
+    Ok(PunchTime { punched_at: cap, captured_at: Some(cap), received_at, late_minutes, review: None })
+}
+
+/// A late capture: refused in a locked month; counts at once when the server was down or
+/// overloaded then, or the unit declared an outage (approved OUTAGE request) covering it;
+/// otherwise stored held for the head's or operator's review. Returns the review label and
+/// detail, and whether the punch is held.
+async fn late_capture(
+    s: &AppState,
+    e: &Employee,
+    unit: &Unit,
+    ctx: &DayContext,
+    at: Timestamp,
+    minutes: i64,
+) -> ApiResult<((String, String), bool)> {
+    let date = at.to_zoned_datetime(ctx.tz.clone()).date();
+    let month = format!("{:04}-{:02}", date.year(), date.month());
+    if s.store.is_month_locked(&month, &unit.path).await? {
+        return Err(ApiError::unprocessable(
+            "month_locked",
+            format!(
+                "Rekap bulan {month} sudah dikunci, sehingga absen untuk bulan itu tidak dapat dikirim lagi. Bila ada kekeliruan, ajukan keberatan kepada atasan."
+            ),
+        ));
+    }
+    let tolerance = SignedDuration::from_secs(s.config.checkin.capture_tolerance_secs as i64);
+    if s.availability.server_fault_at(at, tolerance).await? {
+        let detail =
+            format!("Dikirim {minutes} menit setelah foto diambil; server tidak dapat melayani saat itu, dihitung.");
+        return Ok((("server_fault".into(), detail), false));
+    }
+    let inputs = crate::days::approved_inputs(s.store.as_ref(), e, date, date).await?;
+    if let Some(w) = inputs.outages.iter().find(|w| w.start <= at && at <= w.end) {
+        let detail = format!(
+            "Dikirim {minutes} menit setelah foto diambil; dalam gangguan yang disetujui (permohonan #{}), dihitung.",
+            w.request_id
+        );
+        return Ok((("declared_outage".into(), detail), false));
+    }
+    let detail = format!("Dikirim {minutes} menit setelah foto diambil; menunggu pemeriksaan atasan.");
+    Ok((("offline_gap".into(), detail), true))
 }
 
 /// The employee's punches from 36 h before to 1 h after `at`: enough for the day `at` belongs
@@ -407,6 +473,7 @@ fn provisional_answer(
     at: Timestamp,
     source: PunchSource,
     earlier: &[Punch],
+    held: bool,
 ) -> StoredAnswer {
     let local = at.to_zoned_datetime(ctx.tz.clone()).date();
     let prev = ctx.calendar.resolve(local.yesterday().unwrap_or(local), &ctx.roster).ok();
@@ -423,6 +490,7 @@ fn provisional_answer(
     // Earlier punches of the day decide whether this one is a check-in or a check-out.
     let punches: Vec<DomainPunch> = earlier
         .iter()
+        .filter(|p| p.counts())
         .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
         .collect();
     let mut input = DayInput::new(date, &ctx.tz, &schedule, rules, at);
@@ -430,7 +498,13 @@ fn provisional_answer(
     input.start_date = e.start_date;
     input.punches = &punches;
     let v = punch_verdict(&input, &DomainPunch { id: 0, at, source: source.as_str().into() });
-    let prefix = if source == PunchSource::Special { "Absen khusus (menunggu persetujuan) — " } else { "" };
+    let prefix = if source == PunchSource::Special {
+        "Absen khusus (menunggu persetujuan) — "
+    } else if held {
+        "Menunggu pemeriksaan atasan — "
+    } else {
+        ""
+    };
     StoredAnswer {
         message: format!("{prefix}{}: {}", e.name, v.message),
         verdict: serde_json::to_value(&v).unwrap_or_default(),

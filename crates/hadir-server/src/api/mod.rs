@@ -12,6 +12,7 @@ pub(crate) mod punches;
 pub mod recap;
 pub mod relays;
 pub mod requests;
+pub(crate) mod review;
 mod roles;
 pub mod units;
 
@@ -64,6 +65,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(checkins::checkin))
         .routes(routes!(punches::list_punches))
         .routes(routes!(punches::punch_photo))
+        .routes(routes!(review::list_review))
+        .routes(routes!(review::decide_review))
         .routes(routes!(requests::create_request, requests::list_requests))
         .routes(routes!(requests::get_request))
         .routes(routes!(requests::decide_request))

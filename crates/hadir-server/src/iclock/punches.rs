@@ -108,6 +108,7 @@ pub async fn build(
             status: Some(r.status),
             verify: Some(r.verify),
             quarantined: r.quarantined,
+            hold: None,
             response: None,
         });
     }

@@ -20,6 +20,8 @@ pub struct TestServer {
     pub sqlite: Option<SqliteStore>,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    config: ServerConfig,
 }
 
 pub const ADMIN_PW: &str = "admin-rahasia";
@@ -50,20 +52,61 @@ impl TestServer {
         let (store, sqlite) = open_store(dir.path()).await;
         let hash = hadir_server::auth::password::hash(ADMIN_PW.into()).await;
         store.create_admin("admin", "Admin BKD", &hash).await.unwrap();
-        let blob = BlobStore::local(&dir.path().join("blobs")).unwrap();
+        let mut s = TestServer {
+            base: String::new(),
+            client: Client::new(),
+            store,
+            sqlite,
+            dir,
+            shutdown: None,
+            task: None,
+            config,
+        };
+        s.serve().await;
+        s
+    }
+
+    /// Serves the same store (and photo directory) on a new port.
+    async fn serve(&mut self) {
+        let blob = BlobStore::local(&self.dir.path().join("blobs")).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        self.base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = Server { config, store: store.clone(), blob };
-        tokio::spawn(async move {
+        let server = Server { config: self.config.clone(), store: self.store.clone(), blob };
+        self.task = Some(tokio::spawn(async move {
             server
                 .run(listener, async {
                     let _ = rx.await;
                 })
                 .await
                 .unwrap();
-        });
-        TestServer { base, client: Client::new(), store, sqlite, dir, shutdown: Some(tx) }
+        }));
+        self.shutdown = Some(tx);
+    }
+
+    /// Kills the server as a crash would: no clean stop is recorded, the heartbeat stops.
+    pub async fn kill(&mut self) {
+        self.shutdown = None;
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Stops the server cleanly (a planned stop).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            // Idle keep-alive connections are closed by the graceful shutdown; bounded anyway.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), t).await;
+        }
+    }
+
+    /// Starts the server again on the same store (after [`kill`](Self::kill) or [`stop`](Self::stop)).
+    pub async fn restart(&mut self) {
+        self.serve().await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -127,6 +170,15 @@ impl TestServer {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
         b
+    }
+
+    /// Accepts every punch waiting in `token`'s review queue (issue 16); returns how many.
+    pub async fn accept_held(&self, token: &str, note: &str) -> u64 {
+        let (st, b) = self
+            .post("/api/v1/review/punches/decide", token, json!({"filter": {}, "accept": true, "note": note}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        b["decided"].as_u64().unwrap()
     }
 
     pub async fn grant(&self, admin: &str, login: &str, role: &str, unit: &str) {

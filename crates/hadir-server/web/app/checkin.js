@@ -128,7 +128,9 @@
     if (out.kind === 'sent') {
       var b = out.body || {}, p = b.punch || {}, v = b.verdict || {};
       cls = 'ok'; icon = '✓';
-      title = r.special ? 'Absen khusus terkirim' : 'Absen berhasil';
+      title = r.special ? 'Absen khusus terkirim' : p.state === 'pending' ? 'Absen tersimpan' : 'Absen berhasil';
+      // Sent long after the photo with no outage to explain it: stored, counted once checked.
+      if (p.state === 'pending') { cls = 'queued'; icon = '⏳'; }
       message = b.message || 'Absen tercatat.';
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already.

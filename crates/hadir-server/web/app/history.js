@@ -194,12 +194,19 @@
         img.alt = ''; img.hidden = true;
       }
       var where = p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : '';
-      var review = p.review_detail || (p.review ? 'Menunggu pemeriksaan' : '');
+      // Whether it counts: dihitung, menunggu pemeriksaan atasan, or ditolak (with the note).
+      var review = '';
+      if (p.state === 'pending') review = 'Menunggu pemeriksaan atasan' + (p.review_detail ? ' (' + p.review_detail + ')' : '');
+      else if (p.state === 'rejected') review = 'Ditolak' + (p.decision_note ? ': ' + p.decision_note : '');
+      else if (p.state === 'quarantined') review = 'Menunggu persetujuan mesin';
+      else if (p.decided_by) review = 'Diterima oleh pemeriksa' + (p.decision_note ? ': ' + p.decision_note : '');
+      else if (p.review_detail) review = p.review_detail;
       // Why a punch did not count (outside every window, a duplicate, a day off…).
       var ignored = shownDay && (shownDay.ignored_punches || []).filter(function (i) { return i.punch && i.punch.punch_id === p.id; })[0];
       if (ignored) review = [review, 'Tidak dihitung: ' + ignored.explanation].filter(Boolean).join(' · ');
       ul.appendChild(el('li', {}, [img, el('span', {}, [
-        el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), el('br'),
+        el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), ' ',
+        el('span', { className: 'pill ' + ({ pending: 'pill-wait', rejected: 'pill-bad', quarantined: 'pill-wait' }[p.state] || 'pill-ok') }, [p.state_label || 'dihitung']), el('br'),
         el('span', { className: 'small muted' }, [[where, p.note, review].filter(Boolean).join(' · ')])
       ])]));
     });
