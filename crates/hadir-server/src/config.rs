@@ -56,6 +56,9 @@ pub struct CheckinConfig {
     pub capture_tolerance_secs: u64,
     /// GPS accuracy worse than this (metres) is refused.
     pub max_accuracy_m: f64,
+    /// Photos and evidence images whose header declares more pixels than this are refused
+    /// (checked from the header, before anything decodes them).
+    pub max_image_pixels: u64,
     /// Captures older than this at receipt are refused (manual attendance or an objection is
     /// the way for them).
     pub max_capture_age_hours: u64,
@@ -69,6 +72,7 @@ impl Default for CheckinConfig {
             capture_tolerance_secs: 120,
             max_accuracy_m: 150.0,
             max_capture_age_hours: 72,
+            max_image_pixels: 24_000_000,
         }
     }
 }

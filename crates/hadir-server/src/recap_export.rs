@@ -46,6 +46,15 @@ fn hours(minutes: u64) -> f64 {
 }
 
 /// The CSV export (see the module doc for the dialect).
+/// A text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR at the
+/// start) gets a leading apostrophe, so a name like `=HYPERLINK(…)` stays text (CSV injection).
+pub fn neutral(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
 pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
@@ -93,13 +102,13 @@ pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
             let mut rec: Vec<String> = vec![
                 r.month.clone(),
                 if row.locked { "TERKUNCI".into() } else { "DRAFT".into() },
-                row.employee.unit_code.clone(),
-                row.employee.unit_name.clone(),
-                row.employee.nip.clone().unwrap_or_default(),
-                row.employee.login.clone(),
-                row.employee.name.clone(),
-                row.employee.category.clone(),
-                row.employee.position.clone().unwrap_or_default(),
+                neutral(&row.employee.unit_code),
+                neutral(&row.employee.unit_name),
+                neutral(&row.employee.nip.clone().unwrap_or_default()),
+                neutral(&row.employee.login),
+                neutral(&row.employee.name),
+                neutral(&row.employee.category),
+                neutral(&row.employee.position.clone().unwrap_or_default()),
                 m.working_days.to_string(),
                 m.days_present.to_string(),
                 m.days_duty.to_string(),
@@ -116,8 +125,8 @@ pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
             rec.push(m.rupiah_applied.map(|v| v.to_string()).unwrap_or_default());
             rec.push(if m.trial_mode { "ya".into() } else { "tidak".into() });
             rec.push(if m.category_covered { "ya".into() } else { "tidak".into() });
-            rec.push(format!("{} (sejak {})", m.rule_set, m.rule_effective_from));
-            rec.push(m.notes.join(" "));
+            rec.push(neutral(&format!("{} (sejak {})", m.rule_set, m.rule_effective_from)));
+            rec.push(neutral(&m.notes.join(" ")));
             let _ = w.write_record(&rec);
         }
         let _ = w.flush();
@@ -567,5 +576,23 @@ mod tests {
         let long = "X".repeat(40);
         assert_eq!(sheet_name(&long, &mut used).chars().count(), 31);
         assert_eq!(regency_town("Pemerintah Kabupaten Kutai"), "Kutai");
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\",\"klik\")", "'=HYPERLINK(\"http://x\",\"klik\")"),
+            ("+62811", "'+62811"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Budi", "Budi"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(neutral(input), want, "{input:?}");
+        }
     }
 }

@@ -174,10 +174,12 @@ async fn read_form(mut mp: Multipart, photo_max: usize) -> ApiResult<(CheckinMet
                     .text()
                     .await
                     .map_err(|_| ApiError::bad_request("invalid_multipart", "Bagian 'meta' tidak terbaca."))?;
-                meta =
-                    Some(serde_json::from_str(&text).map_err(|e| {
-                        ApiError::unprocessable("invalid_meta", format!("Isian 'meta' tidak valid: {e}"))
-                    })?);
+                let invalid = |e: serde_json::Error| {
+                    ApiError::unprocessable("invalid_meta", format!("Isian 'meta' tidak valid: {e}"))
+                };
+                let value: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+                crate::json::refuse_control_chars(&value, "")?;
+                meta = Some(serde_json::from_value(value).map_err(invalid)?);
             }
             Some("photo") => {
                 let mut buf = Vec::new();
@@ -317,6 +319,7 @@ async fn validate(
             if sniff_image(&bytes).is_none() {
                 return Err(ApiError::unprocessable("photo_type", "Foto harus berupa gambar JPEG, PNG atau WebP."));
             }
+            crate::images::check_pixels(&bytes, cfg.max_image_pixels, "Foto")?;
             Some(s.blob.put("photos", bytes).await.map_err(|err| {
                 tracing::error!(error = %err, "photo store failed");
                 ApiError::internal()

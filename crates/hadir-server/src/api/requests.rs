@@ -1030,6 +1030,9 @@ pub async fn add_attachments(
         }
         let mime = sniff_evidence(&buf)
             .ok_or_else(|| invalid("attachment_type", "Lampiran harus berupa PDF, JPEG atau PNG."))?;
+        if mime != "application/pdf" {
+            crate::images::check_pixels(&buf, s.config.checkin.max_image_pixels, "Gambar lampiran")?;
+        }
         files.push((clean_filename(name.as_deref(), mime), mime, Bytes::from(buf)));
     }
     if files.is_empty() {
@@ -1116,5 +1119,9 @@ pub async fn my_leave_balance(
         .ok_or_else(|| ApiError::forbidden().with_details(serde_json::json!({"reason": "not_an_employee"})))?;
     let e = s.store.employee_by_id(id).await?;
     let year = q.year.unwrap_or_else(|| crate::org::today_jakarta().year());
+    // Checked at the edge (issue 17): the balance does date arithmetic on the year.
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::unprocessable("invalid_year", "Tahun harus antara 2000 dan 2100."));
+    }
     Ok(Json(rules::leave_balance(s.store.as_ref(), &e, year).await?))
 }
