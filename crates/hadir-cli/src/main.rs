@@ -322,7 +322,7 @@ async fn import(store: &dyn Store, what: ImportWhat) -> Result<()> {
     let report = if units {
         import_units_csv(store, &data, actor, progress).await
     } else {
-        import_employees_csv(store, &data, actor, |_| true, progress).await
+        import_employees_csv(store, &data, actor, |_| true, true, progress).await
     }
     .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
     bar.finish_and_clear();

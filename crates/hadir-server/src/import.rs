@@ -51,12 +51,14 @@ fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
 }
 
 /// Imports employees. `may_manage(unit_path)` says whether the importer may add to a unit;
-/// `progress(lines_done)` is called after each line.
+/// `may_set_tpp` whether a line may carry a TPP base (admins only: an operator's line with one
+/// is refused, the rest imports); `progress(lines_done)` is called after each line.
 pub async fn import_employees_csv(
     store: &dyn Store,
     data: &[u8],
     actor: (Option<Id>, &str),
     may_manage: impl Fn(&str) -> bool,
+    may_set_tpp: bool,
     progress: impl Fn(u64),
 ) -> Result<ImportReport, ApiError> {
     let mut rdr = reader(data);
@@ -114,6 +116,15 @@ pub async fn import_employees_csv(
             }
             None => None,
         };
+        if tpp_base.is_some() && !may_set_tpp {
+            report.fail(
+                line,
+                "tpp_base",
+                "admin_only_field",
+                "Hanya admin BKD yang dapat mengisi besaran TPP; kosongkan kolom tpp_base.".into(),
+            );
+            continue;
+        }
         let input = EmployeeInput {
             nip: get(0),
             login: get(1),

@@ -376,15 +376,27 @@ async fn an_operator_edits_every_employee_field_the_api_accepts() {
     let o = org(&s).await;
     let c = console_session(&s, &nip(1), PW).await;
     let path = format!("/admin/employees/{}/edit", nip(3));
-    let form = |name: &str, cat: &str, pin: &str, active: &str| {
-        format!(
-            "name={name}&unit_code=SD1&position=Guru+Kelas+IV&category={cat}&tpp_base=4.250.000&device_pin={pin}\
-             &start_date=2025-01-02&active={active}"
-        )
+    // Category, TPP base and start date are admins' (issue 16): the operator's form shows them
+    // disabled, so a browser does not send them.
+    let form = |name: &str, _cat: &str, pin: &str, active: &str| {
+        format!("name={name}&unit_code=SD1&position=Guru+Kelas+IV&device_pin={pin}&active={active}")
     };
+    let (_, page) = get(&s, "/admin/employees?unit=SD1", &c).await;
+    assert!(page.contains("disabled title=\"Hanya admin BKD yang dapat mengubah besaran TPP\""), "{page}");
     let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
     assert_eq!(st, StatusCode::OK, "{page}");
-    assert!(page.contains("disimpan: 5 kolom diubah"), "name, position, TPP, PIN, start date: {page}");
+    assert!(page.contains("disimpan: 3 kolom diubah"), "name, position, PIN: {page}");
+    // Sent anyway, a TPP base or start date from an operator is refused, nothing changed.
+    let with_pay = "name=Pegawai+Tiga&unit_code=SD1&position=Guru+Kelas+IV&device_pin=33&active=true\
+                    &tpp_base=4.250.000&start_date=2025-01-02";
+    let (st, err) = post(&s, &path, &c, None, with_pay).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{err}");
+    assert!(err.contains("admin_only_field"), "{err}");
+    // The admin sets them through the same form.
+    let a = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = post(&s, &path, &a, None, with_pay).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("disimpan: 2 kolom diubah"), "TPP, start date: {page}");
     let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
     assert_eq!(
         (e["name"].as_str(), e["position"].as_str(), e["tpp_base"].as_i64(), e["device_pin"].as_str()),
@@ -392,11 +404,18 @@ async fn an_operator_edits_every_employee_field_the_api_accepts() {
         "{e}"
     );
     assert_eq!(e["start_date"], "2025-01-02");
-    // The same form again changes nothing.
+    // The same form again changes nothing, for either of them.
     let (_, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
     assert!(page.contains("Tidak ada perubahan"), "{page}");
-    // The API's validation: a PNS NIP cannot be PPPK; a PIN already used by another employee.
-    let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PPPK", "33", "true")).await;
+    let (_, page) = post(&s, &path, &c, None, with_pay).await;
+    assert!(page.contains("Tidak ada perubahan"), "{page}");
+    // A category change is the admin's; the API's validation: a PNS NIP cannot be PPPK; a PIN
+    // already used by another employee.
+    let (st, err) =
+        post(&s, &path, &c, None, &format!("{}&category=PPPK", form("Pegawai+Tiga", "PNS", "33", "true"))).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{err}");
+    let (st, err) =
+        post(&s, &path, &a, None, &format!("{}&category=PPPK", form("Pegawai+Tiga", "PNS", "33", "true"))).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert!(err.contains("flash error"), "{err}");
     let (st, err) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "1", "true")).await;

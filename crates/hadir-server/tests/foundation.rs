@@ -254,14 +254,24 @@ async fn role_scope_matrix() {
         ("head reads audit", &o.head, Method::GET, "/api/v1/audit".into(), Value::Null, 403),
         ("admin reads audit", &o.admin, Method::GET, "/api/v1/audit".into(), Value::Null, 200),
         ("no token", "", Method::GET, "/api/v1/employees".into(), Value::Null, 401),
-        // Last: a new password ends the employee's sessions, this one included.
+        // One's own password is changed with the current one, not through the reset route
+        // (issue 16).
         (
-            "employee sets own password",
+            "employee resets own password",
             &o.emp_sd1,
             Method::POST,
             format!("/api/v1/employees/{}/password", nip(3)),
             json!({"password": PW}),
-            204,
+            403,
+        ),
+        // Last: a new password ends the employee's sessions, this one included.
+        (
+            "employee changes own password",
+            &o.emp_sd1,
+            Method::POST,
+            "/api/v1/me/password".into(),
+            json!({"current_password": PW, "new_password": PW}),
+            200,
         ),
     ];
     for (who, token, method, path, body, want) in cases {
@@ -440,6 +450,7 @@ async fn openapi_lists_every_route() {
         ("patch", "/api/v1/employees/{nip}"),
         ("post", "/api/v1/employees/{nip}/deactivate"),
         ("post", "/api/v1/employees/{nip}/password"),
+        ("post", "/api/v1/me/password"),
         ("post", "/api/v1/employees/import"),
         ("post", "/api/v1/roles"),
         ("get", "/api/v1/roles"),

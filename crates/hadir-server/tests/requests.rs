@@ -458,7 +458,8 @@ async fn special_manual_outage_and_objection() {
     let rec = day(&s, &o.head, &me, w[1]).await;
     assert_eq!(rec["status"], "HADIR", "{rec}");
     assert!(rec.to_string().contains(&format!("#{manual}")), "{rec}");
-    // Employees of another unit cannot be listed on the sheet.
+    // Employees of another unit cannot be listed on the sheet; the answer is the one for a NIP
+    // nobody has (issue 16: a refusal never names someone outside the unit).
     let (st, b) = create(
         &s,
         &o.operator,
@@ -466,7 +467,8 @@ async fn special_manual_outage_and_objection() {
                "entries": [{"employee": nip(4), "time": "07:15"}]}),
     )
     .await;
-    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("employee_outside_unit")));
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_employee")));
+    assert!(!b.to_string().contains("Pegawai 4"), "{b}");
 
     // Outage window 07:00–09:00 at SD1: a 08:40 check-in is excused there, not at RSUD.
     let (sd1, rsud) = (emp_id(&s, 3).await, emp_id(&s, 4).await);
@@ -486,7 +488,11 @@ async fn special_manual_outage_and_objection() {
     .await;
     let (st, _) = attach(&s, &o.operator, outage, "berita-acara.pdf", pdf()).await;
     assert_eq!(st, StatusCode::CREATED);
-    let b = approve(&s, &o.head, outage).await;
+    // The head of SD1 works in SD1, so the outage concerns them (issue 16): someone above
+    // decides it, here the BKD.
+    let (st, b) = decide(&s, &o.head, outage, json!({"approve": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_request")), "{b}");
+    let b = approve(&s, &o.admin, outage).await;
     assert!(b["start_at"].as_str().unwrap().ends_with("07:00:00+08:00"), "{b}");
     let rec = day(&s, &o.head, &me, d).await;
     assert_eq!(rec["status"], "HADIR");

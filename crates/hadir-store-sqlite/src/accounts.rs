@@ -14,12 +14,24 @@ fn account_row(r: &SqliteRow) -> Account {
         name: r.get("name"),
         employee_id: r.get("employee_id"),
         is_admin: r.get::<i64, _>("is_admin") != 0,
+        password_reset: match (
+            r.get::<Option<i64>, _>("password_reset_at"),
+            r.get::<Option<Id>, _>("password_reset_by"),
+        ) {
+            (Some(at), Some(by)) => Some(PasswordResetMark {
+                at: ts(at),
+                by_account_id: by,
+                by_name: r.get::<Option<String>, _>("password_reset_by_name").unwrap_or_default(),
+            }),
+            _ => None,
+        },
         active: r.get::<i64, _>("active") != 0,
     }
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active
+    "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active,
+    a.password_reset_at, a.password_reset_by, a.password_reset_by_name
     FROM accounts a LEFT JOIN employees e ON e.account_id = a.id";
 
 #[async_trait]
@@ -62,15 +74,27 @@ impl AccountStore for SqliteStore {
         Ok(account_row(&r))
     }
 
-    async fn set_password(&self, account_id: Id, password_hash: &str, audit: Audit) -> Result<()> {
+    async fn set_password(
+        &self,
+        account_id: Id,
+        password_hash: &str,
+        reset: Option<&PasswordResetMark>,
+        audit: Audit,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE accounts SET password_hash = ?, password_reset_at = ?, password_reset_by = ?,
+                password_reset_by_name = ? WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(reset.map(|m| ms(m.at)))
+        .bind(reset.map(|m| m.by_account_id))
+        .bind(reset.map(|m| m.by_name.clone()))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound("account"));
         }
@@ -178,6 +202,7 @@ impl AccountStore for SqliteStore {
         // One row per grant (or one with no grant): the account columns repeat.
         let rows = sqlx::query(
             "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active,
+                    a.password_reset_at, a.password_reset_by, a.password_reset_by_name,
                     g.id AS grant_id, g.role, g.unit_id, u.code, u.path
              FROM sessions s JOIN accounts a ON a.id = s.account_id
              LEFT JOIN employees e ON e.account_id = a.id

@@ -457,8 +457,22 @@ async fn accounts_roles_sessions(s: &dyn Store) {
     s.create_session(b"tok4", acc.id, now + 1.hour()).await.unwrap();
     assert!(s.session(b"tok4", now).await.is_err(), "inactive account");
 
-    s.set_password(admin.id, "h2", audit("password")).await.unwrap();
+    s.set_password(admin.id, "h2", None, audit("password")).await.unwrap();
     assert_eq!(s.account_by_id(admin.id).await.unwrap().password_hash, "h2");
+    assert_eq!(s.account_by_id(admin.id).await.unwrap().password_reset, None);
+
+    // A reset by someone else is remembered until the owner sets their own password.
+    let mark = PasswordResetMark {
+        at: Timestamp::from_millisecond(1_760_000_000_000).unwrap(),
+        by_account_id: admin.id,
+        by_name: "Admin BKD".into(),
+    };
+    s.set_password(acc.id, "h3", Some(&mark), audit("reset")).await.unwrap();
+    let a = s.account_by_id(acc.id).await.unwrap();
+    assert_eq!((a.password_hash.as_str(), a.password_reset.as_ref()), ("h3", Some(&mark)));
+    assert_eq!(s.account_by_username(&a.username).await.unwrap().password_reset, Some(mark));
+    s.set_password(acc.id, "h4", None, audit("own")).await.unwrap();
+    assert_eq!(s.account_by_id(acc.id).await.unwrap().password_reset, None);
 }
 
 async fn audit_trail(s: &dyn Store) {

@@ -60,7 +60,16 @@ pub trait AccountStore: Send + Sync {
     async fn create_admin(&self, username: &str, name: &str, password_hash: &str) -> Result<Account>;
     async fn account_by_username(&self, username: &str) -> Result<Account>;
     async fn account_by_id(&self, id: Id) -> Result<Account>;
-    async fn set_password(&self, account_id: Id, password_hash: &str, audit: Audit) -> Result<()>;
+    /// Sets a new password and ends every session of the account. `reset` marks a reset by
+    /// someone else (shown to the owner until they set their own); `None` (the owner's own
+    /// change) clears any earlier mark.
+    async fn set_password(
+        &self,
+        account_id: Id,
+        password_hash: &str,
+        reset: Option<&PasswordResetMark>,
+        audit: Audit,
+    ) -> Result<()>;
     async fn grant_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<RoleGrant>;
     async fn revoke_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<()>;
     async fn roles_of(&self, account_id: Id) -> Result<Vec<RoleGrant>>;

@@ -160,6 +160,17 @@ pub struct Account {
     pub employee_id: Option<Id>,
     pub is_admin: bool,
     pub active: bool,
+    /// Set when someone else last reset the password; cleared when the owner sets a new one.
+    pub password_reset: Option<PasswordResetMark>,
+}
+
+/// When and by whom a password was reset by someone other than its owner (issue 16): shown to
+/// the owner at their next login until they choose a new password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordResetMark {
+    pub at: Timestamp,
+    pub by_account_id: Id,
+    pub by_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

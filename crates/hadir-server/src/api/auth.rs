@@ -24,6 +24,25 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: String,
     pub user: UserInfo,
+    /// Present when someone else reset the password since the owner last chose one: the app
+    /// tells the owner and asks them to change it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_reset: Option<PasswordResetNotice>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetNotice {
+    /// When, in WIB (`+07:00`).
+    pub at: String,
+    /// Name of whoever reset it.
+    pub by_name: String,
+}
+
+impl From<&hadir_store::PasswordResetMark> for PasswordResetNotice {
+    fn from(m: &hadir_store::PasswordResetMark) -> Self {
+        let wib = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC);
+        PasswordResetNotice { at: hadir_domain::zone::rfc3339_local(&wib, m.at), by_name: m.by_name.clone() }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,6 +143,13 @@ pub async fn login(
         }
     };
     s.limiter.succeeded(&username);
+    let r = start_session(&s, account).await?;
+    metrics::counter!("hadir_logins_total", "outcome" => "ok").increment(1);
+    Ok(Json(r))
+}
+
+/// A new session for the account, answered as a login.
+async fn start_session(s: &AppState, account: hadir_store::Account) -> ApiResult<LoginResponse> {
     let grants = s.store.roles_of(account.id).await?;
     let hours = if account.is_admin || !grants.is_empty() {
         s.config.staff_session_hours
@@ -134,9 +160,56 @@ pub async fn login(
     let tok = token::generate();
     let token_hash = token::hash(&tok);
     s.store.create_session(&token_hash, account.id, expires_at).await?;
+    let password_reset = account.password_reset.as_ref().map(PasswordResetNotice::from);
     let caller = Caller::from_account(account, grants, token_hash);
-    metrics::counter!("hadir_logins_total", "outcome" => "ok").increment(1);
-    Ok(Json(LoginResponse { token: tok, expires_at: expires_at.to_string(), user: UserInfo::from(&caller) }))
+    Ok(LoginResponse { token: tok, expires_at: expires_at.to_string(), user: UserInfo::from(&caller), password_reset })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change your own password: needs the current one (a wrong one counts as a failed login
+/// attempt). Every session of the account ends; the answer is a fresh login, without the reset
+/// notice.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn change_own_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiJson(p): ApiJson<PasswordChange>,
+) -> ApiResult<Json<LoginResponse>> {
+    if let Some(wait) = s.limiter.check(&caller.username, ip) {
+        return Err(ApiError::too_many(
+            "too_many_attempts",
+            format!("Terlalu banyak percobaan yang gagal. Coba lagi dalam {} menit.", wait.div_ceil(60)),
+            wait,
+        ));
+    }
+    let account = s.store.account_by_id(caller.account_id).await?;
+    let ok = p.current_password.len() <= 1024
+        && password::verify(Some(account.password_hash.clone()), p.current_password).await;
+    if !ok {
+        s.limiter.failed(&caller.username, ip);
+        metrics::counter!("hadir_logins_total", "outcome" => "failed").increment(1);
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_password",
+            "Kata sandi lama salah; kata sandi tidak diganti.",
+        ));
+    }
+    crate::org::check_password(&p.new_password)?;
+    let hash = password::hash(p.new_password).await;
+    let audit = hadir_store::Audit::new(caller.actor(), "change_password", "account", &caller.username);
+    s.store.set_password(account.id, &hash, None, audit).await?;
+    s.forget_account(account.id);
+    s.limiter.succeeded(&caller.username);
+    let account = s.store.account_by_id(caller.account_id).await?;
+    Ok(Json(start_session(&s, account).await?))
 }
 
 fn bad_credentials() -> ApiError {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use hadir_domain::Nip;
-use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, Page};
+use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, Page, PasswordResetMark};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -97,6 +97,30 @@ async fn require_manage_unit(s: &AppState, caller: &Caller, unit_code: &str) -> 
     if caller.can_manage_unit(&unit.path) { Ok(()) } else { Err(ApiError::forbidden()) }
 }
 
+/// Only admins change their own employee record, roster, extra locations or device PIN
+/// (issue 16): an operator or head never edits what their own pay and attendance rest on.
+pub(crate) fn forbid_own_record(caller: &Caller, employee_id: hadir_store::Id) -> ApiResult<()> {
+    if !caller.is_admin && caller.employee_id == Some(employee_id) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "own_record",
+            "Anda tidak dapat mengubah data kepegawaian, jadwal, lokasi atau PIN mesin Anda sendiri; mintalah admin BKD.",
+        ));
+    }
+    Ok(())
+}
+
+/// TPP base, category and start date decide pay and which months count: admins only (issue 16).
+pub(crate) fn admin_only_field(field: &'static str) -> ApiError {
+    let label = match field {
+        "tpp_base" => "besaran TPP",
+        "category" => "kategori pegawai",
+        _ => "tanggal mulai bertugas",
+    };
+    ApiError::new(StatusCode::FORBIDDEN, "admin_only_field", format!("Hanya admin BKD yang dapat mengubah {label}."))
+        .with_details(serde_json::json!({"field": field}))
+}
+
 /// Register an employee (admin, or operator of the unit).
 #[utoipa::path(post, path = "/api/v1/employees", tag = "employees", request_body = EmployeeInput,
     responses((status = 201, body = EmployeeView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -108,6 +132,11 @@ pub async fn create_employee(
     caller.require_staff()?;
     let mut ne = validate_employee(&input, today_jakarta())?;
     require_manage_unit(&s, &caller, &ne.unit_code).await?;
+    // An operator registers a new person (category and start date included), but the TPP base
+    // is set by an admin.
+    if !caller.is_admin && ne.tpp_base.is_some() {
+        return Err(admin_only_field("tpp_base"));
+    }
     ne.password_hash = match input.password.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => {
             check_password(p)?;
@@ -199,6 +228,7 @@ pub async fn update_employee(
     ApiJson(p): ApiJson<EmployeePatch>,
 ) -> ApiResult<Json<EmployeeView>> {
     let e = employee_in_scope(&s, &caller, &nip).await?;
+    forbid_own_record(&caller, e.id)?;
     require_manage_unit(&s, &caller, &e.unit_code).await?;
     if let Some(u) = &p.unit_code {
         require_manage_unit(&s, &caller, u).await?;
@@ -216,6 +246,26 @@ pub async fn update_employee(
         position: p.position.clone().or(e.position.clone()),
         tpp_base: p.tpp_base.or(e.tpp_base),
     };
+    if !caller.is_admin {
+        // Checked before validation, so a refused field is refused whatever its value; sending
+        // the stored value again is not a change.
+        if p.tpp_base.is_some() && p.tpp_base != e.tpp_base {
+            return Err(admin_only_field("tpp_base"));
+        }
+        if let Some(c) = &p.category
+            && Category::parse(c.trim()) != Some(e.category)
+        {
+            return Err(admin_only_field("category"));
+        }
+        if let Some(d) = &p.start_date {
+            let d = d.trim();
+            let same =
+                if d.is_empty() { e.start_date.is_none() } else { d.parse::<jiff::civil::Date>().ok() == e.start_date };
+            if !same {
+                return Err(admin_only_field("start_date"));
+            }
+        }
+    }
     let v = validate_employee(&merged, today_jakarta())?;
     let u = EmployeeUpdate {
         name: p.name.as_ref().map(|_| v.name.clone()),
@@ -251,6 +301,7 @@ pub async fn deactivate_employee(
     Path(nip): Path<String>,
 ) -> ApiResult<Json<EmployeeView>> {
     let e = employee_in_scope(&s, &caller, &nip).await?;
+    forbid_own_record(&caller, e.id)?;
     require_manage_unit(&s, &caller, &e.unit_code).await?;
     let audit = Audit::new(caller.actor(), "deactivate", "employee", &e.login);
     let u = EmployeeUpdate { active: Some(false), ..Default::default() };
@@ -264,9 +315,11 @@ pub struct PasswordReset {
     pub password: String,
 }
 
-/// Set a new password for an employee (operator/admin), or one's own (the employee).
+/// Reset another person's password (operator of their unit for accounts holding no role;
+/// admin for anyone). The owner is shown who reset it at their next login. One's own password is
+/// changed with the current one at `POST /api/v1/me/password`, never here.
 #[utoipa::path(post, path = "/api/v1/employees/{nip}/password", tag = "employees", params(("nip" = String, Path)), request_body = PasswordReset,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reset_password(
     State(s): State<AppState>,
     caller: Caller,
@@ -274,13 +327,33 @@ pub async fn reset_password(
     ApiJson(p): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
     let e = employee_in_scope(&s, &caller, &nip).await?;
-    if caller.employee_id != Some(e.id) {
-        require_manage_unit(&s, &caller, &e.unit_code).await?;
+    if caller.employee_id == Some(e.id) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "own_password",
+            "Kata sandi Anda sendiri diganti lewat menu ganti kata sandi, dengan kata sandi lama.",
+        ));
+    }
+    require_manage_unit(&s, &caller, &e.unit_code).await?;
+    if !caller.is_admin {
+        let target = s.store.account_by_id(e.account_id).await?;
+        if target.is_admin || !s.store.roles_of(e.account_id).await?.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "role_holder",
+                "Kata sandi pemegang peran (kepala unit, operator, admin) hanya dapat diatur ulang oleh admin BKD.",
+            ));
+        }
     }
     check_password(&p.password)?;
     let hash = password::hash(p.password).await;
+    let mark = PasswordResetMark {
+        at: jiff::Timestamp::now(),
+        by_account_id: caller.account_id,
+        by_name: caller.name.clone(),
+    };
     let audit = Audit::new(caller.actor(), "reset_password", "employee", &e.login);
-    s.store.set_password(e.account_id, &hash, audit).await?;
+    s.store.set_password(e.account_id, &hash, Some(&mark), audit).await?;
     s.forget_account(e.account_id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -301,6 +374,7 @@ pub async fn import_employees(
         body.as_bytes(),
         caller.actor(),
         move |unit_path: &str| c.can_manage_unit(unit_path),
+        caller.is_admin,
         |_| {},
     )
     .await?;
@@ -344,6 +418,7 @@ pub async fn assign_location(
     ApiJson(a): ApiJson<LocationAssignment>,
 ) -> ApiResult<StatusCode> {
     let e = employee_in_scope(&s, &caller, &nip).await?;
+    forbid_own_record(&caller, e.id)?;
     require_manage_unit(&s, &caller, &e.unit_code).await?;
     let units = s.store.list_units(&hadir_store::Scope::All).await?;
     let owner = units

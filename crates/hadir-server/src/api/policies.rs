@@ -509,6 +509,7 @@ pub async fn put_roster(
             fail("unknown_employee", format!("Pegawai '{}' tidak ditemukan di unit Anda.", row.nip));
             continue;
         };
+        crate::api::employees::forbid_own_record(&caller, e.id)?;
         let Ok(date) = row.date.trim().parse::<Date>() else {
             fail("invalid_date", "Tanggal harus berformat TTTT-BB-HH.".into());
             continue;

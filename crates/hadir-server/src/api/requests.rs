@@ -243,9 +243,39 @@ fn is_own(caller: &Caller, r: &Request) -> bool {
     r.submitted_by == caller.account_id || (r.employee_id.is_some() && r.employee_id == caller.employee_id)
 }
 
-/// May decide this request (ignoring its state).
-fn may_decide(caller: &Caller, r: &Request) -> bool {
+/// The caller's own unit path (as an employee), for the OUTAGE rule below.
+pub(crate) async fn own_unit_path(s: &AppState, caller: &Caller) -> Option<String> {
+    let id = caller.employee_id?;
+    let e = s.employee(id).await.ok()?;
+    s.unit(e.unit_id).await.ok().map(|u| u.path.clone())
+}
+
+/// The request concerns the caller in a way that bars them from deciding it (issue 16): they
+/// are its employee or submitter, an employee on a line of a MANUAL sheet, or a member of the
+/// unit subtree an OUTAGE covers. The last is allowed to an admin or to someone holding a head
+/// or operator grant on a unit strictly above the request's unit.
+fn concerns(caller: &Caller, r: &Request, own_unit: Option<&str>) -> bool {
     if is_own(caller, r) {
+        return true;
+    }
+    if let Some(me) = caller.employee_id
+        && r.lines.iter().any(|l| l.employee_id == me)
+    {
+        return true;
+    }
+    if r.kind == "OUTAGE"
+        && own_unit.is_some_and(|p| p.starts_with(r.unit_path.as_str()))
+        && !caller.is_admin
+        && !caller.decides_strictly_above(&r.unit_path)
+    {
+        return true;
+    }
+    false
+}
+
+/// May decide this request (ignoring its state).
+fn may_decide(caller: &Caller, r: &Request, own_unit: Option<&str>) -> bool {
+    if concerns(caller, r, own_unit) {
         return false;
     }
     match r.decider {
@@ -260,8 +290,8 @@ fn may_read(caller: &Caller, r: &Request) -> bool {
         || caller.employee_id.is_some_and(|me| r.lines.iter().any(|l| l.employee_id == me))
 }
 
-fn view(r: Request, caller: &Caller, tz: &TimeZone) -> RequestView {
-    let can_decide = r.state == RequestState::Submitted && may_decide(caller, &r);
+fn view(r: Request, caller: &Caller, own_unit: Option<&str>, tz: &TimeZone) -> RequestView {
+    let can_decide = r.state == RequestState::Submitted && may_decide(caller, &r, own_unit);
     let evidence_required = rules::evidence_required(&r);
     let id = r.id;
     RequestView {
@@ -448,18 +478,27 @@ pub async fn create_request(
                 }
                 for (i, en) in entries.iter().enumerate() {
                     let login: String = en.employee.chars().filter(|c| *c != ' ' && *c != '.').collect();
-                    let e = s.store.employee_by_login(&login).await.map_err(|_| {
+                    // An employee outside the unit gets the same answer as one who does not
+                    // exist: a refusal never names someone outside the caller's scope.
+                    let not_found = || {
                         invalid(
                             "unknown_employee",
-                            format!("Baris {}: pegawai '{}' tidak ditemukan.", i + 1, en.employee),
+                            format!(
+                                "Baris {}: pegawai '{}' tidak ditemukan di unit {}.",
+                                i + 1,
+                                en.employee.trim(),
+                                unit.code
+                            ),
                         )
-                    })?;
+                    };
+                    let e = match s.store.employee_by_login(&login).await {
+                        Ok(e) => e,
+                        Err(StoreError::NotFound(_)) => return Err(not_found()),
+                        Err(e) => return Err(e.into()),
+                    };
                     let eu = s.unit(e.unit_id).await?;
                     if !eu.path.starts_with(&unit.path) {
-                        return Err(invalid(
-                            "employee_outside_unit",
-                            format!("Baris {}: {} bukan pegawai unit {}.", i + 1, e.name, unit.code),
-                        ));
+                        return Err(not_found());
                     }
                     let at = parse_instant(&en.time, date_from, &tz, "time")?;
                     new.lines.push(RequestLine {
@@ -609,7 +648,8 @@ pub async fn get_request(
 ) -> ApiResult<Json<RequestView>> {
     let r = request_in_scope(&s, &caller, id).await?;
     let tz = unit_tz(&s, r.unit_id).await;
-    Ok(Json(view(r, &caller, &tz)))
+    let own_unit = own_unit_path(&s, &caller).await;
+    Ok(Json(view(r, &caller, own_unit.as_deref(), &tz)))
 }
 
 /// Requests: a decider's inbox (`inbox=true`), your own (`mine=true`), or all in your units.
@@ -673,13 +713,23 @@ pub async fn list_requests(
     } else if !caller.is_admin {
         f.unit_paths = Some(caller.grants.iter().map(|g| g.unit_path.clone()).collect());
     }
+    let inbox = q.inbox.unwrap_or(false);
     let page = s.store.list_requests(&f).await?;
+    let own_unit = own_unit_path(&s, &caller).await;
     let mut items = Vec::with_capacity(page.items.len());
+    let mut left_out = 0;
     for r in page.items {
+        // The store leaves out the decider's own requests; a MANUAL sheet naming them or an
+        // OUTAGE of their own unit is left out here.
+        if inbox && concerns(&caller, &r, own_unit.as_deref()) {
+            left_out += 1;
+            continue;
+        }
         let tz = unit_tz(&s, r.unit_id).await;
-        items.push(view(r, &caller, &tz));
+        items.push(view(r, &caller, own_unit.as_deref(), &tz));
     }
-    Ok(Json(RequestPage { items, total: page.total, offset: page.offset, limit: page.limit }))
+    let total = page.total.saturating_sub(left_out);
+    Ok(Json(RequestPage { items, total, offset: page.offset, limit: page.limit }))
 }
 
 fn parse_correction(c: &CorrectionInput, r: &Request, tz: &TimeZone) -> ApiResult<CorrectionFix> {
@@ -722,10 +772,15 @@ pub async fn decide_request(
         StoreError::NotFound(_) => ApiError::not_found("Permohonan"),
         e => e.into(),
     })?;
-    if is_own(&caller, &r) {
-        return Err(forbidden("own_request", "Anda tidak dapat memutus permohonan Anda sendiri."));
+    let own_unit = own_unit_path(&s, &caller).await;
+    if concerns(&caller, &r, own_unit.as_deref()) {
+        return Err(forbidden(
+            "own_request",
+            "Anda tidak dapat memutus permohonan yang menyangkut diri Anda sendiri (sebagai pegawai, pengaju, \
+             baris presensi manual, atau anggota unit yang terkena gangguan).",
+        ));
     }
-    if !may_decide(&caller, &r) {
+    if !may_decide(&caller, &r, own_unit.as_deref()) {
         let msg = match r.decider {
             Decider::Bkd => "Permohonan ini diputus oleh BKD.",
             Decider::Head => "Anda bukan kepala atau operator unit pegawai ini.",
@@ -796,7 +851,7 @@ pub async fn decide_request(
     if r.state == RequestState::Approved {
         recompute_after(&s, &r).await;
     }
-    Ok(Json(view(r, &caller, &tz)))
+    Ok(Json(view(r, &caller, own_unit.as_deref(), &tz)))
 }
 
 /// Queues the days an approved request changes.
@@ -909,7 +964,8 @@ async fn transition_own(
             e => e.into(),
         })?;
     let tz = unit_tz(s, r.unit_id).await;
-    Ok(Json(view(r, caller, &tz)))
+    let own_unit = own_unit_path(s, caller).await;
+    Ok(Json(view(r, caller, own_unit.as_deref(), &tz)))
 }
 
 /// Evidence type from the first bytes, whatever the client claims.

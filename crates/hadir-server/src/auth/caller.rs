@@ -135,6 +135,16 @@ impl Caller {
         self.holds(&[Role::Head, Role::Operator], unit_path)
     }
 
+    /// Holds a head or operator grant on a unit strictly above `unit_path` (an ancestor, not
+    /// the unit itself): may decide an OUTAGE of a sub-unit they belong to (issue 16).
+    pub fn decides_strictly_above(&self, unit_path: &str) -> bool {
+        self.grants.iter().any(|g| {
+            matches!(g.role, Role::Head | Role::Operator)
+                && unit_path.len() > g.unit_path.len()
+                && unit_path.starts_with(&g.unit_path)
+        })
+    }
+
     /// Subtrees in which the caller decides head-level requests (heads and operators).
     pub fn decide_paths(&self) -> Vec<String> {
         self.grants

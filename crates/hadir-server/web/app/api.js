@@ -56,6 +56,15 @@
       });
     },
 
+    // Changes one's own password with the current one. The server ends every session and
+    // answers with a fresh one (without the reset notice), kept like a login.
+    changePassword: function (current, next) {
+      return api.post('/api/v1/me/password', { current_password: current, new_password: next }).then(function (r) {
+        localStorage.setItem(KEY, JSON.stringify(r));
+        return H.idb.put('kv', { token: r.token, user_id: r.user.id }, 'session').catch(function () {}).then(function () { return r; });
+      });
+    },
+
     // Forgets the session here and on the server; cached API answers go too (they are personal).
     // Queued check-ins stay: they belong to the person and are sent after the next login.
     logout: function () {

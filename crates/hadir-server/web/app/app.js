@@ -85,6 +85,7 @@
     $('who-nip').textContent = 'NIP ' + H.nip.format(s.user.username);
     // Keep the service worker's copy of the token in step (e.g. after storage was cleared).
     H.idb.put('kv', { token: s.token, user_id: s.user.id }, 'session').catch(function () {});
+    showResetNotice(s.password_reset);
     startGeo();
     route();
     refreshOutbox();
@@ -125,6 +126,55 @@
       H.api.logout().then(function () { app.user = null; location.hash = '#/'; showLogin(); });
     });
     H.api.onExpired(sessionExpired);
+  }
+
+  // ---- password ---------------------------------------------------------------------------
+  // "2026-12-06T14:05:00+07:00" -> "6 Desember 2026 pukul 14.05" (the server sends WIB).
+  function wibText(rfc3339) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(rfc3339 || '');
+    if (!m) return rfc3339 || '';
+    return Number(m[3]) + ' ' + H.MONTHS[Number(m[2]) - 1] + ' ' + m[1] + ' pukul ' + m[4] + '.' + m[5];
+  }
+
+  // Someone else reset the password: said at every login until the owner changes it.
+  function showResetNotice(reset) {
+    var box = $('reset-notice');
+    if (!reset) { box.hidden = true; return; }
+    $('reset-text').textContent = 'Kata sandi Anda diatur ulang oleh ' + reset.by_name + ' pada ' +
+      wibText(reset.at) + ' WIB. Segera ganti kata sandi.';
+    box.hidden = false;
+  }
+
+  function openPasswordForm() {
+    var f = $('password-form');
+    f.reset();
+    H.showError('password-error', '');
+    f.hidden = false;
+    $('pw-current').focus();
+  }
+
+  function setupPassword() {
+    $('password-open').addEventListener('click', openPasswordForm);
+    $('reset-change').addEventListener('click', openPasswordForm);
+    $('password-cancel').addEventListener('click', function () { $('password-form').hidden = true; });
+    $('password-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var cur = $('pw-current').value, next = $('pw-new').value;
+      if (!cur || !next) return H.showError('password-error', 'Isi kata sandi sekarang dan kata sandi baru.');
+      if (next.length < 6) return H.showError('password-error', 'Kata sandi baru minimal 6 karakter.');
+      if (next !== $('pw-repeat').value) return H.showError('password-error', 'Ulangan kata sandi baru tidak sama.');
+      var btn = $('password-submit');
+      btn.disabled = true;
+      H.showError('password-error', '');
+      H.api.changePassword(cur, next).then(function (r) {
+        $('password-form').hidden = true;
+        $('password-form').reset();
+        showResetNotice(r.password_reset);
+        toast('Kata sandi diganti.');
+      }, function (e) {
+        H.showError('password-error', e.message);
+      }).then(function () { btn.disabled = false; });
+    });
   }
 
   // ---- position ---------------------------------------------------------------------------
@@ -225,6 +275,7 @@
       navigator.serviceWorker.register('/app/sw.js', { scope: '/' }).catch(function () {});
     }
     setupLogin();
+    setupPassword();
     setupOutbox();
     window.addEventListener('hashchange', function () { if (H.api.session()) route(); });
     if (H.api.session()) signedIn(); else showLogin();
