@@ -162,3 +162,66 @@ async fn every_response_carries_the_security_headers() {
         assert!(h.contains_key("referrer-policy"), "{path}");
     }
 }
+
+async fn login_from(s: &TestServer, user: &str, password: &str, ip: &str) -> StatusCode {
+    s.client
+        .post(s.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn behind_proxy() -> hadir_server::ServerConfig {
+    hadir_server::ServerConfig { trust_forwarded_for: true, ..Default::default() }
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_counted_before_checking_and_never_lock_out_the_owner() {
+    let s = TestServer::start_with(behind_proxy()).await;
+    let _o = org(&s).await;
+    let attacker = "203.0.113.9";
+    let owner = nip(3);
+    let tries: Vec<_> = (0..40).map(|_| login_from(&s, &owner, "salah-salah", attacker)).collect();
+    let results = futures::future::join_all(tries).await;
+    let checked = results.iter().filter(|st| **st == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(checked, 5, "only the limit is checked: {results:?}");
+    assert!(results.iter().all(|st| {
+        [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE].contains(st)
+    }));
+    // Even the right password is refused from the attacker's address now…
+    assert_eq!(login_from(&s, &nip(3), PW, attacker).await, StatusCode::TOO_MANY_REQUESTS);
+    // …but the owner, on their own phone, logs in.
+    assert_eq!(login_from(&s, &nip(3), PW, "198.51.100.7").await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_login_storm_keeps_memory_bounded_and_check_ins_answered() {
+    let s = TestServer::start_with(behind_proxy()).await;
+    let o = org(&s).await;
+    // 250 parallel logins from 250 addresses (wrong passwords for accounts that do not exist:
+    // each still costs a full hash), with a check-in in the middle of them.
+    let storm: Vec<_> = (0..250)
+        .map(|i| {
+            let ip = format!("10.{}.{}.1", i / 200, i % 200);
+            let user = format!("1990010120200110{:02}", i % 100);
+            let s = &s;
+            async move { login_from(s, &user, "bukan-sandinya", &ip).await }
+        })
+        .collect();
+    let checkin = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        s.checkin(&o.emp_sd1, meta("during-storm"), Some(jpeg(64))).await
+    };
+    let (results, (st, b, _)) = tokio::join!(futures::future::join_all(storm), checkin);
+    assert_eq!(st, StatusCode::CREATED, "check-ins are answered during a login storm: {b}");
+    assert!(
+        results.iter().all(|st| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(st)),
+        "{results:?}"
+    );
+    assert!(results.contains(&StatusCode::SERVICE_UNAVAILABLE), "a full hashing pool answers 503 at once");
+    // The server's own memory during such a storm is measured on the real binary, in its own
+    // process: crates/hadir-cli/tests/login_storm.rs.
+}

@@ -109,8 +109,9 @@ fn normalise_username(u: &str) -> String {
 }
 
 /// Log in with NIP or username and password; returns a bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "Too many logins in hand: retry after Retry-After")))]
 pub async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -120,29 +121,43 @@ pub async fn login(
     if username.is_empty() || req.password.len() > 1024 {
         return Err(bad_credentials());
     }
-    if let Some(wait) = s.limiter.check(&username, ip) {
-        metrics::counter!("hadir_logins_total", "outcome" => "throttled").increment(1);
-        return Err(ApiError::too_many(
-            "too_many_attempts",
-            format!("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {} menit.", wait.div_ceil(60)),
-            wait,
-        ));
-    }
+    // Counted before the password is checked, so parallel attempts cannot all be checked.
+    let attempt = match s.limiter.begin(&username, ip) {
+        Ok(a) => a,
+        Err(wait) => {
+            metrics::counter!("hadir_logins_total", "outcome" => "throttled").increment(1);
+            return Err(ApiError::too_many(
+                "too_many_attempts",
+                format!("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {} menit.", wait.div_ceil(60)),
+                wait,
+            ));
+        }
+    };
     let account = match s.store.account_by_username(&username).await {
         Ok(a) => Some(a),
         Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            s.limiter.cancel(attempt);
+            return Err(e.into());
+        }
     };
-    let ok = password::verify(account.as_ref().map(|a| a.password_hash.clone()), req.password).await;
+    let ok = match password::verify(account.as_ref().map(|a| a.password_hash.clone()), req.password).await {
+        Ok(ok) => ok,
+        Err(password::Busy) => {
+            s.limiter.cancel(attempt);
+            metrics::counter!("hadir_logins_total", "outcome" => "busy").increment(1);
+            return Err(busy());
+        }
+    };
     let account = match account {
         Some(a) if ok && a.active => a,
         _ => {
-            s.limiter.failed(&username, ip);
+            s.limiter.failed(attempt);
             metrics::counter!("hadir_logins_total", "outcome" => "failed").increment(1);
             return Err(bad_credentials());
         }
     };
-    s.limiter.succeeded(&username);
+    s.limiter.succeeded(attempt);
     let r = start_session(&s, account).await?;
     metrics::counter!("hadir_logins_total", "outcome" => "ok").increment(1);
     Ok(Json(r))
@@ -183,18 +198,30 @@ pub async fn change_own_password(
     ClientIp(ip): ClientIp,
     ApiJson(p): ApiJson<PasswordChange>,
 ) -> ApiResult<Json<LoginResponse>> {
-    if let Some(wait) = s.limiter.check(&caller.username, ip) {
-        return Err(ApiError::too_many(
+    let attempt = s.limiter.begin(&caller.username, ip).map_err(|wait| {
+        ApiError::too_many(
             "too_many_attempts",
             format!("Terlalu banyak percobaan yang gagal. Coba lagi dalam {} menit.", wait.div_ceil(60)),
             wait,
-        ));
-    }
-    let account = s.store.account_by_id(caller.account_id).await?;
+        )
+    })?;
+    let account = match s.store.account_by_id(caller.account_id).await {
+        Ok(a) => a,
+        Err(e) => {
+            s.limiter.cancel(attempt);
+            return Err(e.into());
+        }
+    };
     let ok = p.current_password.len() <= 1024
-        && password::verify(Some(account.password_hash.clone()), p.current_password).await;
+        && match password::verify(Some(account.password_hash.clone()), p.current_password).await {
+            Ok(ok) => ok,
+            Err(password::Busy) => {
+                s.limiter.cancel(attempt);
+                return Err(busy());
+            }
+        };
     if !ok {
-        s.limiter.failed(&caller.username, ip);
+        s.limiter.failed(attempt);
         metrics::counter!("hadir_logins_total", "outcome" => "failed").increment(1);
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -207,9 +234,13 @@ pub async fn change_own_password(
     let audit = hadir_store::Audit::new(caller.actor(), "change_password", "account", &caller.username);
     s.store.set_password(account.id, &hash, None, audit).await?;
     s.forget_account(account.id);
-    s.limiter.succeeded(&caller.username);
+    s.limiter.succeeded(attempt);
     let account = s.store.account_by_id(caller.account_id).await?;
     Ok(Json(start_session(&s, account).await?))
+}
+
+fn busy() -> ApiError {
+    ApiError::unavailable("Server sedang memproses banyak permintaan masuk. Coba lagi dalam beberapa detik.", 3)
 }
 
 fn bad_credentials() -> ApiError {

@@ -137,9 +137,19 @@ impl TestServer {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (st, body) = self
-            .call(Method::POST, "/api/v1/auth/login", None, json!({"username": username, "password": password}))
-            .await;
+        let mut tries = 0;
+        let (st, body) = loop {
+            let (st, body) = self
+                .call(Method::POST, "/api/v1/auth/login", None, json!({"username": username, "password": password}))
+                .await;
+            // A busy hashing pool answers 503 + Retry-After; the app tries again, so do we.
+            if st == StatusCode::SERVICE_UNAVAILABLE && tries < 50 {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+            break (st, body);
+        };
         assert_eq!(st, StatusCode::OK, "login {username}: {body}");
         body["token"].as_str().unwrap().to_string()
     }
