@@ -373,8 +373,15 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
 
   // The review list shows the late-sent check-in with its photo.
   const review = page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`);
-  assert.match(await review.innerText(), /antrean luring/);
+  assert.match(await review.innerText(), /Dikirim terlambat dari ponsel/);
+  assert.match(await review.innerText(), /menunggu pemeriksaan atasan/);
   assert.equal(await review.locator('img').count(), 1);
+  // Not counted until someone responsible accepts it (issue 16): the operator does, with a note.
+  assert.equal(cib.punch.state, 'pending');
+  await review.locator('input[name="note"]').fill('sinyal hilang pagi itu');
+  await review.locator('button[value="accept"]').click();
+  await page.locator('#flash .ok').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /1 absen diterima/);
   // The unknown PIN, then given to the employee: their punch appears and the row is gone.
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 1);
   await page.locator('#unmatched-table').scrollIntoViewIfNeeded();
@@ -382,17 +389,17 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await page.locator('#pin').fill('97531');
   await page.locator('#pin-employee').fill(me.employee?.login || server.employee.username);
   await page.locator('form[hx-post="/admin/inbox/assign-pin"] button').click();
-  await page.locator('#flash .ok').waitFor();
-  assert.match(await page.locator('#flash').innerText(), /PIN 97531 diberikan/);
+  await page.locator('#flash .ok', { hasText: 'PIN 97531 diberikan' }).waitFor();
   await page.reload();
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
+  assert.equal(await page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
   const opToken = await apiLogin(server, operator());
   const ps = await punchesOn(server, opToken, server.employee.username, today);
   assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
   await ctx.close();
 });
 
-test('operator: edits an employee (position, TPP base, start date) with filters', async () => {
+test('operator edits an employee\'s position; TPP base and start date are the BKD\'s (issue 16)', async () => {
   const { ctx, page } = await desk(operator());
   await page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
   const row = page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
@@ -400,14 +407,28 @@ test('operator: edits an employee (position, TPP base, start date) with filters'
   await row.locator('details summary').click();
   const form = row.locator('form.edit-employee');
   await form.locator('input[name="position"]').fill('Guru Kelas VI');
-  await form.locator('input[name="tpp_base"]').fill('3.750.000');
-  await form.locator('input[name="start_date"]').fill('2024-07-15');
+  assert.equal(await form.locator('input[name="tpp_base"]').isDisabled(), true, 'operators do not set pay');
+  assert.equal(await form.locator('input[name="start_date"]').isDisabled(), true);
   await screenshot(page, 'admin-employee-edit');
   await form.locator('button.save-employee').click();
   await page.locator('#flash .ok').waitFor();
-  assert.match(await page.locator('#flash').innerText(), /3 kolom diubah/);
+  assert.match(await page.locator('#flash').innerText(), /1 kolom diubah/);
+  await ctx.close();
+
+  // The admin sets the TPP base and the start date.
+  const a = await desk(admin());
+  await a.page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
+  const arow = a.page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
+  await arow.waitFor();
+  await arow.locator('details summary').click();
+  const aform = arow.locator('form.edit-employee');
+  await aform.locator('input[name="tpp_base"]').fill('3.750.000');
+  await aform.locator('input[name="start_date"]').fill('2024-07-15');
+  await aform.locator('button.save-employee').click();
+  await a.page.locator('#flash .ok').waitFor();
+  assert.match(await a.page.locator('#flash').innerText(), /2 kolom diubah/);
   const token = await apiLogin(server, operator());
   const e = (await api(server, 'GET', `/api/v1/employees/${server.employee.username}`, { token })).body;
   assert.deepEqual([e.position, e.tpp_base, e.start_date], ['Guru Kelas VI', 3750000, '2024-07-15']);
-  await ctx.close();
+  await a.ctx.close();
 });

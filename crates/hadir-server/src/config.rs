@@ -27,6 +27,28 @@ pub struct ServerConfig {
     pub ingest_batch: usize,
     /// Fingerprint/face terminals and relays.
     pub terminals: TerminalConfig,
+    /// Connection limits and timeouts.
+    pub connections: ConnectionConfig,
+}
+
+/// What one client may hold of the server (issue 17). Defaults fit phones on slow networks: a
+/// 2 MB selfie at 20 KB/s takes 100 s; headers take well under a second.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectionConfig {
+    /// Open connections at most; beyond it new ones wait in the operating system's queue.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this, and an idle keep-alive connection is
+    /// closed after it.
+    pub header_read_secs: u64,
+    /// A request body must arrive within this.
+    pub body_read_secs: u64,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig { max_connections: 10_000, header_read_secs: 20, body_read_secs: 120 }
+    }
 }
 
 /// When a terminal counts as silent: not heard from for `silent_minutes` of working hours
@@ -92,6 +114,7 @@ impl Default for ServerConfig {
             ingest_queue: 8192,
             ingest_batch: 512,
             terminals: TerminalConfig::default(),
+            connections: ConnectionConfig::default(),
         }
     }
 }

@@ -125,3 +125,36 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// One error format for the API (issue 17): rejections made before a handler runs (a query
+/// string or path that does not parse, a body over the size limit, a wrong method) come from
+/// axum as plain text; they are answered as the same JSON error body as every other 4xx.
+pub async fn json_rejections(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return resp;
+    }
+    let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => {
+            ("bad_request", "Permintaan tidak valid: parameter atau alamat tidak sesuai format.")
+        }
+        StatusCode::NOT_FOUND => ("not_found", "Alamat tidak ditemukan."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Metode permintaan tidak didukung untuk alamat ini."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Ukuran data yang dikirim terlalu besar."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Jenis data yang dikirim tidak didukung."),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_field", "Isian tidak valid."),
+        StatusCode::TOO_MANY_REQUESTS => ("too_many_requests", "Terlalu banyak permintaan. Coba lagi sebentar lagi."),
+        _ => ("bad_request", "Permintaan tidak dapat diproses."),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(v) = retry_after {
+        out.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    out
+}

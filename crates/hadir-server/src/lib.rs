@@ -20,6 +20,7 @@ pub mod org;
 pub mod recap;
 pub mod recap_export;
 pub mod requests;
+mod serve;
 mod state;
 mod system;
 mod thumbs;
@@ -31,7 +32,6 @@ use axum::extract::DefaultBodyLimit;
 use hadir_blob::BlobStore;
 use hadir_store::Store;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -93,13 +93,12 @@ impl Server {
         let availability = state.availability.clone();
         // The heartbeat lives exactly as long as this future: a killed server stops beating.
         let beating = AbortOnDrop(availability.start().await);
+        let limits = state.config.connections.clone();
         let app = build_router(state);
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         availability.stop().await;
-        served
+        Ok(())
     }
 }
 
@@ -124,6 +123,7 @@ pub fn build_router(state: AppState) -> Router {
     use tower_http::set_header::SetResponseHeaderLayer as Set;
     let max_body = state.config.max_body_bytes;
     let (api, _) = api::router().split_for_parts();
+    let api = api.layer(axum::middleware::map_response(error::json_rejections));
     Router::new()
         .merge(api)
         .merge(system::router())
@@ -132,6 +132,9 @@ pub fn build_router(state: AppState) -> Router {
         .merge(admin::router())
         .fallback(system::not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(
+            state.config.connections.body_read_secs,
+        )))
         // Every response (issue 17): no content sniffing (photos too), no framing by other
         // sites, no referrer leaking NIPs in URLs, the CSP above.
         .layer(Set::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

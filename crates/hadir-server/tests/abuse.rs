@@ -225,3 +225,67 @@ async fn a_login_storm_keeps_memory_bounded_and_check_ins_answered() {
     // The server's own memory during such a storm is measured on the real binary, in its own
     // process: crates/hadir-cli/tests/login_storm.rs.
 }
+
+/// Reads until the server closes the connection (or 10 s pass); returns what it sent.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), read).await.ok()?;
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[tokio::test]
+async fn slow_or_idle_connections_are_closed_and_connections_are_capped() {
+    use tokio::io::AsyncWriteExt;
+    let mut config = hadir_server::ServerConfig::default();
+    config.connections.header_read_secs = 1;
+    config.connections.max_connections = 1;
+    let s = TestServer::start_with(config).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    // Headers that never finish: the server closes the connection.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // The cap is one connection: a second client waits until the slow one is closed, then is served.
+    let mut next = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    next.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(read_until_closed(&mut slow).await.is_some(), "a connection that never finishes its headers is closed");
+    // Served, then its idle keep-alive connection is closed too.
+    let answer = read_until_closed(&mut next).await.expect("the idle keep-alive connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn query_path_and_size_rejections_answer_the_json_error_format() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    for path in ["/api/v1/me/leave-balance?year=abc", "/api/v1/punches/abc/photo", "/api/v1/requests?mine=maybe"] {
+        let r = s.client.get(s.url(path)).bearer_auth(&o.emp_sd1).send().await.unwrap();
+        let st = r.status();
+        assert!(st.is_client_error(), "{path}: {st}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert!(b["error"]["code"].is_string() && b["error"]["message"].is_string(), "{path}: {b}");
+    }
+    let big = vec![b'x'; 5 * 1024 * 1024];
+    let r = s
+        .client
+        .post(s.url("/api/v1/requests"))
+        .bearer_auth(&o.emp_sd1)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "payload_too_large");
+}
