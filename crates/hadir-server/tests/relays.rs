@@ -173,7 +173,10 @@ async fn relay_tokens_roster_and_sync() {
         .await;
     assert_eq!(b["accepted"], 0);
     let (_, d) = s.get("/api/v1/devices/RS-1", &o.admin).await;
-    assert_eq!((d["unit_code"].as_str(), d["relay_name"].as_str(), d["lan_address"].as_str()), (Some("RSUD"), None, None));
+    assert_eq!(
+        (d["unit_code"].as_str(), d["relay_name"].as_str(), d["lan_address"].as_str()),
+        (Some("RSUD"), None, None)
+    );
 
     // Revoked: refused from now on.
     let (st, b) = s.post(&format!("/api/v1/relays/{id}/revoke"), &o.admin, Value::Null).await;

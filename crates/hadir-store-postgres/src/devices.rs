@@ -767,8 +767,7 @@ impl DeviceStore for PgStore {
             .await
             .map_err(db_err)?;
         sqlx::query("DELETE FROM devices WHERE id = $1").bind(d.id).execute(&mut *tx).await.map_err(db_err)?;
-        write_audit(&mut tx, &audit.before(summary(&d)).after(serde_json::json!({"discarded_punches": n})))
-            .await?;
+        write_audit(&mut tx, &audit.before(summary(&d)).after(serde_json::json!({"discarded_punches": n}))).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }

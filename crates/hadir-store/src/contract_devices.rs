@@ -222,7 +222,10 @@ async fn trust(s: &dyn Store) {
     ));
     // A proposal on a pending serial records who proposed it and the unit.
     let d = s.propose_device("CAP1", "SD1", "op", pending + 1, audit("device")).await.unwrap();
-    assert_eq!((d.state, d.unit_code.as_deref(), d.proposed_by.as_deref()), (DeviceState::Pending, Some("SD1"), Some("op")));
+    assert_eq!(
+        (d.state, d.unit_code.as_deref(), d.proposed_by.as_deref()),
+        (DeviceState::Pending, Some("SD1"), Some("op"))
+    );
     assert!(matches!(
         s.propose_device("T2", "SD1", "op", 1000, audit("device")).await,
         Err(StoreError::Conflict(ref c)) if c == "sn"

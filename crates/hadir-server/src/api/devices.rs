@@ -236,6 +236,7 @@ pub async fn register_device(
     let nd = NewDevice { sn: sn.clone(), unit_code: unit.code.clone(), timezone };
     let d = s.store.register_device(&nd, Audit::new(caller.actor(), "register", "device", &sn)).await?;
     release(&s, &sn).await;
+    let d = s.store.device_by_sn(&sn).await.unwrap_or(d);
     Ok((StatusCode::CREATED, Json(view(&s, d))))
 }
 
@@ -342,6 +343,7 @@ pub async fn approve_device(
     let audit = Audit::new(caller.actor(), "approve", "device", &sn);
     let d = s.store.approve_device(&d.sn, &unit.code, timezone.as_deref(), audit).await?;
     let released = release(&s, &d.sn).await;
+    let d = s.store.device_by_sn(&d.sn).await.unwrap_or(d);
     Ok(Json(ApproveResponse { device: view(&s, d), released }))
 }
 
@@ -374,7 +376,10 @@ pub async fn bind_device(
         let raw = match (input.cidr.as_deref().map(str::trim).filter(|c| !c.is_empty()), input.from_last_seen) {
             (Some(c), false) => c.to_string(),
             (None, true) => d.ip.clone().ok_or_else(|| {
-                ApiError::unprocessable("no_address", "Mesin ini belum pernah menghubungi server; alamatnya belum diketahui.")
+                ApiError::unprocessable(
+                    "no_address",
+                    "Mesin ini belum pernah menghubungi server; alamatnya belum diketahui.",
+                )
             })?,
             _ => {
                 return Err(ApiError::unprocessable(
@@ -384,8 +389,11 @@ pub async fn bind_device(
             }
         };
         let c = crate::iclock::cidr::Cidr::parse(&raw).ok_or_else(|| {
-            ApiError::unprocessable("invalid_cidr", format!("'{raw}' bukan alamat IP atau CIDR yang sah (contoh: 10.1.2.0/24)."))
-                .with_details(serde_json::json!({"field": "cidr"}))
+            ApiError::unprocessable(
+                "invalid_cidr",
+                format!("'{raw}' bukan alamat IP atau CIDR yang sah (contoh: 10.1.2.0/24)."),
+            )
+            .with_details(serde_json::json!({"field": "cidr"}))
         })?;
         Some(c.to_string())
     };

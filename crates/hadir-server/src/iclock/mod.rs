@@ -262,7 +262,8 @@ async fn cdata_post(
     admit(&s, &up.sn, &ip).await?;
     if up.table == Table::AttLog {
         let max = s.config.terminals.max_attlog_lines;
-        let lines = body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(max + 1).count();
+        let lines =
+            body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(max + 1).count();
         if lines > max {
             tracing::warn!(sn = %up.sn, ip = ?ip.0, max, "ATTLOG upload with too many lines refused");
             return Err(Refusal(text(

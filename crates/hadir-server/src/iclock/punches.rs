@@ -3,10 +3,10 @@
 //! the holds (PIN outside the terminal's unit, backlog, future), quarantine of records of
 //! terminals not approved yet, and the group-commit hand-off.
 
+use crate::config::TerminalConfig;
 use crate::ingest::IngestError;
 use crate::state::AppState;
 use hadir_domain::unit_zone;
-use crate::config::TerminalConfig;
 use hadir_store::{
     Device, DeviceState, Employee, Id, NewPunch, Punch, PunchHold, PunchInsert, PunchSource, QuarantinedPunch, Scope,
     Store, StoreError,
@@ -130,10 +130,7 @@ pub async fn build(store: &dyn Store, records: &[TerminalRecord], rules: Rules) 
         };
         let (review, review_detail) = if outside {
             let unit = owner.as_ref().map(|o| o.unit_code.as_str()).unwrap_or_default();
-            (
-                Some("pin_out_of_unit"),
-                format!("PIN {} milik pegawai unit {unit}, di luar unit mesin {}.", r.pin, r.sn),
-            )
+            (Some("pin_out_of_unit"), format!("PIN {} milik pegawai unit {unit}, di luar unit mesin {}.", r.pin, r.sn))
         } else if punched_at > r.received_at + rules.ahead {
             (
                 Some("future"),
