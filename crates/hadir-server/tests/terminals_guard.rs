@@ -148,6 +148,31 @@ async fn a_pin_of_another_unit_waits_for_that_units_operator() {
     assert_eq!(accept_terminal(&s, &rsud_operator, "SD1-T").await, 2);
     settle().await;
     assert_eq!(status(&s, &o.emp_rsud, d).await, "HADIR");
+
+    // The same through a PIN given later: an unknown PIN of SD1's terminal, then assigned to an
+    // RSUD employee. Linked, but held: it does not count unseen.
+    let d2 = last_month_weekday(10);
+    let e7 = s.employee(&o.admin, &nip(7), "RSUD", "70").await;
+    assert_eq!(e7["device_pin"], "70");
+    let emp7 = s.login(&nip(7), PW).await;
+    assert_eq!(push(&s, "SD1-T", 11, &line("777", &wall(d2, 7, 0))).await.body, "OK:1");
+    let (st, b) = s
+        .call(Method::PATCH, &format!("/api/v1/employees/{}", nip(7)), Some(&o.admin), json!({"device_pin": "777"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    settle().await;
+    let mine = my_punches(&s, &emp7).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0]["state"].as_str(), mine[0]["review"].as_str()), (Some("pending"), Some("pin_out_of_unit")));
+    assert_eq!(status(&s, &emp7, d2).await, "TK");
+    // A PIN given to an employee of the terminal's own unit counts as before.
+    assert_eq!(push(&s, "SD1-T", 12, &line("888", &wall(d2, 7, 30))).await.body, "OK:1");
+    let (st, b) = s
+        .call(Method::PATCH, &format!("/api/v1/employees/{}", nip(3)), Some(&o.admin), json!({"device_pin": "888"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    settle().await;
+    assert_eq!(status(&s, &o.emp_sd1, d2).await, "HADIR");
 }
 
 #[tokio::test]
