@@ -97,6 +97,10 @@ async fn relay_outage_and_restart_deliver_every_punch_once_with_its_time() {
     let r: Value =
         post("/api/v1/relays", json!({"name": "Pijo SD1", "unit_code": "SD1"})).await.unwrap().json().await.unwrap();
     let relay_token = r["token"].as_str().unwrap().to_string();
+    // Issue 16: a relay only makes punches of terminals an admin registered count (a new serial
+    // it reports waits, pending, with its punches in quarantine).
+    let dev = json!({"sn": "E2E0001", "unit_code": "SD1"});
+    assert_eq!(post("/api/v1/devices", dev).await.unwrap().status(), 201);
 
     let emu = Emulator::start(EmulatorConfig {
         serial: "E2E0001".into(),
@@ -179,6 +183,7 @@ async fn bench_relay_backlog_to_real_server() {
     let r: Value =
         post("/api/v1/relays", json!({"name": "Pijo", "unit_code": "SD1"})).await.unwrap().json().await.unwrap();
     let relay_token = r["token"].as_str().unwrap().to_string();
+    assert_eq!(post("/api/v1/devices", json!({"sn": "BENCH2", "unit_code": "SD1"})).await.unwrap().status(), 201);
     let emu = Emulator::start(EmulatorConfig { serial: "BENCH2".into(), ..Default::default() }).await.unwrap();
     let t0 = date(2024, 1, 2).at(6, 0, 0, 0);
     emu.add_punches(

@@ -52,7 +52,8 @@ impl Default for ConnectionConfig {
 }
 
 /// When a terminal counts as silent: not heard from for `silent_minutes` of working hours
-/// (`work_start`–`work_end`, `HH:MM` in the terminal's zone; Monday–Friday when `weekdays_only`).
+/// (`work_start`–`work_end`, `HH:MM` in the terminal's zone; Monday–Friday when `weekdays_only`),
+/// and what a terminal's punches must satisfy to count at once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TerminalConfig {
@@ -61,11 +62,31 @@ pub struct TerminalConfig {
     /// `24:00` for the whole day.
     pub work_end: String,
     pub weekdays_only: bool,
+    /// Terminal punches older than this at receipt wait in review (`backlog`).
+    pub backlog_hours: u64,
+    /// Terminal punches more than this ahead of the server clock wait in review (`future`).
+    pub future_minutes: u64,
+    /// Most terminals pending approval; an unknown serial beyond it is refused (403).
+    pub max_pending: u64,
+    /// Most ATTLOG lines in one `/iclock/cdata` request (a real terminal sends a few hundred).
+    pub max_attlog_lines: usize,
+    /// Largest `/iclock/*` request body in bytes.
+    pub max_body_bytes: usize,
 }
 
 impl Default for TerminalConfig {
     fn default() -> Self {
-        TerminalConfig { silent_minutes: 30, work_start: "07:00".into(), work_end: "16:00".into(), weekdays_only: true }
+        TerminalConfig {
+            silent_minutes: 30,
+            work_start: "07:00".into(),
+            work_end: "16:00".into(),
+            weekdays_only: true,
+            backlog_hours: 72,
+            future_minutes: 10,
+            max_pending: 50,
+            max_attlog_lines: 5000,
+            max_body_bytes: 1024 * 1024,
+        }
     }
 }
 

@@ -54,6 +54,17 @@ async fn relay_upload_is_idempotent_and_shares_keys_with_push() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!((b["accepted"].as_u64(), b["duplicates"].as_u64()), (Some(0), Some(4)));
 
+    // Issue 16: a relay never activates a terminal. RLY001 is pending in the relay's unit, its
+    // punches in quarantine (outside the chain) until an admin approves it.
+    let (_, d) = s.get("/api/v1/devices/RLY001", &o.operator).await;
+    assert_eq!(
+        (d["state"].as_str(), d["unit_code"].as_str(), d["quarantined"].as_i64()),
+        (Some("pending"), Some("DIK"), Some(4))
+    );
+    assert!(s.store.punch_by_dedup_key("t:RLY001:2:2025-11-03T07:10:00").await.unwrap().is_none());
+    let (st, b) = s.post("/api/v1/devices/RLY001/approve", &o.admin, json!({"unit_code": "DIK"})).await;
+    assert_eq!((st, b["released"].as_u64()), (StatusCode::OK, Some(4)), "{b}");
+
     // Stored as relay punches, in the terminal's zone (its unit's: WITA) or the relay's override.
     let (_, p2) = s.get(&format!("/api/v1/punches?employee={}", nip(2)), &o.head).await;
     let p2 = p2["items"].as_array().unwrap().clone();
@@ -134,7 +145,10 @@ async fn relay_tokens_roster_and_sync() {
     assert_eq!(r["users"].as_array().unwrap().len(), 1);
 
     // "Sync employees" on a relay terminal asks the relay (sync_roster) until it fetches the roster.
+    // (Issue 16: the relay's new terminal is pending until an admin approves it.)
     s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
+    let (st, b) = s.post("/api/v1/devices/RLY001/approve", &o.admin, json!({"unit_code": "DIK"})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
     let (st, b) = s.post("/api/v1/devices/RLY001/sync-employees", &o.operator, Value::Null).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!((b["relay_sync"].as_bool(), b["queued"].as_u64()), (Some(true), Some(0)));
@@ -146,7 +160,8 @@ async fn relay_tokens_roster_and_sync() {
     let (_, b) = s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
     assert_eq!(b["sync_roster"], false);
 
-    // A terminal registered by a person keeps its unit when a relay reports it.
+    // A terminal of another unit keeps its unit when a relay reports it, and (issue 16) the relay
+    // does not take it over either.
     let (st, _) = s.post("/api/v1/devices", &o.admin, json!({"sn": "RS-1", "unit_code": "RSUD"})).await;
     assert_eq!(st, StatusCode::CREATED);
     let (_, b) = s
@@ -158,7 +173,10 @@ async fn relay_tokens_roster_and_sync() {
         .await;
     assert_eq!(b["accepted"], 0);
     let (_, d) = s.get("/api/v1/devices/RS-1", &o.admin).await;
-    assert_eq!((d["unit_code"].as_str(), d["relay_name"].as_str()), (Some("RSUD"), Some("Pijo Diknas")));
+    assert_eq!(
+        (d["unit_code"].as_str(), d["relay_name"].as_str(), d["lan_address"].as_str()),
+        (Some("RSUD"), None, None)
+    );
 
     // Revoked: refused from now on.
     let (st, b) = s.post(&format!("/api/v1/relays/{id}/revoke"), &o.admin, Value::Null).await;

@@ -158,7 +158,7 @@ async fn handshake_with_and_without_pushver() {
 async fn attlog_operlog_options_and_photos() {
     let s = TestServer::start().await;
     let o = org(&s).await;
-    register(&s, &o.operator, SN, "SD1").await;
+    register(&s, &o.admin, SN, "SD1").await; // issue 16: registering is an admin decision
 
     // Section 11.2: several records, one with the extra trailing fields of newer firmware, one
     // with an unknown PIN, one whose clock is days ahead, one malformed line.
@@ -190,7 +190,8 @@ async fn attlog_operlog_options_and_photos() {
     let p3 = punches_of(&s, &o.head, &nip(3)).await;
     assert_eq!(p3.len(), 2);
     assert_eq!(p3[0]["punched_at"], "2025-11-03T07:31:02+08:00");
-    assert_eq!(p3[1]["review"], "clock_fault", "kept and flagged: {}", p3[1]);
+    // Issue 16: more than 10 minutes ahead of the server clock waits in review (`future`).
+    assert_eq!((p3[1]["review"].as_str(), p3[1]["state"].as_str()), (Some("future"), Some("pending")), "{}", p3[1]);
 
     // Resending the same body (after a stamp reset, or a lost reply) stores nothing new.
     assert_eq!(post_ok(&s, path, body.as_bytes()).await, "OK:5");
@@ -313,7 +314,7 @@ async fn unknown_serial_is_quarantined_until_approved() {
 async fn commands_sync_employees_and_results() {
     let s = TestServer::start().await;
     let o = org(&s).await;
-    register(&s, &o.operator, SN, "SD1").await;
+    register(&s, &o.admin, SN, "SD1").await; // issue 16: registering is an admin decision
 
     // Section 9: INFO on the poll; nothing queued → OK.
     let poll = "/iclock/getrequest?SN=0316144680030&INFO=Ver%202.0.12-20150625,3,7,120,192.168.16.27,10,7,15,0,111";
@@ -427,6 +428,7 @@ async fn silent_terminals() {
             work_start: "00:00".into(),
             work_end: "24:00".into(),
             weekdays_only: false,
+            ..TerminalConfig::default()
         },
         ..ServerConfig::default()
     };

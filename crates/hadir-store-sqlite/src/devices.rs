@@ -10,8 +10,9 @@ const DEVICE_SELECT: &str = "SELECT d.id, d.sn, d.state, d.unit_id, u.code AS un
     u.path AS unit_path, u.timezone AS unit_timezone, d.timezone, d.auto_registered, d.model, d.firmware, d.pushver,
     d.ip, d.reported_ip, d.last_seen, d.users, d.fingerprints, d.records, d.attlog_stamp, d.operlog_stamp,
     d.attphoto_stamp, d.relay_id, r.name AS relay_name, d.lan_address, d.last_pull, d.reachable, d.last_error,
-    d.clock_drift_secs, d.created_at,
-    (SELECT COUNT(*) FROM device_commands c WHERE c.device_id = d.id AND c.state = 'queued') AS pending_commands
+    d.clock_drift_secs, d.created_at, d.bound_cidr, d.proposed_by,
+    (SELECT COUNT(*) FROM device_commands c WHERE c.device_id = d.id AND c.state = 'queued') AS pending_commands,
+    (SELECT COUNT(*) FROM quarantined_punches q WHERE q.device_sn = d.sn) AS quarantined
     FROM devices d LEFT JOIN units u ON u.id = d.unit_id LEFT JOIN relays r ON r.id = d.relay_id";
 
 fn device_row(r: &SqliteRow) -> Device {
@@ -47,6 +48,23 @@ fn device_row(r: &SqliteRow) -> Device {
         clock_drift_secs: r.get("clock_drift_secs"),
         pending_commands: r.get("pending_commands"),
         created_at: ts(r.get("created_at")),
+        bound_cidr: r.get("bound_cidr"),
+        proposed_by: r.get("proposed_by"),
+        quarantined: r.get("quarantined"),
+    }
+}
+
+fn quarantined_row(r: &SqliteRow) -> QuarantinedPunch {
+    QuarantinedPunch {
+        id: r.get("id"),
+        device_sn: r.get("device_sn"),
+        pin: r.get("pin"),
+        local_time: r.get("local_time"),
+        timezone: r.get("timezone"),
+        status: r.get("status"),
+        verify: r.get("verify"),
+        source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Terminal),
+        received_at: ts(r.get("received_at")),
     }
 }
 
@@ -236,6 +254,22 @@ impl DeviceStore for SqliteStore {
     async fn device_contact(&self, c: &DeviceContact) -> Result<Device> {
         let at = ms(c.at.unwrap_or_else(Timestamp::now));
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        if let Some(max) = c.max_pending {
+            let known: Option<Id> = sqlx::query_scalar("SELECT id FROM devices WHERE sn = ?")
+                .bind(&c.sn)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if known.is_none() {
+                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE state = 'pending'")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if pending as u64 >= max {
+                    return Err(StoreError::Conflict("max_pending".into()));
+                }
+            }
+        }
         sqlx::query(
             "INSERT INTO devices (sn, state, created_at, last_seen, ip, pushver, model, firmware, reported_ip, users,
                 fingerprints, records)
@@ -513,15 +547,17 @@ impl DeviceStore for SqliteStore {
                 Some(false) => None,
                 _ => Some(ms(t.last_pull.unwrap_or(at))),
             };
-            let state: Option<String> = sqlx::query_scalar("SELECT state FROM devices WHERE sn = ?")
-                .bind(&t.sn)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            match state.as_deref() {
+            let known = sqlx::query(
+                "SELECT d.state, u.path AS unit_path FROM devices d LEFT JOIN units u ON u.id = d.unit_id WHERE d.sn = ?",
+            )
+            .bind(&t.sn)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            match known {
                 None => {
                     sqlx::query(
-                        "INSERT INTO devices (sn, unit_id, state, auto_registered, created_at) VALUES (?, ?, 'active', 1, ?)",
+                        "INSERT INTO devices (sn, unit_id, state, auto_registered, created_at) VALUES (?, ?, 'pending', 1, ?)",
                     )
                     .bind(&t.sn)
                     .bind(relay.unit_id)
@@ -530,16 +566,22 @@ impl DeviceStore for SqliteStore {
                     .await
                     .map_err(db_err)?;
                 }
-                Some("pending") => {
-                    sqlx::query("UPDATE devices SET unit_id = ?, state = 'active', auto_registered = 1 WHERE sn = ?")
-                        .bind(relay.unit_id)
-                        .bind(&t.sn)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    report.activated.push(t.sn.clone());
-                }
-                Some(_) => {}
+                Some(r) => match r.get::<Option<String>, _>("unit_path") {
+                    None => {
+                        // Called in by PUSH, no unit yet: it is pending in the relay's unit now.
+                        sqlx::query("UPDATE devices SET unit_id = ?, auto_registered = 1 WHERE sn = ?")
+                            .bind(relay.unit_id)
+                            .bind(&t.sn)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    Some(p) if p.starts_with(&relay.unit_path) => {}
+                    Some(_) => {
+                        report.refused.push(t.sn.clone());
+                        continue;
+                    }
+                },
             }
             sqlx::query(
                 "UPDATE devices SET relay_id = ?1, lan_address = COALESCE(?2, lan_address),
@@ -567,6 +609,150 @@ impl DeviceStore for SqliteStore {
         }
         tx.commit().await.map_err(db_err)?;
         Ok(report)
+    }
+
+    async fn bind_device(&self, sn: &str, cidr: Option<&str>, audit: Audit) -> Result<Device> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let before = load_device(&mut tx, sn).await?;
+        sqlx::query("UPDATE devices SET bound_cidr = ? WHERE sn = ?")
+            .bind(cidr)
+            .bind(sn)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let d = load_device(&mut tx, sn).await?;
+        let audit = audit
+            .before(serde_json::json!({"sn": sn, "bound_cidr": before.bound_cidr, "ip": before.ip}))
+            .after(serde_json::json!({"sn": sn, "bound_cidr": d.bound_cidr}));
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(d)
+    }
+
+    async fn propose_device(
+        &self,
+        sn: &str,
+        unit_code: &str,
+        proposed_by: &str,
+        max_pending: u64,
+        audit: Audit,
+    ) -> Result<Device> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let unit = unit_id(&mut tx, unit_code).await?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM devices WHERE sn = ?")
+            .bind(sn)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        match state.as_deref() {
+            None => {
+                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE state = 'pending'")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if pending as u64 >= max_pending {
+                    return Err(StoreError::Conflict("max_pending".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO devices (sn, unit_id, state, proposed_by, created_at) VALUES (?, ?, 'pending', ?, ?)",
+                )
+                .bind(sn)
+                .bind(unit)
+                .bind(proposed_by)
+                .bind(ms(Timestamp::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Some("pending") => {
+                sqlx::query("UPDATE devices SET unit_id = ?, proposed_by = ? WHERE sn = ?")
+                    .bind(unit)
+                    .bind(proposed_by)
+                    .bind(sn)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Some(_) => return Err(StoreError::Conflict("sn".into())),
+        }
+        let d = load_device(&mut tx, sn).await?;
+        write_audit(&mut tx, &audit.after(summary(&d))).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(d)
+    }
+
+    async fn quarantine_punches(&self, punches: &[QuarantinedPunch]) -> Result<u64> {
+        if punches.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut n = 0;
+        for p in punches {
+            n += sqlx::query(
+                "INSERT INTO quarantined_punches (device_sn, pin, local_time, timezone, status, verify, source,
+                    received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&p.device_sn)
+            .bind(&p.pin)
+            .bind(&p.local_time)
+            .bind(&p.timezone)
+            .bind(p.status)
+            .bind(p.verify)
+            .bind(p.source.as_str())
+            .bind(ms(p.received_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
+    async fn quarantined_punches(&self, sn: &str, limit: u32) -> Result<Vec<QuarantinedPunch>> {
+        let rows = sqlx::query("SELECT * FROM quarantined_punches WHERE device_sn = ? ORDER BY id LIMIT ?")
+            .bind(sn)
+            .bind(limit as i64)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.iter().map(quarantined_row).collect())
+    }
+
+    async fn delete_quarantined_punches(&self, ids: &[Id]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new("DELETE FROM quarantined_punches WHERE id IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        Ok(qb.build().execute(&self.write).await.map_err(db_err)?.rows_affected())
+    }
+
+    async fn discard_device(&self, sn: &str, audit: Audit) -> Result<u64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let d = load_device(&mut tx, sn).await?;
+        if d.state != DeviceState::Pending {
+            return Err(StoreError::Conflict("state".into()));
+        }
+        let n = sqlx::query("DELETE FROM quarantined_punches WHERE device_sn = ?")
+            .bind(sn)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        sqlx::query("DELETE FROM device_commands WHERE device_id = ?")
+            .bind(d.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM devices WHERE id = ?").bind(d.id).execute(&mut *tx).await.map_err(db_err)?;
+        write_audit(&mut tx, &audit.before(summary(&d)).after(serde_json::json!({"discarded_punches": n}))).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
     }
 
     async fn request_relay_sync(&self, relay_id: Id, audit: Audit) -> Result<()> {

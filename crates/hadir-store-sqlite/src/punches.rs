@@ -196,7 +196,13 @@ impl PunchStore for SqliteStore {
 
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>> {
         let rows = sqlx::query(concat!(
-            "UPDATE punches SET employee_id = ? WHERE employee_id IS NULL AND device_pin = ? RETURNING ",
+            "UPDATE punches SET employee_id = ?1,
+                hold = CASE WHEN (hold IS NULL OR hold = 'pending') AND EXISTS (SELECT 1 FROM devices d JOIN units du ON du.id = d.unit_id WHERE d.sn = punches.device_sn AND NOT ((SELECT eu.path FROM employees e JOIN units eu ON eu.id = e.unit_id WHERE e.id = ?1) LIKE du.path || '%')) THEN 'pending' ELSE hold END,
+                review = CASE WHEN (hold IS NULL OR hold = 'pending') AND EXISTS (SELECT 1 FROM devices d JOIN units du ON du.id = d.unit_id WHERE d.sn = punches.device_sn AND NOT ((SELECT eu.path FROM employees e JOIN units eu ON eu.id = e.unit_id WHERE e.id = ?1) LIKE du.path || '%')) THEN 'pin_out_of_unit' ELSE review END,
+                review_detail = CASE WHEN (hold IS NULL OR hold = 'pending') AND EXISTS (SELECT 1 FROM devices d JOIN units du ON du.id = d.unit_id WHERE d.sn = punches.device_sn AND NOT ((SELECT eu.path FROM employees e JOIN units eu ON eu.id = e.unit_id WHERE e.id = ?1) LIKE du.path || '%'))
+                    THEN 'PIN ' || device_pin || ' dipasang pada pegawai di luar unit mesin ' || device_sn || '.'
+                    ELSE review_detail END
+             WHERE employee_id IS NULL AND device_pin = ?2 RETURNING ",
             cols!(),
             ""
         ))

@@ -12,6 +12,7 @@ pub async fn run(s: &dyn Store) {
     registry_and_contact(s).await;
     command_queue(s).await;
     relays(s).await;
+    trust(s).await;
 }
 
 async fn registry_and_contact(s: &dyn Store) {
@@ -138,8 +139,9 @@ async fn relays(s: &dyn Store) {
     assert!(s.relay_by_token(b"other").await.is_err());
     assert!(matches!(s.create_relay("x", "NOPE", b"h2", audit("relay")).await, Err(StoreError::NotFound(_))));
 
-    // A pending serial seen through the relay becomes active in the relay's unit; a new one is
-    // registered there; one registered by a person keeps its unit.
+    // A relay never activates: a pending serial without a unit seen through it stays pending in
+    // the relay's unit; a new one is created pending there; one of another unit is refused and
+    // left untouched.
     s.device_contact(&DeviceContact { sn: "VIA1".into(), ..Default::default() }).await.unwrap();
     let at = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + 60_000).unwrap();
     let terminals = [
@@ -161,19 +163,21 @@ async fn relays(s: &dyn Store) {
         RelayTerminal { sn: "T2".into(), lan_address: Some("192.168.1.202:4370".into()), ..Default::default() },
     ];
     let rep = s.relay_report(r.id, &terminals, at).await.unwrap();
-    assert_eq!(rep.activated, ["VIA1"]);
+    assert_eq!(rep.refused, ["T2"]);
     let by_sn = |sn: &str| rep.devices.iter().find(|d| d.sn == sn).unwrap().clone();
     let via1 = by_sn("VIA1");
-    assert_eq!((via1.state, via1.unit_code.as_deref()), (DeviceState::Active, Some("SD1")));
+    assert_eq!((via1.state, via1.unit_code.as_deref()), (DeviceState::Pending, Some("SD1")));
     assert_eq!(
         (via1.relay_name.as_deref(), via1.lan_address.as_deref()),
         (Some("Pijo SD1"), Some("192.168.1.201:4370"))
     );
     assert_eq!((via1.records, via1.last_seen, via1.reachable), (Some(1200), Some(at), Some(true)));
     let via2 = by_sn("VIA2");
-    assert!(via2.auto_registered && via2.last_seen.is_none());
+    assert!(via2.auto_registered && via2.last_seen.is_none() && via2.state == DeviceState::Pending);
     assert_eq!(via2.last_error.as_deref(), Some("timeout"));
-    assert_eq!(by_sn("T2").unit_code.as_deref(), Some("RSUD"), "registered otherwise");
+    assert!(!rep.devices.iter().any(|d| d.sn == "T2"));
+    let t2 = s.device_by_sn("T2").await.unwrap();
+    assert_eq!((t2.unit_code.as_deref(), t2.relay_id, t2.lan_address), (Some("RSUD"), None, None), "untouched");
     assert_eq!(s.relay_by_id(r.id).await.unwrap().last_seen, Some(at));
     // A person may still register an auto-registered terminal elsewhere.
     let moved = s
@@ -182,7 +186,7 @@ async fn relays(s: &dyn Store) {
         .unwrap();
     assert_eq!((moved.unit_code.as_deref(), moved.auto_registered), (Some("RSUD"), false));
     let mine = s.list_devices(&DeviceFilter { relay_id: Some(r.id), ..Default::default() }).await.unwrap();
-    assert_eq!(mine.len(), 3);
+    assert_eq!(mine.len(), 2);
 
     assert!(!s.take_relay_sync(r.id).await.unwrap());
     s.request_relay_sync(r.id, audit("relay")).await.unwrap();
@@ -194,4 +198,66 @@ async fn relays(s: &dyn Store) {
     assert!(revoked.revoked);
     assert!(s.relay_by_token(b"relay-hash-1").await.is_err(), "revoked tokens stop working");
     assert_eq!(s.list_relays().await.unwrap().len(), 1);
+}
+
+/// Binding, proposals, the pending cap, quarantine outside the chain and discarding.
+async fn trust(s: &dyn Store) {
+    let d = s.bind_device("T2", Some("10.1.2.0/24"), audit("device")).await.unwrap();
+    assert_eq!(d.bound_cidr.as_deref(), Some("10.1.2.0/24"));
+    assert_eq!(s.bind_device("T2", None, audit("device")).await.unwrap().bound_cidr, None);
+    assert!(matches!(s.bind_device("NOPE", None, audit("d")).await, Err(StoreError::NotFound(_))));
+
+    // The cap counts pending terminals; known serials still call in.
+    let pending =
+        s.list_devices(&DeviceFilter { state: Some(DeviceState::Pending), ..Default::default() }).await.unwrap().len()
+            as u64;
+    let capped = |sn: &str| DeviceContact { sn: sn.into(), max_pending: Some(pending + 1), ..Default::default() };
+    s.device_contact(&capped("CAP1")).await.unwrap();
+    assert!(matches!(s.device_contact(&capped("CAP2")).await, Err(StoreError::Conflict(ref c)) if c == "max_pending"));
+    assert!(matches!(s.device_by_sn("CAP2").await, Err(StoreError::NotFound(_))), "nothing stored");
+    s.device_contact(&capped("CAP1")).await.unwrap();
+    assert!(matches!(
+        s.propose_device("CAP3", "SD1", "op", pending + 1, audit("device")).await,
+        Err(StoreError::Conflict(ref c)) if c == "max_pending"
+    ));
+    // A proposal on a pending serial records who proposed it and the unit.
+    let d = s.propose_device("CAP1", "SD1", "op", pending + 1, audit("device")).await.unwrap();
+    assert_eq!(
+        (d.state, d.unit_code.as_deref(), d.proposed_by.as_deref()),
+        (DeviceState::Pending, Some("SD1"), Some("op"))
+    );
+    assert!(matches!(
+        s.propose_device("T2", "SD1", "op", 1000, audit("device")).await,
+        Err(StoreError::Conflict(ref c)) if c == "sn"
+    ));
+
+    // Quarantine: idempotent per serial, PIN and local time; outside the chain.
+    let chain = s.verify_chain().await.unwrap().checked;
+    let q = |pin: &str, t: &str| QuarantinedPunch {
+        id: 0,
+        device_sn: "CAP1".into(),
+        pin: pin.into(),
+        local_time: t.into(),
+        timezone: None,
+        status: 0,
+        verify: 1,
+        source: PunchSource::Terminal,
+        received_at: Timestamp::from_second(1_764_000_000).unwrap(),
+    };
+    let batch = [q("1", "2025-11-03T07:00:00"), q("2", "2025-11-03T07:01:00"), q("1", "2025-11-03T07:00:00")];
+    assert_eq!(s.quarantine_punches(&batch).await.unwrap(), 2);
+    assert_eq!(s.quarantine_punches(&batch[..1]).await.unwrap(), 0);
+    assert_eq!(s.device_by_sn("CAP1").await.unwrap().quarantined, 2);
+    let held = s.quarantined_punches("CAP1", 10).await.unwrap();
+    assert_eq!(held.iter().map(|p| p.pin.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+    assert_eq!((held[0].local_time.as_str(), held[0].received_at), ("2025-11-03T07:00:00", batch[0].received_at));
+    assert_eq!(s.verify_chain().await.unwrap().checked, chain, "not in the chain");
+    assert_eq!(s.delete_quarantined_punches(&[held[0].id]).await.unwrap(), 1);
+    assert_eq!(s.quarantined_punches("CAP1", 10).await.unwrap().len(), 1);
+
+    // Discarding: pending only; the punches and the terminal go.
+    assert!(matches!(s.discard_device("T2", audit("device")).await, Err(StoreError::Conflict(ref c)) if c == "state"));
+    assert_eq!(s.discard_device("CAP1", audit("device")).await.unwrap(), 1);
+    assert!(matches!(s.device_by_sn("CAP1").await, Err(StoreError::NotFound(_))));
+    assert!(s.quarantined_punches("CAP1", 10).await.unwrap().is_empty());
 }

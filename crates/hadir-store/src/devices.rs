@@ -1,9 +1,10 @@
 //! Terminals (fingerprint/face devices), their command queues, and office relays.
 //!
-//! A terminal is known by its serial number. It is `pending` when it called the server before
-//! anyone registered it (its punches are stored quarantined), `active` once registered or
-//! approved, `disabled` when retired. Terminals read by an office relay are registered to the
-//! relay's unit on first sight, unless a person registered them otherwise.
+//! A terminal is known by its serial number. It is `pending` when it called the server (or an
+//! office relay reported it, or an operator proposed it) before an admin registered it; its
+//! punches wait outside the hash chain in quarantine ([`QuarantinedPunch`]). It is `active` once
+//! an admin registered or approved it, `disabled` when retired. A relay only ever reports
+//! terminals of its own unit subtree: new serials become pending in its unit.
 
 use crate::Result;
 use crate::types::{Audit, Id};
@@ -78,6 +79,16 @@ pub struct Device {
     /// Commands queued and not yet sent.
     pub pending_commands: i64,
     pub created_at: Timestamp,
+    /// PUSH requests are accepted only from this address or CIDR (normalised, e.g.
+    /// `10.1.2.0/24`, `10.1.2.3/32`); `None`: from anywhere.
+    #[serde(default)]
+    pub bound_cidr: Option<String>,
+    /// Who proposed this pending terminal (an operator; an admin decides).
+    #[serde(default)]
+    pub proposed_by: Option<String>,
+    /// Punches waiting in quarantine (outside the chain) until an admin approves it.
+    #[serde(default)]
+    pub quarantined: i64,
 }
 
 impl Device {
@@ -108,6 +119,28 @@ pub struct DeviceContact {
     pub users: Option<i64>,
     pub fingerprints: Option<i64>,
     pub records: Option<i64>,
+    /// When the serial is unknown and this many terminals are already pending, nothing is
+    /// stored and the call fails with `Conflict("max_pending")`.
+    pub max_pending: Option<u64>,
+}
+
+/// A punch of a terminal that is not approved yet, kept outside the hash chain (discardable
+/// with the terminal). Unique per serial, PIN and local time, like the chain's dedup key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantinedPunch {
+    /// 0 for a new one.
+    pub id: Id,
+    pub device_sn: String,
+    pub pin: String,
+    /// The terminal's wall clock, `YYYY-MM-DDTHH:MM:SS`.
+    pub local_time: String,
+    /// Zone override given with it (a relay's configuration); else the terminal's zone.
+    pub timezone: Option<String>,
+    pub status: i64,
+    pub verify: i64,
+    pub source: crate::PunchSource,
+    /// When the server received it (kept when it moves into the chain).
+    pub received_at: Timestamp,
 }
 
 /// Upload marks (`Stamp=` of cdata uploads); `None` leaves a stamp as it is.
@@ -212,20 +245,21 @@ pub struct RelayTerminal {
 /// What [`DeviceStore::relay_report`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelayReport {
+    /// The terminals of the relay's unit subtree it reported (new ones pending there).
     pub devices: Vec<Device>,
-    /// Serials that were pending and are now active.
-    pub activated: Vec<String>,
+    /// Serials registered to a unit outside the relay's subtree: left untouched.
+    pub refused: Vec<String>,
 }
 
 /// Terminal registry, device command queue and relays.
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
-    /// Registers a terminal to a unit (active). A serial seen before as `pending`, or registered
-    /// automatically through a relay, is taken over; one registered by a person is a
-    /// `Conflict("sn")`.
+    /// Registers a terminal to a unit (active; an admin's decision). A serial seen before as
+    /// `pending`, or registered automatically through a relay, is taken over; one registered by a
+    /// person is a `Conflict("sn")`.
     async fn register_device(&self, d: &NewDevice, audit: Audit) -> Result<Device>;
     /// Makes a terminal active in `unit_code` (a pending one, or one to move). Quarantined punches
-    /// are released separately ([`crate::PunchStore::release_quarantine`]).
+    /// are moved into the chain separately (by the caller, through the normal ingest path).
     async fn approve_device(&self, sn: &str, unit_code: &str, timezone: Option<&str>, audit: Audit) -> Result<Device>;
     /// Sets (or clears) the zone override.
     async fn set_device_timezone(&self, sn: &str, timezone: Option<&str>, audit: Audit) -> Result<Device>;
@@ -279,10 +313,35 @@ pub trait DeviceStore: Send + Sync {
     async fn relay_by_id(&self, id: Id) -> Result<Relay>;
     async fn revoke_relay(&self, id: Id, audit: Audit) -> Result<Relay>;
     async fn list_relays(&self) -> Result<Vec<Relay>>;
-    /// Records a relay's upload: its last contact, and each terminal it reports (a new serial is
-    /// registered to the relay's unit, active; a pending one becomes active there and is listed
-    /// in `activated`, so the caller releases its quarantined punches).
+    /// Records a relay's upload: its last contact, and each terminal it reports. A new serial is
+    /// created `pending` in the relay's unit (a pending one without a unit gets it); a terminal of
+    /// the relay's unit subtree gets the relay's readings; one of another unit is left untouched
+    /// and listed in `refused`. Nothing is ever activated here.
     async fn relay_report(&self, relay_id: Id, terminals: &[RelayTerminal], at: Timestamp) -> Result<RelayReport>;
+    /// Binds a terminal's PUSH requests to an address or CIDR (`None`: unbinds).
+    async fn bind_device(&self, sn: &str, cidr: Option<&str>, audit: Audit) -> Result<Device>;
+    /// An operator proposes a serial for `unit_code`: an unknown serial is created `pending` in
+    /// that unit (subject to `max_pending`: `Conflict("max_pending")`), a pending one records the
+    /// proposal; an active or disabled one is a `Conflict("sn")`.
+    async fn propose_device(
+        &self,
+        sn: &str,
+        unit_code: &str,
+        proposed_by: &str,
+        max_pending: u64,
+        audit: Audit,
+    ) -> Result<Device>;
+    /// Stores punches of a terminal not approved yet, outside the chain; one already held
+    /// (same serial, PIN and local time) is skipped. Returns how many were new.
+    async fn quarantine_punches(&self, punches: &[QuarantinedPunch]) -> Result<u64>;
+    /// A terminal's quarantined punches, oldest first.
+    async fn quarantined_punches(&self, sn: &str, limit: u32) -> Result<Vec<QuarantinedPunch>>;
+    /// Removes these quarantined punches (after they moved into the chain).
+    async fn delete_quarantined_punches(&self, ids: &[Id]) -> Result<u64>;
+    /// Removes a pending terminal with its quarantined punches and commands (admin, audited).
+    /// Not pending: `Conflict("state")`. Returns how many quarantined punches were discarded.
+    async fn discard_device(&self, sn: &str, audit: Audit) -> Result<u64>;
+
     /// Asks the relay to write the roster to its terminals.
     async fn request_relay_sync(&self, relay_id: Id, audit: Audit) -> Result<()>;
     /// Clears the sync request; returns whether there was one.

@@ -125,6 +125,8 @@ pub trait PunchStore: Send + Sync {
         Ok(out)
     }
     /// Links unmatched terminal punches with this PIN to the employee; returns the linked punches.
+    /// Those from a terminal whose unit subtree does not hold the employee's unit are held in the
+    /// same statement (`hold = pending`, review `pin_out_of_unit`), so they never count unseen.
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
     /// Releases a terminal's quarantined punches (after approval); returns them.
     async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>>;

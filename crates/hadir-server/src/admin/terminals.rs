@@ -1,12 +1,13 @@
 //! Terminals: the list (serial, unit, address, last contact, state, users and records), approval
-//! of pending ones, registering a serial read off a terminal (which approves it when it already
-//! called in), "Sinkron pegawai" with the queued commands and their results, and the relays.
-//! Every action is the API's handler.
+//! of pending ones (admin; operators propose), registering a serial read off a terminal (which
+//! approves it when it already called in), "Kunci ke alamat ini" (bind to the address it last
+//! spoke from), discarding a pending one with its quarantined punches, "Sinkron pegawai" with the
+//! queued commands and their results, and the relays. Every action is the API's handler.
 
 use super::{CResult, Console, Nav, html, short_time};
 use crate::api::devices::{
-    ApproveInput, CommandView, DeviceInput, DeviceQuery, DeviceView, approve_device, list_commands, list_devices,
-    register_device, sync_employees,
+    ApproveInput, BindInput, CommandView, DeviceInput, DeviceQuery, DeviceView, approve_device, bind_device,
+    discard_device, list_commands, list_devices, register_device, sync_employees,
 };
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -117,6 +118,30 @@ pub struct ApproveForm {
     pub unit_code: String,
 }
 
+/// `POST /admin/terminals/{sn}/bind`: "Kunci ke alamat ini" (the address it last spoke from).
+pub async fn bind(State(s): State<AppState>, Console(c): Console, Path(sn): Path<String>) -> CResult {
+    let input = BindInput { from_last_seen: true, ..Default::default() };
+    let axum::Json(d) = bind_device(State(s), c, Path(sn), ApiJson(input)).await?;
+    Ok(super::notice(format!(
+        "Mesin {} dikunci ke alamat {}; permintaan dari alamat lain ditolak.",
+        d.sn,
+        d.bound_cidr.clone().unwrap_or_default()
+    )))
+}
+
+/// `POST /admin/terminals/{sn}/unbind`: remove the address binding.
+pub async fn unbind(State(s): State<AppState>, Console(c): Console, Path(sn): Path<String>) -> CResult {
+    let input = BindInput { clear: true, ..Default::default() };
+    let axum::Json(d) = bind_device(State(s), c, Path(sn), ApiJson(input)).await?;
+    Ok(super::notice(format!("Kunci alamat mesin {} dibuka.", d.sn)))
+}
+
+/// `POST /admin/terminals/{sn}/discard`: a pending terminal and its quarantined punches (admin).
+pub async fn discard(State(s): State<AppState>, Console(c): Console, Path(sn): Path<String>) -> CResult {
+    let axum::Json(r) = discard_device(State(s), c, Path(sn)).await?;
+    Ok(super::notice(format!("Mesin {} dibuang bersama {} presensi yang tertahan.", r.sn, r.discarded)))
+}
+
 /// `POST /admin/terminals/{sn}/approve`: a pending terminal into a unit (admin, as the API).
 pub async fn approve(
     State(s): State<AppState>,
@@ -127,7 +152,7 @@ pub async fn approve(
     let input = ApproveInput { unit_code: f.unit_code, timezone: None };
     let axum::Json(r) = approve_device(State(s), c, Path(sn), ApiJson(input)).await?;
     Ok(super::notice(format!(
-        "Mesin {} disetujui untuk {}; {} presensi yang tertahan kini dihitung.",
+        "Mesin {} disetujui untuk {}; {} presensi yang tertahan masuk ke data presensi.",
         r.device.sn,
         r.device.unit_name.clone().unwrap_or_default(),
         r.released

@@ -57,6 +57,12 @@ pub struct DeviceView {
     pub last_error: Option<String>,
     pub clock_drift_secs: Option<i64>,
     pub created_at: String,
+    /// PUSH requests are accepted only from this address/CIDR; none: from anywhere.
+    pub bound_cidr: Option<String>,
+    /// The operator who proposed this pending terminal (an admin decides).
+    pub proposed_by: Option<String>,
+    /// Punches of this terminal waiting in quarantine (outside the chain) for its approval.
+    pub quarantined: i64,
 }
 
 fn zone_of(d: &Device) -> TimeZone {
@@ -92,6 +98,9 @@ impl DeviceView {
             last_error: d.last_error,
             clock_drift_secs: d.clock_drift_secs,
             created_at: rfc3339_local(&tz, d.created_at),
+            bound_cidr: d.bound_cidr,
+            proposed_by: d.proposed_by,
+            quarantined: d.quarantined,
             sn: d.sn,
         }
     }
@@ -167,8 +176,42 @@ pub struct DeviceInput {
     pub timezone: Option<String>,
 }
 
-/// Register a terminal to a unit (admin, or operator of that unit). A serial that already called
-/// in (pending) is approved by this, and its quarantined punches are counted.
+/// An operator's register or approve: the decision is an admin's, so the serial is recorded as
+/// a proposal (pending in the operator's unit) and the call is refused with `admin_decision`.
+async fn propose(s: &AppState, caller: &Caller, sn: &str, unit_code: &str) -> ApiError {
+    let audit = Audit::new(caller.actor(), "propose", "device", sn);
+    match s.store.propose_device(sn, unit_code, &caller.username, s.config.terminals.max_pending, audit).await {
+        Ok(d) => {
+            tracing::info!(sn, by = %caller.username, unit = unit_code, "terminal proposed; awaiting an admin");
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_decision",
+                format!("Mendaftarkan atau menyetujui mesin adalah keputusan admin; usulan mesin {sn} untuk unit {unit_code} sudah dicatat."),
+            )
+            .with_details(serde_json::json!({"proposal": true, "sn": d.sn, "unit_code": unit_code}))
+        }
+        Err(StoreError::Conflict(what)) if what == "max_pending" => too_many_pending(),
+        Err(StoreError::Conflict(_)) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "admin_decision",
+            format!("Mesin {sn} sudah terdaftar; memindahkan mesin adalah keputusan admin."),
+        )
+        .with_details(serde_json::json!({"proposal": false, "sn": sn})),
+        Err(e) => e.into(),
+    }
+}
+
+fn too_many_pending() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "too_many_pending",
+        "Terlalu banyak mesin menunggu persetujuan; putuskan atau buang yang lama dahulu.",
+    )
+}
+
+/// Register a terminal to a unit (admin). A serial that already called in (pending) is approved
+/// by this, and its quarantined punches move into the chain. An operator of the unit gets 403
+/// `admin_decision` and their call is recorded as a proposal for an admin.
 #[utoipa::path(post, path = "/api/v1/devices", tag = "devices", request_body = DeviceInput,
     responses((status = 201, body = DeviceView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register_device(
@@ -187,9 +230,13 @@ pub async fn register_device(
     }
     let timezone = check_zone(&input.timezone)?;
     let unit = manageable_unit(&s, &caller, input.unit_code.trim()).await?;
+    if !caller.is_admin {
+        return Err(propose(&s, &caller, &sn, &unit.code).await);
+    }
     let nd = NewDevice { sn: sn.clone(), unit_code: unit.code.clone(), timezone };
     let d = s.store.register_device(&nd, Audit::new(caller.actor(), "register", "device", &sn)).await?;
     release(&s, &sn).await;
+    let d = s.store.device_by_sn(&sn).await.unwrap_or(d);
     Ok((StatusCode::CREATED, Json(view(&s, d))))
 }
 
@@ -267,7 +314,9 @@ pub struct ApproveResponse {
     pub released: usize,
 }
 
-/// Approve a pending terminal (or move one) into a unit: its quarantined punches are processed.
+/// Approve a pending terminal (or move one) into a unit (admin): its quarantined punches move
+/// into the chain with their receipt times. An operator who may manage the terminal and the unit
+/// gets 403 `admin_decision`, their call recorded as a proposal.
 #[utoipa::path(post, path = "/api/v1/devices/{sn}/approve", tag = "devices", params(("sn" = String, Path)), request_body = ApproveInput,
     responses((status = 200, body = ApproveResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn approve_device(
@@ -288,10 +337,100 @@ pub async fn approve_device(
     }
     let timezone = check_zone(&input.timezone)?;
     let unit = manageable_unit(&s, &caller, input.unit_code.trim()).await?;
+    if !caller.is_admin {
+        return Err(propose(&s, &caller, &d.sn, &unit.code).await);
+    }
     let audit = Audit::new(caller.actor(), "approve", "device", &sn);
     let d = s.store.approve_device(&d.sn, &unit.code, timezone.as_deref(), audit).await?;
     let released = release(&s, &d.sn).await;
+    let d = s.store.device_by_sn(&d.sn).await.unwrap_or(d);
     Ok(Json(ApproveResponse { device: view(&s, d), released }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct BindInput {
+    /// An address or CIDR (`10.1.2.3`, `10.1.2.0/24`, `fd00::/8`).
+    pub cidr: Option<String>,
+    /// Bind to the address the terminal last spoke from.
+    #[serde(default)]
+    pub from_last_seen: bool,
+    /// Remove the binding.
+    #[serde(default)]
+    pub clear: bool,
+}
+
+/// Bind a terminal's PUSH requests to an address or CIDR (admin, or operator of its unit;
+/// audited). Requests from elsewhere are then refused (403) and change nothing.
+#[utoipa::path(post, path = "/api/v1/devices/{sn}/bind", tag = "devices", params(("sn" = String, Path)), request_body = BindInput,
+    responses((status = 200, body = DeviceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn bind_device(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(sn): Path<String>,
+    ApiJson(input): ApiJson<BindInput>,
+) -> ApiResult<Json<DeviceView>> {
+    let d = device_to_manage(&s, &caller, &sn).await?;
+    let cidr = if input.clear {
+        None
+    } else {
+        let raw = match (input.cidr.as_deref().map(str::trim).filter(|c| !c.is_empty()), input.from_last_seen) {
+            (Some(c), false) => c.to_string(),
+            (None, true) => d.ip.clone().ok_or_else(|| {
+                ApiError::unprocessable(
+                    "no_address",
+                    "Mesin ini belum pernah menghubungi server; alamatnya belum diketahui.",
+                )
+            })?,
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "invalid_bind",
+                    "Isi salah satu: 'cidr' (alamat atau CIDR), 'from_last_seen' atau 'clear'.",
+                ));
+            }
+        };
+        let c = crate::iclock::cidr::Cidr::parse(&raw).ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_cidr",
+                format!("'{raw}' bukan alamat IP atau CIDR yang sah (contoh: 10.1.2.0/24)."),
+            )
+            .with_details(serde_json::json!({"field": "cidr"}))
+        })?;
+        Some(c.to_string())
+    };
+    let audit = Audit::new(caller.actor(), if cidr.is_some() { "bind" } else { "unbind" }, "device", &d.sn);
+    let d = s.store.bind_device(&d.sn, cidr.as_deref(), audit).await?;
+    Ok(Json(view(&s, d)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DiscardResponse {
+    pub sn: String,
+    /// Quarantined punches removed with it (they were never in the chain).
+    pub discarded: u64,
+}
+
+/// Discard a pending terminal with its quarantined punches (admin; audited).
+#[utoipa::path(delete, path = "/api/v1/devices/{sn}", tag = "devices", params(("sn" = String, Path)),
+    responses((status = 200, body = DiscardResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn discard_device(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(sn): Path<String>,
+) -> ApiResult<Json<DiscardResponse>> {
+    caller.require_admin()?;
+    let d = device_in_scope(&s, &caller, &sn).await?;
+    let audit = Audit::new(caller.actor(), "discard", "device", &d.sn);
+    let discarded = s.store.discard_device(&d.sn, audit).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "device_not_pending",
+            "Hanya mesin yang menunggu persetujuan yang dapat dibuang.",
+        ),
+        StoreError::NotFound(_) => device_not_found(),
+        e => e.into(),
+    })?;
+    tracing::warn!(sn = %d.sn, by = %caller.username, punches = discarded, "pending terminal discarded");
+    Ok(Json(DiscardResponse { sn: d.sn, discarded }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use hadir_domain::unit_zone;
 use hadir_domain::zone::rfc3339_local;
-use hadir_store::{Audit, Device, DeviceState, EmployeeFilter, PunchSource, Relay, RelayTerminal, Scope, StoreError};
+use hadir_store::{
+    Audit, Device, DeviceState, EmployeeFilter, PunchSource, QuarantinedPunch, Relay, RelayTerminal, Scope, StoreError,
+};
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Unit};
@@ -201,7 +203,8 @@ pub struct RelayUploadReply {
     pub accepted: usize,
     /// Punches the server already held (same serial, PIN and time).
     pub duplicates: usize,
-    /// Punches that can never be stored (bad PIN or time); the relay need not resend them.
+    /// Punches that can never be stored (bad PIN or time, a terminal of another unit:
+    /// `terminal_of_other_unit`); the relay need not resend them.
     pub rejected: Vec<RejectedPunch>,
     /// The relay should fetch the roster and write it to its terminals.
     pub sync_roster: bool,
@@ -231,7 +234,10 @@ fn parse_time(t: &str) -> Option<DateTime> {
 }
 
 /// Upload punches read by a relay (relay token). Idempotent per (serial, PIN, time): resending a
-/// batch adds nothing. Terminals it reports are registered to its unit unless registered otherwise.
+/// batch adds nothing. A relay reports only terminals of its unit subtree: a new serial becomes
+/// pending in its unit (its punches wait in quarantine until an admin approves it); a terminal
+/// registered to another unit is left untouched and its punches come back in `rejected`
+/// (`terminal_of_other_unit`), nothing written for them.
 #[utoipa::path(post, path = "/api/v1/relay/punches", tag = "relays", request_body = RelayUpload,
     responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn upload_punches(
@@ -270,6 +276,9 @@ pub async fn upload_punches(
         }
     }
     let report = s.store.relay_report(relay.id, &reports, now).await?;
+    for sn in &report.refused {
+        tracing::warn!(relay = relay.id, sn = %sn, "relay reported a terminal of another unit: refused");
+    }
     let devices: HashMap<String, Device> = report.devices.into_iter().map(|d| (d.sn.clone(), d)).collect();
     let mut zones: HashMap<String, TimeZone> = HashMap::new();
     for d in devices.values() {
@@ -282,12 +291,14 @@ pub async fn upload_punches(
 
     let mut rejected = Vec::new();
     let mut records = Vec::with_capacity(up.punches.len());
+    let mut quarantined: HashMap<String, Vec<QuarantinedPunch>> = HashMap::new();
     for (index, p) in up.punches.iter().enumerate() {
         let sn = p.sn.trim();
         let pin = p.pin.trim();
         let reject = |reason: &str| RejectedPunch { index, reason: reason.to_string() };
         let Some(device) = devices.get(sn) else {
-            rejected.push(reject("invalid_sn"));
+            let refused = report.refused.iter().any(|r| r == sn);
+            rejected.push(reject(if refused { "terminal_of_other_unit" } else { "invalid_sn" }));
             continue;
         };
         if !valid_pin(pin) {
@@ -298,7 +309,8 @@ pub async fn upload_punches(
             rejected.push(reject("invalid_time"));
             continue;
         };
-        let tz = match p.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+        let zone_override = p.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty());
+        let tz = match zone_override {
             Some(z) => match unit_zone(z) {
                 Ok(tz) => tz,
                 Err(_) => {
@@ -308,6 +320,21 @@ pub async fn upload_punches(
             },
             None => zones.get(sn).cloned().unwrap_or(TimeZone::UTC),
         };
+        if device.state != DeviceState::Active {
+            // Not approved yet: kept outside the chain until an admin approves the terminal.
+            quarantined.entry(sn.to_string()).or_default().push(QuarantinedPunch {
+                id: 0,
+                device_sn: sn.to_string(),
+                pin: pin.to_string(),
+                local_time: punches::local_time(time),
+                timezone: zone_override.map(Into::into),
+                status: p.status,
+                verify: p.verify,
+                source: PunchSource::Relay,
+                received_at,
+            });
+            continue;
+        }
         records.push(TerminalRecord {
             sn: sn.to_string(),
             pin: pin.to_string(),
@@ -315,22 +342,27 @@ pub async fn upload_punches(
             status: p.status,
             verify: p.verify,
             tz,
-            quarantined: device.state != DeviceState::Active,
+            unit_path: device.unit_path.clone(),
+            source: PunchSource::Relay,
+            received_at,
         });
     }
     for r in &rejected {
         tracing::warn!(relay = relay.id, index = r.index, reason = %r.reason, "relay punch rejected");
     }
-    let new = punches::build(s.store.as_ref(), &records, PunchSource::Relay, received_at).await?;
-    let stored = punches::submit(&s, new).await.map_err(|e| match e {
+    let rules = punches::Rules::from_config(&s.config.terminals);
+    let new = punches::build(s.store.as_ref(), &records, rules).await?;
+    let mut stored = punches::submit(&s, new).await.map_err(|e| match e {
         IngestError::Overloaded => ApiError::unavailable("Server sedang sibuk; kirim ulang nanti.", 30),
         IngestError::Failed(msg) => {
             tracing::error!(error = %msg, "relay punches: commit failed");
             ApiError::internal()
         }
     })?;
-    for sn in &report.activated {
-        punches::release(&s, sn).await;
+    for (sn, q) in &quarantined {
+        let held = punches::quarantine(&s, sn, q).await?;
+        stored.inserted += held.inserted;
+        stored.duplicates += held.duplicates;
     }
     metrics::counter!("hadir_relay_punches_total", "outcome" => "new").increment(stored.inserted as u64);
     metrics::counter!("hadir_relay_punches_total", "outcome" => "duplicate").increment(stored.duplicates as u64);

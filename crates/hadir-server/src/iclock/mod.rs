@@ -5,10 +5,14 @@
 //! the store and the group-commit writer. These routes are not part of `/api/v1` nor of the
 //! OpenAPI document.
 //!
-//! An unknown serial is recorded as `pending` with its address; its punches are accepted
-//! (`OK:n`, or the terminal would resend forever) and stored quarantined until an admin
-//! approves it. "Security PUSH" 3.x terminals are logged and refused clearly.
+//! An unknown serial is recorded as `pending` with its address (at most
+//! `terminals.max_pending` of them; beyond, 403 and nothing stored); its punches are accepted
+//! (`OK:n`, or the terminal would resend forever) and kept in quarantine, outside the hash chain,
+//! until an admin approves it. A terminal bound to an address or CIDR is refused (403, nothing
+//! changed) from anywhere else. Upload stamps move only with records actually received.
+//! "Security PUSH" 3.x terminals are logged and refused clearly.
 
+pub mod cidr;
 pub mod punches;
 pub mod silence;
 
@@ -16,13 +20,17 @@ use crate::ingest::IngestError;
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use hadir_store::{CommandOutcome, Device, DeviceCommand, DeviceContact, DeviceState, PunchSource, StampUpdate};
+use hadir_store::{
+    CommandOutcome, Device, DeviceCommand, DeviceContact, DeviceState, PunchSource, QuarantinedPunch, StampUpdate,
+    StoreError,
+};
 use hadir_zk::push::{
     self, CdataRequest, DeviceCmdRequest, GetRequest, HandshakeConfig, KeyValues, OperLogEntry, Table, TimeZoneOption,
     Upload,
@@ -47,6 +55,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/iclock/registry", any(security_push))
         .route("/iclock/push", any(security_push))
         .route("/iclock/{*rest}", any(unknown))
+        .layer(DefaultBodyLimit::max(state.config.terminals.max_body_bytes))
         .layer(axum::middleware::map_response(add_date))
 }
 
@@ -81,6 +90,17 @@ impl Refusal {
     }
     fn internal() -> Refusal {
         Refusal(text(StatusCode::INTERNAL_SERVER_ERROR, "ERROR: server"))
+    }
+    fn forbidden(what: &str) -> Refusal {
+        Refusal(text(StatusCode::FORBIDDEN, format!("ERROR: {what}")))
+    }
+    fn body(e: BytesRejection) -> Refusal {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal(text(status, "ERROR: data terlalu besar"))
+        } else {
+            Refusal(text(status, "ERROR: body"))
+        }
     }
 }
 
@@ -150,9 +170,43 @@ fn contact_from_options(sn: &str, kv: &KeyValues) -> DeviceContact {
     }
 }
 
+/// The gate every terminal request passes before anything is written: a terminal bound to an
+/// address or CIDR is refused from anywhere else (403, nothing changes: no contact, punches,
+/// stamps, commands or results). Returns the terminal when it is known.
+async fn admit(s: &AppState, sn: &str, ip: &PeerIp) -> Result<Option<Device>, Refusal> {
+    match s.store.device_by_sn(sn).await {
+        Ok(d) => {
+            if !cidr::allowed(d.bound_cidr.as_deref(), ip.0.as_deref()) {
+                tracing::warn!(sn, ip = ?ip.0, bound = ?d.bound_cidr, "terminal request from outside its bound address refused");
+                metrics::counter!("hadir_terminal_refused_total", "reason" => "address").increment(1);
+                return Err(Refusal::forbidden("alamat tidak diizinkan untuk mesin ini"));
+            }
+            Ok(Some(d))
+        }
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records the contact of an admitted terminal; an unknown serial becomes pending unless
+/// `terminals.max_pending` are pending already (403, nothing stored).
 async fn contact(s: &AppState, mut c: DeviceContact, ip: &PeerIp) -> Result<Device, Refusal> {
+    admit(s, &c.sn, ip).await?;
+    record_contact(s, &mut c, ip).await
+}
+
+async fn record_contact(s: &AppState, c: &mut DeviceContact, ip: &PeerIp) -> Result<Device, Refusal> {
     c.ip = ip.0.clone();
-    let d = s.store.device_contact(&c).await?;
+    c.max_pending = Some(s.config.terminals.max_pending);
+    let d = match s.store.device_contact(c).await {
+        Ok(d) => d,
+        Err(StoreError::Conflict(what)) if what == "max_pending" => {
+            tracing::warn!(sn = %c.sn, ip = ?ip.0, "unknown terminal refused: too many terminals pending approval");
+            metrics::counter!("hadir_terminal_refused_total", "reason" => "max_pending").increment(1);
+            return Err(Refusal::forbidden("terlalu banyak mesin menunggu persetujuan"));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if d.state == DeviceState::Pending && d.last_seen == Some(d.created_at) {
         tracing::warn!(sn = %d.sn, ip = ?d.ip, "unknown terminal called: recorded as pending, awaiting approval");
     }
@@ -196,7 +250,7 @@ async fn cdata_post(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
     let req = CdataRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
-    let body = body.map_err(|e| Refusal(text(e.status(), "ERROR: body")))?;
+    let body = body.map_err(Refusal::body)?;
     let up = match req {
         CdataRequest::Upload(up) => up,
         CdataRequest::Handshake(h) => {
@@ -205,7 +259,20 @@ async fn cdata_post(
             return Ok(ok(push::REPLY_OK));
         }
     };
-    let d = contact(&s, DeviceContact { sn: up.sn.clone(), ..Default::default() }, &ip).await?;
+    admit(&s, &up.sn, &ip).await?;
+    if up.table == Table::AttLog {
+        let max = s.config.terminals.max_attlog_lines;
+        let lines =
+            body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(max + 1).count();
+        if lines > max {
+            tracing::warn!(sn = %up.sn, ip = ?ip.0, max, "ATTLOG upload with too many lines refused");
+            return Err(Refusal(text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("ERROR: terlalu banyak baris ATTLOG (paling banyak {max} per kiriman)"),
+            )));
+        }
+    }
+    let d = record_contact(&s, &mut DeviceContact { sn: up.sn.clone(), ..Default::default() }, &ip).await?;
     match &up.table {
         Table::AttLog => attlog(&s, &d, &up, &body).await,
         Table::OperLog => operlog(&s, &d, &up, &body).await,
@@ -216,12 +283,21 @@ async fn cdata_post(
         }
         Table::AttPhoto => {
             // Photos are not requested (TransFlag); acknowledge so the terminal moves on.
-            match push::split_attphoto(&body) {
-                Ok(p) => tracing::debug!(sn = %d.sn, file = %p.file_name, bytes = p.jpeg.len(), "ATTPHOTO ignored"),
-                Err(e) => tracing::warn!(sn = %d.sn, error = %e, "malformed ATTPHOTO ignored"),
+            let received = match push::split_attphoto(&body) {
+                Ok(p) => {
+                    tracing::debug!(sn = %d.sn, file = %p.file_name, bytes = p.jpeg.len(), "ATTPHOTO ignored");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(sn = %d.sn, error = %e, "malformed ATTPHOTO ignored");
+                    false
+                }
+            };
+            // The stamp moves only with a photo actually received.
+            if received {
+                let stamps = StampUpdate { attphoto: up.stamp.map(|v| v as i64), ..Default::default() };
+                s.store.set_device_stamps(&d.sn, stamps).await?;
             }
-            let stamps = StampUpdate { attphoto: up.stamp.map(|v| v as i64), ..Default::default() };
-            s.store.set_device_stamps(&d.sn, stamps).await?;
             Ok(ok(push::REPLY_OK))
         }
         Table::Other(name) => {
@@ -237,29 +313,55 @@ async fn attlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Re
     for e in &batch.errors {
         tracing::warn!(sn = %d.sn, error = %e, "ATTLOG line skipped");
     }
-    let tz = punches::device_zone(s.store.as_ref(), d).await;
-    let quarantined = d.state != DeviceState::Active;
-    let records: Vec<punches::TerminalRecord> = batch
-        .records
-        .iter()
-        .map(|r| punches::TerminalRecord {
-            sn: d.sn.clone(),
-            pin: r.pin.clone(),
-            time: r.time,
-            status: i64::from(r.status),
-            verify: i64::from(r.verify),
-            tz: tz.clone(),
-            quarantined,
-        })
-        .collect();
-    let new = punches::build(s.store.as_ref(), &records, PunchSource::Terminal, received_at).await?;
-    let stored = punches::submit(s, new).await?;
+    let stored = if d.state == DeviceState::Active {
+        let tz = punches::device_zone(s.store.as_ref(), d).await;
+        let records: Vec<punches::TerminalRecord> = batch
+            .records
+            .iter()
+            .map(|r| punches::TerminalRecord {
+                sn: d.sn.clone(),
+                pin: r.pin.clone(),
+                time: r.time,
+                status: i64::from(r.status),
+                verify: i64::from(r.verify),
+                tz: tz.clone(),
+                unit_path: d.unit_path.clone(),
+                source: PunchSource::Terminal,
+                received_at,
+            })
+            .collect();
+        let rules = punches::Rules::from_config(&s.config.terminals);
+        let new = punches::build(s.store.as_ref(), &records, rules).await?;
+        let held = new.iter().filter(|p| p.hold.is_some()).count();
+        if held > 0 {
+            tracing::info!(sn = %d.sn, punches = held, "terminal punches held for review");
+        }
+        punches::submit(s, new).await?
+    } else {
+        let q: Vec<QuarantinedPunch> = batch
+            .records
+            .iter()
+            .map(|r| QuarantinedPunch {
+                id: 0,
+                device_sn: d.sn.clone(),
+                pin: r.pin.clone(),
+                local_time: punches::local_time(r.time),
+                timezone: None,
+                status: i64::from(r.status),
+                verify: i64::from(r.verify),
+                source: PunchSource::Terminal,
+                received_at,
+            })
+            .collect();
+        punches::quarantine(s, &d.sn, &q).await?
+    };
     metrics::counter!("hadir_terminal_punches_total", "outcome" => "new").increment(stored.inserted as u64);
     metrics::counter!("hadir_terminal_punches_total", "outcome" => "duplicate").increment(stored.duplicates as u64);
-    if quarantined && stored.inserted > 0 {
-        tracing::warn!(sn = %d.sn, punches = stored.inserted, "punches of an unapproved terminal stored in quarantine");
-    }
-    if let Some(stamp) = up.stamp {
+    // The stamp moves only with records actually received (stored now or already held), never
+    // by a bare `Stamp=`: a forged empty upload must not make the real terminal skip its data.
+    if let Some(stamp) = up.stamp
+        && stored.inserted + stored.duplicates > 0
+    {
         s.store.set_device_stamps(&d.sn, StampUpdate { attlog: Some(stamp as i64), ..Default::default() }).await?;
     }
     Ok(ok(push::reply_ok_count(batch.records.len())))
@@ -283,7 +385,9 @@ async fn operlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<R
         }
     }
     tracing::info!(sn = %d.sn, users, fingerprints = fps, operations = ops, other, "OPERLOG received");
-    if let Some(stamp) = up.op_stamp.or(up.stamp) {
+    if let Some(stamp) = up.op_stamp.or(up.stamp)
+        && !batch.entries.is_empty()
+    {
         s.store.set_device_stamps(&d.sn, StampUpdate { operlog: Some(stamp as i64), ..Default::default() }).await?;
     }
     Ok(ok(push::reply_ok_count(batch.entries.len())))
@@ -324,7 +428,7 @@ async fn devicecmd(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
     let req = DeviceCmdRequest::parse(q.as_deref().unwrap_or_default()).map_err(Refusal::bad_request)?;
-    let body = body.map_err(|e| Refusal(text(e.status(), "ERROR: body")))?;
+    let body = body.map_err(Refusal::body)?;
     contact(&s, DeviceContact { sn: req.sn.clone(), ..Default::default() }, &ip).await?;
     let batch = push::parse_devicecmd(&body);
     for e in &batch.errors {

@@ -1,11 +1,16 @@
 //! Terminal records → punches, shared by the PUSH endpoints and the relay upload: PIN →
 //! employee, local wall clock → instant in the terminal's zone, the dedup key both paths share,
-//! clock-fault flagging, and the group-commit hand-off.
+//! the holds (PIN outside the terminal's unit, backlog, future), quarantine of records of
+//! terminals not approved yet, and the group-commit hand-off.
 
+use crate::config::TerminalConfig;
 use crate::ingest::IngestError;
 use crate::state::AppState;
 use hadir_domain::unit_zone;
-use hadir_store::{Device, Employee, Id, NewPunch, Punch, PunchInsert, PunchSource, Scope, Store, StoreError};
+use hadir_store::{
+    Device, DeviceState, Employee, Id, NewPunch, Punch, PunchHold, PunchInsert, PunchSource, QuarantinedPunch, Scope,
+    Store, StoreError,
+};
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -24,14 +29,40 @@ pub struct TerminalRecord {
     pub status: i64,
     pub verify: i64,
     pub tz: TimeZone,
-    /// From a terminal not approved yet: stored, not counted.
-    pub quarantined: bool,
+    /// The terminal's unit subtree (materialised path): a PIN of an employee outside it is held.
+    pub unit_path: Option<String>,
+    pub source: PunchSource,
+    /// When the server received it (a quarantined record keeps its receipt time).
+    pub received_at: Timestamp,
+}
+
+/// What a terminal record must satisfy to count at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// Older than this at receipt: held, `backlog`.
+    pub backlog: SignedDuration,
+    /// Further ahead of receipt than this: held, `future`.
+    pub ahead: SignedDuration,
+}
+
+impl Rules {
+    pub fn from_config(c: &TerminalConfig) -> Rules {
+        Rules {
+            backlog: SignedDuration::from_hours(c.backlog_hours.min(1_000_000) as i64),
+            ahead: SignedDuration::from_mins(c.future_minutes.min(1_000_000) as i64),
+        }
+    }
 }
 
 /// `t:<serial>:<pin>:<YYYY-MM-DDTHH:MM:SS>`: the same key whether the record came by PUSH or
 /// through a relay, so a terminal seen both ways never counts twice.
 pub fn dedup_key(sn: &str, pin: &str, time: DateTime) -> String {
-    format!("t:{sn}:{pin}:{}", time.strftime("%Y-%m-%dT%H:%M:%S"))
+    format!("t:{sn}:{pin}:{}", local_time(time))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`.
+pub fn local_time(time: DateTime) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 /// The zone that turns a terminal's wall clock into instants: its override, else its unit's.
@@ -49,50 +80,78 @@ pub async fn regency_zone(store: &dyn Store) -> TimeZone {
     root.and_then(|u| unit_zone(&u.timezone).ok()).unwrap_or_else(|| unit_zone(FALLBACK_ZONE).unwrap_or(TimeZone::UTC))
 }
 
-/// Builds the punches for `records`, resolving each PIN once.
-pub async fn build(
-    store: &dyn Store,
-    records: &[TerminalRecord],
-    source: PunchSource,
-    received_at: Timestamp,
-) -> Result<Vec<NewPunch>, StoreError> {
-    let mut employees: HashMap<String, Option<Id>> = HashMap::new();
+/// An employee by device PIN, with their unit's path.
+#[derive(Clone)]
+struct PinOwner {
+    id: Id,
+    unit_code: String,
+    unit_path: String,
+}
+
+/// Builds the punches for `records`, resolving each PIN once. A record counts at once only when
+/// its employee belongs to the terminal's unit subtree and its time is within `rules` of its
+/// receipt; otherwise it is stored held, with the reason (`pin_out_of_unit`, `future`,
+/// `backlog`), and waits in the review queue.
+pub async fn build(store: &dyn Store, records: &[TerminalRecord], rules: Rules) -> Result<Vec<NewPunch>, StoreError> {
+    let mut employees: HashMap<String, Option<PinOwner>> = HashMap::new();
+    let mut paths: HashMap<String, String> = HashMap::new();
     let mut out = Vec::with_capacity(records.len());
     for r in records {
-        let employee_id = match employees.get(&r.pin) {
-            Some(id) => *id,
+        let owner = match employees.get(&r.pin) {
+            Some(o) => o.clone(),
             None => {
-                let id = match store.employee_by_device_pin(&r.pin).await {
-                    Ok(Employee { id, .. }) => Some(id),
+                let o = match store.employee_by_device_pin(&r.pin).await {
+                    Ok(Employee { id, unit_code, .. }) => {
+                        let unit_path = match paths.get(&unit_code) {
+                            Some(p) => p.clone(),
+                            None => {
+                                let p = store.unit_by_code(&unit_code).await?.path;
+                                paths.insert(unit_code.clone(), p.clone());
+                                p
+                            }
+                        };
+                        Some(PinOwner { id, unit_code, unit_path })
+                    }
                     Err(StoreError::NotFound(_)) => None,
                     Err(e) => return Err(e),
                 };
-                employees.insert(r.pin.clone(), id);
-                id
+                employees.insert(r.pin.clone(), o.clone());
+                o
             }
         };
         let punched_at =
             r.tz.to_ambiguous_timestamp(r.time)
                 .compatible()
                 .map_err(|e| StoreError::Invalid(format!("time {}: {e}", r.time)))?;
-        let (review, review_detail) = if punched_at > received_at + SignedDuration::from_hours(24) {
+        let shown = r.time.strftime("%Y-%m-%d %H:%M:%S");
+        let outside = match (&owner, &r.unit_path) {
+            (Some(o), Some(p)) => !o.unit_path.starts_with(p.as_str()),
+            _ => false,
+        };
+        let (review, review_detail) = if outside {
+            let unit = owner.as_ref().map(|o| o.unit_code.as_str()).unwrap_or_default();
+            (Some("pin_out_of_unit"), format!("PIN {} milik pegawai unit {unit}, di luar unit mesin {}.", r.pin, r.sn))
+        } else if punched_at > r.received_at + rules.ahead {
             (
-                Some("clock_fault".to_string()),
-                Some(format!(
-                    "Jam mesin {} menunjukkan {} (lebih dari sehari di depan waktu server).",
+                Some("future"),
+                format!(
+                    "Jam mesin {} menunjukkan {shown}, lebih dari {} menit di depan waktu server.",
                     r.sn,
-                    r.time.strftime("%Y-%m-%d %H:%M:%S")
-                )),
+                    rules.ahead.as_mins()
+                ),
             )
+        } else if punched_at < r.received_at - rules.backlog {
+            let hours = r.received_at.duration_since(punched_at).as_hours();
+            (Some("backlog"), format!("Presensi {shown} dari mesin {} diterima {hours} jam kemudian.", r.sn))
         } else {
-            (None, None)
+            (None, String::new())
         };
         out.push(NewPunch {
-            employee_id,
-            source,
+            employee_id: owner.map(|o| o.id),
+            source: r.source,
             dedup_key: dedup_key(&r.sn, &r.pin, r.time),
             punched_at,
-            received_at,
+            received_at: r.received_at,
             captured_at: None,
             device_sn: Some(r.sn.clone()),
             device_pin: Some(r.pin.clone()),
@@ -103,12 +162,12 @@ pub async fn build(
             location_name: None,
             photo_hash: None,
             note: None,
-            review,
-            review_detail,
+            hold: review.map(|_| PunchHold::Pending),
+            review: review.map(Into::into),
+            review_detail: review.map(|_| review_detail),
             status: Some(r.status),
             verify: Some(r.verify),
-            quarantined: r.quarantined,
-            hold: None,
+            quarantined: false,
             response: None,
         });
     }
@@ -122,51 +181,115 @@ pub struct Stored {
     pub duplicates: usize,
 }
 
-/// Hands the punches to the group-commit writer and waits for the commit. Quarantined punches
-/// of a terminal approved while they were in flight are released at once.
+/// Hands the punches to the group-commit writer and waits for the commit.
 pub async fn submit(s: &AppState, punches: Vec<NewPunch>) -> Result<Stored, IngestError> {
     let results = s.ingest.submit(punches).await?;
     let mut stored = Stored::default();
-    let mut quarantined: Vec<String> = Vec::new();
     for r in &results {
         match r {
-            PunchInsert::Inserted(p) => {
-                stored.inserted += 1;
-                if p.p.quarantined
-                    && let Some(sn) = &p.p.device_sn
-                    && !quarantined.contains(sn)
-                {
-                    quarantined.push(sn.clone());
-                }
-            }
+            PunchInsert::Inserted(_) => stored.inserted += 1,
             PunchInsert::Duplicate(_) => stored.duplicates += 1,
-        }
-    }
-    for sn in quarantined {
-        if let Ok(d) = s.store.device_by_sn(&sn).await
-            && d.state == hadir_store::DeviceState::Active
-        {
-            release(s, &sn).await;
         }
     }
     Ok(stored)
 }
 
-/// Releases a terminal's quarantined punches (after approval); logs and returns how many.
+/// Keeps records of a terminal not approved yet in quarantine, outside the hash chain. When the
+/// terminal was approved meanwhile, they move into the chain at once.
+pub async fn quarantine(s: &AppState, sn: &str, punches: &[QuarantinedPunch]) -> Result<Stored, StoreError> {
+    let inserted = s.store.quarantine_punches(punches).await? as usize;
+    if inserted > 0 {
+        tracing::warn!(sn, punches = inserted, "punches of an unapproved terminal kept in quarantine");
+    }
+    if let Ok(d) = s.store.device_by_sn(sn).await
+        && d.state == DeviceState::Active
+    {
+        release(s, sn).await;
+    }
+    Ok(Stored { inserted, duplicates: punches.len() - inserted })
+}
+
+/// Quarantined punches moved into the chain per step (memory stays bounded).
+const RELEASE_BATCH: u32 = 1000;
+
+/// Moves a terminal's quarantined punches into the chain (after approval), through the normal
+/// ingest path with their receipt times, so the unit, backlog and future rules apply as if they
+/// had counted on arrival. Rows chained as quarantined by earlier versions are released as
+/// before. Logs and returns how many moved.
 pub async fn release(s: &AppState, sn: &str) -> usize {
+    let mut moved = 0;
     match s.store.release_quarantine(sn).await {
         Ok(p) => {
             if !p.is_empty() {
                 tracing::info!(sn, punches = p.len(), "quarantined terminal punches released");
                 days_dirty(s, &p);
             }
-            p.len()
+            moved += p.len();
         }
-        Err(e) => {
-            tracing::error!(sn, error = %e, "releasing quarantined punches failed");
-            0
+        Err(e) => tracing::error!(sn, error = %e, "releasing quarantined punches failed"),
+    }
+    let rules = Rules::from_config(&s.config.terminals);
+    loop {
+        let d = match s.store.device_by_sn(sn).await {
+            Ok(d) if d.state == DeviceState::Active => d,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::error!(sn, error = %e, "moving quarantined punches: terminal not readable");
+                break;
+            }
+        };
+        let batch = match s.store.quarantined_punches(sn, RELEASE_BATCH).await {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(sn, error = %e, "reading quarantined punches failed");
+                break;
+            }
+        };
+        let tz = device_zone(s.store.as_ref(), &d).await;
+        let ids: Vec<Id> = batch.iter().map(|q| q.id).collect();
+        let records: Vec<TerminalRecord> = batch
+            .iter()
+            .filter_map(|q| {
+                let time = q.local_time.parse::<DateTime>().ok()?;
+                let tz = q.timezone.as_deref().and_then(|z| unit_zone(z).ok()).unwrap_or_else(|| tz.clone());
+                Some(TerminalRecord {
+                    sn: q.device_sn.clone(),
+                    pin: q.pin.clone(),
+                    time,
+                    status: q.status,
+                    verify: q.verify,
+                    tz,
+                    unit_path: d.unit_path.clone(),
+                    source: q.source,
+                    received_at: q.received_at,
+                })
+            })
+            .collect();
+        let new = match build(s.store.as_ref(), &records, rules).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(sn, error = %e, "moving quarantined punches failed");
+                break;
+            }
+        };
+        if let Err(e) = submit(s, new).await {
+            tracing::error!(sn, error = ?e, "moving quarantined punches: commit failed; approve again to retry");
+            break;
+        }
+        match s.store.delete_quarantined_punches(&ids).await {
+            Ok(0) => break,
+            Ok(_) => moved += records.len(),
+            Err(e) => {
+                tracing::error!(sn, error = %e, "clearing moved quarantined punches failed");
+                break;
+            }
         }
     }
+    if moved > 0 {
+        tracing::info!(sn, punches = moved, "quarantined punches moved into the chain");
+    }
+    moved
 }
 
 /// Marks the days of punches that now count (released or matched) for recomputation.
