@@ -22,6 +22,8 @@ fn config(server: &str, buffer: &Path, terminals: Vec<TerminalConfig>) -> RelayC
         interval_secs: 1,
         buffer: buffer.into(),
         status_listen: "127.0.0.1:0".into(),
+        status_password_hash: None,
+        status_password: None,
         timeout_secs: 2,
         roster_interval_secs: 0,
         batch_size: 200,
@@ -213,14 +215,23 @@ async fn roster_sync_from_the_status_page_button() {
     };
     let cfg = config(&server.url(), &dir.path().join("relay.db"), vec![term(emu.tcp_addr(), Protocol::Tcp, 0)]);
     let relay = hadir_relay::start(cfg).await.unwrap();
-    let page = format!("http://{}/", relay.status_addr());
-    let http = reqwest::Client::new();
+    let origin = format!("http://{}", relay.status_addr());
+    let page = format!("{origin}/");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let html = http.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Sinkron sekarang") && html.contains(&emu.tcp_addr().to_string()), "{html}");
     assert_eq!(lock(&server.state()).roster_gets, 0, "roster_interval_secs = 0: only on demand");
 
-    let resp = http.post(format!("{page}sinkron")).send().await.unwrap();
-    assert!(resp.status().is_success(), "redirected back to the page");
+    let token = html.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let resp = http
+        .post(format!("{page}sinkron"))
+        .header("origin", &origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "redirected back to the page");
     wait_until("roster applied", Duration::from_secs(8), || emu.users().len() == 3).await;
     let mut users = emu.users();
     users.sort_by_key(|u| u.uid);
