@@ -130,8 +130,16 @@ async fn relay_tokens_roster_and_sync() {
         r["users"].as_array().unwrap().iter().find(|u| u["pin"] == "2").unwrap(),
         &json!({"pin": "2", "name": "Pegawai 2", "privilege": 0, "password": "", "card": "", "active": true})
     );
+    assert_eq!(r["removed"], json!([]));
     let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
     assert_eq!(r["users"].as_array().unwrap().len(), 1);
+    // Issue 17: a deactivated employee's PIN is listed as removed (the relay deletes only those).
+    let (st, _) = s.post(&format!("/api/v1/employees/{}/deactivate", nip(3)), &o.operator, Value::Null).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["3"]), "{r}");
+    let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
+    assert_eq!(r["removed"], json!([]), "{r}");
 
     // "Sync employees" on a relay terminal asks the relay (sync_roster) until it fetches the roster.
     s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;

@@ -356,6 +356,11 @@ pub struct RosterUser {
 #[derive(Serialize, ToSchema)]
 pub struct Roster {
     pub users: Vec<RosterUser>,
+    /// PINs that left the relay's unit subtree: the only terminal users a relay deletes (a PIN
+    /// not mentioned, e.g. another unit's person on a shared terminal, is left alone). Today:
+    /// deactivated employees of the subtree whose PIN no active one holds (moves between units
+    /// are not recorded, so a moved-out PIN is simply no longer mentioned).
+    pub removed: Vec<String>,
 }
 
 /// The employees (with a device PIN) of the relay's unit subtree, for writing to its terminals
@@ -386,6 +391,11 @@ pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> A
             break;
         }
     }
+    let active: std::collections::BTreeSet<&str> = users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect();
+    let mut removed: Vec<String> =
+        users.iter().filter(|u| !u.active && !active.contains(u.pin.as_str())).map(|u| u.pin.clone()).collect();
+    removed.sort();
+    removed.dedup();
     s.store.take_relay_sync(relay.id).await?;
-    Ok(Json(Roster { users }))
+    Ok(Json(Roster { users, removed }))
 }
