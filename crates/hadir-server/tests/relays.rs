@@ -140,6 +140,19 @@ async fn relay_tokens_roster_and_sync() {
     assert_eq!(r["removed"], json!(["3"]), "{r}");
     let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
     assert_eq!(r["removed"], json!([]), "{r}");
+    // Moved out of the subtree (2: SD1 → RSUD) or given another PIN (1: 1 → 11): listed as removed
+    // for DIK; RSUD's relay, where 2 now works, is told nothing about 2.
+    let url = |seq: u16| format!("/api/v1/employees/{}", nip(seq));
+    assert_eq!(s.call(Method::PATCH, &url(2), Some(&o.admin), json!({"unit_code": "RSUD"})).await.0, StatusCode::OK);
+    assert_eq!(s.call(Method::PATCH, &url(1), Some(&o.admin), json!({"device_pin": "11"})).await.0, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["1", "2", "3"]), "{r}");
+    let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
+    assert_eq!(r["removed"], json!([]), "{r}");
+    // Back in the subtree: no longer removed.
+    assert_eq!(s.call(Method::PATCH, &url(2), Some(&o.admin), json!({"unit_code": "SD1"})).await.0, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["1", "3"]), "{r}");
 
     // "Sync employees" on a relay terminal asks the relay (sync_roster) until it fetches the roster.
     s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
