@@ -39,6 +39,8 @@ async fn main() -> anyhow::Result<()> {
         interval_secs: 3600,
         buffer: dir.path().join("relay.db"),
         status_listen: "127.0.0.1:0".into(),
+        status_password_hash: None,
+        status_password: None,
         timeout_secs: 10,
         roster_interval_secs: 0,
         batch_size,

@@ -51,6 +51,12 @@ pub struct PunchReply {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Roster {
     pub users: Vec<RosterUser>,
+    /// PINs that left the relay's unit (deactivated or moved out): the only
+    /// terminal users the relay deletes, together with `users` marked
+    /// `active: false`. A PIN the server does not mention is left alone.
+    /// Absent (older servers) = nothing to delete.
+    #[serde(default)]
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +69,7 @@ pub struct RosterUser {
     pub password: String,
     #[serde(default)]
     pub card: String,
+    /// False: the person left the unit; their terminal user is deleted.
     #[serde(default = "yes")]
     pub active: bool,
 }

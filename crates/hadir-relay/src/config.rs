@@ -31,9 +31,18 @@ pub struct RelayConfig {
     pub interval_secs: u64,
     /// Local store-and-forward buffer (SQLite file).
     pub buffer: PathBuf,
-    /// Address of the relay's own status page.
+    /// Address of the relay's own status page; loopback unless configured.
     #[serde(default = "defaults::status_listen")]
     pub status_listen: String,
+    /// Password of the status page as an argon2id PHC string (`$argon2id$…`).
+    /// Required (this or `status_password`) when `status_listen` is not a
+    /// loopback address.
+    #[serde(default)]
+    pub status_password_hash: Option<String>,
+    /// Password of the status page in plain text (the file must then be
+    /// readable by the relay's user only); `status_password_hash` is preferred.
+    #[serde(default)]
+    pub status_password: Option<String>,
     /// Default per-operation timeout towards terminals.
     #[serde(default = "defaults::timeout_secs")]
     pub timeout_secs: u64,
@@ -79,7 +88,7 @@ mod defaults {
         300
     }
     pub fn status_listen() -> String {
-        "0.0.0.0:8090".into()
+        "127.0.0.1:8090".into()
     }
     pub fn timeout_secs() -> u64 {
         10
@@ -108,7 +117,14 @@ impl RelayConfig {
         }
         let config: Self = Figment::new()
             .merge(Toml::file_exact(path))
-            .merge(Env::prefixed("HADIR_RELAY_").only(&["server", "token", "buffer", "status_listen"]))
+            .merge(Env::prefixed("HADIR_RELAY_").only(&[
+                "server",
+                "token",
+                "buffer",
+                "status_listen",
+                "status_password",
+                "status_password_hash",
+            ]))
             .extract()
             .map_err(|e| ConfigError::Parse(e.to_string()))?;
         config.validate()?;
@@ -134,8 +150,26 @@ impl RelayConfig {
         if self.interval_secs == 0 || self.timeout_secs == 0 || self.batch_size == 0 {
             return bad("interval_secs, timeout_secs dan batch_size harus > 0".into());
         }
-        if self.status_listen.parse::<SocketAddr>().is_err() {
+        let Ok(listen) = self.status_listen.parse::<SocketAddr>() else {
             return bad(format!("status_listen bukan alamat ip:port ({})", self.status_listen));
+        };
+        if self.status_password.as_deref().is_some_and(|p| p.is_empty()) {
+            return bad("status_password kosong".into());
+        }
+        if self.status_password.is_some() && self.status_password_hash.is_some() {
+            return bad("isi salah satu saja: status_password atau status_password_hash".into());
+        }
+        if let Some(hash) = &self.status_password_hash
+            && let Err(m) = crate::status::check_hash(hash)
+        {
+            return bad(m);
+        }
+        if !listen.ip().is_loopback() && self.status_password.is_none() && self.status_password_hash.is_none() {
+            return bad(format!(
+                "halaman status di {} terbuka untuk jaringan: isi status_password_hash (atau status_password) \
+                 di relay.toml, atau dengarkan hanya di 127.0.0.1",
+                self.status_listen
+            ));
         }
         for t in &self.terminals {
             if t.address.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
@@ -193,6 +227,7 @@ token = "abc"
 interval_secs = 300
 buffer = "/var/lib/hadir/relay.db"
 status_listen = "0.0.0.0:8090"
+status_password = "rahasia-kantor"
 [[terminals]]
 address = "192.168.1.201:4370"
 protocol = "tcp"
@@ -228,6 +263,27 @@ timeout_secs = 5
         assert!(bad("interval_secs", "intervall_secs").contains("konfigurasi"));
         assert!(bad("https://presensi", "presensi").contains("http"));
         assert!(bad("192.168.1.201:4370", "192.168.1.201").contains("host:port"));
+        assert!(bad("status_password = \"rahasia-kantor\"", "").contains("status_password_hash"));
+        assert!(bad("\"rahasia-kantor\"", "\"\"").contains("kosong"));
+        assert!(bad("status_password = ", "status_password_hash = ").contains("argon2id"));
+    }
+
+    #[test]
+    fn status_page_defaults_to_loopback_without_password() {
+        let text = EXAMPLE.replace("status_listen = \"0.0.0.0:8090\"\nstatus_password = \"rahasia-kantor\"\n", "");
+        let c = RelayConfig::from_toml(&text).unwrap();
+        assert_eq!(c.status_listen, "127.0.0.1:8090");
+        assert!(c.status_password.is_none() && c.status_password_hash.is_none());
+        let exposed = |listen: &str| {
+            RelayConfig::from_toml(&format!("status_listen = \"{listen}\"\n{text}"))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert!(exposed("[::1]:8090").is_ok());
+        assert!(exposed("127.0.0.2:8090").is_ok());
+        let err = exposed("192.168.1.10:8090").unwrap_err();
+        assert!(err.contains("terbuka untuk jaringan") && err.contains("status_password_hash"), "{err}");
+        assert!(exposed("[::]:8090").is_err());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!   buffer (page by page, cursor in the same transaction), apply the roster;
 //! * the uploader: batches to `POST /api/v1/relay/punches`, backoff + jitter;
 //! * the roster fetcher: `GET /api/v1/relay/roster` on schedule and on demand;
-//! * the status page (axum) with its "Sinkron sekarang" button.
+//! * the status page (axum) with its "Sinkron sekarang" button: loopback
+//!   unless configured, a password when exposed, same-origin + form token on
+//!   every POST ([`status`]).
 //!
 //! [`emulator`] (a terminal on loopback) and [`fake_server`] (the server's
 //! relay endpoints) are public for tests and the `relay_backlog` benchmark.
@@ -60,7 +62,8 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         listener.local_addr().map_err(|source| RelayError::Listen { address: config.status_listen.clone(), source })?;
 
     let mut tasks = JoinSet::new();
-    let app = status::router(shared.clone(), buffer.clone());
+    let guard = Arc::new(status::Guard::new(&config));
+    let app = status::router(shared.clone(), buffer.clone(), guard);
     tasks.spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "status page stopped");

@@ -82,10 +82,12 @@ fn same(a: &UserRecord, b: &UserRecord, layout: UserLayout) -> bool {
     a.privilege == b.privilege && a.password == b.password && a.card == b.card && cut(&a.name) == cut(&b.name)
 }
 
-/// Makes the terminal's users match the roster. Users absent from the roster
-/// are deleted only if they are ordinary users: device administrators stay so
-/// the office is never locked out of the terminal's menu. An empty roster
-/// deletes nothing (more likely a server-side mistake than an empty office).
+/// Writes the roster's active users to the terminal (added, or updated when
+/// they differ). A terminal user is deleted only when the server says its PIN
+/// left the unit (listed in `removed`, or in `users` with `active: false`) and
+/// no active roster user holds that PIN. Users the server does not mention
+/// (other units' people on a shared terminal, guests, device administrators)
+/// are left alone with their enrolled fingers.
 pub(crate) async fn apply_roster(
     client: &mut ZkClient,
     roster: &Roster,
@@ -129,18 +131,19 @@ pub(crate) async fn apply_roster(
         }
     }
 
-    if !roster.users.is_empty() {
-        let active: BTreeSet<&str> = roster.users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect();
-        let known: BTreeSet<&str> = roster.users.iter().map(|u| u.pin.as_str()).collect();
-        for u in &users {
-            let inactive = known.contains(u.user_id.as_str()) && !active.contains(u.user_id.as_str());
-            let stranger = !known.contains(u.user_id.as_str()) && u.privilege == 0;
-            if inactive || stranger {
-                client.delete_user(u.uid).await?;
-                changed = true;
-                out.deleted += 1;
-            }
-        }
+    let active: BTreeSet<&str> = roster.users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect();
+    let left: BTreeSet<&str> = roster
+        .users
+        .iter()
+        .filter(|u| !u.active)
+        .map(|u| u.pin.as_str())
+        .chain(roster.removed.iter().map(String::as_str))
+        .filter(|pin| !active.contains(pin))
+        .collect();
+    for u in users.iter().filter(|u| left.contains(u.user_id.as_str())) {
+        client.delete_user(u.uid).await?;
+        changed = true;
+        out.deleted += 1;
     }
     if changed {
         client.refresh_data().await?;

@@ -22,6 +22,8 @@ fn config(server: &str, buffer: &Path, terminals: Vec<TerminalConfig>) -> RelayC
         interval_secs: 1,
         buffer: buffer.into(),
         status_listen: "127.0.0.1:0".into(),
+        status_password_hash: None,
+        status_password: None,
         timeout_secs: 2,
         roster_interval_secs: 0,
         batch_size: 200,
@@ -193,9 +195,12 @@ async fn roster_sync_from_the_status_page_button() {
         ..Default::default()
     };
     emu.add_user(user(1, "1001", "Nama Lama", 0)); // renamed by the roster
-    emu.add_user(user(2, "1002", "Pindah", 0)); // inactive in the roster → deleted
-    emu.add_user(user(3, "9999", "Tamu", 0)); // not in the roster → deleted
-    emu.add_user(user(4, "1", "Admin Kantor", 14)); // device admin → kept
+    emu.add_user(user(2, "1002", "Nonaktif", 0)); // inactive in the roster → deleted
+    emu.add_user(user(3, "9999", "Tamu", 0)); // not mentioned by the server → kept
+    emu.add_user(user(4, "1", "Admin Kantor", 14)); // device admin, not mentioned → kept
+    emu.add_user(user(5, "2001", "Pegawai Dinas Lain", 0)); // another unit on a shared terminal → kept
+    emu.add_user(user(6, "3001", "Pindah Unit", 0)); // listed as removed by the server → deleted
+    emu.add_user(user(7, "4001", "PIN dipakai lagi", 0)); // removed but active again → kept
     let ru = |pin: &str, name: &str, active: bool| RosterUser {
         pin: pin.into(),
         name: name.into(),
@@ -207,27 +212,50 @@ async fn roster_sync_from_the_status_page_button() {
     lock(&server.state()).roster = Roster {
         users: vec![
             ru("1001", "Siti Rahmawati", true),
-            ru("1002", "Pindah", false),
+            ru("1002", "Nonaktif", false),
             ru("199001012020121001", "Budi Santoso", true),
+            ru("4001", "PIN dipakai lagi", true),
         ],
+        removed: vec!["3001".into(), "4001".into(), "5555".into()],
     };
     let cfg = config(&server.url(), &dir.path().join("relay.db"), vec![term(emu.tcp_addr(), Protocol::Tcp, 0)]);
     let relay = hadir_relay::start(cfg).await.unwrap();
-    let page = format!("http://{}/", relay.status_addr());
-    let http = reqwest::Client::new();
+    let origin = format!("http://{}", relay.status_addr());
+    let page = format!("{origin}/");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let html = http.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Sinkron sekarang") && html.contains(&emu.tcp_addr().to_string()), "{html}");
     assert_eq!(lock(&server.state()).roster_gets, 0, "roster_interval_secs = 0: only on demand");
 
-    let resp = http.post(format!("{page}sinkron")).send().await.unwrap();
-    assert!(resp.status().is_success(), "redirected back to the page");
-    wait_until("roster applied", Duration::from_secs(8), || emu.users().len() == 3).await;
+    let token = html.split("name=\"token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let resp = http
+        .post(format!("{page}sinkron"))
+        .header("origin", &origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "redirected back to the page");
+    wait_until("roster applied", Duration::from_secs(8), || emu.users().len() == 6).await;
     let mut users = emu.users();
     users.sort_by_key(|u| u.uid);
     let pins: Vec<_> = users.iter().map(|u| (u.user_id.as_str(), u.name.as_str())).collect();
-    assert_eq!(pins, [("1001", "Siti Rahmawati"), ("1", "Admin Kantor"), ("199001012020121001", "Budi Santoso")]);
-    assert_eq!(users[2].card, 12345);
-    assert_ne!(users[2].uid, 0);
+    assert_eq!(
+        pins,
+        [
+            ("1001", "Siti Rahmawati"),
+            ("9999", "Tamu"),
+            ("1", "Admin Kantor"),
+            ("2001", "Pegawai Dinas Lain"),
+            ("4001", "PIN dipakai lagi"),
+            ("199001012020121001", "Budi Santoso"),
+        ]
+    );
+    assert_eq!(emu.stats().user_deletes, 2, "only 1002 (inactive) and 3001 (removed)");
+    let budi = users.iter().find(|u| u.user_id == "199001012020121001").unwrap();
+    assert_eq!(budi.card, 12345);
+    assert_ne!(budi.uid, 0);
     let writes = emu.stats().user_writes;
     // The server may also ask for a sync in an upload reply; an unchanged roster writes nothing.
     lock(&server.state()).sync_roster = true;

@@ -141,8 +141,29 @@ async fn relay_tokens_roster_and_sync() {
         r["users"].as_array().unwrap().iter().find(|u| u["pin"] == "2").unwrap(),
         &json!({"pin": "2", "name": "Pegawai 2", "privilege": 0, "password": "", "card": "", "active": true})
     );
+    assert_eq!(r["removed"], json!([]));
     let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
     assert_eq!(r["users"].as_array().unwrap().len(), 1);
+    // Issue 17: a deactivated employee's PIN is listed as removed (the relay deletes only those).
+    let (st, _) = s.post(&format!("/api/v1/employees/{}/deactivate", nip(3)), &o.operator, Value::Null).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["3"]), "{r}");
+    let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
+    assert_eq!(r["removed"], json!([]), "{r}");
+    // Moved out of the subtree (2: SD1 → RSUD) or given another PIN (1: 1 → 11): listed as removed
+    // for DIK; RSUD's relay, where 2 now works, is told nothing about 2.
+    let url = |seq: u16| format!("/api/v1/employees/{}", nip(seq));
+    assert_eq!(s.call(Method::PATCH, &url(2), Some(&o.admin), json!({"unit_code": "RSUD"})).await.0, StatusCode::OK);
+    assert_eq!(s.call(Method::PATCH, &url(1), Some(&o.admin), json!({"device_pin": "11"})).await.0, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["1", "2", "3"]), "{r}");
+    let (_, r) = s.get("/api/v1/relay/roster", &rsud_token).await;
+    assert_eq!(r["removed"], json!([]), "{r}");
+    // Back in the subtree: no longer removed.
+    assert_eq!(s.call(Method::PATCH, &url(2), Some(&o.admin), json!({"unit_code": "SD1"})).await.0, StatusCode::OK);
+    let (_, r) = s.get("/api/v1/relay/roster", &token).await;
+    assert_eq!(r["removed"], json!(["1", "3"]), "{r}");
 
     // "Sync employees" on a relay terminal asks the relay (sync_roster) until it fetches the roster.
     // (Issue 16: the relay's new terminal is pending until an admin approves it.)

@@ -388,6 +388,45 @@ pub struct RosterUser {
 #[derive(Serialize, ToSchema)]
 pub struct Roster {
     pub users: Vec<RosterUser>,
+    /// PINs that left the relay's unit subtree (deactivated there, moved to a unit outside it, or
+    /// given another PIN), minus any PIN an active employee of the subtree holds: the only
+    /// terminal users a relay deletes (a PIN not mentioned, e.g. another unit's person on a
+    /// shared terminal, is left alone).
+    pub removed: Vec<String>,
+}
+
+/// Device PINs that left `unit_code`'s subtree by an employee update (moved to a unit outside it,
+/// or given another PIN), read from the employee audit trail (its before/after records), since
+/// the store keeps no unit history of its own.
+async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>> {
+    let units = s.store.list_units(&Scope::All).await?;
+    let Some(root) = units.iter().find(|u| u.code == unit_code) else { return Ok(Vec::new()) };
+    let inside: std::collections::HashSet<&str> =
+        units.iter().filter(|u| u.path.starts_with(&root.path)).map(|u| u.code.as_str()).collect();
+    let field = |v: &Option<serde_json::Value>, k: &str| {
+        v.as_ref().and_then(|v| v.get(k)).and_then(|f| f.as_str()).map(str::to_owned)
+    };
+    let mut pins = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = s.store.list_audit(Some("employee"), offset, 1000).await?;
+        let n = page.items.len() as u32;
+        for e in page.items {
+            let (Some(pin), Some(unit)) = (field(&e.before, "device_pin"), field(&e.before, "unit_code")) else {
+                continue;
+            };
+            let (after_pin, after_unit) = (field(&e.after, "device_pin"), field(&e.after, "unit_code"));
+            let left_unit = after_unit.is_some_and(|u| !inside.contains(u.as_str()));
+            if inside.contains(unit.as_str()) && (left_unit || after_pin.as_deref() != Some(pin.as_str())) {
+                pins.push(pin);
+            }
+        }
+        offset += n;
+        if n == 0 || u64::from(offset) >= page.total {
+            break;
+        }
+    }
+    Ok(pins)
 }
 
 /// The employees (with a device PIN) of the relay's unit subtree, for writing to its terminals
@@ -418,6 +457,12 @@ pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> A
             break;
         }
     }
+    let active: std::collections::BTreeSet<&str> = users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect();
+    let mut removed: Vec<String> = users.iter().filter(|u| !u.active).map(|u| u.pin.clone()).collect();
+    removed.extend(moved_out_pins(&s, &relay.unit_code).await?);
+    removed.retain(|pin| !active.contains(pin.as_str()));
+    removed.sort();
+    removed.dedup();
     s.store.take_relay_sync(relay.id).await?;
-    Ok(Json(Roster { users }))
+    Ok(Json(Roster { users, removed }))
 }
