@@ -276,3 +276,33 @@ async fn captures_during_a_crash_count_at_once_but_not_after_a_planned_stop() {
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert_eq!(b["punch"]["state"], "pending", "a planned stop is not the server's fault: {b}");
 }
+
+/// Special attendance (dinas luar) waits in the same review queue; deciding it there decides its
+/// request, with the request's rules.
+#[tokio::test]
+async fn special_attendance_is_decided_in_the_same_queue_through_its_request() {
+    let s = TestServer::start_with(lenient()).await;
+    let o = org(&s).await;
+    let d = last_month_weekday(15);
+    let m = json!({"idempotency_key": "dl", "lat": -1.2, "lon": 116.8, "accuracy_m": 10.0, "special": true,
+                   "note": "rapat di kantor bupati", "captured_at": at(d, 7, 20).to_string()});
+    let (st, b, _) = s.checkin(&o.emp_sd1, m, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["punch"]["id"].as_i64().unwrap();
+    assert_eq!(b["punch"]["state"], "pending");
+    let (_, list) = s.get("/api/v1/review/punches", &o.head).await;
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == id).expect("in the queue").clone();
+    assert_eq!(item["reason"], "special_pending");
+    assert_eq!(status(&s, &o.emp_sd1, d).await, "TK");
+    let (st, b) = s
+        .post("/api/v1/review/punches/decide", &o.head, json!({"ids": [id], "accept": true, "note": "surat tugas ada"}))
+        .await;
+    assert_eq!((st, b["decided"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
+    let (_, mine) = s.get("/api/v1/requests?mine=true&type=DINAS_LUAR", &o.emp_sd1).await;
+    assert_eq!(mine["items"][0]["state"], "approved", "{mine}");
+    assert_eq!(status(&s, &o.emp_sd1, d).await, "HADIR");
+    let p = punches(&s, &o.emp_sd1).await.into_iter().find(|p| p["id"] == id).unwrap();
+    assert_eq!(p["state"], "counted", "{p}");
+    let (_, list) = s.get("/api/v1/review/punches", &o.head).await;
+    assert!(list["items"].as_array().unwrap().iter().all(|i| i["punch"]["id"] != id), "left the queue");
+}

@@ -302,9 +302,9 @@ async fn validate(
     } else {
         review = Some(("special_pending".into(), "Absen khusus menunggu persetujuan atasan.".into()));
     }
-    // Special attendance waits for its request's approval whatever its age; a late ordinary
-    // capture needs a reason to count.
-    let mut hold = None;
+    // Special attendance waits in the review queue for its request's decision, whatever its
+    // age; a late ordinary capture needs a reason to count.
+    let mut hold = meta.special.then_some(PunchHold::Pending);
     if let Some(minutes) = late_minutes
         && !meta.special
     {

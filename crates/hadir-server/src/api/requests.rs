@@ -848,10 +848,36 @@ pub async fn decide_request(
             e => e.into(),
         })?;
     metrics::counter!("hadir_requests_total", "event" => action).increment(1);
+    settle_special_punch(&s, &r, &caller).await;
     if r.state == RequestState::Approved {
         recompute_after(&s, &r).await;
     }
     Ok(Json(view(r, &caller, own_unit.as_deref(), &tz)))
+}
+
+/// A special punch waits in the review queue with its request (issue 16): once the request is
+/// approved, rejected or cancelled, the punch's hold follows (it counts through the request's
+/// presence entry, never by itself).
+async fn settle_special_punch(s: &AppState, r: &Request, caller: &Caller) {
+    let Some(pid) = r.punch_id else { return };
+    let accept = match r.state {
+        RequestState::Approved => true,
+        RequestState::Rejected | RequestState::Cancelled => false,
+        _ => return,
+    };
+    let verb = if accept {
+        "disetujui"
+    } else if r.state == RequestState::Rejected {
+        "ditolak"
+    } else {
+        "dibatalkan"
+    };
+    let note = format!("Permohonan #{} {verb}", r.id);
+    if let Err(e) =
+        s.store.decide_held_punches(&[pid], accept, Some(&note), jiff::Timestamp::now(), caller.actor()).await
+    {
+        tracing::error!(error = %e, request = r.id, punch = pid, "could not settle the special punch's hold");
+    }
 }
 
 /// Queues the days an approved request changes.
@@ -963,6 +989,7 @@ async fn transition_own(
             }
             e => e.into(),
         })?;
+    settle_special_punch(s, &r, caller).await;
     let tz = unit_tz(s, r.unit_id).await;
     let own_unit = own_unit_path(s, caller).await;
     Ok(Json(view(r, caller, own_unit.as_deref(), &tz)))

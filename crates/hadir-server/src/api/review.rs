@@ -3,15 +3,17 @@
 //! terminal's unit, …). An operator or head of the employee's unit subtree, or an admin, accepts
 //! or rejects them with a note; the day is recomputed. Nobody decides their own punches.
 
+use crate::api::requests::DecisionInput;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
 use crate::views::PunchView;
 use axum::Json;
+use axum::extract::Path;
 use axum::extract::{Query, State};
 use hadir_domain::unit_zone;
-use hadir_store::{Employee, Id, Punch, PunchFilter, PunchHold};
+use hadir_store::{Employee, Id, Punch, PunchFilter, PunchHold, PunchSource};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -31,7 +33,7 @@ pub fn reason_label(reason: &str) -> &'static str {
         "backlog" => "Data lama dari mesin",
         "future" => "Waktu di depan jam server",
         "pin_out_of_unit" => "PIN di luar unit mesin",
-        "special_pending" => "Absen khusus",
+        "special_pending" => "Absen khusus (diputus bersama permohonannya)",
         _ => "Perlu diperiksa",
     }
 }
@@ -295,9 +297,25 @@ pub async fn decide_review(
             }
         }
     }
-    let ids: Vec<Id> = punches.iter().map(|p| p.id).collect();
-    let decided = s.store.decide_held_punches(&ids, body.accept, note, Timestamp::now(), caller.actor()).await?;
+    // Special attendance is decided through its request (the request's rules, its presence
+    // entry, its history); the punch's hold follows the request.
+    let mut done: Vec<i64> = Vec::new();
+    let mut plain: Vec<Id> = Vec::new();
+    for p in &punches {
+        match (p.p.source, s.store.request_by_punch(p.id).await?) {
+            (PunchSource::Special, Some(r)) => {
+                let input = DecisionInput { approve: body.accept, comment: note.map(str::to_string), correction: None };
+                let _request =
+                    crate::api::requests::decide_request(State(s.clone()), caller.clone(), Path(r.id), ApiJson(input))
+                        .await?;
+                done.push(p.id);
+            }
+            _ => plain.push(p.id),
+        }
+    }
+    let decided = s.store.decide_held_punches(&plain, body.accept, note, Timestamp::now(), caller.actor()).await?;
     crate::iclock::punches::days_dirty(&s, &decided);
-    tracing::info!(by = %caller.username, accept = body.accept, punches = decided.len(), "held punches decided");
-    Ok(Json(DecideResult { decided: decided.len(), ids: decided.iter().map(|p| p.id).collect() }))
+    done.extend(decided.iter().map(|p| p.id));
+    tracing::info!(by = %caller.username, accept = body.accept, punches = done.len(), "held punches decided");
+    Ok(Json(DecideResult { decided: done.len(), ids: done }))
 }
