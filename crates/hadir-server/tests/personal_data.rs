@@ -324,3 +324,47 @@ async fn purge_deletes_photos_in_s3() {
     assert_eq!(s.store.verify_chain().await.unwrap().first_broken, None);
     task.abort();
 }
+
+async fn console_cookie(s: &TestServer, user: &str, pw: &str) -> String {
+    let c = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = c
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+/// The console's photo view is logged like the API's; admins read the log on `/admin/akses`,
+/// operators may not.
+#[tokio::test]
+async fn console_views_are_logged_and_listed_for_admins() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("pdp-console"), Some(jpeg(40))).await;
+    assert!(st.is_success(), "{b}");
+    let id = b["punch"]["id"].as_i64().unwrap();
+    let op = console_cookie(&s, &nip(1), PW).await;
+    let r = s.client.get(s.url(&format!("/admin/punches/{id}/photo"))).header("cookie", &op).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let log = access_log(&s, &o.emp_sd1).await;
+    assert_eq!((log["total"].as_u64(), log["items"][0]["kind"].as_str()), (Some(1), Some("photo")), "{log}");
+
+    let admin = console_cookie(&s, "admin", ADMIN_PW).await;
+    let r = s
+        .client
+        .get(s.url(&format!("/admin/akses?employee={}", nip(3))))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Akses data pribadi") && page.contains(&format!("punch:{id}")), "{page}");
+    assert!(page.contains("swafoto") && page.contains(&nip(1)), "{page}");
+    let r = s.client.get(s.url("/admin/akses")).header("cookie", &op).send().await.unwrap();
+    assert!(!r.status().is_success(), "operators do not read the whole log");
+}

@@ -99,6 +99,9 @@ pub struct AccessView {
     pub viewer_username: String,
     pub viewer_name: String,
     pub subject_employee_id: Id,
+    /// Whose data: their login (NIP) and name.
+    pub subject_login: String,
+    pub subject_name: String,
     /// `photo`, `position` or `evidence`.
     pub kind: String,
     /// "swafoto", "lokasi presensi", "lampiran".
@@ -114,13 +117,35 @@ pub struct AccessList {
     pub limit: u32,
 }
 
-fn access_view(e: &AccessEntry) -> AccessView {
+/// The page's entries with the names of the people whose data was viewed (one read).
+async fn access_views(s: &AppState, items: &[AccessEntry]) -> ApiResult<Vec<AccessView>> {
+    let mut ids: Vec<Id> = items.iter().map(|e| e.a.subject_employee_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people: std::collections::HashMap<Id, hadir_store::Employee> =
+        s.store.employees_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    Ok(items
+        .iter()
+        .map(|e| {
+            let who = people.get(&e.a.subject_employee_id);
+            access_view(
+                e,
+                who.map(|p| p.login.clone()).unwrap_or_default(),
+                who.map(|p| p.name.clone()).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+fn access_view(e: &AccessEntry, subject_login: String, subject_name: String) -> AccessView {
     let wib = TimeZone::get("Asia/Jakarta").unwrap_or(TimeZone::UTC);
     AccessView {
         at: rfc3339_local(&wib, e.a.at),
         viewer_username: e.a.viewer_username.clone(),
         viewer_name: e.a.viewer_name.clone(),
         subject_employee_id: e.a.subject_employee_id,
+        subject_login,
+        subject_name,
         kind: e.a.kind.as_str().into(),
         kind_label: match e.a.kind {
             AccessKind::Photo => "swafoto",
@@ -151,7 +176,7 @@ pub async fn my_access_log(
     let f = AccessFilter { subject_employee_id: Some(id), offset: p.offset(), limit: p.limit(), ..Default::default() };
     let page = s.store.list_access(&f).await?;
     Ok(Json(AccessList {
-        items: page.items.iter().map(access_view).collect(),
+        items: access_views(&s, &page.items).await?,
         total: page.total,
         offset: page.offset,
         limit: page.limit,
@@ -192,7 +217,7 @@ pub async fn access_log(
         AccessFilter { subject_employee_id: subject, viewer_account_id: viewer, offset: p.offset(), limit: p.limit() };
     let page = s.store.list_access(&f).await?;
     Ok(Json(AccessList {
-        items: page.items.iter().map(access_view).collect(),
+        items: access_views(&s, &page.items).await?,
         total: page.total,
         offset: page.offset,
         limit: page.limit,
