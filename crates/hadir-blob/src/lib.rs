@@ -147,6 +147,26 @@ impl BlobStore {
         }
     }
 
+    /// Deletes an object (the retention purge). Deleting a missing object is not an error, so a
+    /// purge interrupted after the delete can simply run again.
+    pub async fn delete(&self, kind: &str, hash: &str) -> Result<()> {
+        let path = object_path(kind, hash)?;
+        match self.inner.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(BlobError::Backend(e.to_string())),
+        }
+    }
+
+    /// Whether an object exists.
+    pub async fn exists(&self, kind: &str, hash: &str) -> Result<bool> {
+        let path = object_path(kind, hash)?;
+        match self.inner.head(&path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(BlobError::Backend(e.to_string())),
+        }
+    }
+
     /// Makes every completed put durable. Local files: one `syncfs` of the file system holding
     /// the root (one call for a whole batch of photos). Remote stores are durable on put.
     pub async fn sync(&self) -> Result<()> {
@@ -207,5 +227,18 @@ mod tests {
         assert!(matches!(b.get("photos", "../etc/passwd").await, Err(BlobError::BadName)));
         assert!(matches!(b.get("../x", &"a".repeat(64)).await, Err(BlobError::BadName)));
         assert!(matches!(b.get("photos", &"a".repeat(64)).await, Err(BlobError::NotFound)));
+    }
+
+    #[tokio::test]
+    async fn delete_removes_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = BlobStore::local(dir.path()).unwrap();
+        let h = b.put("photos", Bytes::from_static(b"selfie")).await.unwrap();
+        assert!(b.exists("photos", &h).await.unwrap());
+        b.delete("photos", &h).await.unwrap();
+        assert!(!b.exists("photos", &h).await.unwrap());
+        assert!(matches!(b.get("photos", &h).await, Err(BlobError::NotFound)));
+        b.delete("photos", &h).await.unwrap();
+        assert!(matches!(b.delete("photos", "../x").await, Err(BlobError::BadName)));
     }
 }

@@ -88,6 +88,13 @@ async fn photos_in_an_s3_bucket() {
     assert_eq!(other.get("photos", &h).await.unwrap(), photo);
     let elsewhere = BlobStore::from_url("s3://hadir-test/kab-lain", &settings(&m.endpoint)).unwrap();
     assert!(matches!(elsewhere.get("photos", &h).await, Err(BlobError::NotFound)));
+
+    // The retention purge deletes; a second delete (an interrupted purge run again) is fine.
+    assert!(b.exists("photos", &h).await.unwrap());
+    b.delete("photos", &h).await.unwrap();
+    assert!(!b.exists("photos", &h).await.unwrap());
+    assert!(matches!(other.get("photos", &h).await, Err(BlobError::NotFound)));
+    b.delete("photos", &h).await.unwrap();
 }
 
 #[tokio::test]

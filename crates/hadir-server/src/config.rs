@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub terminals: TerminalConfig,
     /// Connection limits and timeouts.
     pub connections: ConnectionConfig,
+    /// How long personal data is kept (UU 27/2022 PDP), and the daily purge.
+    pub retention: RetentionConfig,
 }
 
 /// What one client may hold of the server (issue 17). Defaults fit phones on slow networks: a
@@ -136,6 +138,29 @@ impl Default for ServerConfig {
             ingest_batch: 512,
             terminals: TerminalConfig::default(),
             connections: ConnectionConfig::default(),
+            retention: RetentionConfig::default(),
         }
+    }
+}
+
+/// How long personal data is kept (issue 17, UU 27/2022 PDP; the defaults are justified in
+/// docs/DEPLOYMENT.md). Each period runs from the end of the month the data belongs to (a
+/// punch's month; an evidence file's upload month). `0` keeps that kind for good.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetentionConfig {
+    /// Selfies of check-ins (and terminal photos).
+    pub selfie_months: u32,
+    /// Positions of check-ins: latitude, longitude, accuracy.
+    pub position_months: u32,
+    /// Evidence files of requests (medical letters, signed sheets, outage evidence).
+    pub evidence_months: u32,
+    /// Run the daily purge in this process (once per day across all instances).
+    pub purge_enabled: bool,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { selfie_months: 24, position_months: 24, evidence_months: 60, purge_enabled: true }
     }
 }

@@ -17,6 +17,7 @@ pub mod inflight;
 pub mod ingest;
 pub mod json;
 pub mod org;
+pub mod privacy;
 pub mod recap;
 pub mod recap_export;
 pub mod requests;
@@ -94,9 +95,15 @@ impl Server {
         // The heartbeat lives exactly as long as this future: a killed server stops beating.
         let beating = AbortOnDrop(availability.start().await);
         let limits = state.config.connections.clone();
+        // The daily retention purge (issue 17), once per day across instances.
+        let purging =
+            self.config.retention.purge_enabled.then(|| {
+                AbortOnDrop(privacy::start(self.store.clone(), self.blob.clone(), self.config.retention.clone()))
+            });
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
+        drop(purging);
         availability.stop().await;
         Ok(())
     }

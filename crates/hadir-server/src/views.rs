@@ -38,6 +38,12 @@ pub struct PunchView {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
     pub decision_note: Option<String>,
+    /// The photo was deleted at the end of its retention period (`photo_url` is then absent;
+    /// the photo's address answers 410).
+    pub photo_purged: bool,
+    /// The position was withdrawn at the end of its retention period (`lat`, `lon`,
+    /// `accuracy_m` and `distance_m` are then absent).
+    pub position_purged: bool,
 }
 
 /// A punch's state, machine-readable and in Indonesian.
@@ -54,17 +60,23 @@ pub fn punch_state(p: &Punch) -> (&'static str, &'static str) {
 
 impl PunchView {
     pub fn new(p: &Punch, tz: &TimeZone) -> PunchView {
-        let photo = p.p.photo_hash.as_ref().map(|_| format!("/api/v1/punches/{}/photo", p.id));
+        let photo =
+            p.p.photo_hash
+                .as_ref()
+                .filter(|_| p.photo_purged_at.is_none())
+                .map(|_| format!("/api/v1/punches/{}/photo", p.id));
+        // Purged positions are never served (the columns stay only because the chain hashes them).
+        let position = |v: Option<f64>| v.filter(|_| p.position_purged_at.is_none());
         PunchView {
             id: p.id,
             source: p.p.source.as_str().into(),
             punched_at: rfc3339_local(tz, p.p.punched_at),
             received_at: rfc3339_local(tz, p.p.received_at),
             captured_at: p.p.captured_at.map(|t| rfc3339_local(tz, t)),
-            lat: p.p.lat,
-            lon: p.p.lon,
-            accuracy_m: p.p.accuracy_m,
-            distance_m: p.p.distance_m,
+            lat: position(p.p.lat),
+            lon: position(p.p.lon),
+            accuracy_m: position(p.p.accuracy_m),
+            distance_m: position(p.p.distance_m),
             location: p.p.location_name.clone(),
             device_sn: p.p.device_sn.clone(),
             device_pin: p.p.device_pin.clone(),
@@ -78,6 +90,8 @@ impl PunchView {
             decided_by: p.decision.as_ref().map(|d| d.by.clone()),
             decided_at: p.decision.as_ref().map(|d| rfc3339_local(tz, d.at)),
             decision_note: p.decision.as_ref().and_then(|d| d.note.clone()),
+            photo_purged: p.photo_purged_at.is_some(),
+            position_purged: p.position_purged_at.is_some(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod convert;
 mod days;
 mod devices;
 mod org;
+mod privacy;
 mod punches;
 mod recaps;
 mod requests;

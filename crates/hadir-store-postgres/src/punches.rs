@@ -10,7 +10,7 @@ macro_rules! cols {
     () => {
         "id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn, device_pin,
     lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail, status, verify,
-    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note"
+    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note, photo_purged_at, position_purged_at"
     };
 }
 
@@ -48,6 +48,8 @@ fn punch_row(r: &PgRow) -> Punch {
             at: ts(at),
             note: r.get("hold_note"),
         }),
+        photo_purged_at: r.get::<Option<i64>, _>("photo_purged_at").map(ts),
+        position_purged_at: r.get::<Option<i64>, _>("position_purged_at").map(ts),
     }
 }
 
@@ -140,7 +142,15 @@ impl PunchStore for PgStore {
             }
             let hash = link_hash(&prev, p);
             let id = ids.next().ok_or_else(|| StoreError::Backend("punch id sequence ran short".into()))?;
-            let punch = Punch { id, p: p.clone(), prev_hash: prev.clone(), hash: hash.clone(), decision: None };
+            let punch = Punch {
+                id,
+                p: p.clone(),
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                decision: None,
+                photo_purged_at: None,
+                position_purged_at: None,
+            };
             known.insert(p.dedup_key.clone(), punch.clone());
             out.push(PunchInsert::Inserted(punch.clone()));
             new.push(punch);

@@ -10,7 +10,7 @@ macro_rules! cols {
     () => {
         "id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn, device_pin,
     lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail, status, verify,
-    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note"
+    quarantined, response, prev_hash, hash, hold, hold_by, hold_at, hold_note, photo_purged_at, position_purged_at"
     };
 }
 
@@ -48,6 +48,8 @@ fn punch_row(r: &SqliteRow) -> Punch {
             at: ts(at),
             note: r.get("hold_note"),
         }),
+        photo_purged_at: r.get::<Option<i64>, _>("photo_purged_at").map(ts),
+        position_purged_at: r.get::<Option<i64>, _>("position_purged_at").map(ts),
     }
 }
 
@@ -111,6 +113,8 @@ impl PunchStore for SqliteStore {
                 prev_hash: prev.clone(),
                 hash: hash.clone(),
                 decision: None,
+                photo_purged_at: None,
+                position_purged_at: None,
             }));
             prev = hash;
         }

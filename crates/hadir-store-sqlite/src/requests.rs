@@ -90,12 +90,13 @@ fn attachment_row(r: &SqliteRow) -> Attachment {
         filename: r.get("filename"),
         uploaded_by: r.get("uploaded_by"),
         uploaded_at: ts(r.get("uploaded_at")),
+        purged_at: r.get::<Option<i64>, _>("purged_at").map(ts),
     }
 }
 
 async fn attachments_of(conn: &mut SqliteConnection, id: Id) -> Result<Vec<Attachment>> {
     let rows = sqlx::query(
-        "SELECT id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at
+        "SELECT id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at
          FROM request_attachments WHERE request_id = ? ORDER BY id",
     )
     .bind(id)
@@ -367,7 +368,7 @@ impl RequestStore for SqliteStore {
         let r = sqlx::query(
             "INSERT INTO request_attachments (request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)
-             RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at",
+             RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at",
         )
         .bind(request_id)
         .bind(&a.blob_hash)

@@ -43,6 +43,7 @@ pub async fn run(s: &dyn Store) {
     crate::contract_days::run(s).await;
     crate::contract_requests::run(s).await;
     crate::contract_recaps::run(s).await;
+    crate::contract_privacy::run(s).await;
     jobs_run_once(s).await;
     held_punches_wait_for_a_decision(s).await;
     server_runs_and_windows(s).await;

@@ -100,6 +100,9 @@ pub struct Attachment {
     pub filename: String,
     pub uploaded_by: Id,
     pub uploaded_at: Timestamp,
+    /// When the retention purge deleted the file (the row and its hash stay).
+    #[serde(default)]
+    pub purged_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, DayStore, DeviceStore, RecapStore, RequestStore};
+use crate::{AvailabilityStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -156,6 +156,7 @@ pub trait Store:
     + RequestStore
     + RecapStore
     + AvailabilityStore
+    + PrivacyStore
     + Send
     + Sync
 {
@@ -170,6 +171,7 @@ impl<T> Store for T where
         + RequestStore
         + RecapStore
         + AvailabilityStore
+        + PrivacyStore
         + Send
         + Sync
 {

@@ -375,6 +375,13 @@ pub struct Punch {
     /// The decision on a held punch, once made.
     #[serde(default)]
     pub decision: Option<HoldDecision>,
+    /// When the retention purge deleted the photo (its hash stays: it is in the chain).
+    #[serde(default)]
+    pub photo_purged_at: Option<Timestamp>,
+    /// When the retention purge withdrew the position (never served again; the columns stay
+    /// because they are hashed into the chain).
+    #[serde(default)]
+    pub position_purged_at: Option<Timestamp>,
 }
 
 impl Punch {

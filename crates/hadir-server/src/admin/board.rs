@@ -465,6 +465,8 @@ mod tests {
             prev_hash: String::new(),
             hash: String::new(),
             decision: None,
+            photo_purged_at: None,
+            position_purged_at: None,
         }
     }
 

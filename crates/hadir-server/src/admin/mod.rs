@@ -10,6 +10,7 @@
 //! the token in an `HttpOnly; SameSite=Strict; Path=/admin` cookie. State-changing requests
 //! whose `Origin` is present and not this host are refused (CSRF defence, besides SameSite).
 
+mod access;
 mod audit;
 mod board;
 pub mod chart;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/policies/rule-sets/new", get(policies::rules_page))
         .route("/admin/policies/rule-sets", post(policies::save_rules))
         .route("/admin/audit", get(audit::page))
+        .route("/admin/akses", get(access::page))
         .layer(middleware::from_fn(guard))
 }
 

@@ -232,6 +232,9 @@ pub async fn employee_days(
     Query(q): Query<MonthQuery>,
 ) -> ApiResult<Json<DaysResponse>> {
     let e = employee_in_scope(&s, &caller, &nip).await?;
+    // The month's punches carry positions: someone else's view is logged (issue 17).
+    let item = format!("days:{}", q.month.as_deref().unwrap_or(""));
+    crate::privacy::record_view(&s, &caller, Some(e.id), hadir_store::AccessKind::Position, item).await?;
     month_of(&s, e, q.month).await
 }
 

@@ -8,6 +8,7 @@ pub mod days;
 pub mod devices;
 pub mod employees;
 pub mod policies;
+pub mod privacy;
 pub(crate) mod punches;
 pub mod recap;
 pub mod relays;
@@ -102,6 +103,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(privacy::privacy_notice))
+        .routes(routes!(privacy::my_access_log))
+        .routes(routes!(privacy::access_log))
+        .routes(routes!(privacy::my_export))
 }
 
 /// Paging parameters shared by list endpoints.

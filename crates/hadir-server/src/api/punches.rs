@@ -1,14 +1,16 @@
 use crate::api::employees::employee_in_scope;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::privacy::record_view;
 use crate::state::AppState;
 use crate::views::PunchView;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use hadir_domain::unit_zone;
-use hadir_store::PunchFilter;
+use hadir_store::{AccessKind, PunchFilter};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -60,6 +62,11 @@ pub async fn list_punches(
         .store
         .list_punches(&PunchFilter { employee_id: Some(e.id), from, to, limit: 5000, ..Default::default() })
         .await?;
+    // Someone else's positions: the view is logged (issue 17); the owner's own views are not.
+    if punches.iter().any(|p| p.position_purged_at.is_none() && p.p.lat.is_some()) {
+        let range = format!("punches:{}..{}", q.from.as_deref().unwrap_or(""), q.to.as_deref().unwrap_or(""));
+        record_view(&s, &caller, Some(e.id), AccessKind::Position, range).await?;
+    }
     Ok(Json(PunchList { items: punches.iter().map(|p| PunchView::new(p, &tz)).collect() }))
 }
 
@@ -71,7 +78,8 @@ pub struct PhotoQuery {
 
 /// A punch's photo, only for the employee, their unit's operator/head, and admins.
 #[utoipa::path(get, path = "/api/v1/punches/{id}/photo", tag = "punches", params(("id" = i64, Path), PhotoQuery),
-    responses((status = 200, content_type = "image/jpeg", description = "The photo"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "image/jpeg", description = "The photo"), (status = 404, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "Deleted at the end of its retention period")))]
 pub async fn punch_photo(
     State(s): State<AppState>,
     caller: Caller,
@@ -89,6 +97,10 @@ pub async fn punch_photo(
         None => caller.is_admin,
     };
     let hash = p.p.photo_hash.filter(|_| allowed).ok_or_else(|| ApiError::not_found("Foto"))?;
+    if p.photo_purged_at.is_some() {
+        return Err(photo_purged());
+    }
+    record_view(&s, &caller, p.p.employee_id, AccessKind::Photo, format!("punch:{id}")).await?;
     let bytes = if q.size.as_deref() == Some("thumb") {
         crate::thumbs::thumbnail(&s.blob, &hash).await?
     } else {
@@ -96,4 +108,13 @@ pub async fn punch_photo(
     };
     let mime = crate::api::checkins::sniff_image(&bytes).unwrap_or("application/octet-stream");
     Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "private, max-age=86400")], bytes).into_response())
+}
+
+/// 410 Gone: a photo deleted at the end of its retention period (its hash stays in the chain).
+pub fn photo_purged() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "photo_purged",
+        "Foto ini sudah dihapus karena masa simpannya berakhir (UU 27/2022 tentang Pelindungan Data Pribadi).",
+    )
 }

@@ -1175,6 +1175,23 @@ pub async fn get_attachment(
 ) -> ApiResult<Response> {
     let r = request_in_scope(&s, &caller, id).await?;
     let a = r.attachments.iter().find(|a| a.id == attachment_id).ok_or_else(|| ApiError::not_found("Lampiran"))?;
+    if a.purged_at.is_some() {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "attachment_purged",
+            "Lampiran ini sudah dihapus karena masa simpannya berakhir (UU 27/2022 tentang Pelindungan Data Pribadi).",
+        ));
+    }
+    // Someone else's evidence: the view is logged (issue 17).
+    // (A MANUAL sheet names everyone on its lines.)
+    crate::privacy::record_views(
+        &s,
+        &caller,
+        r.employee_id.into_iter().chain(r.lines.iter().map(|l| l.employee_id)),
+        hadir_store::AccessKind::Evidence,
+        format!("request:{id}/attachment:{attachment_id}"),
+    )
+    .await?;
     let bytes = s.blob.get("evidence", &a.blob_hash).await.map_err(|_| ApiError::not_found("Lampiran"))?;
     let disposition = format!("inline; filename=\"{}\"", a.filename.replace('"', ""));
     Ok((

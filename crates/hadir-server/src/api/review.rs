@@ -147,6 +147,16 @@ pub async fn list_review(
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIST);
     let punches = select(&s, &caller, &q, limit).await?;
     let people = employees_of(&s, &punches).await?;
+    // The queue shows positions and photos of others: logged per person (issue 17).
+    let shown = punches.iter().filter(|p| p.position_purged_at.is_none() && p.p.lat.is_some());
+    crate::privacy::record_views(
+        &s,
+        &caller,
+        shown.filter_map(|p| p.p.employee_id),
+        hadir_store::AccessKind::Position,
+        "review".into(),
+    )
+    .await?;
     let items = punches
         .iter()
         .map(|p| {

@@ -204,6 +204,9 @@
       // Why a punch did not count (outside every window, a duplicate, a day off…).
       var ignored = shownDay && (shownDay.ignored_punches || []).filter(function (i) { return i.punch && i.punch.punch_id === p.id; })[0];
       if (ignored) review = [review, 'Tidak dihitung: ' + ignored.explanation].filter(Boolean).join(' · ');
+      // Retention (UU 27/2022): the selfie and position are deleted after their period.
+      var purged = [p.photo_purged ? 'swafoto' : '', p.position_purged ? 'lokasi' : ''].filter(Boolean).join(' dan ');
+      if (purged) review = [review, purged.charAt(0).toUpperCase() + purged.slice(1) + ' sudah dihapus (masa simpan berakhir)'].filter(Boolean).join(' · ');
       ul.appendChild(el('li', {}, [img, el('span', {}, [
         el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), ' ',
         el('span', { className: 'pill ' + ({ pending: 'pill-wait', rejected: 'pill-bad', quarantined: 'pill-wait' }[p.state] || 'pill-ok') }, [p.state_label || 'dihitung']), el('br'),

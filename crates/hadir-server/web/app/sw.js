@@ -10,7 +10,8 @@ var FILES = "__APP_FILES__";
 var SHELL = 'hadir-shell-' + VERSION;
 var API = 'hadir-api';
 var NAV_TIMEOUT_MS = 4000;
-var APP_READS = /^\/api\/v1\/(me(\/.*)?|units|punches|requests|employees\/[^/]+)$/;
+// Never the own-data export: a ZIP of one's photos must not stay in the phone's cache.
+var APP_READS = /^\/api\/v1\/(me(\/(?!export$).*)?|units|punches|requests|employees\/[^/]+)$/;
 
 self.addEventListener('install', function (ev) {
   var files = Array.isArray(FILES) ? FILES : ['/'];
