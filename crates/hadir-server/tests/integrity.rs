@@ -149,6 +149,7 @@ async fn a_late_capture_waits_for_review_and_counts_only_when_accepted() {
         .await;
     assert_eq!((st, b["decided"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
     assert_eq!(status(&s, &o.emp_sd1, d).await, "HADIR");
+    assert_ne!(recap_total_for(&s, &o.admin, d, &nip(3)).await, recap_before, "the recap counts the accepted day");
     let p = &punches(&s, &o.emp_sd1).await[0];
     assert_eq!((p["state"].as_str(), p["decision_note"].as_str()), (Some("counted"), Some("dicek CCTV")));
     assert!(p["decided_by"].is_string());
