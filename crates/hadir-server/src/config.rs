@@ -31,6 +31,16 @@ pub struct ServerConfig {
     pub connections: ConnectionConfig,
     /// How long personal data is kept (UU 27/2022 PDP), and the daily purge.
     pub retention: RetentionConfig,
+    /// The address people use, e.g. `https://presensi.contohkab.go.id` (behind the reverse
+    /// proxy). When it is https, the console cookie is `Secure` and responses carry HSTS.
+    pub public_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// Whether people reach the server over https (from `public_url`).
+    pub fn serves_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+    }
 }
 
 /// What one client may hold of the server (issue 17). Defaults fit phones on slow networks: a
@@ -139,6 +149,7 @@ impl Default for ServerConfig {
             terminals: TerminalConfig::default(),
             connections: ConnectionConfig::default(),
             retention: RetentionConfig::default(),
+            public_url: None,
         }
     }
 }

@@ -129,6 +129,7 @@ pub fn build_router(state: AppState) -> Router {
     use axum::http::{HeaderName, HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer as Set;
     let max_body = state.config.max_body_bytes;
+    let hsts = state.config.serves_https();
     let (api, _) = api::router().split_for_parts();
     let api = api.layer(axum::middleware::map_response(error::json_rejections));
     Router::new()
@@ -148,6 +149,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(Set::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
         .layer(Set::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(Set::if_not_present(HeaderName::from_static("content-security-policy"), HeaderValue::from_static(CSP)))
+        // HSTS only when people reach us over https (the proxy terminates TLS).
+        .layer(tower::util::option_layer(hsts.then(|| {
+            Set::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"))
+        })))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(system::panic_response))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -289,3 +289,24 @@ async fn query_path_and_size_rejections_answer_the_json_error_format() {
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "payload_too_large");
 }
+
+#[tokio::test]
+async fn an_https_public_address_makes_the_console_cookie_secure_and_sends_hsts() {
+    for (public_url, secure) in [(Some("https://presensi.contoh.go.id"), true), (None, false)] {
+        let config = hadir_server::ServerConfig { public_url: public_url.map(str::to_string), ..Default::default() };
+        let s = TestServer::start_with(config).await;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let r = client
+            .post(s.url("/admin/login"))
+            .header("origin", &s.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=admin&password={ADMIN_PW}"))
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), secure, "{public_url:?}: {cookie}");
+        assert_eq!(r.headers().contains_key("strict-transport-security"), secure, "{public_url:?}");
+    }
+}

@@ -38,8 +38,11 @@ pub struct LoginForm {
     pub password: String,
 }
 
-fn cookie(value: &str, max_age_secs: i64) -> String {
-    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={max_age_secs}")
+fn cookie(s: &AppState, value: &str, max_age_secs: i64) -> String {
+    // `Secure` when the public address is https (issue 17): the browser then never sends the
+    // console's session over plain HTTP.
+    let secure = if s.config.serves_https() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={max_age_secs}{secure}")
 }
 
 pub async fn login(State(s): State<AppState>, ip: ClientIp, Form(f): Form<LoginForm>) -> Response {
@@ -52,12 +55,12 @@ pub async fn login(State(s): State<AppState>, ip: ClientIp, Form(f): Form<LoginF
                 // No console for this account: do not keep a console session around.
                 let _ = s.store.delete_session(&token::hash(&r.token)).await;
                 let mut resp = not_staff(&r.user.name);
-                resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0).parse().expect("valid cookie"));
+                resp.headers_mut().insert(header::SET_COOKIE, cookie(&s, "", 0).parse().expect("valid cookie"));
                 return resp;
             }
             let secs = (s.config.staff_session_hours as i64) * 3600;
             let mut resp = Redirect::to("/admin").into_response();
-            resp.headers_mut().insert(header::SET_COOKIE, cookie(&r.token, secs).parse().expect("valid cookie"));
+            resp.headers_mut().insert(header::SET_COOKIE, cookie(&s, &r.token, secs).parse().expect("valid cookie"));
             resp
         }
         Err(e) => {
@@ -77,7 +80,7 @@ pub async fn logout(State(s): State<AppState>, req: Request) -> CResult {
         s.caches.sessions.remove_where(|k, _| *k == c.token_hash);
     }
     let mut resp = Redirect::to("/admin/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, cookie("", 0).parse().expect("valid cookie"));
+    resp.headers_mut().insert(header::SET_COOKIE, cookie(&s, "", 0).parse().expect("valid cookie"));
     Ok(resp)
 }
 
