@@ -95,18 +95,22 @@ test('admin: approves a pending terminal with its approve button', async () => {
   await ctx.close();
 });
 
-test('operator: registers a terminal that called in and syncs its employees (queued commands)', async () => {
+test('admin registers a terminal that called in; the operator syncs its employees (queued commands)', async () => {
   const sn = 'KONSOL0001';
   // The terminal calls in (real PUSH handshake): unknown serial, stored as pending.
   const hs = await fetch(server.url + `/iclock/cdata?SN=${sn}&options=all`);
   assert.equal(hs.status, 200);
+  // Registering a terminal is the BKD's decision (issue 16).
+  const a = await desk(admin());
+  await a.page.goto(server.url + '/admin/terminals');
+  await a.page.locator('#reg-sn').fill(sn);
+  await a.page.locator('#reg-unit').selectOption('SDN001');
+  await a.page.locator('#register-form button').click();
+  await a.page.locator('#flash .ok').waitFor();
+  assert.match(await a.page.locator('#flash').innerText(), new RegExp(`${sn} terdaftar`));
+  await a.ctx.close();
   const { ctx, page } = await desk(operator());
   await page.goto(server.url + '/admin/terminals');
-  await page.locator('#reg-sn').fill(sn);
-  await page.locator('#reg-unit').selectOption('SDN001');
-  await page.locator('#register-form button').click();
-  await page.locator('#flash .ok').waitFor();
-  assert.match(await page.locator('#flash').innerText(), new RegExp(`${sn} terdaftar`));
   await page.reload();
   const row = page.locator(`#terminals-table tr[data-sn="${sn}"]`);
   assert.equal(await row.getAttribute('data-state'), 'active');

@@ -130,7 +130,7 @@
       cls = 'ok'; icon = '✓';
       title = r.special ? 'Absen khusus terkirim' : p.state === 'pending' ? 'Absen tersimpan' : 'Absen berhasil';
       // Sent long after the photo with no outage to explain it: stored, counted once checked.
-      if (p.state === 'pending') { cls = 'queued'; icon = '⏳'; }
+      if (p.state === 'pending' && !r.special) { cls = 'queued'; icon = '⏳'; }
       message = b.message || 'Absen tercatat.';
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already.
