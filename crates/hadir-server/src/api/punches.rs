@@ -31,7 +31,7 @@ pub struct PunchList {
     pub items: Vec<PunchView>,
 }
 
-fn parse_day(s: &Option<String>, field: &str) -> ApiResult<Option<Date>> {
+pub(crate) fn parse_day(s: &Option<String>, field: &str) -> ApiResult<Option<Date>> {
     s.as_deref()
         .filter(|v| !v.is_empty())
         .map(|v| {

@@ -3,6 +3,7 @@
 //! terminal's unit, …). An operator or head of the employee's unit subtree, or an admin, accepts
 //! or rejects them with a note; the day is recomputed. Nobody decides their own punches.
 
+use crate::api::punches::parse_day;
 use crate::api::requests::DecisionInput;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -82,16 +83,6 @@ fn review_paths(caller: &Caller) -> ApiResult<Option<Vec<String>>> {
     if paths.is_empty() { Err(ApiError::forbidden()) } else { Ok(Some(paths)) }
 }
 
-fn day(s: &Option<String>, field: &str) -> ApiResult<Option<Date>> {
-    s.as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<Date>()
-                .map_err(|_| ApiError::bad_request("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))
-        })
-        .transpose()
-}
-
 fn wib() -> TimeZone {
     unit_zone("Asia/Jakarta").unwrap_or(TimeZone::UTC)
 }
@@ -112,8 +103,8 @@ async fn select(s: &AppState, caller: &Caller, q: &ReviewQuery, limit: u32) -> A
         hold: Some(PunchHold::Pending),
         subtrees,
         device_sn: q.device_sn.clone().filter(|v| !v.is_empty()),
-        from: day(&q.from, "from")?.and_then(start),
-        to: day(&q.to, "to")?.and_then(|d| d.tomorrow().ok()).and_then(start),
+        from: parse_day(&q.from, "from")?.and_then(start),
+        to: parse_day(&q.to, "to")?.and_then(|d| d.tomorrow().ok()).and_then(start),
         offset: q.offset.unwrap_or(0),
         limit,
         ..Default::default()
@@ -312,8 +303,13 @@ pub async fn decide_review(
     let mut done: Vec<i64> = Vec::new();
     let mut plain: Vec<Id> = Vec::new();
     for p in &punches {
-        match (p.p.source, s.store.request_by_punch(p.id).await?) {
-            (PunchSource::Special, Some(r)) => {
+        // Only a special punch has a request: the others need no lookup.
+        let request = match p.p.source {
+            PunchSource::Special => s.store.request_by_punch(p.id).await?,
+            _ => None,
+        };
+        match request {
+            Some(r) => {
                 let input = DecisionInput { approve: body.accept, comment: note.map(str::to_string), correction: None };
                 let _request =
                     crate::api::requests::decide_request(State(s.clone()), caller.clone(), Path(r.id), ApiJson(input))
