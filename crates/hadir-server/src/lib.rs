@@ -13,6 +13,7 @@ pub mod error;
 pub mod iclock;
 pub mod images;
 pub mod import;
+pub mod import_jobs;
 pub mod inflight;
 pub mod ingest;
 pub mod json;
@@ -76,6 +77,7 @@ impl Server {
             availability: availability::Availability::new(self.store.clone()),
             inflight: Arc::new(inflight::InFlight::default()),
             caches: Arc::new(state::Caches::default()),
+            imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
         }
     }
 

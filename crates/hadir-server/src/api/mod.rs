@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(employees::deactivate_employee))
         .routes(routes!(employees::reset_password))
         .routes(routes!(employees::import_employees))
+        .routes(routes!(employees::import_status))
         .routes(routes!(employees::employee_locations, employees::assign_location))
         .routes(routes!(roles::grant_role, roles::list_roles))
         .routes(routes!(roles::revoke_role))
