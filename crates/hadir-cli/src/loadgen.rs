@@ -503,6 +503,9 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     Ok(())
 }
 
+/// A login's token and how long it took (ms), once it succeeded.
+type LoginResult = Option<(String, f64)>;
+
 struct StormStats {
     logins: usize,
     elapsed_s: f64,
@@ -525,8 +528,7 @@ async fn login_storm(
     let nips = Arc::new(people.iter().map(|p| p.nip.clone()).collect::<Vec<_>>());
     let next = Arc::new(AtomicUsize::new(0));
     let retries = Arc::new(AtomicUsize::new(0));
-    let out: Arc<std::sync::Mutex<Vec<Option<(String, f64)>>>> =
-        Arc::new(std::sync::Mutex::new(vec![None; people.len()]));
+    let out: Arc<std::sync::Mutex<Vec<LoginResult>>> = Arc::new(std::sync::Mutex::new(vec![None; people.len()]));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..conc {
