@@ -170,7 +170,11 @@ async fn run(cli: Cli) -> Result<()> {
             serve(settings, opened).await
         }
         Command::Demo { listen, seed_only } => {
-            let settings = Settings::load(&cli.global, listen)?;
+            let mut settings = Settings::load(&cli.global, listen)?;
+            // The demo regency has a name on every page and export, unless one is configured.
+            if settings.server.regency_name == hadir_server::ServerConfig::default().regency_name {
+                settings.server.regency_name = demo::REGENCY.into();
+            }
             let opened = settings.open().await?;
             let logins = demo::seed_if_empty(opened.store.as_ref()).await?;
             demo::print_logins(&logins, &settings.listen);

@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::info))
         .routes(routes!(auth::change_own_password))
         .routes(routes!(units::create_unit, units::list_units))
         .routes(routes!(units::get_unit))
