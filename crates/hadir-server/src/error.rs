@@ -100,6 +100,12 @@ impl From<StoreError> for ApiError {
                     .with_details(serde_json::json!({ "field": field }))
             }
             StoreError::Invalid(msg) => ApiError::unprocessable("invalid", format!("Data tidak valid: {msg}")),
+            // Handlers map the limits they set to their own answers; this is the fallback.
+            StoreError::LimitExceeded { limit, in_use, requested, max } => ApiError::unprocessable(
+                "limit_exceeded",
+                format!("Batas terlampaui: sudah {in_use}, diminta {requested}, batas {max}."),
+            )
+            .with_details(serde_json::json!({ "limit": limit, "in_use": in_use, "requested": requested, "max": max })),
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "store failure");
                 ApiError::internal()

@@ -28,8 +28,8 @@ use bytes::Bytes;
 use hadir_domain::zone::rfc3339_local;
 use hadir_domain::{CorrectionFix, DayStatus, RosterEntry, unit_zone};
 use hadir_store::{
-    Audit, Decider, Employee, Id, NewAttachment, NewRequest, PunchSource, RecomputeTarget, Request, RequestFilter,
-    RequestLine, RequestState, StoreError, Transition, Unit,
+    Audit, DaysLimit, Decider, Employee, Id, LIMIT_ATTACHMENTS, LIMIT_LEAVE_DAYS, NewAttachment, NewRequest,
+    PunchSource, RecomputeTarget, Request, RequestFilter, RequestLine, RequestState, StoreError, Transition, Unit,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -374,20 +374,41 @@ async fn roster_of(s: &AppState, e: &Employee, from: Date, to: Date) -> ApiResul
     Ok(rows.into_iter().map(|r| RosterEntry { date: r.date, shift: r.shift }).collect())
 }
 
-/// Checks the annual-leave quota for `days` more working days in `year`.
-async fn check_quota(s: &AppState, e: &Employee, year: i16, days: i64) -> ApiResult<()> {
+/// The refusal of annual leave beyond the balance, naming the balance.
+fn quota_exceeded(b: &rules::LeaveBalance, days: i64) -> ApiError {
+    invalid(
+        "leave_quota_exceeded",
+        format!(
+            "Sisa cuti tahunan {}: {} hari kerja (jatah {} + sisa tahun lalu {}, terpakai {}, menunggu persetujuan {}). Permohonan ini {} hari kerja.",
+            b.year, b.remaining, b.entitlement, b.carry_over, b.used, b.pending, days
+        ),
+    )
+    .with_details(serde_json::json!({"remaining": b.remaining, "requested": days, "balance": b}))
+}
+
+/// The annual-leave limit for `days` more working days in `year`: refused at once when the
+/// balance read now does not hold them, and otherwise handed to the store, which checks it
+/// again inside its transaction (parallel requests cannot all pass, issue 17).
+async fn annual_limit(s: &AppState, e: &Employee, year: i16, days: i64) -> ApiResult<DaysLimit> {
     let b = rules::leave_balance(s.store.as_ref(), e, year).await?;
     if days > b.remaining {
-        return Err(invalid(
-            "leave_quota_exceeded",
-            format!(
-                "Sisa cuti tahunan {year}: {} hari kerja (jatah {} + sisa tahun lalu {}, terpakai {}, menunggu persetujuan {}). Permohonan ini {} hari kerja.",
-                b.remaining, b.entitlement, b.carry_over, b.used, b.pending, days
-            ),
-        )
-        .with_details(serde_json::json!({"remaining": b.remaining, "requested": days, "balance": b})));
+        return Err(quota_exceeded(&b, days));
     }
-    Ok(())
+    Ok(DaysLimit { year, max_days: b.entitlement + b.carry_over })
+}
+
+/// A store refusal of the limit set by [`annual_limit`] becomes the same answer, with the
+/// balance as it is now.
+async fn map_quota_error(s: &AppState, e: &Employee, year: i16, days: i64, err: StoreError) -> ApiError {
+    match err {
+        StoreError::LimitExceeded { limit: LIMIT_LEAVE_DAYS, .. } => {
+            match rules::leave_balance(s.store.as_ref(), e, year).await {
+                Ok(b) => quota_exceeded(&b, days),
+                Err(e) => e.into(),
+            }
+        }
+        e => e.into(),
+    }
 }
 
 /// Submit a request (leave, izin, sakit, duty, special attendance, manual attendance, outage, objection).
@@ -443,6 +464,8 @@ pub async fn create_request(
     };
 
     let unit: Unit;
+    // Annual leave: the employee and the limit the store checks in its transaction.
+    let mut quota: Option<(Employee, DaysLimit)> = None;
     match fam {
         Family::Manual | Family::Outage => {
             let code = b.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
@@ -569,7 +592,7 @@ pub async fn create_request(
                             ));
                         }
                         if !b.draft {
-                            check_quota(&s, &e, date_from.year(), days).await?;
+                            quota = Some((e.clone(), annual_limit(&s, &e, date_from.year(), days).await?));
                         }
                     }
                 }
@@ -627,12 +650,18 @@ pub async fn create_request(
         }
     }
     let audit = Audit::new(caller.actor(), "create", "request", "-");
-    let r = s.store.create_request(&new, audit).await.map_err(|e| match e {
-        StoreError::Conflict(f) if f == "punch_id" => {
-            ApiError::new(StatusCode::CONFLICT, "already_requested", "Absen khusus ini sudah diajukan.")
+    let r = match s.store.create_request_within(&new, quota.as_ref().map(|q| q.1), audit).await {
+        Ok(r) => r,
+        Err(StoreError::Conflict(f)) if f == "punch_id" => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "already_requested", "Absen khusus ini sudah diajukan."));
         }
-        e => e.into(),
-    })?;
+        Err(err) => {
+            return Err(match &quota {
+                Some((e, limit)) => map_quota_error(&s, e, limit.year, new.days.unwrap_or(0), err).await,
+                None => err.into(),
+            });
+        }
+    };
     metrics::counter!("hadir_requests_total", "event" => "create").increment(1);
     let evidence_required = rules::evidence_required(&r);
     Ok((StatusCode::CREATED, Json(Created { id: r.id, state: r.state.as_str().into(), evidence_required })))
@@ -923,7 +952,7 @@ pub async fn cancel_request(
         serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("invalid_json", "Format JSON tidak valid."))?
     };
     let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment).await
+    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment, None).await
 }
 
 /// Submit a draft.
@@ -938,14 +967,17 @@ pub async fn submit_request(
     if r.submitted_by != caller.account_id && r.employee_id != caller.employee_id {
         return Err(forbidden("not_submitter", "Hanya pengaju yang dapat mengirim draf ini."));
     }
+    let mut quota = None;
     if r.kind == "CUTI_TAHUNAN"
         && r.state == RequestState::Draft
         && let Some(eid) = r.employee_id
     {
         let e = s.store.employee_by_id(eid).await?;
-        check_quota(&s, &e, r.date_from.year(), r.days.unwrap_or(0)).await?;
+        let (year, days) = (r.date_from.year(), r.days.unwrap_or(0));
+        let limit = annual_limit(&s, &e, year, days).await?;
+        quota = Some((e, limit));
     }
-    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None).await
+    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None, quota).await
 }
 
 async fn transition_own(
@@ -955,6 +987,7 @@ async fn transition_own(
     to: RequestState,
     action: &str,
     comment: Option<String>,
+    quota: Option<(Employee, DaysLimit)>,
 ) -> ApiResult<Json<RequestView>> {
     let from = if to == RequestState::Submitted {
         vec![RequestState::Draft]
@@ -978,17 +1011,20 @@ async fn transition_own(
         decision: false,
         correction: None,
     };
-    let id = r.id;
-    let r = s
-        .store
-        .transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string()))
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah.")
-            }
-            e => e.into(),
-        })?;
+    let (id, days) = (r.id, r.days.unwrap_or(0));
+    let audit = Audit::new(caller.actor(), action, "request", &id.to_string());
+    let r = match s.store.transition_request_within(id, &t, quota.as_ref().map(|q| q.1), audit).await {
+        Ok(r) => r,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah."));
+        }
+        Err(err) => {
+            return Err(match &quota {
+                Some((e, limit)) => map_quota_error(s, e, limit.year, days, err).await,
+                None => err.into(),
+            });
+        }
+    };
     settle_special_punch(s, &r, caller).await;
     let tz = unit_tz(s, r.unit_id).await;
     let own_unit = own_unit_path(s, caller).await;
@@ -1121,11 +1157,13 @@ pub async fn add_attachments(
     if files.is_empty() {
         return Err(invalid("file_required", "Sertakan berkas pada bagian 'file'."));
     }
+    let too_many = || {
+        invalid("too_many_attachments", format!("Paling banyak {} lampiran per permohonan.", rules::ATTACHMENTS_MAX))
+    };
+    // Checked here to spare the blob store a refused upload, and again by the store inside its
+    // transaction, where parallel uploads cannot all pass (issue 17).
     if r.attachments.len() + files.len() > rules::ATTACHMENTS_MAX {
-        return Err(invalid(
-            "too_many_attachments",
-            format!("Paling banyak {} lampiran per permohonan.", rules::ATTACHMENTS_MAX),
-        ));
+        return Err(too_many());
     }
     let mut stored = Vec::new();
     for (filename, mime, bytes) in files {
@@ -1147,20 +1185,23 @@ pub async fn add_attachments(
         tracing::error!(error = %e, "evidence sync failed");
         ApiError::internal()
     })?;
+    let audit = Audit::new(caller.actor(), "attach", "request", &id.to_string());
+    let added = s.store.add_attachments(id, &stored, rules::ATTACHMENTS_MAX, audit).await.map_err(|e| match e {
+        StoreError::LimitExceeded { limit: LIMIT_ATTACHMENTS, .. } => too_many(),
+        e => e.into(),
+    })?;
     let tz = unit_tz(&s, r.unit_id).await;
-    let mut items = Vec::new();
-    for a in stored {
-        let att =
-            s.store.add_attachment(id, &a, Audit::new(caller.actor(), "attach", "request", &id.to_string())).await?;
-        items.push(AttachmentView {
+    let items = added
+        .into_iter()
+        .map(|att| AttachmentView {
             url: format!("/api/v1/requests/{id}/attachments/{}", att.id),
             id: att.id,
             filename: att.filename,
             mime: att.mime,
             size: att.size,
             uploaded_at: rfc3339_local(&tz, att.uploaded_at),
-        });
-    }
+        })
+        .collect();
     Ok((StatusCode::CREATED, Json(AttachmentList { items })))
 }
 
