@@ -85,6 +85,13 @@ fn field_label(field: &str) -> &str {
     }
 }
 
+/// A request rule's refusal (`hadir_domain::requests`): 422 with its code and Indonesian message.
+impl From<hadir_domain::requests::RequestRefusal> for ApiError {
+    fn from(r: hadir_domain::requests::RequestRefusal) -> Self {
+        ApiError::unprocessable(r.code(), r.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -20,65 +20,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestState {
-    Draft,
-    Submitted,
-    Approved,
-    Rejected,
-    Cancelled,
-}
+/// A request's state and its transitions (domain rules: `hadir_domain::requests`).
+pub use hadir_domain::requests::RequestState;
 
-impl RequestState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Draft => "draft",
-            RequestState::Submitted => "submitted",
-            RequestState::Approved => "approved",
-            RequestState::Rejected => "rejected",
-            RequestState::Cancelled => "cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<RequestState> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "draft" => RequestState::Draft,
-            "submitted" | "pending" => RequestState::Submitted,
-            "approved" => RequestState::Approved,
-            "rejected" => RequestState::Rejected,
-            "cancelled" | "canceled" => RequestState::Cancelled,
-            _ => return None,
-        })
-    }
-    /// Still open: the submitter may cancel.
-    pub fn is_pending(self) -> bool {
-        matches!(self, RequestState::Draft | RequestState::Submitted)
-    }
-}
-
-/// Who decides: the head of the unit subtree, or the BKD (administrators).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decider {
-    Head,
-    Bkd,
-}
-
-impl Decider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decider::Head => "head",
-            Decider::Bkd => "bkd",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Decider> {
-        match s {
-            "head" => Some(Decider::Head),
-            "bkd" => Some(Decider::Bkd),
-            _ => None,
-        }
-    }
-}
+/// Who decides (a domain rule: `hadir_domain::requests::decider_for`).
+pub use hadir_domain::requests::Decider;
 
 /// One attendance line of a manual-attendance request (or the instant of a special punch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
