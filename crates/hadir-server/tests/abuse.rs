@@ -1,6 +1,7 @@
 //! Issue 17 (holds under abuse), the parts built so far: image bombs refused from the header,
 //! control characters refused at the edge, impossible years answered 422, CSV injection
-//! neutralised, security headers on every response. Each refusal is checked for nothing stored.
+//! neutralised, security headers on every response, leave quota and attachment count held
+//! against parallel requests. Each refusal is checked for nothing stored.
 
 mod common;
 
@@ -309,4 +310,126 @@ async fn an_https_public_address_makes_the_console_cookie_secure_and_sends_hsts(
         assert_eq!(cookie.contains("; Secure"), secure, "{public_url:?}: {cookie}");
         assert_eq!(r.headers().contains_key("strict-transport-security"), secure, "{public_url:?}");
     }
+}
+
+/// Monday–Thursday of holiday-free weeks of this year (Asia/Jakarta), each four working days
+/// whatever the unit's calendar does with Fridays.
+fn four_day_weeks(n: usize) -> Vec<(jiff::civil::Date, jiff::civil::Date)> {
+    use jiff::ToSpan;
+    let holidays = hadir_domain::parse_holiday_csv(hadir_domain::DEFAULT_HOLIDAYS_CSV).unwrap();
+    let year = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap()).year();
+    let mut d = jiff::civil::date(year, 1, 1);
+    let mut out = Vec::new();
+    while out.len() < n {
+        if d.weekday() == jiff::civil::Weekday::Monday {
+            let thu = d.checked_add(3.days()).unwrap();
+            let mut days = (0..4).map(|i| d.checked_add(i.days()).unwrap());
+            if days.all(|x| hadir_domain::holiday_on(&holidays, x).is_none()) {
+                out.push((d, thu));
+            }
+        }
+        d = d.tomorrow().unwrap();
+        assert_eq!(d.year(), year, "not enough holiday-free weeks");
+    }
+    out
+}
+
+#[tokio::test]
+async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // Six annual-leave requests of four working days at once: 24 days against 12 + 6 carried
+    // over. The quota is checked in the store's transaction, so exactly four pass.
+    let weeks = four_day_weeks(6);
+    let tries = weeks.iter().map(|(from, to)| {
+        s.post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": from.to_string(), "date_to": to.to_string(), "reason": "liburan"}),
+        )
+    });
+    let results = futures::future::join_all(tries).await;
+    let mut accepted = 0;
+    for (st, b) in &results {
+        if *st == StatusCode::CREATED {
+            accepted += 1;
+        } else {
+            assert_eq!(
+                (*st, b["error"]["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")),
+                "{b}"
+            );
+            assert!(b["error"]["message"].as_str().unwrap().contains("Sisa cuti tahunan"), "{b}");
+            assert_eq!(b["error"]["details"]["requested"], 4, "{b}");
+        }
+    }
+    assert_eq!(accepted, 4, "{results:?}");
+    let (_, bal) = s.get("/api/v1/me/leave-balance", &o.emp_sd1).await;
+    assert_eq!((bal["pending"].as_i64(), bal["remaining"].as_i64()), (Some(16), Some(2)), "{bal}");
+    let (_, mine) = s.get("/api/v1/requests?mine=true&type=CUTI_TAHUNAN", &o.emp_sd1).await;
+    assert_eq!(mine["total"], 4, "the refused ones left nothing behind: {mine}");
+
+    // A draft submitted later is held to the same limit.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": weeks[5].0.to_string(), "date_to": weeks[5].1.to_string(),
+                   "reason": "draf", "draft": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let draft = b["id"].as_i64().unwrap();
+    let (st, b) = s.post(&format!("/api/v1/requests/{draft}/submit"), &o.emp_sd1, serde_json::Value::Null).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")));
+    let (_, r) = s.get(&format!("/api/v1/requests/{draft}"), &o.emp_sd1).await;
+    assert_eq!(r["state"], "draft", "{r}");
+
+    // Attachments: 7 on the request, then six uploads of one file at once against the limit
+    // of 10: three pass, three get the clear 422, and the request holds exactly ten.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "IZIN", "date_from": weeks[0].0.to_string(), "reason": "x"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let upload = |n: usize| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("%PDF-1.4\n% surat {n}\n%%EOF\n").into_bytes())
+                .file_name(format!("surat{n}.pdf")),
+        );
+        let req = s.client.post(s.url(&format!("/api/v1/requests/{id}/attachments"))).bearer_auth(&o.emp_sd1);
+        async move {
+            let r = req.multipart(form).send().await.unwrap();
+            let st = r.status();
+            (st, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    for n in 0..7 {
+        let (st, b) = upload(n).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let results = futures::future::join_all((7..13).map(upload)).await;
+    let mut stored = 0;
+    for (st, b) in &results {
+        if *st == StatusCode::CREATED {
+            stored += 1;
+        } else {
+            assert_eq!(
+                (*st, b["error"]["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many_attachments")),
+                "{b}"
+            );
+            assert!(b["error"]["message"].as_str().unwrap().contains("Paling banyak 10 lampiran"), "{b}");
+        }
+    }
+    assert_eq!(stored, 3, "{results:?}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{id}"), &o.emp_sd1).await;
+    assert_eq!(r["attachments"].as_array().unwrap().len(), 10, "{r}");
+    let attach_events = r["history"].as_array().unwrap().iter().filter(|h| h["action"] == "attach").count();
+    assert_eq!(attach_events, 10, "no history for refused uploads: {r}");
 }
