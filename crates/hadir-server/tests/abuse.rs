@@ -310,3 +310,195 @@ async fn an_https_public_address_makes_the_console_cookie_secure_and_sends_hsts(
         assert_eq!(r.headers().contains_key("strict-transport-security"), secure, "{public_url:?}");
     }
 }
+
+// ---- Flood limits per address (issue 17) ----
+
+fn flood(login: (u32, u32), terminal: (u32, u32)) -> hadir_server::config::FloodConfig {
+    hadir_server::config::FloodConfig {
+        login_per_minute: login.0,
+        login_burst: login.1,
+        terminal_per_minute: terminal.0,
+        terminal_burst: terminal.1,
+    }
+}
+
+/// The Retry-After of a 429, in seconds.
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()["retry-after"].to_str().unwrap().parse().unwrap()
+}
+
+async fn login_raw(s: &TestServer, user: &str, password: &str, ip: &str) -> reqwest::Response {
+    s.client
+        .post(s.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_login_flood_from_one_address_gets_429_and_is_never_checked() {
+    let mut config = behind_proxy();
+    config.flood = flood((60, 5), (600, 300));
+    let s = TestServer::start_with(config).await;
+    let _o = org(&s).await; // its five logins come from 127.0.0.1, a bucket of their own
+    let x = "203.0.113.20";
+    // Within the limit: five logins pass to the login check (blank names: answered at once,
+    // without the hashing pool other tests may keep busy).
+    for _ in 0..5 {
+        assert_eq!(login_raw(&s, "", "x", x).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Beyond it: 429 + Retry-After + the JSON error body, before any password is checked.
+    for i in 0..10 {
+        let r = login_raw(&s, &nip(3), &format!("tebakan-{i}"), x).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!((1..=60).contains(&retry_after(&r)));
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "rate_limited", "{b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains("Terlalu banyak permintaan"), "{b}");
+    }
+    // Another address is not affected.
+    assert_eq!(login_until_answered(&s, &nip(2), PW, "198.51.100.30").await, (StatusCode::OK, None));
+    // Once the bucket refills, the owner's right password from the same address passes: the ten
+    // refused guesses were never checked (had they been, the pair would be locked after five).
+    assert_eq!(login_until_answered(&s, &nip(3), PW, x).await, (StatusCode::OK, None));
+}
+
+/// Logs in, waiting out a busy hashing pool (503) and the flood limit (429 `rate_limited`) as
+/// a client would; returns the final status and error code.
+async fn login_until_answered(s: &TestServer, user: &str, pw: &str, ip: &str) -> (StatusCode, Option<String>) {
+    for _ in 0..60 {
+        let r = login_raw(s, user, pw, ip).await;
+        let st = r.status();
+        let wait = r.headers().get("retry-after").map(|_| retry_after(&r));
+        let b: serde_json::Value = r.json().await.unwrap_or_default();
+        let code = b["error"]["code"].as_str().map(str::to_string);
+        let busy = st == StatusCode::SERVICE_UNAVAILABLE
+            || (st == StatusCode::TOO_MANY_REQUESTS && code.as_deref() == Some("rate_limited"));
+        if !busy {
+            return (st, code);
+        }
+        let ms = if st == StatusCode::SERVICE_UNAVAILABLE { 200 } else { wait.unwrap_or(1) * 1000 };
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    panic!("login never answered");
+}
+
+#[tokio::test]
+async fn the_default_login_limit_lets_a_school_behind_one_address_in_and_refuses_a_flood() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // 250 logins from one NAT address at once (blank names: answered without hashing, so the
+    // test measures the flood limit, not the hashing pool): all reach the login check.
+    let school = (0..250).map(|_| async {
+        s.client
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": "", "password": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    let school = futures::future::join_all(school).await;
+    assert!(school.iter().all(|st| *st == StatusCode::UNAUTHORIZED), "{school:?}");
+    // A flood after it: most are refused with 429.
+    let mut refused = 0;
+    for _ in 0..400 {
+        let r = s
+            .client
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": "", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(retry_after(&r) >= 1);
+            refused += 1;
+        } else {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+    assert!(refused >= 250, "refused {refused} of 400");
+    // Only logins are limited: the same address still checks in.
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("after-flood"), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+}
+
+#[tokio::test]
+async fn a_console_login_flood_gets_the_login_page_with_429() {
+    let config = hadir_server::ServerConfig { flood: flood((60, 3), (600, 300)), ..Default::default() };
+    let s = TestServer::start_with(config).await;
+    let post = |username: &'static str, password: &'static str| {
+        s.client
+            .post(s.url("/admin/login"))
+            .header("origin", &s.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username={username}&password={password}"))
+            .send()
+    };
+    // Blank names: answered without hashing (the test is about the flood limit).
+    for _ in 0..3 {
+        assert_eq!(post("", "salah").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = post("admin", ADMIN_PW).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 1);
+    assert!(r.headers().get("set-cookie").is_none(), "no session");
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Terlalu banyak permintaan"), "{page}");
+    assert!(page.contains("name=\"password\""), "the form is shown again");
+}
+
+#[tokio::test]
+async fn terminal_and_relay_floods_get_429_and_store_nothing() {
+    let config = hadir_server::ServerConfig { flood: flood((300, 300), (60, 3)), ..Default::default() };
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let sn = "FLOOD0001";
+    let (st, b) = s.post("/api/v1/devices", &o.admin, json!({"sn": sn, "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, token) = {
+        let (st, b) = s.post("/api/v1/relays", &o.admin, json!({"name": "Relay", "unit_code": "DIK"})).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        (b["id"].as_i64().unwrap(), b["token"].as_str().unwrap().to_string())
+    };
+    for _ in 0..3 {
+        let r = s.client.get(s.url(&format!("/iclock/ping?SN={sn}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let attlog = || {
+        s.client
+            .post(s.url(&format!("/iclock/cdata?SN={sn}&table=ATTLOG&Stamp=1")))
+            .header("content-type", "text/plain")
+            .body("2\t2026-11-02 07:10:00\t0\t1\t0\t0\t0\n")
+            .send()
+    };
+    // The terminal is told "not now" in its own protocol: plain text, Date, Retry-After.
+    let r = attlog().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&r);
+    assert!(r.headers()["date"].to_str().unwrap().ends_with(" GMT"));
+    assert_eq!(r.text().await.unwrap(), "ERROR: terlalu banyak permintaan");
+    // The relay API answers the JSON error body.
+    let upload =
+        json!({"punches": [{"sn": "RLYF01", "pin": "2", "time": "2026-11-02T07:10:00", "status": 0, "verify": 1}]});
+    let (st, b) = s.post("/api/v1/relay/punches", &token, upload).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")), "{b}");
+    // Nothing stored: no punch, no terminal registered by the relay.
+    let stored = s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap();
+    assert!(stored.is_empty(), "{stored:?}");
+    let (st, _) = s.get("/api/v1/devices/RLYF01", &o.admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Other routes from the same address are not limited.
+    let (st, _) = s.get("/api/v1/me/today", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK);
+    // Within the limit again, the terminal's upload is stored.
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    let r = attlog().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "OK:1");
+    assert_eq!(s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap().len(), 1);
+}

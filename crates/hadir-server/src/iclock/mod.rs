@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +37,6 @@ use hadir_zk::push::{
 };
 use jiff::Timestamp;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 
 /// Most commands sent in one getrequest reply (the codec also stops at ~40 KiB).
 const MAX_COMMANDS_PER_POLL: u32 = 200;
@@ -133,18 +132,8 @@ pub struct PeerIp(pub Option<String>);
 impl FromRequestParts<AppState> for PeerIp {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        if state.config.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|v| v.trim().to_string())
-                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-        {
-            return Ok(PeerIp(Some(ip)));
-        }
-        Ok(PeerIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+        let ip = crate::flood::client_ip(&parts.headers, &parts.extensions, state.config.trust_forwarded_for);
+        Ok(PeerIp(ip.map(|ip| ip.to_string())))
     }
 }
 
