@@ -8,6 +8,7 @@ pub mod availability;
 mod cache;
 pub mod config;
 pub mod context;
+pub mod dates;
 pub mod days;
 pub mod error;
 pub mod flood;

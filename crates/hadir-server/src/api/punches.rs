@@ -31,14 +31,9 @@ pub struct PunchList {
     pub items: Vec<PunchView>,
 }
 
+/// An optional day from a query string, in 2000–2100 (422 `invalid_date` otherwise).
 pub(crate) fn parse_day(s: &Option<String>, field: &str) -> ApiResult<Option<Date>> {
-    s.as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<Date>()
-                .map_err(|_| ApiError::bad_request("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))
-        })
-        .transpose()
+    crate::dates::opt_date(s.as_deref(), field)
 }
 
 /// Raw punches of one employee (yourself, or someone in your scope) with source and times.

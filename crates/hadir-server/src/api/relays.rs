@@ -203,8 +203,9 @@ pub struct RelayUploadReply {
     pub accepted: usize,
     /// Punches the server already held (same serial, PIN and time).
     pub duplicates: usize,
-    /// Punches that can never be stored (bad PIN or time, a terminal of another unit:
-    /// `terminal_of_other_unit`); the relay need not resend them.
+    /// Punches that can never be stored (bad PIN or time, a time outside the years 2000–2100:
+    /// `time_out_of_range`, a terminal of another unit: `terminal_of_other_unit`); the relay
+    /// need not resend them.
     pub rejected: Vec<RejectedPunch>,
     /// The relay should fetch the roster and write it to its terminals.
     pub sync_roster: bool,
@@ -263,7 +264,11 @@ pub async fn upload_punches(
             users: t.users,
             records: t.records,
             clock_drift_secs: t.clock_drift_secs,
-            last_pull: t.last_pull.as_deref().and_then(|v| v.parse::<Timestamp>().ok()),
+            last_pull: t
+                .last_pull
+                .as_deref()
+                .and_then(|v| v.parse::<Timestamp>().ok())
+                .filter(|t| hadir_domain::accepted_instant(*t)),
             reachable: t.reachable,
             last_error: text(&t.last_error, 300),
         });
@@ -309,6 +314,11 @@ pub async fn upload_punches(
             rejected.push(reject("invalid_time"));
             continue;
         };
+        // Issue 17: a clock fault (year 1, 2200) is never attendance, not even held.
+        if !hadir_domain::accepted_datetime(time) {
+            rejected.push(reject("time_out_of_range"));
+            continue;
+        }
         let zone_override = p.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty());
         let tz = match zone_override {
             Some(z) => match unit_zone(z) {
