@@ -167,19 +167,22 @@ async fn commit(store: &Arc<dyn PunchStore>, blob: &BlobStore, jobs: &[Job]) -> 
 
 #[cfg(test)]
 mod tests {
-    //! Fault injection for the batch retry: a real SQLite store behind a wrapper that refuses
-    //! every batch holding one chosen punch, as a backend would a punch it cannot store.
+    //! The batch retry against a real store. On PostgreSQL (`HADIR_TEST_PG_URL`) the bad punch
+    //! fails for real: a NUL byte in its note, which PostgreSQL text cannot hold. SQLite stores
+    //! NUL bytes, so there the wrapper refuses every batch holding that punch (fault injection).
 
     use super::*;
     use async_trait::async_trait;
-    use hadir_store::{ChainReport, Id, PunchFilter, PunchSource, StoreError};
+    use hadir_store::{ChainReport, Id, PunchFilter, PunchSource, Store, StoreError};
     use jiff::Timestamp;
     use std::sync::Mutex;
     use tokio::sync::Notify;
 
     struct Poisoned {
-        inner: hadir_store_sqlite::SqliteStore,
+        inner: Arc<dyn Store>,
         poison: String,
+        /// Refuse batches holding the poison here (SQLite); PostgreSQL refuses it by itself.
+        inject: bool,
         /// The first commit waits for this, so the next jobs queue up behind it.
         gate: tokio::sync::Mutex<Option<oneshot::Receiver<()>>>,
         entered: Notify,
@@ -196,7 +199,7 @@ mod tests {
             if let Some(gate) = gate {
                 let _ = gate.await;
             }
-            if batch.iter().any(|p| p.dedup_key == self.poison) {
+            if self.inject && batch.iter().any(|p| p.dedup_key == self.poison) {
                 return Err(StoreError::Backend("invalid byte sequence for encoding \"UTF8\": 0x00".into()));
             }
             self.inner.insert_punches(batch).await
@@ -248,7 +251,7 @@ mod tests {
             distance_m: None,
             location_name: None,
             photo_hash: None,
-            note: None,
+            note: (key == "bad").then(|| "rapat\u{0}pagi".to_string()),
             hold: None,
             review: None,
             review_detail: None,
@@ -262,11 +265,19 @@ mod tests {
     #[tokio::test]
     async fn a_failed_batch_is_retried_job_by_job_and_only_the_bad_job_fails() {
         let dir = tempfile::tempdir().unwrap();
-        let inner = hadir_store_sqlite::SqliteStore::open(&dir.path().join("hadir.db")).await.unwrap();
+        let pg = std::env::var("HADIR_TEST_PG_URL").is_ok_and(|u| !u.trim().is_empty())
+            || std::env::var_os("HADIR_REQUIRE_PG").is_some();
+        let inner: Arc<dyn Store> = if pg {
+            let url = hadir_store_postgres::testing::fresh_test_database().await.expect("HADIR_TEST_PG_URL is set");
+            Arc::new(hadir_store_postgres::PgStore::connect_with(&url, 4).await.unwrap())
+        } else {
+            Arc::new(hadir_store_sqlite::SqliteStore::open(&dir.path().join("hadir.db")).await.unwrap())
+        };
         let (open, gate) = oneshot::channel();
         let store = Arc::new(Poisoned {
             inner: inner.clone(),
             poison: "bad".into(),
+            inject: !pg,
             gate: tokio::sync::Mutex::new(Some(gate)),
             entered: Notify::new(),
             batches: Mutex::new(Vec::new()),
