@@ -267,7 +267,7 @@ pub struct YearQuery {
 
 /// Holidays (national, cuti bersama, regional); anyone signed in may read them.
 #[utoipa::path(get, path = "/api/v1/holidays", tag = "policies", params(YearQuery),
-    responses((status = 200, body = Vec<HolidayView>)))]
+    responses((status = 200, body = Vec<HolidayView>), (status = 422, body = ErrorBody)))]
 pub async fn list_holidays(
     State(s): State<AppState>,
     _caller: Caller,

@@ -38,7 +38,7 @@ pub(crate) fn parse_day(s: &Option<String>, field: &str) -> ApiResult<Option<Dat
 
 /// Raw punches of one employee (yourself, or someone in your scope) with source and times.
 #[utoipa::path(get, path = "/api/v1/punches", tag = "punches", params(PunchQuery),
-    responses((status = 200, body = PunchList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PunchList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_punches(
     State(s): State<AppState>,
     caller: Caller,

@@ -226,7 +226,7 @@ pub async fn set_deadline(
 /// PP 94/2021 watch: TK days this calendar year per PNS with the sanction step reached and the
 /// next one (locked months count from their frozen figures).
 #[utoipa::path(get, path = "/api/v1/recap/discipline", tag = "recap", params(DisciplineQuery),
-    responses((status = 200, body = DisciplineReport), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = DisciplineReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn discipline(
     State(s): State<AppState>,
     caller: Caller,

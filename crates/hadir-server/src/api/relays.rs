@@ -240,7 +240,9 @@ fn parse_time(t: &str) -> Option<DateTime> {
 /// registered to another unit is left untouched and its punches come back in `rejected`
 /// (`terminal_of_other_unit`), nothing written for them.
 #[utoipa::path(post, path = "/api/v1/relay/punches", tag = "relays", request_body = RelayUpload,
-    responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After"),
+        (status = 503, body = ErrorBody)))]
 pub async fn upload_punches(
     State(s): State<AppState>,
     RelayAuth(relay): RelayAuth,
@@ -442,7 +444,8 @@ async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>>
 /// The employees (with a device PIN) of the relay's unit subtree, for writing to its terminals
 /// (relay token). Fetching it clears a pending sync request.
 #[utoipa::path(get, path = "/api/v1/relay/roster", tag = "relays",
-    responses((status = 200, body = Roster), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Roster), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After")))]
 pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
     let mut users = Vec::new();
     let mut offset = 0;

@@ -1203,7 +1203,7 @@ pub async fn get_attachment(
 
 /// Your annual leave balance: entitlement, carry-over, used, pending, remaining.
 #[utoipa::path(get, path = "/api/v1/me/leave-balance", tag = "requests", params(YearQuery),
-    responses((status = 200, body = rules::LeaveBalance), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = rules::LeaveBalance), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn my_leave_balance(
     State(s): State<AppState>,
     caller: Caller,
