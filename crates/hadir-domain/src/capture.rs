@@ -48,8 +48,7 @@ pub fn capture_age(
     tolerance: SignedDuration,
     max_age: SignedDuration,
 ) -> CaptureAge {
-    let year = captured.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
-    if !(2000..=2100).contains(&year) {
+    if !crate::years::accepted_instant(captured) {
         return CaptureAge::Impossible;
     }
     let gap = received.duration_since(captured);

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod schedule;
 pub mod status;
 pub mod verdict;
+pub mod years;
 pub mod zone;
 
 pub use day_input::{ApprovedAbsence, Correction, CorrectionFix, DayInput, OutageWindow, PresenceEntry, Punch};
@@ -48,4 +49,5 @@ pub use schedule::{
 };
 pub use status::{AbsenceKind, DayStatus};
 pub use verdict::{PunchVerdict, punch_date, punch_verdict};
+pub use years::{DateInputError, accepted_date, accepted_datetime, accepted_instant, accepted_year};
 pub use zone::{ZoneError, unit_zone, zone_abbreviation};

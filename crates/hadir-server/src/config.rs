@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub terminals: TerminalConfig,
     /// Connection limits and timeouts.
     pub connections: ConnectionConfig,
+    /// Per-address flood limits on logins and terminal endpoints.
+    pub flood: FloodConfig,
     /// How long personal data is kept (UU 27/2022 PDP), and the daily purge.
     pub retention: RetentionConfig,
     /// The address people use, e.g. `https://presensi.contohkab.go.id` (behind the reverse
@@ -83,6 +85,31 @@ pub struct ConnectionConfig {
 impl Default for ConnectionConfig {
     fn default() -> Self {
         ConnectionConfig { max_connections: 10_000, header_read_secs: 20, body_read_secs: 120 }
+    }
+}
+
+/// Per-address flood limits (issue 17), in front of the login limiter and the terminal
+/// endpoints: each address has a bucket of `*_burst` requests that refills at `*_per_minute`;
+/// beyond it, 429 + Retry-After. `*_per_minute = 0` turns that limit off. Defaults: a school of
+/// 200 teachers behind one NAT address logging in at 07:00 fits in the login burst (then 5 a
+/// second); 50 terminals behind one address polling every 5 s fit in the terminal rate; a flood
+/// of thousands a second is refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FloodConfig {
+    /// Logins (`POST /api/v1/auth/login`, the console's login form) per address per minute.
+    pub login_per_minute: u32,
+    /// Logins one address may send at once.
+    pub login_burst: u32,
+    /// Terminal requests (`/iclock/*`, `/api/v1/relay/*`) per address per minute.
+    pub terminal_per_minute: u32,
+    /// Terminal requests one address may send at once.
+    pub terminal_burst: u32,
+}
+
+impl Default for FloodConfig {
+    fn default() -> Self {
+        FloodConfig { login_per_minute: 300, login_burst: 300, terminal_per_minute: 600, terminal_burst: 300 }
     }
 }
 
@@ -171,6 +198,7 @@ impl Default for ServerConfig {
             ingest_batch: 512,
             terminals: TerminalConfig::default(),
             connections: ConnectionConfig::default(),
+            flood: FloodConfig::default(),
             retention: RetentionConfig::default(),
             public_url: None,
             import: ImportConfig::default(),

@@ -5,9 +5,13 @@
 //! batch of hundreds of punches is what lets a small server absorb a regency's 07:25 rush. Photo
 //! files are synced once per batch too ([`hadir_blob::BlobStore::sync`]) before the punches that
 //! name them are committed. A full queue is answered at once with 503 + Retry-After.
+//!
+//! If a batch's commit fails (one bad punch the store refuses, a constraint no check foresaw),
+//! its jobs are committed again one by one, so one bad punch never fails the others: each job
+//! gets its own result. The writer only needs [`PunchStore`].
 
 use hadir_blob::BlobStore;
-use hadir_store::{NewPunch, Punch, PunchInsert, Store};
+use hadir_store::{NewPunch, Punch, PunchInsert, PunchStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -52,7 +56,7 @@ impl Default for IngestConfig {
 }
 
 impl Ingest {
-    pub fn start(store: Arc<dyn Store>, blob: BlobStore, cfg: IngestConfig, hook: CommitHook) -> Ingest {
+    pub fn start(store: Arc<dyn PunchStore>, blob: BlobStore, cfg: IngestConfig, hook: CommitHook) -> Ingest {
         let (tx, rx) = mpsc::channel(cfg.queue_capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
         tokio::spawn(writer(rx, store, blob, cfg.max_batch.max(1), depth.clone(), hook));
@@ -81,7 +85,7 @@ impl Ingest {
 
 async fn writer(
     mut rx: mpsc::Receiver<Job>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PunchStore>,
     blob: BlobStore,
     max_batch: usize,
     depth: Arc<AtomicUsize>,
@@ -108,38 +112,222 @@ async fn writer(
         metrics::histogram!("hadir_ingest_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("hadir_ingest_batch_size").record(n as f64);
         match result {
-            Ok(mut results) => {
-                let new: Vec<Punch> = results
-                    .iter()
-                    .filter_map(|r| match r {
-                        PunchInsert::Inserted(p) => Some(p.clone()),
-                        PunchInsert::Duplicate(_) => None,
-                    })
-                    .collect();
-                metrics::counter!("hadir_punches_committed_total").increment(new.len() as u64);
-                // Hand each caller its share, in order.
-                for job in jobs.into_iter().rev() {
-                    let mine = results.split_off(results.len() - job.punches.len());
-                    let _ = job.reply.send(Ok(mine));
-                }
-                if !new.is_empty() {
-                    hook(&new);
+            Ok(results) => answer(jobs, results, &hook),
+            Err(e) if jobs.len() == 1 => {
+                tracing::error!(error = %e, punches = n, "commit failed");
+                for job in jobs {
+                    let _ = job.reply.send(Err(e.clone()));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, punches = n, "group commit failed");
+                // One bad punch must not fail the others: each job again, in its own transaction.
+                tracing::warn!(error = %e, jobs = jobs.len(), punches = n, "group commit failed; committing its jobs one by one");
+                metrics::counter!("hadir_ingest_batch_retries_total").increment(1);
                 for job in jobs {
-                    let _ = job.reply.send(Err(e.clone()));
+                    match commit(&store, &blob, std::slice::from_ref(&job)).await {
+                        Ok(results) => answer(vec![job], results, &hook),
+                        Err(e) => {
+                            tracing::error!(error = %e, punches = job.punches.len(), "commit failed");
+                            let _ = job.reply.send(Err(e));
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-async fn commit(store: &Arc<dyn Store>, blob: &BlobStore, jobs: &[Job]) -> Result<Vec<PunchInsert>, IngestError> {
+/// Hands each job its share of a committed batch's results, in order, then calls the hook with
+/// the punches that were new.
+fn answer(jobs: Vec<Job>, mut results: Vec<PunchInsert>, hook: &CommitHook) {
+    let new: Vec<Punch> = results
+        .iter()
+        .filter_map(|r| match r {
+            PunchInsert::Inserted(p) => Some(p.clone()),
+            PunchInsert::Duplicate(_) => None,
+        })
+        .collect();
+    metrics::counter!("hadir_punches_committed_total").increment(new.len() as u64);
+    for job in jobs.into_iter().rev() {
+        let mine = results.split_off(results.len().saturating_sub(job.punches.len()));
+        let _ = job.reply.send(Ok(mine));
+    }
+    if !new.is_empty() {
+        hook(&new);
+    }
+}
+
+async fn commit(store: &Arc<dyn PunchStore>, blob: &BlobStore, jobs: &[Job]) -> Result<Vec<PunchInsert>, IngestError> {
     let all: Vec<NewPunch> = jobs.iter().flat_map(|j| j.punches.iter().cloned()).collect();
     if all.iter().any(|p| p.photo_hash.is_some()) {
         blob.sync().await.map_err(|e| IngestError::Failed(e.to_string()))?;
     }
     store.insert_punches(&all).await.map_err(|e| IngestError::Failed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The batch retry against a real store. On PostgreSQL (`HADIR_TEST_PG_URL`) the bad punch
+    //! fails for real: a NUL byte in its note, which PostgreSQL text cannot hold. SQLite stores
+    //! NUL bytes, so there the wrapper refuses every batch holding that punch (fault injection).
+
+    use super::*;
+    use async_trait::async_trait;
+    use hadir_store::{ChainReport, Id, PunchFilter, PunchSource, Store, StoreError};
+    use jiff::Timestamp;
+    use std::sync::Mutex;
+    use tokio::sync::Notify;
+
+    struct Poisoned {
+        inner: Arc<dyn Store>,
+        poison: String,
+        /// Refuse batches holding the poison here (SQLite); PostgreSQL refuses it by itself.
+        inject: bool,
+        /// The first commit waits for this, so the next jobs queue up behind it.
+        gate: tokio::sync::Mutex<Option<oneshot::Receiver<()>>>,
+        entered: Notify,
+        /// Sizes of the batches the writer asked to commit, in order.
+        batches: Mutex<Vec<usize>>,
+    }
+
+    #[async_trait]
+    impl PunchStore for Poisoned {
+        async fn insert_punches(&self, batch: &[NewPunch]) -> hadir_store::Result<Vec<PunchInsert>> {
+            self.batches.lock().unwrap().push(batch.len());
+            self.entered.notify_one();
+            let gate = self.gate.lock().await.take();
+            if let Some(gate) = gate {
+                let _ = gate.await;
+            }
+            if self.inject && batch.iter().any(|p| p.dedup_key == self.poison) {
+                return Err(StoreError::Backend("invalid byte sequence for encoding \"UTF8\": 0x00".into()));
+            }
+            self.inner.insert_punches(batch).await
+        }
+        async fn punch_by_dedup_key(&self, key: &str) -> hadir_store::Result<Option<Punch>> {
+            self.inner.punch_by_dedup_key(key).await
+        }
+        async fn punch_by_id(&self, id: Id) -> hadir_store::Result<Punch> {
+            self.inner.punch_by_id(id).await
+        }
+        async fn list_punches(&self, f: &PunchFilter) -> hadir_store::Result<Vec<Punch>> {
+            self.inner.list_punches(f).await
+        }
+        async fn match_device_pin(&self, pin: &str, employee_id: Id) -> hadir_store::Result<Vec<Punch>> {
+            self.inner.match_device_pin(pin, employee_id).await
+        }
+        async fn release_quarantine(&self, device_sn: &str) -> hadir_store::Result<Vec<Punch>> {
+            self.inner.release_quarantine(device_sn).await
+        }
+        async fn decide_held_punches(
+            &self,
+            ids: &[Id],
+            accept: bool,
+            note: Option<&str>,
+            at: Timestamp,
+            actor: (Option<Id>, &str),
+        ) -> hadir_store::Result<Vec<Punch>> {
+            self.inner.decide_held_punches(ids, accept, note, at, actor).await
+        }
+        async fn verify_chain(&self) -> hadir_store::Result<ChainReport> {
+            self.inner.verify_chain().await
+        }
+    }
+
+    fn punch(key: &str, minute: i64) -> NewPunch {
+        let at = Timestamp::from_second(1_800_000_000 + minute * 60).unwrap();
+        NewPunch {
+            employee_id: None,
+            source: PunchSource::Terminal,
+            dedup_key: key.into(),
+            punched_at: at,
+            received_at: at,
+            captured_at: None,
+            device_sn: Some("T1".into()),
+            device_pin: Some("9".into()),
+            lat: None,
+            lon: None,
+            accuracy_m: None,
+            distance_m: None,
+            location_name: None,
+            photo_hash: None,
+            note: (key == "bad").then(|| "rapat\u{0}pagi".to_string()),
+            hold: None,
+            review: None,
+            review_detail: None,
+            status: Some(0),
+            verify: Some(1),
+            quarantined: false,
+            response: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_is_retried_job_by_job_and_only_the_bad_job_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = std::env::var("HADIR_TEST_PG_URL").is_ok_and(|u| !u.trim().is_empty())
+            || std::env::var_os("HADIR_REQUIRE_PG").is_some();
+        let inner: Arc<dyn Store> = if pg {
+            let url = hadir_store_postgres::testing::fresh_test_database().await.expect("HADIR_TEST_PG_URL is set");
+            Arc::new(hadir_store_postgres::PgStore::connect_with(&url, 4).await.unwrap())
+        } else {
+            Arc::new(hadir_store_sqlite::SqliteStore::open(&dir.path().join("hadir.db")).await.unwrap())
+        };
+        let (open, gate) = oneshot::channel();
+        let store = Arc::new(Poisoned {
+            inner: inner.clone(),
+            poison: "bad".into(),
+            inject: !pg,
+            gate: tokio::sync::Mutex::new(Some(gate)),
+            entered: Notify::new(),
+            batches: Mutex::new(Vec::new()),
+        });
+        let blob = BlobStore::local(&dir.path().join("blobs")).unwrap();
+        let committed = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = committed.clone();
+        let hook: CommitHook = Arc::new(move |p: &[Punch]| {
+            seen.lock().unwrap().extend(p.iter().map(|p| p.p.dedup_key.clone()));
+        });
+        let ingest = Ingest::start(store.clone(), blob, IngestConfig::default(), hook);
+
+        // The first job holds the writer at the gate while three more queue up behind it.
+        let first = tokio::spawn({
+            let i = ingest.clone();
+            async move { i.submit(vec![punch("a", 0)]).await }
+        });
+        store.entered.notified().await;
+        let jobs: Vec<_> = [vec![punch("b", 1)], vec![punch("c", 2), punch("bad", 3)], vec![punch("d", 4)]]
+            .into_iter()
+            .map(|p| {
+                let i = ingest.clone();
+                tokio::spawn(async move { i.submit(p).await })
+            })
+            .collect();
+        while ingest.depth.load(Ordering::Relaxed) < 3 {
+            tokio::task::yield_now().await;
+        }
+        open.send(()).unwrap();
+
+        assert!(matches!(first.await.unwrap().as_deref(), Ok([PunchInsert::Inserted(_)])));
+        let mut results = Vec::new();
+        for j in jobs {
+            results.push(j.await.unwrap());
+        }
+        let inserted = |r: &Result<Vec<PunchInsert>, IngestError>| match r {
+            Ok(v) => v.iter().map(|p| matches!(p, PunchInsert::Inserted(_))).collect::<Vec<_>>(),
+            Err(_) => vec![],
+        };
+        assert_eq!(inserted(&results[0]), [true], "{:?}", results[0]);
+        assert!(matches!(results[1], Err(IngestError::Failed(_))), "the job with the bad punch fails alone");
+        assert_eq!(inserted(&results[2]), [true], "{:?}", results[2]);
+        // The three queued jobs went to the store as one batch (4 punches), which failed; then
+        // one job at a time.
+        assert_eq!(*store.batches.lock().unwrap(), [1, 4, 1, 2, 1]);
+        let keys: Vec<String> =
+            inner.list_punches(&PunchFilter::default()).await.unwrap().into_iter().map(|p| p.p.dedup_key).collect();
+        assert_eq!(keys, ["a", "b", "d"], "the bad job's good punch is not stored either: a job is all or nothing");
+        assert_eq!(*committed.lock().unwrap(), ["a", "b", "d"], "the hook saw every committed punch");
+        let chain = inner.verify_chain().await.unwrap();
+        assert_eq!((chain.checked, chain.first_broken), (3, None), "the chain still verifies");
+    }
 }

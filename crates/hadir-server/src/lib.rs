@@ -8,8 +8,10 @@ pub mod availability;
 mod cache;
 pub mod config;
 pub mod context;
+pub mod dates;
 pub mod days;
 pub mod error;
+pub mod flood;
 pub mod iclock;
 pub mod images;
 pub mod import;
@@ -61,7 +63,10 @@ impl Server {
             ingest::IngestConfig { queue_capacity: c.ingest_queue, max_batch: c.ingest_batch },
             recompute.commit_hook(),
         );
+        let flood = Arc::new(flood::FloodLimits::new(&c.flood));
+        flood::FloodLimits::start_cleanup(&flood);
         AppState {
+            flood,
             store: self.store.clone(),
             blob: self.blob.clone(),
             config: Arc::new(c.clone()),
@@ -156,6 +161,9 @@ pub fn build_router(state: AppState) -> Router {
         // gzip for pages, scripts, styles and JSON when the client asks (a first visit over a
         // slow link: ~3x fewer bytes); small answers and images (already compressed) as they are.
         .layer(compression())
+        // Per-address flood limits on logins and terminal endpoints (issue 17), before anything
+        // reads a body or asks the store.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), flood::guard))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(
             state.config.connections.body_read_secs,

@@ -214,13 +214,9 @@ pub enum RecapFail {
     Refused(&'static str, String),
 }
 
-/// First and last day of `YYYY-MM`.
+/// First and last day of `YYYY-MM` (years 2000–2100 only, issue 17).
 pub fn month_bounds(month: &str) -> Option<(Date, Date)> {
-    let (y, m) = month.trim().split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
-        return None;
-    }
-    let first = Date::new(y.parse().ok()?, m.parse().ok()?, 1).ok()?;
+    let first = hadir_domain::years::parse_month(month).ok()?;
     Some((first, first.last_of_month()))
 }
 

@@ -16,6 +16,8 @@ pub struct AppState {
     pub blob: BlobStore,
     pub config: Arc<ServerConfig>,
     pub limiter: Arc<LoginLimiter>,
+    /// Per-address flood limits on logins and terminal endpoints.
+    pub flood: Arc<crate::flood::FloodLimits>,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     pub ingest: Ingest,
     pub policies: Arc<Policies>,

@@ -432,4 +432,364 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
     assert_eq!(r["attachments"].as_array().unwrap().len(), 10, "{r}");
     let attach_events = r["history"].as_array().unwrap().iter().filter(|h| h["action"] == "attach").count();
     assert_eq!(attach_events, 10, "no history for refused uploads: {r}");
+
+// ---- Flood limits per address (issue 17) ----
+
+fn flood(login: (u32, u32), terminal: (u32, u32)) -> hadir_server::config::FloodConfig {
+    hadir_server::config::FloodConfig {
+        login_per_minute: login.0,
+        login_burst: login.1,
+        terminal_per_minute: terminal.0,
+        terminal_burst: terminal.1,
+    }
+}
+
+/// The Retry-After of a 429, in seconds.
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()["retry-after"].to_str().unwrap().parse().unwrap()
+}
+
+async fn login_raw(s: &TestServer, user: &str, password: &str, ip: &str) -> reqwest::Response {
+    s.client
+        .post(s.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_login_flood_from_one_address_gets_429_and_is_never_checked() {
+    let mut config = behind_proxy();
+    config.flood = flood((60, 5), (600, 300));
+    let s = TestServer::start_with(config).await;
+    let _o = org(&s).await; // its five logins come from 127.0.0.1, a bucket of their own
+    let x = "203.0.113.20";
+    // Within the limit: five logins pass to the login check (blank names: answered at once,
+    // without the hashing pool other tests may keep busy).
+    for _ in 0..5 {
+        assert_eq!(login_raw(&s, "", "x", x).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Beyond it: 429 + Retry-After + the JSON error body, before any password is checked.
+    for i in 0..10 {
+        let r = login_raw(&s, &nip(3), &format!("tebakan-{i}"), x).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!((1..=60).contains(&retry_after(&r)));
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "rate_limited", "{b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains("Terlalu banyak permintaan"), "{b}");
+    }
+    // Another address is not affected.
+    assert_eq!(login_until_answered(&s, &nip(2), PW, "198.51.100.30").await, (StatusCode::OK, None));
+    // Once the bucket refills, the owner's right password from the same address passes: the ten
+    // refused guesses were never checked (had they been, the pair would be locked after five).
+    assert_eq!(login_until_answered(&s, &nip(3), PW, x).await, (StatusCode::OK, None));
+}
+
+/// Logs in, waiting out a busy hashing pool (503) and the flood limit (429 `rate_limited`) as
+/// a client would; returns the final status and error code.
+async fn login_until_answered(s: &TestServer, user: &str, pw: &str, ip: &str) -> (StatusCode, Option<String>) {
+    for _ in 0..60 {
+        let r = login_raw(s, user, pw, ip).await;
+        let st = r.status();
+        let wait = r.headers().get("retry-after").map(|_| retry_after(&r));
+        let b: serde_json::Value = r.json().await.unwrap_or_default();
+        let code = b["error"]["code"].as_str().map(str::to_string);
+        let busy = st == StatusCode::SERVICE_UNAVAILABLE
+            || (st == StatusCode::TOO_MANY_REQUESTS && code.as_deref() == Some("rate_limited"));
+        if !busy {
+            return (st, code);
+        }
+        let ms = if st == StatusCode::SERVICE_UNAVAILABLE { 200 } else { wait.unwrap_or(1) * 1000 };
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    panic!("login never answered");
+}
+
+#[tokio::test]
+async fn the_default_login_limit_lets_a_school_behind_one_address_in_and_refuses_a_flood() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // 250 logins from one NAT address at once (blank names: answered without hashing, so the
+    // test measures the flood limit, not the hashing pool): all reach the login check.
+    let school = (0..250).map(|_| async {
+        s.client
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": "", "password": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    let school = futures::future::join_all(school).await;
+    assert!(school.iter().all(|st| *st == StatusCode::UNAUTHORIZED), "{school:?}");
+    // A flood after it: most are refused with 429.
+    let mut refused = 0;
+    for _ in 0..400 {
+        let r = s
+            .client
+            .post(s.url("/api/v1/auth/login"))
+            .json(&json!({"username": "", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(retry_after(&r) >= 1);
+            refused += 1;
+        } else {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+    assert!(refused >= 250, "refused {refused} of 400");
+    // Only logins are limited: the same address still checks in.
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("after-flood"), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+}
+
+#[tokio::test]
+async fn a_console_login_flood_gets_the_login_page_with_429() {
+    let config = hadir_server::ServerConfig { flood: flood((60, 3), (600, 300)), ..Default::default() };
+    let s = TestServer::start_with(config).await;
+    let post = |username: &'static str, password: &'static str| {
+        s.client
+            .post(s.url("/admin/login"))
+            .header("origin", &s.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username={username}&password={password}"))
+            .send()
+    };
+    // Blank names: answered without hashing (the test is about the flood limit).
+    for _ in 0..3 {
+        assert_eq!(post("", "salah").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = post("admin", ADMIN_PW).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 1);
+    assert!(r.headers().get("set-cookie").is_none(), "no session");
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Terlalu banyak permintaan"), "{page}");
+    assert!(page.contains("name=\"password\""), "the form is shown again");
+}
+
+#[tokio::test]
+async fn terminal_and_relay_floods_get_429_and_store_nothing() {
+    let config = hadir_server::ServerConfig { flood: flood((300, 300), (60, 3)), ..Default::default() };
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let sn = "FLOOD0001";
+    let (st, b) = s.post("/api/v1/devices", &o.admin, json!({"sn": sn, "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, token) = {
+        let (st, b) = s.post("/api/v1/relays", &o.admin, json!({"name": "Relay", "unit_code": "DIK"})).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        (b["id"].as_i64().unwrap(), b["token"].as_str().unwrap().to_string())
+    };
+    for _ in 0..3 {
+        let r = s.client.get(s.url(&format!("/iclock/ping?SN={sn}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let attlog = || {
+        s.client
+            .post(s.url(&format!("/iclock/cdata?SN={sn}&table=ATTLOG&Stamp=1")))
+            .header("content-type", "text/plain")
+            .body("2\t2026-11-02 07:10:00\t0\t1\t0\t0\t0\n")
+            .send()
+    };
+    // The terminal is told "not now" in its own protocol: plain text, Date, Retry-After.
+    let r = attlog().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&r);
+    assert!(r.headers()["date"].to_str().unwrap().ends_with(" GMT"));
+    assert_eq!(r.text().await.unwrap(), "ERROR: terlalu banyak permintaan");
+    // The relay API answers the JSON error body.
+    let upload =
+        json!({"punches": [{"sn": "RLYF01", "pin": "2", "time": "2026-11-02T07:10:00", "status": 0, "verify": 1}]});
+    let (st, b) = s.post("/api/v1/relay/punches", &token, upload).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")), "{b}");
+    // Nothing stored: no punch, no terminal registered by the relay.
+    let stored = s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap();
+    assert!(stored.is_empty(), "{stored:?}");
+    let (st, _) = s.get("/api/v1/devices/RLYF01", &o.admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Other routes from the same address are not limited.
+    let (st, _) = s.get("/api/v1/me/today", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK);
+    // Within the limit again, the terminal's upload is stored.
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    let r = attlog().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "OK:1");
+    assert_eq!(s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap().len(), 1);
+}
+
+// ---- Years 2000–2100 for every time that comes in (issue 17) ----
+
+#[tokio::test]
+async fn terminal_records_outside_2000_2100_are_never_stored_and_the_admin_sees_them() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let sn = "YEAR0001";
+    let (st, b) = s.post("/api/v1/devices", &o.admin, json!({"sn": sn, "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    // PUSH: year 1 and year 2200 beside a real punch. All acknowledged (never resent), only the
+    // real one stored: not held, not quarantined.
+    let body = "2\t0001-01-01 07:00:00\t0\t1\t0\t0\t0\n\
+                2\t2200-01-01 07:00:00\t0\t1\t0\t0\t0\n\
+                2\t9999-12-31 23:59:59\t0\t1\t0\t0\t0\n\
+                2\t2026-11-02 07:10:00\t0\t1\t0\t0\t0\n";
+    let r = s
+        .client
+        .post(s.url(&format!("/iclock/cdata?SN={sn}&table=ATTLOG&Stamp=7")))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "OK:4");
+    let stored = s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap();
+    let keys: Vec<&str> = stored.iter().map(|p| p.p.dedup_key.as_str()).collect();
+    assert_eq!(keys, [format!("t:{sn}:2:2026-11-02T07:10:00")], "{keys:?}");
+    let (st, audit) = s.get("/api/v1/audit?entity=device", &o.admin).await;
+    assert_eq!(st, StatusCode::OK);
+    let refused = audit["items"].as_array().unwrap().iter().find(|e| e["action"] == "terminal_records_refused");
+    let refused = refused.unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!((refused["entity_id"].as_str(), refused["after"]["count"].as_u64()), (Some(sn), Some(3)), "{refused}");
+    assert_eq!(refused["after"]["records"][0], json!({"pin": "2", "time": "0001-01-01T07:00:00"}));
+
+    // A terminal not approved yet: nothing of it goes to quarantine either.
+    let pending = "YEAR0002";
+    let r = s
+        .client
+        .post(s.url(&format!("/iclock/cdata?SN={pending}&table=ATTLOG&Stamp=1")))
+        .header("content-type", "text/plain")
+        .body("2\t2200-01-01 07:00:00\t0\t1\t0\t0\t0\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(s.store.quarantined_punches(pending, 100).await.unwrap().is_empty());
+
+    // Relay uploads: refused per punch with their reason, the rest stored.
+    let (st, b) = s.post("/api/v1/relays", &o.admin, json!({"name": "Relay", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let token = b["token"].as_str().unwrap().to_string();
+    let p = |time: &str| json!({"sn": sn, "pin": "2", "time": time, "status": 0, "verify": 1});
+    let up = json!({
+        "terminals": [{"sn": sn, "last_pull": "9999-12-31T00:00:00Z"}],
+        "punches": [p("0001-01-01T07:00:00"), p("2200-06-01T07:00:00"), p("2026-11-03T07:05:00")],
+    });
+    let (st, b) = s.post("/api/v1/relay/punches", &token, up).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["accepted"], 1, "{b}");
+    assert_eq!(
+        b["rejected"],
+        json!([{"index": 0, "reason": "time_out_of_range"}, {"index": 1, "reason": "time_out_of_range"}])
+    );
+    assert_eq!(s.store.list_punches(&hadir_store::PunchFilter::default()).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn dates_years_and_months_in_queries_outside_2000_2100_get_a_clear_422() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    for (path, token, code) in [
+        ("/api/v1/punches?from=0001-01-01", &o.emp_sd1, "invalid_date"),
+        ("/api/v1/punches?to=9999-12-31", &o.emp_sd1, "invalid_date"),
+        ("/api/v1/punches?from=2025-02-30", &o.emp_sd1, "invalid_date"),
+        ("/api/v1/review/punches?from=0001-01-01", &o.head, "invalid_date"),
+        ("/api/v1/review/punches?to=2101-01-01", &o.head, "invalid_date"),
+        ("/api/v1/holidays?year=32767", &o.emp_sd1, "invalid_year"),
+        ("/api/v1/holidays?year=1999", &o.emp_sd1, "invalid_year"),
+        ("/api/v1/recap/discipline?year=-5", &o.admin, "invalid_year"),
+        ("/api/v1/recap?month=9999-12", &o.admin, "invalid_month"),
+        ("/api/v1/me/days?month=0001-01", &o.emp_sd1, "invalid_month"),
+        ("/api/v1/me/leave-balance?year=2101", &o.emp_sd1, "invalid_year"),
+    ] {
+        let (st, b) = s.get(path, token).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{path}: {b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains("2100"), "{path}: {b}");
+    }
+    // Within the years: answered.
+    for path in ["/api/v1/punches?from=2000-01-01&to=2100-12-31", "/api/v1/holidays?year=2100"] {
+        let (st, b) = s.get(path, &o.emp_sd1).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {b}");
+    }
+    // The console: the same refusals, as its error page.
+    let c = console_cookie(&s).await;
+    for path in ["/admin/policies?year=32767", "/admin/recap?month=9999-12"] {
+        let r = s.client.get(s.url(path)).header("cookie", &c).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+    }
+}
+
+/// The admin's console session cookie (`name=value`).
+async fn console_cookie(s: &TestServer) -> String {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client
+        .post(s.url("/admin/login"))
+        .header("origin", &s.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=admin&password={ADMIN_PW}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn dates_in_bodies_outside_2000_2100_are_refused_and_nothing_is_stored() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // A request dated year 1 (and one running to 9999).
+    for (from, to) in [("0001-01-01", "0001-01-02"), ("2026-11-02", "9999-12-31")] {
+        let (st, b) = s
+            .post(
+                "/api/v1/requests",
+                &o.emp_sd1,
+                json!({"type": "IZIN", "date_from": from, "date_to": to, "reason": "urusan keluarga"}),
+            )
+            .await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")), "{b}");
+    }
+    let (_, mine) = s.get("/api/v1/requests?mine=true", &o.emp_sd1).await;
+    assert_eq!(mine["total"], 0, "{mine}");
+    // A holiday in 9999.
+    let (_, before) = s.get("/api/v1/holidays", &o.admin).await;
+    let (st, b) = s
+        .post("/api/v1/holidays", &o.admin, json!({"date": "9999-12-31", "kind": "libur_nasional", "name": "Kiamat"}))
+        .await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")), "{b}");
+    let (_, after) = s.get("/api/v1/holidays", &o.admin).await;
+    assert_eq!(before, after);
+    // An objection deadline in 9999.
+    let (st, b) =
+        s.post("/api/v1/recap/deadline", &o.admin, json!({"month": "2026-10", "objection_until": "9999-12-31"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")), "{b}");
+    let (_, recap) = s.get("/api/v1/recap?month=2026-10", &o.admin).await;
+    assert_ne!(recap["objection_until"], "9999-12-31", "{}", recap["objection_until"]);
+    // A rule set in force from year 1.
+    let (_, sets) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let mut rules = sets[0]["rules"].clone();
+    rules["name"] = json!("Aturan tahun 1");
+    rules["effective_from"] = json!("0001-01-01");
+    let (st, b) = s.post("/api/v1/rule-sets", &o.admin, rules).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")), "{b}");
+    let (_, sets_after) = s.get("/api/v1/rule-sets", &o.admin).await;
+    assert_eq!(sets_after.as_array().unwrap().len(), sets.as_array().unwrap().len());
+    // An employee who started in year 1.
+    let (st, b) = s
+        .post(
+            "/api/v1/employees",
+            &o.admin,
+            json!({"nip": nip(9), "name": "Pegawai Lama", "category": "PNS", "unit_code": "SD1", "password": PW, "start_date": "0001-01-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(9)), &o.admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
 }

@@ -19,7 +19,7 @@ mod map;
 mod org;
 mod policies;
 mod recap;
-mod session;
+pub(crate) mod session;
 mod terminals;
 mod units;
 

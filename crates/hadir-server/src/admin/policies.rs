@@ -504,8 +504,11 @@ fn brackets_from(
 /// Applies the editor's fields to a copy of the source rule set (pure; the API validates).
 pub fn apply_rules(mut r: RuleSet, f: &HashMap<String, String>) -> Result<RuleSet, ConsoleError> {
     r.name = field(f, "name").to_string();
-    r.effective_from = field(f, "effective_from").parse().map_err(|_| {
-        ConsoleError(ApiError::unprocessable("invalid_date", "Tanggal berlaku harus diisi (YYYY-MM-DD)."))
+    r.effective_from = crate::dates::date(field(f, "effective_from"), "effective_from").map_err(|_| {
+        ConsoleError(ApiError::unprocessable(
+            "invalid_date",
+            "Tanggal berlaku harus diisi (TTTT-BB-HH, tahun 2000–2100).",
+        ))
     })?;
     r.grace_minutes = minutes_field(f, "grace", "Toleransi terlambat")?;
     r.early_grace_minutes = minutes_field(f, "early_grace", "Toleransi pulang cepat")?;

@@ -72,6 +72,14 @@ pub async fn login(State(s): State<AppState>, ip: ClientIp, Form(f): Form<LoginF
     }
 }
 
+/// The login page with a refusal (the flood limit), e.g. 429.
+pub fn refused_page(s: &AppState, status: StatusCode, message: String) -> Response {
+    let mut resp =
+        html(&LoginPage { regency: s.config.regency_name.clone(), username: String::new(), error: Some(message) });
+    *resp.status_mut() = status;
+    resp
+}
+
 /// Ends the session (if any) and forgets the cookie.
 pub async fn logout(State(s): State<AppState>, req: Request) -> CResult {
     let (mut parts, _) = req.into_parts();

@@ -89,18 +89,7 @@ pub struct DaysResponse {
 
 /// First and last day of `YYYY-MM`.
 pub fn parse_month(s: &str) -> ApiResult<(Date, Date)> {
-    let bad = || ApiError::unprocessable("invalid_month", "Bulan harus berformat TTTT-BB, misalnya 2025-11.");
-    let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-    if y.len() != 4 || m.len() != 2 {
-        return Err(bad());
-    }
-    let y: i16 = y.parse().map_err(|_| bad())?;
-    let m: i8 = m.parse().map_err(|_| bad())?;
-    if !(2000..=2100).contains(&y) {
-        return Err(bad());
-    }
-    let first = Date::new(y, m, 1).map_err(|_| bad())?;
-    Ok((first, first.last_of_month()))
+    crate::dates::month(s)
 }
 
 /// Waits (briefly) for the first policy load after start.

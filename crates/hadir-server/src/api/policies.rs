@@ -90,6 +90,10 @@ fn validate_calendar(mut c: Calendar) -> ApiResult<Calendar> {
         ApiError::unprocessable(e.code(), format!("Jadwal tidak valid: {e}."))
             .with_details(serde_json::json!({"field": "calendar"}))
     })?;
+    for o in &c.overrides {
+        crate::dates::check_date(o.date_from, "overrides.date_from")?;
+        crate::dates::check_date(o.date_to, "overrides.date_to")?;
+    }
     if c.shifts.iter().enumerate().any(|(i, s)| c.shifts[..i].iter().any(|o| o.code == s.code)) {
         return Err(ApiError::unprocessable("schedule_duplicate_shift", "Kode shift tidak boleh dipakai dua kali."));
     }
@@ -263,12 +267,15 @@ pub struct YearQuery {
 
 /// Holidays (national, cuti bersama, regional); anyone signed in may read them.
 #[utoipa::path(get, path = "/api/v1/holidays", tag = "policies", params(YearQuery),
-    responses((status = 200, body = Vec<HolidayView>)))]
+    responses((status = 200, body = Vec<HolidayView>), (status = 422, body = ErrorBody)))]
 pub async fn list_holidays(
     State(s): State<AppState>,
     _caller: Caller,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<Json<Vec<HolidayView>>> {
+    if let Some(y) = q.year {
+        crate::dates::year(y)?;
+    }
     policies_ready(&s).await;
     Ok(Json(s.store.list_holidays(q.year).await?.into_iter().map(Into::into).collect()))
 }
@@ -306,10 +313,7 @@ pub async fn create_holiday(
     ApiJson(input): ApiJson<HolidayInput>,
 ) -> ApiResult<(StatusCode, Json<HolidayView>)> {
     caller.require_admin()?;
-    let date: Date = input.date.trim().parse().map_err(|_| {
-        ApiError::unprocessable("invalid_date", "Tanggal harus berformat TTTT-BB-HH.")
-            .with_details(serde_json::json!({"field": "date"}))
-    })?;
+    let date: Date = crate::dates::date(&input.date, "date")?;
     let kind = HolidayKind::from_code(&input.kind).ok_or_else(|| {
         ApiError::unprocessable("invalid_holiday_kind", "Jenis libur harus libur_nasional, cuti_bersama atau regional.")
             .with_details(serde_json::json!({"field": "kind"}))
@@ -427,6 +431,7 @@ pub async fn create_rule_set(
         return Err(ApiError::unprocessable("rules_name_required", "Nama aturan wajib diisi (1–100 karakter)."));
     }
     r.validate().map_err(|e| ApiError::unprocessable(e.code(), format!("Aturan tidak valid: {e}.")))?;
+    crate::dates::check_date(r.effective_from, "effective_from")?;
     if r.categories.is_empty() {
         return Err(ApiError::unprocessable(
             "rules_no_categories",
@@ -510,9 +515,12 @@ pub async fn put_roster(
             continue;
         };
         crate::api::employees::forbid_own_record(&caller, e.id)?;
-        let Ok(date) = row.date.trim().parse::<Date>() else {
-            fail("invalid_date", "Tanggal harus berformat TTTT-BB-HH.".into());
-            continue;
+        let date = match crate::dates::date(&row.date, "date") {
+            Ok(d) => d,
+            Err(e) => {
+                fail("invalid_date", e.message);
+                continue;
+            }
         };
         if row.clear {
             clear.push((e.id, date));

@@ -31,19 +31,14 @@ pub struct PunchList {
     pub items: Vec<PunchView>,
 }
 
+/// An optional day from a query string, in 2000–2100 (422 `invalid_date` otherwise).
 pub(crate) fn parse_day(s: &Option<String>, field: &str) -> ApiResult<Option<Date>> {
-    s.as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<Date>()
-                .map_err(|_| ApiError::bad_request("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))
-        })
-        .transpose()
+    crate::dates::opt_date(s.as_deref(), field)
 }
 
 /// Raw punches of one employee (yourself, or someone in your scope) with source and times.
 #[utoipa::path(get, path = "/api/v1/punches", tag = "punches", params(PunchQuery),
-    responses((status = 200, body = PunchList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PunchList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_punches(
     State(s): State<AppState>,
     caller: Caller,

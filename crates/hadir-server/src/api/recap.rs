@@ -78,10 +78,7 @@ pub struct DisciplineReport {
 }
 
 fn month_of(s: &str) -> ApiResult<Date> {
-    recap::month_bounds(s)
-        .filter(|(f, _)| (2000..=2100).contains(&f.year()))
-        .map(|(f, _)| f)
-        .ok_or_else(|| ApiError::unprocessable("invalid_month", "Bulan harus berformat TTTT-BB, misalnya 2025-11."))
+    crate::dates::month(s).map(|(first, _)| first)
 }
 
 /// The unit (if any) the caller may read; no unit is for admins only.
@@ -216,6 +213,7 @@ pub async fn set_deadline(
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let first = month_of(&b.month)?;
+    crate::dates::check_date(b.objection_until, "objection_until")?;
     if b.objection_until <= first.last_of_month() {
         return Err(ApiError::unprocessable("invalid_deadline", "Batas keberatan harus sesudah akhir bulan."));
     }
@@ -228,15 +226,13 @@ pub async fn set_deadline(
 /// PP 94/2021 watch: TK days this calendar year per PNS with the sanction step reached and the
 /// next one (locked months count from their frozen figures).
 #[utoipa::path(get, path = "/api/v1/recap/discipline", tag = "recap", params(DisciplineQuery),
-    responses((status = 200, body = DisciplineReport), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = DisciplineReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn discipline(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Query<DisciplineQuery>,
 ) -> ApiResult<Json<DisciplineReport>> {
-    if !(2000..=2100).contains(&q.year) {
-        return Err(ApiError::unprocessable("invalid_year", "Tahun tidak valid."));
-    }
+    crate::dates::year(q.year)?;
     let unit = readable_unit(&s, &caller, q.unit.as_deref()).await?;
     policies_ready(&s).await;
     let employees =

@@ -203,8 +203,9 @@ pub struct RelayUploadReply {
     pub accepted: usize,
     /// Punches the server already held (same serial, PIN and time).
     pub duplicates: usize,
-    /// Punches that can never be stored (bad PIN or time, a terminal of another unit:
-    /// `terminal_of_other_unit`); the relay need not resend them.
+    /// Punches that can never be stored (bad PIN or time, a time outside the years 2000–2100:
+    /// `time_out_of_range`, a terminal of another unit: `terminal_of_other_unit`); the relay
+    /// need not resend them.
     pub rejected: Vec<RejectedPunch>,
     /// The relay should fetch the roster and write it to its terminals.
     pub sync_roster: bool,
@@ -239,7 +240,9 @@ fn parse_time(t: &str) -> Option<DateTime> {
 /// registered to another unit is left untouched and its punches come back in `rejected`
 /// (`terminal_of_other_unit`), nothing written for them.
 #[utoipa::path(post, path = "/api/v1/relay/punches", tag = "relays", request_body = RelayUpload,
-    responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = RelayUploadReply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After"),
+        (status = 503, body = ErrorBody)))]
 pub async fn upload_punches(
     State(s): State<AppState>,
     RelayAuth(relay): RelayAuth,
@@ -263,7 +266,11 @@ pub async fn upload_punches(
             users: t.users,
             records: t.records,
             clock_drift_secs: t.clock_drift_secs,
-            last_pull: t.last_pull.as_deref().and_then(|v| v.parse::<Timestamp>().ok()),
+            last_pull: t
+                .last_pull
+                .as_deref()
+                .and_then(|v| v.parse::<Timestamp>().ok())
+                .filter(|t| hadir_domain::accepted_instant(*t)),
             reachable: t.reachable,
             last_error: text(&t.last_error, 300),
         });
@@ -309,6 +316,11 @@ pub async fn upload_punches(
             rejected.push(reject("invalid_time"));
             continue;
         };
+        // Issue 17: a clock fault (year 1, 2200) is never attendance, not even held.
+        if !hadir_domain::accepted_datetime(time) {
+            rejected.push(reject("time_out_of_range"));
+            continue;
+        }
         let zone_override = p.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty());
         let tz = match zone_override {
             Some(z) => match unit_zone(z) {
@@ -432,7 +444,8 @@ async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>>
 /// The employees (with a device PIN) of the relay's unit subtree, for writing to its terminals
 /// (relay token). Fetching it clears a pending sync request.
 #[utoipa::path(get, path = "/api/v1/relay/roster", tag = "relays",
-    responses((status = 200, body = Roster), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Roster), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After")))]
 pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
     let mut users = Vec::new();
     let mut offset = 0;

@@ -211,19 +211,14 @@ fn invalid(code: &'static str, msg: impl Into<String>) -> ApiError {
 }
 
 fn parse_date(s: Option<&str>, field: &str) -> ApiResult<Option<Date>> {
-    s.map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<Date>().map_err(|_| invalid("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))
-        })
-        .transpose()
+    crate::dates::opt_date(s, field)
 }
 
 /// `HH:MM` local on `date` in `tz`, or a full RFC 3339 instant.
 fn parse_instant(s: &str, date: Date, tz: &TimeZone, field: &str) -> ApiResult<Timestamp> {
     let s = s.trim();
     if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
+        return crate::dates::check_instant(t, field);
     }
     let t: Time =
         s.parse().map_err(|_| invalid("invalid_time", format!("'{field}' harus berformat JJ:MM (waktu setempat).")))?;
@@ -1156,7 +1151,7 @@ pub async fn get_attachment(
 
 /// Your annual leave balance: entitlement, carry-over, used, pending, remaining.
 #[utoipa::path(get, path = "/api/v1/me/leave-balance", tag = "requests", params(YearQuery),
-    responses((status = 200, body = rules::LeaveBalance), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = rules::LeaveBalance), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn my_leave_balance(
     State(s): State<AppState>,
     caller: Caller,
@@ -1168,8 +1163,6 @@ pub async fn my_leave_balance(
     let e = s.store.employee_by_id(id).await?;
     let year = q.year.unwrap_or_else(|| crate::org::today_jakarta().year());
     // Checked at the edge (issue 17): the balance does date arithmetic on the year.
-    if !(2000..=2100).contains(&year) {
-        return Err(ApiError::unprocessable("invalid_year", "Tahun harus antara 2000 dan 2100."));
-    }
+    crate::dates::year(year)?;
     Ok(Json(rules::leave_balance(s.store.as_ref(), &e, year).await?.into()))
 }

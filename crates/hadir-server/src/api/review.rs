@@ -129,7 +129,7 @@ async fn employees_of(s: &AppState, punches: &[Punch]) -> ApiResult<HashMap<Id, 
 /// Punches waiting for a decision in your units (operators and heads: their subtrees; admins:
 /// all), oldest first, with the reason, photo, position and distance, and both times.
 #[utoipa::path(get, path = "/api/v1/review/punches", tag = "punches", params(ReviewQuery),
-    responses((status = 200, body = ReviewList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ReviewList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_review(
     State(s): State<AppState>,
     caller: Caller,

@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +37,6 @@ use hadir_zk::push::{
 };
 use jiff::Timestamp;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 
 /// Most commands sent in one getrequest reply (the codec also stops at ~40 KiB).
 const MAX_COMMANDS_PER_POLL: u32 = 200;
@@ -133,18 +132,8 @@ pub struct PeerIp(pub Option<String>);
 impl FromRequestParts<AppState> for PeerIp {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        if state.config.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|v| v.trim().to_string())
-                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-        {
-            return Ok(PeerIp(Some(ip)));
-        }
-        Ok(PeerIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+        let ip = crate::flood::client_ip(&parts.headers, &parts.extensions, state.config.trust_forwarded_for);
+        Ok(PeerIp(ip.map(|ip| ip.to_string())))
     }
 }
 
@@ -309,9 +298,19 @@ async fn cdata_post(
 
 async fn attlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Response, Refusal> {
     let received_at = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap_or(Timestamp::UNIX_EPOCH);
-    let batch = push::parse_attlog(body);
+    let mut batch = push::parse_attlog(body);
     for e in &batch.errors {
         tracing::warn!(sn = %d.sn, error = %e, "ATTLOG line skipped");
+    }
+    // Issue 17: a record dated outside 2000–2100 is a clock fault, never attendance: it is not
+    // stored (not even held or quarantined), but acknowledged so the terminal does not resend
+    // it for ever, and recorded in the audit trail so the admin sees the faulty terminal.
+    let received = batch.records.len();
+    let (kept, refused): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut batch.records).into_iter().partition(|r| hadir_domain::accepted_datetime(r.time));
+    batch.records = kept;
+    if !refused.is_empty() {
+        refuse_out_of_range(s, &d.sn, refused.iter().map(|r| (r.pin.as_str(), r.time))).await;
     }
     let stored = if d.state == DeviceState::Active {
         let tz = punches::device_zone(s.store.as_ref(), d).await;
@@ -364,7 +363,31 @@ async fn attlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Re
     {
         s.store.set_device_stamps(&d.sn, StampUpdate { attlog: Some(stamp as i64), ..Default::default() }).await?;
     }
-    Ok(ok(push::reply_ok_count(batch.records.len())))
+    Ok(ok(push::reply_ok_count(received)))
+}
+
+/// Records (PIN, wall-clock time) of a terminal refused for a time outside the years 2000–2100:
+/// a warning, a metric and one audit record (`terminal_records_refused`, the first 20 named).
+pub(crate) async fn refuse_out_of_range<'a>(
+    s: &AppState,
+    sn: &str,
+    records: impl Iterator<Item = (&'a str, jiff::civil::DateTime)>,
+) {
+    let all: Vec<serde_json::Value> =
+        records.map(|(pin, t)| serde_json::json!({"pin": pin, "time": punches::local_time(t)})).collect();
+    let Some(first) = all.first() else { return };
+    tracing::warn!(sn, records = all.len(), %first, "terminal records dated outside 2000-2100 refused (clock fault?)");
+    metrics::counter!("hadir_terminal_records_refused_total", "reason" => "time_out_of_range")
+        .increment(all.len() as u64);
+    let mut audit = hadir_store::Audit::new((None, &format!("mesin {sn}")), "terminal_records_refused", "device", sn);
+    audit.after = Some(serde_json::json!({
+        "reason": "time_out_of_range",
+        "count": all.len(),
+        "records": all.iter().take(20).collect::<Vec<_>>(),
+    }));
+    if let Err(e) = s.store.append_audit(audit).await {
+        tracing::error!(sn, error = %e, "recording refused terminal records failed");
+    }
 }
 
 async fn operlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<Response, Refusal> {

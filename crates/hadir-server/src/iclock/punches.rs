@@ -119,10 +119,16 @@ pub async fn build(store: &dyn Store, records: &[TerminalRecord], rules: Rules) 
                 o
             }
         };
-        let punched_at =
-            r.tz.to_ambiguous_timestamp(r.time)
-                .compatible()
-                .map_err(|e| StoreError::Invalid(format!("time {}: {e}", r.time)))?;
+        // The edges refuse these (issue 17); a record that still gets here (an old quarantine
+        // row) is left out rather than failing the whole batch.
+        if !hadir_domain::accepted_datetime(r.time) {
+            tracing::warn!(sn = %r.sn, pin = %r.pin, time = %r.time, "terminal record outside 2000-2100 left out");
+            continue;
+        }
+        let Ok(punched_at) = r.tz.to_ambiguous_timestamp(r.time).compatible() else {
+            tracing::warn!(sn = %r.sn, pin = %r.pin, time = %r.time, "terminal record time not convertible: left out");
+            continue;
+        };
         let shown = r.time.strftime("%Y-%m-%d %H:%M:%S");
         let outside = match (&owner, &r.unit_path) {
             (Some(o), Some(p)) => !o.unit_path.starts_with(p.as_str()),
