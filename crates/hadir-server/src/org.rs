@@ -187,11 +187,11 @@ pub fn validate_employee(e: &EmployeeInput, today: Date) -> Result<NewEmployee, 
         None => None,
     };
     let start_date = match e.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(s.parse::<Date>().map_err(|_| {
+        Some(s) => Some(s.parse::<Date>().ok().filter(|d| crate::api::year_ok(*d)).ok_or_else(|| {
             FieldError::new(
                 "start_date",
                 "invalid_date",
-                "Tanggal mulai harus berformat TTTT-BB-HH, misalnya 2026-01-02.",
+                "Tanggal mulai harus berformat TTTT-BB-HH antara tahun 2000 dan 2100, misalnya 2026-01-02.",
             )
         })?),
         None => None,

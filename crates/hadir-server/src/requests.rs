@@ -129,7 +129,9 @@ pub async fn leave_balance(store: &dyn Store, e: &Employee, year: i16) -> Result
     let approved = [RequestState::Approved];
     let used = store.request_days(e.id, "CUTI_TAHUNAN", year, &approved).await?;
     let pending = store.request_days(e.id, "CUTI_TAHUNAN", year, &[RequestState::Submitted]).await?;
-    let counted_last_year = e.start_date.is_none_or(|d| d <= jiff::civil::date(year - 1, 1, 1));
+    // Checked: a year at the edge of jiff's range must not panic (the API only passes 2000–2100).
+    let last_year = jiff::civil::Date::new(year.saturating_sub(1), 1, 1).ok();
+    let counted_last_year = e.start_date.is_none_or(|d| last_year.is_some_and(|y| d <= y));
     let carry_over = if counted_last_year {
         let used_before = store.request_days(e.id, "CUTI_TAHUNAN", year - 1, &approved).await?;
         (ANNUAL_ENTITLEMENT - used_before).clamp(0, CARRY_OVER_MAX)

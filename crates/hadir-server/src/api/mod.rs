@@ -109,6 +109,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(privacy::my_export))
 }
 
+/// The years a date or time that comes in may have (issue 17). Outside them a date means nothing
+/// here, and arithmetic on it (the year before, the day after) can leave jiff's range and panic.
+pub(crate) const YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
+
+/// Whether `d` lies in [`YEARS`].
+pub(crate) fn year_ok(d: jiff::civil::Date) -> bool {
+    YEARS.contains(&d.year())
+}
+
+/// 422 `invalid_year` for a date of `field` outside [`YEARS`].
+pub(crate) fn year_out_of_range(field: &str) -> crate::error::ApiError {
+    crate::error::ApiError::unprocessable(
+        "invalid_year",
+        format!("Tanggal '{field}' harus antara tahun {} dan {}.", YEARS.start(), YEARS.end()),
+    )
+    .with_details(serde_json::json!({"field": field}))
+}
+
 /// Paging parameters shared by list endpoints.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct Paging {

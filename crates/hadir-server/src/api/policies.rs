@@ -90,6 +90,9 @@ fn validate_calendar(mut c: Calendar) -> ApiResult<Calendar> {
         ApiError::unprocessable(e.code(), format!("Jadwal tidak valid: {e}."))
             .with_details(serde_json::json!({"field": "calendar"}))
     })?;
+    if c.overrides.iter().any(|o| !super::year_ok(o.date_from) || !super::year_ok(o.date_to)) {
+        return Err(super::year_out_of_range("overrides"));
+    }
     if c.shifts.iter().enumerate().any(|(i, s)| c.shifts[..i].iter().any(|o| o.code == s.code)) {
         return Err(ApiError::unprocessable("schedule_duplicate_shift", "Kode shift tidak boleh dipakai dua kali."));
     }
@@ -310,6 +313,9 @@ pub async fn create_holiday(
         ApiError::unprocessable("invalid_date", "Tanggal harus berformat TTTT-BB-HH.")
             .with_details(serde_json::json!({"field": "date"}))
     })?;
+    if !super::year_ok(date) {
+        return Err(super::year_out_of_range("date"));
+    }
     let kind = HolidayKind::from_code(&input.kind).ok_or_else(|| {
         ApiError::unprocessable("invalid_holiday_kind", "Jenis libur harus libur_nasional, cuti_bersama atau regional.")
             .with_details(serde_json::json!({"field": "kind"}))
@@ -427,6 +433,9 @@ pub async fn create_rule_set(
         return Err(ApiError::unprocessable("rules_name_required", "Nama aturan wajib diisi (1–100 karakter)."));
     }
     r.validate().map_err(|e| ApiError::unprocessable(e.code(), format!("Aturan tidak valid: {e}.")))?;
+    if !super::year_ok(r.effective_from) {
+        return Err(super::year_out_of_range("effective_from"));
+    }
     if r.categories.is_empty() {
         return Err(ApiError::unprocessable(
             "rules_no_categories",
@@ -514,6 +523,13 @@ pub async fn put_roster(
             fail("invalid_date", "Tanggal harus berformat TTTT-BB-HH.".into());
             continue;
         };
+        if !super::year_ok(date) {
+            fail(
+                "invalid_year",
+                format!("Tanggal harus antara tahun {} dan {}.", super::YEARS.start(), super::YEARS.end()),
+            );
+            continue;
+        }
         if row.clear {
             clear.push((e.id, date));
             continue;

@@ -7,6 +7,7 @@
 use crate::api::days::policies_ready;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
 use crate::recap::{self, DisciplineRow, MonthRecap, RecapFail};
 use crate::recap_export;
 use crate::state::AppState;
@@ -175,7 +176,7 @@ pub async fn get_recap(State(s): State<AppState>, caller: Caller, Query(q): Quer
 pub async fn lock_recap(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<LockBody>,
+    ApiJson(b): ApiJson<LockBody>,
 ) -> ApiResult<Json<LockResult>> {
     let first = month_of(&b.month)?;
     let unit = admin_unit(&s, &caller, b.unit_code.as_deref()).await?;
@@ -192,7 +193,7 @@ pub async fn lock_recap(
 pub async fn reopen_recap(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<ReopenBody>,
+    ApiJson(b): ApiJson<ReopenBody>,
 ) -> ApiResult<Json<LockResult>> {
     let first = month_of(&b.month)?;
     let unit = admin_unit(&s, &caller, b.unit_code.as_deref()).await?;
@@ -212,10 +213,13 @@ pub async fn reopen_recap(
 pub async fn set_deadline(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<DeadlineBody>,
+    ApiJson(b): ApiJson<DeadlineBody>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let first = month_of(&b.month)?;
+    if !super::year_ok(b.objection_until) {
+        return Err(super::year_out_of_range("objection_until"));
+    }
     if b.objection_until <= first.last_of_month() {
         return Err(ApiError::unprocessable("invalid_deadline", "Batas keberatan harus sesudah akhir bulan."));
     }

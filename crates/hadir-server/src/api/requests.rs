@@ -212,7 +212,13 @@ fn parse_date(s: Option<&str>, field: &str) -> ApiResult<Option<Date>> {
     s.map(str::trim)
         .filter(|v| !v.is_empty())
         .map(|v| {
-            v.parse::<Date>().map_err(|_| invalid("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))
+            let d = v
+                .parse::<Date>()
+                .map_err(|_| invalid("invalid_date", format!("'{field}' harus berformat TTTT-BB-HH.")))?;
+            if !super::year_ok(d) {
+                return Err(super::year_out_of_range(field));
+            }
+            Ok(d)
         })
         .transpose()
 }
@@ -221,6 +227,9 @@ fn parse_date(s: Option<&str>, field: &str) -> ApiResult<Option<Date>> {
 fn parse_instant(s: &str, date: Date, tz: &TimeZone, field: &str) -> ApiResult<Timestamp> {
     let s = s.trim();
     if let Ok(t) = s.parse::<Timestamp>() {
+        if !super::YEARS.contains(&t.to_zoned_datetime(tz.clone()).year()) {
+            return Err(super::year_out_of_range(field));
+        }
         return Ok(t);
     }
     let t: Time =
