@@ -131,9 +131,10 @@ cat >"$work/schemathesis.toml" <<EOF
 nips = { values = $others }
 units = { values = ["SDN001", "SDN002", "DISDIK", "PEMKAB", "DINKES"] }
 serials = { values = ["$serial"] }
-months = { values = ["$prev_year-11", "$year-01", "$year-02", "2000-01", "2100-12"] }
-years = { values = [1999, 2000, 2100, 2101] }
-dates = { values = ["$prev_year-11-03", "$year-01-05", "$year-02-02", "2000-01-01", "2100-12-31"] }
+# In range and at the edges of what jiff reads (years outside 2000-2100 must get a 4xx).
+months = { values = ["$prev_year-11", "$year-01", "$year-02", "2000-01", "2100-12", "1999-12", "9999-12"] }
+years = { values = [1999, 2000, 2100, 2101, -9999, 9999] }
+dates = { values = ["$prev_year-11-03", "$year-01-05", "$year-02-02", "2000-01-01", "2100-12-31", "1999-12-31", "2101-01-01", "0001-01-01", "9999-12-31", "-009999-01-01"] }
 types = { values = ["CUTI_TAHUNAN", "IZIN", "SAKIT", "DINAS_LUAR", "MANUAL", "OUTAGE", "TUGAS_BELAJAR"] }
 categories = { values = ["PNS", "PPPK", "HONORER"] }
 roles = { values = ["operator", "head"] }
@@ -156,6 +157,10 @@ zones = { values = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] }
 "body.date_from" = { dictionary = "dates", probability = 0.5 }
 "body.date_to" = { dictionary = "dates", probability = 0.5 }
 "body.start_date" = { dictionary = "dates", probability = 0.5 }
+"body.effective_from" = { dictionary = "dates", probability = 0.5 }
+"body.objection_until" = { dictionary = "dates", probability = 0.5 }
+"body.entries[*].date" = { dictionary = "dates", probability = 0.5 }
+"body.overrides[*].date_from" = { dictionary = "dates", probability = 0.5 }
 "body.type" = { dictionary = "types", probability = 0.5 }
 "body.category" = { dictionary = "categories", probability = 0.5 }
 "body.role" = { dictionary = "roles", probability = 0.5 }
