@@ -303,6 +303,7 @@ pub async fn list_holidays(
 #[derive(Deserialize, ToSchema)]
 pub struct HolidayInput {
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub date: String,
     /// libur_nasional, cuti_bersama or regional.
     pub kind: String,
@@ -495,6 +496,7 @@ pub async fn create_rule_set(
 pub struct RosterEntryInput {
     pub nip: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub date: String,
     /// A shift code of the employee's calendar (`P`, `S`, `M`), or `null` for a day off.
     pub shift: Option<String>,

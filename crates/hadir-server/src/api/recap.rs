@@ -52,7 +52,7 @@ pub struct ReopenBody {
 pub struct DeadlineBody {
     pub month: String,
     /// Last day (inclusive) on which objections may be filed.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = Date)]
     pub objection_until: Date,
 }
 
