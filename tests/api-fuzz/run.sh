@@ -11,8 +11,10 @@
 #   session   login, logout and the own-password change (they end the session they use, so they
 #             run last, with a session of their own; login is kept to a few examples so the
 #             per-address limits are not what is tested).
-# The check is `not_a_server_error`: any 5xx fails the run, as does "panicked" in the server log.
-# 429 (rate limits) and 503 + Retry-After (full login pool / queue) are refusals, not failures.
+# The checks are `not_a_server_error` (any 5xx fails the run, as does "panicked" in the server
+# log) and `response_schema_conformance` (every answer matches what the document says of it);
+# HADIR_API_FUZZ_CHECKS overrides the list. 429 (rate limits) and 503 + Retry-After (full login
+# pool / queue) are refusals, not failures.
 #
 # Usage: HADIR_BIN=target/debug/hadir tests/api-fuzz/run.sh
 # Budget: HADIR_API_FUZZ_SECS (default 150) is split over the passes; HADIR_API_FUZZ_SEED fixes
@@ -179,7 +181,7 @@ pass() { # pass NAME SECS TOKEN [schemathesis options…]
   [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
   if ! (cd "$work" && timeout --kill-after=10 $((secs + 60)) "${st[@]}" --config-file "$work/schemathesis.toml" \
     run "$url/api/openapi.json" "${auth[@]}" "${seed[@]}" \
-    --checks not_a_server_error --max-time "$secs" --request-timeout 60 --workers 1 \
+    --checks "${HADIR_API_FUZZ_CHECKS:-not_a_server_error,response_schema_conformance}" --max-time "$secs" --request-timeout 60 --workers 1 \
     --phases examples,coverage,fuzzing,stateful --suppress-health-check all \
     --warnings off --no-color --report junit --report-dir "$work/reports/$name" "$@"); then
     echo "schemathesis pass '$name' FAILED" >&2
@@ -215,4 +217,4 @@ if [ "$failed" != 0 ]; then
   exit 1
 fi
 echo
-echo "API fuzz passed: no 5xx, no panic."
+echo "API fuzz passed: no 5xx, no panic, answers as documented."
