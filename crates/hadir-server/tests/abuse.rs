@@ -432,6 +432,7 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
     assert_eq!(r["attachments"].as_array().unwrap().len(), 10, "{r}");
     let attach_events = r["history"].as_array().unwrap().iter().filter(|h| h["action"] == "attach").count();
     assert_eq!(attach_events, 10, "no history for refused uploads: {r}");
+}
 
 // ---- Flood limits per address (issue 17) ----
 
@@ -792,4 +793,109 @@ async fn dates_in_bodies_outside_2000_2100_are_refused_and_nothing_is_stored() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(9)), &o.admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// Found by the API fuzz (tests/api-fuzz): dates in request bodies were taken in any year jiff
+/// reads (-9999..9999). An annual-leave request dated year -9999 panicked (500) computing the
+/// leave balance of the year before; the others were stored (rule sets, calendar periods,
+/// holidays, rosters, start dates, objection deadlines, requests). Each now answers 422 with the
+/// field, and nothing is stored: the audit trail, which records every change, stays as it was.
+#[tokio::test]
+async fn dates_outside_2000_to_2100_in_bodies_get_a_clear_422_and_nothing_is_stored() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let before = s.get("/api/v1/audit", &o.admin).await.1["total"].clone();
+    let refused = |st: StatusCode, b: &serde_json::Value, what: &str| {
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {b}");
+        assert!(b["error"]["message"].as_str().is_some_and(|m| m.contains("2000")), "{what}: {b}");
+    };
+
+    for (kind, date) in [("CUTI_TAHUNAN", "-009999-01-01"), ("CUTI_TAHUNAN", "9999-12-31"), ("IZIN", "1999-12-31")] {
+        let (st, b) =
+            s.post("/api/v1/requests", &o.emp_sd1, json!({"type": kind, "date_from": date, "reason": "cuti"})).await;
+        refused(st, &b, &format!("{kind} {date}"));
+        assert_eq!(b["error"]["code"], "invalid_date", "{b}");
+        assert_eq!(b["error"]["details"]["field"], "date_from", "{b}");
+    }
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "DINAS_LUAR", "date_from": "2026-11-02", "date_to": "2101-01-01", "reason": "tugas"}),
+        )
+        .await;
+    refused(st, &b, "date_to 2101");
+    let (_, mine) = s.get("/api/v1/requests?mine=true", &o.emp_sd1).await;
+    assert_eq!(mine["total"], 0, "no request stored: {mine}");
+
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let mut r = rules[0]["rules"].clone();
+    r["name"] = json!("Aturan tahun satu");
+    r["effective_from"] = json!("0001-01-01");
+    let (st, b) = s.post("/api/v1/rule-sets", &o.admin, r).await;
+    refused(st, &b, "rule set");
+    assert_eq!(s.get("/api/v1/rule-sets", &o.admin).await.1, rules, "no rule set stored");
+
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let mut c = cals[0]["calendar"].clone();
+    c["name"] = json!("Kalender 9999");
+    c["overrides"] =
+        json!([{"name": "Ramadan", "date_from": "9999-03-01", "date_to": "9999-03-30", "weekly": c["weekly"]}]);
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, c).await;
+    refused(st, &b, "calendar period");
+    assert_eq!(s.get("/api/v1/calendars", &o.admin).await.1, cals, "no calendar stored");
+
+    let (st, b) = s
+        .post(
+            "/api/v1/holidays",
+            &o.admin,
+            json!({"date": "2101-01-01", "kind": "libur_nasional", "name": "Tahun baru"}),
+        )
+        .await;
+    refused(st, &b, "holiday");
+
+    let (st, b) = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/roster",
+            Some(&o.admin),
+            json!({"entries": [{"nip": nip(3), "date": "1999-12-31", "shift": null}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "roster: {b}");
+    assert!(b.to_string().contains("invalid_date") && b.to_string().contains("2000"), "roster: {b}");
+
+    let (st, b) = s
+        .post(
+            "/api/v1/employees",
+            &o.admin,
+            json!({"nip": nip(40), "name": "Pegawai Lama", "category": "PNS", "unit_code": "SD1", "start_date": "0001-01-01"}),
+        )
+        .await;
+    refused(st, &b, "start date");
+    assert_eq!(s.get(&format!("/api/v1/employees/{}", nip(40)), &o.admin).await.0, StatusCode::NOT_FOUND);
+
+    let (st, b) =
+        s.post("/api/v1/recap/deadline", &o.admin, json!({"month": "2026-10", "objection_until": "9999-12-31"})).await;
+    refused(st, &b, "objection deadline");
+
+    // The recap bodies now go through the same JSON edge as the others: control characters refused.
+    let (st, b) =
+        s.post("/api/v1/recap/reopen", &o.admin, json!({"month": "2026-10", "reason": "salah\u{0}hitung"})).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("control_characters")),
+        "{b}"
+    );
+
+    assert_eq!(s.get("/api/v1/audit", &o.admin).await.1["total"], before, "nothing changed");
+    // In range, the same request is taken.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": "2026-11-02", "reason": "cuti"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
 }

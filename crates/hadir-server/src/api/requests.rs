@@ -61,8 +61,11 @@ pub struct CreateRequest {
     /// Unit code, for `MANUAL` and `OUTAGE`.
     pub unit: Option<String>,
     /// `YYYY-MM-DD`. One-day types (`MANUAL`, `OUTAGE`, `KEBERATAN`) may send only `date_from` (or `date`).
+    #[schema(format = Date)]
     pub date_from: Option<String>,
+    #[schema(format = Date)]
     pub date_to: Option<String>,
+    #[schema(format = Date)]
     pub date: Option<String>,
     pub reason: String,
     /// `OUTAGE`: local times `HH:MM` of the window.
