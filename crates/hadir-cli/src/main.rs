@@ -177,6 +177,10 @@ async fn run(cli: Cli) -> Result<()> {
             if settings.server.regency_name == hadir_server::ServerConfig::default().regency_name {
                 settings.server.regency_name = demo::REGENCY.into();
             }
+            // The demo regency lies in WITA (its office is in Kalimantan Timur).
+            if settings.server.timezone == hadir_server::ServerConfig::default().timezone {
+                settings.server.timezone = "Asia/Makassar".into();
+            }
             let opened = settings.open().await?;
             let logins = demo::seed_if_empty(opened.store.as_ref()).await?;
             demo::print_logins(&logins, &settings.listen);
@@ -223,7 +227,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Recap(args) => {
             let settings = Settings::load(&cli.global, None)?;
             let opened = settings.open().await?;
-            recap::run(opened.store.as_ref(), &settings.server.regency_name, args).await
+            recap::run(opened.store.as_ref(), &settings.server.regency_name, &settings.server.timezone, args).await
         }
         Command::Recompute(args) => {
             let settings = Settings::load(&cli.global, None)?;

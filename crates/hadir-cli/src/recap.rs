@@ -22,7 +22,9 @@ pub struct RecapArgs {
     pub out: PathBuf,
 }
 
-pub async fn run(store: &dyn Store, regency: &str, args: RecapArgs) -> Result<()> {
+/// `regency` and `timezone` are the regency's name and zone (settings `server.regency_name`,
+/// `server.timezone`).
+pub async fn run(store: &dyn Store, regency: &str, timezone: &str, args: RecapArgs) -> Result<()> {
     let Some((first, _)) = recap::month_bounds(&args.month) else {
         bail!("--month harus berformat TTTT-BB, bukan {:?}", args.month);
     };
@@ -38,7 +40,10 @@ pub async fn run(store: &dyn Store, regency: &str, args: RecapArgs) -> Result<()
     };
     let policies = Policies::load(store).await?;
     let started = std::time::Instant::now();
-    let r = recap::build_recap(store, &policies, regency, first, unit.as_ref()).await?;
+    let mut r = recap::build_recap(store, &policies, regency, first, unit.as_ref()).await?;
+    if r.timezone.is_empty() {
+        r.timezone = timezone.to_string();
+    }
     let bytes = match ext.as_str() {
         "xlsx" => recap_export::to_xlsx(&r).context("cannot build the XLSX")?,
         "csv" => recap_export::to_csv(&r),

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct ServerConfig {
     /// Shown on exports and pages, e.g. "Pemerintah Kabupaten Contoh".
     pub regency_name: String,
+    /// The regency's own zone (`Asia/Jakarta` WIB, `Asia/Makassar` WITA, `Asia/Jayapura` WIT):
+    /// times that belong to no one unit (the board's update time, the audit log, terminals'
+    /// last contact) are shown in it, labelled.
+    pub timezone: String,
     /// Largest request body in bytes (check-ins carry a photo).
     pub max_body_bytes: usize,
     /// Session lifetime for employees (phones stay logged in).
@@ -62,6 +66,13 @@ impl Default for ImportConfig {
 }
 
 impl ServerConfig {
+    /// The regency's zone (WIB when the setting names no zone jiff knows).
+    pub fn regency_zone(&self) -> jiff::tz::TimeZone {
+        hadir_domain::zone::unit_zone(&self.timezone)
+            .or_else(|_| hadir_domain::zone::unit_zone("Asia/Jakarta"))
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// Whether people reach the server over https (from `public_url`).
     pub fn serves_https(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
@@ -186,6 +197,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             regency_name: "Pemerintah Kabupaten".into(),
+            timezone: "Asia/Jakarta".into(),
             max_body_bytes: 4 * 1024 * 1024,
             employee_session_hours: 24 * 30,
             staff_session_hours: 12,

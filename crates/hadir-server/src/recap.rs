@@ -199,6 +199,10 @@ pub struct MonthRecap {
     pub reopens: Vec<RecapReopen>,
     #[schema(value_type = String)]
     pub generated_at: Timestamp,
+    /// The zone the recap's own times are shown in: the unit's, or the regency's for a recap
+    /// of everything (IANA name).
+    #[serde(default)]
+    pub timezone: String,
     /// Per unit (the employees' own units), ordered by the unit tree.
     pub units: Vec<RecapTotals>,
     pub total: RecapTotals,
@@ -544,6 +548,7 @@ pub fn assemble(
         locks,
         reopens,
         generated_at: Timestamp::now(),
+        timezone: unit.map(|u| u.timezone.clone()).unwrap_or_default(),
         units: per_unit,
         total,
         employees: rows,

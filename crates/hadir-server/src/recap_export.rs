@@ -234,11 +234,7 @@ fn title_block(
     ws.write_string_with_format(
         5,
         0,
-        format!(
-            "Batas keberatan {}; dibuat {} UTC oleh Hadir.",
-            r.objection_until,
-            r.generated_at.strftime("%Y-%m-%d %H:%M")
-        ),
+        format!("Batas keberatan {}; dibuat {} oleh Hadir.", r.objection_until, made_at(r)),
         &f.note,
     )?;
     Ok(7)
@@ -533,6 +529,18 @@ fn detail_sheet(ws: &mut Worksheet, f: &Formats, r: &MonthRecap) -> Result<(), X
 }
 
 /// The XLSX workbook: summary, one sheet per unit, day-by-day detail.
+/// When the recap was made, in its zone, labelled: `2026-11-30 16:05 WITA`.
+fn made_at(r: &MonthRecap) -> String {
+    let tz = hadir_domain::zone::unit_zone(&r.timezone)
+        .or_else(|_| hadir_domain::zone::unit_zone("Asia/Jakarta"))
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    format!(
+        "{} {}",
+        r.generated_at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M"),
+        hadir_domain::zone::zone_abbreviation(&tz, r.generated_at)
+    )
+}
+
 pub fn to_xlsx(r: &MonthRecap) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();

@@ -570,3 +570,20 @@ async fn pages_scripts_and_json_are_gzipped_when_asked_images_are_not_and_there_
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[CONTENT_TYPE], "image/png");
 }
+
+#[tokio::test]
+async fn console_times_are_in_the_regency_zone_and_labelled() {
+    let mut config = hadir_server::ServerConfig::default();
+    config.timezone = "Asia/Makassar".into();
+    let s = TestServer::start_with(config).await;
+    let _o = org(&s).await;
+    let c = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, board) = get(&s, "/admin/board/units", &c).await;
+    assert_eq!(st, StatusCode::OK);
+    let updated = board.split("Diperbarui ").nth(1).unwrap().split(' ').take(2).collect::<Vec<_>>();
+    assert_eq!(updated[1], "WITA", "{board}");
+    // The audit log: every change of the set-up above, at a WITA time.
+    let (_, audit) = get(&s, "/admin/audit", &c).await;
+    assert!(audit.contains(" WITA</td>"), "{audit}");
+    assert!(!audit.contains("Z</td>") && !audit.contains("+00:00</td>"), "no raw UTC instants: {audit}");
+}

@@ -32,10 +32,12 @@ pub async fn page(State(s): State<AppState>, Console(c): Console, Query(q): Quer
     let offset = q.offset.unwrap_or(0);
     let aq = AuditQuery { entity: entity.clone(), offset: Some(offset), limit: Some(PAGE) };
     let axum::Json(page) = crate::api::audit::list_audit(State(s.clone()), c.clone(), Query(aq)).await?;
+    let tz = s.config.regency_zone();
     let items = page
         .items
         .into_iter()
-        .map(|a| {
+        .map(|mut a| {
+            a.at = super::zoned_text(&tz, &a.at);
             let change = match (&a.before, &a.after) {
                 (None, None) => String::new(),
                 (b, a) => {

@@ -289,9 +289,15 @@ struct BoardUnits {
     updated: String,
 }
 
-fn now_text() -> String {
-    let tz = jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC);
-    Timestamp::now().to_zoned_datetime(tz).strftime("%H:%M:%S WIB").to_string()
+/// The update time in the regency's zone, labelled (WIB/WITA/WIT).
+fn now_text(s: &AppState) -> String {
+    let tz = s.config.regency_zone();
+    let now = Timestamp::now();
+    format!(
+        "{} {}",
+        now.to_zoned_datetime(tz.clone()).strftime("%H:%M:%S"),
+        hadir_domain::zone::zone_abbreviation(&tz, now)
+    )
 }
 
 async fn units_html(s: &AppState, c: &Caller, today: &[(Employee, DayRecord)]) -> Result<String, ConsoleError> {
@@ -302,7 +308,7 @@ async fn units_html(s: &AppState, c: &Caller, today: &[(Employee, DayRecord)]) -
     let mut late: Vec<Person> = people.into_iter().filter(|p| p.mark == Mark::Late).collect();
     late.sort_by(|a, b| b.minutes_late.cmp(&a.minutes_late).then(a.name.cmp(&b.name)));
     late.truncate(50);
-    BoardUnits { rows, total, late, updated: now_text() }
+    BoardUnits { rows, total, late, updated: now_text(s) }
         .render()
         .map_err(|_| ConsoleError(crate::error::ApiError::internal()))
 }

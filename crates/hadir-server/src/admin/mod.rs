@@ -287,6 +287,20 @@ struct Notice {
 }
 
 /// `2026-11-24T07:42:10+08:00` → `24-11-2026 07:42`.
+/// An instant as people read it in `tz`: `24-11-2026 07:42 WITA`.
+pub fn zoned_time(tz: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
+    format!(
+        "{} {}",
+        short_time(&hadir_domain::zone::rfc3339_local(tz, at)),
+        hadir_domain::zone::zone_abbreviation(tz, at)
+    )
+}
+
+/// [`zoned_time`] of an RFC 3339 text (as stored); the text itself when it is not one.
+pub fn zoned_text(tz: &jiff::tz::TimeZone, rfc3339: &str) -> String {
+    rfc3339.parse::<jiff::Timestamp>().map(|t| zoned_time(tz, t)).unwrap_or_else(|_| rfc3339.to_string())
+}
+
 pub fn short_time(rfc3339: &str) -> String {
     match (rfc3339.get(0..10), rfc3339.get(11..16)) {
         (Some(d), Some(t)) => {

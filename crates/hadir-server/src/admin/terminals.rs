@@ -25,7 +25,7 @@ pub struct Row {
     pub unit: String,
 }
 
-fn row(d: DeviceView) -> Row {
+fn row(d: DeviceView, tz: &jiff::tz::TimeZone) -> Row {
     let (state_key, state_label) = match (d.state.as_str(), d.silent) {
         ("pending", _) => ("pending", "Menunggu persetujuan"),
         ("active", true) => ("silent", "Senyap"),
@@ -33,7 +33,7 @@ fn row(d: DeviceView) -> Row {
         _ => ("disabled", "Nonaktif"),
     };
     Row {
-        last_seen: d.last_seen.as_deref().map(short_time).unwrap_or_else(|| "belum pernah".into()),
+        last_seen: d.last_seen.as_deref().map(|t| super::zoned_text(tz, t)).unwrap_or_else(|| "belum pernah".into()),
         ip: d.ip.clone().or(d.lan_address.clone()).unwrap_or_else(|| "-".into()),
         unit: match (&d.unit_code, &d.unit_name) {
             (Some(c), Some(n)) => format!("{n} ({c})"),
@@ -83,14 +83,15 @@ pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
                 unit_code: r.unit_code,
                 last_seen: r
                     .last_seen
-                    .map(|t| short_time(&hadir_domain::zone::rfc3339_local(&jiff::tz::TimeZone::UTC, t)) + " UTC")
+                    .map(|t| super::zoned_time(&s.config.regency_zone(), t))
                     .unwrap_or_else(|| "belum pernah".into()),
                 revoked: r.revoked,
                 terminals,
             });
         }
     }
-    let mut rows: Vec<Row> = list.items.into_iter().map(row).collect();
+    let tz = s.config.regency_zone();
+    let mut rows: Vec<Row> = list.items.into_iter().map(|d| row(d, &tz)).collect();
     rows.sort_by_key(|r| (r.state_key != "pending", r.d.sn.clone()));
     let can_manage = !units.is_empty();
     Ok(html(&TerminalsPage { nav: Nav::new(&s, &c, "terminals"), rows, units, relays, can_manage }))

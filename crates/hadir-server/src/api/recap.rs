@@ -133,7 +133,10 @@ pub async fn get_recap(State(s): State<AppState>, caller: Caller, Query(q): Quer
         return Err(ApiError::unprocessable("invalid_format", "Format harus json, csv atau xlsx."));
     }
     policies_ready(&s).await;
-    let r = recap::build_recap(s.store.as_ref(), &s.policies, &s.config.regency_name, first, unit.as_ref()).await?;
+    let mut r = recap::build_recap(s.store.as_ref(), &s.policies, &s.config.regency_name, first, unit.as_ref()).await?;
+    if r.timezone.is_empty() {
+        r.timezone = s.config.timezone.clone();
+    }
     let disposition = |ext: &str| format!("attachment; filename=\"{}\"", file_name(&r, ext));
     Ok(match format.as_str() {
         "csv" => {
