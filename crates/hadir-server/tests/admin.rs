@@ -573,8 +573,7 @@ async fn pages_scripts_and_json_are_gzipped_when_asked_images_are_not_and_there_
 
 #[tokio::test]
 async fn console_times_are_in_the_regency_zone_and_labelled() {
-    let mut config = hadir_server::ServerConfig::default();
-    config.timezone = "Asia/Makassar".into();
+    let config = hadir_server::ServerConfig { timezone: "Asia/Makassar".into(), ..Default::default() };
     let s = TestServer::start_with(config).await;
     let _o = org(&s).await;
     let c = console_session(&s, "admin", ADMIN_PW).await;
