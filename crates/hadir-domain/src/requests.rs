@@ -167,6 +167,19 @@ pub fn exclusive_types() -> Vec<String> {
     AbsenceKind::ALL.iter().filter_map(|k| family(k.code()).map(|(code, _)| code)).collect()
 }
 
+/// A special punch waits in the review queue with its request (issue 16) and follows it once
+/// the request is final: accepted when approved, rejected when rejected or cancelled, with a
+/// note naming the request; `None` while it is pending.
+pub fn special_punch_settlement(request_id: i64, state: RequestState) -> Option<(bool, String)> {
+    let (accept, verb) = match state {
+        RequestState::Approved => (true, "disetujui"),
+        RequestState::Rejected => (false, "ditolak"),
+        RequestState::Cancelled => (false, "dibatalkan"),
+        RequestState::Draft | RequestState::Submitted => return None,
+    };
+    Some((accept, format!("Permohonan #{request_id} {verb}")))
+}
+
 /// Longest reason kept (characters); longer text is cut.
 pub const REASON_MAX_CHARS: usize = 2000;
 /// Lines of one manual-attendance sheet, at most.
@@ -543,6 +556,11 @@ mod tests {
         assert_eq!(RequestState::parse("pending"), Some(Submitted));
         assert!(Submitted.awaits_decision() && !Draft.awaits_decision());
         assert!(Draft.is_pending() && Submitted.is_pending() && !Approved.is_pending());
+        assert_eq!(special_punch_settlement(7, Approved), Some((true, "Permohonan #7 disetujui".into())));
+        assert_eq!(special_punch_settlement(7, Rejected), Some((false, "Permohonan #7 ditolak".into())));
+        assert_eq!(special_punch_settlement(7, Cancelled), Some((false, "Permohonan #7 dibatalkan".into())));
+        assert_eq!(special_punch_settlement(7, Submitted), None);
+        assert_eq!(special_punch_settlement(7, Draft), None);
     }
 
     #[test]

@@ -848,19 +848,7 @@ pub async fn decide_request(
 /// presence entry, never by itself).
 async fn settle_special_punch(s: &AppState, r: &Request, caller: &Caller) {
     let Some(pid) = r.punch_id else { return };
-    let accept = match r.state {
-        RequestState::Approved => true,
-        RequestState::Rejected | RequestState::Cancelled => false,
-        _ => return,
-    };
-    let verb = if accept {
-        "disetujui"
-    } else if r.state == RequestState::Rejected {
-        "ditolak"
-    } else {
-        "dibatalkan"
-    };
-    let note = format!("Permohonan #{} {verb}", r.id);
+    let Some((accept, note)) = req_rules::special_punch_settlement(r.id, r.state) else { return };
     if let Err(e) =
         s.store.decide_held_punches(&[pid], accept, Some(&note), jiff::Timestamp::now(), caller.actor()).await
     {
