@@ -8,7 +8,7 @@
 //! years. Cuti bersama and holidays are not working days, so they never reduce the balance.
 
 use crate::requests::RequestRefusal;
-use crate::{AbsenceKind, Calendar, EmployeeCategory, Holiday, RosterEntry, holiday_on};
+use crate::{AbsenceKind, Calendar, EmployeeCategory, Holiday, Nip, NipKind, RosterEntry, holiday_on};
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -96,6 +96,55 @@ pub fn working_days(calendar: &Calendar, holidays: &[Holiday], roster: &[RosterE
     n
 }
 
+/// What the NIP tells about an employee for PP 11/2017 eligibility. Unknown facts never
+/// refuse anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServiceFacts {
+    /// TMT CPNS (first of the appointment month, digits 9–14 of a PNS NIP): service counts
+    /// from it. Only for PNS with a PNS NIP.
+    pub tmt: Option<Date>,
+    /// From the gender digit (15) of a valid NIP: `Some(true)` for 2, `Some(false)` for 1.
+    pub female: Option<bool>,
+}
+
+impl ServiceFacts {
+    /// The facts of an employee of `category` with this NIP (none: honorer, or no NIP). A NIP
+    /// that does not parse gives no facts.
+    pub fn from_nip(nip: Option<&str>, category: EmployeeCategory) -> ServiceFacts {
+        // The NIP was validated when the employee was created; only its layout matters here.
+        let Some(n) = nip.and_then(|n| Nip::parse(n, Date::MAX).ok()) else { return ServiceFacts::default() };
+        let tmt =
+            (category == EmployeeCategory::Pns && n.kind() == NipKind::Pns).then(|| n.appointment_month()).flatten();
+        ServiceFacts { tmt, female: Some(!n.is_male()) }
+    }
+}
+
+/// Years of service a leave type needs (PP 11/2017): annual leave one, cuti besar and CLTN five.
+pub fn service_years_required(kind: AbsenceKind) -> Option<i16> {
+    match kind {
+        AbsenceKind::CutiTahunan => Some(1),
+        AbsenceKind::CutiBesar | AbsenceKind::Cltn => Some(5),
+        _ => None,
+    }
+}
+
+/// PP 11/2017 eligibility of a leave starting on `from`: years of service since TMT (when the
+/// NIP carries it) and maternity leave for women (when the NIP says the gender).
+pub fn check_eligibility(kind: AbsenceKind, facts: ServiceFacts, from: Date) -> Result<(), RequestRefusal> {
+    if let (Some(years), Some(since)) = (service_years_required(kind), facts.tmt) {
+        // No date arithmetic can fail here: a TMT this far out is no real one; let it pass.
+        if let Some(eligible_from) = since.year().checked_add(years).and_then(|y| since.with().year(y).build().ok())
+            && from < eligible_from
+        {
+            return Err(RequestRefusal::ServiceTooShort { kind, years, since, eligible_from });
+        }
+    }
+    if kind == AbsenceKind::CutiMelahirkan && facts.female == Some(false) {
+        return Err(RequestRefusal::MaternityForWomenOnly);
+    }
+    Ok(())
+}
+
 /// Whether unused annual leave of `year - 1` carries into `year`: only for employees counted
 /// since before `year - 1` began (no start date, or one on or before 1 January of that year).
 pub fn carries_over(year: i16, start_date: Option<Date>) -> bool {
@@ -181,6 +230,48 @@ mod tests {
         );
         assert_eq!(check_leave_days(CutiSakit, date(2025, 12, 31), date(2026, 1, 2), 2), Ok(()));
         assert_eq!(check_leave_days(Izin, d, d, 0), Err(RequestRefusal::NoWorkingDays));
+    }
+
+    #[test]
+    fn eligibility_by_pp_11_2017() {
+        use AbsenceKind::*;
+        let pns_man = Some("198609262015051001"); // TMT 2015-05, male
+        let pns_woman = Some("199203152024032004"); // TMT 2024-03, female
+        let pppk_man = Some("199001012021211001"); // PPPK: no TMT month
+        let man = ServiceFacts::from_nip(pns_man, EmployeeCategory::Pns);
+        assert_eq!(man, ServiceFacts { tmt: Some(date(2015, 5, 1)), female: Some(false) });
+        let woman = ServiceFacts::from_nip(pns_woman, EmployeeCategory::Pns);
+        assert_eq!(woman, ServiceFacts { tmt: Some(date(2024, 3, 1)), female: Some(true) });
+        let pppk = ServiceFacts::from_nip(pppk_man, EmployeeCategory::Pppk);
+        assert_eq!(pppk, ServiceFacts { tmt: None, female: Some(false) });
+        assert_eq!(ServiceFacts::from_nip(Some("H-0042"), EmployeeCategory::Honorer), ServiceFacts::default());
+        assert_eq!(ServiceFacts::from_nip(None, EmployeeCategory::Pns), ServiceFacts::default());
+        // A PNS NIP of someone recorded as PPPK gives no TMT (the category decides).
+        assert_eq!(ServiceFacts::from_nip(pns_woman, EmployeeCategory::Pppk).tmt, None);
+
+        // (kind, facts, start) → code
+        let cases: &[(AbsenceKind, ServiceFacts, Date, Option<&str>)] = &[
+            (CutiTahunan, woman, date(2025, 2, 28), Some("service_too_short")),
+            (CutiTahunan, woman, date(2025, 3, 1), None),
+            (CutiBesar, woman, date(2029, 2, 28), Some("service_too_short")),
+            (CutiBesar, woman, date(2029, 3, 1), None),
+            (Cltn, woman, date(2026, 1, 5), Some("service_too_short")),
+            (CutiBesar, man, date(2020, 5, 1), None),
+            (CutiSakit, woman, date(2024, 3, 1), None),
+            (CutiAlasanPenting, woman, date(2024, 3, 1), None),
+            (CutiMelahirkan, man, date(2026, 1, 5), Some("maternity_women_only")),
+            (CutiMelahirkan, woman, date(2024, 3, 1), None),
+            (CutiMelahirkan, pppk, date(2026, 1, 5), Some("maternity_women_only")),
+            (CutiTahunan, pppk, date(2021, 1, 5), None),
+            (CutiMelahirkan, ServiceFacts::default(), date(2026, 1, 5), None),
+            (CutiBesar, ServiceFacts::default(), date(2000, 1, 5), None),
+        ];
+        for (kind, facts, from, want) in cases {
+            let got = check_eligibility(*kind, *facts, *from);
+            assert_eq!(got.as_ref().err().map(|e| e.code()), *want, "{kind:?} {facts:?} {from}: {got:?}");
+        }
+        let msg = check_eligibility(CutiTahunan, woman, date(2024, 9, 2)).unwrap_err().to_string();
+        assert!(msg.contains("1 tahun masa kerja") && msg.contains("3/2024") && msg.contains("2025-03-01"), "{msg}");
     }
 
     #[test]

@@ -120,6 +120,16 @@ impl Nip {
     pub fn is_male(&self) -> bool {
         self.male
     }
+    /// TMT CPNS of a PNS NIP: the first of the appointment month (digits 9–14, `yyyymm`).
+    /// PPPK numbers carry only a year: `None`.
+    pub fn appointment_month(&self) -> Option<Date> {
+        if self.kind != NipKind::Pns {
+            return None;
+        }
+        let y: i16 = self.digits[8..12].parse().ok()?;
+        let m: i8 = self.digits[12..14].parse().ok()?;
+        Date::new(y, m, 1).ok()
+    }
 
     /// Display form `19860926 201505 1 001` (PPPK: `19900101 2021 21 1 001`).
     pub fn formatted(&self) -> String {

@@ -160,6 +160,26 @@ pub fn special_request_type(special_type: &str) -> String {
         .unwrap_or_else(|| "DINAS_LUAR".into())
 }
 
+/// The types whose whole-day requests charge days as an absence (leave, izin, sakit, dated
+/// duty): no two of an employee's, submitted or approved, may share a date (PP 11/2017: a day is
+/// charged once). Canonical codes, as stored.
+pub fn exclusive_types() -> Vec<String> {
+    AbsenceKind::ALL.iter().filter_map(|k| family(k.code()).map(|(code, _)| code)).collect()
+}
+
+/// A special punch waits in the review queue with its request (issue 16) and follows it once
+/// the request is final: accepted when approved, rejected when rejected or cancelled, with a
+/// note naming the request; `None` while it is pending.
+pub fn special_punch_settlement(request_id: i64, state: RequestState) -> Option<(bool, String)> {
+    let (accept, verb) = match state {
+        RequestState::Approved => (true, "disetujui"),
+        RequestState::Rejected => (false, "ditolak"),
+        RequestState::Cancelled => (false, "dibatalkan"),
+        RequestState::Draft | RequestState::Submitted => return None,
+    };
+    Some((accept, format!("Permohonan #{request_id} {verb}")))
+}
+
 /// Longest reason kept (characters); longer text is cut.
 pub const REASON_MAX_CHARS: usize = 2000;
 /// Lines of one manual-attendance sheet, at most.
@@ -191,13 +211,23 @@ pub enum Evidence {
     OutageReport,
     /// Sick leave or sakit over one day: a doctor's letter.
     DoctorLetter,
+    /// Sick leave over [`SICK_LEAVE_OWN_DOCTOR_DAYS`] days: a government doctor's letter
+    /// (PP 11/2017).
+    GovernmentDoctorLetter,
 }
+
+/// Sick leave up to this many calendar days may rest on any doctor's letter; longer needs a
+/// government doctor's (PP 11/2017).
+pub const SICK_LEAVE_OWN_DOCTOR_DAYS: i64 = 14;
 
 /// The evidence a request of `kind` over `from..=to` needs before approval, if any.
 pub fn evidence_needed(kind: &str, from: Date, to: Date) -> Option<Evidence> {
     match kind {
         "MANUAL" => Some(Evidence::SignedSheet),
         "OUTAGE" => Some(Evidence::OutageReport),
+        "CUTI_SAKIT" if crate::leave::calendar_days(from, to) > SICK_LEAVE_OWN_DOCTOR_DAYS => {
+            Some(Evidence::GovernmentDoctorLetter)
+        }
         "SAKIT" | "CUTI_SAKIT" if to > from => Some(Evidence::DoctorLetter),
         _ => None,
     }
@@ -245,6 +275,22 @@ pub enum RequestRefusal {
     RejectionReasonRequired,
     #[error("Status '{}' tidak dapat ditetapkan.", .0.code())]
     StatusNotSettable(DayStatus),
+    /// PP 11/2017: a leave that needs years of service, before them. `since`: TMT CPNS.
+    #[error(
+        "{} baru dapat diambil setelah {years} tahun masa kerja (PP 11/2017). Masa kerja dihitung sejak TMT CPNS {}/{} pada NIP, jadi paling cepat mulai {eligible_from}.",
+        .kind.label(), .since.month(), .since.year()
+    )]
+    ServiceTooShort { kind: AbsenceKind, years: i16, since: Date, eligible_from: Date },
+    #[error(
+        "Cuti melahirkan hanya untuk pegawai perempuan yang melahirkan (PP 11/2017; NIP mencatat jenis kelamin laki-laki). Suami yang mendampingi persalinan dapat mengajukan cuti alasan penting."
+    )]
+    MaternityForWomenOnly,
+    /// Another submitted or approved request already covers a date (PP 11/2017: a day is
+    /// charged once).
+    #[error(
+        "Tanggal ini sudah tercakup permohonan #{other_id} ({other_label} {other_from} s.d. {other_to}); satu hari tidak dapat dibebankan dua kali. Batalkan atau ubah permohonan itu lebih dulu."
+    )]
+    Overlap { other_id: i64, other_label: String, other_from: Date, other_to: Date },
 }
 
 fn evidence_message(e: Evidence) -> &'static str {
@@ -253,6 +299,9 @@ fn evidence_message(e: Evidence) -> &'static str {
         Evidence::OutageReport => "Lampirkan bukti gangguan (berita acara) sebelum menyetujui.",
         Evidence::DoctorLetter => {
             "Sakit lebih dari satu hari memerlukan surat keterangan dokter; lampirkan sebelum menyetujui."
+        }
+        Evidence::GovernmentDoctorLetter => {
+            "Cuti sakit lebih dari 14 hari memerlukan surat keterangan dokter pemerintah (PP 11/2017); lampirkan sebelum menyetujui."
         }
     }
 }
@@ -278,7 +327,15 @@ impl RequestRefusal {
             RequestRefusal::EvidenceRequired(_) => "evidence_required",
             RequestRefusal::CorrectionRequired => "correction_required",
             RequestRefusal::StatusNotSettable(_) => "invalid_correction",
+            RequestRefusal::ServiceTooShort { .. } => "service_too_short",
+            RequestRefusal::MaternityForWomenOnly => "maternity_women_only",
+            RequestRefusal::Overlap { .. } => "overlapping_request",
         }
+    }
+
+    /// The refusal is a conflict with an existing request (answered 409), not bad input (422).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, RequestRefusal::Overlap { .. })
     }
 }
 
@@ -428,6 +485,11 @@ mod tests {
         assert_eq!(special_request_type("DIKLAT"), "DIKLAT");
         assert_eq!(special_request_type("IZIN"), "DINAS_LUAR", "leave is never opened by a check-in");
         assert_eq!(special_request_type("???"), "DINAS_LUAR");
+        let ex = exclusive_types();
+        for k in ["CUTI_TAHUNAN", "IZIN", "SAKIT", "CUTI_BESAR", "CLTN", "DINAS_LUAR", "DIKLAT", "TUGAS_BELAJAR"] {
+            assert!(ex.iter().any(|x| x == k), "{k} in {ex:?}");
+        }
+        assert!(!ex.iter().any(|x| x == "DL" || x == "MANUAL" || x == "KEBERATAN" || x == "OUTAGE"), "{ex:?}");
         assert_eq!(Decider::parse("x"), None);
     }
 
@@ -494,6 +556,11 @@ mod tests {
         assert_eq!(RequestState::parse("pending"), Some(Submitted));
         assert!(Submitted.awaits_decision() && !Draft.awaits_decision());
         assert!(Draft.is_pending() && Submitted.is_pending() && !Approved.is_pending());
+        assert_eq!(special_punch_settlement(7, Approved), Some((true, "Permohonan #7 disetujui".into())));
+        assert_eq!(special_punch_settlement(7, Rejected), Some((false, "Permohonan #7 ditolak".into())));
+        assert_eq!(special_punch_settlement(7, Cancelled), Some((false, "Permohonan #7 dibatalkan".into())));
+        assert_eq!(special_punch_settlement(7, Submitted), None);
+        assert_eq!(special_punch_settlement(7, Draft), None);
     }
 
     #[test]
@@ -505,6 +572,16 @@ mod tests {
         assert_eq!(evidence_needed("SAKIT", d, d), None);
         assert_eq!(evidence_needed("CUTI_SAKIT", d, next), Some(Evidence::DoctorLetter));
         assert_eq!(evidence_needed("IZIN", d, next), None);
+        // Sick leave: up to 14 calendar days any doctor, beyond a government doctor.
+        let day14 = date(2026, 3, 15);
+        assert_eq!(evidence_needed("CUTI_SAKIT", d, day14), Some(Evidence::DoctorLetter));
+        assert_eq!(evidence_needed("CUTI_SAKIT", d, date(2026, 3, 16)), Some(Evidence::GovernmentDoctorLetter));
+        assert_eq!(evidence_needed("SAKIT", d, date(2026, 3, 16)), Some(Evidence::DoctorLetter));
+        assert!(
+            RequestRefusal::EvidenceRequired(Evidence::GovernmentDoctorLetter)
+                .to_string()
+                .contains("dokter pemerintah")
+        );
         // (kind, approve, evidence, correction, comment) → outcome
         type Case<'a> = (&'a str, bool, bool, bool, bool, Result<(), RequestRefusal>);
         let cases: &[Case] = &[

@@ -85,10 +85,12 @@ fn field_label(field: &str) -> &str {
     }
 }
 
-/// A request rule's refusal (`hadir_domain::requests`): 422 with its code and Indonesian message.
+/// A request rule's refusal (`hadir_domain::requests`): its code and Indonesian message, 409 when
+/// it conflicts with an existing request, else 422.
 impl From<hadir_domain::requests::RequestRefusal> for ApiError {
     fn from(r: hadir_domain::requests::RequestRefusal) -> Self {
-        ApiError::unprocessable(r.code(), r.to_string())
+        let status = if r.is_conflict() { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+        ApiError::new(status, r.code(), r.to_string())
     }
 }
 
@@ -107,6 +109,13 @@ impl From<StoreError> for ApiError {
                     .with_details(serde_json::json!({ "field": field }))
             }
             StoreError::Invalid(msg) => ApiError::unprocessable("invalid", format!("Data tidak valid: {msg}")),
+            StoreError::Overlaps { request_id } => ApiError::new(
+                StatusCode::CONFLICT,
+                "overlapping_request",
+                format!(
+                    "Tanggal ini sudah tercakup permohonan #{request_id}; satu hari tidak dapat dibebankan dua kali."
+                ),
+            ),
             // Handlers map the limits they set to their own answers; this is the fallback.
             StoreError::LimitExceeded { limit, in_use, requested, max } => ApiError::unprocessable(
                 "limit_exceeded",

@@ -385,12 +385,13 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
     let (_, r) = s.get(&format!("/api/v1/requests/{draft}"), &o.emp_sd1).await;
     assert_eq!(r["state"], "draft", "{r}");
 
-    // Attachments: 7 on the request, then six uploads of one file at once against the limit
-    // of 10: three pass, three get the clear 422, and the request holds exactly ten.
+    // Attachments: 7 on a request (another employee's: hers are on leave those days), then six
+    // uploads of one file at once against the limit of 10: three pass, three get the clear
+    // 422, and the request holds exactly ten.
     let (st, b) = s
         .post(
             "/api/v1/requests",
-            &o.emp_sd1,
+            &o.emp_rsud,
             json!({"type": "IZIN", "date_from": weeks[0].0.to_string(), "reason": "x"}),
         )
         .await;
@@ -402,7 +403,7 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
             reqwest::multipart::Part::bytes(format!("%PDF-1.4\n% surat {n}\n%%EOF\n").into_bytes())
                 .file_name(format!("surat{n}.pdf")),
         );
-        let req = s.client.post(s.url(&format!("/api/v1/requests/{id}/attachments"))).bearer_auth(&o.emp_sd1);
+        let req = s.client.post(s.url(&format!("/api/v1/requests/{id}/attachments"))).bearer_auth(&o.emp_rsud);
         async move {
             let r = req.multipart(form).send().await.unwrap();
             let st = r.status();
@@ -428,7 +429,7 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
         }
     }
     assert_eq!(stored, 3, "{results:?}");
-    let (_, r) = s.get(&format!("/api/v1/requests/{id}"), &o.emp_sd1).await;
+    let (_, r) = s.get(&format!("/api/v1/requests/{id}"), &o.emp_rsud).await;
     assert_eq!(r["attachments"].as_array().unwrap().len(), 10, "{r}");
     let attach_events = r["history"].as_array().unwrap().iter().filter(|h| h["action"] == "attach").count();
     assert_eq!(attach_events, 10, "no history for refused uploads: {r}");

@@ -544,3 +544,109 @@ async fn special_manual_outage_and_objection() {
     let (st, b) = decide(&s, &o.head, pending, json!({"approve": true, "correction": {"status": "HADIR"}})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{b}");
 }
+
+/// Issue 19, leave by PP 11/2017: service years from the TMT in the NIP, maternity leave for
+/// women (gender digit of the NIP), a government doctor for sick leave over 14 days, and no day
+/// charged twice (overlapping requests answered 409, also when filed at once). Each refusal
+/// names its rule and stores nothing.
+#[tokio::test]
+async fn leave_by_pp_11_2017() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let w = workdays();
+    let today = Timestamp::now().to_zoned_datetime(wita()).date();
+    let tmt = |months_ago: i32| today.first_of_month().checked_sub(months_ago.months()).unwrap();
+    let pns = |t: Date, male: bool, seq: u16| {
+        hadir_domain::nip::make_pns(jiff::civil::date(1990, 1, 1), (t.year(), t.month()), male, seq)
+    };
+    let hire = async |nip: String| {
+        let (st, b) = s
+            .post(
+                "/api/v1/employees",
+                &o.admin,
+                json!({"nip": nip, "name": "Pegawai Baru", "category": "PNS", "unit_code": "SD1", "password": PW}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        s.login(&nip, PW).await
+    };
+    let count_mine = async |token: &str| s.get("/api/v1/requests?mine=true", token).await.1["total"].as_i64().unwrap();
+    let leave = |kind: &str, from: Date, to: Date| json!({"type": kind, "date_from": from.to_string(), "date_to": to.to_string(), "reason": "keperluan"});
+
+    // Annual leave after one year of service: a CPNS appointed six months ago is refused.
+    let new_hire = hire(pns(tmt(6), false, 901)).await;
+    let (st, b) = create(&s, &new_hire, leave("CUTI_TAHUNAN", w[0], w[0])).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("service_too_short")), "{b}");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("1 tahun masa kerja") && msg.contains("PP 11/2017") && msg.contains("TMT CPNS"), "{msg}");
+    // Cuti besar and CLTN after five years: appointed three years ago, refused.
+    let three_years = hire(pns(tmt(36), true, 902)).await;
+    for kind in ["CUTI_BESAR", "CLTN"] {
+        let (st, b) = create(&s, &three_years, leave(kind, w[0], w[1])).await;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("service_too_short")),
+            "{kind}: {b}"
+        );
+        assert!(b["error"]["message"].as_str().unwrap().contains("5 tahun masa kerja"), "{b}");
+    }
+    // …but annual leave, after one year, is theirs.
+    created(&s, &three_years, leave("CUTI_TAHUNAN", w[0], w[0])).await;
+    assert_eq!(count_mine(&new_hire).await, 0, "nothing stored for the refusals");
+    assert_eq!(count_mine(&three_years).await, 1);
+
+    // Maternity leave for women: the NIP of the RSUD employee says male (digit 15 = 1).
+    let (st, b) = create(&s, &o.emp_rsud, leave("CUTI_MELAHIRKAN", w[0], w[1])).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("maternity_women_only")),
+        "{b}"
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("cuti alasan penting"), "{b}");
+    assert_eq!(count_mine(&o.emp_rsud).await, 0);
+    // The SD1 employee's NIP says female: accepted (decided by the BKD).
+    let maternity = created(&s, &o.emp_sd1, leave("CUTI_MELAHIRKAN", w[0], w[1])).await;
+
+    // No day charged twice: anything else of hers on those dates is refused 409, naming it.
+    for (kind, from, to) in [("IZIN", w[1], w[1]), ("CUTI_TAHUNAN", w[1], w[2]), ("DINAS_LUAR", w[0], w[0])] {
+        let (st, b) = create(&s, &o.emp_sd1, leave(kind, from, to)).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("overlapping_request")), "{b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains(&format!("#{maternity}")), "{b}");
+    }
+    assert_eq!(count_mine(&o.emp_sd1).await, 1, "the refused ones left nothing");
+    // A draft may overlap; submitting it may not.
+    let (st, b) =
+        create(&s, &o.emp_sd1, json!({"type": "IZIN", "date_from": w[1].to_string(), "reason": "x", "draft": true}))
+            .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let draft = b["id"].as_i64().unwrap();
+    let (st, b) = s.post(&format!("/api/v1/requests/{draft}/submit"), &o.emp_sd1, Value::Null).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("overlapping_request")), "{b}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{draft}"), &o.emp_sd1).await;
+    assert_eq!(r["state"], "draft");
+    // Once the maternity leave is cancelled, the day is free again.
+    let (st, _) = s.post(&format!("/api/v1/requests/{maternity}/cancel"), &o.emp_sd1, Value::Null).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, b) = s.post(&format!("/api/v1/requests/{draft}/submit"), &o.emp_sd1, Value::Null).await;
+    assert_eq!((st, b["state"].as_str()), (StatusCode::OK, Some("submitted")), "{b}");
+
+    // Filed at once: the overlap is checked in the store's transaction, so one of four passes.
+    let tries = (0..4).map(|_| create(&s, &o.emp_rsud, leave("IZIN", w[3], w[3])));
+    let results = futures::future::join_all(tries).await;
+    let ok = results.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
+    assert_eq!(ok, 1, "{results:?}");
+    for (st, b) in results.iter().filter(|(st, _)| *st != StatusCode::CREATED) {
+        assert_eq!((*st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("overlapping_request")), "{b}");
+    }
+
+    // Sick leave over 14 days needs a government doctor's letter before approval.
+    let long = created(&s, &o.emp_rsud, leave("CUTI_SAKIT", w[4], w[4].checked_add(14.days()).unwrap())).await;
+    let (st, b) = decide(&s, &o.admin, long, json!({"approve": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("evidence_required")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("dokter pemerintah"), "{b}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{long}"), &o.admin).await;
+    assert_eq!((r["state"].as_str(), r["evidence_required"].as_bool()), (Some("submitted"), Some(true)), "{r}");
+    let (st, _) = attach(&s, &o.emp_rsud, long, "surat dokter RSUD.pdf", pdf()).await;
+    assert_eq!(st, StatusCode::CREATED);
+    approve(&s, &o.admin, long).await;
+}

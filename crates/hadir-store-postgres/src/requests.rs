@@ -182,14 +182,34 @@ fn summary(r: &Request) -> serde_json::Value {
     })
 }
 
-/// Checks `limit` inside the writing transaction, after `r` was written: the days of its
-/// employee and kind with `date_from` in the limit's year, submitted or approved (it included),
-/// must not exceed the limit. The caller holds the employee's row lock, so parallel writers are ordered.
-async fn check_days_limit(conn: &mut PgConnection, r: &Request, limit: Option<DaysLimit>) -> Result<()> {
-    let (Some(limit), Some(employee_id)) = (limit, r.employee_id) else { return Ok(()) };
+/// Checks `guard` inside the writing transaction, after `r` was written (only while it is
+/// submitted or approved): no other whole-day request of the employee of an exclusive kind shares
+/// a date with it; the days of its employee and kind with `date_from` in the limit's year,
+/// submitted or approved (it included), do not exceed the limit. The caller holds the employee's row lock, so parallel writers are ordered.
+async fn check_guard(conn: &mut PgConnection, r: &Request, guard: &RequestGuard) -> Result<()> {
+    let Some(employee_id) = r.employee_id else { return Ok(()) };
     if !matches!(r.state, RequestState::Submitted | RequestState::Approved) {
         return Ok(());
     }
+    let whole_day = r.punch_id.is_none() && r.start_at.is_none() && r.checkpoints.is_empty();
+    if whole_day && guard.exclusive_kinds.contains(&r.kind) {
+        let others: Vec<(Id, String)> = sqlx::query_as(
+            "SELECT id, kind FROM requests WHERE employee_id = $1 AND id <> $2
+             AND state IN ('submitted', 'approved') AND punch_id IS NULL AND start_at IS NULL
+             AND checkpoints_json = '[]' AND date_from <= $3 AND date_to >= $4 ORDER BY id",
+        )
+        .bind(employee_id)
+        .bind(r.id)
+        .bind(date_text(r.date_to))
+        .bind(date_text(r.date_from))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        if let Some((id, _)) = others.iter().find(|(_, k)| guard.exclusive_kinds.contains(k)) {
+            return Err(StoreError::Overlaps { request_id: *id });
+        }
+    }
+    let Some(limit) = guard.days else { return Ok(()) };
     let total: i64 = sqlx::query_scalar(
         "SELECT COALESCE(SUM(days), 0)::BIGINT FROM requests WHERE employee_id = $1 AND kind = $2
          AND substr(date_from, 1, 4) = $3 AND state IN ('submitted', 'approved')",
@@ -212,7 +232,7 @@ async fn check_days_limit(conn: &mut PgConnection, r: &Request, limit: Option<Da
     Ok(())
 }
 
-/// Orders writers of one employee's requests (on any instance) for the limit check.
+/// Orders writers of one employee's requests (on any instance) for the guard's checks.
 async fn lock_employee(conn: &mut PgConnection, employee_id: Option<Id>) -> Result<()> {
     if let Some(id) = employee_id {
         sqlx::query("SELECT id FROM employees WHERE id = $1 FOR NO KEY UPDATE")
@@ -269,9 +289,9 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &RequestFilter) {
 
 #[async_trait]
 impl RequestStore for PgStore {
-    async fn create_request_within(&self, n: &NewRequest, limit: Option<DaysLimit>, audit: Audit) -> Result<Request> {
+    async fn create_request_within(&self, n: &NewRequest, guard: &RequestGuard, audit: Audit) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        if limit.is_some() {
+        if !guard.is_empty() {
             lock_employee(&mut tx, n.employee_id).await?;
         }
         let now = Timestamp::now();
@@ -319,7 +339,7 @@ impl RequestStore for PgStore {
             event(&mut tx, id, now, actor, "submit", Some(RequestState::Draft), n.state, None).await?;
         }
         let stored = full(&mut tx, id).await?;
-        check_days_limit(&mut tx, &stored, limit).await?;
+        check_guard(&mut tx, &stored, guard).await?;
         let mut audit = audit.after(summary(&stored));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;
@@ -369,11 +389,11 @@ impl RequestStore for PgStore {
         &self,
         id: Id,
         t: &Transition,
-        limit: Option<DaysLimit>,
+        guard: &RequestGuard,
         audit: Audit,
     ) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        if limit.is_some() {
+        if !guard.is_empty() {
             let employee: Option<Option<Id>> = sqlx::query_scalar("SELECT employee_id FROM requests WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -421,7 +441,7 @@ impl RequestStore for PgStore {
         let actor = (Some(t.actor_account_id), t.actor_name.as_str());
         event(&mut tx, id, now, actor, &t.action, Some(before.state), t.to, t.comment.as_deref()).await?;
         let after = full(&mut tx, id).await?;
-        check_days_limit(&mut tx, &after, limit).await?;
+        check_guard(&mut tx, &after, guard).await?;
         let mut audit = audit.before(summary(&before)).after(summary(&after));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;

@@ -203,7 +203,7 @@ async fn limits_hold_inside_the_transaction(s: &dyn Store, b: &Employee, unit_id
         n.state = state;
         n
     };
-    let limit = Some(DaysLimit { year: 2024, max_days: 5 });
+    let limit = &RequestGuard { days: Some(DaysLimit { year: 2024, max_days: 5 }), ..Default::default() };
     let first = s.create_request_within(&leave(3, RequestState::Submitted), limit, audit("create")).await.unwrap();
     let over = s.create_request_within(&leave(3, RequestState::Submitted), limit, audit("create")).await;
     assert!(
@@ -214,7 +214,7 @@ async fn limits_hold_inside_the_transaction(s: &dyn Store, b: &Employee, unit_id
         RequestFilter { employee_id: Some(b.id), kind: Some("CUTI_TAHUNAN".into()), limit: 50, ..Default::default() };
     assert_eq!(s.list_requests(&mine).await.unwrap().total, 1, "the refused request left nothing");
     // Another year and another kind are not counted; a draft is not counted until submitted.
-    let other_year = Some(DaysLimit { year: 2023, max_days: 0 });
+    let other_year = &RequestGuard { days: Some(DaysLimit { year: 2023, max_days: 0 }), ..Default::default() };
     let mut sick = leave(3, RequestState::Submitted);
     sick.kind = "CUTI_SAKIT".into();
     s.create_request_within(&sick, limit, audit("create")).await.unwrap();
@@ -242,6 +242,65 @@ async fn limits_hold_inside_the_transaction(s: &dyn Store, b: &Employee, unit_id
     let ok = s.transition_request_within(draft.id, &submit, limit, audit("submit")).await.unwrap();
     assert_eq!(ok.state, RequestState::Submitted);
     assert!(s.create_request_within(&leave(1, RequestState::Submitted), other_year, audit("c")).await.is_ok());
+
+    // Overlap (issue 19): a whole-day request of an exclusive kind sharing a date with a
+    // submitted or approved one of the employee is refused, naming it; drafts, cancelled
+    // requests, other kinds and partial ones (checkpoints) do not block.
+    let exclusive = &RequestGuard { exclusive_kinds: vec!["IZIN".into(), "CUTI_TAHUNAN".into()], ..Default::default() };
+    let on = |kind: &str, from: jiff::civil::Date, to: jiff::civil::Date| {
+        let mut n = new_request(kind, Some(b.id), unit_id, b.account_id);
+        (n.date_from, n.date_to) = (from, to);
+        n
+    };
+    let izin =
+        s.create_request_within(&on("IZIN", date(2024, 7, 1), date(2024, 7, 3)), exclusive, audit("c")).await.unwrap();
+    for (from, to) in [
+        (date(2024, 6, 28), date(2024, 7, 1)),
+        (date(2024, 7, 3), date(2024, 7, 9)),
+        (date(2024, 7, 2), date(2024, 7, 2)),
+    ] {
+        let clash = s.create_request_within(&on("CUTI_TAHUNAN", from, to), exclusive, audit("c")).await;
+        assert!(
+            matches!(clash, Err(StoreError::Overlaps { request_id }) if request_id == izin.id),
+            "{from}..{to}: {clash:?}"
+        );
+    }
+    let before = s
+        .list_requests(&RequestFilter { employee_id: Some(b.id), limit: 100, ..Default::default() })
+        .await
+        .unwrap()
+        .total;
+    s.create_request_within(&on("CUTI_TAHUNAN", date(2024, 7, 4), date(2024, 7, 5)), exclusive, audit("c"))
+        .await
+        .unwrap();
+    s.create_request_within(&on("DIKLAT", date(2024, 7, 1), date(2024, 7, 1)), exclusive, audit("c")).await.unwrap();
+    let mut partial = on("IZIN", date(2024, 7, 2), date(2024, 7, 2));
+    partial.checkpoints = vec!["masuk".into()];
+    s.create_request_within(&partial, exclusive, audit("c")).await.unwrap();
+    let mut draft = on("IZIN", date(2024, 7, 2), date(2024, 7, 2));
+    draft.state = RequestState::Draft;
+    let draft = s.create_request_within(&draft, exclusive, audit("c")).await.unwrap();
+    let clash = s.transition_request_within(draft.id, &submit, exclusive, audit("s")).await;
+    assert!(matches!(clash, Err(StoreError::Overlaps { .. })), "{clash:?}");
+    assert_eq!(
+        s.list_requests(&RequestFilter { employee_id: Some(b.id), limit: 100, ..Default::default() })
+            .await
+            .unwrap()
+            .total,
+        before + 4,
+        "three accepted and the draft, nothing from the refusals"
+    );
+    s.transition_request(
+        izin.id,
+        &transition(&[RequestState::Submitted], RequestState::Cancelled, "cancel", false, b.account_id),
+        audit("c"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.transition_request_within(draft.id, &submit, exclusive, audit("s")).await.unwrap().state,
+        RequestState::Submitted
+    );
 
     // Attachments: refused whole beyond the limit, nothing added, no history.
     let att = |n: usize| NewAttachment {

@@ -17,6 +17,11 @@ pub enum StoreError {
     /// this call adds, `max` the limit.
     #[error("limit {limit} exceeded: {in_use} in use + {requested} requested > {max}")]
     LimitExceeded { limit: &'static str, in_use: i64, requested: i64, max: i64 },
+    /// A submitted or approved whole-day request of the same employee already covers a date of
+    /// this one (checked inside the writing transaction; PP 11/2017: no day is charged twice).
+    /// Nothing was written; `request_id` names the other request.
+    #[error("overlaps request {request_id}")]
+    Overlaps { request_id: i64 },
     /// The database failed; the message is for logs, not for users.
     #[error("backend: {0}")]
     Backend(String),

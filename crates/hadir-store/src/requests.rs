@@ -160,6 +160,25 @@ pub struct DaysLimit {
     pub max_days: i64,
 }
 
+/// What the store checks inside the transaction that writes a request (issue 17 and 19), after
+/// the write and only while the request is submitted or approved; a failed check rolls the
+/// write back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestGuard {
+    /// See [`DaysLimit`].
+    pub days: Option<DaysLimit>,
+    /// A whole-day request (no punch, no window, no checkpoints) of one of these kinds may not
+    /// share a date with another such request of the same employee, submitted or approved, of
+    /// one of these kinds ([`StoreError::Overlaps`](crate::StoreError)).
+    pub exclusive_kinds: Vec<String>,
+}
+
+impl RequestGuard {
+    pub fn is_empty(&self) -> bool {
+        self.days.is_none() && self.exclusive_kinds.is_empty()
+    }
+}
+
 /// The name [`StoreError::LimitExceeded`](crate::StoreError) carries for a [`DaysLimit`].
 pub const LIMIT_LEAVE_DAYS: &str = "leave_days";
 /// The name [`StoreError::LimitExceeded`](crate::StoreError) carries for the attachment count.
@@ -187,25 +206,25 @@ pub trait RequestStore: Send + Sync {
     /// Creates the request with its `create` event (and `submit`, when created submitted).
     /// A second request for the same special punch is `Conflict("punch_id")`.
     async fn create_request(&self, r: &NewRequest, audit: Audit) -> Result<Request> {
-        self.create_request_within(r, None, audit).await
+        self.create_request_within(r, &RequestGuard::default(), audit).await
     }
-    /// [`create_request`](Self::create_request), refused with `LimitExceeded` when the request
-    /// would take its employee past `limit` (see [`DaysLimit`]); race-free.
-    async fn create_request_within(&self, r: &NewRequest, limit: Option<DaysLimit>, audit: Audit) -> Result<Request>;
+    /// [`create_request`](Self::create_request), refused with `LimitExceeded` or `Overlaps` when
+    /// the request breaks `guard` (see [`RequestGuard`]); race-free.
+    async fn create_request_within(&self, r: &NewRequest, guard: &RequestGuard, audit: Audit) -> Result<Request>;
     async fn request_by_id(&self, id: Id) -> Result<Request>;
     async fn request_by_punch(&self, punch_id: Id) -> Result<Option<Request>>;
     /// Newest first; items carry lines and attachments, not history.
     async fn list_requests(&self, f: &RequestFilter) -> Result<Page<Request>>;
     async fn transition_request(&self, id: Id, t: &Transition, audit: Audit) -> Result<Request> {
-        self.transition_request_within(id, t, None, audit).await
+        self.transition_request_within(id, t, &RequestGuard::default(), audit).await
     }
-    /// [`transition_request`](Self::transition_request), refused with `LimitExceeded` when the
-    /// new state takes the employee past `limit` (submitting a draft of annual leave).
+    /// [`transition_request`](Self::transition_request), refused with `LimitExceeded` or
+    /// `Overlaps` when the new state breaks `guard` (submitting a draft).
     async fn transition_request_within(
         &self,
         id: Id,
         t: &Transition,
-        limit: Option<DaysLimit>,
+        guard: &RequestGuard,
         audit: Audit,
     ) -> Result<Request>;
     async fn add_attachment(&self, request_id: Id, a: &NewAttachment, audit: Audit) -> Result<Attachment> {

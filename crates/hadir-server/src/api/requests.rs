@@ -31,7 +31,8 @@ use hadir_domain::zone::rfc3339_local;
 use hadir_domain::{CorrectionFix, DayStatus, EmployeeCategory, RosterEntry, unit_zone};
 use hadir_store::{
     Audit, DaysLimit, Decider, Employee, Id, LIMIT_ATTACHMENTS, LIMIT_LEAVE_DAYS, NewAttachment, NewRequest,
-    PunchSource, RecomputeTarget, Request, RequestFilter, RequestLine, RequestState, StoreError, Transition, Unit,
+    PunchSource, RecomputeTarget, Request, RequestFilter, RequestGuard, RequestLine, RequestState, StoreError,
+    Transition, Unit,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -401,17 +402,49 @@ async fn annual_limit(s: &AppState, e: &Employee, year: i16, days: i64) -> ApiRe
     Ok(DaysLimit { year, max_days: b.limit() })
 }
 
-/// A store refusal of the limit set by [`annual_limit`] becomes the same answer, with the
-/// balance as it is now.
-async fn map_quota_error(s: &AppState, e: &Employee, year: i16, days: i64, err: StoreError) -> ApiError {
-    match err {
-        StoreError::LimitExceeded { limit: LIMIT_LEAVE_DAYS, .. } => {
-            match rules::leave_balance(s.store.as_ref(), e, year).await {
-                Ok(b) => quota_exceeded(&b, days),
-                Err(e) => e.into(),
-            }
+/// What the store checks in its transaction for a request (issue 17 and 19): for an annual-leave
+/// request, its employee and the days limit; for a whole-day absence, no overlap.
+#[derive(Default)]
+struct Guard {
+    quota: Option<(Employee, DaysLimit)>,
+    exclusive: bool,
+}
+
+impl Guard {
+    fn for_store(&self) -> RequestGuard {
+        RequestGuard {
+            days: self.quota.as_ref().map(|q| q.1),
+            exclusive_kinds: if self.exclusive { req_rules::exclusive_types() } else { Vec::new() },
         }
-        e => e.into(),
+    }
+
+    /// A store refusal of the guard becomes the answer a check before the write would give:
+    /// the quota refusal with the balance as it is now, or the overlap naming the other request.
+    async fn refusal(&self, s: &AppState, days: i64, err: StoreError) -> ApiError {
+        match (err, &self.quota) {
+            (StoreError::LimitExceeded { limit: LIMIT_LEAVE_DAYS, .. }, Some((e, limit))) => {
+                match rules::leave_balance(s.store.as_ref(), e, limit.year).await {
+                    Ok(b) => quota_exceeded(&b, days),
+                    Err(e) => e.into(),
+                }
+            }
+            (StoreError::Overlaps { request_id }, _) => match s.store.request_by_id(request_id).await {
+                Ok(o) => req_rules::RequestRefusal::Overlap {
+                    other_id: o.id,
+                    other_label: req_rules::family(&o.kind)
+                        .and_then(|(_, f)| match f {
+                            Family::Leave(k) | Family::Duty(k) => Some(k.label().to_string()),
+                            _ => None,
+                        })
+                        .unwrap_or(o.kind),
+                    other_from: o.date_from,
+                    other_to: o.date_to,
+                }
+                .into(),
+                Err(e) => e.into(),
+            },
+            (err, _) => err.into(),
+        }
     }
 }
 
@@ -459,8 +492,8 @@ pub async fn create_request(
     };
 
     let unit: Unit;
-    // Annual leave: the employee and the limit the store checks in its transaction.
-    let mut quota: Option<(Employee, DaysLimit)> = None;
+    // What the store checks in its transaction (annual-leave quota, overlap).
+    let mut guard = Guard::default();
     match fam {
         Family::Manual | Family::Outage => {
             let code = b.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
@@ -549,15 +582,19 @@ pub async fn create_request(
             req_rules::check_punch_link(fam, b.punch_id.is_some())?;
             match fam {
                 Family::Leave(kind) | Family::Duty(kind) if b.punch_id.is_none() => {
-                    leave::check_leave_kind(category_of(&e), kind, date_from, date_to)?;
+                    let category = category_of(&e);
+                    leave::check_leave_kind(category, kind, date_from, date_to)?;
+                    let facts = leave::ServiceFacts::from_nip(e.nip.as_deref(), category);
+                    leave::check_eligibility(kind, facts, date_from)?;
                     let ctx = crate::days::context(s.store.as_ref(), &s.policies, &e).await?;
                     let roster = roster_of(&s, &e, date_from, date_to).await?;
                     let days = leave::working_days(&ctx.calendar, &ctx.holidays, &roster, date_from, date_to);
                     leave::check_leave_days(kind, date_from, date_to, days)?;
                     new.days = Some(days);
                     if kind == hadir_domain::AbsenceKind::CutiTahunan && !b.draft {
-                        quota = Some((e.clone(), annual_limit(&s, &e, date_from.year(), days).await?));
+                        guard.quota = Some((e.clone(), annual_limit(&s, &e, date_from.year(), days).await?));
                     }
+                    guard.exclusive = true;
                 }
                 Family::Leave(_) => return Err(req_rules::RequestRefusal::PunchNotAllowed.into()),
                 Family::Duty(_) | Family::Ceremony => {
@@ -588,16 +625,13 @@ pub async fn create_request(
         }
     }
     let audit = Audit::new(caller.actor(), "create", "request", "-");
-    let r = match s.store.create_request_within(&new, quota.as_ref().map(|q| q.1), audit).await {
+    let r = match s.store.create_request_within(&new, &guard.for_store(), audit).await {
         Ok(r) => r,
         Err(StoreError::Conflict(f)) if f == "punch_id" => {
             return Err(ApiError::new(StatusCode::CONFLICT, "already_requested", "Absen khusus ini sudah diajukan."));
         }
         Err(err) => {
-            return Err(match &quota {
-                Some((e, limit)) => map_quota_error(&s, e, limit.year, new.days.unwrap_or(0), err).await,
-                None => err.into(),
-            });
+            return Err(guard.refusal(&s, new.days.unwrap_or(0), err).await);
         }
     };
     metrics::counter!("hadir_requests_total", "event" => "create").increment(1);
@@ -812,19 +846,7 @@ pub async fn decide_request(
 /// presence entry, never by itself).
 async fn settle_special_punch(s: &AppState, r: &Request, caller: &Caller) {
     let Some(pid) = r.punch_id else { return };
-    let accept = match r.state {
-        RequestState::Approved => true,
-        RequestState::Rejected | RequestState::Cancelled => false,
-        _ => return,
-    };
-    let verb = if accept {
-        "disetujui"
-    } else if r.state == RequestState::Rejected {
-        "ditolak"
-    } else {
-        "dibatalkan"
-    };
-    let note = format!("Permohonan #{} {verb}", r.id);
+    let Some((accept, note)) = req_rules::special_punch_settlement(r.id, r.state) else { return };
     if let Err(e) =
         s.store.decide_held_punches(&[pid], accept, Some(&note), jiff::Timestamp::now(), caller.actor()).await
     {
@@ -875,7 +897,7 @@ pub async fn cancel_request(
         serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("invalid_json", "Format JSON tidak valid."))?
     };
     let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment, None).await
+    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment, Guard::default()).await
 }
 
 /// Submit a draft.
@@ -890,17 +912,22 @@ pub async fn submit_request(
     if r.submitted_by != caller.account_id && r.employee_id != caller.employee_id {
         return Err(forbidden("not_submitter", "Hanya pengaju yang dapat mengirim draf ini."));
     }
-    let mut quota = None;
-    if r.kind == "CUTI_TAHUNAN"
-        && r.state == RequestState::Draft
+    let mut guard = Guard::default();
+    if r.state == RequestState::Draft
         && let Some(eid) = r.employee_id
     {
-        let e = s.store.employee_by_id(eid).await?;
-        let (year, days) = (r.date_from.year(), r.days.unwrap_or(0));
-        let limit = annual_limit(&s, &e, year, days).await?;
-        quota = Some((e, limit));
+        let range_absence = matches!(req_rules::family(&r.kind), Some((_, Family::Leave(_) | Family::Duty(_))))
+            && r.punch_id.is_none()
+            && r.start_at.is_none();
+        guard.exclusive = range_absence;
+        if r.kind == "CUTI_TAHUNAN" {
+            let e = s.store.employee_by_id(eid).await?;
+            let (year, days) = (r.date_from.year(), r.days.unwrap_or(0));
+            let limit = annual_limit(&s, &e, year, days).await?;
+            guard.quota = Some((e, limit));
+        }
     }
-    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None, quota).await
+    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None, guard).await
 }
 
 async fn transition_own(
@@ -910,7 +937,7 @@ async fn transition_own(
     to: RequestState,
     action: &str,
     comment: Option<String>,
-    quota: Option<(Employee, DaysLimit)>,
+    guard: Guard,
 ) -> ApiResult<Json<RequestView>> {
     let from = to.reachable_from().to_vec();
     if !from.contains(&r.state) {
@@ -932,16 +959,13 @@ async fn transition_own(
     };
     let (id, days) = (r.id, r.days.unwrap_or(0));
     let audit = Audit::new(caller.actor(), action, "request", &id.to_string());
-    let r = match s.store.transition_request_within(id, &t, quota.as_ref().map(|q| q.1), audit).await {
+    let r = match s.store.transition_request_within(id, &t, &guard.for_store(), audit).await {
         Ok(r) => r,
         Err(StoreError::Conflict(_)) => {
             return Err(ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah."));
         }
         Err(err) => {
-            return Err(match &quota {
-                Some((e, limit)) => map_quota_error(s, e, limit.year, days, err).await,
-                None => err.into(),
-            });
+            return Err(guard.refusal(s, days, err).await);
         }
     };
     settle_special_punch(s, &r, caller).await;
