@@ -2,7 +2,7 @@
 # Runs every test of Hadir, installing what the tests need on a fresh Debian machine:
 # Chromium (browser tests), PostgreSQL (the second store backend: a throwaway cluster is started
 # for the run and stopped at exit), Python packages (pyzk cross-check, openpyxl for XLSX
-# checks), npm packages for Playwright. Safe to run again: installs are skipped when present.
+# checks, schemathesis for the API fuzz), npm packages for Playwright. Safe to run again: installs are skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -23,6 +23,10 @@ fi
 
 step "Python packages"
 python3 -c "import zk, openpyxl, moto" 2>/dev/null || python3 -m pip install -q pyzk openpyxl "moto[server]"
+# schemathesis fuzzes the HTTP API from its OpenAPI document (tests/api-fuzz); its config file
+# uses dictionaries, which need 4.32 or later.
+python3 -c "import schemathesis as s, sys; v = tuple(map(int, s.__version__.split('.')[:2])); sys.exit(not (4, 32) <= v < (5, 0))" 2>/dev/null \
+  || python3 -m pip install -q "schemathesis>=4.32,<5"
 # moto_server is the S3-compatible server the blob store is tested against: required, never skipped.
 export HADIR_REQUIRE_S3=1
 
@@ -76,5 +80,8 @@ if [ -x tests/web/run.sh ]; then
   step "Browser tests (Playwright + Debian Chromium)"
   HADIR_BIN="$PWD/target/debug/hadir" tests/web/run.sh
 fi
+
+step "HTTP API fuzzing (schemathesis on /api/openapi.json, bounded: ${HADIR_API_FUZZ_SECS:=150} s; no 5xx, no panic)"
+HADIR_API_FUZZ_SECS=$HADIR_API_FUZZ_SECS HADIR_BIN="$PWD/target/debug/hadir" tests/api-fuzz/run.sh
 
 step "All tests passed"

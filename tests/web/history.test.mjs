@@ -26,7 +26,7 @@ before(async () => {
   await page.locator('#btn-absen').click();
   await takeSelfie(page);
   await page.locator('#checkin-send').click();
-  await page.locator('#result-box.ok').waitFor();
+  await page.locator('#result-box.ok, #result-box.late, #result-box.ignored').waitFor();
   await page.locator('#result-done').click();
 });
 after(async () => { await ctx?.close(); await browser?.close(); await server?.stop(); });

@@ -193,10 +193,57 @@ fn units() -> Vec<U> {
     v
 }
 
+/// The demo's logins in a store seeded earlier (a restarted demo prints them all again): the
+/// operator of DISDIK, the head of SDN001 and a teacher there, found by their roles.
+async fn existing_logins(store: &dyn Store) -> Result<Logins> {
+    let holder = |unit: &'static str, role: Role| async move {
+        let page = store
+            .list_employees(
+                &hadir_store::Scope::All,
+                &hadir_store::EmployeeFilter { unit_code: Some(unit.into()), limit: 200, ..Default::default() },
+            )
+            .await?;
+        for e in page.items {
+            let roles = store.roles_of(e.account_id).await?;
+            if roles.iter().any(|g| g.role == role && g.unit_code == unit) {
+                return Ok::<_, anyhow::Error>(Some((e.unit_code, e.login, e.name)));
+            }
+        }
+        Ok(None)
+    };
+    Ok(Logins {
+        fresh: false,
+        operator: holder("DISDIK", Role::Operator).await?,
+        head: holder("SDN001", Role::Head).await?,
+        employee: first_plain_employee(store, "SDN001").await?,
+    })
+}
+
+/// A PNS of `unit` without any role: the demo's "pegawai" login.
+async fn first_plain_employee(store: &dyn Store, unit: &str) -> Result<Option<(String, String, String)>> {
+    let page = store
+        .list_employees(
+            &hadir_store::Scope::All,
+            &hadir_store::EmployeeFilter {
+                unit_code: Some(unit.into()),
+                category: Some(Category::Pns),
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await?;
+    for e in page.items {
+        if store.roles_of(e.account_id).await?.is_empty() {
+            return Ok(Some((e.unit_code, e.login, e.name)));
+        }
+    }
+    Ok(None)
+}
+
 /// Seeds the demo when the store has no employees yet. Returns the logins to print.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
     if store.count_employees().await? > 0 {
-        return Ok(Logins { fresh: false, operator: None, head: None, employee: None });
+        return existing_logins(store).await;
     }
     let started = std::time::Instant::now();
     let audit = || Audit::new((None, "demo"), "seed", "demo", "-");
@@ -292,31 +339,18 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
         store.grant_role(acc.id, r, "SDN001", a).await?;
         logins.head = Some(w);
     }
-    if let Some(sdn) = store
-        .list_employees(
-            &hadir_store::Scope::All,
-            &hadir_store::EmployeeFilter {
-                unit_code: Some("SDN001".into()),
-                category: Some(Category::Pns),
-                limit: 5,
-                ..Default::default()
-            },
-        )
-        .await?
-        .items
-        .into_iter()
-        .find(|e| Some(&e.login) != logins.head.as_ref().map(|h| &h.1))
-    {
-        logins.employee = Some((sdn.unit_code, sdn.login, sdn.name));
-    }
+    logins.employee = first_plain_employee(store, "SDN001").await?;
     seed_terminals(store).await?;
     crate::demo_history::seed_history(store).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)
 }
 
+/// The demo regency's name, shown in the console, the app and every export.
+pub const REGENCY: &str = "Pemerintah Kabupaten Contoh";
+
 pub fn print_logins(l: &Logins, listen: &str) {
-    println!("Hadir — demo Pemerintah Kabupaten Contoh");
+    println!("Hadir — demo {REGENCY}");
     if !l.fresh {
         println!("(data demo sudah ada; kata sandi di bawah berlaku bila belum diubah)");
     }

@@ -1,4 +1,5 @@
-//! A month of realistic history for the demo: terminal punches for the last 30 days (most
+//! Realistic history for the demo: terminal punches from the first day of the previous month to
+//! yesterday, so every month shown is whole and its figures plausible (most
 //! people on time, some late, a few absent or forgetting to check out), then the day records
 //! computed, so every screen has something to show. Deterministic (fixed seed) apart from the
 //! dates, which follow today.
@@ -12,7 +13,6 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-pub const HISTORY_DAYS: i64 = 30;
 const BATCH: usize = 5_000;
 
 struct Rng(u64);
@@ -63,7 +63,7 @@ fn punch(e: &Employee, tz: &TimeZone, d: Date, second: i64, what: &str) -> Optio
     })
 }
 
-/// Inserts the punches of the last [`HISTORY_DAYS`] days and computes the day records.
+/// Inserts the punches from the first day of the previous month and computes the day records.
 pub async fn seed_history(store: &dyn Store) -> Result<()> {
     let started = std::time::Instant::now();
     let policies = Policies::load(store).await?;
@@ -83,7 +83,7 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
     for e in &employees {
         let ctx = policies.context_for(e);
         let today = today_in(&ctx.tz);
-        let from = today.checked_sub(HISTORY_DAYS.days())?;
+        let from = today.first_of_month().checked_sub(1.month())?;
         first_day = Some(first_day.map_or(from, |f: Date| f.min(from)));
         // Habits: most are punctual, some often late, a few often absent.
         let habit = rng.below(100);

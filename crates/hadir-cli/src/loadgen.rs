@@ -47,6 +47,11 @@ pub struct LoadgenArgs {
     /// Soak duration in seconds.
     #[arg(long, default_value_t = 1800)]
     pub soak_secs: u64,
+    /// A login morning: before the rush every employee logs in with their password (one
+    /// argon2id hash each, from their own address behind a trusted proxy), and the rush uses
+    /// the tokens those logins returned.
+    #[arg(long)]
+    pub login_storm: bool,
 }
 
 struct Person {
@@ -122,17 +127,19 @@ fn selfie() -> Vec<u8> {
 struct Server {
     data: PathBuf,
     extra: Vec<String>,
+    envs: Vec<(String, String)>,
     child: std::sync::Mutex<Child>,
     base: std::sync::RwLock<String>,
     pid: std::sync::atomic::AtomicU32,
 }
 
 impl Server {
-    fn start(data: &Path, extra: &[String]) -> Result<Server> {
-        let (child, base) = start_server(data, extra)?;
+    fn start(data: &Path, extra: &[String], envs: &[(String, String)]) -> Result<Server> {
+        let (child, base) = start_server(data, extra, envs)?;
         Ok(Server {
             data: data.to_path_buf(),
             extra: extra.to_vec(),
+            envs: envs.to_vec(),
             pid: child.id().into(),
             child: child.into(),
             base: base.into(),
@@ -154,7 +161,7 @@ impl Server {
             c.kill()?;
             c.wait()?;
         }
-        let (child, base) = start_server(&self.data, &self.extra)?;
+        let (child, base) = start_server(&self.data, &self.extra, &self.envs)?;
         self.pid.store(child.id(), Ordering::Relaxed);
         *self.base.write().unwrap_or_else(|p| p.into_inner()) = base;
         *self.child.lock().unwrap_or_else(|p| p.into_inner()) = child;
@@ -168,7 +175,7 @@ impl Server {
     }
 }
 
-fn start_server(data: &Path, extra: &[String]) -> Result<(Child, String)> {
+fn start_server(data: &Path, extra: &[String], envs: &[(String, String)]) -> Result<(Child, String)> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .arg("--data")
@@ -176,6 +183,7 @@ fn start_server(data: &Path, extra: &[String]) -> Result<(Child, String)> {
         .args(extra)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("HADIR_LOG", "warn")
+        .envs(envs.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
@@ -270,7 +278,10 @@ pub async fn run(args: LoadgenArgs, database_url: Option<String>) -> Result<()> 
     if let Some(url) = &database_url {
         server_args.extend(["--database-url".to_string(), url.clone()]);
     }
-    let server = Server::start(&data, &server_args)?;
+    // Phones log in from many addresses; in a login storm they arrive through a (pretend) proxy.
+    let envs: Vec<(String, String)> =
+        if args.login_storm { vec![("HADIR_SERVER__TRUST_FORWARDED_FOR".into(), "true".into())] } else { Vec::new() };
+    let server = Server::start(&data, &server_args, &envs)?;
     let result = match args.soak_rate {
         Some(rate) => soak(&args, &server, &people, rate).await,
         None => burst(&args, &server, &people).await,
@@ -341,6 +352,15 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let health = healthz_rate(&client, &base0, args.concurrency, args.healthz_secs).await;
     eprintln!("/healthz: {health:.0} req/s with {} connections", args.concurrency);
 
+    let mut tokens: Vec<String> = people.iter().map(|p| p.token.clone()).collect();
+    let storm = if args.login_storm {
+        let (fresh, stats) = login_storm(&client, &base0, server, people, args.concurrency).await?;
+        tokens = fresh;
+        Some(stats)
+    } else {
+        None
+    };
+
     let photo = bytes::Bytes::from(selfie());
     let next = Arc::new(AtomicUsize::new(0));
     let acked = Arc::new(AtomicUsize::new(0));
@@ -348,7 +368,7 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let errors: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let retries = Arc::new(AtomicUsize::new(0));
     let nips: Vec<String> = people.iter().map(|p| p.nip.clone()).collect();
-    let people = Arc::new(people.iter().map(|p| (p.token.clone(), p.lat, p.lon)).collect::<Vec<_>>());
+    let people = Arc::new(people.iter().zip(tokens).map(|(p, t)| (t, p.lat, p.lon)).collect::<Vec<_>>());
     let base = Arc::new(std::sync::RwLock::new(base0.clone()));
     let started = Instant::now();
     let pid0 = server.pid();
@@ -461,6 +481,15 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
         println!("killed_after_acks    {at}");
         println!("restart_s            {restart_s:.2}");
     }
+    if let Some(s) = &storm {
+        println!("logins               {}", s.logins);
+        println!("login_elapsed_s      {:.2}", s.elapsed_s);
+        println!("logins_per_s         {:.1}", s.logins as f64 / s.elapsed_s.max(0.001));
+        println!("login_ms_p50         {:.1}", s.p50_ms);
+        println!("login_ms_p99         {:.1}", s.p99_ms);
+        println!("login_retries        {} (503/429 answered with Retry-After)", s.retries);
+        println!("server_rss_peak_mb_logins {:.0}", s.rss_peak_kib as f64 / 1024.0);
+    }
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
     println!("server_rss_peak_mb   {:.0}", rss_peak as f64 / 1024.0);
     println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
@@ -472,6 +501,104 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
         bail!("{} check-ins were not acknowledged", people.len() - ok);
     }
     Ok(())
+}
+
+/// A login's token and how long it took (ms), once it succeeded.
+type LoginResult = Option<(String, f64)>;
+
+struct StormStats {
+    logins: usize,
+    elapsed_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    retries: usize,
+    rss_peak_kib: u64,
+}
+
+/// Every employee logs in with the password, `conc` at a time, each from its own address
+/// (`X-Forwarded-For`); a full hashing queue (503) or a rate limit (429) is retried after its
+/// `Retry-After`, as the app does. Returns the new tokens in the order of `people`.
+async fn login_storm(
+    client: &Client,
+    base: &str,
+    server: &Server,
+    people: &[Person],
+    conc: usize,
+) -> Result<(Vec<String>, StormStats)> {
+    let nips = Arc::new(people.iter().map(|p| p.nip.clone()).collect::<Vec<_>>());
+    let next = Arc::new(AtomicUsize::new(0));
+    let retries = Arc::new(AtomicUsize::new(0));
+    let out: Arc<std::sync::Mutex<Vec<LoginResult>>> = Arc::new(std::sync::Mutex::new(vec![None; people.len()]));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conc {
+        let (c, base, nips, next, retries, out) =
+            (client.clone(), base.to_string(), nips.clone(), next.clone(), retries.clone(), out.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(nip) = nips.get(i) else { break };
+                let addr = format!("10.{}.{}.{}", (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF);
+                let t = Instant::now();
+                for _attempt in 0..100 {
+                    let r = c
+                        .post(format!("{base}/api/v1/auth/login"))
+                        .header("x-forwarded-for", &addr)
+                        .json(&json!({"username": nip, "password": "loadgen-pw"}))
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().is_success() => {
+                            let v: Value = r.json().await.unwrap_or(Value::Null);
+                            if let Some(tok) = v["token"].as_str() {
+                                out.lock().unwrap_or_else(|p| p.into_inner())[i] =
+                                    Some((tok.to_string(), t.elapsed().as_secs_f64() * 1000.0));
+                            }
+                            break;
+                        }
+                        Ok(r) if [429, 503].contains(&r.status().as_u16()) => {
+                            let wait = r
+                                .headers()
+                                .get("retry-after")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.parse().ok())
+                                .unwrap_or(1u64);
+                            retries.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(Duration::from_secs(wait)).await;
+                        }
+                        Ok(_) => break,
+                        Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                    }
+                }
+            }
+        }));
+    }
+    let mut rss_peak = 0;
+    while !tasks.iter().all(|t| t.is_finished()) {
+        rss_peak = rss_peak.max(rss_kib(server.pid(), "VmRSS:").unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let results = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
+    let failed = results.iter().filter(|r| r.is_none()).count();
+    if failed > 0 {
+        bail!("{failed} of {} logins did not succeed", people.len());
+    }
+    let (tokens, mut ms): (Vec<String>, Vec<f64>) = results.into_iter().flatten().unzip();
+    ms.sort_by(f64::total_cmp);
+    let stats = StormStats {
+        logins: tokens.len(),
+        elapsed_s,
+        p50_ms: percentile(&ms, 0.5),
+        p99_ms: percentile(&ms, 0.99),
+        retries: retries.load(Ordering::Relaxed),
+        rss_peak_kib: rss_peak,
+    };
+    eprintln!("login storm: {} logins in {elapsed_s:.1} s", stats.logins);
+    Ok((tokens, stats))
 }
 
 /// Stored punches per employee, read back through the API (32 at a time).

@@ -146,6 +146,8 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in journald or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -170,7 +172,11 @@ async fn run(cli: Cli) -> Result<()> {
             serve(settings, opened).await
         }
         Command::Demo { listen, seed_only } => {
-            let settings = Settings::load(&cli.global, listen)?;
+            let mut settings = Settings::load(&cli.global, listen)?;
+            // The demo regency has a name on every page and export, unless one is configured.
+            if settings.server.regency_name == hadir_server::ServerConfig::default().regency_name {
+                settings.server.regency_name = demo::REGENCY.into();
+            }
             let opened = settings.open().await?;
             let logins = demo::seed_if_empty(opened.store.as_ref()).await?;
             demo::print_logins(&logins, &settings.listen);

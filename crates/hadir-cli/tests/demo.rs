@@ -83,9 +83,56 @@ async fn demo_prints_working_logins_and_a_verifiable_chain() {
         .await
         .unwrap();
     assert!(emps["total"].as_u64().unwrap() >= 2000);
+
+    // The regency has a name (the app's login screen reads it before anyone signs in).
+    let info: Value = c.get(format!("{base}/api/v1/info")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["regency_name"], "Pemerintah Kabupaten Contoh");
+    assert!(printed.iter().any(|l| l.contains("Pemerintah Kabupaten Contoh")), "{printed:?}");
+
+    // History starts on the first day of the previous month: the employee's first days of that
+    // month have punches (the whole month is plausible, not a regency-wide strike).
+    let (emp_user, emp_pw) = logins.last().unwrap();
+    let emp = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": emp_user, "password": emp_pw}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let first = today.first_of_month().checked_sub(jiff::ToSpan::month(1)).unwrap();
+    let fifth = first.checked_add(jiff::ToSpan::days(4)).unwrap();
+    let punches: Value = c
+        .get(format!("{base}/api/v1/punches?from={first}&to={fifth}"))
+        .bearer_auth(&emp)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!punches["items"].as_array().unwrap().is_empty(), "punches on {first}..{fifth}: {punches}");
+
     let _ = child.kill();
     let _ = child.wait();
     std::thread::sleep(Duration::from_millis(100));
     let out = Command::new(BIN).args(["--data", dir.path().to_str().unwrap(), "verify-chain"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Started again on the same data, the demo prints every login again, and they still work.
+    let out = Command::new(BIN)
+        .args(["--data", dir.path().to_str().unwrap(), "demo", "--seed-only"])
+        .env("HADIR_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let again = String::from_utf8_lossy(&out.stdout);
+    for (user, _) in &logins {
+        assert!(again.contains(user.as_str()), "{user} is printed again: {again}");
+    }
 }

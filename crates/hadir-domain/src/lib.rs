@@ -8,6 +8,8 @@
 //! schedule, holidays, rules, punches and approved requests into a [`DayRecord`];
 //! [`monthly_recap`] sums a month of records into the TPP deduction; [`tk_sanction`] places
 //! the year's TK days on the PP 94/2021 ladder. [`punch_verdict`] answers a check-in.
+//! [`requests`] and [`leave`] hold the rules of requests and approvals: types, deciders,
+//! evidence, entitlements, the annual-leave balance and working days.
 
 pub mod capture;
 pub mod day_input;
@@ -17,10 +19,12 @@ pub mod discipline;
 pub mod evaluate;
 pub mod geo;
 pub mod holiday;
+pub mod leave;
 mod matching;
 pub mod nip;
 pub mod percent;
 pub mod recap;
+pub mod requests;
 pub mod rules;
 pub mod schedule;
 pub mod status;

@@ -36,6 +36,29 @@ pub struct ServerConfig {
     /// The address people use, e.g. `https://presensi.contohkab.go.id` (behind the reverse
     /// proxy). When it is https, the console cookie is `Secure` and responses carry HSTS.
     pub public_url: Option<String>,
+    /// Employee CSV imports (background jobs).
+    pub import: ImportConfig,
+}
+
+/// Employee imports run as background jobs: a line with a password costs one argon2id hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImportConfig {
+    /// Largest import file in bytes (a 100,000-line employee file is about 12 MB).
+    pub max_bytes: usize,
+    /// Most data lines in one file.
+    pub max_lines: u64,
+    /// The upload answers with the report when the job finishes within this; otherwise with
+    /// the job's progress (202) and the client reads `GET /api/v1/imports/{id}`.
+    pub answer_within_ms: u64,
+    /// Imports running at once; beyond it an upload is answered 503 + Retry-After.
+    pub max_running: usize,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig { max_bytes: 16 * 1024 * 1024, max_lines: 100_000, answer_within_ms: 5_000, max_running: 2 }
+    }
 }
 
 impl ServerConfig {
@@ -178,6 +201,7 @@ impl Default for ServerConfig {
             flood: FloodConfig::default(),
             retention: RetentionConfig::default(),
             public_url: None,
+            import: ImportConfig::default(),
         }
     }
 }

@@ -85,6 +85,13 @@ fn field_label(field: &str) -> &str {
     }
 }
 
+/// A request rule's refusal (`hadir_domain::requests`): 422 with its code and Indonesian message.
+impl From<hadir_domain::requests::RequestRefusal> for ApiError {
+    fn from(r: hadir_domain::requests::RequestRefusal) -> Self {
+        ApiError::unprocessable(r.code(), r.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -100,6 +107,12 @@ impl From<StoreError> for ApiError {
                     .with_details(serde_json::json!({ "field": field }))
             }
             StoreError::Invalid(msg) => ApiError::unprocessable("invalid", format!("Data tidak valid: {msg}")),
+            // Handlers map the limits they set to their own answers; this is the fallback.
+            StoreError::LimitExceeded { limit, in_use, requested, max } => ApiError::unprocessable(
+                "limit_exceeded",
+                format!("Batas terlampaui: sudah {in_use}, diminta {requested}, batas {max}."),
+            )
+            .with_details(serde_json::json!({ "limit": limit, "in_use": in_use, "requested": requested, "max": max })),
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "store failure");
                 ApiError::internal()

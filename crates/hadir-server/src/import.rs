@@ -25,6 +25,10 @@ pub struct LineError {
 pub struct ImportReport {
     pub total: u64,
     pub imported: u64,
+    /// Lines whose employee is already registered with the same NIP, name, category and unit:
+    /// left as they are, so importing the same file again changes nothing (and hashes nothing).
+    #[serde(default)]
+    pub unchanged: u64,
     pub failed: u64,
     pub errors: Vec<LineError>,
 }
@@ -162,6 +166,30 @@ pub async fn import_employees_csv(
                     "unknown_unit",
                     format!("Unit kerja '{}' tidak ditemukan.", ne.unit_code),
                 );
+                continue;
+            }
+        }
+        // Already registered: the same person is left unchanged (a second import of a file is a
+        // no-op and costs no password hashing); another person under this NIP/login is a conflict.
+        match store.employee_by_login(&ne.login).await {
+            Ok(existing) => {
+                let same = existing.nip == ne.nip
+                    && existing.name == ne.name
+                    && existing.category == ne.category
+                    && existing.unit_code == ne.unit_code;
+                if same {
+                    report.unchanged += 1;
+                } else {
+                    let field = if ne.nip.is_some() { "nip" } else { "login" };
+                    let (field, code, message) = store_error_line(StoreError::Conflict(field.into()));
+                    report.fail(line, &field, &code, message);
+                }
+                continue;
+            }
+            Err(StoreError::NotFound(_)) => {}
+            Err(e) => {
+                let (field, code, message) = store_error_line(e);
+                report.fail(line, &field, &code, message);
                 continue;
             }
         }

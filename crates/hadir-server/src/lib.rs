@@ -15,6 +15,7 @@ pub mod flood;
 pub mod iclock;
 pub mod images;
 pub mod import;
+pub mod import_jobs;
 pub mod inflight;
 pub mod ingest;
 pub mod json;
@@ -81,6 +82,7 @@ impl Server {
             availability: availability::Availability::new(self.store.clone()),
             inflight: Arc::new(inflight::InFlight::default()),
             caches: Arc::new(state::Caches::default()),
+            imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
         }
     }
 
@@ -130,6 +132,18 @@ impl Drop for AbortOnDrop {
     }
 }
 
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    let worth_it = SizeAbove::new(1024)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/vnd.openxmlformats"))
+        .and(NotForContentType::const_new("video/"));
+    tower_http::compression::CompressionLayer::new().gzip(true).compress_when(worth_it)
+}
+
 pub fn build_router(state: AppState) -> Router {
     use axum::http::{HeaderName, HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer as Set;
@@ -144,6 +158,9 @@ pub fn build_router(state: AppState) -> Router {
         .merge(web::router())
         .merge(admin::router())
         .fallback(system::not_found)
+        // gzip for pages, scripts, styles and JSON when the client asks (a first visit over a
+        // slow link: ~3x fewer bytes); small answers and images (already compressed) as they are.
+        .layer(compression())
         // Per-address flood limits on logins and terminal endpoints (issue 17), before anything
         // reads a body or asks the store.
         .layer(axum::middleware::from_fn_with_state(state.clone(), flood::guard))

@@ -104,7 +104,7 @@ pub struct RecapRow {
     pub days: Vec<DayMark>,
     /// Read from the frozen snapshot of a locked month.
     pub locked: bool,
-    #[schema(value_type = String)]
+    #[schema(value_type = Option<String>)]
     pub frozen_at: Option<Timestamp>,
     /// SHA-256 of the day records the figures came from (set when frozen).
     pub inputs_hash: Option<String>,

@@ -1,117 +1,17 @@
-//! Request rules (issue 7) that do not depend on HTTP: the type catalogue, who decides, leave
-//! rules (annual quota with carry-over, PPPK entitlements, evidence for sick leave), working-day
-//! counting, and how approved requests become inputs of the day evaluator.
-//!
-//! Annual leave (kept simple, documented in docs/ARCHITECTURE.md): 12 working days per calendar
-//! year; unused days of the previous year carry over up to [`CARRY_OVER_MAX`] (only for
-//! employees counted since before that year began). Pending (submitted) and approved annual
-//! leave both use the balance; a request may not span two years. Cuti bersama and holidays
-//! are not working days, so they never reduce the balance.
+//! Request glue that does not depend on HTTP (issue 7): the annual-leave balance read from the
+//! store, how approved requests become inputs of the day evaluator, and the request a special
+//! check-in opens. The rules themselves (types, deciders, entitlements, quota and carry-over,
+//! working days, evidence) are in `hadir_domain::requests` and `hadir_domain::leave`.
 
-use crate::context::DayContext;
 use crate::days::ApprovedInputs;
-use hadir_domain::{AbsenceKind, ApprovedAbsence, Correction, OutageWindow, PresenceEntry, RosterEntry, holiday_on};
-use hadir_store::{Category, Decider, Employee, Id, Request, RequestState, Store, StoreError};
+use hadir_domain::leave;
+use hadir_domain::requests::{Family, decider_for, family, presence_label, special_request_type};
+use hadir_domain::{ApprovedAbsence, Correction, OutageWindow, PresenceEntry};
+use hadir_store::{Employee, Id, Request, RequestState, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
 
-/// Annual leave days per year.
-pub const ANNUAL_ENTITLEMENT: i64 = 12;
-/// Unused annual leave carried into the next year, at most.
-pub const CARRY_OVER_MAX: i64 = 6;
-/// Largest attachment (scanned letters, signed sheets).
-pub const ATTACHMENT_MAX_BYTES: usize = 3 * 1024 * 1024;
-/// Attachments per request, at most.
-pub const ATTACHMENTS_MAX: usize = 10;
-/// Leave types decided by the BKD (administrators) rather than the head of unit.
-pub const BKD_TYPES: [&str; 3] = ["CUTI_BESAR", "CUTI_MELAHIRKAN", "CLTN"];
-
-/// What a request type does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// Leave, izin, sakit: the covered working days take the absence status.
-    Leave(AbsenceKind),
-    /// Dinas luar, diklat, tugas belajar: a date range away on duty (counts as present), or,
-    /// linked to a special punch, presence at that time.
-    Duty(AbsenceKind),
-    /// Upacara (ceremony) away from the office: a special punch approved as presence.
-    Ceremony,
-    Manual,
-    Outage,
-    Objection,
-}
-
-/// The canonical type code and its family; `None` for an unknown type.
-pub fn family(kind: &str) -> Option<(String, Family)> {
-    let k = kind.trim().to_ascii_uppercase();
-    let f = match k.as_str() {
-        "MANUAL" => Family::Manual,
-        "OUTAGE" => Family::Outage,
-        "KEBERATAN" => Family::Objection,
-        "UPACARA" => Family::Ceremony,
-        "DL" | "DINAS_LUAR" => return Some(("DINAS_LUAR".into(), Family::Duty(AbsenceKind::Dl))),
-        _ => {
-            let a = AbsenceKind::from_code(&k)?;
-            if a.is_duty() { Family::Duty(a) } else { Family::Leave(a) }
-        }
-    };
-    Some((k, f))
-}
-
-pub fn decider_for(kind: &str) -> Decider {
-    if BKD_TYPES.contains(&kind) { Decider::Bkd } else { Decider::Head }
-}
-
-/// Leave types a PPPK (and honorer) may take: annual, sick, maternity (DOMAIN.md), plus izin
-/// and sakit, which are not leave.
-pub fn allowed_for(category: Category, kind: AbsenceKind) -> bool {
-    match category {
-        Category::Pns => true,
-        Category::Pppk | Category::Honorer => {
-            !matches!(kind, AbsenceKind::CutiBesar | AbsenceKind::CutiAlasanPenting | AbsenceKind::Cltn)
-        }
-    }
-}
-
-/// Longest range (calendar days) a leave request may cover.
-pub fn max_calendar_days(kind: AbsenceKind) -> i64 {
-    match kind {
-        AbsenceKind::CutiBesar | AbsenceKind::CutiMelahirkan => 92,
-        AbsenceKind::CutiAlasanPenting => 31,
-        AbsenceKind::Cltn => 3 * 366,
-        AbsenceKind::TugasBelajar => 5 * 366,
-        _ => 366,
-    }
-}
-
-/// Sick leave or sakit over one day needs a doctor's letter before it is approved.
-pub fn evidence_required(r: &Request) -> bool {
-    match r.kind.as_str() {
-        "MANUAL" | "OUTAGE" => true,
-        "SAKIT" | "CUTI_SAKIT" => r.date_to > r.date_from,
-        _ => false,
-    }
-}
-
-/// Working days of `from..=to` for the employee: a scheduled day that is not a holiday.
-pub fn working_days(ctx: &DayContext, roster: &[RosterEntry], from: Date, to: Date) -> i64 {
-    let mut n = 0;
-    let mut d = from;
-    while d <= to {
-        let works =
-            ctx.calendar.resolve(d, roster).ok().and_then(|s| s.day).is_some_and(|day| !day.checkpoints.is_empty());
-        let rostered = roster.iter().any(|r| r.date == d && r.shift.is_some());
-        if works && (rostered || holiday_on(&ctx.holidays, d).is_none()) {
-            n += 1;
-        }
-        match d.tomorrow() {
-            Ok(next) => d = next,
-            Err(_) => break,
-        }
-    }
-    n
-}
-
+/// The annual-leave balance as the API shows it (`hadir_domain::leave::LeaveBalance`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LeaveBalance {
     pub year: i16,
@@ -125,30 +25,24 @@ pub struct LeaveBalance {
     pub remaining: i64,
 }
 
-pub async fn leave_balance(store: &dyn Store, e: &Employee, year: i16) -> Result<LeaveBalance, StoreError> {
+impl From<leave::LeaveBalance> for LeaveBalance {
+    fn from(b: leave::LeaveBalance) -> Self {
+        let leave::LeaveBalance { year, entitlement, carry_over, used, pending, remaining } = b;
+        LeaveBalance { year, entitlement, carry_over, used, pending, remaining }
+    }
+}
+
+/// The employee's annual-leave balance of `year`, from the store's sums.
+pub async fn leave_balance(store: &dyn Store, e: &Employee, year: i16) -> Result<leave::LeaveBalance, StoreError> {
     let approved = [RequestState::Approved];
     let used = store.request_days(e.id, "CUTI_TAHUNAN", year, &approved).await?;
     let pending = store.request_days(e.id, "CUTI_TAHUNAN", year, &[RequestState::Submitted]).await?;
-    let counted_last_year = e.start_date.is_none_or(|d| d <= jiff::civil::date(year - 1, 1, 1));
-    let carry_over = if counted_last_year {
-        let used_before = store.request_days(e.id, "CUTI_TAHUNAN", year - 1, &approved).await?;
-        (ANNUAL_ENTITLEMENT - used_before).clamp(0, CARRY_OVER_MAX)
+    let used_last_year = if leave::carries_over(year, e.start_date) {
+        Some(store.request_days(e.id, "CUTI_TAHUNAN", year - 1, &approved).await?)
     } else {
-        0
+        None
     };
-    let remaining = (ANNUAL_ENTITLEMENT + carry_over - used - pending).max(0);
-    Ok(LeaveBalance { year, entitlement: ANNUAL_ENTITLEMENT, carry_over, used, pending, remaining })
-}
-
-/// The label shown in explanations for presence approved through a request.
-fn presence_label(kind: &str) -> String {
-    match kind {
-        "MANUAL" => "presensi manual".into(),
-        "UPACARA" => "absen khusus upacara".into(),
-        "DIKLAT" => "absen khusus diklat".into(),
-        "TUGAS_BELAJAR" => "absen khusus tugas belajar".into(),
-        _ => "absen khusus dinas luar".into(),
-    }
+    Ok(leave::LeaveBalance::new(year, used_last_year, used, pending))
 }
 
 /// Turns approved requests into the evaluator's inputs.
@@ -176,7 +70,7 @@ pub fn inputs_from(employee_id: Id, requests: &[Request]) -> ApprovedInputs {
                         request_id: r.id,
                         at,
                         checkpoint: r.checkpoints.first().cloned(),
-                        label: presence_label(&r.kind),
+                        label: presence_label(&r.kind).into(),
                     });
                 }
             }
@@ -186,7 +80,7 @@ pub fn inputs_from(employee_id: Id, requests: &[Request]) -> ApprovedInputs {
                         request_id: r.id,
                         at: l.at,
                         checkpoint: l.checkpoint.clone(),
-                        label: presence_label("MANUAL"),
+                        label: presence_label("MANUAL").into(),
                     });
                 }
             }
@@ -226,10 +120,7 @@ pub async fn approved_inputs_for(
 /// A failure is logged, never fails the committed check-in (the employee can still file the
 /// request with `punch_id`).
 pub async fn open_special_request(s: &crate::state::AppState, e: &Employee, p: &hadir_store::Punch, kind: &str) {
-    let kind = family(kind)
-        .filter(|(_, f)| matches!(f, Family::Duty(_) | Family::Ceremony))
-        .map(|(k, _)| k)
-        .unwrap_or_else(|| "DINAS_LUAR".into());
+    let kind = special_request_type(kind);
     let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let date = p.p.punched_at.to_zoned_datetime(tz).date();
     let new = hadir_store::NewRequest {
@@ -253,23 +144,5 @@ pub async fn open_special_request(s: &crate::state::AppState, e: &Employee, p: &
     let audit = hadir_store::Audit::new((Some(e.account_id), &e.login), "create", "request", "-");
     if let Err(err) = s.store.create_request(&new, audit).await {
         tracing::error!(error = %err, punch = p.id, "could not open the special attendance request");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn catalogue() {
-        assert_eq!(family("dinas_luar"), Some(("DINAS_LUAR".into(), Family::Duty(AbsenceKind::Dl))));
-        assert_eq!(family("CUTI_TAHUNAN").map(|f| f.1), Some(Family::Leave(AbsenceKind::CutiTahunan)));
-        assert_eq!(family("KEBERATAN").map(|f| f.1), Some(Family::Objection));
-        assert_eq!(family("NOPE"), None);
-        assert_eq!(decider_for("CUTI_BESAR"), Decider::Bkd);
-        assert_eq!(decider_for("IZIN"), Decider::Head);
-        assert!(!allowed_for(Category::Pppk, AbsenceKind::CutiBesar));
-        assert!(allowed_for(Category::Pppk, AbsenceKind::CutiMelahirkan));
-        assert!(allowed_for(Category::Pns, AbsenceKind::Cltn));
     }
 }

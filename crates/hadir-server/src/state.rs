@@ -28,6 +28,8 @@ pub struct AppState {
     /// Check-ins in progress by dedup key, so concurrent retries share one answer.
     pub inflight: Arc<InFlight<CheckinOutcome>>,
     pub caches: Arc<Caches>,
+    /// Employee imports running in the background (and recent reports).
+    pub imports: Arc<crate::import_jobs::ImportJobs>,
 }
 
 /// Hot-path read caches (see `cache.rs`).

@@ -1,6 +1,7 @@
 //! Issue 17 (holds under abuse), the parts built so far: image bombs refused from the header,
 //! control characters refused at the edge, impossible years answered 422, CSV injection
-//! neutralised, security headers on every response. Each refusal is checked for nothing stored.
+//! neutralised, security headers on every response, leave quota and attachment count held
+//! against parallel requests. Each refusal is checked for nothing stored.
 
 mod common;
 
@@ -309,6 +310,128 @@ async fn an_https_public_address_makes_the_console_cookie_secure_and_sends_hsts(
         assert_eq!(cookie.contains("; Secure"), secure, "{public_url:?}: {cookie}");
         assert_eq!(r.headers().contains_key("strict-transport-security"), secure, "{public_url:?}");
     }
+}
+
+/// Monday–Thursday of holiday-free weeks of this year (Asia/Jakarta), each four working days
+/// whatever the unit's calendar does with Fridays.
+fn four_day_weeks(n: usize) -> Vec<(jiff::civil::Date, jiff::civil::Date)> {
+    use jiff::ToSpan;
+    let holidays = hadir_domain::parse_holiday_csv(hadir_domain::DEFAULT_HOLIDAYS_CSV).unwrap();
+    let year = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap()).year();
+    let mut d = jiff::civil::date(year, 1, 1);
+    let mut out = Vec::new();
+    while out.len() < n {
+        if d.weekday() == jiff::civil::Weekday::Monday {
+            let thu = d.checked_add(3.days()).unwrap();
+            let mut days = (0..4).map(|i| d.checked_add(i.days()).unwrap());
+            if days.all(|x| hadir_domain::holiday_on(&holidays, x).is_none()) {
+                out.push((d, thu));
+            }
+        }
+        d = d.tomorrow().unwrap();
+        assert_eq!(d.year(), year, "not enough holiday-free weeks");
+    }
+    out
+}
+
+#[tokio::test]
+async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // Six annual-leave requests of four working days at once: 24 days against 12 + 6 carried
+    // over. The quota is checked in the store's transaction, so exactly four pass.
+    let weeks = four_day_weeks(6);
+    let tries = weeks.iter().map(|(from, to)| {
+        s.post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": from.to_string(), "date_to": to.to_string(), "reason": "liburan"}),
+        )
+    });
+    let results = futures::future::join_all(tries).await;
+    let mut accepted = 0;
+    for (st, b) in &results {
+        if *st == StatusCode::CREATED {
+            accepted += 1;
+        } else {
+            assert_eq!(
+                (*st, b["error"]["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")),
+                "{b}"
+            );
+            assert!(b["error"]["message"].as_str().unwrap().contains("Sisa cuti tahunan"), "{b}");
+            assert_eq!(b["error"]["details"]["requested"], 4, "{b}");
+        }
+    }
+    assert_eq!(accepted, 4, "{results:?}");
+    let (_, bal) = s.get("/api/v1/me/leave-balance", &o.emp_sd1).await;
+    assert_eq!((bal["pending"].as_i64(), bal["remaining"].as_i64()), (Some(16), Some(2)), "{bal}");
+    let (_, mine) = s.get("/api/v1/requests?mine=true&type=CUTI_TAHUNAN", &o.emp_sd1).await;
+    assert_eq!(mine["total"], 4, "the refused ones left nothing behind: {mine}");
+
+    // A draft submitted later is held to the same limit.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": weeks[5].0.to_string(), "date_to": weeks[5].1.to_string(),
+                   "reason": "draf", "draft": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let draft = b["id"].as_i64().unwrap();
+    let (st, b) = s.post(&format!("/api/v1/requests/{draft}/submit"), &o.emp_sd1, serde_json::Value::Null).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")));
+    let (_, r) = s.get(&format!("/api/v1/requests/{draft}"), &o.emp_sd1).await;
+    assert_eq!(r["state"], "draft", "{r}");
+
+    // Attachments: 7 on the request, then six uploads of one file at once against the limit
+    // of 10: three pass, three get the clear 422, and the request holds exactly ten.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "IZIN", "date_from": weeks[0].0.to_string(), "reason": "x"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let upload = |n: usize| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("%PDF-1.4\n% surat {n}\n%%EOF\n").into_bytes())
+                .file_name(format!("surat{n}.pdf")),
+        );
+        let req = s.client.post(s.url(&format!("/api/v1/requests/{id}/attachments"))).bearer_auth(&o.emp_sd1);
+        async move {
+            let r = req.multipart(form).send().await.unwrap();
+            let st = r.status();
+            (st, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    for n in 0..7 {
+        let (st, b) = upload(n).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let results = futures::future::join_all((7..13).map(upload)).await;
+    let mut stored = 0;
+    for (st, b) in &results {
+        if *st == StatusCode::CREATED {
+            stored += 1;
+        } else {
+            assert_eq!(
+                (*st, b["error"]["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many_attachments")),
+                "{b}"
+            );
+            assert!(b["error"]["message"].as_str().unwrap().contains("Paling banyak 10 lampiran"), "{b}");
+        }
+    }
+    assert_eq!(stored, 3, "{results:?}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{id}"), &o.emp_sd1).await;
+    assert_eq!(r["attachments"].as_array().unwrap().len(), 10, "{r}");
+    let attach_events = r["history"].as_array().unwrap().iter().filter(|h| h["action"] == "attach").count();
+    assert_eq!(attach_events, 10, "no history for refused uploads: {r}");
 }
 
 // ---- Flood limits per address (issue 17) ----
@@ -670,4 +793,109 @@ async fn dates_in_bodies_outside_2000_2100_are_refused_and_nothing_is_stored() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     let (st, _) = s.get(&format!("/api/v1/employees/{}", nip(9)), &o.admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// Found by the API fuzz (tests/api-fuzz): dates in request bodies were taken in any year jiff
+/// reads (-9999..9999). An annual-leave request dated year -9999 panicked (500) computing the
+/// leave balance of the year before; the others were stored (rule sets, calendar periods,
+/// holidays, rosters, start dates, objection deadlines, requests). Each now answers 422 with the
+/// field, and nothing is stored: the audit trail, which records every change, stays as it was.
+#[tokio::test]
+async fn dates_outside_2000_to_2100_in_bodies_get_a_clear_422_and_nothing_is_stored() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let before = s.get("/api/v1/audit", &o.admin).await.1["total"].clone();
+    let refused = |st: StatusCode, b: &serde_json::Value, what: &str| {
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {b}");
+        assert!(b["error"]["message"].as_str().is_some_and(|m| m.contains("2000")), "{what}: {b}");
+    };
+
+    for (kind, date) in [("CUTI_TAHUNAN", "-009999-01-01"), ("CUTI_TAHUNAN", "9999-12-31"), ("IZIN", "1999-12-31")] {
+        let (st, b) =
+            s.post("/api/v1/requests", &o.emp_sd1, json!({"type": kind, "date_from": date, "reason": "cuti"})).await;
+        refused(st, &b, &format!("{kind} {date}"));
+        assert_eq!(b["error"]["code"], "invalid_date", "{b}");
+        assert_eq!(b["error"]["details"]["field"], "date_from", "{b}");
+    }
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "DINAS_LUAR", "date_from": "2026-11-02", "date_to": "2101-01-01", "reason": "tugas"}),
+        )
+        .await;
+    refused(st, &b, "date_to 2101");
+    let (_, mine) = s.get("/api/v1/requests?mine=true", &o.emp_sd1).await;
+    assert_eq!(mine["total"], 0, "no request stored: {mine}");
+
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let mut r = rules[0]["rules"].clone();
+    r["name"] = json!("Aturan tahun satu");
+    r["effective_from"] = json!("0001-01-01");
+    let (st, b) = s.post("/api/v1/rule-sets", &o.admin, r).await;
+    refused(st, &b, "rule set");
+    assert_eq!(s.get("/api/v1/rule-sets", &o.admin).await.1, rules, "no rule set stored");
+
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let mut c = cals[0]["calendar"].clone();
+    c["name"] = json!("Kalender 9999");
+    c["overrides"] =
+        json!([{"name": "Ramadan", "date_from": "9999-03-01", "date_to": "9999-03-30", "weekly": c["weekly"]}]);
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, c).await;
+    refused(st, &b, "calendar period");
+    assert_eq!(s.get("/api/v1/calendars", &o.admin).await.1, cals, "no calendar stored");
+
+    let (st, b) = s
+        .post(
+            "/api/v1/holidays",
+            &o.admin,
+            json!({"date": "2101-01-01", "kind": "libur_nasional", "name": "Tahun baru"}),
+        )
+        .await;
+    refused(st, &b, "holiday");
+
+    let (st, b) = s
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/roster",
+            Some(&o.admin),
+            json!({"entries": [{"nip": nip(3), "date": "1999-12-31", "shift": null}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "roster: {b}");
+    assert!(b.to_string().contains("invalid_date") && b.to_string().contains("2000"), "roster: {b}");
+
+    let (st, b) = s
+        .post(
+            "/api/v1/employees",
+            &o.admin,
+            json!({"nip": nip(40), "name": "Pegawai Lama", "category": "PNS", "unit_code": "SD1", "start_date": "0001-01-01"}),
+        )
+        .await;
+    refused(st, &b, "start date");
+    assert_eq!(s.get(&format!("/api/v1/employees/{}", nip(40)), &o.admin).await.0, StatusCode::NOT_FOUND);
+
+    let (st, b) =
+        s.post("/api/v1/recap/deadline", &o.admin, json!({"month": "2026-10", "objection_until": "9999-12-31"})).await;
+    refused(st, &b, "objection deadline");
+
+    // The recap bodies now go through the same JSON edge as the others: control characters refused.
+    let (st, b) =
+        s.post("/api/v1/recap/reopen", &o.admin, json!({"month": "2026-10", "reason": "salah\u{0}hitung"})).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("control_characters")),
+        "{b}"
+    );
+
+    assert_eq!(s.get("/api/v1/audit", &o.admin).await.1["total"], before, "nothing changed");
+    // In range, the same request is taken.
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "CUTI_TAHUNAN", "date_from": "2026-11-02", "reason": "cuti"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
 }

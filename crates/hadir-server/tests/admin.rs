@@ -542,3 +542,31 @@ async fn the_inbox_shows_evidence_unmatched_pins_and_reviews_and_an_admin_reopen
         post(&s, "/admin/recap/reopen", &c, None, &format!("month={month}&unit=DIK&reason=operator+mencoba")).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "reopening is the BKD's");
 }
+
+#[tokio::test]
+async fn pages_scripts_and_json_are_gzipped_when_asked_images_are_not_and_there_is_a_favicon() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let get_with = |path: &str, gzip: bool| {
+        let mut r = client().get(s.url(path)).bearer_auth(&o.admin);
+        if gzip {
+            r = r.header("accept-encoding", "gzip");
+        }
+        r.send()
+    };
+    for path in ["/", "/app/app.js", "/app/app.css", "/api/openapi.json", "/admin/assets/admin.css"] {
+        let r = get_with(path, true).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"), "{path}");
+        let plain = get_with(path, false).await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "{path} without asking");
+    }
+    // Images are compressed already; tiny answers are not worth it.
+    let r = get_with("/app/icon-192.png", true).await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    let r = get_with("/healthz", true).await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    let r = get_with("/favicon.ico", false).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "image/png");
+}

@@ -182,6 +182,48 @@ fn summary(r: &Request) -> serde_json::Value {
     })
 }
 
+/// Checks `limit` inside the writing transaction, after `r` was written: the days of its
+/// employee and kind with `date_from` in the limit's year, submitted or approved (it included),
+/// must not exceed the limit. The caller holds the employee's row lock, so parallel writers are ordered.
+async fn check_days_limit(conn: &mut PgConnection, r: &Request, limit: Option<DaysLimit>) -> Result<()> {
+    let (Some(limit), Some(employee_id)) = (limit, r.employee_id) else { return Ok(()) };
+    if !matches!(r.state, RequestState::Submitted | RequestState::Approved) {
+        return Ok(());
+    }
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(days), 0)::BIGINT FROM requests WHERE employee_id = $1 AND kind = $2
+         AND substr(date_from, 1, 4) = $3 AND state IN ('submitted', 'approved')",
+    )
+    .bind(employee_id)
+    .bind(&r.kind)
+    .bind(format!("{:04}", limit.year))
+    .fetch_one(conn)
+    .await
+    .map_err(db_err)?;
+    if total > limit.max_days {
+        let requested = r.days.unwrap_or(0);
+        return Err(StoreError::LimitExceeded {
+            limit: LIMIT_LEAVE_DAYS,
+            in_use: total - requested,
+            requested,
+            max: limit.max_days,
+        });
+    }
+    Ok(())
+}
+
+/// Orders writers of one employee's requests (on any instance) for the limit check.
+async fn lock_employee(conn: &mut PgConnection, employee_id: Option<Id>) -> Result<()> {
+    if let Some(id) = employee_id {
+        sqlx::query("SELECT id FROM employees WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &RequestFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(s) = f.state {
@@ -227,8 +269,11 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &RequestFilter) {
 
 #[async_trait]
 impl RequestStore for PgStore {
-    async fn create_request(&self, n: &NewRequest, audit: Audit) -> Result<Request> {
+    async fn create_request_within(&self, n: &NewRequest, limit: Option<DaysLimit>, audit: Audit) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        if limit.is_some() {
+            lock_employee(&mut tx, n.employee_id).await?;
+        }
         let now = Timestamp::now();
         let id: Id = sqlx::query_scalar(
             "INSERT INTO requests (kind, state, employee_id, unit_id, date_from, date_to, start_at, end_at, reason,
@@ -274,6 +319,7 @@ impl RequestStore for PgStore {
             event(&mut tx, id, now, actor, "submit", Some(RequestState::Draft), n.state, None).await?;
         }
         let stored = full(&mut tx, id).await?;
+        check_days_limit(&mut tx, &stored, limit).await?;
         let mut audit = audit.after(summary(&stored));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;
@@ -319,8 +365,22 @@ impl RequestStore for PgStore {
         Ok(Page { items, total: total as u64, offset: f.offset, limit: f.limit })
     }
 
-    async fn transition_request(&self, id: Id, t: &Transition, audit: Audit) -> Result<Request> {
+    async fn transition_request_within(
+        &self,
+        id: Id,
+        t: &Transition,
+        limit: Option<DaysLimit>,
+        audit: Audit,
+    ) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        if limit.is_some() {
+            let employee: Option<Option<Id>> = sqlx::query_scalar("SELECT employee_id FROM requests WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            lock_employee(&mut tx, employee.flatten()).await?;
+        }
         // Lock the request so two deciders (on any instance) are ordered: the second sees the
         // first's state and gets the conflict.
         sqlx::query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
@@ -361,6 +421,7 @@ impl RequestStore for PgStore {
         let actor = (Some(t.actor_account_id), t.actor_name.as_str());
         event(&mut tx, id, now, actor, &t.action, Some(before.state), t.to, t.comment.as_deref()).await?;
         let after = full(&mut tx, id).await?;
+        check_days_limit(&mut tx, &after, limit).await?;
         let mut audit = audit.before(summary(&before)).after(summary(&after));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;
@@ -368,33 +429,57 @@ impl RequestStore for PgStore {
         Ok(after)
     }
 
-    async fn add_attachment(&self, request_id: Id, a: &NewAttachment, audit: Audit) -> Result<Attachment> {
+    async fn add_attachments(
+        &self,
+        request_id: Id,
+        list: &[NewAttachment],
+        max_total: usize,
+        audit: Audit,
+    ) -> Result<Vec<Attachment>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        // Orders uploads to one request (on any instance) for the count below.
+        sqlx::query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
+            .bind(request_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(not_found("request"))?;
         let req = full(&mut tx, request_id).await?;
+        if req.attachments.len().saturating_add(list.len()) > max_total {
+            return Err(StoreError::LimitExceeded {
+                limit: LIMIT_ATTACHMENTS,
+                in_use: req.attachments.len() as i64,
+                requested: list.len() as i64,
+                max: i64::try_from(max_total).unwrap_or(i64::MAX),
+            });
+        }
         let now = Timestamp::now();
-        let r = sqlx::query(
-            "INSERT INTO request_attachments (request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at",
-        )
-        .bind(request_id)
-        .bind(&a.blob_hash)
-        .bind(&a.mime)
-        .bind(a.size)
-        .bind(&a.filename)
-        .bind(a.uploaded_by)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let att = attachment_row(&r);
-        let actor = (audit.actor_account_id, audit.actor_name.as_str());
-        event(&mut tx, request_id, now, actor, "attach", Some(req.state), req.state, Some(&a.filename)).await?;
-        let mut audit = audit.after(&att);
-        audit.entity_id = request_id.to_string();
-        write_audit(&mut tx, &audit).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for a in list {
+            let r = sqlx::query(
+                "INSERT INTO request_attachments (request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at",
+            )
+            .bind(request_id)
+            .bind(&a.blob_hash)
+            .bind(&a.mime)
+            .bind(a.size)
+            .bind(&a.filename)
+            .bind(a.uploaded_by)
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let att = attachment_row(&r);
+            let actor = (audit.actor_account_id, audit.actor_name.as_str());
+            event(&mut tx, request_id, now, actor, "attach", Some(req.state), req.state, Some(&a.filename)).await?;
+            let mut audit = audit.clone().after(&att);
+            audit.entity_id = request_id.to_string();
+            write_audit(&mut tx, &audit).await?;
+            out.push(att);
+        }
         tx.commit().await.map_err(db_err)?;
-        Ok(att)
+        Ok(out)
     }
 
     async fn approved_requests_for(

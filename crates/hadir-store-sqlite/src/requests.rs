@@ -182,6 +182,36 @@ fn summary(r: &Request) -> serde_json::Value {
     })
 }
 
+/// Checks `limit` inside the writing transaction, after `r` was written: the days of its
+/// employee and kind with `date_from` in the limit's year, submitted or approved (it included),
+/// must not exceed the limit. The one writer connection orders parallel writers.
+async fn check_days_limit(conn: &mut SqliteConnection, r: &Request, limit: Option<DaysLimit>) -> Result<()> {
+    let (Some(limit), Some(employee_id)) = (limit, r.employee_id) else { return Ok(()) };
+    if !matches!(r.state, RequestState::Submitted | RequestState::Approved) {
+        return Ok(());
+    }
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(days), 0) FROM requests WHERE employee_id = ? AND kind = ?
+         AND substr(date_from, 1, 4) = ? AND state IN ('submitted', 'approved')",
+    )
+    .bind(employee_id)
+    .bind(&r.kind)
+    .bind(format!("{:04}", limit.year))
+    .fetch_one(conn)
+    .await
+    .map_err(db_err)?;
+    if total > limit.max_days {
+        let requested = r.days.unwrap_or(0);
+        return Err(StoreError::LimitExceeded {
+            limit: LIMIT_LEAVE_DAYS,
+            in_use: total - requested,
+            requested,
+            max: limit.max_days,
+        });
+    }
+    Ok(())
+}
+
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &RequestFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(s) = f.state {
@@ -227,7 +257,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &RequestFilter) {
 
 #[async_trait]
 impl RequestStore for SqliteStore {
-    async fn create_request(&self, n: &NewRequest, audit: Audit) -> Result<Request> {
+    async fn create_request_within(&self, n: &NewRequest, limit: Option<DaysLimit>, audit: Audit) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let now = Timestamp::now();
         let id: Id = sqlx::query_scalar(
@@ -274,6 +304,7 @@ impl RequestStore for SqliteStore {
             event(&mut tx, id, now, actor, "submit", Some(RequestState::Draft), n.state, None).await?;
         }
         let stored = full(&mut tx, id).await?;
+        check_days_limit(&mut tx, &stored, limit).await?;
         let mut audit = audit.after(summary(&stored));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;
@@ -319,7 +350,13 @@ impl RequestStore for SqliteStore {
         Ok(Page { items, total: total as u64, offset: f.offset, limit: f.limit })
     }
 
-    async fn transition_request(&self, id: Id, t: &Transition, audit: Audit) -> Result<Request> {
+    async fn transition_request_within(
+        &self,
+        id: Id,
+        t: &Transition,
+        limit: Option<DaysLimit>,
+        audit: Audit,
+    ) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let before = full(&mut tx, id).await?;
         if !t.from.contains(&before.state) {
@@ -354,6 +391,7 @@ impl RequestStore for SqliteStore {
         let actor = (Some(t.actor_account_id), t.actor_name.as_str());
         event(&mut tx, id, now, actor, &t.action, Some(before.state), t.to, t.comment.as_deref()).await?;
         let after = full(&mut tx, id).await?;
+        check_days_limit(&mut tx, &after, limit).await?;
         let mut audit = audit.before(summary(&before)).after(summary(&after));
         audit.entity_id = id.to_string();
         write_audit(&mut tx, &audit).await?;
@@ -361,33 +399,51 @@ impl RequestStore for SqliteStore {
         Ok(after)
     }
 
-    async fn add_attachment(&self, request_id: Id, a: &NewAttachment, audit: Audit) -> Result<Attachment> {
+    async fn add_attachments(
+        &self,
+        request_id: Id,
+        list: &[NewAttachment],
+        max_total: usize,
+        audit: Audit,
+    ) -> Result<Vec<Attachment>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let req = full(&mut tx, request_id).await?;
+        if req.attachments.len().saturating_add(list.len()) > max_total {
+            return Err(StoreError::LimitExceeded {
+                limit: LIMIT_ATTACHMENTS,
+                in_use: req.attachments.len() as i64,
+                requested: list.len() as i64,
+                max: i64::try_from(max_total).unwrap_or(i64::MAX),
+            });
+        }
         let now = Timestamp::now();
-        let r = sqlx::query(
-            "INSERT INTO request_attachments (request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at",
-        )
-        .bind(request_id)
-        .bind(&a.blob_hash)
-        .bind(&a.mime)
-        .bind(a.size)
-        .bind(&a.filename)
-        .bind(a.uploaded_by)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let att = attachment_row(&r);
-        let actor = (audit.actor_account_id, audit.actor_name.as_str());
-        event(&mut tx, request_id, now, actor, "attach", Some(req.state), req.state, Some(&a.filename)).await?;
-        let mut audit = audit.after(&att);
-        audit.entity_id = request_id.to_string();
-        write_audit(&mut tx, &audit).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for a in list {
+            let r = sqlx::query(
+                "INSERT INTO request_attachments (request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 RETURNING id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at",
+            )
+            .bind(request_id)
+            .bind(&a.blob_hash)
+            .bind(&a.mime)
+            .bind(a.size)
+            .bind(&a.filename)
+            .bind(a.uploaded_by)
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let att = attachment_row(&r);
+            let actor = (audit.actor_account_id, audit.actor_name.as_str());
+            event(&mut tx, request_id, now, actor, "attach", Some(req.state), req.state, Some(&a.filename)).await?;
+            let mut audit = audit.clone().after(&att);
+            audit.entity_id = request_id.to_string();
+            write_audit(&mut tx, &audit).await?;
+            out.push(att);
+        }
         tx.commit().await.map_err(db_err)?;
-        Ok(att)
+        Ok(out)
     }
 
     async fn approved_requests_for(

@@ -1,6 +1,6 @@
 //! The contract story of [`RequestStore`]: creation with history and audit, guarded
 //! transitions, attachments, the approved inputs of an employee (own, outages up the tree,
-//! manual lines), leave-day sums and month locks. Runs after the main story (units KAB → DIK →
+//! manual lines), leave-day sums, limits checked inside the transaction and month locks. Runs after the main story (units KAB → DIK →
 //! SD1 and RSUD; employees `…1001` in SD1 and `…1002` in RSUD).
 
 use crate::*;
@@ -187,4 +187,79 @@ pub async fn run(s: &dyn Store) {
     assert!(!s.is_month_locked("2025-03", &rsud.path).await.unwrap());
     s.lock_month("2025-04", None, audit("lock")).await.unwrap();
     assert!(s.is_month_locked("2025-04", &rsud.path).await.unwrap());
+
+    limits_hold_inside_the_transaction(s, &b, rsud.id).await;
+}
+
+/// Issue 17: a days limit counts the submitted and approved requests of the employee, kind and
+/// year; drafts, other kinds and other years do not count; a refusal writes nothing. The
+/// attachment count is refused whole. (Employee `…1002`, year 2024: nothing else uses them.)
+async fn limits_hold_inside_the_transaction(s: &dyn Store, b: &Employee, unit_id: Id) {
+    let leave = |days: i64, state: RequestState| {
+        let mut n = new_request("CUTI_TAHUNAN", Some(b.id), unit_id, b.account_id);
+        n.date_from = date(2024, 5, 6);
+        n.date_to = date(2024, 5, 7);
+        n.days = Some(days);
+        n.state = state;
+        n
+    };
+    let limit = Some(DaysLimit { year: 2024, max_days: 5 });
+    let first = s.create_request_within(&leave(3, RequestState::Submitted), limit, audit("create")).await.unwrap();
+    let over = s.create_request_within(&leave(3, RequestState::Submitted), limit, audit("create")).await;
+    assert!(
+        matches!(over, Err(StoreError::LimitExceeded { limit: LIMIT_LEAVE_DAYS, in_use: 3, requested: 3, max: 5 })),
+        "{over:?}"
+    );
+    let mine =
+        RequestFilter { employee_id: Some(b.id), kind: Some("CUTI_TAHUNAN".into()), limit: 50, ..Default::default() };
+    assert_eq!(s.list_requests(&mine).await.unwrap().total, 1, "the refused request left nothing");
+    // Another year and another kind are not counted; a draft is not counted until submitted.
+    let other_year = Some(DaysLimit { year: 2023, max_days: 0 });
+    let mut sick = leave(3, RequestState::Submitted);
+    sick.kind = "CUTI_SAKIT".into();
+    s.create_request_within(&sick, limit, audit("create")).await.unwrap();
+    let draft = s.create_request_within(&leave(3, RequestState::Draft), limit, audit("create")).await.unwrap();
+    let submit = transition(&[RequestState::Draft], RequestState::Submitted, "submit", false, b.account_id);
+    let refused = s.transition_request_within(draft.id, &submit, limit, audit("submit")).await;
+    assert!(matches!(refused, Err(StoreError::LimitExceeded { in_use: 3, requested: 3, .. })), "{refused:?}");
+    assert_eq!(s.request_by_id(draft.id).await.unwrap().state, RequestState::Draft);
+    // Approved requests count too; a cancelled one frees its days.
+    s.transition_request(
+        first.id,
+        &transition(&[RequestState::Submitted], RequestState::Approved, "approve", true, b.account_id),
+        audit("d"),
+    )
+    .await
+    .unwrap();
+    assert!(s.transition_request_within(draft.id, &submit, limit, audit("submit")).await.is_err());
+    s.transition_request(
+        first.id,
+        &transition(&[RequestState::Approved], RequestState::Cancelled, "cancel", false, b.account_id),
+        audit("c"),
+    )
+    .await
+    .unwrap();
+    let ok = s.transition_request_within(draft.id, &submit, limit, audit("submit")).await.unwrap();
+    assert_eq!(ok.state, RequestState::Submitted);
+    assert!(s.create_request_within(&leave(1, RequestState::Submitted), other_year, audit("c")).await.is_ok());
+
+    // Attachments: refused whole beyond the limit, nothing added, no history.
+    let att = |n: usize| NewAttachment {
+        blob_hash: format!("limit{n}"),
+        mime: "application/pdf".into(),
+        size: 1,
+        filename: format!("s{n}.pdf"),
+        uploaded_by: b.account_id,
+    };
+    let two: Vec<NewAttachment> = (0..2).map(att).collect();
+    assert_eq!(s.add_attachments(ok.id, &two, 3, audit("attach")).await.unwrap().len(), 2);
+    let over = s.add_attachments(ok.id, &two, 3, audit("attach")).await;
+    assert!(
+        matches!(over, Err(StoreError::LimitExceeded { limit: LIMIT_ATTACHMENTS, in_use: 2, requested: 2, max: 3 })),
+        "{over:?}"
+    );
+    let r = s.request_by_id(ok.id).await.unwrap();
+    assert_eq!(r.attachments.len(), 2);
+    assert_eq!(r.history.iter().filter(|h| h.action == "attach").count(), 2);
+    assert_eq!(s.add_attachments(ok.id, &two[..1], 3, audit("attach")).await.unwrap().len(), 1);
 }

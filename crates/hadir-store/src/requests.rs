@@ -20,65 +20,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestState {
-    Draft,
-    Submitted,
-    Approved,
-    Rejected,
-    Cancelled,
-}
+/// A request's state and its transitions (domain rules: `hadir_domain::requests`).
+pub use hadir_domain::requests::RequestState;
 
-impl RequestState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Draft => "draft",
-            RequestState::Submitted => "submitted",
-            RequestState::Approved => "approved",
-            RequestState::Rejected => "rejected",
-            RequestState::Cancelled => "cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<RequestState> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "draft" => RequestState::Draft,
-            "submitted" | "pending" => RequestState::Submitted,
-            "approved" => RequestState::Approved,
-            "rejected" => RequestState::Rejected,
-            "cancelled" | "canceled" => RequestState::Cancelled,
-            _ => return None,
-        })
-    }
-    /// Still open: the submitter may cancel.
-    pub fn is_pending(self) -> bool {
-        matches!(self, RequestState::Draft | RequestState::Submitted)
-    }
-}
-
-/// Who decides: the head of the unit subtree, or the BKD (administrators).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decider {
-    Head,
-    Bkd,
-}
-
-impl Decider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decider::Head => "head",
-            Decider::Bkd => "bkd",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Decider> {
-        match s {
-            "head" => Some(Decider::Head),
-            "bkd" => Some(Decider::Bkd),
-            _ => None,
-        }
-    }
-}
+/// Who decides (a domain rule: `hadir_domain::requests::decider_for`).
+pub use hadir_domain::requests::Decider;
 
 /// One attendance line of a manual-attendance request (or the instant of a special punch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +148,23 @@ pub struct Transition {
     pub correction: Option<CorrectionFix>,
 }
 
+/// A days limit the server computed (annual leave: entitlement plus carry-over), checked by the
+/// store inside the transaction that writes the request (issue 17: parallel requests cannot all
+/// pass a check made before the insert). After the write, the days of the request's employee
+/// and kind with `date_from` in `year`, submitted or approved, may sum to at most `max_days`;
+/// otherwise the write is rolled back with [`StoreError::LimitExceeded`](crate::StoreError)
+/// (`limit` = `leave_days`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaysLimit {
+    pub year: i16,
+    pub max_days: i64,
+}
+
+/// The name [`StoreError::LimitExceeded`](crate::StoreError) carries for a [`DaysLimit`].
+pub const LIMIT_LEAVE_DAYS: &str = "leave_days";
+/// The name [`StoreError::LimitExceeded`](crate::StoreError) carries for the attachment count.
+pub const LIMIT_ATTACHMENTS: &str = "attachments";
+
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub state: Option<RequestState>,
@@ -223,13 +186,42 @@ pub struct RequestFilter {
 pub trait RequestStore: Send + Sync {
     /// Creates the request with its `create` event (and `submit`, when created submitted).
     /// A second request for the same special punch is `Conflict("punch_id")`.
-    async fn create_request(&self, r: &NewRequest, audit: Audit) -> Result<Request>;
+    async fn create_request(&self, r: &NewRequest, audit: Audit) -> Result<Request> {
+        self.create_request_within(r, None, audit).await
+    }
+    /// [`create_request`](Self::create_request), refused with `LimitExceeded` when the request
+    /// would take its employee past `limit` (see [`DaysLimit`]); race-free.
+    async fn create_request_within(&self, r: &NewRequest, limit: Option<DaysLimit>, audit: Audit) -> Result<Request>;
     async fn request_by_id(&self, id: Id) -> Result<Request>;
     async fn request_by_punch(&self, punch_id: Id) -> Result<Option<Request>>;
     /// Newest first; items carry lines and attachments, not history.
     async fn list_requests(&self, f: &RequestFilter) -> Result<Page<Request>>;
-    async fn transition_request(&self, id: Id, t: &Transition, audit: Audit) -> Result<Request>;
-    async fn add_attachment(&self, request_id: Id, a: &NewAttachment, audit: Audit) -> Result<Attachment>;
+    async fn transition_request(&self, id: Id, t: &Transition, audit: Audit) -> Result<Request> {
+        self.transition_request_within(id, t, None, audit).await
+    }
+    /// [`transition_request`](Self::transition_request), refused with `LimitExceeded` when the
+    /// new state takes the employee past `limit` (submitting a draft of annual leave).
+    async fn transition_request_within(
+        &self,
+        id: Id,
+        t: &Transition,
+        limit: Option<DaysLimit>,
+        audit: Audit,
+    ) -> Result<Request>;
+    async fn add_attachment(&self, request_id: Id, a: &NewAttachment, audit: Audit) -> Result<Attachment> {
+        let mut added = self.add_attachments(request_id, std::slice::from_ref(a), usize::MAX, audit).await?;
+        added.pop().ok_or_else(|| crate::StoreError::Backend("attachment not stored".into()))
+    }
+    /// Adds the attachments in one transaction (an `attach` event and an audit record each),
+    /// refused whole with `LimitExceeded` (`limit` = `attachments`) when the request would then
+    /// hold more than `max_total`; the count is taken inside the transaction (race-free).
+    async fn add_attachments(
+        &self,
+        request_id: Id,
+        a: &[NewAttachment],
+        max_total: usize,
+        audit: Audit,
+    ) -> Result<Vec<Attachment>>;
     /// Approved requests shaping `employee_id`'s days `from..=to`: their own, outages of any
     /// unit on `unit_path` (the employee's unit and its ancestors), and manual attendance with
     /// a line for them (only their lines are returned).

@@ -68,7 +68,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/recap/lock", post(recap::lock))
         .route("/admin/recap/reopen", post(recap::reopen))
         .route("/admin/employees", get(org::employees).post(org::create_employee))
-        .route("/admin/employees/import", post(org::import))
+        .route(
+            "/admin/employees/import",
+            // The import's own size limit (`import.max_bytes`) is enforced while reading the file.
+            post(org::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/admin/employees/import/{id}", get(org::import_status))
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))

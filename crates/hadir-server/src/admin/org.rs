@@ -4,6 +4,7 @@
 use super::{CResult, Console, Nav, html};
 use crate::api::employees::{EmployeePatch, EmployeeQuery, EmployeeView, PasswordReset};
 use crate::import::ImportReport;
+use crate::import_jobs::{Job, JobState};
 use crate::json::ApiJson;
 use crate::org::EmployeeInput;
 use crate::state::AppState;
@@ -11,6 +12,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use serde::Deserialize;
+use std::time::Duration;
 
 #[derive(Deserialize, Default)]
 pub struct EmployeesQuery {
@@ -213,20 +215,58 @@ struct ImportResult {
     r: ImportReport,
 }
 
-/// `POST /admin/employees/import` (multipart, field `file`): the API's import and its report.
-pub async fn import(State(s): State<AppState>, Console(c): Console, mut m: Multipart) -> CResult {
-    let mut body = None;
-    while let Ok(Some(field)) = m.next_field().await {
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(|_| {
-                crate::error::ApiError::bad_request("bad_upload", "Berkas tidak terbaca; coba unggah lagi.")
-            })?;
-            body = Some(String::from_utf8_lossy(&bytes).into_owned());
+/// A running import: the fragment polls itself until the report replaces it.
+#[derive(Template)]
+#[template(path = "admin/import_progress.html")]
+struct ImportProgress {
+    id: String,
+    done: u64,
+    total: u64,
+    percent: u64,
+}
+
+/// The report when the job is done, else its progress.
+fn import_fragment(job: &Job) -> CResult {
+    match job.state() {
+        JobState::Done(r) => Ok(html(&ImportResult { r })),
+        JobState::Failed(e) => Err(e.into()),
+        JobState::Running => {
+            let (done, total) = (job.done(), job.total);
+            let percent = (done * 100).checked_div(total).unwrap_or(0);
+            Ok(html(&ImportProgress { id: job.id.clone(), done, total, percent }))
         }
     }
-    let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| {
+}
+
+/// `POST /admin/employees/import` (multipart, field `file`): starts the API's import job and
+/// shows its report, or its progress while it runs.
+pub async fn import(State(s): State<AppState>, Console(c): Console, mut m: Multipart) -> CResult {
+    let max = s.config.import.max_bytes;
+    let unreadable = || crate::error::ApiError::bad_request("bad_upload", "Berkas tidak terbaca; coba unggah lagi.");
+    let mut body = None;
+    while let Ok(Some(mut field)) = m.next_field().await {
+        if field.name() == Some("file") {
+            let mut buf = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
+                if buf.len() + chunk.len() > max {
+                    return Err(crate::api::employees::too_large(max).into());
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            body = Some(axum::body::Bytes::from(buf));
+        }
+    }
+    let body = body.filter(|b| b.iter().any(|c| !c.is_ascii_whitespace())).ok_or_else(|| {
         crate::error::ApiError::unprocessable("file_required", "Pilih berkas CSV pegawai terlebih dahulu.")
     })?;
-    let axum::Json(r) = crate::api::employees::import_employees(State(s), c, body).await?;
-    Ok(html(&ImportResult { r }))
+    c.require_staff()?;
+    let job = crate::api::employees::start_employee_import(&s, &c, body)?;
+    job.wait(Duration::from_millis(s.config.import.answer_within_ms.min(3_000))).await;
+    import_fragment(&job)
+}
+
+/// `GET /admin/employees/import/{id}`: the running import's progress, or its report.
+pub async fn import_status(State(s): State<AppState>, Console(c): Console, Path(id): Path<String>) -> CResult {
+    let job = crate::api::employees::import_job_of(&s, &c, &id)?;
+    import_fragment(&job)
 }

@@ -127,7 +127,7 @@ pub struct LockForm {
 /// `POST /admin/recap/lock` (admin).
 pub async fn lock(State(s): State<AppState>, Console(c): Console, Form(f): Form<LockForm>) -> CResult {
     let body = LockBody { month: f.month, unit_code: f.unit.filter(|u| !u.is_empty()) };
-    let Json(r) = lock_recap(State(s), c, Json(body)).await?;
+    let Json(r) = lock_recap(State(s), c, crate::json::ApiJson(body)).await?;
     Ok(super::notice(format!(
         "Rekap {} {} dikunci: angka {} pegawai dibekukan.",
         r.month,
@@ -143,7 +143,7 @@ pub async fn reopen(State(s): State<AppState>, Console(c): Console, Form(f): For
         unit_code: f.unit.filter(|u| !u.is_empty()),
         reason: f.reason.unwrap_or_default(),
     };
-    let Json(r) = reopen_recap(State(s), c, Json(body)).await?;
+    let Json(r) = reopen_recap(State(s), c, crate::json::ApiJson(body)).await?;
     Ok(super::notice(format!(
         "Rekap {} {} dibuka kembali ({} pegawai).",
         r.month,

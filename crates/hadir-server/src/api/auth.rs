@@ -245,6 +245,19 @@ pub async fn logout(State(s): State<AppState>, caller: Caller) -> ApiResult<Stat
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What the login screen shows before anyone signs in.
+#[derive(Serialize, ToSchema)]
+pub struct ServerInfo {
+    /// The regency (or province, ministry) running this server, e.g. "Pemerintah Kabupaten Contoh".
+    pub regency_name: String,
+}
+
+/// Public facts about this server: the regency's name for the app's login screen and header.
+#[utoipa::path(get, path = "/api/v1/info", tag = "auth", responses((status = 200, body = ServerInfo)))]
+pub async fn info(State(s): State<AppState>) -> Json<ServerInfo> {
+    Json(ServerInfo { regency_name: s.config.regency_name.clone() })
+}
+
 /// Who am I: the signed-in user's roles and units.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<UserInfo> {

@@ -2,15 +2,20 @@ use super::Paging;
 use crate::auth::{Caller, password};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::import::{ImportReport, import_employees_csv};
+use crate::import_jobs::{self, ImportJobView, Job, JobState, data_lines};
 use crate::json::ApiJson;
 use crate::org::{EmployeeInput, NO_PASSWORD, check_password, today_jakarta, validate_employee};
 use crate::state::AppState;
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use hadir_domain::Nip;
 use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, Page, PasswordResetMark};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
@@ -358,27 +363,95 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Import employees from CSV (header: nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base).
-/// Good lines are imported; each bad line is reported with its line number, field and reason.
+/// Import employees from CSV (header: `nip,login,name,category,unit_code,password,device_pin,start_date,position,tpp_base`).
+/// Good lines are imported; each bad line is reported with its line number, field and reason;
+/// a line whose employee is already registered the same way is left unchanged, so sending the
+/// same file again changes nothing. The import runs as a background job: the answer is the
+/// report (200) when it finishes within a few seconds, otherwise the job's progress (202), to
+/// be read at `GET /api/v1/imports/{id}` until it is done.
 #[utoipa::path(post, path = "/api/v1/employees/import", tag = "employees", request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportReport), (status = 403, body = ErrorBody)))]
-pub async fn import_employees(
+    responses((status = 200, body = ImportReport), (status = 202, body = ImportJobView), (status = 400, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn import_employees(State(s): State<AppState>, caller: Caller, body: Body) -> ApiResult<Response> {
+    caller.require_staff()?;
+    let data = read_import_file(body, s.config.import.max_bytes).await?;
+    let job = start_employee_import(&s, &caller, data)?;
+    job.wait(Duration::from_millis(s.config.import.answer_within_ms)).await;
+    match job.state() {
+        JobState::Done(report) => Ok(Json(report).into_response()),
+        JobState::Failed(e) => Err(e),
+        JobState::Running => Ok((StatusCode::ACCEPTED, Json(job.view())).into_response()),
+    }
+}
+
+/// Progress and, once done, the per-line report of an import started by the caller (admins:
+/// any import).
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "employees", params(("id" = String, Path)),
+    responses((status = 200, body = ImportJobView), (status = 404, body = ErrorBody)))]
+pub async fn import_status(
     State(s): State<AppState>,
     caller: Caller,
-    body: String,
-) -> ApiResult<Json<ImportReport>> {
+    Path(id): Path<String>,
+) -> ApiResult<Json<ImportJobView>> {
+    Ok(Json(import_job_of(&s, &caller, &id)?.view()))
+}
+
+/// The job `id` if the caller may read it; someone else's job is "not found".
+pub fn import_job_of(s: &AppState, caller: &Caller, id: &str) -> ApiResult<Arc<Job>> {
     caller.require_staff()?;
-    let c = caller.clone();
-    let report = import_employees_csv(
-        s.store.as_ref(),
-        body.as_bytes(),
-        caller.actor(),
-        move |unit_path: &str| c.can_manage_unit(unit_path),
-        caller.is_admin,
-        |_| {},
+    s.imports
+        .get(id)
+        .filter(|j| caller.is_admin || j.owner == caller.account_id)
+        .ok_or_else(|| ApiError::not_found("Impor"))
+}
+
+/// Reads an import file up to `max_bytes` (the import's own limit, larger than other bodies).
+pub async fn read_import_file(body: Body, max_bytes: usize) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, max_bytes).await.map_err(|_| too_large(max_bytes))
+}
+
+pub fn too_large(max_bytes: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!(
+            "Berkas impor terlalu besar (paling besar {} MB); bagi menjadi beberapa berkas.",
+            max_bytes / (1024 * 1024)
+        ),
     )
-    .await?;
-    Ok(Json(report))
+}
+
+/// Starts the import of `data` as a background job of the caller (shared by the console).
+pub fn start_employee_import(s: &AppState, caller: &Caller, data: Bytes) -> ApiResult<Arc<Job>> {
+    let total = data_lines(&data);
+    if total > s.config.import.max_lines {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_lines",
+            format!(
+                "Berkas berisi {total} baris; paling banyak {} baris sekali impor. Bagi menjadi beberapa berkas.",
+                s.config.import.max_lines
+            ),
+        ));
+    }
+    let store = s.store.clone();
+    let c = caller.clone();
+    let file = data.clone();
+    s.imports.start(caller.account_id, &file, total, move |job| {
+        let progress = import_jobs::progress(&job);
+        async move {
+            let scope = c.clone();
+            import_employees_csv(
+                store.as_ref(),
+                &data,
+                c.actor(),
+                move |unit_path: &str| scope.can_manage_unit(unit_path),
+                c.is_admin,
+                progress,
+            )
+            .await
+        }
+    })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -111,7 +111,19 @@ pub async fn list_calendars(State(s): State<AppState>, caller: Caller) -> ApiRes
 }
 
 /// Create a work calendar (admin). Body: the calendar JSON.
-#[utoipa::path(post, path = "/api/v1/calendars", tag = "policies", request_body = serde_json::Value,
+#[utoipa::path(post, path = "/api/v1/calendars", tag = "policies",
+    request_body(content = Object, description = "A work calendar: per weekday `null` (day off) or its checkpoints (check_in / presence / check_out, due time inside its window, in order); optional `overrides` (named periods with their own weekly pattern, dates 2000–2100) and `shifts` for rosters.", example = json!({"name": "Lima hari kerja", "weekly": {
+        "monday": {"checkpoints": [
+            {"name": "masuk", "kind": "check_in", "due": "07:30", "window_start": "06:00", "window_end": "10:00"},
+            {"name": "pulang", "kind": "check_out", "due": "16:00", "window_start": "12:00", "window_end": "18:00"}],
+            "break_minutes": 60},
+        "tuesday": null, "wednesday": null, "thursday": null,
+        "friday": {"checkpoints": [
+            {"name": "masuk", "kind": "check_in", "due": "07:30", "window_start": "06:00", "window_end": "10:00"},
+            {"name": "pulang", "kind": "check_out", "due": "16:30", "window_start": "12:00", "window_end": "18:00"}],
+            "break_minutes": 90},
+        "saturday": null, "sunday": null},
+        "overrides": [], "shifts": []})),
     responses((status = 201, body = CalendarView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_calendar(
     State(s): State<AppState>,
@@ -132,7 +144,19 @@ pub async fn create_calendar(
 }
 
 /// Change a work calendar (admin); the days of everyone using it are recomputed.
-#[utoipa::path(put, path = "/api/v1/calendars/{id}", tag = "policies", params(("id" = i64, Path)), request_body = serde_json::Value,
+#[utoipa::path(put, path = "/api/v1/calendars/{id}", tag = "policies", params(("id" = i64, Path)),
+    request_body(content = Object, description = "A work calendar: per weekday `null` (day off) or its checkpoints (check_in / presence / check_out, due time inside its window, in order); optional `overrides` (named periods with their own weekly pattern, dates 2000–2100) and `shifts` for rosters.", example = json!({"name": "Lima hari kerja", "weekly": {
+        "monday": {"checkpoints": [
+            {"name": "masuk", "kind": "check_in", "due": "07:30", "window_start": "06:00", "window_end": "10:00"},
+            {"name": "pulang", "kind": "check_out", "due": "16:00", "window_start": "12:00", "window_end": "18:00"}],
+            "break_minutes": 60},
+        "tuesday": null, "wednesday": null, "thursday": null,
+        "friday": {"checkpoints": [
+            {"name": "masuk", "kind": "check_in", "due": "07:30", "window_start": "06:00", "window_end": "10:00"},
+            {"name": "pulang", "kind": "check_out", "due": "16:30", "window_start": "12:00", "window_end": "18:00"}],
+            "break_minutes": 90},
+        "saturday": null, "sunday": null},
+        "overrides": [], "shifts": []})),
     responses((status = 200, body = CalendarView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_calendar(
     State(s): State<AppState>,
@@ -283,6 +307,7 @@ pub async fn list_holidays(
 #[derive(Deserialize, ToSchema)]
 pub struct HolidayInput {
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub date: String,
     /// libur_nasional, cuti_bersama or regional.
     pub kind: String,
@@ -418,7 +443,17 @@ pub async fn list_rule_sets(State(s): State<AppState>, caller: Caller) -> ApiRes
 }
 
 /// Add a rule set in force from its `effective_from` (admin). Days from that date are recomputed.
-#[utoipa::path(post, path = "/api/v1/rule-sets", tag = "policies", request_body = serde_json::Value,
+#[utoipa::path(post, path = "/api/v1/rule-sets", tag = "policies",
+    request_body(content = Object, description = "A rule set: late and early-leave brackets (percent per bracket, the last open-ended), grace minutes, missing-punch penalties, TK per day, monthly cap, TPP attendance share, categories, trial mode, leave deductions; in force from `effective_from` (2000–2100).", example = json!({"name": "Aturan contoh", "effective_from": "2026-01-01",
+        "late": [{"up_to_minutes": 30, "code": "TL1", "percent": 0.5}, {"up_to_minutes": 60, "code": "TL2", "percent": 1.0},
+            {"up_to_minutes": 90, "code": "TL3", "percent": 1.25}, {"up_to_minutes": null, "code": "TL4", "percent": 1.5}],
+        "early_leave": [{"up_to_minutes": 30, "code": "PSW1", "percent": 0.5}, {"up_to_minutes": 60, "code": "PSW2", "percent": 1.0},
+            {"up_to_minutes": 90, "code": "PSW3", "percent": 1.25}, {"up_to_minutes": null, "code": "PSW4", "percent": 1.5}],
+        "grace_minutes": 0, "early_grace_minutes": 0,
+        "missing_check_in": {"code": "TL4", "percent": 1.5}, "missing_check_out": {"code": "PSW4", "percent": 1.5},
+        "missing_presence": {"code": "TPS", "percent": 0.0},
+        "tk_per_day": 3.0, "monthly_cap": 100.0, "tpp_attendance_share": 40.0,
+        "categories": ["PNS", "PPPK", "HONORER"], "trial_mode": false, "leave_deductions": {}})),
     responses((status = 201, body = RuleSetView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_rule_set(
     State(s): State<AppState>,
@@ -457,6 +492,7 @@ pub async fn create_rule_set(
 pub struct RosterEntryInput {
     pub nip: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub date: String,
     /// A shift code of the employee's calendar (`P`, `S`, `M`), or `null` for a day off.
     pub shift: Option<String>,

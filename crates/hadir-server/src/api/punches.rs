@@ -21,8 +21,10 @@ pub struct PunchQuery {
     /// NIP or login; default: yourself.
     pub employee: Option<String>,
     /// First day (YYYY-MM-DD, in the employee's zone).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive.
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 

@@ -7,6 +7,7 @@
 use crate::api::days::policies_ready;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
 use crate::recap::{self, DisciplineRow, MonthRecap, RecapFail};
 use crate::recap_export;
 use crate::state::AppState;
@@ -51,7 +52,7 @@ pub struct ReopenBody {
 pub struct DeadlineBody {
     pub month: String,
     /// Last day (inclusive) on which objections may be filed.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = Date)]
     pub objection_until: Date,
 }
 
@@ -172,7 +173,7 @@ pub async fn get_recap(State(s): State<AppState>, caller: Caller, Query(q): Quer
 pub async fn lock_recap(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<LockBody>,
+    ApiJson(b): ApiJson<LockBody>,
 ) -> ApiResult<Json<LockResult>> {
     let first = month_of(&b.month)?;
     let unit = admin_unit(&s, &caller, b.unit_code.as_deref()).await?;
@@ -189,7 +190,7 @@ pub async fn lock_recap(
 pub async fn reopen_recap(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<ReopenBody>,
+    ApiJson(b): ApiJson<ReopenBody>,
 ) -> ApiResult<Json<LockResult>> {
     let first = month_of(&b.month)?;
     let unit = admin_unit(&s, &caller, b.unit_code.as_deref()).await?;
@@ -209,7 +210,7 @@ pub async fn reopen_recap(
 pub async fn set_deadline(
     State(s): State<AppState>,
     caller: Caller,
-    Json(b): Json<DeadlineBody>,
+    ApiJson(b): ApiJson<DeadlineBody>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let first = month_of(&b.month)?;

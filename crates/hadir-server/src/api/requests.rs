@@ -18,18 +18,20 @@ use crate::api::employees::employee_in_scope;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
-use crate::requests::{self as rules, Family};
+use crate::requests as rules;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use hadir_domain::leave::{self, LeaveBalance};
+use hadir_domain::requests::{self as req_rules, ATTACHMENT_MAX_BYTES, ATTACHMENTS_MAX, Family, month_key};
 use hadir_domain::zone::rfc3339_local;
-use hadir_domain::{CorrectionFix, DayStatus, RosterEntry, unit_zone};
+use hadir_domain::{CorrectionFix, DayStatus, EmployeeCategory, RosterEntry, unit_zone};
 use hadir_store::{
-    Audit, Decider, Employee, Id, NewAttachment, NewRequest, PunchSource, RecomputeTarget, Request, RequestFilter,
-    RequestLine, RequestState, StoreError, Transition, Unit,
+    Audit, DaysLimit, Decider, Employee, Id, LIMIT_ATTACHMENTS, LIMIT_LEAVE_DAYS, NewAttachment, NewRequest,
+    PunchSource, RecomputeTarget, Request, RequestFilter, RequestLine, RequestState, StoreError, Transition, Unit,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -59,8 +61,11 @@ pub struct CreateRequest {
     /// Unit code, for `MANUAL` and `OUTAGE`.
     pub unit: Option<String>,
     /// `YYYY-MM-DD`. One-day types (`MANUAL`, `OUTAGE`, `KEBERATAN`) may send only `date_from` (or `date`).
+    #[schema(format = Date)]
     pub date_from: Option<String>,
+    #[schema(format = Date)]
     pub date_to: Option<String>,
+    #[schema(format = Date)]
     pub date: Option<String>,
     pub reason: String,
     /// `OUTAGE`: local times `HH:MM` of the window.
@@ -230,10 +235,6 @@ fn tz_of(name: &str) -> TimeZone {
     unit_zone(name).unwrap_or(TimeZone::UTC)
 }
 
-fn month_key(d: Date) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
 fn is_own(caller: &Caller, r: &Request) -> bool {
     r.submitted_by == caller.account_id || (r.employee_id.is_some() && r.employee_id == caller.employee_id)
 }
@@ -285,9 +286,17 @@ fn may_read(caller: &Caller, r: &Request) -> bool {
         || caller.employee_id.is_some_and(|me| r.lines.iter().any(|l| l.employee_id == me))
 }
 
+fn evidence_required(r: &Request) -> bool {
+    req_rules::evidence_needed(&r.kind, r.date_from, r.date_to).is_some()
+}
+
+fn category_of(e: &Employee) -> EmployeeCategory {
+    EmployeeCategory::from_code(e.category.as_str()).unwrap_or(EmployeeCategory::Pns)
+}
+
 fn view(r: Request, caller: &Caller, own_unit: Option<&str>, tz: &TimeZone) -> RequestView {
-    let can_decide = r.state == RequestState::Submitted && may_decide(caller, &r, own_unit);
-    let evidence_required = rules::evidence_required(&r);
+    let can_decide = r.state.awaits_decision() && may_decide(caller, &r, own_unit);
+    let evidence_required = evidence_required(&r);
     let id = r.id;
     RequestView {
         id,
@@ -369,20 +378,41 @@ async fn roster_of(s: &AppState, e: &Employee, from: Date, to: Date) -> ApiResul
     Ok(rows.into_iter().map(|r| RosterEntry { date: r.date, shift: r.shift }).collect())
 }
 
-/// Checks the annual-leave quota for `days` more working days in `year`.
-async fn check_quota(s: &AppState, e: &Employee, year: i16, days: i64) -> ApiResult<()> {
+/// The refusal of annual leave beyond the balance, naming the balance.
+fn quota_exceeded(b: &LeaveBalance, days: i64) -> ApiError {
+    invalid(
+        "leave_quota_exceeded",
+        format!(
+            "Sisa cuti tahunan {}: {} hari kerja (jatah {} + sisa tahun lalu {}, terpakai {}, menunggu persetujuan {}). Permohonan ini {} hari kerja.",
+            b.year, b.remaining, b.entitlement, b.carry_over, b.used, b.pending, days
+        ),
+    )
+    .with_details(serde_json::json!({"remaining": b.remaining, "requested": days, "balance": b}))
+}
+
+/// The annual-leave limit for `days` more working days in `year`: refused at once when the
+/// balance read now does not hold them, and otherwise handed to the store, which checks it
+/// again inside its transaction (parallel requests cannot all pass, issue 17).
+async fn annual_limit(s: &AppState, e: &Employee, year: i16, days: i64) -> ApiResult<DaysLimit> {
     let b = rules::leave_balance(s.store.as_ref(), e, year).await?;
-    if days > b.remaining {
-        return Err(invalid(
-            "leave_quota_exceeded",
-            format!(
-                "Sisa cuti tahunan {year}: {} hari kerja (jatah {} + sisa tahun lalu {}, terpakai {}, menunggu persetujuan {}). Permohonan ini {} hari kerja.",
-                b.remaining, b.entitlement, b.carry_over, b.used, b.pending, days
-            ),
-        )
-        .with_details(serde_json::json!({"remaining": b.remaining, "requested": days, "balance": b})));
+    if !b.fits(days) {
+        return Err(quota_exceeded(&b, days));
     }
-    Ok(())
+    Ok(DaysLimit { year, max_days: b.limit() })
+}
+
+/// A store refusal of the limit set by [`annual_limit`] becomes the same answer, with the
+/// balance as it is now.
+async fn map_quota_error(s: &AppState, e: &Employee, year: i16, days: i64, err: StoreError) -> ApiError {
+    match err {
+        StoreError::LimitExceeded { limit: LIMIT_LEAVE_DAYS, .. } => {
+            match rules::leave_balance(s.store.as_ref(), e, year).await {
+                Ok(b) => quota_exceeded(&b, days),
+                Err(e) => e.into(),
+            }
+        }
+        e => e.into(),
+    }
 }
 
 /// Submit a request (leave, izin, sakit, duty, special attendance, manual attendance, outage, objection).
@@ -393,16 +423,13 @@ pub async fn create_request(
     caller: Caller,
     ApiJson(b): ApiJson<CreateRequest>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let (kind, fam) = rules::family(&b.kind).ok_or_else(|| {
+    let (kind, fam) = req_rules::family(&b.kind).ok_or_else(|| {
         invalid(
             "invalid_type",
             format!("Jenis permohonan '{}' tidak dikenal (mis. CUTI_TAHUNAN, IZIN, SAKIT, DINAS_LUAR, MANUAL, OUTAGE, KEBERATAN).", b.kind),
         )
     })?;
-    let reason: String = b.reason.trim().chars().take(2000).collect();
-    if reason.is_empty() {
-        return Err(invalid("reason_required", "Alasan permohonan wajib diisi."));
-    }
+    let reason = req_rules::clean_reason(&b.reason)?;
     // Special attendance takes its date from the punch.
     let date_from = match parse_date(b.date_from.as_deref().or(b.date.as_deref()), "date_from")? {
         Some(d) => d,
@@ -410,13 +437,7 @@ pub async fn create_request(
         None => return Err(invalid("date_required", "Tanggal (date_from) wajib diisi.")),
     };
     let date_to = parse_date(b.date_to.as_deref(), "date_to")?.unwrap_or(date_from);
-    if date_to < date_from {
-        return Err(invalid("invalid_range", "Tanggal selesai tidak boleh sebelum tanggal mulai."));
-    }
-    let one_day = matches!(fam, Family::Manual | Family::Outage | Family::Objection);
-    if one_day && date_to != date_from {
-        return Err(invalid("one_day_only", "Permohonan jenis ini hanya untuk satu tanggal."));
-    }
+    req_rules::check_dates(fam, date_from, date_to)?;
 
     let mut new = NewRequest {
         kind: kind.clone(),
@@ -429,7 +450,7 @@ pub async fn create_request(
         end_at: None,
         reason,
         checkpoints: b.checkpoints.clone().unwrap_or_default().into_iter().map(|c| c.trim().to_lowercase()).collect(),
-        decider: rules::decider_for(&kind),
+        decider: req_rules::decider_for(&kind),
         days: None,
         punch_id: None,
         lines: Vec::new(),
@@ -438,6 +459,8 @@ pub async fn create_request(
     };
 
     let unit: Unit;
+    // Annual leave: the employee and the limit the store checks in its transaction.
+    let mut quota: Option<(Employee, DaysLimit)> = None;
     match fam {
         Family::Manual | Family::Outage => {
             let code = b.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
@@ -458,19 +481,12 @@ pub async fn create_request(
                 };
                 let start = parse_instant(start, date_from, &tz, "start")?;
                 let end = parse_instant(end, date_from, &tz, "end")?;
-                if end <= start {
-                    return Err(invalid("invalid_range", "Jam selesai gangguan harus setelah jam mulai."));
-                }
+                req_rules::check_outage_window(start, end)?;
                 new.start_at = Some(start);
                 new.end_at = Some(end);
             } else {
                 let entries = b.entries.as_deref().unwrap_or_default();
-                if entries.is_empty() {
-                    return Err(invalid("entries_required", "Isi daftar hadir (entries) minimal satu pegawai."));
-                }
-                if entries.len() > 2000 {
-                    return Err(invalid("too_many_entries", "Paling banyak 2000 baris per berita acara."));
-                }
+                req_rules::check_manual_lines(entries.len())?;
                 for (i, en) in entries.iter().enumerate() {
                     let login: String = en.employee.chars().filter(|c| *c != ' ' && *c != '.').collect();
                     // An employee outside the unit gets the same answer as one who does not
@@ -530,61 +546,24 @@ pub async fn create_request(
             new.employee_id = Some(e.id);
             new.unit_id = unit.id;
             let tz = tz_of(&unit.timezone);
+            req_rules::check_punch_link(fam, b.punch_id.is_some())?;
             match fam {
                 Family::Leave(kind) | Family::Duty(kind) if b.punch_id.is_none() => {
-                    if !rules::allowed_for(e.category, kind) {
-                        return Err(invalid(
-                            "leave_not_allowed",
-                            format!(
-                                "Pegawai {} tidak berhak atas {} (PPPK: cuti tahunan, cuti sakit, cuti melahirkan).",
-                                e.category.as_str(),
-                                kind.label()
-                            ),
-                        ));
-                    }
-                    let span = date_from.until(date_to).map(|sp| i64::from(sp.get_days())).unwrap_or(0) + 1;
-                    if span > rules::max_calendar_days(kind) {
-                        return Err(invalid(
-                            "range_too_long",
-                            format!("{} paling lama {} hari kalender.", kind.label(), rules::max_calendar_days(kind)),
-                        ));
-                    }
+                    leave::check_leave_kind(category_of(&e), kind, date_from, date_to)?;
                     let ctx = crate::days::context(s.store.as_ref(), &s.policies, &e).await?;
                     let roster = roster_of(&s, &e, date_from, date_to).await?;
-                    let days = rules::working_days(&ctx, &roster, date_from, date_to);
-                    if days == 0 {
-                        return Err(invalid("no_working_days", "Rentang tanggal ini tidak memuat hari kerja."));
-                    }
+                    let days = leave::working_days(&ctx.calendar, &ctx.holidays, &roster, date_from, date_to);
+                    leave::check_leave_days(kind, date_from, date_to, days)?;
                     new.days = Some(days);
-                    if kind == hadir_domain::AbsenceKind::CutiTahunan {
-                        if date_from.year() != date_to.year() {
-                            return Err(invalid(
-                                "split_by_year",
-                                "Cuti tahunan yang melewati pergantian tahun diajukan terpisah per tahun.",
-                            ));
-                        }
-                        if !b.draft {
-                            check_quota(&s, &e, date_from.year(), days).await?;
-                        }
+                    if kind == hadir_domain::AbsenceKind::CutiTahunan && !b.draft {
+                        quota = Some((e.clone(), annual_limit(&s, &e, date_from.year(), days).await?));
                     }
                 }
-                Family::Leave(_) => {
-                    return Err(invalid(
-                        "punch_not_allowed",
-                        "Cuti, izin dan sakit tidak terkait dengan absen khusus.",
-                    ));
-                }
+                Family::Leave(_) => return Err(req_rules::RequestRefusal::PunchNotAllowed.into()),
                 Family::Duty(_) | Family::Ceremony => {
-                    let pid = b.punch_id.ok_or_else(|| {
-                        invalid("punch_required", "Upacara di luar kantor diajukan lewat absen khusus (punch_id).")
-                    })?;
+                    let pid = b.punch_id.ok_or(req_rules::RequestRefusal::PunchRequired)?;
                     let p = s.store.punch_by_id(pid).await.map_err(|_| ApiError::not_found("Absen khusus"))?;
-                    if p.p.employee_id != Some(e.id) || p.p.source != PunchSource::Special {
-                        return Err(invalid(
-                            "not_special_punch",
-                            "Absen ini bukan absen khusus milik pegawai tersebut.",
-                        ));
-                    }
+                    req_rules::check_special_punch(p.p.employee_id == Some(e.id), p.p.source == PunchSource::Special)?;
                     if let Some(existing) = s.store.request_by_punch(pid).await? {
                         return Err(ApiError::new(
                             StatusCode::CONFLICT,
@@ -600,36 +579,29 @@ pub async fn create_request(
                     new.punch_id = Some(pid);
                 }
                 Family::Objection => {
-                    let today = crate::days::today_in(&tz);
-                    if date_from > today {
-                        return Err(invalid(
-                            "future_date",
-                            "Keberatan hanya untuk hari yang sudah berlalu atau hari ini.",
-                        ));
-                    }
-                    if s.store.is_month_locked(&month_key(date_from), &unit.path).await? {
-                        return Err(invalid(
-                            "month_locked",
-                            format!(
-                                "Rekap bulan {} sudah dikunci; keberatan tidak dapat diajukan lagi.",
-                                month_key(date_from)
-                            ),
-                        ));
-                    }
+                    req_rules::check_objection_date(date_from, crate::days::today_in(&tz))?;
+                    let locked = s.store.is_month_locked(&month_key(date_from), &unit.path).await?;
+                    req_rules::check_objection_month(date_from, locked, false)?;
                 }
                 Family::Manual | Family::Outage => unreachable!("handled above"),
             }
         }
     }
     let audit = Audit::new(caller.actor(), "create", "request", "-");
-    let r = s.store.create_request(&new, audit).await.map_err(|e| match e {
-        StoreError::Conflict(f) if f == "punch_id" => {
-            ApiError::new(StatusCode::CONFLICT, "already_requested", "Absen khusus ini sudah diajukan.")
+    let r = match s.store.create_request_within(&new, quota.as_ref().map(|q| q.1), audit).await {
+        Ok(r) => r,
+        Err(StoreError::Conflict(f)) if f == "punch_id" => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "already_requested", "Absen khusus ini sudah diajukan."));
         }
-        e => e.into(),
-    })?;
+        Err(err) => {
+            return Err(match &quota {
+                Some((e, limit)) => map_quota_error(&s, e, limit.year, new.days.unwrap_or(0), err).await,
+                None => err.into(),
+            });
+        }
+    };
     metrics::counter!("hadir_requests_total", "event" => "create").increment(1);
-    let evidence_required = rules::evidence_required(&r);
+    let evidence_required = evidence_required(&r);
     Ok((StatusCode::CREATED, Json(Created { id: r.id, state: r.state.as_str().into(), evidence_required })))
 }
 
@@ -665,7 +637,7 @@ pub async fn list_requests(
     }
     if let Some(k) = q.kind.as_deref().filter(|v| !v.is_empty()) {
         f.kind = Some(
-            rules::family(k)
+            req_rules::family(k)
                 .map(|(k, _)| k)
                 .ok_or_else(|| invalid("invalid_type", "Jenis permohonan tidak dikenal."))?,
         );
@@ -732,9 +704,7 @@ fn parse_correction(c: &CorrectionInput, r: &Request, tz: &TimeZone) -> ApiResul
         let code = st.trim().to_ascii_uppercase();
         let status: DayStatus = serde_json::from_value(serde_json::Value::String(code.clone()))
             .map_err(|_| invalid("invalid_correction", format!("Status '{st}' tidak dikenal.")))?;
-        if matches!(status, DayStatus::BelumAktif | DayStatus::BelumSelesai) {
-            return Err(invalid("invalid_correction", format!("Status '{code}' tidak dapat ditetapkan.")));
-        }
+        req_rules::check_settable_status(status)?;
         return Ok(CorrectionFix::Status { status });
     }
     match (c.checkpoint.as_deref(), c.time.as_deref()) {
@@ -782,7 +752,7 @@ pub async fn decide_request(
         };
         return Err(forbidden("not_decider", msg));
     }
-    if r.state != RequestState::Submitted {
+    if !r.state.awaits_decision() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "request_not_pending",
@@ -791,39 +761,26 @@ pub async fn decide_request(
     }
     let comment = d.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(|c| c.chars().take(2000).collect());
     let tz = unit_tz(&s, r.unit_id).await;
-    let mut correction = None;
-    if d.approve {
-        if rules::evidence_required(&r) && r.attachments.is_empty() {
-            return Err(invalid(
-                "evidence_required",
-                match r.kind.as_str() {
-                    "MANUAL" => "Lampirkan pindaian daftar hadir yang ditandatangani sebelum menyetujui.",
-                    "OUTAGE" => "Lampirkan bukti gangguan (berita acara) sebelum menyetujui.",
-                    _ => "Sakit lebih dari satu hari memerlukan surat keterangan dokter; lampirkan sebelum menyetujui.",
-                },
-            ));
-        }
-        if r.kind == "KEBERATAN" {
-            let c = d.correction.as_ref().ok_or_else(|| {
-                invalid(
-                    "correction_required",
-                    "Keberatan yang diterima harus menyebutkan koreksinya (status atau jam).",
-                )
-            })?;
-            correction = Some(parse_correction(c, &r, &tz)?);
-        }
-    } else if comment.is_none() {
-        return Err(invalid("reason_required", "Tuliskan alasan penolakan."));
-    }
-    if r.kind == "KEBERATAN" && s.store.is_month_locked(&month_key(r.date_from), &r.unit_path).await? {
-        return Err(invalid(
-            "month_locked",
-            format!("Rekap bulan {} sudah dikunci; keberatan tidak dapat diputus lagi.", month_key(r.date_from)),
-        ));
+    req_rules::check_decision(
+        &r.kind,
+        r.date_from,
+        r.date_to,
+        d.approve,
+        !r.attachments.is_empty(),
+        d.correction.is_some(),
+        comment.is_some(),
+    )?;
+    let correction = match (&d.correction, d.approve && r.kind == "KEBERATAN") {
+        (Some(c), true) => Some(parse_correction(c, &r, &tz)?),
+        _ => None,
+    };
+    if r.kind == "KEBERATAN" {
+        let locked = s.store.is_month_locked(&month_key(r.date_from), &r.unit_path).await?;
+        req_rules::check_objection_month(r.date_from, locked, true)?;
     }
     let (to, action) = if d.approve { (RequestState::Approved, "approve") } else { (RequestState::Rejected, "reject") };
     let t = Transition {
-        from: vec![RequestState::Submitted],
+        from: to.reachable_from().to_vec(),
         to,
         actor_account_id: caller.account_id,
         actor_name: caller.username.clone(),
@@ -918,7 +875,7 @@ pub async fn cancel_request(
         serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("invalid_json", "Format JSON tidak valid."))?
     };
     let comment = input.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment).await
+    transition_own(&s, &caller, r, RequestState::Cancelled, "cancel", comment, None).await
 }
 
 /// Submit a draft.
@@ -933,14 +890,17 @@ pub async fn submit_request(
     if r.submitted_by != caller.account_id && r.employee_id != caller.employee_id {
         return Err(forbidden("not_submitter", "Hanya pengaju yang dapat mengirim draf ini."));
     }
+    let mut quota = None;
     if r.kind == "CUTI_TAHUNAN"
         && r.state == RequestState::Draft
         && let Some(eid) = r.employee_id
     {
         let e = s.store.employee_by_id(eid).await?;
-        check_quota(&s, &e, r.date_from.year(), r.days.unwrap_or(0)).await?;
+        let (year, days) = (r.date_from.year(), r.days.unwrap_or(0));
+        let limit = annual_limit(&s, &e, year, days).await?;
+        quota = Some((e, limit));
     }
-    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None).await
+    transition_own(&s, &caller, r, RequestState::Submitted, "submit", None, quota).await
 }
 
 async fn transition_own(
@@ -950,12 +910,9 @@ async fn transition_own(
     to: RequestState,
     action: &str,
     comment: Option<String>,
+    quota: Option<(Employee, DaysLimit)>,
 ) -> ApiResult<Json<RequestView>> {
-    let from = if to == RequestState::Submitted {
-        vec![RequestState::Draft]
-    } else {
-        vec![RequestState::Draft, RequestState::Submitted]
-    };
+    let from = to.reachable_from().to_vec();
     if !from.contains(&r.state) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -973,34 +930,24 @@ async fn transition_own(
         decision: false,
         correction: None,
     };
-    let id = r.id;
-    let r = s
-        .store
-        .transition_request(id, &t, Audit::new(caller.actor(), action, "request", &id.to_string()))
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah.")
-            }
-            e => e.into(),
-        })?;
+    let (id, days) = (r.id, r.days.unwrap_or(0));
+    let audit = Audit::new(caller.actor(), action, "request", &id.to_string());
+    let r = match s.store.transition_request_within(id, &t, quota.as_ref().map(|q| q.1), audit).await {
+        Ok(r) => r,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, "request_not_pending", "Status permohonan sudah berubah."));
+        }
+        Err(err) => {
+            return Err(match &quota {
+                Some((e, limit)) => map_quota_error(s, e, limit.year, days, err).await,
+                None => err.into(),
+            });
+        }
+    };
     settle_special_punch(s, &r, caller).await;
     let tz = unit_tz(s, r.unit_id).await;
     let own_unit = own_unit_path(s, caller).await;
     Ok(Json(view(r, caller, own_unit.as_deref(), &tz)))
-}
-
-/// Evidence type from the first bytes, whatever the client claims.
-pub fn sniff_evidence(b: &[u8]) -> Option<&'static str> {
-    if b.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
 }
 
 fn clean_filename(name: Option<&str>, mime: &str) -> String {
@@ -1065,7 +1012,7 @@ pub async fn add_attachments(
     let mut mp = multipart.map_err(|_| {
         ApiError::bad_request("multipart_required", "Kirim sebagai multipart/form-data dengan bagian 'file'.")
     })?;
-    let max = rules::ATTACHMENT_MAX_BYTES;
+    let max = ATTACHMENT_MAX_BYTES;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -1106,7 +1053,7 @@ pub async fn add_attachments(
                 }
             }
         }
-        let mime = sniff_evidence(&buf)
+        let mime = req_rules::evidence_type(&buf)
             .ok_or_else(|| invalid("attachment_type", "Lampiran harus berupa PDF, JPEG atau PNG."))?;
         if mime != "application/pdf" {
             crate::images::check_pixels(&buf, s.config.checkin.max_image_pixels, "Gambar lampiran")?;
@@ -1116,11 +1063,12 @@ pub async fn add_attachments(
     if files.is_empty() {
         return Err(invalid("file_required", "Sertakan berkas pada bagian 'file'."));
     }
-    if r.attachments.len() + files.len() > rules::ATTACHMENTS_MAX {
-        return Err(invalid(
-            "too_many_attachments",
-            format!("Paling banyak {} lampiran per permohonan.", rules::ATTACHMENTS_MAX),
-        ));
+    let too_many =
+        || invalid("too_many_attachments", format!("Paling banyak {ATTACHMENTS_MAX} lampiran per permohonan."));
+    // Checked here to spare the blob store a refused upload, and again by the store inside its
+    // transaction, where parallel uploads cannot all pass (issue 17).
+    if r.attachments.len() + files.len() > ATTACHMENTS_MAX {
+        return Err(too_many());
     }
     let mut stored = Vec::new();
     for (filename, mime, bytes) in files {
@@ -1142,20 +1090,23 @@ pub async fn add_attachments(
         tracing::error!(error = %e, "evidence sync failed");
         ApiError::internal()
     })?;
+    let audit = Audit::new(caller.actor(), "attach", "request", &id.to_string());
+    let added = s.store.add_attachments(id, &stored, ATTACHMENTS_MAX, audit).await.map_err(|e| match e {
+        StoreError::LimitExceeded { limit: LIMIT_ATTACHMENTS, .. } => too_many(),
+        e => e.into(),
+    })?;
     let tz = unit_tz(&s, r.unit_id).await;
-    let mut items = Vec::new();
-    for a in stored {
-        let att =
-            s.store.add_attachment(id, &a, Audit::new(caller.actor(), "attach", "request", &id.to_string())).await?;
-        items.push(AttachmentView {
+    let items = added
+        .into_iter()
+        .map(|att| AttachmentView {
             url: format!("/api/v1/requests/{id}/attachments/{}", att.id),
             id: att.id,
             filename: att.filename,
             mime: att.mime,
             size: att.size,
             uploaded_at: rfc3339_local(&tz, att.uploaded_at),
-        });
-    }
+        })
+        .collect();
     Ok((StatusCode::CREATED, Json(AttachmentList { items })))
 }
 
@@ -1216,5 +1167,5 @@ pub async fn my_leave_balance(
     let year = q.year.unwrap_or_else(|| crate::org::today_jakarta().year());
     // Checked at the edge (issue 17): the balance does date arithmetic on the year.
     crate::dates::year(year)?;
-    Ok(Json(rules::leave_balance(s.store.as_ref(), &e, year).await?))
+    Ok(Json(rules::leave_balance(s.store.as_ref(), &e, year).await?.into()))
 }

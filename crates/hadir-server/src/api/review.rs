@@ -48,8 +48,10 @@ pub struct ReviewQuery {
     /// Only this terminal's punches.
     pub device_sn: Option<String>,
     /// First day (YYYY-MM-DD, WIB).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive.
+    #[param(format = Date)]
     pub to: Option<String>,
     pub offset: Option<u32>,
     pub limit: Option<u32>,
@@ -185,7 +187,9 @@ pub struct DecideFilter {
     pub unit: Option<String>,
     pub reason: Option<String>,
     pub device_sn: Option<String>,
+    #[schema(format = Date)]
     pub from: Option<String>,
+    #[schema(format = Date)]
     pub to: Option<String>,
 }
 

@@ -20,7 +20,12 @@ struct AppAssets;
 const SW_PATH: &str = "sw.js";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(index)).route("/app/{*path}", get(asset))
+    Router::new().route("/", get(index)).route("/app/{*path}", get(asset)).route("/favicon.ico", get(favicon))
+}
+
+/// Browsers ask for `/favicon.ico` on every site, the console's pages included: the app's icon.
+async fn favicon() -> Response {
+    serve_file("icon-192.png", "public, max-age=86400")
 }
 
 async fn index() -> Response {

@@ -67,6 +67,21 @@
     }
   }
 
+  // The regency's name on the login screen and in the header (kept for offline starts).
+  function showRegency(name) {
+    if (!name) return;
+    $('login-regency').textContent = name;
+    $('who-regency').textContent = name;
+  }
+  function loadRegency() {
+    try { showRegency(localStorage.getItem('hadir.regency')); } catch (e) { /* private mode */ }
+    fetch('/api/v1/info').then(function (r) { return r.ok ? r.json() : null; }).then(function (i) {
+      if (!i || !i.regency_name) return;
+      showRegency(i.regency_name);
+      try { localStorage.setItem('hadir.regency', i.regency_name); } catch (e) { /* private mode */ }
+    }).catch(function () { /* offline: the kept name stays */ });
+  }
+
   // ---- login / logout ---------------------------------------------------------------------
   function showLogin(message) {
     stopGeo();
@@ -275,6 +290,7 @@
     if ('serviceWorker' in navigator) {
       navigator.serviceWorker.register('/app/sw.js', { scope: '/' }).catch(function () {});
     }
+    loadRegency();
     setupLogin();
     setupPassword();
     setupOutbox();

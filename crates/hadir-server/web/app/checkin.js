@@ -127,10 +127,20 @@
     var hhmm = String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
     if (out.kind === 'sent') {
       var b = out.body || {}, p = b.punch || {}, v = b.verdict || {};
-      cls = 'ok'; icon = '✓';
-      title = r.special ? 'Absen khusus terkirim' : p.state === 'pending' ? 'Absen tersimpan' : 'Absen berhasil';
-      // Sent long after the photo with no outage to explain it: stored, counted once checked.
-      if (p.state === 'pending' && !r.special) { cls = 'queued'; icon = '⏳'; }
+      // What happened, in colour and words: green on time, amber late or early (with the code
+      // and minutes), grey when the punch does not count, blue when it waits for a decision.
+      if (r.special || p.state === 'pending') {
+        cls = 'pending'; icon = '⏳';
+        title = r.special ? 'Absen khusus terkirim' : 'Menunggu pemeriksaan';
+      } else if (v.ignored) {
+        cls = 'ignored'; icon = '–'; title = 'Tercatat, tidak dihitung';
+      } else if (v.code) {
+        cls = 'late'; icon = '!';
+        title = (v.minutes_late ? 'Terlambat ' + v.minutes_late + ' menit' :
+          v.minutes_early ? 'Pulang ' + v.minutes_early + ' menit lebih awal' : 'Tercatat') + ' (' + v.code + ')';
+      } else {
+        cls = 'ok'; icon = '✓'; title = 'Absen berhasil';
+      }
       message = b.message || 'Absen tercatat.';
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already.

@@ -1,0 +1,226 @@
+//! Leave rules (issue 7; moved here from the server in issue 18): who may take which leave, how
+//! long a request may be, which days it charges, and the annual-leave balance.
+//!
+//! Annual leave (kept simple, documented in docs/ARCHITECTURE.md): [`ANNUAL_ENTITLEMENT`]
+//! working days per calendar year; unused days of the previous year carry over up to
+//! [`CARRY_OVER_MAX`] (only for employees counted since before that year began). Pending
+//! (submitted) and approved annual leave both use the balance; a request may not span two
+//! years. Cuti bersama and holidays are not working days, so they never reduce the balance.
+
+use crate::requests::RequestRefusal;
+use crate::{AbsenceKind, Calendar, EmployeeCategory, Holiday, RosterEntry, holiday_on};
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// Annual leave days per year.
+pub const ANNUAL_ENTITLEMENT: i64 = 12;
+/// Unused annual leave carried into the next year, at most.
+pub const CARRY_OVER_MAX: i64 = 6;
+
+/// Leave types a PPPK (and honorer) may take: annual, sick, maternity (DOMAIN.md), plus izin
+/// and sakit, which are not leave. A PNS may take every type.
+pub fn allowed_for(category: EmployeeCategory, kind: AbsenceKind) -> bool {
+    match category {
+        EmployeeCategory::Pns => true,
+        EmployeeCategory::Pppk | EmployeeCategory::Honorer => {
+            !matches!(kind, AbsenceKind::CutiBesar | AbsenceKind::CutiAlasanPenting | AbsenceKind::Cltn)
+        }
+    }
+}
+
+/// Longest range (calendar days) a leave request may cover.
+pub fn max_calendar_days(kind: AbsenceKind) -> i64 {
+    match kind {
+        AbsenceKind::CutiBesar | AbsenceKind::CutiMelahirkan => 92,
+        AbsenceKind::CutiAlasanPenting => 31,
+        AbsenceKind::Cltn => 3 * 366,
+        AbsenceKind::TugasBelajar => 5 * 366,
+        _ => 366,
+    }
+}
+
+/// Calendar days of `from..=to` (0 when reversed).
+pub fn calendar_days(from: Date, to: Date) -> i64 {
+    if to < from {
+        return 0;
+    }
+    from.until(to).map(|sp| i64::from(sp.get_days())).unwrap_or(0) + 1
+}
+
+/// The rules a leave (or dated duty) request must meet before its days are counted: the
+/// employee's category may take `kind`, and the range is not longer than the type allows.
+pub fn check_leave_kind(
+    category: EmployeeCategory,
+    kind: AbsenceKind,
+    from: Date,
+    to: Date,
+) -> Result<(), RequestRefusal> {
+    if !allowed_for(category, kind) {
+        return Err(RequestRefusal::NotForCategory { category, kind });
+    }
+    let max_days = max_calendar_days(kind);
+    if calendar_days(from, to) > max_days {
+        return Err(RequestRefusal::RangeTooLong { kind, max_days });
+    }
+    Ok(())
+}
+
+/// The rules on the working days a leave request charges: at least one; annual leave within
+/// one calendar year (each year has its own balance).
+pub fn check_leave_days(kind: AbsenceKind, from: Date, to: Date, working_days: i64) -> Result<(), RequestRefusal> {
+    if working_days == 0 {
+        return Err(RequestRefusal::NoWorkingDays);
+    }
+    if kind == AbsenceKind::CutiTahunan && from.year() != to.year() {
+        return Err(RequestRefusal::SplitByYear);
+    }
+    Ok(())
+}
+
+/// Working days of `from..=to` for an employee: a day their calendar (or roster) schedules
+/// with checkpoints, and that is no holiday (a rostered shift is worked on holidays too).
+pub fn working_days(calendar: &Calendar, holidays: &[Holiday], roster: &[RosterEntry], from: Date, to: Date) -> i64 {
+    let mut n = 0;
+    let mut d = from;
+    while d <= to {
+        let works = calendar.resolve(d, roster).ok().and_then(|s| s.day).is_some_and(|day| !day.checkpoints.is_empty());
+        let rostered = roster.iter().any(|r| r.date == d && r.shift.is_some());
+        if works && (rostered || holiday_on(holidays, d).is_none()) {
+            n += 1;
+        }
+        match d.tomorrow() {
+            Ok(next) => d = next,
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// Whether unused annual leave of `year - 1` carries into `year`: only for employees counted
+/// since before `year - 1` began (no start date, or one on or before 1 January of that year).
+pub fn carries_over(year: i16, start_date: Option<Date>) -> bool {
+    let Some(start) = start_date else { return true };
+    year.checked_sub(1).and_then(|y| Date::new(y, 1, 1).ok()).is_some_and(|first| start <= first)
+}
+
+/// The annual-leave balance of one year, in working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LeaveBalance {
+    pub year: i16,
+    pub entitlement: i64,
+    /// Unused days carried from the previous year (at most [`CARRY_OVER_MAX`]).
+    pub carry_over: i64,
+    /// Approved annual leave this year.
+    pub used: i64,
+    /// Submitted, not yet decided.
+    pub pending: i64,
+    pub remaining: i64,
+}
+
+impl LeaveBalance {
+    /// `used_last_year`: approved annual leave of `year - 1`, or `None` when nothing carries
+    /// over (see [`carries_over`]); `used` and `pending`: this year's approved and submitted.
+    pub fn new(year: i16, used_last_year: Option<i64>, used: i64, pending: i64) -> LeaveBalance {
+        let carry_over = used_last_year.map_or(0, |u| (ANNUAL_ENTITLEMENT.saturating_sub(u)).clamp(0, CARRY_OVER_MAX));
+        let remaining = (ANNUAL_ENTITLEMENT + carry_over).saturating_sub(used).saturating_sub(pending).max(0);
+        LeaveBalance { year, entitlement: ANNUAL_ENTITLEMENT, carry_over, used, pending, remaining }
+    }
+
+    /// The most days that may be submitted or approved in the year: entitlement + carry-over.
+    pub fn limit(&self) -> i64 {
+        self.entitlement + self.carry_over
+    }
+
+    /// Whether `days` more fit.
+    pub fn fits(&self, days: i64) -> bool {
+        days <= self.remaining
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DayTime, Shift};
+    use jiff::civil::{Weekday, date};
+
+    #[test]
+    fn categories_and_lengths() {
+        use AbsenceKind::*;
+        use EmployeeCategory::*;
+        let cases = [
+            (Pns, CutiBesar, true),
+            (Pns, Cltn, true),
+            (Pppk, CutiBesar, false),
+            (Pppk, CutiAlasanPenting, false),
+            (Pppk, Cltn, false),
+            (Pppk, CutiTahunan, true),
+            (Pppk, CutiSakit, true),
+            (Pppk, CutiMelahirkan, true),
+            (Honorer, Cltn, false),
+            (Honorer, Izin, true),
+        ];
+        for (c, k, want) in cases {
+            assert_eq!(allowed_for(c, k), want, "{c:?} {k:?}");
+        }
+        let d = date(2026, 1, 1);
+        assert_eq!(
+            check_leave_kind(Pppk, CutiBesar, d, d).map_err(|e| e.to_string()),
+            Err("Pegawai PPPK tidak berhak atas cuti besar (PPPK: cuti tahunan, cuti sakit, cuti melahirkan).".into())
+        );
+        let day92 = date(2026, 4, 2);
+        assert_eq!(calendar_days(d, day92), 92);
+        assert_eq!(check_leave_kind(Pns, CutiMelahirkan, d, day92), Ok(()));
+        assert_eq!(
+            check_leave_kind(Pns, CutiMelahirkan, d, day92.tomorrow().unwrap()),
+            Err(RequestRefusal::RangeTooLong { kind: CutiMelahirkan, max_days: 92 })
+        );
+        assert_eq!(calendar_days(day92, d), 0);
+        assert_eq!(
+            check_leave_days(CutiTahunan, date(2025, 12, 31), date(2026, 1, 2), 2),
+            Err(RequestRefusal::SplitByYear)
+        );
+        assert_eq!(check_leave_days(CutiSakit, date(2025, 12, 31), date(2026, 1, 2), 2), Ok(()));
+        assert_eq!(check_leave_days(Izin, d, d, 0), Err(RequestRefusal::NoWorkingDays));
+    }
+
+    #[test]
+    fn balance_with_carry_over() {
+        // (start date, used last year (read only when it carries over), used, pending) → (carry, remaining)
+        let year = 2026;
+        type Case = (Option<Date>, i64, i64, i64, i64, i64);
+        let cases: &[Case] = &[
+            (None, 0, 0, 0, 6, 18),
+            (None, 8, 0, 0, 4, 16),
+            (None, 12, 3, 2, 0, 7),
+            (None, 20, 0, 0, 0, 12),
+            (Some(date(2025, 1, 1)), 0, 0, 0, 6, 18),
+            (Some(date(2025, 1, 2)), 0, 0, 0, 0, 12),
+            (Some(date(2026, 3, 1)), 0, 10, 5, 0, 0),
+        ];
+        for &(start, last, used, pending, carry, remaining) in cases {
+            let last = carries_over(year, start).then_some(last);
+            let b = LeaveBalance::new(year, last, used, pending);
+            assert_eq!((b.carry_over, b.remaining), (carry, remaining), "{start:?} {last:?} {used} {pending}");
+            assert_eq!(b.limit(), ANNUAL_ENTITLEMENT + carry);
+        }
+        assert!(!carries_over(i16::MIN, Some(date(2000, 1, 1))), "no overflow at the edge");
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        let mut cal = Calendar::perpres_21_2023();
+        cal.shifts.push(Shift::new("P", "Pagi", DayTime::hm(7, 0), DayTime::hm(14, 0)));
+        let holidays = crate::parse_holiday_csv(crate::DEFAULT_HOLIDAYS_CSV).unwrap();
+        // 2026-08-17 (Monday) is Independence Day.
+        let mon = date(2026, 8, 17);
+        assert_eq!(mon.weekday(), Weekday::Monday);
+        assert_eq!(working_days(&cal, &holidays, &[], mon, date(2026, 8, 23)), 4);
+        assert_eq!(working_days(&cal, &[], &[], mon, date(2026, 8, 23)), 5);
+        // A rostered shift on the holiday is worked.
+        let roster = [RosterEntry { date: mon, shift: Some("P".into()) }];
+        assert_eq!(working_days(&cal, &holidays, &roster, mon, mon), 1);
+        let off = [RosterEntry { date: date(2026, 8, 18), shift: None }];
+        assert_eq!(working_days(&cal, &holidays, &off, mon, date(2026, 8, 23)), 3, "a roster day off is not worked");
+        assert_eq!(working_days(&cal, &holidays, &[], date(2026, 8, 22), date(2026, 8, 23)), 0);
+    }
+}
