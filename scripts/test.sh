@@ -67,6 +67,8 @@ HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-store-postgre
 
 step "HTTP integration tests on PostgreSQL (each server on a fresh database)"
 HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --test '*'
+# The group-commit retry on a real PostgreSQL failure (a NUL byte the backend refuses).
+HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --lib ingest::
 
 step "The hadir binary on PostgreSQL (backend by URL; migrate-data; two instances on one database)"
 HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres --test migrate --test two_instances
