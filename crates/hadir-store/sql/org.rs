@@ -162,7 +162,8 @@ impl OrgStore for Store {
 
     async fn add_location(&self, unit_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        // Lock the unit row: concurrent edits of one unit's locations audit in order.
+        // Lock the unit row (PostgreSQL; SQLite's single writer orders them anyway): concurrent
+        // edits of one unit's locations audit in order.
         let before =
             load_unit(&mut tx, &format!("u.id = CAST($1 AS BIGINT){}", d::for_update_of("u")), unit_id).await?;
         sqlx::query("INSERT INTO unit_locations (unit_id, name, lat, lon, radius_m) VALUES ($1, $2, $3, $4, $5)")
