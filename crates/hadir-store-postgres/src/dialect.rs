@@ -4,9 +4,7 @@
 use crate::sql::punches::{PUNCH_COLS, punch_row};
 use crate::sql::{date_text, ms};
 use hadir_store::chain::link_hash;
-use hadir_store::{DayRow, RecomputeJob};
-use hadir_store::{Id, StoreError};
-use hadir_store::{NewPunch, Punch, PunchInsert, Result};
+use hadir_store::{DayRow, Id, NewPunch, Punch, PunchInsert, RecomputeJob, Result, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::{AssertSqlSafe, QueryBuilder};
