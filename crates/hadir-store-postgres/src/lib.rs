@@ -14,17 +14,9 @@
 //! Connections are plain TCP (or a Unix socket): the `tls` features of sqlx are not enabled, so
 //! put the database on a private network or loopback.
 
-mod accounts;
-mod audit;
-mod availability;
-mod convert;
-mod days;
-mod devices;
-mod org;
-mod privacy;
-mod punches;
-mod recaps;
-mod requests;
+mod dialect;
+#[path = "../../hadir-store/sql/mod.rs"]
+mod sql;
 pub mod testing;
 
 use hadir_store::{Result, StoreError};
@@ -32,7 +24,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub(crate) use convert::*;
+use sql::backend;
+
+pub(crate) type Store = PgStore;
 
 #[derive(Clone)]
 pub struct PgStore {

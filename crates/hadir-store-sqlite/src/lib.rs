@@ -4,17 +4,9 @@
 //! `SQLITE_BUSY` between our own tasks) and a small pool of read connections, all in WAL mode
 //! with `synchronous=FULL` so an acknowledged commit survives power loss.
 
-mod accounts;
-mod audit;
-mod availability;
-mod convert;
-mod days;
-mod devices;
-mod org;
-mod privacy;
-mod punches;
-mod recaps;
-mod requests;
+mod dialect;
+#[path = "../../hadir-store/sql/mod.rs"]
+mod sql;
 
 use hadir_store::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -22,7 +14,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub(crate) use convert::*;
+use sql::backend;
+
+pub(crate) type Store = SqliteStore;
 
 #[derive(Clone)]
 pub struct SqliteStore {

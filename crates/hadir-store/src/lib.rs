@@ -1,7 +1,8 @@
 //! The storage contract of Hadir.
 //!
 //! Callers (the server, the CLI, jobs) see only the [`Store`] trait and the record types in
-//! [`types`]; each backend crate (SQLite, PostgreSQL) implements it with its own SQL. The trait is
+//! [`types`]; the backend crates (SQLite, PostgreSQL) implement it with the one implementation in
+//! this crate's `sql/` directory (compiled into each backend, not into this crate). The trait is
 //! split by area so that each area's code stays small and readable; [`Store`] is their union.
 //! [`contract`] holds the one test story that every backend must pass.
 

@@ -1,10 +1,8 @@
-use crate::{PgStore, db_err, ms, not_found, ts};
+use super::{Db, DbRow, Store, db_err, ms, not_found, ts};
 use async_trait::async_trait;
 use hadir_store::chain::{GENESIS, link_hash};
 use hadir_store::*;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
-use std::collections::HashMap;
+use sqlx::{QueryBuilder, Row};
 
 macro_rules! cols {
     () => {
@@ -14,7 +12,10 @@ macro_rules! cols {
     };
 }
 
-fn punch_row(r: &PgRow) -> Punch {
+/// The punch columns, in the order `punch_row` reads them.
+pub(crate) const PUNCH_COLS: &str = cols!();
+
+pub(crate) fn punch_row(r: &DbRow) -> Punch {
     Punch {
         id: r.get("id"),
         p: NewPunch {
@@ -53,119 +54,10 @@ fn punch_row(r: &PgRow) -> Punch {
     }
 }
 
-/// One multi-row insert for the whole batch: each column is bound as an array and unnested.
-async fn insert_rows(conn: &mut PgConnection, ps: &[Punch]) -> Result<()> {
-    fn col<T, F: Fn(&Punch) -> T>(ps: &[Punch], f: F) -> Vec<T> {
-        ps.iter().map(f).collect()
-    }
-    sqlx::query(
-        "INSERT INTO punches (id, employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn,
-            device_pin, lat, lon, accuracy_m, distance_m, location_name, photo_hash, note, review, review_detail,
-            status, verify, quarantined, response, prev_hash, hash, hold)
-         SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::BIGINT[],
-            $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::FLOAT8[], $11::FLOAT8[], $12::FLOAT8[], $13::FLOAT8[],
-            $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::BIGINT[], $20::BIGINT[],
-            $21::BOOLEAN[], $22::TEXT[], $23::TEXT[], $24::TEXT[], $25::TEXT[])",
-    )
-    .bind(col(ps, |x| x.id))
-    .bind(col(ps, |x| x.p.employee_id))
-    .bind(col(ps, |x| x.p.source.as_str()))
-    .bind(col(ps, |x| x.p.dedup_key.clone()))
-    .bind(col(ps, |x| ms(x.p.punched_at)))
-    .bind(col(ps, |x| ms(x.p.received_at)))
-    .bind(col(ps, |x| x.p.captured_at.map(ms)))
-    .bind(col(ps, |x| x.p.device_sn.clone()))
-    .bind(col(ps, |x| x.p.device_pin.clone()))
-    .bind(col(ps, |x| x.p.lat))
-    .bind(col(ps, |x| x.p.lon))
-    .bind(col(ps, |x| x.p.accuracy_m))
-    .bind(col(ps, |x| x.p.distance_m))
-    .bind(col(ps, |x| x.p.location_name.clone()))
-    .bind(col(ps, |x| x.p.photo_hash.clone()))
-    .bind(col(ps, |x| x.p.note.clone()))
-    .bind(col(ps, |x| x.p.review.clone()))
-    .bind(col(ps, |x| x.p.review_detail.clone()))
-    .bind(col(ps, |x| x.p.status))
-    .bind(col(ps, |x| x.p.verify))
-    .bind(col(ps, |x| x.p.quarantined))
-    .bind(col(ps, |x| x.p.response.clone()))
-    .bind(col(ps, |x| x.prev_hash.clone()))
-    .bind(col(ps, |x| x.hash.clone()))
-    .bind(col(ps, |x| x.p.hold.map(|h| h.as_str())))
-    .execute(conn)
-    .await
-    .map_err(db_err)?;
-    Ok(())
-}
-
 #[async_trait]
-impl PunchStore for PgStore {
+impl PunchStore for Store {
     async fn insert_punches(&self, batch: &[NewPunch]) -> Result<Vec<PunchInsert>> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        // Serialise appends: whoever holds the chain head row appends next, so the chain has one
-        // order across every connection and instance. Held until commit or rollback.
-        let mut prev: String = sqlx::query_scalar("SELECT hash FROM chain_head WHERE id = 1 FOR UPDATE")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        // Keys already stored (committed before we took the lock: nobody else can add one now).
-        let keys: Vec<&str> = batch.iter().map(|p| p.dedup_key.as_str()).collect();
-        let rows = sqlx::query(concat!("SELECT ", cols!(), " FROM punches WHERE dedup_key = ANY($1)"))
-            .bind(&keys)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let mut known: HashMap<String, Punch> =
-            rows.iter().map(punch_row).map(|p| (p.p.dedup_key.clone(), p)).collect();
-        let fresh = batch.iter().filter(|p| !known.contains_key(&p.dedup_key)).count();
-        // Ids in chain order: taken from the sequence under the lock, so they grow along the chain.
-        let mut ids: Vec<Id> = if fresh == 0 {
-            Vec::new()
-        } else {
-            sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('punches', 'id')) FROM generate_series(1, $1)")
-                .bind(fresh as i64)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-        };
-        ids.sort_unstable();
-        let mut ids = ids.into_iter();
-        let mut out = Vec::with_capacity(batch.len());
-        let mut new: Vec<Punch> = Vec::with_capacity(fresh);
-        for p in batch {
-            if let Some(k) = known.get(&p.dedup_key) {
-                out.push(PunchInsert::Duplicate(k.clone()));
-                continue;
-            }
-            let hash = link_hash(&prev, p);
-            let id = ids.next().ok_or_else(|| StoreError::Backend("punch id sequence ran short".into()))?;
-            let punch = Punch {
-                id,
-                p: p.clone(),
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
-                decision: None,
-                photo_purged_at: None,
-                position_purged_at: None,
-            };
-            known.insert(p.dedup_key.clone(), punch.clone());
-            out.push(PunchInsert::Inserted(punch.clone()));
-            new.push(punch);
-            prev = hash;
-        }
-        if !new.is_empty() {
-            insert_rows(&mut tx, &new).await?;
-            sqlx::query("UPDATE chain_head SET hash = $1 WHERE id = 1")
-                .bind(&prev)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(out)
+        crate::dialect::insert_punches(self, batch).await
     }
 
     async fn punch_by_dedup_key(&self, key: &str) -> Result<Option<Punch>> {
@@ -187,7 +79,7 @@ impl PunchStore for PgStore {
     }
 
     async fn list_punches(&self, f: &PunchFilter) -> Result<Vec<Punch>> {
-        let mut qb = QueryBuilder::<Postgres>::new(concat!("SELECT ", cols!(), " FROM punches WHERE TRUE"));
+        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", cols!(), " FROM punches WHERE TRUE"));
         if let Some(e) = f.employee_id {
             qb.push(" AND employee_id = ").push_bind(e);
         }
@@ -223,6 +115,24 @@ impl PunchStore for PgStore {
         qb.push(" OFFSET ").push_bind(f.offset as i64);
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn punches_of(&self, employee_ids: &[Id], from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Vec<Punch>> {
+        let mut out = Vec::new();
+        for chunk in employee_ids.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", cols!(), " FROM punches WHERE employee_id IN ("));
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") AND punched_at >= ").push_bind(ms(from));
+            qb.push(" AND punched_at < ").push_bind(ms(to));
+            qb.push(" AND NOT quarantined");
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            out.extend(rows.iter().map(punch_row));
+        }
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        Ok(out)
     }
 
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>> {
@@ -288,7 +198,7 @@ impl PunchStore for PgStore {
                 let audit = Audit::new(actor, if accept { "accept" } else { "reject" }, "punch_hold", &id.to_string())
                     .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
                     .after(serde_json::json!({"hold": state.as_str(), "note": note}));
-                crate::audit::write_audit(&mut tx, &audit).await?;
+                super::audit::write_audit(&mut tx, &audit).await?;
                 out.push(p);
             }
         }

@@ -1,12 +1,12 @@
-use crate::audit::write_audit;
-use crate::{PgStore, date_text, db_err, ms, not_found, ts};
+use super::audit::write_audit;
+use super::{Conn, Db, DbRow, Store, date_text, db_err, ms, not_found, ts};
+use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_domain::CorrectionFix;
 use hadir_store::*;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
 const COLS: &str = "SELECT r.id, r.kind, r.state, r.employee_id, e.login AS employee_login, e.name AS employee_name,
         r.unit_id, u.code AS unit_code, u.path AS unit_path, r.date_from, r.date_to, r.start_at, r.end_at, r.reason,
@@ -22,7 +22,7 @@ fn state_of(s: &str) -> Result<RequestState> {
     RequestState::parse(s).ok_or_else(|| StoreError::Backend(format!("bad request state {s:?}")))
 }
 
-fn row(r: &PgRow) -> Result<Request> {
+fn row(r: &DbRow) -> Result<Request> {
     let checkpoints: Vec<String> = serde_json::from_str(r.get::<&str, _>("checkpoints_json")).unwrap_or_default();
     let correction: Option<CorrectionFix> =
         r.get::<Option<String>, _>("correction_json").and_then(|s| serde_json::from_str(&s).ok());
@@ -60,7 +60,7 @@ fn row(r: &PgRow) -> Result<Request> {
     })
 }
 
-async fn lines_of(conn: &mut PgConnection, id: Id, only: Option<Id>) -> Result<Vec<RequestLine>> {
+async fn lines_of(conn: &mut Conn, id: Id, only: Option<Id>) -> Result<Vec<RequestLine>> {
     let rows = sqlx::query(
         "SELECT employee_id, at, checkpoint FROM request_lines WHERE request_id = $1
          AND ($2 IS NULL OR employee_id = $2) ORDER BY employee_id, at",
@@ -80,7 +80,7 @@ async fn lines_of(conn: &mut PgConnection, id: Id, only: Option<Id>) -> Result<V
         .collect())
 }
 
-fn attachment_row(r: &PgRow) -> Attachment {
+fn attachment_row(r: &DbRow) -> Attachment {
     Attachment {
         id: r.get("id"),
         request_id: r.get("request_id"),
@@ -94,7 +94,7 @@ fn attachment_row(r: &PgRow) -> Attachment {
     }
 }
 
-async fn attachments_of(conn: &mut PgConnection, id: Id) -> Result<Vec<Attachment>> {
+async fn attachments_of(conn: &mut Conn, id: Id) -> Result<Vec<Attachment>> {
     let rows = sqlx::query(
         "SELECT id, request_id, blob_hash, mime, size, filename, uploaded_by, uploaded_at, purged_at
          FROM request_attachments WHERE request_id = $1 ORDER BY id",
@@ -106,7 +106,7 @@ async fn attachments_of(conn: &mut PgConnection, id: Id) -> Result<Vec<Attachmen
     Ok(rows.iter().map(attachment_row).collect())
 }
 
-async fn history_of(conn: &mut PgConnection, id: Id) -> Result<Vec<RequestEvent>> {
+async fn history_of(conn: &mut Conn, id: Id) -> Result<Vec<RequestEvent>> {
     let rows = sqlx::query(
         "SELECT at, actor_account_id, actor_name, action, from_state, to_state, comment
          FROM request_events WHERE request_id = $1 ORDER BY id",
@@ -130,7 +130,7 @@ async fn history_of(conn: &mut PgConnection, id: Id) -> Result<Vec<RequestEvent>
         .collect()
 }
 
-async fn full(conn: &mut PgConnection, id: Id) -> Result<Request> {
+async fn full(conn: &mut Conn, id: Id) -> Result<Request> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} WHERE r.id = $1")))
         .bind(id)
         .fetch_one(&mut *conn)
@@ -145,7 +145,7 @@ async fn full(conn: &mut PgConnection, id: Id) -> Result<Request> {
 
 #[allow(clippy::too_many_arguments)]
 async fn event(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     id: Id,
     at: Timestamp,
     actor: (Option<Id>, &str),
@@ -185,8 +185,9 @@ fn summary(r: &Request) -> serde_json::Value {
 /// Checks `guard` inside the writing transaction, after `r` was written (only while it is
 /// submitted or approved): no other whole-day request of the employee of an exclusive kind shares
 /// a date with it; the days of its employee and kind with `date_from` in the limit's year,
-/// submitted or approved (it included), do not exceed the limit. The caller holds the employee's row lock, so parallel writers are ordered.
-async fn check_guard(conn: &mut PgConnection, r: &Request, guard: &RequestGuard) -> Result<()> {
+/// submitted or approved (it included), do not exceed the limit. Parallel writers are ordered by
+/// the employee's row lock (PostgreSQL) or the one writer connection (SQLite).
+async fn check_guard(conn: &mut Conn, r: &Request, guard: &RequestGuard) -> Result<()> {
     let Some(employee_id) = r.employee_id else { return Ok(()) };
     if !matches!(r.state, RequestState::Submitted | RequestState::Approved) {
         return Ok(());
@@ -211,7 +212,7 @@ async fn check_guard(conn: &mut PgConnection, r: &Request, guard: &RequestGuard)
     }
     let Some(limit) = guard.days else { return Ok(()) };
     let total: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(days), 0)::BIGINT FROM requests WHERE employee_id = $1 AND kind = $2
+        "SELECT CAST(COALESCE(SUM(days), 0) AS BIGINT) FROM requests WHERE employee_id = $1 AND kind = $2
          AND substr(date_from, 1, 4) = $3 AND state IN ('submitted', 'approved')",
     )
     .bind(employee_id)
@@ -232,8 +233,12 @@ async fn check_guard(conn: &mut PgConnection, r: &Request, guard: &RequestGuard)
     Ok(())
 }
 
-/// Orders writers of one employee's requests (on any instance) for the guard's checks.
-async fn lock_employee(conn: &mut PgConnection, employee_id: Option<Id>) -> Result<()> {
+/// Orders writers of one employee's requests (on any instance) for the limit check. `FOR NO KEY
+/// UPDATE` does not block punch inserts' foreign-key checks. Nothing to do without row locks.
+async fn lock_employee(conn: &mut Conn, employee_id: Option<Id>) -> Result<()> {
+    if !d::ROW_LOCKS {
+        return Ok(());
+    }
     if let Some(id) = employee_id {
         sqlx::query("SELECT id FROM employees WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id)
@@ -244,7 +249,20 @@ async fn lock_employee(conn: &mut PgConnection, employee_id: Option<Id>) -> Resu
     Ok(())
 }
 
-fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &RequestFilter) {
+/// Locks the request row for the transaction (a missing request is `NotFound`). Nothing to do
+/// without row locks: SQLite's one writer already orders the transactions.
+async fn lock_request(conn: &mut Conn, id: Id) -> Result<()> {
+    if d::ROW_LOCKS {
+        sqlx::query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_one(conn)
+            .await
+            .map_err(not_found("request"))?;
+    }
+    Ok(())
+}
+
+fn push_filter(qb: &mut QueryBuilder<Db>, f: &RequestFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(s) = f.state {
         qb.push(" AND r.state = ").push_bind(s.as_str());
@@ -288,7 +306,7 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &RequestFilter) {
 }
 
 #[async_trait]
-impl RequestStore for PgStore {
+impl RequestStore for Store {
     async fn create_request_within(&self, n: &NewRequest, guard: &RequestGuard, audit: Audit) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         if !guard.is_empty() {
@@ -366,12 +384,12 @@ impl RequestStore for PgStore {
 
     async fn list_requests(&self, f: &RequestFilter) -> Result<Page<Request>> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
-        let mut qb = QueryBuilder::<Postgres>::new(
+        let mut qb = QueryBuilder::<Db>::new(
             "SELECT COUNT(*) FROM requests r JOIN units u ON u.id = r.unit_id LEFT JOIN employees e ON e.id = r.employee_id",
         );
         push_filter(&mut qb, f);
         let total: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await.map_err(db_err)?;
-        let mut qb = QueryBuilder::<Postgres>::new(COLS);
+        let mut qb = QueryBuilder::<Db>::new(COLS);
         push_filter(&mut qb, f);
         qb.push(" ORDER BY r.id DESC LIMIT ").push_bind(f.limit as i64).push(" OFFSET ").push_bind(f.offset as i64);
         let rows = qb.build().fetch_all(&mut *conn).await.map_err(db_err)?;
@@ -393,7 +411,7 @@ impl RequestStore for PgStore {
         audit: Audit,
     ) -> Result<Request> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        if !guard.is_empty() {
+        if !guard.is_empty() && d::ROW_LOCKS {
             let employee: Option<Option<Id>> = sqlx::query_scalar("SELECT employee_id FROM requests WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -403,11 +421,7 @@ impl RequestStore for PgStore {
         }
         // Lock the request so two deciders (on any instance) are ordered: the second sees the
         // first's state and gets the conflict.
-        sqlx::query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(not_found("request"))?;
+        lock_request(&mut tx, id).await?;
         let before = full(&mut tx, id).await?;
         if !t.from.contains(&before.state) {
             return Err(StoreError::Conflict("state".into()));
@@ -458,11 +472,7 @@ impl RequestStore for PgStore {
     ) -> Result<Vec<Attachment>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // Orders uploads to one request (on any instance) for the count below.
-        sqlx::query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
-            .bind(request_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(not_found("request"))?;
+        lock_request(&mut tx, request_id).await?;
         let req = full(&mut tx, request_id).await?;
         if req.attachments.len().saturating_add(list.len()) > max_total {
             return Err(StoreError::LimitExceeded {
@@ -536,9 +546,74 @@ impl RequestStore for PgStore {
         Ok(out)
     }
 
+    async fn approved_requests_for_many(
+        &self,
+        employees: &[(Id, String)],
+        from: Date,
+        to: Date,
+    ) -> Result<std::collections::HashMap<Id, Vec<Request>>> {
+        let mut out: std::collections::HashMap<Id, Vec<Request>> = std::collections::HashMap::new();
+        if employees.is_empty() {
+            return Ok(out);
+        }
+        // The same rule as `approved_requests_for`, read once for the whole batch and handed
+        // out here: own requests, outages on the employee's unit path, manual lines.
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        let mut found: Vec<Request> = Vec::new();
+        for chunk in employees.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new(COLS);
+            qb.push(" WHERE r.state = 'approved' AND r.date_from <= ").push_bind(date_text(to));
+            qb.push(" AND r.date_to >= ").push_bind(date_text(from));
+            qb.push(" AND (r.kind = 'OUTAGE' OR r.employee_id IN (");
+            let mut list = qb.separated(", ");
+            for (id, _) in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") OR (r.kind = 'MANUAL' AND EXISTS (SELECT 1 FROM request_lines l WHERE l.request_id = r.id AND l.employee_id IN (");
+            let mut list = qb.separated(", ");
+            for (id, _) in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")))) ORDER BY r.id");
+            for r in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+                let req = row(&r)?;
+                if !found.iter().any(|f| f.id == req.id) {
+                    found.push(req);
+                }
+            }
+        }
+        found.sort_by_key(|r| r.id);
+        for req in &mut found {
+            if req.kind == "MANUAL" {
+                req.lines = lines_of(&mut conn, req.id, None).await?;
+            }
+        }
+        for (id, path) in employees {
+            let mine: Vec<Request> = found
+                .iter()
+                .filter_map(|r| {
+                    if r.kind == "MANUAL" {
+                        let lines: Vec<RequestLine> =
+                            r.lines.iter().filter(|l| l.employee_id == *id).cloned().collect();
+                        if r.employee_id == Some(*id) || !lines.is_empty() {
+                            return Some(Request { lines, ..r.clone() });
+                        }
+                        return None;
+                    }
+                    let outage = r.kind == "OUTAGE" && path.starts_with(&r.unit_path);
+                    (r.employee_id == Some(*id) || outage).then(|| r.clone())
+                })
+                .collect();
+            if !mine.is_empty() {
+                out.insert(*id, mine);
+            }
+        }
+        Ok(out)
+    }
+
     async fn request_days(&self, employee_id: Id, kind: &str, year: i16, states: &[RequestState]) -> Result<i64> {
         let mut qb =
-            QueryBuilder::<Postgres>::new("SELECT COALESCE(SUM(days), 0)::BIGINT FROM requests WHERE employee_id = ");
+            QueryBuilder::<Db>::new("SELECT CAST(COALESCE(SUM(days), 0) AS BIGINT) FROM requests WHERE employee_id = ");
         qb.push_bind(employee_id).push(" AND kind = ").push_bind(kind.to_string());
         qb.push(" AND substr(date_from, 1, 4) = ").push_bind(format!("{year:04}"));
         qb.push(" AND state IN (");

@@ -1,19 +1,18 @@
-use crate::audit::write_audit;
-use crate::{SqliteStore, db_err, ms, not_found, ts};
+use super::audit::write_audit;
+use super::{DbRow, Store, db_err, ms, not_found, ts};
 use async_trait::async_trait;
 use hadir_store::*;
 use jiff::Timestamp;
-use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
 
-fn account_row(r: &SqliteRow) -> Account {
+fn account_row(r: &DbRow) -> Account {
     Account {
         id: r.get("id"),
         username: r.get("username"),
         password_hash: r.get("password_hash"),
         name: r.get("name"),
         employee_id: r.get("employee_id"),
-        is_admin: r.get::<i64, _>("is_admin") != 0,
+        is_admin: r.get::<bool, _>("is_admin"),
         password_reset: match (
             r.get::<Option<i64>, _>("password_reset_at"),
             r.get::<Option<Id>, _>("password_reset_by"),
@@ -25,7 +24,7 @@ fn account_row(r: &SqliteRow) -> Account {
             }),
             _ => None,
         },
-        active: r.get::<i64, _>("active") != 0,
+        active: r.get::<bool, _>("active"),
     }
 }
 
@@ -35,11 +34,11 @@ const ACCOUNT_SELECT: &str =
     FROM accounts a LEFT JOIN employees e ON e.account_id = a.id";
 
 #[async_trait]
-impl AccountStore for SqliteStore {
+impl AccountStore for Store {
     async fn create_admin(&self, username: &str, name: &str, password_hash: &str) -> Result<Account> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let id: Id = sqlx::query_scalar(
-            "INSERT INTO accounts (username, password_hash, name, is_admin) VALUES (?, ?, ?, 1) RETURNING id",
+            "INSERT INTO accounts (username, password_hash, name, is_admin) VALUES ($1, $2, $3, TRUE) RETURNING id",
         )
         .bind(username)
         .bind(password_hash)
@@ -57,7 +56,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_by_username(&self, username: &str) -> Result<Account> {
-        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.username = ?")))
+        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.username = $1")))
             .bind(username)
             .fetch_one(&self.read)
             .await
@@ -66,7 +65,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_by_id(&self, id: Id) -> Result<Account> {
-        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = ?")))
+        let r = sqlx::query(AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = $1")))
             .bind(id)
             .fetch_one(&self.read)
             .await
@@ -83,8 +82,8 @@ impl AccountStore for SqliteStore {
     ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = sqlx::query(
-            "UPDATE accounts SET password_hash = ?, password_reset_at = ?, password_reset_by = ?,
-                password_reset_by_name = ? WHERE id = ?",
+            "UPDATE accounts SET password_hash = $1, password_reset_at = $2, password_reset_by = $3,
+                password_reset_by_name = $4 WHERE id = $5",
         )
         .bind(password_hash)
         .bind(reset.map(|m| ms(m.at)))
@@ -99,7 +98,7 @@ impl AccountStore for SqliteStore {
             return Err(StoreError::NotFound("account"));
         }
         // A new password ends every existing session.
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
             .bind(account_id)
             .execute(&mut *tx)
             .await
@@ -110,12 +109,12 @@ impl AccountStore for SqliteStore {
 
     async fn grant_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<RoleGrant> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let unit_id: Id = sqlx::query_scalar("SELECT id FROM units WHERE code = ?")
+        let unit_id: Id = sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
             .bind(unit_code)
             .fetch_one(&mut *tx)
             .await
             .map_err(not_found("unit"))?;
-        sqlx::query("INSERT INTO role_grants (account_id, role, unit_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO role_grants (account_id, role, unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(account_id)
             .bind(role.as_str())
             .bind(unit_id)
@@ -134,7 +133,7 @@ impl AccountStore for SqliteStore {
     async fn revoke_role(&self, account_id: Id, role: Role, unit_code: &str, audit: Audit) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = sqlx::query(
-            "DELETE FROM role_grants WHERE account_id = ? AND role = ? AND unit_id = (SELECT id FROM units WHERE code = ?)",
+            "DELETE FROM role_grants WHERE account_id = $1 AND role = $2 AND unit_id = (SELECT id FROM units WHERE code = $3)",
         )
         .bind(account_id)
         .bind(role.as_str())
@@ -153,7 +152,7 @@ impl AccountStore for SqliteStore {
     async fn roles_of(&self, account_id: Id) -> Result<Vec<RoleGrant>> {
         let rows = sqlx::query(
             "SELECT g.id, g.account_id, g.role, g.unit_id, u.code, u.path FROM role_grants g
-             JOIN units u ON u.id = g.unit_id WHERE g.account_id = ? ORDER BY g.id",
+             JOIN units u ON u.id = g.unit_id WHERE g.account_id = $1 ORDER BY g.id",
         )
         .bind(account_id)
         .fetch_all(&self.read)
@@ -175,7 +174,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)")
             .bind(token_hash)
             .bind(account_id)
             .bind(ms(expires_at))
@@ -188,7 +187,7 @@ impl AccountStore for SqliteStore {
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session> {
         let r = sqlx::query(
             "SELECT s.account_id, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active",
         )
         .bind(token_hash)
         .bind(ms(now))
@@ -207,7 +206,7 @@ impl AccountStore for SqliteStore {
              FROM sessions s JOIN accounts a ON a.id = s.account_id
              LEFT JOIN employees e ON e.account_id = a.id
              LEFT JOIN role_grants g ON g.account_id = a.id LEFT JOIN units u ON u.id = g.unit_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1 ORDER BY g.id",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active ORDER BY g.id",
         )
         .bind(token_hash)
         .bind(ms(now))
@@ -233,7 +232,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.write)
             .await
@@ -242,7 +241,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(ms(now))
             .execute(&self.write)
             .await

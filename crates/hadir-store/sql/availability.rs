@@ -1,15 +1,15 @@
-use crate::{SqliteStore, db_err, ms, ts};
+use super::{Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::{AvailabilityStore, Result, ServerRun, UnavailableKind, UnavailableWindow};
 use jiff::Timestamp;
 use sqlx::Row;
 
 #[async_trait]
-impl AvailabilityStore for SqliteStore {
+impl AvailabilityStore for Store {
     async fn heartbeat(&self, instance: &str, started_at: Timestamp, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO server_runs (instance, started_at, last_alive, clean) VALUES (?, ?, ?, 0)
-             ON CONFLICT (instance) DO UPDATE SET last_alive = excluded.last_alive",
+            "INSERT INTO server_runs (instance, started_at, last_alive, clean) VALUES ($1, $2, $3, FALSE)
+             ON CONFLICT (instance) DO UPDATE SET last_alive = EXCLUDED.last_alive",
         )
         .bind(instance)
         .bind(ms(started_at))
@@ -21,7 +21,7 @@ impl AvailabilityStore for SqliteStore {
     }
 
     async fn clean_stop(&self, instance: &str, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE server_runs SET clean = 1, last_alive = ? WHERE instance = ?")
+        sqlx::query("UPDATE server_runs SET clean = TRUE, last_alive = $1 WHERE instance = $2")
             .bind(ms(now))
             .bind(instance)
             .execute(&self.write)
@@ -32,7 +32,7 @@ impl AvailabilityStore for SqliteStore {
 
     async fn runs_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ServerRun>> {
         let rows = sqlx::query(
-            "SELECT instance, started_at, last_alive, clean FROM server_runs WHERE last_alive >= ? AND started_at <= ?
+            "SELECT instance, started_at, last_alive, clean FROM server_runs WHERE last_alive >= $1 AND started_at <= $2
              ORDER BY started_at LIMIT 1000",
         )
         .bind(ms(from))
@@ -46,14 +46,15 @@ impl AvailabilityStore for SqliteStore {
                 instance: r.get("instance"),
                 started_at: ts(r.get("started_at")),
                 last_alive: ts(r.get("last_alive")),
-                clean: r.get::<i64, _>("clean") != 0,
+                clean: r.get::<bool, _>("clean"),
             })
             .collect())
     }
 
     async fn prune_availability(&self, before: Timestamp) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        for sql in ["DELETE FROM server_runs WHERE last_alive < ?", "DELETE FROM server_unavailable WHERE ended_at < ?"]
+        for sql in
+            ["DELETE FROM server_runs WHERE last_alive < $1", "DELETE FROM server_unavailable WHERE ended_at < $1"]
         {
             sqlx::query(sql).bind(ms(before)).execute(&mut *tx).await.map_err(db_err)?;
         }
@@ -62,7 +63,7 @@ impl AvailabilityStore for SqliteStore {
     }
 
     async fn record_unavailable(&self, w: &UnavailableWindow) -> Result<()> {
-        sqlx::query("INSERT INTO server_unavailable (kind, started_at, ended_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO server_unavailable (kind, started_at, ended_at) VALUES ($1, $2, $3)")
             .bind(w.kind.as_str())
             .bind(ms(w.start))
             .bind(ms(w.end))
@@ -74,7 +75,7 @@ impl AvailabilityStore for SqliteStore {
 
     async fn unavailable_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<UnavailableWindow>> {
         let rows = sqlx::query(
-            "SELECT kind, started_at, ended_at FROM server_unavailable WHERE ended_at >= ? AND started_at <= ?
+            "SELECT kind, started_at, ended_at FROM server_unavailable WHERE ended_at >= $1 AND started_at <= $2
              ORDER BY started_at LIMIT 1000",
         )
         .bind(ms(from))

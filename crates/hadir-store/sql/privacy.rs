@@ -1,25 +1,25 @@
 //! Retention purges and the access log (issue 17): markers, a queue of blobs to delete, and an
 //! append-only log.
 
-use crate::{PgStore, db_err, ms, ts};
+use super::{Db, Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::*;
 use jiff::Timestamp;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
 macro_rules! access_filter {
     () => {
-        "FROM access_log WHERE ($1::BIGINT IS NULL OR subject_employee_id = $1) AND ($2::BIGINT IS NULL OR viewer_account_id = $2)"
+        "FROM access_log WHERE (CAST($1 AS BIGINT) IS NULL OR subject_employee_id = $1) AND (CAST($2 AS BIGINT) IS NULL OR viewer_account_id = $2)"
     };
 }
 
 #[async_trait]
-impl PrivacyStore for PgStore {
+impl PrivacyStore for Store {
     async fn record_access(&self, entries: &[NewAccess]) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut qb = QueryBuilder::<Postgres>::new(
+        let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO access_log (at, viewer_account_id, viewer_username, viewer_name, subject_employee_id, kind, item) ",
         );
         qb.push_values(entries, |mut b, a| {

@@ -1,12 +1,12 @@
-use crate::audit::write_audit;
-use crate::{SqliteStore, date_text, db_err, ms, not_found, ts};
+use super::audit::write_audit;
+use super::{Conn, Db, DbRow, Store, date_text, db_err, ms, not_found, ts};
+use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_domain::{Calendar, DayRecord, DayStatus, Holiday, HolidayKind, RuleSet};
 use hadir_store::*;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row};
 
 fn parse_date(s: &str) -> Result<Date> {
     s.parse().map_err(|_| StoreError::Backend(format!("bad date in database: {s:?}")))
@@ -20,18 +20,18 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
-fn calendar_row(r: &SqliteRow) -> Result<StoredCalendar> {
+fn calendar_row(r: &DbRow) -> Result<StoredCalendar> {
     let mut calendar: Calendar = from_json(r.get("calendar_json"), "calendar")?;
     calendar.name = r.get("name");
     Ok(StoredCalendar {
         id: r.get("id"),
-        is_default: r.get::<i64, _>("is_default") != 0,
+        is_default: r.get::<bool, _>("is_default"),
         calendar,
         updated_at: ts(r.get("updated_at")),
     })
 }
 
-fn holiday_row(r: &SqliteRow) -> Result<StoredHoliday> {
+fn holiday_row(r: &DbRow) -> Result<StoredHoliday> {
     let kind: String = r.get("kind");
     Ok(StoredHoliday {
         id: r.get("id"),
@@ -49,8 +49,8 @@ fn holiday_row(r: &SqliteRow) -> Result<StoredHoliday> {
 const HOLIDAY_COLS: &str = "SELECT h.id, h.date, h.kind, h.name, h.unit_id, u.code AS unit_code, u.path AS unit_path
      FROM holidays h LEFT JOIN units u ON u.id = h.unit_id";
 
-async fn calendar_in(conn: &mut SqliteConnection, id: Id) -> Result<StoredCalendar> {
-    let r = sqlx::query("SELECT id, name, calendar_json, is_default, updated_at FROM calendars WHERE id = ?")
+async fn calendar_in(conn: &mut Conn, id: Id) -> Result<StoredCalendar> {
+    let r = sqlx::query("SELECT id, name, calendar_json, is_default, updated_at FROM calendars WHERE id = $1")
         .bind(id)
         .fetch_one(conn)
         .await
@@ -58,9 +58,9 @@ async fn calendar_in(conn: &mut SqliteConnection, id: Id) -> Result<StoredCalend
     calendar_row(&r)
 }
 
-async fn insert_holiday(conn: &mut SqliteConnection, h: &NewHoliday) -> Result<Option<Id>> {
+async fn insert_holiday(conn: &mut Conn, h: &NewHoliday) -> Result<Option<Id>> {
     let id: Option<Id> = sqlx::query_scalar(
-        "INSERT INTO holidays (date, kind, name, unit_id) VALUES (?, ?, ?, ?)
+        "INSERT INTO holidays (date, kind, name, unit_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(date_text(h.holiday.date))
@@ -73,26 +73,31 @@ async fn insert_holiday(conn: &mut SqliteConnection, h: &NewHoliday) -> Result<O
     Ok(id)
 }
 
-fn push_enqueue_conflict(qb: &mut QueryBuilder<Sqlite>) {
+fn push_enqueue_conflict(qb: &mut QueryBuilder<Db>) {
     qb.push(
         " ON CONFLICT(employee_id, date) DO UPDATE SET seq = recompute_queue.seq + 1, claimed_until = NULL,
-          enqueued_at = MIN(recompute_queue.enqueued_at, excluded.enqueued_at)",
+          enqueued_at = ",
     );
+    qb.push(d::LEAST).push("(recompute_queue.enqueued_at, excluded.enqueued_at)");
 }
 
 #[async_trait]
-impl DayStore for SqliteStore {
+impl DayStore for Store {
     async fn seed_policies(&self, d: &PolicyDefaults) -> Result<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let done: Option<String> = sqlx::query_scalar("SELECT value FROM policy_meta WHERE key = 'seeded'")
-            .fetch_optional(&mut *tx)
+        // Claim the seeding first: a second instance starting at the same moment waits on this
+        // row, then finds it taken and seeds nothing.
+        let claimed = sqlx::query("INSERT INTO policy_meta (key, value) VALUES ('seeded', $1) ON CONFLICT DO NOTHING")
+            .bind(Timestamp::now().to_string())
+            .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
-        if done.is_some() {
+            .map_err(db_err)?
+            .rows_affected();
+        if claimed == 0 {
             return Ok(false);
         }
         let now = ms(Timestamp::now());
-        sqlx::query("INSERT INTO calendars (name, calendar_json, is_default, updated_at) VALUES (?, ?, 1, ?)")
+        sqlx::query("INSERT INTO calendars (name, calendar_json, is_default, updated_at) VALUES ($1, $2, TRUE, $3)")
             .bind(&d.calendar.name)
             .bind(to_json(&d.calendar)?)
             .bind(now)
@@ -102,16 +107,11 @@ impl DayStore for SqliteStore {
         for h in &d.holidays {
             insert_holiday(&mut tx, &NewHoliday { holiday: h.clone(), unit_id: None }).await?;
         }
-        sqlx::query("INSERT INTO rule_sets (name, effective_from, rules_json, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO rule_sets (name, effective_from, rules_json, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&d.rules.name)
             .bind(date_text(d.rules.effective_from))
             .bind(to_json(&d.rules)?)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("INSERT INTO policy_meta (key, value) VALUES ('seeded', ?)")
-            .bind(Timestamp::now().to_string())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -139,7 +139,7 @@ impl DayStore for SqliteStore {
     async fn create_calendar(&self, c: &Calendar, audit: Audit) -> Result<StoredCalendar> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let id: Id = sqlx::query_scalar(
-            "INSERT INTO calendars (name, calendar_json, is_default, updated_at) VALUES (?, ?, 0, ?) RETURNING id",
+            "INSERT INTO calendars (name, calendar_json, is_default, updated_at) VALUES ($1, $2, FALSE, $3) RETURNING id",
         )
         .bind(&c.name)
         .bind(to_json(c)?)
@@ -158,7 +158,7 @@ impl DayStore for SqliteStore {
     async fn update_calendar(&self, id: Id, c: &Calendar, audit: Audit) -> Result<StoredCalendar> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let before = calendar_in(&mut tx, id).await?;
-        sqlx::query("UPDATE calendars SET name = ?, calendar_json = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE calendars SET name = $1, calendar_json = $2, updated_at = $3 WHERE id = $4")
             .bind(&c.name)
             .bind(to_json(c)?)
             .bind(ms(Timestamp::now()))
@@ -179,13 +179,13 @@ impl DayStore for SqliteStore {
             CalendarTarget::Employee(id) => ("employee_id", id),
         };
         let before: Option<Id> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT calendar_id FROM calendar_assignments WHERE {col} = ?"
+            "SELECT calendar_id FROM calendar_assignments WHERE {col} = $1"
         )))
         .bind(target_id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM calendar_assignments WHERE {col} = ?")))
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM calendar_assignments WHERE {col} = $1")))
             .bind(target_id)
             .execute(&mut *tx)
             .await
@@ -193,7 +193,7 @@ impl DayStore for SqliteStore {
         if let Some(cid) = calendar_id {
             calendar_in(&mut tx, cid).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO calendar_assignments (calendar_id, {col}) VALUES (?, ?)"
+                "INSERT INTO calendar_assignments (calendar_id, {col}) VALUES ($1, $2)"
             )))
             .bind(cid)
             .bind(target_id)
@@ -245,7 +245,7 @@ impl DayStore for SqliteStore {
         let mut n = 0u64;
         for r in set {
             n += sqlx::query(
-                "INSERT INTO roster_entries (employee_id, date, shift) VALUES (?, ?, ?)
+                "INSERT INTO roster_entries (employee_id, date, shift) VALUES ($1, $2, $3)
                  ON CONFLICT(employee_id, date) DO UPDATE SET shift = excluded.shift",
             )
             .bind(r.employee_id)
@@ -260,7 +260,7 @@ impl DayStore for SqliteStore {
             .rows_affected();
         }
         for (emp, d) in clear {
-            n += sqlx::query("DELETE FROM roster_entries WHERE employee_id = ? AND date = ?")
+            n += sqlx::query("DELETE FROM roster_entries WHERE employee_id = $1 AND date = $2")
                 .bind(emp)
                 .bind(date_text(*d))
                 .execute(&mut *tx)
@@ -277,7 +277,7 @@ impl DayStore for SqliteStore {
     async fn list_roster(&self, employee_id: Option<Id>, from: Date, to: Date) -> Result<Vec<RosterRow>> {
         let rows = sqlx::query(
             "SELECT employee_id, date, shift FROM roster_entries
-             WHERE (?1 IS NULL OR employee_id = ?1) AND date >= ?2 AND date <= ?3 ORDER BY employee_id, date",
+             WHERE ($1 IS NULL OR employee_id = $1) AND date >= $2 AND date <= $3 ORDER BY employee_id, date",
         )
         .bind(employee_id)
         .bind(date_text(from))
@@ -298,7 +298,7 @@ impl DayStore for SqliteStore {
 
     async fn list_holidays(&self, year: Option<i16>) -> Result<Vec<StoredHoliday>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{HOLIDAY_COLS} WHERE (?1 IS NULL OR substr(h.date, 1, 4) = ?1) ORDER BY h.date, h.kind, h.name, h.id"
+            "{HOLIDAY_COLS} WHERE ($1 IS NULL OR substr(h.date, 1, 4) = $1) ORDER BY h.date, h.kind, h.name, h.id"
         )))
         .bind(year.map(|y| format!("{y:04}")))
         .fetch_all(&self.read)
@@ -316,7 +316,7 @@ impl DayStore for SqliteStore {
                 e => e,
             })?
             .ok_or_else(|| StoreError::Conflict("holiday".into()))?;
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{HOLIDAY_COLS} WHERE h.id = ?")))
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{HOLIDAY_COLS} WHERE h.id = $1")))
             .bind(id)
             .fetch_one(&mut *tx)
             .await
@@ -331,13 +331,13 @@ impl DayStore for SqliteStore {
 
     async fn delete_holiday(&self, id: Id, audit: Audit) -> Result<StoredHoliday> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{HOLIDAY_COLS} WHERE h.id = ?")))
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{HOLIDAY_COLS} WHERE h.id = $1")))
             .bind(id)
             .fetch_one(&mut *tx)
             .await
             .map_err(not_found("holiday"))?;
         let stored = holiday_row(&r)?;
-        sqlx::query("DELETE FROM holidays WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM holidays WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         write_audit(&mut tx, &audit.before(&stored)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(stored)
@@ -363,7 +363,7 @@ impl DayStore for SqliteStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let now = Timestamp::now();
         let id: Id = sqlx::query_scalar(
-            "INSERT INTO rule_sets (name, effective_from, rules_json, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO rule_sets (name, effective_from, rules_json, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(&rules.name)
         .bind(date_text(rules.effective_from))
@@ -383,39 +383,13 @@ impl DayStore for SqliteStore {
         if rows.is_empty() {
             return Ok(0);
         }
-        let now = ms(Timestamp::now());
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let mut changed = 0;
-        for r in rows {
-            changed += sqlx::query(
-                "INSERT INTO day_records (employee_id, date, status, closed, deduction, record_json, record_hash, computed_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT(employee_id, date) DO UPDATE SET status = excluded.status, closed = excluded.closed,
-                   deduction = excluded.deduction, record_json = excluded.record_json,
-                   record_hash = excluded.record_hash, computed_at = excluded.computed_at
-                 WHERE day_records.record_hash <> excluded.record_hash",
-            )
-            .bind(r.employee_id)
-            .bind(date_text(r.record.date))
-            .bind(r.record.status.code())
-            .bind(r.record.closed as i64)
-            .bind(i64::from(r.record.deduction.hundredths()))
-            .bind(&r.json)
-            .bind(&r.hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(changed)
+        d::upsert_day_records(self, rows).await
     }
 
     async fn day_records(&self, employee_id: Id, from: Date, to: Date) -> Result<Vec<StoredDay>> {
         let rows = sqlx::query(
             "SELECT employee_id, record_json, record_hash, computed_at FROM day_records
-             WHERE employee_id = ? AND date >= ? AND date <= ? ORDER BY date",
+             WHERE employee_id = $1 AND date >= $2 AND date <= $3 ORDER BY date",
         )
         .bind(employee_id)
         .bind(date_text(from))
@@ -438,7 +412,7 @@ impl DayStore for SqliteStore {
     async fn day_records_of(&self, employee_ids: &[Id], from: Date, to: Date) -> Result<Vec<StoredDay>> {
         let mut out = Vec::new();
         for chunk in employee_ids.chunks(500) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
+            let mut qb = QueryBuilder::<Db>::new(
                 "SELECT employee_id, record_json, record_hash, computed_at FROM day_records WHERE employee_id IN (",
             );
             let mut list = qb.separated(", ");
@@ -466,7 +440,7 @@ impl DayStore for SqliteStore {
         let mut out = Vec::new();
         for chunk in employee_ids.chunks(500) {
             let mut qb =
-                QueryBuilder::<Sqlite>::new("SELECT employee_id, date, status FROM day_records WHERE employee_id IN (");
+                QueryBuilder::<Db>::new("SELECT employee_id, date, status FROM day_records WHERE employee_id IN (");
             let mut list = qb.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
@@ -491,10 +465,10 @@ impl DayStore for SqliteStore {
             return Ok(0);
         }
         let now = ms(Timestamp::now());
+        let unique = d::enqueue_items(items);
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        for chunk in items.chunks(200) {
-            let mut qb =
-                QueryBuilder::<Sqlite>::new("INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) ");
+        for chunk in unique.chunks(d::ENQUEUE_CHUNK) {
+            let mut qb = QueryBuilder::<Db>::new("INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) ");
             qb.push_values(chunk, |mut b, (e, d)| {
                 b.push_bind(*e).push_bind(date_text(*d)).push_bind(1i64).push_bind(now);
             });
@@ -509,30 +483,25 @@ impl DayStore for SqliteStore {
         if to < from {
             return Ok(0);
         }
-        let mut qb = QueryBuilder::<Sqlite>::new("WITH RECURSIVE d(x) AS (SELECT ");
-        qb.push_bind(date_text(from))
-            .push(" UNION ALL SELECT date(x, '+1 day') FROM d WHERE x < ")
-            .push_bind(date_text(to))
-            .push(") INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) SELECT e.id, d.x, 1, ")
+        let mut qb = QueryBuilder::<Db>::new("");
+        d::push_dates_cte(&mut qb, from, to);
+        qb.push(" INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at) SELECT e.id, d.x, 1, ")
             .push_bind(ms(Timestamp::now()))
             .push(" FROM employees e JOIN units u ON u.id = e.unit_id CROSS JOIN d WHERE ");
         match target {
             RecomputeTarget::All => {
-                qb.push("e.active = 1");
+                qb.push("e.active");
             }
             RecomputeTarget::Subtrees(paths) => {
-                qb.push("e.active = 1 AND (0");
+                qb.push("e.active AND (FALSE");
                 for p in paths {
                     qb.push(" OR u.path LIKE ").push_bind(format!("{p}%"));
                 }
                 qb.push(")");
             }
             RecomputeTarget::Employees(ids) => {
-                qb.push("e.id IN (NULL");
-                for id in ids {
-                    qb.push(", ").push_bind(*id);
-                }
-                qb.push(")");
+                qb.push("e.id");
+                d::push_in_ids(&mut qb, ids);
             }
         }
         push_enqueue_conflict(&mut qb);
@@ -545,9 +514,9 @@ impl DayStore for SqliteStore {
         for d in dates {
             n += sqlx::query(
                 "INSERT INTO recompute_queue (employee_id, date, seq, enqueued_at)
-                 SELECT e.id, ?1, 1, ?2 FROM employees e
-                 LEFT JOIN day_records r ON r.employee_id = e.id AND r.date = ?1
-                 WHERE e.active = 1 AND (r.employee_id IS NULL OR r.closed = 0)
+                 SELECT e.id, $1, 1, $2 FROM employees e
+                 LEFT JOIN day_records r ON r.employee_id = e.id AND r.date = $1
+                 WHERE e.active AND (r.employee_id IS NULL OR NOT r.closed)
                  ON CONFLICT(employee_id, date) DO NOTHING",
             )
             .bind(date_text(*d))
@@ -561,19 +530,13 @@ impl DayStore for SqliteStore {
     }
 
     async fn claim_recompute(&self, limit: u32, now: Timestamp, lease_until: Timestamp) -> Result<Vec<RecomputeJob>> {
-        let rows = sqlx::query(
-            "UPDATE recompute_queue SET claimed_until = ?1
-             WHERE (employee_id, date) IN (
-                SELECT employee_id, date FROM recompute_queue
-                WHERE claimed_until IS NULL OR claimed_until < ?2 ORDER BY enqueued_at LIMIT ?3)
-             RETURNING employee_id, date, seq",
-        )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.write)
-        .await
-        .map_err(db_err)?;
+        let rows = sqlx::query(d::CLAIM_RECOMPUTE)
+            .bind(ms(lease_until))
+            .bind(ms(now))
+            .bind(i64::from(limit))
+            .fetch_all(&self.write)
+            .await
+            .map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 Ok(RecomputeJob {
@@ -589,18 +552,7 @@ impl DayStore for SqliteStore {
         if jobs.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        for j in jobs {
-            sqlx::query("DELETE FROM recompute_queue WHERE employee_id = ? AND date = ? AND seq = ?")
-                .bind(j.employee_id)
-                .bind(date_text(j.date))
-                .bind(j.seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+        d::finish_recompute(self, jobs).await
     }
 
     async fn recompute_backlog(&self) -> Result<u64> {
@@ -619,7 +571,7 @@ impl DayStore for SqliteStore {
     ) -> Result<bool> {
         // Inserted: ours. Present: ours only if its lease lapsed unfinished (its holder died).
         let n = sqlx::query(
-            "INSERT INTO job_runs (job, period, holder, claimed_at, lease_until) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO job_runs (job, period, holder, claimed_at, lease_until) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT(job, period) DO UPDATE SET holder = excluded.holder, claimed_at = excluded.claimed_at,
                 lease_until = excluded.lease_until
              WHERE job_runs.done_at IS NULL AND job_runs.lease_until < excluded.claimed_at",
@@ -637,7 +589,7 @@ impl DayStore for SqliteStore {
     }
 
     async fn finish_job(&self, job: &str, period: &str, at: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE job_runs SET done_at = ?1 WHERE job = ?2 AND period = ?3")
+        sqlx::query("UPDATE job_runs SET done_at = $1 WHERE job = $2 AND period = $3")
             .bind(ms(at))
             .bind(job)
             .bind(period)

@@ -1,14 +1,14 @@
-use crate::audit::write_audit;
-use crate::{PgStore, date_text, db_err, not_found, text_date};
+use super::audit::write_audit;
+use super::{Conn, Db, DbRow, Store, date_text, db_err, not_found, text_date};
+use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_store::*;
-use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
     u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date";
 
-fn employee_row(r: &PgRow) -> Employee {
+fn employee_row(r: &DbRow) -> Employee {
     Employee {
         id: r.get("id"),
         account_id: r.get("account_id"),
@@ -29,7 +29,7 @@ fn employee_row(r: &PgRow) -> Employee {
 }
 
 /// Appends the scope restriction (on the unit path `u.path` or employee `e.id`) to a WHERE clause.
-pub(crate) fn push_scope(qb: &mut QueryBuilder<Postgres>, scope: &Scope) {
+pub(crate) fn push_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
     match scope {
         Scope::All => {}
         Scope::Nothing => {
@@ -48,7 +48,7 @@ pub(crate) fn push_scope(qb: &mut QueryBuilder<Postgres>, scope: &Scope) {
     }
 }
 
-async fn load_unit(conn: &mut PgConnection, where_sql: &str, key: impl ToString) -> Result<Unit> {
+async fn load_unit(conn: &mut Conn, where_sql: &str, key: impl ToString) -> Result<Unit> {
     let sql = format!(
         "SELECT u.id, u.code, u.name, u.parent_id, p.code AS parent_code, u.timezone, u.path
          FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE {where_sql}"
@@ -60,7 +60,7 @@ async fn load_unit(conn: &mut PgConnection, where_sql: &str, key: impl ToString)
     Ok(unit)
 }
 
-fn unit_row(r: &PgRow) -> Unit {
+fn unit_row(r: &DbRow) -> Unit {
     Unit {
         id: r.get("id"),
         code: r.get("code"),
@@ -73,7 +73,7 @@ fn unit_row(r: &PgRow) -> Unit {
     }
 }
 
-async fn locations_of(conn: &mut PgConnection, unit_id: Id) -> Result<Vec<Location>> {
+async fn locations_of(conn: &mut Conn, unit_id: Id) -> Result<Vec<Location>> {
     let rows = sqlx::query("SELECT id, name, lat, lon, radius_m FROM unit_locations WHERE unit_id = $1 ORDER BY id")
         .bind(unit_id)
         .fetch_all(conn)
@@ -91,14 +91,14 @@ async fn locations_of(conn: &mut PgConnection, unit_id: Id) -> Result<Vec<Locati
         .collect())
 }
 
-async fn load_employee(conn: &mut PgConnection, where_sql: &str, key: impl ToString) -> Result<Employee> {
+async fn load_employee(conn: &mut Conn, where_sql: &str, key: impl ToString) -> Result<Employee> {
     let sql = format!("SELECT {EMPLOYEE_COLS} FROM employees e JOIN units u ON u.id = e.unit_id WHERE {where_sql}");
     let r =
         sqlx::query(AssertSqlSafe(sql)).bind(key.to_string()).fetch_one(conn).await.map_err(not_found("employee"))?;
     Ok(employee_row(&r))
 }
 
-async fn unit_id_by_code(conn: &mut PgConnection, code: &str) -> Result<Id> {
+async fn unit_id_by_code(conn: &mut Conn, code: &str) -> Result<Id> {
     sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
         .bind(code)
         .fetch_one(conn)
@@ -107,7 +107,7 @@ async fn unit_id_by_code(conn: &mut PgConnection, code: &str) -> Result<Id> {
 }
 
 #[async_trait]
-impl OrgStore for PgStore {
+impl OrgStore for Store {
     async fn create_unit(&self, nu: &NewUnit, audit: Audit) -> Result<Unit> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let (parent_id, parent_path): (Option<Id>, String) = match &nu.parent_code {
@@ -162,8 +162,10 @@ impl OrgStore for PgStore {
 
     async fn add_location(&self, unit_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        // Lock the unit row: concurrent edits of one unit's locations audit in order.
-        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        // Lock the unit row (PostgreSQL; SQLite's single writer orders them anyway): concurrent
+        // edits of one unit's locations audit in order.
+        let before =
+            load_unit(&mut tx, &format!("u.id = CAST($1 AS BIGINT){}", d::for_update_of("u")), unit_id).await?;
         sqlx::query("INSERT INTO unit_locations (unit_id, name, lat, lon, radius_m) VALUES ($1, $2, $3, $4, $5)")
             .bind(unit_id)
             .bind(&l.name)
@@ -181,7 +183,8 @@ impl OrgStore for PgStore {
 
     async fn update_location(&self, unit_id: Id, location_id: Id, l: &NewLocation, audit: Audit) -> Result<Unit> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        let before =
+            load_unit(&mut tx, &format!("u.id = CAST($1 AS BIGINT){}", d::for_update_of("u")), unit_id).await?;
         let n = sqlx::query(
             "UPDATE unit_locations SET name = $1, lat = $2, lon = $3, radius_m = $4 WHERE id = $5 AND unit_id = $6",
         )
@@ -206,7 +209,8 @@ impl OrgStore for PgStore {
 
     async fn delete_location(&self, unit_id: Id, location_id: Id, audit: Audit) -> Result<Unit> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let before = load_unit(&mut tx, "u.id = CAST($1 AS BIGINT) FOR UPDATE OF u", unit_id).await?;
+        let before =
+            load_unit(&mut tx, &format!("u.id = CAST($1 AS BIGINT){}", d::for_update_of("u")), unit_id).await?;
         if !before.locations.iter().any(|l| l.id == location_id) {
             return Err(StoreError::NotFound("location"));
         }
@@ -236,7 +240,7 @@ impl OrgStore for PgStore {
     }
 
     async fn list_units(&self, scope: &Scope) -> Result<Vec<Unit>> {
-        let mut qb = QueryBuilder::<Postgres>::new(
+        let mut qb = QueryBuilder::<Db>::new(
             "SELECT u.id, u.code, u.name, u.parent_id, p.code AS parent_code, u.timezone, u.path
              FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE TRUE",
         );
@@ -362,6 +366,23 @@ impl OrgStore for PgStore {
         load_employee(&mut conn, "e.id = CAST($1 AS BIGINT)", id).await
     }
 
+    async fn employees_by_ids(&self, ids: &[Id]) -> Result<Vec<Employee>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new(format!(
+                "SELECT {EMPLOYEE_COLS} FROM employees e JOIN units u ON u.id = e.unit_id WHERE e.id IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            out.extend(rows.iter().map(employee_row));
+        }
+        Ok(out)
+    }
+
     async fn employee_by_login(&self, login: &str) -> Result<Employee> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         load_employee(&mut conn, "e.login = $1", login).await
@@ -379,7 +400,7 @@ impl OrgStore for PgStore {
         };
         let q = f.q.as_ref().map(|q| format!("%{}%", q.trim()));
         let build = |select: &str| {
-            let mut qb = QueryBuilder::<Postgres>::new(format!(
+            let mut qb = QueryBuilder::<Db>::new(format!(
                 "SELECT {select} FROM employees e JOIN units u ON u.id = e.unit_id WHERE TRUE"
             ));
             push_scope(&mut qb, scope);
@@ -387,9 +408,9 @@ impl OrgStore for PgStore {
                 qb.push(" AND u.path LIKE ").push_bind(format!("{p}%"));
             }
             if let Some(q) = &q {
-                qb.push(" AND (e.name ILIKE ")
+                qb.push(format!(" AND (e.name {} ", d::ILIKE))
                     .push_bind(q.clone())
-                    .push(" OR e.login ILIKE ")
+                    .push(format!(" OR e.login {} ", d::ILIKE))
                     .push_bind(q.clone())
                     .push(")");
             }
@@ -457,5 +478,35 @@ impl OrgStore for PgStore {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(&self.read).await.map_err(db_err)?;
         Ok(n as u64)
+    }
+
+    async fn employee_with_locations(&self, id: Id) -> Result<(Employee, Vec<Location>)> {
+        // One row per extra location (or one with none).
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EMPLOYEE_COLS}, l.id AS x_id, l.name AS x_name, l.lat AS x_lat, l.lon AS x_lon,
+                    l.radius_m AS x_radius
+             FROM employees e JOIN units u ON u.id = e.unit_id
+             LEFT JOIN employee_locations el ON el.employee_id = e.id
+             LEFT JOIN unit_locations l ON l.id = el.location_id
+             WHERE e.id = $1 ORDER BY l.id"
+        )))
+        .bind(id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let first = rows.first().ok_or(StoreError::NotFound("employee"))?;
+        let locations = rows
+            .iter()
+            .filter_map(|r| {
+                Some(Location {
+                    id: r.get::<Option<Id>, _>("x_id")?,
+                    name: r.get("x_name"),
+                    lat: r.get("x_lat"),
+                    lon: r.get("x_lon"),
+                    radius_m: r.get("x_radius"),
+                })
+            })
+            .collect();
+        Ok((employee_row(first), locations))
     }
 }

@@ -1,10 +1,10 @@
-use crate::{PgStore, db_err, ms, ts};
+use super::{Conn, Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::{Audit, AuditEntry, AuditStore, Page, Result};
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 
 /// Appends an audit record inside the caller's transaction.
-pub(crate) async fn write_audit(conn: &mut PgConnection, a: &Audit) -> Result<()> {
+pub(crate) async fn write_audit(conn: &mut Conn, a: &Audit) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_account_id, actor_name, action, entity, entity_id, before_json, after_json)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -24,7 +24,7 @@ pub(crate) async fn write_audit(conn: &mut PgConnection, a: &Audit) -> Result<()
 }
 
 #[async_trait]
-impl AuditStore for PgStore {
+impl AuditStore for Store {
     async fn append_audit(&self, audit: Audit) -> Result<()> {
         let mut conn = self.write.acquire().await.map_err(db_err)?;
         write_audit(&mut conn, &audit).await

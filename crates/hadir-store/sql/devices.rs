@@ -1,10 +1,10 @@
-use crate::audit::write_audit;
-use crate::{SqliteStore, db_err, ms, not_found, ts};
+use super::audit::write_audit;
+use super::{Conn, Db, DbRow, Store, db_err, ms, not_found, ts};
+use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_store::*;
 use jiff::Timestamp;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 const DEVICE_SELECT: &str = "SELECT d.id, d.sn, d.state, d.unit_id, u.code AS unit_code, u.name AS unit_name,
     u.path AS unit_path, u.timezone AS unit_timezone, d.timezone, d.auto_registered, d.model, d.firmware, d.pushver,
@@ -15,7 +15,7 @@ const DEVICE_SELECT: &str = "SELECT d.id, d.sn, d.state, d.unit_id, u.code AS un
     (SELECT COUNT(*) FROM quarantined_punches q WHERE q.device_sn = d.sn) AS quarantined
     FROM devices d LEFT JOIN units u ON u.id = d.unit_id LEFT JOIN relays r ON r.id = d.relay_id";
 
-fn device_row(r: &SqliteRow) -> Device {
+fn device_row(r: &DbRow) -> Device {
     Device {
         id: r.get("id"),
         sn: r.get("sn"),
@@ -26,7 +26,7 @@ fn device_row(r: &SqliteRow) -> Device {
         unit_path: r.get("unit_path"),
         unit_timezone: r.get("unit_timezone"),
         timezone: r.get("timezone"),
-        auto_registered: r.get::<i64, _>("auto_registered") != 0,
+        auto_registered: r.get::<bool, _>("auto_registered"),
         model: r.get("model"),
         firmware: r.get("firmware"),
         pushver: r.get("pushver"),
@@ -43,7 +43,7 @@ fn device_row(r: &SqliteRow) -> Device {
         relay_name: r.get("relay_name"),
         lan_address: r.get("lan_address"),
         last_pull: r.get::<Option<i64>, _>("last_pull").map(ts),
-        reachable: r.get::<Option<i64>, _>("reachable").map(|v| v != 0),
+        reachable: r.get::<Option<bool>, _>("reachable"),
         last_error: r.get("last_error"),
         clock_drift_secs: r.get("clock_drift_secs"),
         pending_commands: r.get("pending_commands"),
@@ -54,7 +54,7 @@ fn device_row(r: &SqliteRow) -> Device {
     }
 }
 
-fn quarantined_row(r: &SqliteRow) -> QuarantinedPunch {
+fn quarantined_row(r: &DbRow) -> QuarantinedPunch {
     QuarantinedPunch {
         id: r.get("id"),
         device_sn: r.get("device_sn"),
@@ -68,10 +68,20 @@ fn quarantined_row(r: &SqliteRow) -> QuarantinedPunch {
     }
 }
 
+/// Whether the pending terminals have reached `max` (counted under `lock_pending`).
+async fn pending_full(tx: &mut Conn, max: u64) -> Result<bool> {
+    d::lock_pending(&mut *tx).await?;
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE state = 'pending'")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    Ok(pending as u64 >= max)
+}
+
 const COMMAND_SELECT: &str = "SELECT c.id, d.sn, c.command, c.state, c.return_code, c.meaning, c.created_at,
     c.sent_at, c.done_at FROM device_commands c JOIN devices d ON d.id = c.device_id";
 
-fn command_row(r: &SqliteRow) -> DeviceCommand {
+fn command_row(r: &DbRow) -> DeviceCommand {
     DeviceCommand {
         id: r.get("id"),
         sn: r.get("sn"),
@@ -88,42 +98,42 @@ fn command_row(r: &SqliteRow) -> DeviceCommand {
 const RELAY_SELECT: &str = "SELECT r.id, r.name, r.unit_id, u.code AS unit_code, u.path AS unit_path, r.revoked,
     r.created_at, r.last_seen, r.sync_requested FROM relays r JOIN units u ON u.id = r.unit_id";
 
-fn relay_row(r: &SqliteRow) -> Relay {
+fn relay_row(r: &DbRow) -> Relay {
     Relay {
         id: r.get("id"),
         name: r.get("name"),
         unit_id: r.get("unit_id"),
         unit_code: r.get("unit_code"),
         unit_path: r.get("unit_path"),
-        revoked: r.get::<i64, _>("revoked") != 0,
+        revoked: r.get::<bool, _>("revoked"),
         created_at: ts(r.get("created_at")),
         last_seen: r.get::<Option<i64>, _>("last_seen").map(ts),
-        sync_requested: r.get::<i64, _>("sync_requested") != 0,
+        sync_requested: r.get::<bool, _>("sync_requested"),
     }
 }
 
-async fn load_device(conn: &mut SqliteConnection, sn: &str) -> Result<Device> {
-    let sql = format!("{DEVICE_SELECT} WHERE d.sn = ?");
+async fn load_device(conn: &mut Conn, sn: &str) -> Result<Device> {
+    let sql = format!("{DEVICE_SELECT} WHERE d.sn = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sn).fetch_one(conn).await.map_err(not_found("device"))?;
     Ok(device_row(&r))
 }
 
-async fn load_relay(conn: &mut SqliteConnection, id: Id) -> Result<Relay> {
-    let sql = format!("{RELAY_SELECT} WHERE r.id = ?");
+async fn load_relay(conn: &mut Conn, id: Id) -> Result<Relay> {
+    let sql = format!("{RELAY_SELECT} WHERE r.id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(conn).await.map_err(not_found("relay"))?;
     Ok(relay_row(&r))
 }
 
-async fn unit_id(conn: &mut SqliteConnection, code: &str) -> Result<Id> {
-    sqlx::query_scalar("SELECT id FROM units WHERE code = ?")
+async fn unit_id(conn: &mut Conn, code: &str) -> Result<Id> {
+    sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
         .bind(code)
         .fetch_one(conn)
         .await
         .map_err(not_found("unit"))
 }
 
-async fn device_id(conn: &mut SqliteConnection, sn: &str) -> Result<Id> {
-    sqlx::query_scalar("SELECT id FROM devices WHERE sn = ?")
+async fn device_id(conn: &mut Conn, sn: &str) -> Result<Id> {
+    sqlx::query_scalar("SELECT id FROM devices WHERE sn = $1")
         .bind(sn)
         .fetch_one(conn)
         .await
@@ -138,24 +148,27 @@ fn summary(d: &Device) -> serde_json::Value {
 }
 
 #[async_trait]
-impl DeviceStore for SqliteStore {
+impl DeviceStore for Store {
     async fn register_device(&self, nd: &NewDevice, audit: Audit) -> Result<Device> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let unit = unit_id(&mut tx, &nd.unit_code).await?;
-        let existing = sqlx::query("SELECT state, auto_registered FROM devices WHERE sn = ?")
-            .bind(&nd.sn)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let existing = sqlx::query(AssertSqlSafe(format!(
+            "SELECT state, auto_registered FROM devices WHERE sn = $1{}",
+            d::FOR_UPDATE
+        )))
+        .bind(&nd.sn)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
         let before = match existing {
             Some(r) => {
                 let pending = r.get::<&str, _>("state") == "pending";
-                if !pending && r.get::<i64, _>("auto_registered") == 0 {
+                if !pending && !r.get::<bool, _>("auto_registered") {
                     return Err(StoreError::Conflict("sn".into()));
                 }
                 let before = load_device(&mut tx, &nd.sn).await?;
                 sqlx::query(
-                    "UPDATE devices SET unit_id = ?, state = 'active', timezone = ?, auto_registered = 0 WHERE sn = ?",
+                    "UPDATE devices SET unit_id = $1, state = 'active', timezone = $2, auto_registered = FALSE WHERE sn = $3",
                 )
                 .bind(unit)
                 .bind(&nd.timezone)
@@ -167,7 +180,7 @@ impl DeviceStore for SqliteStore {
             }
             None => {
                 sqlx::query(
-                    "INSERT INTO devices (sn, unit_id, state, timezone, created_at) VALUES (?, ?, 'active', ?, ?)",
+                    "INSERT INTO devices (sn, unit_id, state, timezone, created_at) VALUES ($1, $2, 'active', $3, $4)",
                 )
                 .bind(&nd.sn)
                 .bind(unit)
@@ -192,8 +205,8 @@ impl DeviceStore for SqliteStore {
         let before = load_device(&mut tx, sn).await?;
         let unit = unit_id(&mut tx, unit_code).await?;
         sqlx::query(
-            "UPDATE devices SET unit_id = ?, state = 'active', auto_registered = 0, timezone = COALESCE(?, timezone)
-             WHERE sn = ?",
+            "UPDATE devices SET unit_id = $1, state = 'active', auto_registered = FALSE, timezone = COALESCE($2, timezone)
+             WHERE sn = $3",
         )
         .bind(unit)
         .bind(timezone)
@@ -210,7 +223,7 @@ impl DeviceStore for SqliteStore {
     async fn set_device_timezone(&self, sn: &str, timezone: Option<&str>, audit: Audit) -> Result<Device> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let before = load_device(&mut tx, sn).await?;
-        sqlx::query("UPDATE devices SET timezone = ? WHERE sn = ?")
+        sqlx::query("UPDATE devices SET timezone = $1 WHERE sn = $2")
             .bind(timezone)
             .bind(sn)
             .execute(&mut *tx)
@@ -228,13 +241,13 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn list_devices(&self, f: &DeviceFilter) -> Result<Vec<Device>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(DEVICE_SELECT);
-        qb.push(" WHERE 1");
+        let mut qb = QueryBuilder::<Db>::new(DEVICE_SELECT);
+        qb.push(" WHERE TRUE");
         if let Some(s) = f.state {
             qb.push(" AND d.state = ").push_bind(s.as_str());
         }
         if let Some(paths) = &f.subtrees {
-            qb.push(" AND (0");
+            qb.push(" AND (FALSE");
             for p in paths {
                 qb.push(" OR u.path LIKE ").push_bind(format!("{p}%"));
             }
@@ -255,36 +268,31 @@ impl DeviceStore for SqliteStore {
         let at = ms(c.at.unwrap_or_else(Timestamp::now));
         let mut tx = self.write.begin().await.map_err(db_err)?;
         if let Some(max) = c.max_pending {
-            let known: Option<Id> = sqlx::query_scalar("SELECT id FROM devices WHERE sn = ?")
+            let known: Option<Id> = sqlx::query_scalar("SELECT id FROM devices WHERE sn = $1")
                 .bind(&c.sn)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            if known.is_none() {
-                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE state = 'pending'")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if pending as u64 >= max {
-                    return Err(StoreError::Conflict("max_pending".into()));
-                }
+            if known.is_none() && pending_full(&mut tx, max).await? {
+                return Err(StoreError::Conflict("max_pending".into()));
             }
         }
-        sqlx::query(
+        sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO devices (sn, state, created_at, last_seen, ip, pushver, model, firmware, reported_ip, users,
                 fingerprints, records)
-             VALUES (?1, 'pending', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             VALUES ($1, 'pending', $2, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT(sn) DO UPDATE SET
-                last_seen = MAX(COALESCE(last_seen, 0), excluded.last_seen),
-                ip = COALESCE(excluded.ip, ip),
-                pushver = COALESCE(excluded.pushver, pushver),
-                model = COALESCE(excluded.model, model),
-                firmware = COALESCE(excluded.firmware, firmware),
-                reported_ip = COALESCE(excluded.reported_ip, reported_ip),
-                users = COALESCE(excluded.users, users),
-                fingerprints = COALESCE(excluded.fingerprints, fingerprints),
-                records = COALESCE(excluded.records, records)",
-        )
+                last_seen = {greatest}(COALESCE(devices.last_seen, 0), excluded.last_seen),
+                ip = COALESCE(excluded.ip, devices.ip),
+                pushver = COALESCE(excluded.pushver, devices.pushver),
+                model = COALESCE(excluded.model, devices.model),
+                firmware = COALESCE(excluded.firmware, devices.firmware),
+                reported_ip = COALESCE(excluded.reported_ip, devices.reported_ip),
+                users = COALESCE(excluded.users, devices.users),
+                fingerprints = COALESCE(excluded.fingerprints, devices.fingerprints),
+                records = COALESCE(excluded.records, devices.records)",
+            greatest = d::GREATEST
+        )))
         .bind(&c.sn)
         .bind(at)
         .bind(&c.ip)
@@ -305,8 +313,8 @@ impl DeviceStore for SqliteStore {
 
     async fn set_device_stamps(&self, sn: &str, s: StampUpdate) -> Result<()> {
         sqlx::query(
-            "UPDATE devices SET attlog_stamp = COALESCE(?, attlog_stamp), operlog_stamp = COALESCE(?, operlog_stamp),
-             attphoto_stamp = COALESCE(?, attphoto_stamp) WHERE sn = ?",
+            "UPDATE devices SET attlog_stamp = COALESCE($1, attlog_stamp), operlog_stamp = COALESCE($2, operlog_stamp),
+             attphoto_stamp = COALESCE($3, attphoto_stamp) WHERE sn = $4",
         )
         .bind(s.attlog)
         .bind(s.operlog)
@@ -320,7 +328,7 @@ impl DeviceStore for SqliteStore {
 
     async fn reset_device_stamps(&self, sn: &str, audit: Audit) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE devices SET attlog_stamp = 0, operlog_stamp = 0, attphoto_stamp = 0 WHERE sn = ?")
+        let n = sqlx::query("UPDATE devices SET attlog_stamp = 0, operlog_stamp = 0, attphoto_stamp = 0 WHERE sn = $1")
             .bind(sn)
             .execute(&mut *tx)
             .await
@@ -343,35 +351,23 @@ impl DeviceStore for SqliteStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let dev = device_id(&mut tx, sn).await?;
         let now = ms(Timestamp::now());
-        let mut ids = Vec::with_capacity(commands.len());
-        for c in commands {
-            let id: Id = sqlx::query_scalar(
-                "INSERT INTO device_commands (device_id, command, state, created_at) VALUES (?, ?, 'queued', ?)
-                 RETURNING id",
-            )
-            .bind(dev)
-            .bind(c)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            ids.push(id);
-        }
+        let ids = d::insert_commands(&mut tx, dev, commands, now).await?;
         if let Some(a) = audit {
             write_audit(&mut tx, &a).await?;
         }
         let mut out = Vec::with_capacity(ids.len());
-        let sql = format!("{COMMAND_SELECT} WHERE c.id = ?");
-        for id in ids {
-            let r = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
-            out.push(command_row(&r));
+        for chunk in ids.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new(format!("{COMMAND_SELECT} WHERE c.id"));
+            d::push_in_ids(&mut qb, chunk);
+            qb.push(" ORDER BY c.id");
+            out.extend(qb.build().fetch_all(&mut *tx).await.map_err(db_err)?.iter().map(command_row));
         }
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
 
     async fn queued_device_commands(&self, sn: &str, limit: u32) -> Result<Vec<DeviceCommand>> {
-        let sql = format!("{COMMAND_SELECT} WHERE d.sn = ? AND c.state = 'queued' ORDER BY c.id LIMIT ?");
+        let sql = format!("{COMMAND_SELECT} WHERE d.sn = $1 AND c.state = 'queued' ORDER BY c.id LIMIT $2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(sn)
             .bind(limit as i64)
@@ -389,7 +385,7 @@ impl DeviceStore for SqliteStore {
         let dev = device_id(&mut tx, sn).await?;
         for id in ids {
             sqlx::query(
-                "UPDATE device_commands SET state = 'sent', sent_at = ? WHERE id = ? AND device_id = ? AND state = 'queued'",
+                "UPDATE device_commands SET state = 'sent', sent_at = $1 WHERE id = $2 AND device_id = $3 AND state = 'queued'",
             )
             .bind(ms(at))
             .bind(id)
@@ -411,8 +407,8 @@ impl DeviceStore for SqliteStore {
         let mut n = 0;
         for o in results {
             n += sqlx::query(
-                "UPDATE device_commands SET state = ?, return_code = ?, meaning = ?, done_at = ?,
-                 sent_at = COALESCE(sent_at, ?) WHERE id = ? AND device_id = ?",
+                "UPDATE device_commands SET state = $1, return_code = $2, meaning = $3, done_at = $4,
+                 sent_at = COALESCE(sent_at, $5) WHERE id = $6 AND device_id = $7",
             )
             .bind(if o.return_code >= 0 { "ok" } else { "error" })
             .bind(o.return_code)
@@ -431,7 +427,7 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn list_device_commands(&self, sn: &str, limit: u32) -> Result<Vec<DeviceCommand>> {
-        let sql = format!("{COMMAND_SELECT} WHERE d.sn = ? ORDER BY c.id DESC LIMIT ?");
+        let sql = format!("{COMMAND_SELECT} WHERE d.sn = $1 ORDER BY c.id DESC LIMIT $2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(sn)
             .bind(limit as i64)
@@ -450,13 +446,14 @@ impl DeviceStore for SqliteStore {
     ) -> Result<Vec<DeviceCommand>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // Hold the terminal's queue: a concurrent poll waits here, then sees what we sent.
-        let dev: Option<Id> = sqlx::query_scalar("SELECT id FROM devices WHERE sn = ?1")
-            .bind(sn)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let dev: Option<Id> =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT id FROM devices WHERE sn = $1{}", d::FOR_UPDATE)))
+                .bind(sn)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
         let Some(dev) = dev else { return Ok(Vec::new()) };
-        let sql = format!("{COMMAND_SELECT} WHERE c.device_id = ?1 AND c.state = 'queued' ORDER BY c.id LIMIT ?2");
+        let sql = format!("{COMMAND_SELECT} WHERE c.device_id = $1 AND c.state = 'queued' ORDER BY c.id LIMIT $2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(dev)
             .bind(limit as i64)
@@ -465,13 +462,12 @@ impl DeviceStore for SqliteStore {
             .map_err(db_err)?;
         let mut out: Vec<DeviceCommand> = rows.iter().map(command_row).collect();
         out.truncate(fit(&out));
+        let ids: Vec<Id> = out.iter().map(|c| c.id).collect();
+        let mut qb = QueryBuilder::<Db>::new("UPDATE device_commands SET state = 'sent', sent_at = ");
+        qb.push_bind(ms(at)).push(" WHERE id");
+        d::push_in_ids(&mut qb, &ids);
+        qb.build().execute(&mut *tx).await.map_err(db_err)?;
         for c in &mut out {
-            sqlx::query("UPDATE device_commands SET state = 'sent', sent_at = ?1 WHERE id = ?2")
-                .bind(ms(at))
-                .bind(c.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
             c.state = CommandState::Sent;
             c.sent_at = Some(at);
         }
@@ -483,7 +479,7 @@ impl DeviceStore for SqliteStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let unit = unit_id(&mut tx, unit_code).await?;
         let id: Id = sqlx::query_scalar(
-            "INSERT INTO relays (name, unit_id, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO relays (name, unit_id, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
         .bind(unit)
@@ -501,7 +497,7 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn relay_by_token(&self, token_hash: &[u8]) -> Result<Relay> {
-        let sql = format!("{RELAY_SELECT} WHERE r.token_hash = ? AND r.revoked = 0");
+        let sql = format!("{RELAY_SELECT} WHERE r.token_hash = $1 AND NOT r.revoked");
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
             .fetch_one(&self.read)
@@ -518,7 +514,11 @@ impl DeviceStore for SqliteStore {
     async fn revoke_relay(&self, id: Id, audit: Audit) -> Result<Relay> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         load_relay(&mut tx, id).await?;
-        sqlx::query("UPDATE relays SET revoked = 1 WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("UPDATE relays SET revoked = TRUE WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         let relay = load_relay(&mut tx, id).await?;
         write_audit(&mut tx, &audit).await?;
         tx.commit().await.map_err(db_err)?;
@@ -534,7 +534,7 @@ impl DeviceStore for SqliteStore {
     async fn relay_report(&self, relay_id: Id, terminals: &[RelayTerminal], at: Timestamp) -> Result<RelayReport> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let relay = load_relay(&mut tx, relay_id).await?;
-        sqlx::query("UPDATE relays SET last_seen = ? WHERE id = ?")
+        sqlx::query("UPDATE relays SET last_seen = $1 WHERE id = $2")
             .bind(ms(at))
             .bind(relay_id)
             .execute(&mut *tx)
@@ -547,9 +547,11 @@ impl DeviceStore for SqliteStore {
                 Some(false) => None,
                 _ => Some(ms(t.last_pull.unwrap_or(at))),
             };
-            let known = sqlx::query(
-                "SELECT d.state, u.path AS unit_path FROM devices d LEFT JOIN units u ON u.id = d.unit_id WHERE d.sn = ?",
-            )
+            let known = sqlx::query(AssertSqlSafe(format!(
+                "SELECT d.state, u.path AS unit_path FROM devices d LEFT JOIN units u ON u.id = d.unit_id
+                 WHERE d.sn = $1{}",
+                d::for_update_of("d")
+            )))
             .bind(&t.sn)
             .fetch_optional(&mut *tx)
             .await
@@ -557,7 +559,8 @@ impl DeviceStore for SqliteStore {
             match known {
                 None => {
                     sqlx::query(
-                        "INSERT INTO devices (sn, unit_id, state, auto_registered, created_at) VALUES (?, ?, 'pending', 1, ?)",
+                        "INSERT INTO devices (sn, unit_id, state, auto_registered, created_at) VALUES ($1, $2, 'pending', TRUE, $3)
+                         ON CONFLICT (sn) DO NOTHING",
                     )
                     .bind(&t.sn)
                     .bind(relay.unit_id)
@@ -569,7 +572,7 @@ impl DeviceStore for SqliteStore {
                 Some(r) => match r.get::<Option<String>, _>("unit_path") {
                     None => {
                         // Called in by PUSH, no unit yet: it is pending in the relay's unit now.
-                        sqlx::query("UPDATE devices SET unit_id = ?, auto_registered = 1 WHERE sn = ?")
+                        sqlx::query("UPDATE devices SET unit_id = $1, auto_registered = TRUE WHERE sn = $2")
                             .bind(relay.unit_id)
                             .bind(&t.sn)
                             .execute(&mut *tx)
@@ -583,14 +586,15 @@ impl DeviceStore for SqliteStore {
                     }
                 },
             }
-            sqlx::query(
-                "UPDATE devices SET relay_id = ?1, lan_address = COALESCE(?2, lan_address),
-                    firmware = COALESCE(?3, firmware), users = COALESCE(?4, users), records = COALESCE(?5, records),
-                    clock_drift_secs = COALESCE(?6, clock_drift_secs), last_pull = COALESCE(?7, last_pull),
-                    reachable = COALESCE(?8, reachable), last_error = ?9,
-                    last_seen = CASE WHEN ?10 IS NULL THEN last_seen ELSE MAX(COALESCE(last_seen, 0), ?10) END
-                 WHERE sn = ?11",
-            )
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE devices SET relay_id = $1, lan_address = COALESCE($2, lan_address),
+                    firmware = COALESCE($3, firmware), users = COALESCE($4, users), records = COALESCE($5, records),
+                    clock_drift_secs = COALESCE($6, clock_drift_secs), last_pull = COALESCE($7, last_pull),
+                    reachable = COALESCE($8, reachable), last_error = $9,
+                    last_seen = CASE WHEN $10 IS NULL THEN last_seen ELSE {greatest}(COALESCE(last_seen, 0), $10) END
+                 WHERE sn = $11",
+                greatest = d::GREATEST
+            )))
             .bind(relay_id)
             .bind(&t.lan_address)
             .bind(&t.firmware)
@@ -598,7 +602,7 @@ impl DeviceStore for SqliteStore {
             .bind(t.records)
             .bind(t.clock_drift_secs)
             .bind(t.last_pull.map(ms))
-            .bind(t.reachable.map(i64::from))
+            .bind(t.reachable)
             .bind(&t.last_error)
             .bind(seen)
             .bind(&t.sn)
@@ -614,7 +618,7 @@ impl DeviceStore for SqliteStore {
     async fn bind_device(&self, sn: &str, cidr: Option<&str>, audit: Audit) -> Result<Device> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let before = load_device(&mut tx, sn).await?;
-        sqlx::query("UPDATE devices SET bound_cidr = ? WHERE sn = ?")
+        sqlx::query("UPDATE devices SET bound_cidr = $1 WHERE sn = $2")
             .bind(cidr)
             .bind(sn)
             .execute(&mut *tx)
@@ -639,22 +643,19 @@ impl DeviceStore for SqliteStore {
     ) -> Result<Device> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let unit = unit_id(&mut tx, unit_code).await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM devices WHERE sn = ?")
-            .bind(sn)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let state: Option<String> =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT state FROM devices WHERE sn = $1{}", d::FOR_UPDATE)))
+                .bind(sn)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
         match state.as_deref() {
             None => {
-                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE state = 'pending'")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if pending as u64 >= max_pending {
+                if pending_full(&mut tx, max_pending).await? {
                     return Err(StoreError::Conflict("max_pending".into()));
                 }
                 sqlx::query(
-                    "INSERT INTO devices (sn, unit_id, state, proposed_by, created_at) VALUES (?, ?, 'pending', ?, ?)",
+                    "INSERT INTO devices (sn, unit_id, state, proposed_by, created_at) VALUES ($1, $2, 'pending', $3, $4)",
                 )
                 .bind(sn)
                 .bind(unit)
@@ -665,7 +666,7 @@ impl DeviceStore for SqliteStore {
                 .map_err(db_err)?;
             }
             Some("pending") => {
-                sqlx::query("UPDATE devices SET unit_id = ?, proposed_by = ? WHERE sn = ?")
+                sqlx::query("UPDATE devices SET unit_id = $1, proposed_by = $2 WHERE sn = $3")
                     .bind(unit)
                     .bind(proposed_by)
                     .bind(sn)
@@ -690,7 +691,7 @@ impl DeviceStore for SqliteStore {
         for p in punches {
             n += sqlx::query(
                 "INSERT INTO quarantined_punches (device_sn, pin, local_time, timezone, status, verify, source,
-                    received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
             )
             .bind(&p.device_sn)
             .bind(&p.pin)
@@ -710,7 +711,7 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn quarantined_punches(&self, sn: &str, limit: u32) -> Result<Vec<QuarantinedPunch>> {
-        let rows = sqlx::query("SELECT * FROM quarantined_punches WHERE device_sn = ? ORDER BY id LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM quarantined_punches WHERE device_sn = $1 ORDER BY id LIMIT $2")
             .bind(sn)
             .bind(limit as i64)
             .fetch_all(&self.read)
@@ -723,12 +724,8 @@ impl DeviceStore for SqliteStore {
         if ids.is_empty() {
             return Ok(0);
         }
-        let mut qb = QueryBuilder::<Sqlite>::new("DELETE FROM quarantined_punches WHERE id IN (");
-        let mut sep = qb.separated(", ");
-        for id in ids {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
+        let mut qb = QueryBuilder::<Db>::new("DELETE FROM quarantined_punches WHERE id");
+        d::push_in_ids(&mut qb, ids);
         Ok(qb.build().execute(&self.write).await.map_err(db_err)?.rows_affected())
     }
 
@@ -738,18 +735,18 @@ impl DeviceStore for SqliteStore {
         if d.state != DeviceState::Pending {
             return Err(StoreError::Conflict("state".into()));
         }
-        let n = sqlx::query("DELETE FROM quarantined_punches WHERE device_sn = ?")
+        let n = sqlx::query("DELETE FROM quarantined_punches WHERE device_sn = $1")
             .bind(sn)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?
             .rows_affected();
-        sqlx::query("DELETE FROM device_commands WHERE device_id = ?")
+        sqlx::query("DELETE FROM device_commands WHERE device_id = $1")
             .bind(d.id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        sqlx::query("DELETE FROM devices WHERE id = ?").bind(d.id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM devices WHERE id = $1").bind(d.id).execute(&mut *tx).await.map_err(db_err)?;
         write_audit(&mut tx, &audit.before(summary(&d)).after(serde_json::json!({"discarded_punches": n}))).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
@@ -757,7 +754,7 @@ impl DeviceStore for SqliteStore {
 
     async fn request_relay_sync(&self, relay_id: Id, audit: Audit) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE relays SET sync_requested = 1 WHERE id = ?")
+        let n = sqlx::query("UPDATE relays SET sync_requested = TRUE WHERE id = $1")
             .bind(relay_id)
             .execute(&mut *tx)
             .await
@@ -772,7 +769,7 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn take_relay_sync(&self, relay_id: Id) -> Result<bool> {
-        let n = sqlx::query("UPDATE relays SET sync_requested = 0 WHERE id = ? AND sync_requested = 1")
+        let n = sqlx::query("UPDATE relays SET sync_requested = FALSE WHERE id = $1 AND sync_requested")
             .bind(relay_id)
             .execute(&self.write)
             .await
