@@ -899,3 +899,32 @@ async fn dates_outside_2000_to_2100_in_bodies_get_a_clear_422_and_nothing_is_sto
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
 }
+
+/// Found by the API fuzz (tests/api-fuzz): `GET /api/v1/me/export` asked with
+/// `Accept-Encoding: gzip` (as every browser does) panicked once the archive was sent — the
+/// compression layer polled the file stream again after its end — and the download broke off
+/// with an invalid chunk. The archive is now whole, uncompressed (a ZIP is compressed already),
+/// and the server keeps answering.
+#[tokio::test]
+async fn the_own_data_export_downloads_whole_when_the_client_accepts_gzip() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    for _ in 0..2 {
+        let r = s
+            .client
+            .get(s.url("/api/v1/me/export"))
+            .bearer_auth(&o.emp_sd1)
+            .header("accept-encoding", "gzip, deflate")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers().get("content-encoding").is_none(), "{:?}", r.headers());
+        let declared: usize = r.headers()["content-length"].to_str().unwrap().parse().unwrap();
+        let body = r.bytes().await.expect("the whole archive arrives");
+        assert_eq!(body.len(), declared);
+        assert!(body.starts_with(b"PK"), "a ZIP archive");
+    }
+    let (st, _) = s.get("/api/v1/me", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK, "the server still answers");
+}
