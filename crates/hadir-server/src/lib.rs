@@ -139,6 +139,7 @@ fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::c
         .and(NotForContentType::GRPC)
         .and(NotForContentType::SSE)
         .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/zip"))
         .and(NotForContentType::const_new("application/vnd.openxmlformats"))
         .and(NotForContentType::const_new("video/"));
     tower_http::compression::CompressionLayer::new().gzip(true).compress_when(worth_it)

@@ -900,3 +900,66 @@ async fn dates_outside_2000_to_2100_in_bodies_get_a_clear_422_and_nothing_is_sto
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
 }
+
+/// Found by the API fuzz (tests/api-fuzz): `GET /api/v1/me/export` asked with
+/// `Accept-Encoding: gzip` (as every browser does) panicked once the archive was sent — the
+/// compression layer polled the file stream again after its end — and the download broke off
+/// with an invalid chunk. The archive is now whole, uncompressed (a ZIP is compressed already),
+/// and the server keeps answering.
+#[tokio::test]
+async fn the_own_data_export_downloads_whole_when_the_client_accepts_gzip() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    for _ in 0..2 {
+        let r = s
+            .client
+            .get(s.url("/api/v1/me/export"))
+            .bearer_auth(&o.emp_sd1)
+            .header("accept-encoding", "gzip, deflate")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers().get("content-encoding").is_none(), "{:?}", r.headers());
+        let declared: usize = r.headers()["content-length"].to_str().unwrap().parse().unwrap();
+        let body = r.bytes().await.expect("the whole archive arrives");
+        assert_eq!(body.len(), declared);
+        assert!(body.starts_with(b"PK"), "a ZIP archive");
+    }
+    let (st, _) = s.get("/api/v1/me", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK, "the server still answers");
+}
+
+/// Found by the API fuzz (tests/api-fuzz): the recap lock, reopen and deadline bodies were read
+/// with axum's `Json`, not `ApiJson`, so a control character in a reopen reason was taken (and
+/// would have been stored) and a wrong field type answered only "Isian tidak valid.". They now
+/// go through the same JSON edge as every other body (main's merge of the fuzz branch tests the
+/// reopen reason; this covers all three and the message).
+#[tokio::test]
+async fn recap_bodies_refuse_control_characters_and_say_what_is_wrong() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (_, audit_before) = s.get("/api/v1/audit", &o.admin).await;
+    for (path, body) in [
+        ("/api/v1/recap/reopen", json!({"month": "2026-10", "reason": "salah\u{0}hitung"})),
+        ("/api/v1/recap/lock", json!({"month": "2026-10", "unit_code": "SD1\u{1b}"})),
+        ("/api/v1/recap/deadline", json!({"month": "2026-10\u{7}", "objection_until": "2026-11-10"})),
+    ] {
+        let (st, b) = s.post(path, &o.admin, body).await;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("control_characters")),
+            "{path}: {b}"
+        );
+    }
+    let (st, b) = s.post("/api/v1/recap/lock", &o.admin, json!({"month": 202610})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("expected a string"),
+        "the message says what is wrong: {b}"
+    );
+    let (_, audit_after) = s.get("/api/v1/audit", &o.admin).await;
+    assert_eq!(audit_after["total"], audit_before["total"], "nothing changed");
+    let (_, recap) = s.get("/api/v1/recap?month=2026-10", &o.admin).await;
+    assert_ne!(recap["state"], "locked", "{}", recap["state"]);
+}

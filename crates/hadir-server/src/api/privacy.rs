@@ -365,6 +365,9 @@ pub async fn my_export(State(s): State<AppState>, caller: Caller) -> ApiResult<R
             Err(err) => Some((Err(err), f)),
         }
     });
+    // Fused: a layer that polls the body again after its end (tower-http's compression did)
+    // must get `None`, not unfold's panic.
+    let stream = futures::StreamExt::fuse(stream);
     let filename = format!("attachment; filename=\"data-saya-{}.zip\"", e.login.replace(['"', '\\'], ""));
     Ok((
         [
