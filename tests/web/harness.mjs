@@ -171,3 +171,47 @@ export async function punchesOn(server, token, nip, day) {
 export function todayIn(timeZone = 'Asia/Makassar') {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
+
+export const DEMO_PASSWORD = 'hadir123';
+
+// Minutes since local midnight now, in the zone.
+export function localMinutes(timeZone = 'Asia/Makassar', at = new Date()) {
+  const [h, m] = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(at).split(':').map(Number);
+  return h * 60 + m;
+}
+const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+// Gives `nip` a one-checkpoint day today (a shift on a roster, which is worked even on a
+// holiday), with the due time and window as minute offsets from now: the verdict of a punch made
+// now is then known. Returns false when the window would cross midnight (the caller skips).
+export async function shapeToday(server, adminToken, nip, { due, start, end }) {
+  const now = localMinutes();
+  const [d, s, e] = [now + due, now + start, now + end];
+  if (s < 0 || e >= 24 * 60) return false;
+  const name = `Uji ${nip} ${Date.now()}`;
+  const cal = await api(server, 'POST', '/api/v1/calendars', {
+    token: adminToken,
+    body: {
+      name, weekly: { monday: null, tuesday: null, wednesday: null, thursday: null, friday: null, saturday: null, sunday: null },
+      overrides: [],
+      shifts: [{ code: 'U', name: 'Uji', schedule: { checkpoints: [
+        { name: 'masuk', kind: 'check_in', due: hhmm(d), window_start: hhmm(s), window_end: hhmm(e) }], break_minutes: 0 } }]
+    }
+  });
+  if (cal.status !== 201) throw new Error(`calendar: ${cal.status} ${JSON.stringify(cal.body)}`);
+  const as = await api(server, 'POST', `/api/v1/calendars/${cal.body.id}/assign`, { token: adminToken, body: { nip } });
+  if (as.status !== 204) throw new Error(`assign: ${as.status} ${JSON.stringify(as.body)}`);
+  const ro = await api(server, 'PUT', '/api/v1/roster', { token: adminToken, body: { entries: [{ nip, date: todayIn(), shift: 'U' }] } });
+  if (ro.status !== 200) throw new Error(`roster: ${ro.status} ${JSON.stringify(ro.body)}`);
+  return true;
+}
+
+// Plain teachers of a demo unit (no role), as `{username, password, name}`.
+export async function teachers(server, adminToken, unit = 'SDN001', count = 3) {
+  const taken = new Set(Object.values(server.logins).map((l) => l.username));
+  const r = await api(server, 'GET', `/api/v1/employees?unit=${unit}&limit=100`, { token: adminToken });
+  if (r.status !== 200) throw new Error(`employees: ${r.status}`);
+  return r.body.items.filter((e) => e.unit_code === unit && e.active && !taken.has(e.login)).slice(0, count)
+    .map((e) => ({ username: e.login, password: DEMO_PASSWORD, name: e.name, id: e.id, tpp_base: e.tpp_base }));
+}
