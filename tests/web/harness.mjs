@@ -215,3 +215,41 @@ export async function teachers(server, adminToken, unit = 'SDN001', count = 3) {
   return r.body.items.filter((e) => e.unit_code === unit && e.active && !taken.has(e.login)).slice(0, count)
     .map((e) => ({ username: e.login, password: DEMO_PASSWORD, name: e.name, id: e.id, tpp_base: e.tpp_base }));
 }
+
+// Text that wraps in a narrow column: every element under `root` holding text of its own that
+// takes more than one line must be at least `fraction` of the viewport wide. Returns problems.
+export async function squeezedText(page, root, fraction = 0.4) {
+  return page.evaluate(({ root, fraction }) => {
+    const min = window.innerWidth * fraction;
+    const problems = [];
+    for (const elem of document.querySelectorAll(`${root} *`)) {
+      if (!elem.getClientRects().length) continue;
+      for (const node of elem.childNodes) {
+        if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        const width = elem.getBoundingClientRect().width;
+        if (lines.size > 1 && width < min) {
+          problems.push(`${Math.round(width)} px wide, ${lines.size} lines: "${node.textContent.trim().slice(0, 60)}"`);
+        }
+      }
+    }
+    return problems;
+  }, { root, fraction });
+}
+
+// Visible text under `root` set smaller than `px`. Returns problems.
+export async function smallText(page, root, px = 14) {
+  return page.evaluate(({ root, px }) => {
+    const problems = [];
+    for (const elem of document.querySelectorAll(`${root}, ${root} *`)) {
+      if (!elem.getClientRects().length) continue;
+      const own = [...elem.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const size = parseFloat(getComputedStyle(elem).fontSize);
+      if (size < px - 0.01) problems.push(`${size} px: "${elem.textContent.trim().slice(0, 40)}"`);
+    }
+    return problems;
+  }, { root, px });
+}

@@ -74,6 +74,14 @@ pub struct DaysSummary {
     pub trial_mode: bool,
     pub minutes_required: u32,
     pub minutes_present: u32,
+    /// The employee's monthly TPP base in rupiah, when known.
+    pub tpp_base: Option<i64>,
+    /// The attendance share of TPP the percentages apply to (e.g. 40).
+    #[schema(value_type = f64)]
+    pub tpp_attendance_share: Percent,
+    /// The deduction in rupiah (computed, and actually applied), when the TPP base is known.
+    pub deduction_rupiah: Option<i64>,
+    pub deduction_applied_rupiah: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,6 +131,10 @@ pub fn summarize(records: &[DayRecord], rules: &[hadir_domain::RuleSet], e: &Emp
         trial_mode: false,
         minutes_required: 0,
         minutes_present: 0,
+        tpp_base: e.tpp_base,
+        tpp_attendance_share: Percent::ZERO,
+        deduction_rupiah: None,
+        deduction_applied_rupiah: None,
     };
     for r in records {
         let has = |kind: CheckpointKind, outcome: CheckpointOutcome| {
@@ -152,6 +164,10 @@ pub fn summarize(records: &[DayRecord], rules: &[hadir_domain::RuleSet], e: &Emp
         s.trial_mode = m.trial_mode;
         s.minutes_required = m.minutes_required;
         s.minutes_present = m.minutes_present;
+        s.tpp_base = m.tpp_base;
+        s.tpp_attendance_share = m.tpp_attendance_share;
+        s.deduction_rupiah = m.rupiah_computed;
+        s.deduction_applied_rupiah = m.rupiah_applied;
     }
     s
 }
