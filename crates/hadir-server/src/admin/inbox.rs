@@ -391,7 +391,7 @@ pub async fn decide(
     let (status, checkpoint, time) = (filled(f.status), filled(f.checkpoint), filled(f.time));
     // Only an objection's card has these fields; a status wins over a time, as in the API.
     let correction =
-        (approve && (status.is_some() || time.is_some())).then(|| CorrectionInput { status, checkpoint, time });
+        (approve && (status.is_some() || time.is_some())).then_some(CorrectionInput { status, checkpoint, time });
     let input = DecisionInput { approve, comment: f.comment, correction };
     let axum::Json(r) = crate::api::requests::decide_request(State(s.clone()), c, Path(id), ApiJson(input)).await?;
     Ok(html(&CardFragment { c: card(&s, r).await }))
