@@ -217,7 +217,9 @@ test('a month of SD Negeri 001 in the app and the console, down to the recap XLS
     await page.locator('#day-checkpoints li').first().waitFor();
     await shot(page, 'objection-day-before');
     await page.locator('#day-object').click();
-    await page.locator('#req-reason').fill('Saya hadir pukul 07.20; mesin sidik jari di ruang guru mati pagi itu.');
+    await page.locator('#req-claim-cp').selectOption('masuk');
+    await page.locator('#req-claim-time').fill('07:20');
+    await page.locator('#req-reason').fill('Saya hadir; mesin sidik jari di ruang guru mati pagi itu.');
     await shot(page, 'objection-form');
     await page.locator('#req-submit').click();
     await page.locator('#screen-requests').waitFor({ state: 'visible' });

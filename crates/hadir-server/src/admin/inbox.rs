@@ -427,3 +427,18 @@ pub async fn assign_pin(State(s): State<AppState>, Console(c): Console, Form(f):
             .await?;
     Ok(super::notice(format!("PIN {} diberikan kepada {} ({}).", f.pin.trim(), e.name, e.login)).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::time_in_text;
+
+    #[test]
+    fn a_time_written_in_an_objection() {
+        assert_eq!(time_in_text("Saya hadir pukul 07.20; mesin mati").as_deref(), Some("07:20"));
+        assert_eq!(time_in_text("datang 7:05 karena hujan").as_deref(), Some("07:05"));
+        assert_eq!(time_in_text("surat 800/123 tanggal 12.2025").as_deref(), None);
+        assert_eq!(time_in_text("pukul 25.10").as_deref(), None);
+        assert_eq!(time_in_text("SPT 421.77, hadir 16.05").as_deref(), Some("16:05"));
+        assert_eq!(time_in_text("tidak ada jam").as_deref(), None);
+    }
+}
