@@ -135,3 +135,17 @@ test('at 360×740: newest day first from today back, a legend, the deduction in 
   await screenshot(p, '16-day-detail-360');
   await phoneCtx.close();
 });
+
+test('the layout checks report squeezed and small text when there is some', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const p = await ctx.newPage();
+  await p.setContent(`<main id="t" style="font-size:16px">
+    <div style="display:flex"><span style="width:60px">Tidak ada presensi pulang menurut aturan yang berlaku</span><b style="white-space:nowrap">PSW4 (1,5%)</b></div>
+    <p style="font-size:11px">kecil</p><p>Baris yang cukup lebar untuk dibaca tanpa terjepit di kolom sempit.</p></main>`);
+  const squeezed = await squeezedText(p, '#t');
+  assert.equal(squeezed.length, 1, squeezed.join('\n'));
+  assert.match(squeezed[0], /^60 px wide/);
+  const small = await smallText(p, '#t');
+  assert.deepEqual(small, ['11 px: "kecil"']);
+  await ctx.close();
+});
