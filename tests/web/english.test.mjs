@@ -1,9 +1,9 @@
-// No English a teacher reads (issue 20): the rendered app pages (login, home, check-in,
-// history, a day, requests and their form, "Data saya") are scanned for a short list of
+// No English a teacher reads (issue 20): the rendered app pages (login, home with a punch,
+// check-in and its answer, history, a day, requests (one filed) and their form, "Data saya") are scanned for a short list of
 // English UI words, in the visible text and in the labels a screen reader or a tooltip shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, phone, uiLogin, screenshot, apiLogin, officeLocation, north, todayIn } from './harness.mjs';
+import { api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, apiLogin, officeLocation, north, todayIn } from './harness.mjs';
 
 const ENGLISH = [
   'submit', 'save', 'cancel', 'pending', 'approved', 'rejected', 'late', 'absent', 'history', 'settings',
@@ -59,13 +59,21 @@ test('the app pages hold none of the known English UI words', async () => {
   await page.locator('#today-title').filter({ hasText: /Hari ini —/ }).waitFor();
   seen.home = hits(await words(page));
   await page.locator('#btn-absen').click();
-  await page.locator('#screen-checkin').waitFor({ state: 'visible' });
+  await takeSelfie(page);
   seen.checkin = hits(await words(page));
-  await page.locator('#checkin-cancel').click();
+  await page.locator('#checkin-send').click();
+  await page.locator('#result-box.ok, #result-box.late, #result-box.ignored').waitFor();
+  seen.result = hits(await words(page));
+  await page.locator('#result-done').click();
+  await page.locator('#today-punches li').first().waitFor();
+  seen['home with a punch'] = hits(await words(page));
+  // A request in the list, with its state.
+  const filed = await api(server, 'POST', '/api/v1/requests', { token, body: { type: 'IZIN', date_from: todayIn(), reason: 'Mengantar anak ke puskesmas' } });
+  assert.equal(filed.status, 201, JSON.stringify(filed.body));
   const pages = [
     ['history', '#/riwayat', '#day-list li'],
     ['day', `#/hari/${todayIn()}`, '#day-checkpoints li, #day-explanation:not(:empty)'],
-    ['requests', '#/pengajuan', '#request-list li'],
+    ['requests', '#/pengajuan', '#request-list li .req-head'],
     ['request form', '#/pengajuan/baru/CUTI_TAHUNAN', '#req-reason'],
     ['objection form', `#/pengajuan/baru/KEBERATAN/${todayIn()}`, '#req-reason'],
     ['data saya', '#/data-saya', '#screen-privacy h2']
