@@ -1,6 +1,7 @@
 // No English a teacher reads (issue 20): the rendered app pages (login, home with a punch,
-// check-in and its answer, history, a day, requests (one filed) and their form, "Data saya") are scanned for a short list of
-// English UI words, in the visible text and in the labels a screen reader or a tooltip shows.
+// check-in and its answer, history, a day, requests (one filed) and their form, "Data saya")
+// are scanned for a short list of English UI words, in the visible text and in the labels a
+// screen reader or a tooltip shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, apiLogin, officeLocation, north, todayIn } from './harness.mjs';
