@@ -144,7 +144,7 @@ fn answer(jobs: Vec<Job>, mut results: Vec<PunchInsert>, hook: &CommitHook) {
         .iter()
         .filter_map(|r| match r {
             PunchInsert::Inserted(p) => Some(p.clone()),
-            PunchInsert::Duplicate(_) => None,
+            PunchInsert::Duplicate(_) | PunchInsert::PhotoReused(_) => None,
         })
         .collect();
     metrics::counter!("hadir_punches_committed_total").increment(new.len() as u64);

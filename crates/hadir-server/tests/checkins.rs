@@ -303,3 +303,40 @@ async fn an_assigned_extra_location_counts_for_that_employee_only() {
     let (st, _, _) = s.checkin(&o.emp_sd1, meta("x4", rsud_office), Some(jpeg(64))).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Issue 23: a stored selfie's bytes prove one punch only. The same file under another key,
+/// another day or another employee is refused and nothing is stored; a photo first refused
+/// (outside the geofence) is in no punch, so it may still be used.
+#[tokio::test]
+async fn a_photo_proves_one_punch_only() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let photo = jpeg(64);
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("first", at(101.0)), Some(photo.clone())).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("outside_geofence")));
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("first-again", at(10.0)), Some(photo.clone())).await;
+    assert_eq!(st, StatusCode::CREATED, "a refused photo is in no punch: {b}");
+    // A retry with the same key gets the first answer back, not a refusal.
+    let (st, again, _) = s.checkin(&o.emp_sd1, meta("first-again", at(10.0)), Some(photo.clone())).await;
+    assert_eq!((st, &again["punch"]["id"]), (StatusCode::OK, &b["punch"]["id"]));
+
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta("copy-same-person", at(10.0)), Some(photo.clone())).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("swafoto baru"), "{b}");
+    let rsud = meta("copy-other-person", GeoPoint::new(-0.52, 117.16));
+    let (st, b, _) = s.checkin(&o.emp_rsud, rsud, Some(photo.clone())).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
+    let mut special = meta("copy-special", GeoPoint::new(-1.2, 116.8));
+    special["special"] = json!(true);
+    let (st, b, _) = s.checkin(&o.emp_sd1, special, Some(photo.clone())).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
+
+    // Nothing was stored for the copies, and a fresh selfie still counts.
+    let (_, mine) = s.get("/api/v1/punches", &o.emp_sd1).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+    let (_, theirs) = s.get("/api/v1/punches", &o.emp_rsud).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0, "{theirs}");
+    let (st, b, _) = s.checkin(&o.emp_rsud, meta("fresh", GeoPoint::new(-0.52, 117.16)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(s.store.verify_chain().await.unwrap().first_broken, None);
+}

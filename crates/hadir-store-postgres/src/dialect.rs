@@ -127,6 +127,23 @@ pub(crate) async fn insert_punches(store: &crate::PgStore, batch: &[NewPunch]) -
         .await
         .map_err(db_err)?;
     let mut known: HashMap<String, Punch> = rows.iter().map(punch_row).map(|p| (p.p.dedup_key.clone(), p)).collect();
+    // Photos already held by a stored punch (under the chain lock, so no other writer can add
+    // one now); a photo met earlier in this batch is added as the batch goes.
+    let hashes: Vec<&str> =
+        batch.iter().filter(|p| p.source.is_selfie()).filter_map(|p| p.photo_hash.as_deref()).collect();
+    let mut photos: HashMap<String, Punch> = if hashes.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query(AssertSqlSafe(format!("SELECT {PUNCH_COLS} FROM punches WHERE photo_hash = ANY($1)")))
+            .bind(&hashes)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(punch_row)
+            .filter_map(|p| p.p.photo_hash.clone().map(|h| (h, p)))
+            .collect()
+    };
     let fresh = batch.iter().filter(|p| !known.contains_key(&p.dedup_key)).count();
     // Ids in chain order: taken from the sequence under the lock, so they grow along the chain.
     let mut ids: Vec<Id> = if fresh == 0 {
@@ -147,6 +164,10 @@ pub(crate) async fn insert_punches(store: &crate::PgStore, batch: &[NewPunch]) -
             out.push(PunchInsert::Duplicate(k.clone()));
             continue;
         }
+        if let Some(earlier) = p.photo_hash.as_ref().filter(|_| p.source.is_selfie()).and_then(|h| photos.get(h)) {
+            out.push(PunchInsert::PhotoReused(earlier.clone()));
+            continue;
+        }
         let hash = link_hash(&prev, p);
         let id = ids.next().ok_or_else(|| StoreError::Backend("punch id sequence ran short".into()))?;
         let punch = Punch {
@@ -159,6 +180,9 @@ pub(crate) async fn insert_punches(store: &crate::PgStore, batch: &[NewPunch]) -
             position_purged_at: None,
         };
         known.insert(p.dedup_key.clone(), punch.clone());
+        if let Some(h) = p.photo_hash.as_ref().filter(|_| p.source.is_selfie()) {
+            photos.insert(h.clone(), punch.clone());
+        }
         out.push(PunchInsert::Inserted(punch.clone()));
         new.push(punch);
         prev = hash;

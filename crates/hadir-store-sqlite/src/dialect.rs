@@ -74,6 +74,18 @@ pub(crate) async fn insert_punches(store: &crate::SqliteStore, batch: &[NewPunch
             out.push(PunchInsert::Duplicate(punch_row(&r)));
             continue;
         }
+        // One writer: a photo stored earlier (or earlier in this batch) is visible here.
+        if let Some(h) = p.photo_hash.as_ref().filter(|_| p.source.is_selfie())
+            && let Some(r) =
+                sqlx::query(AssertSqlSafe(format!("SELECT {PUNCH_COLS} FROM punches WHERE photo_hash = $1 LIMIT 1")))
+                    .bind(h)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+        {
+            out.push(PunchInsert::PhotoReused(punch_row(&r)));
+            continue;
+        }
         let hash = link_hash(&prev, p);
         let id: Id = sqlx::query_scalar(
             "INSERT INTO punches (employee_id, source, dedup_key, punched_at, received_at, captured_at, device_sn,

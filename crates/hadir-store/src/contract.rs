@@ -250,7 +250,8 @@ fn punch(key: &str, employee_id: Option<Id>, at: Timestamp) -> NewPunch {
 async fn punches_are_idempotent_and_chained(s: &dyn Store) {
     let emp = s.employee_by_login("198609262015051002").await.unwrap();
     let t0 = Timestamp::from_second(1_764_000_000).unwrap();
-    let a = punch("m:1:a", Some(emp.id), t0);
+    let mut a = punch("m:1:a", Some(emp.id), t0);
+    a.photo_hash = Some("photo-a".into());
     let b = punch("m:1:b", Some(emp.id), t0 + 1.hour());
     let res = s.insert_punches(&[a.clone(), b.clone(), a.clone()]).await.unwrap();
     assert!(matches!(res[0], PunchInsert::Inserted(_)));
@@ -297,6 +298,23 @@ async fn punches_are_idempotent_and_chained(s: &dyn Store) {
     assert_eq!(report.first_broken, None, "matching and releasing do not break the chain");
     assert_eq!(s.punch_by_dedup_key("m:1:b").await.unwrap().unwrap().id, res[1].punch().id);
     assert!(s.punch_by_dedup_key("nope").await.unwrap().is_none());
+
+    // A stored punch's photo under another key is refused, and so is one met earlier in the
+    // same batch; nothing is stored for them, and a repeated key stays a duplicate.
+    let mut copy = punch("m:1:copy", Some(emp.id), t0 + 4.hour());
+    copy.photo_hash = Some("photo-a".into());
+    let mut fresh = punch("m:1:fresh", Some(emp.id), t0 + 5.hour());
+    fresh.photo_hash = Some("photo-fresh".into());
+    let mut twin = punch("m:1:twin", Some(emp.id), t0 + 6.hour());
+    twin.photo_hash = Some("photo-fresh".into());
+    let r = s.insert_punches(&[copy.clone(), a.clone(), fresh, twin]).await.unwrap();
+    assert!(matches!(&r[0], PunchInsert::PhotoReused(p) if p.id == res[0].punch().id), "stored photo");
+    assert!(matches!(&r[1], PunchInsert::Duplicate(p) if p.id == res[0].punch().id), "same key stays a duplicate");
+    assert!(matches!(&r[2], PunchInsert::Inserted(_)));
+    assert!(matches!(&r[3], PunchInsert::PhotoReused(p) if p.id == r[2].punch().id), "photo earlier in the batch");
+    assert!(s.punch_by_dedup_key("m:1:copy").await.unwrap().is_none());
+    assert!(s.punch_by_dedup_key("m:1:twin").await.unwrap().is_none());
+    assert_eq!(s.verify_chain().await.unwrap().first_broken, None);
 }
 
 async fn units_form_a_tree(s: &dyn Store) {

@@ -56,8 +56,9 @@ pub async fn run(s: &dyn Store) {
         .insert_punches(&[
             punch("pdp:1", a.id, t0, &ha),
             punch("pdp:2", a.id, t0 + 24.hours(), &hb),
-            // The same photo again three months later (a replayed selfie).
-            punch("pdp:3", a.id, t0 + (24 * 92).hours(), &hb),
+            // The same photo again three months later. Selfies are refused when reused (see the
+            // punch contract); rows stored before that rule, or other channels' photos, may share one.
+            NewPunch { source: PunchSource::Terminal, ..punch("pdp:3", a.id, t0 + (24 * 92).hours(), &hb) },
         ])
         .await
         .unwrap()

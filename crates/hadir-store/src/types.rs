@@ -273,6 +273,11 @@ pub enum PunchSource {
 }
 
 impl PunchSource {
+    /// The channels whose photo is a selfie taken at the punch: its bytes may prove one punch only.
+    pub fn is_selfie(&self) -> bool {
+        matches!(self, PunchSource::Mobile | PunchSource::Special)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             PunchSource::Mobile => "mobile",
@@ -398,12 +403,15 @@ pub enum PunchInsert {
     Inserted(Punch),
     /// The dedup key was already stored: the earlier punch.
     Duplicate(Punch),
+    /// Nothing stored: the photo's bytes (its hash) already belong to a stored punch under
+    /// another key, so the selfie is not proof of this presence. Carries that earlier punch.
+    PhotoReused(Punch),
 }
 
 impl PunchInsert {
     pub fn punch(&self) -> &Punch {
         match self {
-            PunchInsert::Inserted(p) | PunchInsert::Duplicate(p) => p,
+            PunchInsert::Inserted(p) | PunchInsert::Duplicate(p) | PunchInsert::PhotoReused(p) => p,
         }
     }
 }

@@ -78,6 +78,9 @@ fn json_response(status: StatusCode, body: String) -> Response {
 }
 
 /// Check in (or out) with a selfie and GPS position.
+///
+/// The selfie's bytes prove one punch only: a photo already stored with another punch (another
+/// key, day or employee) is refused with 422 `photo_reused` and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/checkins", tag = "checkins",
     request_body(content = CheckinForm, content_type = "multipart/form-data"),
     responses((status = 201, body = CheckinResponse), (status = 200, description = "Repeat of an earlier key: the first answer", body = CheckinResponse),
@@ -142,6 +145,15 @@ pub async fn checkin(
             }
             // Another server instance committed the same key first.
             Some(PunchInsert::Duplicate(p)) => Ok((StatusCode::OK, answer_body(&p, &ctx.tz))),
+            // The same photo bytes as a stored punch's (another key, day or person): a copied
+            // file, not a selfie taken now. Nothing is stored.
+            Some(PunchInsert::PhotoReused(_)) => {
+                metrics::counter!("hadir_checkins_total", "outcome" => "photo_reused").increment(1);
+                Err(ApiError::unprocessable(
+                    "photo_reused",
+                    "Foto ini sama persis dengan foto presensi yang sudah tersimpan. Ambil swafoto baru dengan kamera.",
+                ))
+            }
             None => Err(ApiError::internal()),
         }
     })

@@ -194,7 +194,8 @@ pub async fn submit(s: &AppState, punches: Vec<NewPunch>) -> Result<Stored, Inge
     for r in &results {
         match r {
             PunchInsert::Inserted(_) => stored.inserted += 1,
-            PunchInsert::Duplicate(_) => stored.duplicates += 1,
+            // Terminal punches carry no photo; counted as not stored again if one ever did.
+            PunchInsert::Duplicate(_) | PunchInsert::PhotoReused(_) => stored.duplicates += 1,
         }
     }
     Ok(stored)

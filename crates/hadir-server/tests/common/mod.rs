@@ -244,12 +244,21 @@ pub async fn org(s: &TestServer) -> Org {
     }
 }
 
-/// A real, decodable JPEG of `side`×`side` pixels.
+/// A real, decodable JPEG of `side`×`side` pixels, different bytes on every call (a comment
+/// segment carries a counter), as two selfies are: the server refuses a photo already stored.
 pub fn jpeg(side: u32) -> Vec<u8> {
+    static SHOT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let img = image::RgbImage::from_fn(side, side, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
+    let shot = SHOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let comment = format!("{}-{shot}", std::process::id());
+    let mut bytes = out.into_inner();
+    let mut segment = vec![0xFF, 0xFE];
+    segment.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(comment.as_bytes());
+    bytes.splice(2..2, segment);
+    bytes
 }
 
 impl TestServer {
