@@ -18,8 +18,7 @@ use hadir_domain::{
     rule_in_force, tk_sanction,
 };
 use hadir_store::{
-    Audit, DayRow, Employee, EmployeeFilter, Id, MonthLock, NewRecapSnapshot, RecapReopen, Scope, Store, StoreError,
-    Unit,
+    Audit, DayRow, Employee, Id, MonthLock, NewRecapSnapshot, RecapReopen, Scope, Store, StoreError, Unit,
 };
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -367,28 +366,18 @@ async fn compute_employee(
     }))
 }
 
-/// Active employees of the subtree (or everyone) who had started by the month's end.
-async fn employees_in(store: &dyn Store, unit: Option<&Unit>, last: Date) -> Result<Vec<Employee>, StoreError> {
-    let mut out = Vec::new();
-    let mut offset = 0u32;
-    loop {
-        let f = EmployeeFilter {
-            unit_code: unit.map(|u| u.code.clone()),
-            active: Some(true),
-            offset,
-            limit: 500,
-            ..Default::default()
-        };
-        let page = store.list_employees(&Scope::All, &f).await?;
-        if page.items.is_empty() {
-            break;
-        }
-        offset += page.items.len() as u32;
-        out.extend(page.items.into_iter().filter(|e| e.start_date.is_none_or(|d| d <= last)));
-        if u64::from(offset) >= page.total {
-            break;
-        }
-    }
+/// The employees who spent a day of the month in the subtree (or anywhere) while employed
+/// (issue 19: an employee who left in December is still in November's recap; one who moved
+/// mid-month is in both units').
+async fn employees_in(
+    store: &dyn Store,
+    unit: Option<&Unit>,
+    first: Date,
+    last: Date,
+) -> Result<Vec<Employee>, StoreError> {
+    let ids = store.employees_in_units_during(unit.map(|u| u.path.as_str()), first, last).await?;
+    let mut out = store.employees_by_ids(&ids).await?;
+    out.sort_by_key(|e| e.id);
     Ok(out)
 }
 
@@ -452,7 +441,7 @@ pub async fn build_recap(
         }
     }
     let employees: Vec<Employee> =
-        employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
+        employees_in(store, unit, first, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
     let mut skipped = Vec::new();
     let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
@@ -586,7 +575,7 @@ pub async fn lock_month(
         .map(|s| (s.employee_id, ()))
         .collect();
     let employees: Vec<Employee> =
-        employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
+        employees_in(store, unit, first, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
     let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
             let r = compute_employee(store, policies, &e, first, last, now).await;
