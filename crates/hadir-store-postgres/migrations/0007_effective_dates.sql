@@ -21,3 +21,7 @@ ALTER TABLE calendar_assignments DROP CONSTRAINT calendar_assignments_unit_id_ke
 ALTER TABLE calendar_assignments DROP CONSTRAINT calendar_assignments_employee_id_key;
 CREATE UNIQUE INDEX calendar_assignments_unit ON calendar_assignments(unit_id, effective_from);
 CREATE UNIQUE INDEX calendar_assignments_employee ON calendar_assignments(employee_id, effective_from);
+
+-- A recap row per employee and unit (an employee who moved mid-month has one in each unit).
+DROP INDEX recap_snapshots_live;
+CREATE UNIQUE INDEX recap_snapshots_live ON recap_snapshots(month, employee_id, unit_id) WHERE reopened_at IS NULL;

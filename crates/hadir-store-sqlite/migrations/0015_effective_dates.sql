@@ -36,3 +36,7 @@ DROP TABLE calendar_assignments;
 ALTER TABLE calendar_assignments_dated RENAME TO calendar_assignments;
 CREATE UNIQUE INDEX calendar_assignments_unit ON calendar_assignments(unit_id, effective_from);
 CREATE UNIQUE INDEX calendar_assignments_employee ON calendar_assignments(employee_id, effective_from);
+
+-- A recap row per employee and unit (an employee who moved mid-month has one in each unit).
+DROP INDEX recap_snapshots_live;
+CREATE UNIQUE INDEX recap_snapshots_live ON recap_snapshots(month, employee_id, unit_id) WHERE reopened_at IS NULL;
