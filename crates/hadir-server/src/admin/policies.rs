@@ -248,7 +248,19 @@ pub async fn calendar_page(State(s): State<AppState>, Console(c): Console, Path(
 }
 
 fn assigned_text(v: &CalendarView) -> String {
-    v.assigned_to.iter().filter_map(|a| a.unit_code.clone().or(a.nip.clone())).collect::<Vec<_>>().join(", ")
+    v.assigned_to
+        .iter()
+        .filter_map(|a| {
+            let who = a.unit_code.clone().or(a.nip.clone())?;
+            // Assignments migrated from before effective dates are in force for ever.
+            Some(if a.effective_from.as_str() <= "1900-01-01" {
+                who
+            } else {
+                format!("{who} (mulai {})", a.effective_from)
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
