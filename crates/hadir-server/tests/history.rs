@@ -173,8 +173,12 @@ async fn a_transfer_into_a_locked_month_is_refused() {
     let o = org(&s).await;
     let (st, b) = s.post("/api/v1/recap/lock", &o.admin, json!({"month": "2025-10", "unit_code": "RSUD"})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    let (st, b) = patch(&s, &o.admin, &nip(4), json!({"unit_code": "SD1", "unit_from": "2025-10-20"})).await;
-    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{b}");
+    // In the locked month, or before it (its days would change too).
+    for from in ["2025-10-20", "2025-09-20"] {
+        let (st, b) = patch(&s, &o.admin, &nip(4), json!({"unit_code": "SD1", "unit_from": from})).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{b}");
+        assert_eq!(b["error"]["details"]["month"], "2025-10");
+    }
     let e = s.store.employee_by_login(&nip(4)).await.unwrap();
     assert_eq!(e.unit_code, "RSUD");
     assert_eq!(s.store.unit_history(&[e.id]).await.unwrap().len(), 1, "nothing changed");
@@ -206,6 +210,7 @@ async fn a_past_saturday_stays_libur_after_a_calendar_change() {
     let before = s.store.list_calendar_assignments().await.unwrap();
     for (body, code) in [
         (json!({"unit_code": "DIK", "effective_from": "2025-11-29"}), "month_locked"),
+        (json!({"unit_code": "DIK", "effective_from": "2025-10-04"}), "month_locked"),
         (json!({"unit_code": "DIK", "effective_from": "kemarin"}), "invalid_date"),
     ] {
         let (st, b) = s.post(&format!("/api/v1/calendars/{id}/assign"), &o.admin, body).await;

@@ -74,17 +74,25 @@ pub(crate) async fn recorded_days_from(s: &AppState, ids: &[hadir_store::Id], fr
     Ok(s.store.day_records_of(ids, from, to).await?.len() as u64)
 }
 
-/// 422 `month_locked` when the month of `d` is locked for the unit at `path`.
+/// 422 `month_locked` when a month from that of `d` up to the current one is locked for the
+/// unit at `path` (a change from `d` would re-evaluate its days).
 pub(crate) async fn refuse_locked_month(s: &AppState, path: &str, d: Date, field: &'static str) -> ApiResult<()> {
-    let month = crate::recap::month_key(d);
-    if s.store.is_month_locked(&month, path).await? {
-        return Err(ApiError::unprocessable(
-            "month_locked",
-            format!("Rekap bulan {month} sudah dikunci; perubahan tidak dapat berlaku mulai {d}."),
-        )
-        .with_details(serde_json::json!({"field": field})));
+    let last = crate::days::latest_today().first_of_month();
+    let mut m = d.first_of_month();
+    loop {
+        let month = crate::recap::month_key(m);
+        if s.store.is_month_locked(&month, path).await? {
+            return Err(ApiError::unprocessable(
+                "month_locked",
+                format!("Rekap bulan {month} sudah dikunci; perubahan tidak dapat berlaku mulai {d}."),
+            )
+            .with_details(serde_json::json!({"field": field, "month": month})));
+        }
+        match m.checked_add(jiff::Span::new().months(1)) {
+            Ok(n) if n <= last => m = n,
+            _ => return Ok(()),
+        }
     }
-    Ok(())
 }
 
 /// Parses an optional `YYYY-MM-DD` effective date (default `today`); refuses future dates.
