@@ -190,10 +190,22 @@ pub async fn evaluate_days(
 ) -> Result<Vec<DayRecord>, StoreError> {
     let history = store.unit_history(&[e.id]).await?;
     let tl = timeline(store, policies, e, &history, from, to).await?;
+    evaluate_days_on(store, &tl, e, from, to, now).await
+}
+
+/// The same with the employee's timeline already at hand (the recap needs it too).
+pub async fn evaluate_days_on(
+    store: &dyn Store,
+    tl: &Timeline,
+    e: &Employee,
+    from: Date,
+    to: Date,
+    now: Timestamp,
+) -> Result<Vec<DayRecord>, StoreError> {
     let roster = roster_for(store, tl.last(), e, from, to).await?;
     let punches = domain_punches(&punches_around(store, e, from, to).await?);
     let inputs = approved_inputs(store, e, from, to).await?;
-    Ok(evaluate_with(&tl, &roster, e, &punches, &inputs, from, to, now))
+    Ok(evaluate_with(tl, &roster, e, &punches, &inputs, from, to, now))
 }
 
 /// The roster around `from..=to`: from memory for recent days, else from the store.

@@ -11,7 +11,6 @@
 //! - Attendance rate of a unit: (days present + days on duty) ÷ working days.
 
 use crate::context::Policies;
-use crate::days::evaluate_days;
 use futures::StreamExt;
 use hadir_domain::{
     DayRecord, DayStatus, EmployeeCategory, MonthlyRecap, Percent, RecapInput, RuleSet, SanctionStatus, monthly_recap,
@@ -373,7 +372,7 @@ async fn compute_employee(
 ) -> Result<Result<Vec<Computed>, String>, StoreError> {
     let history = store.unit_history(&[e.id]).await?;
     let tl = crate::days::timeline(store, policies, e, &history, first, last).await?;
-    let records = evaluate_days(store, policies, e, first, last, now).await?;
+    let records = crate::days::evaluate_days_on(store, &tl, e, first, last, now).await?;
     let rules = policies.context_for(e).rules;
     // Records by unit, in the order the units were first met.
     let mut parts: Vec<(Id, Vec<DayRecord>)> = Vec::new();

@@ -139,6 +139,11 @@ async fn a_transfer_across_zones_leaves_earlier_days_unchanged() {
     // The day before: still WIB, 07:20 on time (not 09:20 WIT, TL4 + PSW4).
     assert_eq!(day(&after, tue), day(&before, tue), "the day before the transfer is unchanged");
     assert_eq!((status(&after, tue), codes(&after, tue)), ("HADIR".into(), vec![]));
+    // The month's explanation names both units with their zones.
+    let notes = after["notes"].to_string();
+    assert!(notes.contains("2025-11-01 s.d. 2025-11-04: Unit JKT (JKT), zona Asia/Jakarta"), "{notes}");
+    assert!(notes.contains("2025-11-05 s.d. 2025-11-30: Unit PAP (PAP), zona Asia/Jayapura"), "{notes}");
+    assert_eq!(before["notes"], json!([]));
     // The day of the transfer: 07:25 WIT is on time in Jayapura.
     assert_eq!((status(&after, wed), codes(&after, wed)), ("HADIR".into(), vec![]), "{}", day(&after, wed).unwrap());
 
@@ -289,6 +294,11 @@ async fn an_ended_employee_stays_in_the_earlier_recap() {
     let dec = days(&s, &o.admin, &who, "2025-12").await;
     assert_eq!(day(&dec, date(2025, 12, 10)), day(&dec_before, date(2025, 12, 10)));
     assert_eq!(status(&dec, date(2025, 12, 11)), "-", "no day after the end");
+    assert!(
+        dec["notes"].to_string().contains("Berhenti bekerja (pensiun), hari terakhir 2025-12-10"),
+        "{}",
+        dec["notes"]
+    );
     let dec_recap = recap(&s, &o.admin, "2025-12", "SD1").await;
     let r = rows(&dec_recap, &who)[0];
     assert_eq!(row_dates(r).last().map(String::as_str), Some("2025-12-10"));
@@ -336,4 +346,5 @@ async fn no_tk_before_the_start() {
     let dec = days(&s, &o.admin, &nip(31), "2025-12").await;
     assert_eq!(status(&dec, date(2025, 12, 9)), "BELUM_AKTIF");
     assert_eq!(status(&dec, date(2025, 12, 10)), "TK");
+    assert!(dec["notes"].to_string().contains("Mulai bekerja 2025-12-10"), "{}", dec["notes"]);
 }
