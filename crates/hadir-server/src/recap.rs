@@ -815,3 +815,20 @@ fn longest_run(days: &[DayMark]) -> u32 {
 pub fn fraction(p: Percent) -> f64 {
     f64::from(p.hundredths()) / 10_000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prorated_tpp;
+
+    #[test]
+    fn tpp_is_prorated_by_working_days_to_the_rupiah() {
+        // Rp 4.000.000 × 8/21 = Rp 1.523.809,52 → Rp 1.523.810 (half up).
+        assert_eq!(prorated_tpp(4_000_000, 8, 21), 1_523_810);
+        // Rp 3.000.000 × 2/20 = Rp 300.000 exactly.
+        assert_eq!(prorated_tpp(3_000_000, 2, 20), 300_000);
+        // A whole month (or nothing to divide by) keeps the base.
+        assert_eq!(prorated_tpp(4_000_000, 21, 21), 4_000_000);
+        assert_eq!(prorated_tpp(4_000_000, 0, 0), 4_000_000);
+        assert_eq!(prorated_tpp(4_000_000, 0, 21), 0);
+    }
+}

@@ -146,6 +146,8 @@ async fn a_transfer_across_zones_leaves_earlier_days_unchanged() {
     assert_eq!(before["notes"], json!([]));
     // The day of the transfer: 07:25 WIT is on time in Jayapura.
     assert_eq!((status(&after, wed), codes(&after, wed)), ("HADIR".into(), vec![]), "{}", day(&after, wed).unwrap());
+    let thu = date(2025, 11, 6);
+    assert_eq!((status(&after, thu), codes(&after, thu)), ("HADIR".into(), vec![]), "the day after, too");
 
     // Each unit's recap lists the days spent in it; TPP pro-rated by working days.
     let jkt = recap(&s, &o.admin, "2025-11", "JKT").await;

@@ -506,3 +506,29 @@ pub struct ChainReport {
     /// The first punch whose link does not hold, with what was expected.
     pub first_broken: Option<(Id, String)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn the_unit_of_a_day_is_the_history_row_in_force() {
+        let h = |unit_id, effective_from| UnitSpell { employee_id: 1, unit_id, effective_from };
+        let history = [h(10, date(2025, 1, 2)), h(20, date(2025, 11, 5))];
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 4)), 10, "the day before the transfer");
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 5)), 20, "the day of the transfer");
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 6)), 20, "the day after");
+        assert_eq!(unit_on(&history, 20, date(2024, 6, 1)), 10, "before the first row: the first unit");
+        assert_eq!(unit_on(&[], 7, date(2025, 11, 5)), 7, "no history: the current unit");
+    }
+
+    #[test]
+    fn end_reasons_round_trip() {
+        for r in EndReason::ALL {
+            assert_eq!(EndReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(EndReason::parse(" Pensiun "), Some(EndReason::Pensiun));
+        assert_eq!(EndReason::parse("kabur"), None);
+    }
+}
