@@ -65,6 +65,8 @@ fn main() {
             device_pin: None,
             active: true,
             start_date: None,
+            end_date: None,
+            end_reason: None,
         })
         .collect();
 

@@ -15,6 +15,8 @@ pub struct Logins {
     pub operator: Option<(String, String, String)>,
     pub head: Option<(String, String, String)>,
     pub employee: Option<(String, String, String)>,
+    /// Effective-dated facts seeded with the demo (issue 19), in Indonesian.
+    pub history: Vec<String>,
 }
 
 /// Small deterministic generator (SplitMix64): the demo needs variety, not cryptography.
@@ -216,6 +218,7 @@ async fn existing_logins(store: &dyn Store) -> Result<Logins> {
         operator: holder("DISDIK", Role::Operator).await?,
         head: holder("SDN001", Role::Head).await?,
         employee: first_plain_employee(store, "SDN001").await?,
+        history: Vec::new(),
     })
 }
 
@@ -326,7 +329,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
         let audit = Audit::new((None, "demo"), "grant_role", "account", &who.1);
         (who.clone(), role, audit)
     };
-    let mut logins = Logins { fresh: true, operator: None, head: None, employee: None };
+    let mut logins = Logins { fresh: true, operator: None, head: None, employee: None, history: Vec::new() };
     if let Some(op) = find("DISDIK") {
         let (w, r, a) = grant(&op, Role::Operator);
         let acc = store.account_by_username(&w.1).await?;
@@ -341,6 +344,7 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
     }
     logins.employee = first_plain_employee(store, "SDN001").await?;
     seed_terminals(store).await?;
+    logins.history = seed_effective_dated(store, &logins).await?;
     crate::demo_history::seed_history(store).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)
@@ -364,6 +368,63 @@ pub fn print_logins(l: &Logins, listen: &str) {
     show("operator", &l.operator);
     show("kepala unit", &l.head);
     show("pegawai", &l.employee);
+    for h in &l.history {
+        println!("  riwayat      : {h}");
+    }
+}
+
+/// Facts that take effect on a date (issue 19), before the history is generated so its punches
+/// follow them: a transfer from Jayapura (WIT) to Jakarta (WIB) on the 15th of the previous
+/// month, a pension on the 14th of the previous month, and a 6-day school calendar for SDN001
+/// from the first of this month (the previous month's Saturdays stay free).
+async fn seed_effective_dated(store: &dyn Store, logins: &Logins) -> Result<Vec<String>> {
+    use hadir_store::{CalendarTarget, EmployeeFilter, EmployeeUpdate, EndReason, Scope};
+    let today = hadir_server::org::today_jakarta();
+    let prev = today.first_of_month().yesterday()?.first_of_month();
+    let mut notes = Vec::new();
+    let audit = |what: &str| Audit::new((None, "demo"), what, "employee", "-");
+    let plain = |unit: &'static str| async move {
+        let f = EmployeeFilter { unit_code: Some(unit.into()), limit: 50, ..Default::default() };
+        for e in store.list_employees(&Scope::All, &f).await?.items {
+            if store.roles_of(e.account_id).await?.is_empty() {
+                return Ok::<_, anyhow::Error>(Some(e));
+            }
+        }
+        Ok(None)
+    };
+    if let Some(e) = plain("KPJYP").await? {
+        let from = prev.checked_add(jiff::Span::new().days(14))?;
+        let u = EmployeeUpdate { unit_code: Some("KPJKT".into()), unit_from: Some(from), ..Default::default() };
+        store.update_employee(e.id, &u, audit("update")).await?;
+        notes.push(format!("{} ({}) pindah dari Jayapura (WIT) ke Jakarta (WIB) mulai {from}", e.name, e.login));
+    }
+    let skip = logins.employee.as_ref().map(|x| x.1.clone());
+    let f = EmployeeFilter { unit_code: Some("SETDA".into()), limit: 50, ..Default::default() };
+    let retiree = store
+        .list_employees(&Scope::All, &f)
+        .await?
+        .items
+        .into_iter()
+        .skip(1)
+        .find(|e| Some(&e.login) != skip.as_ref());
+    if let Some(e) = retiree {
+        let end = prev.checked_add(jiff::Span::new().days(13))?;
+        let u = EmployeeUpdate { end: Some(Some((end, EndReason::Pensiun))), ..Default::default() };
+        store.update_employee(e.id, &u, audit("deactivate")).await?;
+        notes.push(format!("{} ({}) pensiun, hari terakhir {end} (tetap dalam rekap bulan itu)", e.name, e.login));
+    }
+    let school = store
+        .create_calendar(
+            &hadir_domain::Calendar::school_six_day(),
+            Audit::new((None, "demo"), "create", "calendar", "-"),
+        )
+        .await?;
+    let sd = store.unit_by_code("SDN001").await?;
+    let from = today.first_of_month();
+    let a = Audit::new((None, "demo"), "assign", "calendar", &school.id.to_string());
+    store.assign_calendar(Some(school.id), CalendarTarget::Unit(sd.id), from, a).await?;
+    notes.push(format!("SD Negeri 001 memakai kalender sekolah 6 hari mulai {from} (Sabtu sebelumnya tetap libur)"));
+    Ok(notes)
 }
 
 /// Fingerprint/face terminals: several units' terminals (active, with recent contact, one silent

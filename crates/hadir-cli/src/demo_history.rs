@@ -80,10 +80,16 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
     let mut batch: Vec<NewPunch> = Vec::with_capacity(BATCH);
     let mut total = 0usize;
     let mut first_day = None;
+    let ids: Vec<_> = employees.iter().map(|e| e.id).collect();
+    let mut history: std::collections::HashMap<i64, Vec<hadir_store::UnitSpell>> = Default::default();
+    for h in store.unit_history(&ids).await? {
+        history.entry(h.employee_id).or_default().push(h);
+    }
     for e in &employees {
-        let ctx = policies.context_for(e);
-        let today = today_in(&ctx.tz);
+        let today = today_in(&policies.context_for(e).tz);
         let from = today.first_of_month().checked_sub(1.month())?;
+        // Each day with the unit (zone) and calendar in force that date (issue 19).
+        let tl = policies.timeline(e, history.get(&e.id).map(Vec::as_slice).unwrap_or(&[]), from, today);
         first_day = Some(first_day.map_or(from, |f: Date| f.min(from)));
         // Habits: most are punctual, some often late, a few often absent.
         let habit = rng.below(100);
@@ -94,8 +100,9 @@ pub async fn seed_history(store: &dyn Store) -> Result<()> {
         };
         let mut d = from;
         // Up to yesterday: today belongs to whoever tries the demo (and has no future punches).
-        while d < today {
+        while d < today && !e.ended_before(d) {
             let next = d.tomorrow()?;
+            let ctx = tl.on(d);
             let sched = ctx.calendar.resolve(d, &ctx.roster).ok().and_then(|s| s.day);
             let Some(day) = sched.filter(|_| holiday_on(&ctx.holidays, d).is_none()) else {
                 d = next;

@@ -88,6 +88,13 @@ async fn demo_prints_working_logins_and_a_verifiable_chain() {
     let info: Value = c.get(format!("{base}/api/v1/info")).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["regency_name"], "Pemerintah Kabupaten Contoh");
     assert!(printed.iter().any(|l| l.contains("Pemerintah Kabupaten Contoh")), "{printed:?}");
+    // Effective-dated facts a visitor can look at (issue 19): a transfer across zones, a
+    // pension, a 6-day school calendar from a date.
+    for fact in
+        ["pindah dari Jayapura (WIT) ke Jakarta (WIB) mulai", "pensiun, hari terakhir", "kalender sekolah 6 hari"]
+    {
+        assert!(printed.iter().any(|l| l.contains("riwayat") && l.contains(fact)), "{fact}: {printed:?}");
+    }
 
     // History starts on the first day of the previous month: the employee's first days of that
     // month have punches (the whole month is plausible, not a regency-wide strike).

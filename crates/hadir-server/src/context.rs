@@ -7,13 +7,16 @@
 //! and on the periodic sweep (changes made by another process). [`Policies::context_for`] only
 //! does map lookups.
 //!
-//! Calendar resolution: the employee's own assignment, else the nearest unit up the tree with
-//! one, else the default calendar. Holidays: national ones plus the regional holidays of every
+//! Calendar resolution on a date (issue 19: assignments carry the date they take effect): the
+//! employee's own assignment in force that day, else the nearest unit up the tree with one, else
+//! the default calendar. The unit of a day comes from the employee's unit history
+//! ([`Policies::timeline`]); the check-in path uses today's unit and calendar ([`Policies::context_for`]). Holidays: national ones plus the regional holidays of every
 //! unit on the employee's path. Rosters in memory cover recent and future dates
 //! ([`ROSTER_MEMORY_DAYS`] back); evaluation of older dates reads the roster from the store.
 
 use hadir_domain::{Calendar, DEFAULT_HOLIDAYS_CSV, Holiday, RosterEntry, RuleSet, parse_holiday_csv, unit_zone};
-use hadir_store::{CalendarTarget, Employee, Id, PolicyDefaults, Scope, Store, StoreError};
+use hadir_store::{CalendarTarget, Employee, Id, PolicyDefaults, Scope, Store, StoreError, UnitSpell, unit_on};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,10 +41,13 @@ pub struct DayContext {
 struct Snapshot {
     default_calendar: Option<(Id, Arc<Calendar>)>,
     calendars: HashMap<Id, Arc<Calendar>>,
-    unit_calendar: HashMap<Id, Id>,
-    employee_calendar: HashMap<Id, Id>,
+    /// Dated assignments per target, by date (`None`: inherit again from that date).
+    unit_calendar: HashMap<Id, Vec<(Date, Option<Id>)>>,
+    employee_calendar: HashMap<Id, Vec<(Date, Option<Id>)>>,
     /// Unit id → materialised path (`/1/4/17/`).
     unit_paths: HashMap<Id, String>,
+    /// Unit id → IANA zone.
+    unit_tz: HashMap<Id, String>,
     national: Arc<Vec<Holiday>>,
     /// Regional holidays by the unit whose subtree they cover.
     regional: HashMap<Id, Vec<Holiday>>,
@@ -138,12 +144,15 @@ impl Policies {
             }
             s.calendars.insert(c.id, cal);
         }
+        // Listed by date, so each target's rows are in date order.
         for a in assignments {
+            let row = (a.effective_from, a.calendar_id);
             match a.target {
-                CalendarTarget::Unit(u) => s.unit_calendar.insert(u, a.calendar_id),
-                CalendarTarget::Employee(e) => s.employee_calendar.insert(e, a.calendar_id),
+                CalendarTarget::Unit(u) => s.unit_calendar.entry(u).or_default().push(row),
+                CalendarTarget::Employee(e) => s.employee_calendar.entry(e).or_default().push(row),
             };
         }
+        s.unit_tz = units.iter().map(|u| (u.id, u.timezone.clone())).collect();
         s.unit_paths = units.into_iter().map(|u| (u.id, u.path)).collect();
         let mut national = Vec::new();
         for h in holidays {
@@ -167,13 +176,16 @@ impl Policies {
     }
 
     /// Makes a unit created after the last load known (its path decides inheritance).
-    pub fn note_unit(&self, unit_id: Id, path: &str) {
+    pub fn note_unit(&self, unit_id: Id, path: &str, timezone: &str) {
         let mut w = self.current.write().unwrap_or_else(|p| p.into_inner());
-        if w.unit_paths.get(&unit_id).map(String::as_str) == Some(path) {
+        if w.unit_paths.get(&unit_id).map(String::as_str) == Some(path)
+            && w.unit_tz.get(&unit_id).map(String::as_str) == Some(timezone)
+        {
             return;
         }
         let mut s = (**w).clone();
         s.unit_paths.insert(unit_id, path.to_string());
+        s.unit_tz.insert(unit_id, timezone.to_string());
         let hs = s.holidays_on_path(path);
         s.unit_holidays.insert(unit_id, hs);
         *w = Arc::new(s);
@@ -188,22 +200,60 @@ impl Policies {
         self.snapshot().unit_paths.contains_key(&unit_id)
     }
 
-    /// The context of one employee: in-memory lookups only (the check-in hot path).
+    /// The context of one employee today (their current unit, the calendar in force today):
+    /// in-memory lookups only (the check-in hot path).
     pub fn context_for(&self, e: &Employee) -> DayContext {
+        let tz = unit_zone(&e.timezone).unwrap_or(TimeZone::UTC);
+        let today = jiff::Timestamp::now().to_zoned_datetime(tz).date();
+        self.context_on(e, e.unit_id, today)
+    }
+
+    /// The context of `e`'s day `d` spent in `unit_id`: that unit's zone and holidays, the
+    /// calendar in force that day.
+    pub fn context_on(&self, e: &Employee, unit_id: Id, d: Date) -> DayContext {
         let s = self.snapshot();
-        let path = s.unit_paths.get(&e.unit_id).map(String::as_str).unwrap_or("");
-        let (calendar_id, calendar) = s.calendar_for(e.id, path).unwrap_or_else(|| match &s.default_calendar {
+        self.context_in(&s, e, unit_id, d)
+    }
+
+    fn context_in(&self, s: &Snapshot, e: &Employee, unit_id: Id, d: Date) -> DayContext {
+        let path = s.unit_paths.get(&unit_id).map(String::as_str).unwrap_or("");
+        let (calendar_id, calendar) = s.calendar_for(e.id, path, d).unwrap_or_else(|| match &s.default_calendar {
             Some((id, c)) => (Some(*id), c.clone()),
             None => (None, self.fallback_calendar.clone()),
         });
+        let zone = match s.unit_tz.get(&unit_id) {
+            Some(z) => z.as_str(),
+            None => e.timezone.as_str(),
+        };
         DayContext {
-            tz: unit_zone(&e.timezone).unwrap_or(TimeZone::UTC),
+            tz: unit_zone(zone).unwrap_or(TimeZone::UTC),
             calendar,
             calendar_id,
             roster: s.rosters.get(&e.id).cloned().unwrap_or_default(),
-            holidays: s.unit_holidays.get(&e.unit_id).cloned().unwrap_or_else(|| s.national.clone()),
+            holidays: s.unit_holidays.get(&unit_id).cloned().unwrap_or_else(|| s.national.clone()),
             rules: s.rules.clone(),
         }
+    }
+
+    /// The contexts of `e`'s days `from..=to`, each with the unit of its date (from `history`,
+    /// the employee's rows in date order) and the calendar in force that date.
+    pub fn timeline(&self, e: &Employee, history: &[UnitSpell], from: Date, to: Date) -> Timeline {
+        let s = self.snapshot();
+        let mut spans: Vec<Span> = Vec::new();
+        let mut d = from;
+        loop {
+            let unit_id = unit_on(history, e.unit_id, d);
+            let path = s.unit_paths.get(&unit_id).map(String::as_str).unwrap_or("");
+            let cal = s.calendar_for(e.id, path, d).and_then(|(id, _)| id);
+            if spans.last().is_none_or(|l| l.unit_id != unit_id || l.calendar_key != cal) {
+                spans.push(Span { from: d, unit_id, calendar_key: cal, ctx: self.context_in(&s, e, unit_id, d) });
+            }
+            match d.tomorrow() {
+                Ok(n) if n <= to => d = n,
+                _ => break,
+            }
+        }
+        Timeline { spans }
     }
 
     /// The calendar with this id, if loaded.
@@ -217,12 +267,62 @@ fn path_ids(path: &str) -> impl DoubleEndedIterator<Item = Id> + '_ {
     path.split('/').filter_map(|p| p.parse().ok())
 }
 
+/// The assignment in force on `d` among rows in date order: `Some(None)` means "inherit".
+fn in_force(rows: Option<&Vec<(Date, Option<Id>)>>, d: Date) -> Option<Id> {
+    rows?.iter().rev().find(|(from, _)| *from <= d).and_then(|(_, id)| *id)
+}
+
+/// One stretch of days with the same unit and calendar.
+#[derive(Clone)]
+pub struct Span {
+    pub from: Date,
+    pub unit_id: Id,
+    calendar_key: Option<Id>,
+    pub ctx: DayContext,
+}
+
+/// The contexts of a range of days: the unit and calendar in force change on their dates.
+#[derive(Clone)]
+pub struct Timeline {
+    /// In date order; never empty.
+    spans: Vec<Span>,
+}
+
+impl Timeline {
+    /// One context for every day (today's board, tests).
+    pub fn single(unit_id: Id, ctx: DayContext) -> Timeline {
+        Timeline { spans: vec![Span { from: Date::MIN, unit_id, calendar_key: ctx.calendar_id, ctx }] }
+    }
+
+    fn span(&self, d: Date) -> &Span {
+        self.spans.iter().rev().find(|s| s.from <= d).unwrap_or(&self.spans[0])
+    }
+
+    /// The context of day `d` (before the first span: the first).
+    pub fn on(&self, d: Date) -> &DayContext {
+        &self.span(d).ctx
+    }
+
+    /// The unit day `d` was spent in.
+    pub fn unit_on(&self, d: Date) -> Id {
+        self.span(d).unit_id
+    }
+
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// The context of the last day.
+    pub fn last(&self) -> &DayContext {
+        &self.spans[self.spans.len() - 1].ctx
+    }
+}
+
 impl Snapshot {
-    fn calendar_for(&self, employee_id: Id, unit_path: &str) -> Option<(Option<Id>, Arc<Calendar>)> {
-        let own = self.employee_calendar.get(&employee_id);
-        let inherited = || path_ids(unit_path).rev().find_map(|u| self.unit_calendar.get(&u));
-        let id = own.or_else(inherited)?;
-        self.calendars.get(id).map(|c| (Some(*id), c.clone()))
+    fn calendar_for(&self, employee_id: Id, unit_path: &str, d: Date) -> Option<(Option<Id>, Arc<Calendar>)> {
+        let own = in_force(self.employee_calendar.get(&employee_id), d);
+        let id = own.or_else(|| path_ids(unit_path).rev().find_map(|u| in_force(self.unit_calendar.get(&u), d)))?;
+        self.calendars.get(&id).map(|c| (Some(id), c.clone()))
     }
 
     fn holidays_on_path(&self, path: &str) -> Arc<Vec<Holiday>> {

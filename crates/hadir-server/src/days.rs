@@ -14,7 +14,7 @@
 //! A worker claims queued pairs, evaluates them with `now` and upserts the records; records
 //! whose JSON did not change are not rewritten, so recomputing is idempotent.
 
-use crate::context::{DayContext, Policies, ROSTER_MEMORY_DAYS};
+use crate::context::{DayContext, Policies, ROSTER_MEMORY_DAYS, Timeline};
 use crate::ingest::CommitHook;
 use hadir_domain::{
     ApprovedAbsence, Correction, DayInput, DayRecord, OutageWindow, PresenceEntry, Punch as DomainPunch, RosterEntry,
@@ -77,20 +77,47 @@ fn add_days(d: Date, n: i64) -> Date {
     d.checked_add(n.days()).unwrap_or(d)
 }
 
-/// The employee's context; makes sure a unit created after the last load is known.
+/// The employee's context today; makes sure a unit created after the last load is known.
 pub async fn context(store: &dyn Store, policies: &Policies, e: &Employee) -> Result<DayContext, StoreError> {
-    if !policies.knows_unit(e.unit_id) {
-        let u = store.unit_by_id(e.unit_id).await?;
-        policies.note_unit(u.id, &u.path);
-    }
+    know_units(store, policies, &[e.unit_id]).await?;
     Ok(policies.context_for(e))
 }
 
+/// Makes units created after the last policy load known (their path decides inheritance).
+async fn know_units(store: &dyn Store, policies: &Policies, ids: &[Id]) -> Result<(), StoreError> {
+    for id in ids {
+        if !policies.knows_unit(*id) {
+            let u = store.unit_by_id(*id).await?;
+            policies.note_unit(u.id, &u.path, &u.timezone);
+        }
+    }
+    Ok(())
+}
+
+/// The contexts of `e`'s days `from..=to` from their unit history (issue 19: each day with the
+/// unit, zone, holidays and calendar in force on its date).
+pub async fn timeline(
+    store: &dyn Store,
+    policies: &Policies,
+    e: &Employee,
+    history: &[hadir_store::UnitSpell],
+    from: Date,
+    to: Date,
+) -> Result<Timeline, StoreError> {
+    let mut units: Vec<Id> = history.iter().map(|h| h.unit_id).collect();
+    units.push(e.unit_id);
+    units.sort_unstable();
+    units.dedup();
+    know_units(store, policies, &units).await?;
+    Ok(policies.timeline(e, history, from, to.max(from)))
+}
+
 /// Evaluates `from..=to` for one employee with the given punches (those from the day before
-/// to the day after are needed).
+/// to the day after are needed), each day in the context of its date. Days after the end of
+/// employment are not days: no record.
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate_with(
-    ctx: &DayContext,
+    timeline: &Timeline,
     roster: &[RosterEntry],
     e: &Employee,
     punches: &[DomainPunch],
@@ -102,7 +129,8 @@ pub fn evaluate_with(
     let fallback_rules = RuleSet::default();
     let mut out = Vec::new();
     let mut d = from;
-    while d <= to {
+    while d <= to && !e.ended_before(d) {
+        let ctx = timeline.on(d);
         let schedule = ctx.calendar.resolve(d, roster).or_else(|err| {
             tracing::warn!(employee = e.id, date = %d, error = %err, "roster names an unknown shift; weekly pattern used");
             ctx.calendar.resolve(d, &[])
@@ -137,19 +165,14 @@ pub fn domain_punches(ps: &[Punch]) -> Vec<DomainPunch> {
         .collect()
 }
 
-/// Punches of `from..=to` plus the day before and after, in the employee's zone.
-pub async fn punches_around(
-    store: &dyn Store,
-    e: &Employee,
-    tz: &TimeZone,
-    from: Date,
-    to: Date,
-) -> Result<Vec<Punch>, StoreError> {
+/// Punches of `from..=to` plus the day before and after, wide enough for every zone the days
+/// may be spent in (UTC+7..+9).
+pub async fn punches_around(store: &dyn Store, e: &Employee, from: Date, to: Date) -> Result<Vec<Punch>, StoreError> {
     store
         .list_punches(&PunchFilter {
             employee_id: Some(e.id),
-            from: Some(day_start(tz, add_days(from, -1))),
-            to: Some(day_start(tz, add_days(to, 2))),
+            from: Some(day_start(&TimeZone::UTC, add_days(from, -2))),
+            to: Some(day_start(&TimeZone::UTC, add_days(to, 2))),
             limit: 100_000,
             ..Default::default()
         })
@@ -165,11 +188,24 @@ pub async fn evaluate_days(
     to: Date,
     now: Timestamp,
 ) -> Result<Vec<DayRecord>, StoreError> {
-    let ctx = context(store, policies, e).await?;
-    let roster = roster_for(store, &ctx, e, from, to).await?;
-    let punches = domain_punches(&punches_around(store, e, &ctx.tz, from, to).await?);
+    let history = store.unit_history(&[e.id]).await?;
+    let tl = timeline(store, policies, e, &history, from, to).await?;
+    evaluate_days_on(store, &tl, e, from, to, now).await
+}
+
+/// The same with the employee's timeline already at hand (the recap needs it too).
+pub async fn evaluate_days_on(
+    store: &dyn Store,
+    tl: &Timeline,
+    e: &Employee,
+    from: Date,
+    to: Date,
+    now: Timestamp,
+) -> Result<Vec<DayRecord>, StoreError> {
+    let roster = roster_for(store, tl.last(), e, from, to).await?;
+    let punches = domain_punches(&punches_around(store, e, from, to).await?);
     let inputs = approved_inputs(store, e, from, to).await?;
-    Ok(evaluate_with(&ctx, &roster, e, &punches, &inputs, from, to, now))
+    Ok(evaluate_with(tl, &roster, e, &punches, &inputs, from, to, now))
 }
 
 /// The roster around `from..=to`: from memory for recent days, else from the store.
@@ -387,6 +423,10 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
     }
     let ids: Vec<Id> = by_emp.keys().copied().collect();
     let employees: HashMap<Id, Employee> = store.employees_by_ids(&ids).await?.into_iter().map(|e| (e.id, e)).collect();
+    let mut history: HashMap<Id, Vec<hadir_store::UnitSpell>> = HashMap::new();
+    for h in store.unit_history(&ids).await? {
+        history.entry(h.employee_id).or_default().push(h);
+    }
     let (Some(lo), Some(hi)) = (jobs.iter().map(|j| j.date).min(), jobs.iter().map(|j| j.date).max()) else {
         return Ok(0);
     };
@@ -417,9 +457,11 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
         let Some(e) = employees.get(&emp) else { continue };
         dates.sort_unstable();
         let (from, to) = (dates[0], dates[dates.len() - 1]);
-        let ctx = context(store, &inner.policies, e).await?;
-        let roster = roster_for(store, &ctx, e, from, to).await?;
-        let (p_from, p_to) = (day_start(&ctx.tz, add_days(from, -1)), day_start(&ctx.tz, add_days(to, 2)));
+        let tl =
+            timeline(store, &inner.policies, e, history.get(&emp).map(Vec::as_slice).unwrap_or(&[]), from, to).await?;
+        let roster = roster_for(store, tl.last(), e, from, to).await?;
+        let (p_from, p_to) =
+            (day_start(&TimeZone::UTC, add_days(from, -2)), day_start(&TimeZone::UTC, add_days(to, 2)));
         let mine: Vec<Punch> = punches_by
             .remove(&emp)
             .unwrap_or_default()
@@ -434,7 +476,7 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
             .filter(|r| r.date_from <= r_to && r.date_to >= r_from)
             .collect();
         let inputs = crate::requests::inputs_from(emp, &reqs);
-        let records = evaluate_with(&ctx, &roster, e, &domain_punches(&mine), &inputs, from, to, now);
+        let records = evaluate_with(&tl, &roster, e, &domain_punches(&mine), &inputs, from, to, now);
         let wanted: Vec<DayRecord> = records.into_iter().filter(|r| dates.binary_search(&r.date).is_ok()).collect();
         rows.extend(storable(e, &wanted));
     }

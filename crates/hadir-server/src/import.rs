@@ -148,6 +148,8 @@ pub async fn import_employees_csv(
                 continue;
             }
         };
+        // Without a start date the employment starts on the import day, never earlier.
+        ne.start_date.get_or_insert(today);
         match store.unit_by_code(&ne.unit_code).await {
             Ok(u) if may_manage(&u.path) => {}
             Ok(_) => {

@@ -11,15 +11,13 @@
 //! - Attendance rate of a unit: (days present + days on duty) ÷ working days.
 
 use crate::context::Policies;
-use crate::days::evaluate_days;
 use futures::StreamExt;
 use hadir_domain::{
     DayRecord, DayStatus, EmployeeCategory, MonthlyRecap, Percent, RecapInput, RuleSet, SanctionStatus, monthly_recap,
     rule_in_force, tk_sanction,
 };
 use hadir_store::{
-    Audit, DayRow, Employee, EmployeeFilter, Id, MonthLock, NewRecapSnapshot, RecapReopen, Scope, Store, StoreError,
-    Unit,
+    Audit, DayRow, Employee, Id, MonthLock, NewRecapSnapshot, RecapReopen, Scope, Store, StoreError, Unit,
 };
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -29,7 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 /// Per employee: the computed recap, or why it could not be computed.
-type EmployeeOutcome = (Employee, Result<Result<Computed, String>, StoreError>);
+type EmployeeOutcome = (Employee, Result<Result<Vec<Computed>, String>, StoreError>);
 /// Per employee in the detail sheet: who, code counts, day marks.
 type DetailRow = (RecapEmployee, BTreeMap<String, u32>, Vec<DayMark>);
 
@@ -350,46 +348,112 @@ struct Computed {
     records: Vec<DayRecord>,
 }
 
+/// The TPP base of a part month: `base × part ÷ month` working days, rounded to the rupiah.
+pub fn prorated_tpp(base: i64, part_days: u32, month_days: u32) -> i64 {
+    if month_days == 0 || part_days >= month_days {
+        return base;
+    }
+    let num = i128::from(base) * i128::from(part_days);
+    let den = i128::from(month_days);
+    ((num * 2 + den) / (den * 2)) as i64
+}
+
+/// One employee's month, split by the unit each day was spent in (issue 19): one row per unit,
+/// each with its own days; the TPP base is pro-rated when the row covers fewer working days
+/// than the month has for the person (start, end or transfer within the month).
 async fn compute_employee(
     store: &dyn Store,
     policies: &Policies,
+    units: &HashMap<Id, Unit>,
     e: &Employee,
     first: Date,
     last: Date,
     now: Timestamp,
-) -> Result<Result<Computed, String>, StoreError> {
-    let records = evaluate_days(store, policies, e, first, last, now).await?;
-    let ctx = policies.context_for(e);
-    Ok(row_from_records(e, &records, &ctx.rules).map(|row| Computed {
-        row,
-        rules: rules_used(&records, &ctx.rules),
-        records,
-    }))
-}
-
-/// Active employees of the subtree (or everyone) who had started by the month's end.
-async fn employees_in(store: &dyn Store, unit: Option<&Unit>, last: Date) -> Result<Vec<Employee>, StoreError> {
-    let mut out = Vec::new();
-    let mut offset = 0u32;
-    loop {
-        let f = EmployeeFilter {
-            unit_code: unit.map(|u| u.code.clone()),
-            active: Some(true),
-            offset,
-            limit: 500,
-            ..Default::default()
-        };
-        let page = store.list_employees(&Scope::All, &f).await?;
-        if page.items.is_empty() {
-            break;
-        }
-        offset += page.items.len() as u32;
-        out.extend(page.items.into_iter().filter(|e| e.start_date.is_none_or(|d| d <= last)));
-        if u64::from(offset) >= page.total {
-            break;
+) -> Result<Result<Vec<Computed>, String>, StoreError> {
+    let history = store.unit_history(&[e.id]).await?;
+    let tl = crate::days::timeline(store, policies, e, &history, first, last).await?;
+    let records = crate::days::evaluate_days_on(store, &tl, e, first, last, now).await?;
+    let rules = policies.context_for(e).rules;
+    // Records by unit, in the order the units were first met.
+    let mut parts: Vec<(Id, Vec<DayRecord>)> = Vec::new();
+    for r in records {
+        let u = tl.unit_on(r.date);
+        match parts.iter_mut().find(|(id, _)| *id == u) {
+            Some((_, rs)) => rs.push(r),
+            None => parts.push((u, vec![r])),
         }
     }
+    if parts.is_empty() {
+        return Ok(Err(hadir_domain::RecapError::NoRecords.to_string()));
+    }
+    let part_month = parts.len() > 1 || e.start_date.is_some_and(|d| d > first) || e.end_date.is_some_and(|d| d < last);
+    let month_days = if part_month && e.tpp_base.is_some() {
+        // The working days the month has for this person as if employed all month.
+        let whole = Employee { start_date: None, end_date: None, ..e.clone() };
+        crate::days::evaluate_with(&tl, &[], &whole, &[], &Default::default(), first, last, now)
+            .iter()
+            .filter(|r| r.status.is_working_day())
+            .count() as u32
+    } else {
+        0
+    };
+    let mut out = Vec::new();
+    for (unit_id, recs) in parts {
+        let mut pe = e.clone();
+        if let Some(u) = units.get(&unit_id) {
+            pe.unit_id = u.id;
+            pe.unit_code = u.code.clone();
+            pe.unit_name = u.name.clone();
+        }
+        let part_days = recs.iter().filter(|r| r.status.is_working_day()).count() as u32;
+        let mut note = None;
+        if let Some(base) = e.tpp_base
+            && part_month
+            && part_days < month_days
+        {
+            pe.tpp_base = Some(prorated_tpp(base, part_days, month_days));
+            let (from, to) = (recs[0].date, recs[recs.len() - 1].date);
+            note = Some(format!(
+                "TPP sebagian bulan: {part_days} dari {month_days} hari kerja ({from} s.d. {to} di {}), \
+                 Rp {base} × {part_days}/{month_days} = Rp {}.",
+                pe.unit_name,
+                pe.tpp_base.unwrap_or(0)
+            ));
+        }
+        match row_from_records(&pe, &recs, &rules) {
+            Ok(mut row) => {
+                if let Some(n) = note {
+                    row.recap.notes.insert(0, n);
+                }
+                out.push(Computed { row, rules: rules_used(&recs, &rules), records: recs });
+            }
+            Err(reason) => return Ok(Err(reason)),
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// The employees who spent a day of the month in the subtree (or anywhere) while employed
+/// (issue 19: an employee who left in December is still in November's recap; one who moved
+/// mid-month is in both units').
+async fn employees_in(
+    store: &dyn Store,
+    unit: Option<&Unit>,
+    first: Date,
+    last: Date,
+) -> Result<Vec<Employee>, StoreError> {
+    let ids = store.employees_in_units_during(unit.map(|u| u.path.as_str()), first, last).await?;
+    let mut out = store.employees_by_ids(&ids).await?;
+    out.sort_by_key(|e| e.id);
     Ok(out)
+}
+
+/// Whether the unit lies in the subtree at `unit` (everything: `None`).
+fn in_subtree(units: &HashMap<Id, Unit>, unit: Option<&Unit>, id: Id) -> bool {
+    match unit {
+        None => true,
+        Some(root) => units.get(&id).is_some_and(|u| u.path.starts_with(&root.path)),
+    }
 }
 
 /// The month's state for the subtree at `unit` (or everything).
@@ -438,25 +502,27 @@ pub async fn build_recap(
     let state = state_of(store, &month, unit, last, deadline, &locks).await?;
 
     let mut rows: Vec<RecapRow> = Vec::new();
-    let mut frozen: HashMap<Id, ()> = HashMap::new();
+    let mut frozen: HashMap<(Id, Id), ()> = HashMap::new();
     for s in store.recap_snapshots(&month, unit.map(|u| u.path.as_str())).await? {
         match serde_json::from_str::<RecapRow>(&s.data_json) {
             Ok(mut row) => {
                 row.locked = true;
                 row.frozen_at = Some(s.frozen_at);
                 row.inputs_hash = Some(s.inputs_hash);
-                frozen.insert(s.employee_id, ());
+                frozen.insert((s.employee_id, s.unit_id), ());
                 rows.push(row);
             }
             Err(err) => return Err(StoreError::Backend(format!("bad recap snapshot {}: {err}", s.id))),
         }
     }
-    let employees: Vec<Employee> =
-        employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
+    let units = store.list_units(&Scope::All).await?;
+    let by_id: HashMap<Id, Unit> = units.iter().map(|u| (u.id, u.clone())).collect();
+    let by_id = &by_id;
+    let employees = employees_in(store, unit, first, last).await?;
     let mut skipped = Vec::new();
     let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
-            let r = compute_employee(store, policies, &e, first, last, now).await;
+            let r = compute_employee(store, policies, by_id, &e, first, last, now).await;
             (e, r)
         })
         .buffered(CONCURRENCY)
@@ -464,11 +530,16 @@ pub async fn build_recap(
         .await;
     for (e, r) in results {
         match r? {
-            Ok(c) => rows.push(c.row),
+            Ok(parts) => rows.extend(
+                parts
+                    .into_iter()
+                    .filter(|c| in_subtree(by_id, unit, c.row.employee.unit_id))
+                    .filter(|c| !frozen.contains_key(&(e.id, c.row.employee.unit_id)))
+                    .map(|c| c.row),
+            ),
             Err(reason) => skipped.push(RecapSkipped { login: e.login, name: e.name, reason }),
         }
     }
-    let units = store.list_units(&Scope::All).await?;
     Ok(assemble(
         regency,
         &month,
@@ -579,17 +650,19 @@ pub async fn lock_month(
         ));
     }
     let now = Timestamp::now();
-    let frozen: HashMap<Id, ()> = store
+    let frozen: HashMap<(Id, Id), ()> = store
         .recap_snapshots(&month, unit.map(|u| u.path.as_str()))
         .await?
         .into_iter()
-        .map(|s| (s.employee_id, ()))
+        .map(|s| ((s.employee_id, s.unit_id), ()))
         .collect();
-    let employees: Vec<Employee> =
-        employees_in(store, unit, last).await?.into_iter().filter(|e| !frozen.contains_key(&e.id)).collect();
+    let units = store.list_units(&Scope::All).await?;
+    let by_id: HashMap<Id, Unit> = units.iter().map(|u| (u.id, u.clone())).collect();
+    let by_id = &by_id;
+    let employees = employees_in(store, unit, first, last).await?;
     let results: Vec<EmployeeOutcome> = futures::stream::iter(employees)
         .map(|e| async move {
-            let r = compute_employee(store, policies, &e, first, last, now).await;
+            let r = compute_employee(store, policies, by_id, &e, first, last, now).await;
             (e, r)
         })
         .buffered(CONCURRENCY)
@@ -597,14 +670,20 @@ pub async fn lock_month(
         .await;
     let mut snaps = Vec::new();
     for (e, r) in results {
-        let Ok(c) = r? else { continue };
-        snaps.push(NewRecapSnapshot {
-            employee_id: e.id,
-            unit_id: e.unit_id,
-            data_json: to_json(&c.row)?,
-            rules_json: to_json(&c.rules)?,
-            inputs_hash: inputs_hash(e.id, &c.records),
-        });
+        let Ok(parts) = r? else { continue };
+        for c in parts {
+            let unit_id = c.row.employee.unit_id;
+            if !in_subtree(by_id, unit, unit_id) || frozen.contains_key(&(e.id, unit_id)) {
+                continue;
+            }
+            snaps.push(NewRecapSnapshot {
+                employee_id: e.id,
+                unit_id,
+                data_json: to_json(&c.row)?,
+                rules_json: to_json(&c.rules)?,
+                inputs_hash: inputs_hash(e.id, &c.records),
+            });
+        }
     }
     let entity = match unit {
         Some(u) => format!("{month}/{}", u.code),
@@ -735,4 +814,21 @@ fn longest_run(days: &[DayMark]) -> u32 {
 /// Percent as a spreadsheet fraction (4.5% → 0.045).
 pub fn fraction(p: Percent) -> f64 {
     f64::from(p.hundredths()) / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prorated_tpp;
+
+    #[test]
+    fn tpp_is_prorated_by_working_days_to_the_rupiah() {
+        // Rp 4.000.000 × 8/21 = Rp 1.523.809,52 → Rp 1.523.810 (half up).
+        assert_eq!(prorated_tpp(4_000_000, 8, 21), 1_523_810);
+        // Rp 3.000.000 × 2/20 = Rp 300.000 exactly.
+        assert_eq!(prorated_tpp(3_000_000, 2, 20), 300_000);
+        // A whole month (or nothing to divide by) keeps the base.
+        assert_eq!(prorated_tpp(4_000_000, 21, 21), 4_000_000);
+        assert_eq!(prorated_tpp(4_000_000, 0, 0), 4_000_000);
+        assert_eq!(prorated_tpp(4_000_000, 0, 21), 0);
+    }
 }

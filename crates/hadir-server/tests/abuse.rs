@@ -127,7 +127,8 @@ async fn formula_names_stay_text_in_the_recap_csv() {
         .post(
             "/api/v1/employees",
             &o.admin,
-            json!({"nip": nip(9), "name": "=HYPERLINK(\"http://x.test\",\"klik\")", "category": "PNS", "unit_code": "SD1", "password": PW}),
+            json!({"nip": nip(9), "name": "=HYPERLINK(\"http://x.test\",\"klik\")", "category": "PNS", "unit_code": "SD1", "password": PW,
+                   "start_date": FIXTURE_START}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");

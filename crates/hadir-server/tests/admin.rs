@@ -113,9 +113,26 @@ async fn an_operator_sees_and_changes_only_their_subtree() {
     let (st, _) = get(&s, "/admin/audit", &c).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "the audit log is for admins");
 
-    // In scope it works, and is audited exactly as through the API.
-    let (st, body) = post(&s, &format!("/admin/employees/{}/deactivate", nip(3)), &c, None, "").await;
+    // The end of employment with a date and a reason (issue 19); a bad date is refused with the
+    // API's Indonesian message and changes nothing.
+    let path = format!("/admin/employees/{}/deactivate", nip(3));
+    let (st, body) = post(&s, &path, &c, None, "end_date=2099-01-01&end_reason=pensiun").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("belum tiba"), "{body}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
+    assert_eq!(e["active"], true);
+    let (_, page) = get(&s, "/admin/employees", &c).await;
+    assert!(
+        page.contains("name=\"end_date\"") && page.contains("value=\"pensiun\""),
+        "the form asks for date and reason"
+    );
+    assert!(page.contains("name=\"unit_from\""), "a unit change asks from when");
+    // In scope it works, says what it did, and is audited exactly as through the API.
+    let (st, body) = post(&s, &path, &c, None, "end_date=2025-12-10&end_reason=pensiun").await;
     assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("hari terakhir 2025-12-10"), "{body}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
+    assert_eq!((e["end_date"].as_str(), e["end_reason"].as_str()), (Some("2025-12-10"), Some("pensiun")));
     let (_, audit) = s.get("/api/v1/audit?entity=employee", &o.admin).await;
     let hit = audit["items"]
         .as_array()

@@ -347,8 +347,14 @@ async fn calendars_assignments_and_rosters() {
     // Assigned to DIK: SD1 (below it) works Saturdays; RSUD does not.
     let (st, b) = s.post(&format!("/api/v1/calendars/{school_id}/assign"), &o.admin, json!({})).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("assign_target_required")));
-    let (st, b) = s.post(&format!("/api/v1/calendars/{school_id}/assign"), &o.admin, json!({"unit_code": "DIK"})).await;
-    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, b) = s
+        .post(
+            &format!("/api/v1/calendars/{school_id}/assign"),
+            &o.admin,
+            json!({"unit_code": "DIK", "effective_from": "2025-01-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
     let sat = date(2025, 12, 6);
     let (_, b) = s.get(&format!("/api/v1/employees/{}/days?month=2025-12", nip(3)), &o.admin).await;
     assert_eq!(day(&b, sat)["status"], "TK", "{}", day(&b, sat));
@@ -357,8 +363,14 @@ async fn calendars_assignments_and_rosters() {
     assert_eq!(day(&b, sat)["status"], "LIBUR");
     // An employee override beats the unit's calendar.
     let default_id = cals[0]["id"].as_i64().unwrap();
-    let (st, _) = s.post(&format!("/api/v1/calendars/{default_id}/assign"), &o.admin, json!({"nip": nip(3)})).await;
-    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s
+        .post(
+            &format!("/api/v1/calendars/{default_id}/assign"),
+            &o.admin,
+            json!({"nip": nip(3), "effective_from": "2025-01-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
     let (_, b) = s.get(&format!("/api/v1/employees/{}/days?month=2025-12", nip(3)), &o.admin).await;
     assert_eq!(day(&b, sat)["status"], "LIBUR");
     let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
@@ -369,7 +381,12 @@ async fn calendars_assignments_and_rosters() {
     let health = serde_json::to_value(hadir_domain::Calendar::health_shifts()).unwrap();
     let (_, b) = s.post("/api/v1/calendars", &o.admin, health).await;
     let health_id = b["id"].as_i64().unwrap();
-    s.post(&format!("/api/v1/calendars/{health_id}/assign"), &o.admin, json!({"unit_code": "RSUD"})).await;
+    s.post(
+        &format!("/api/v1/calendars/{health_id}/assign"),
+        &o.admin,
+        json!({"unit_code": "RSUD", "effective_from": "2025-01-01"}),
+    )
+    .await;
     let (st, b) = s
         .call(
             reqwest::Method::PUT,
@@ -461,7 +478,12 @@ async fn a_morning_punch_closes_the_stored_night_shift() {
     let health = serde_json::to_value(hadir_domain::Calendar::health_shifts()).unwrap();
     let (_, b) = s.post("/api/v1/calendars", &o.admin, health).await;
     let health_id = b["id"].as_i64().unwrap();
-    s.post(&format!("/api/v1/calendars/{health_id}/assign"), &o.admin, json!({"unit_code": "RSUD"})).await;
+    s.post(
+        &format!("/api/v1/calendars/{health_id}/assign"),
+        &o.admin,
+        json!({"unit_code": "RSUD", "effective_from": "2025-01-01"}),
+    )
+    .await;
     let night = Timestamp::now().to_zoned_datetime(tz.clone()).date().checked_sub(3.days()).unwrap();
     let (st, b) = s
         .call(

@@ -295,7 +295,7 @@ async fn rule_change_on_the_15th_trial_mode_categories_and_cap() {
         .post(
             "/api/v1/employees",
             &fx.o.admin,
-            json!({"login": "H-0001", "name": "Honorer Satu", "category": "HONORER", "unit_code": "SD1", "password": PW}),
+            json!({"login": "H-0001", "name": "Honorer Satu", "category": "HONORER", "unit_code": "SD1", "password": PW, "start_date": "2020-01-02"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");

@@ -1,5 +1,5 @@
 use super::audit::write_audit;
-use super::{Conn, Db, DbRow, Store, date_text, db_err, ms, not_found, ts};
+use super::{Conn, Db, DbRow, Store, date_text, db_err, ms, not_found, text_date, ts};
 use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_domain::{Calendar, DayRecord, DayStatus, Holiday, HolidayKind, RuleSet};
@@ -172,41 +172,54 @@ impl DayStore for Store {
         Ok(after)
     }
 
-    async fn assign_calendar(&self, calendar_id: Option<Id>, target: CalendarTarget, audit: Audit) -> Result<()> {
+    async fn assign_calendar(
+        &self,
+        calendar_id: Option<Id>,
+        target: CalendarTarget,
+        effective_from: Date,
+        audit: Audit,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let (col, target_id) = match target {
             CalendarTarget::Unit(id) => ("unit_id", id),
             CalendarTarget::Employee(id) => ("employee_id", id),
         };
-        let before: Option<Id> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT calendar_id FROM calendar_assignments WHERE {col} = $1"
+        let from = date_text(effective_from);
+        let before: Option<Option<Id>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT calendar_id FROM calendar_assignments WHERE {col} = $1 AND effective_from < $2
+             ORDER BY effective_from DESC LIMIT 1"
         )))
         .bind(target_id)
+        .bind(&from)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM calendar_assignments WHERE {col} = $1")))
-            .bind(target_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM calendar_assignments WHERE {col} = $1 AND effective_from >= $2"
+        )))
+        .bind(target_id)
+        .bind(&from)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         if let Some(cid) = calendar_id {
             calendar_in(&mut tx, cid).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO calendar_assignments (calendar_id, {col}) VALUES ($1, $2)"
-            )))
-            .bind(cid)
-            .bind(target_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::Invalid(_) => StoreError::NotFound(if col == "unit_id" { "unit" } else { "employee" }),
-                e => e,
-            })?;
         }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO calendar_assignments (calendar_id, {col}, effective_from) VALUES ($1, $2, $3)"
+        )))
+        .bind(calendar_id)
+        .bind(target_id)
+        .bind(&from)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Invalid(_) => StoreError::NotFound(if col == "unit_id" { "unit" } else { "employee" }),
+            e => e,
+        })?;
         let audit = audit
-            .before(serde_json::json!({ "calendar_id": before }))
-            .after(serde_json::json!({ "calendar_id": calendar_id }));
+            .before(serde_json::json!({ "calendar_id": before.flatten() }))
+            .after(serde_json::json!({ "calendar_id": calendar_id, "effective_from": from }));
         write_audit(&mut tx, &audit).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(())
@@ -214,28 +227,29 @@ impl DayStore for Store {
 
     async fn list_calendar_assignments(&self) -> Result<Vec<CalendarAssignment>> {
         let rows = sqlx::query(
-            "SELECT a.calendar_id, a.unit_id, a.employee_id, u.code AS unit_code, u.path AS unit_path,
-                    e.login AS employee_login
+            "SELECT a.calendar_id, a.unit_id, a.employee_id, a.effective_from, u.code AS unit_code,
+                    u.path AS unit_path, e.login AS employee_login
              FROM calendar_assignments a LEFT JOIN units u ON u.id = a.unit_id
-             LEFT JOIN employees e ON e.id = a.employee_id ORDER BY a.id",
+             LEFT JOIN employees e ON e.id = a.employee_id ORDER BY a.effective_from, a.id",
         )
         .fetch_all(&self.read)
         .await
         .map_err(db_err)?;
         Ok(rows
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let target = match r.get::<Option<Id>, _>("unit_id") {
                     Some(u) => CalendarTarget::Unit(u),
                     None => CalendarTarget::Employee(r.get("employee_id")),
                 };
-                CalendarAssignment {
+                Some(CalendarAssignment {
                     calendar_id: r.get("calendar_id"),
                     target,
+                    effective_from: text_date(r.get("effective_from"))?,
                     unit_code: r.get("unit_code"),
                     unit_path: r.get("unit_path"),
                     employee_login: r.get("employee_login"),
-                }
+                })
             })
             .collect())
     }

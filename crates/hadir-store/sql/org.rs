@@ -3,10 +3,15 @@ use super::{Conn, Db, DbRow, Store, date_text, db_err, not_found, text_date};
 use crate::dialect as d;
 use async_trait::async_trait;
 use hadir_store::*;
+use jiff::civil::Date;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
+/// The first history row of an employee without a start date (in force for ever).
+const HISTORY_START: &str = "1900-01-01";
+
 const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
-    u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date";
+    u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date,
+    e.end_date, e.end_reason";
 
 fn employee_row(r: &DbRow) -> Employee {
     Employee {
@@ -25,6 +30,8 @@ fn employee_row(r: &DbRow) -> Employee {
         device_pin: r.get("device_pin"),
         active: r.get::<bool, _>("active"),
         start_date: text_date(r.get("start_date")),
+        end_date: text_date(r.get("end_date")),
+        end_reason: r.get::<Option<&str>, _>("end_reason").and_then(EndReason::parse),
     }
 }
 
@@ -310,6 +317,13 @@ impl OrgStore for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
+        sqlx::query("INSERT INTO employee_units (employee_id, unit_id, effective_from) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(unit_id)
+            .bind(ne.start_date.map(date_text).unwrap_or_else(|| HISTORY_START.into()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         let emp = load_employee(&mut tx, "e.id = CAST($1 AS BIGINT)", id).await?;
         write_audit(&mut tx, &audit.after(&emp)).await?;
         tx.commit().await.map_err(db_err)?;
@@ -323,10 +337,21 @@ impl OrgStore for Store {
             Some(code) => unit_id_by_code(&mut tx, code).await?,
             None => before.unit_id,
         };
+        // End of employment: set (inactive) or cleared (active again); a plain `active = true`
+        // also clears it.
+        let (end_date, end_reason, active) = match u.end {
+            Some(Some((date, reason))) => (Some(date), Some(reason), false),
+            Some(None) => (None, None, true),
+            None => match u.active {
+                Some(true) => (None, None, true),
+                Some(false) => (before.end_date, before.end_reason, false),
+                None => (before.end_date, before.end_reason, before.active),
+            },
+        };
         let pick = |new: &Option<Option<String>>, old: &Option<String>| new.clone().unwrap_or_else(|| old.clone());
         sqlx::query(
             "UPDATE employees SET name = $1, category = $2, unit_id = $3, position = $4, tpp_base = $5, device_pin = $6,
-             start_date = $7, active = $8 WHERE id = $9",
+             start_date = $7, active = $8, end_date = $9, end_reason = $10 WHERE id = $11",
         )
         .bind(u.name.as_ref().unwrap_or(&before.name))
         .bind(u.category.unwrap_or(before.category).as_str())
@@ -335,12 +360,43 @@ impl OrgStore for Store {
         .bind(u.tpp_base.unwrap_or(before.tpp_base))
         .bind(pick(&u.device_pin, &before.device_pin))
         .bind(u.start_date.unwrap_or(before.start_date).map(date_text))
-        .bind(u.active.unwrap_or(before.active))
+        .bind(active)
+        .bind(end_date.map(date_text))
+        .bind(end_reason.map(|r| r.as_str()))
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        if let Some(active) = u.active {
+        if unit_id != before.unit_id {
+            // A transfer from a date: later history rows give way to it, earlier ones stay.
+            let from =
+                u.unit_from.unwrap_or_else(|| jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+            sqlx::query("DELETE FROM employee_units WHERE employee_id = $1 AND effective_from >= $2")
+                .bind(id)
+                .bind(date_text(from))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("INSERT INTO employee_units (employee_id, unit_id, effective_from) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(unit_id)
+                .bind(date_text(from))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if let Some(end) = end_date
+            && before.end_date != end_date
+        {
+            // No day after the end: stored records after it are derived data and go.
+            sqlx::query("DELETE FROM day_records WHERE employee_id = $1 AND date > $2")
+                .bind(id)
+                .bind(date_text(end))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if active != before.active {
             sqlx::query("UPDATE accounts SET active = $1 WHERE id = $2")
                 .bind(active)
                 .bind(before.account_id)
@@ -359,6 +415,48 @@ impl OrgStore for Store {
         write_audit(&mut tx, &audit.before(&before).after(&after)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(after)
+    }
+
+    async fn unit_history(&self, ids: &[Id]) -> Result<Vec<UnitSpell>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut qb = QueryBuilder::<Db>::new(
+                "SELECT employee_id, unit_id, effective_from FROM employee_units WHERE employee_id IN (",
+            );
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY employee_id, effective_from");
+            let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+            for r in &rows {
+                let Some(effective_from) = text_date(r.get("effective_from")) else { continue };
+                out.push(UnitSpell { employee_id: r.get("employee_id"), unit_id: r.get("unit_id"), effective_from });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn employees_in_units_during(&self, path: Option<&str>, from: Date, to: Date) -> Result<Vec<Id>> {
+        // A history row is in force during the range when it starts by its end and no later
+        // row of the employee starts by its first day.
+        let rows: Vec<Id> = sqlx::query_scalar(
+            "SELECT DISTINCT h.employee_id FROM employee_units h
+             JOIN units u ON u.id = h.unit_id JOIN employees e ON e.id = h.employee_id
+             WHERE u.path LIKE $1 AND h.effective_from <= $2
+               AND NOT EXISTS (SELECT 1 FROM employee_units n WHERE n.employee_id = h.employee_id
+                               AND n.effective_from > h.effective_from AND n.effective_from <= $3)
+               AND (e.start_date IS NULL OR e.start_date <= $2)
+               AND (e.end_date IS NULL OR e.end_date >= $3)
+             ORDER BY h.employee_id",
+        )
+        .bind(format!("{}%", path.unwrap_or("/")))
+        .bind(date_text(to))
+        .bind(date_text(from))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows)
     }
 
     async fn employee_by_id(&self, id: Id) -> Result<Employee> {

@@ -106,7 +106,7 @@ impl RecapStore for Store {
                 "INSERT INTO recap_snapshots (month, employee_id, unit_id, lock_unit_id, data_json, rules_json,
                     inputs_hash, frozen_at, frozen_by)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT(month, employee_id) WHERE reopened_at IS NULL DO NOTHING",
+                 ON CONFLICT(month, employee_id, unit_id) WHERE reopened_at IS NULL DO NOTHING",
             )
             .bind(month)
             .bind(s.employee_id)

@@ -48,6 +48,7 @@ pub async fn run(s: &dyn Store) {
     held_punches_wait_for_a_decision(s).await;
     server_runs_and_windows(s).await;
     batch_reads_agree(s).await;
+    crate::contract_history::run(s).await;
 }
 
 /// A held punch is stored in the chain but listed as pending until decided; a decision is

@@ -53,23 +53,52 @@ async fn calendars_and_assignments(s: &dyn Store) {
 
     let dik = s.unit_by_code("DIK").await.unwrap();
     let emp = s.employee_by_login("198609262015051002").await.unwrap();
-    s.assign_calendar(Some(created.id), CalendarTarget::Unit(dik.id), audit("assign", "calendar")).await.unwrap();
-    // Assigning again replaces; an employee override sits beside it.
-    s.assign_calendar(Some(created.id), CalendarTarget::Unit(dik.id), audit("assign", "calendar")).await.unwrap();
-    s.assign_calendar(Some(cals_default(s).await), CalendarTarget::Employee(emp.id), audit("assign", "calendar"))
+    let jan = date(2026, 1, 1);
+    s.assign_calendar(Some(created.id), CalendarTarget::Unit(dik.id), jan, audit("assign", "calendar")).await.unwrap();
+    // Assigning again on the same date replaces; an employee override sits beside it.
+    s.assign_calendar(Some(created.id), CalendarTarget::Unit(dik.id), jan, audit("assign", "calendar")).await.unwrap();
+    let default_cal = cals_default(s).await;
+    s.assign_calendar(Some(default_cal), CalendarTarget::Employee(emp.id), jan, audit("assign", "calendar"))
         .await
         .unwrap();
     let a = s.list_calendar_assignments().await.unwrap();
     assert_eq!(a.len(), 2);
     let unit_a = a.iter().find(|x| x.target == CalendarTarget::Unit(dik.id)).unwrap();
-    assert_eq!((unit_a.calendar_id, unit_a.unit_code.as_deref()), (created.id, Some("DIK")));
+    assert_eq!((unit_a.calendar_id, unit_a.unit_code.as_deref()), (Some(created.id), Some("DIK")));
     assert_eq!(unit_a.unit_path.as_deref(), Some(dik.path.as_str()));
+    assert_eq!(unit_a.effective_from, jan);
     let emp_a = a.iter().find(|x| x.target == CalendarTarget::Employee(emp.id)).unwrap();
     assert_eq!(emp_a.employee_login.as_deref(), Some("198609262015051002"));
-    s.assign_calendar(None, CalendarTarget::Employee(emp.id), audit("unassign", "calendar")).await.unwrap();
-    assert_eq!(s.list_calendar_assignments().await.unwrap().len(), 1);
-    assert!(s.assign_calendar(Some(9999), CalendarTarget::Unit(dik.id), audit("assign", "calendar")).await.is_err());
-    assert_eq!(s.list_calendar_assignments().await.unwrap().len(), 1, "a failed assignment changes nothing");
+    // Removing the override from a date keeps the earlier assignment (issue 19: history).
+    let feb = date(2026, 2, 1);
+    s.assign_calendar(None, CalendarTarget::Employee(emp.id), feb, audit("unassign", "calendar")).await.unwrap();
+    let a = s.list_calendar_assignments().await.unwrap();
+    let mine: Vec<_> = a.iter().filter(|x| x.target == CalendarTarget::Employee(emp.id)).collect();
+    assert_eq!(
+        mine.iter().map(|x| (x.effective_from, x.calendar_id)).collect::<Vec<_>>(),
+        vec![(jan, Some(default_cal)), (feb, None)]
+    );
+    // A later unit assignment, then one dated between: the later one gives way, January's stays.
+    s.assign_calendar(Some(default_cal), CalendarTarget::Unit(dik.id), date(2026, 3, 1), audit("assign", "calendar"))
+        .await
+        .unwrap();
+    s.assign_calendar(Some(default_cal), CalendarTarget::Unit(dik.id), date(2026, 2, 15), audit("assign", "calendar"))
+        .await
+        .unwrap();
+    let dik_rows: Vec<_> = s
+        .list_calendar_assignments()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|x| x.target == CalendarTarget::Unit(dik.id))
+        .map(|x| (x.effective_from, x.calendar_id))
+        .collect();
+    assert_eq!(dik_rows, vec![(jan, Some(created.id)), (date(2026, 2, 15), Some(default_cal))]);
+    let before = s.list_calendar_assignments().await.unwrap();
+    assert!(
+        s.assign_calendar(Some(9999), CalendarTarget::Unit(dik.id), jan, audit("assign", "calendar")).await.is_err()
+    );
+    assert_eq!(s.list_calendar_assignments().await.unwrap(), before, "a failed assignment changes nothing");
     let trail = s.list_audit(Some("calendar"), 0, 100).await.unwrap();
     assert!(trail.total >= 6, "every calendar change is audited");
     assert!(trail.items.iter().any(|e| e.action == "update" && e.before.is_some() && e.after.is_some()));

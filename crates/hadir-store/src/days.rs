@@ -32,8 +32,11 @@ pub enum CalendarTarget {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarAssignment {
-    pub calendar_id: Id,
+    /// `None`: from this date the target has no calendar of its own (it inherits again).
+    pub calendar_id: Option<Id>,
     pub target: CalendarTarget,
+    /// In force from this date until the target's next assignment (issue 19).
+    pub effective_from: Date,
     /// For unit assignments: the unit's code and materialised path.
     pub unit_code: Option<String>,
     pub unit_path: Option<String>,
@@ -137,8 +140,16 @@ pub trait DayStore: Send + Sync {
     /// Names are unique (`Conflict("name")`).
     async fn create_calendar(&self, c: &Calendar, audit: Audit) -> Result<StoredCalendar>;
     async fn update_calendar(&self, id: Id, c: &Calendar, audit: Audit) -> Result<StoredCalendar>;
-    /// Assigns (replacing any earlier assignment of the target), or removes with `None`.
-    async fn assign_calendar(&self, calendar_id: Option<Id>, target: CalendarTarget, audit: Audit) -> Result<()>;
+    /// Assigns from `effective_from` on, or with `None` removes the target's own calendar from
+    /// then on (it inherits again). Earlier assignments stay (the days before keep them);
+    /// the target's assignments on or after the date give way.
+    async fn assign_calendar(
+        &self,
+        calendar_id: Option<Id>,
+        target: CalendarTarget,
+        effective_from: Date,
+        audit: Audit,
+    ) -> Result<()>;
     async fn list_calendar_assignments(&self) -> Result<Vec<CalendarAssignment>>;
 
     /// Sets roster lines (replacing the same employee and date) and clears others.

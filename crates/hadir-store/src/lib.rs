@@ -11,6 +11,7 @@ pub mod chain;
 pub mod contract;
 pub mod contract_days;
 pub mod contract_devices;
+pub mod contract_history;
 pub mod contract_privacy;
 pub mod contract_recaps;
 pub mod contract_requests;

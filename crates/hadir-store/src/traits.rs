@@ -22,7 +22,19 @@ pub trait OrgStore: Send + Sync {
 
     /// Creates the employee and their login account in one transaction.
     async fn create_employee(&self, e: &NewEmployee, audit: Audit) -> Result<Employee>;
+    /// A unit change takes effect on `u.unit_from` (a unit-history row; later rows give way),
+    /// an end of employment deletes the stored day records after it.
     async fn update_employee(&self, id: Id, u: &EmployeeUpdate, audit: Audit) -> Result<Employee>;
+    /// The unit history of these employees, by employee then date.
+    async fn unit_history(&self, ids: &[Id]) -> Result<Vec<UnitSpell>>;
+    /// Employees who spent a day of `from..=to` in the subtree at `path` (every unit: `None`)
+    /// while employed (started by `to`, not ended before `from`).
+    async fn employees_in_units_during(
+        &self,
+        path: Option<&str>,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<Id>>;
     async fn employee_by_id(&self, id: Id) -> Result<Employee>;
     /// The employees with these ids that exist, in any order (one query in a real backend: the
     /// background recompute reads hundreds at a time).

@@ -91,6 +91,72 @@ pub struct Employee {
     pub device_pin: Option<String>,
     pub active: bool,
     pub start_date: Option<Date>,
+    /// The last day employed (issue 19): no days after it; `None` while employed.
+    pub end_date: Option<Date>,
+    pub end_reason: Option<EndReason>,
+}
+
+impl Employee {
+    /// Whether `d` lies after the end of employment (no day is evaluated there).
+    pub fn ended_before(&self, d: Date) -> bool {
+        self.end_date.is_some_and(|end| d > end)
+    }
+    /// Whether the employee was employed on some day of `from..=to`.
+    pub fn employed_during(&self, from: Date, to: Date) -> bool {
+        self.start_date.is_none_or(|s| s <= to) && self.end_date.is_none_or(|e| e >= from)
+    }
+}
+
+/// Why employment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    Pensiun,
+    MutasiKeluar,
+    Meninggal,
+    Berhenti,
+}
+
+impl EndReason {
+    pub const ALL: [EndReason; 4] =
+        [EndReason::Pensiun, EndReason::MutasiKeluar, EndReason::Meninggal, EndReason::Berhenti];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndReason::Pensiun => "pensiun",
+            EndReason::MutasiKeluar => "mutasi_keluar",
+            EndReason::Meninggal => "meninggal",
+            EndReason::Berhenti => "berhenti",
+        }
+    }
+    pub fn parse(s: &str) -> Option<EndReason> {
+        EndReason::ALL.into_iter().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+    /// The Indonesian label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            EndReason::Pensiun => "pensiun",
+            EndReason::MutasiKeluar => "mutasi keluar",
+            EndReason::Meninggal => "meninggal dunia",
+            EndReason::Berhenti => "berhenti",
+        }
+    }
+}
+
+/// One row of an employee's unit history: in `unit_id` from `effective_from` until the next row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitSpell {
+    pub employee_id: Id,
+    pub unit_id: Id,
+    pub effective_from: Date,
+}
+
+/// The unit of `d` in a history sorted by date (rows of one employee); before the first row,
+/// the first row's unit; without rows, `current`.
+pub fn unit_on(history: &[UnitSpell], current: Id, d: Date) -> Id {
+    match history.iter().rev().find(|h| h.effective_from <= d) {
+        Some(h) => h.unit_id,
+        None => history.first().map(|h| h.unit_id).unwrap_or(current),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +184,12 @@ pub struct EmployeeUpdate {
     pub start_date: Option<Option<Date>>,
     pub active: Option<bool>,
     pub category: Option<Category>,
+    /// The date a unit change takes effect (days before it keep the old unit); without it, the
+    /// store's today (UTC).
+    pub unit_from: Option<Date>,
+    /// End employment on a date with a reason (sets `active = false`), or with `Some(None)`
+    /// employ again (clears the end, `active = true`).
+    pub end: Option<Option<(Date, EndReason)>>,
 }
 
 /// What part of the organisation a query may see.
@@ -441,4 +513,30 @@ pub struct ChainReport {
     pub checked: u64,
     /// The first punch whose link does not hold, with what was expected.
     pub first_broken: Option<(Id, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn the_unit_of_a_day_is_the_history_row_in_force() {
+        let h = |unit_id, effective_from| UnitSpell { employee_id: 1, unit_id, effective_from };
+        let history = [h(10, date(2025, 1, 2)), h(20, date(2025, 11, 5))];
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 4)), 10, "the day before the transfer");
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 5)), 20, "the day of the transfer");
+        assert_eq!(unit_on(&history, 20, date(2025, 11, 6)), 20, "the day after");
+        assert_eq!(unit_on(&history, 20, date(2024, 6, 1)), 10, "before the first row: the first unit");
+        assert_eq!(unit_on(&[], 7, date(2025, 11, 5)), 7, "no history: the current unit");
+    }
+
+    #[test]
+    fn end_reasons_round_trip() {
+        for r in EndReason::ALL {
+            assert_eq!(EndReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(EndReason::parse(" Pensiun "), Some(EndReason::Pensiun));
+        assert_eq!(EndReason::parse("kabur"), None);
+    }
 }

@@ -224,7 +224,8 @@ fn unstored_today(
 ) -> Option<DayRecord> {
     let ps = domain_punches(punches);
     let inputs = crate::days::ApprovedInputs::default();
-    evaluate_with(ctx, &ctx.roster, e, &ps, &inputs, today, today, now).pop()
+    let tl = crate::context::Timeline::single(e.unit_id, ctx.clone());
+    evaluate_with(&tl, &ctx.roster, e, &ps, &inputs, today, today, now).pop()
 }
 
 /// Statuses of the stored records of the last `days` days before today (for the chart): only

@@ -124,6 +124,8 @@ pub struct EditForm {
     pub device_pin: Option<String>,
     pub start_date: Option<String>,
     pub active: Option<String>,
+    /// When the unit changes: from which date (empty: today).
+    pub unit_from: Option<String>,
 }
 
 /// The fields of the form that differ from the employee as stored: a patch with only those, so
@@ -149,6 +151,7 @@ pub fn patch_from(cur: &EmployeeView, f: EditForm) -> Result<EmployeePatch, crat
         device_pin: changed(f.device_pin, cur.device_pin.as_deref()),
         start_date: changed(f.start_date, cur.start_date.as_deref()).filter(|v| !v.is_empty()),
         active: f.active.map(|a| a == "true").filter(|a| *a != cur.active),
+        unit_from: f.unit_from.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()),
     })
 }
 
@@ -178,13 +181,27 @@ pub async fn edit(
         return Ok(super::notice(format!("Tidak ada perubahan untuk {} ({}).", cur.name, cur.login)));
     }
     let axum::Json(e) = crate::api::employees::update_employee(State(s), c, Path(login), ApiJson(patch)).await?;
-    Ok(super::notice(format!("Data {} ({}) disimpan: {changes} kolom diubah.", e.name, e.login)))
+    let effect = e.effect.as_ref().map(|x| format!(" {}", x.message)).unwrap_or_default();
+    Ok(super::notice(format!("Data {} ({}) disimpan: {changes} kolom diubah.{effect}", e.name, e.login)))
 }
 
-/// `POST /admin/employees/{login}/deactivate`.
-pub async fn deactivate(State(s): State<AppState>, Console(c): Console, Path(login): Path<String>) -> CResult {
-    let axum::Json(e) = crate::api::employees::deactivate_employee(State(s), c, Path(login)).await?;
-    Ok(super::notice(format!("{} ({}) dinonaktifkan.", e.name, e.login)))
+#[derive(Deserialize, Default)]
+pub struct EndForm {
+    pub end_date: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+/// `POST /admin/employees/{login}/deactivate`: end of employment on a date with a reason.
+pub async fn deactivate(
+    State(s): State<AppState>,
+    Console(c): Console,
+    Path(login): Path<String>,
+    Form(f): Form<EndForm>,
+) -> CResult {
+    let input = crate::api::employees::EndInput { end_date: f.end_date, end_reason: f.end_reason };
+    let e = crate::api::employees::end_employment(&s, c, &login, &input).await?;
+    let effect = e.effect.as_ref().map(|x| format!(" {}", x.message)).unwrap_or_default();
+    Ok(super::notice(format!("{} ({}) dinonaktifkan.{effect}", e.name, e.login)))
 }
 
 #[derive(Deserialize)]

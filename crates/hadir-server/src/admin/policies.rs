@@ -248,7 +248,19 @@ pub async fn calendar_page(State(s): State<AppState>, Console(c): Console, Path(
 }
 
 fn assigned_text(v: &CalendarView) -> String {
-    v.assigned_to.iter().filter_map(|a| a.unit_code.clone().or(a.nip.clone())).collect::<Vec<_>>().join(", ")
+    v.assigned_to
+        .iter()
+        .filter_map(|a| {
+            let who = a.unit_code.clone().or(a.nip.clone())?;
+            // Assignments migrated from before effective dates are in force for ever.
+            Some(if a.effective_from.as_str() <= "1900-01-01" {
+                who
+            } else {
+                format!("{who} (mulai {})", a.effective_from)
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
@@ -352,17 +364,20 @@ pub struct AssignForm {
     pub calendar_id: i64,
     pub unit_code: String,
     pub remove: Option<String>,
+    /// `YYYY-MM-DD`; empty: today.
+    pub effective_from: Option<String>,
 }
 
 /// `POST /admin/policies/assign`: a calendar to a unit subtree (the API's assign).
 pub async fn assign(State(s): State<AppState>, Console(c): Console, Form(f): Form<AssignForm>) -> CResult {
     let remove = f.remove.is_some_and(|v| !v.is_empty());
-    let input = AssignInput { unit_code: Some(f.unit_code.clone()), nip: None, remove };
-    crate::api::policies::assign_calendar(State(s), c, Path(f.calendar_id), ApiJson(input)).await?;
+    let input =
+        AssignInput { unit_code: Some(f.unit_code.clone()), nip: None, remove, effective_from: f.effective_from };
+    let axum::Json(r) = crate::api::policies::assign_calendar(State(s), c, Path(f.calendar_id), ApiJson(input)).await?;
     Ok(super::notice(if remove {
-        format!("Unit {} kembali memakai kalender induknya.", f.unit_code)
+        format!("Unit {} kembali memakai kalender induknya. {}", f.unit_code, r.message)
     } else {
-        format!("Kalender ditetapkan untuk unit {} dan sub-unitnya; hari kerja dihitung ulang.", f.unit_code)
+        format!("Kalender ditetapkan untuk unit {} dan sub-unitnya. {}", f.unit_code, r.message)
     }))
 }
 

@@ -93,6 +93,9 @@ pub struct DaysResponse {
     #[schema(value_type = Vec<Object>)]
     pub days: Vec<DayRecord>,
     pub summary: DaysSummary,
+    /// The month's explanation of effective-dated facts (issue 19), in Indonesian: the units
+    /// the days were spent in after a transfer, the start and end of employment.
+    pub notes: Vec<String>,
 }
 
 /// First and last day of `YYYY-MM`.
@@ -182,7 +185,10 @@ async fn month_of(s: &AppState, e: Employee, month: Option<String>) -> ApiResult
         }
     };
     policies_ready(s).await;
-    let records = evaluate_days(s.store.as_ref(), &s.policies, &e, first, last, Timestamp::now()).await?;
+    let history = s.store.unit_history(&[e.id]).await?;
+    let tl = days::timeline(s.store.as_ref(), &s.policies, &e, &history, first, last).await?;
+    let records = days::evaluate_days_on(s.store.as_ref(), &tl, &e, first, last, Timestamp::now()).await?;
+    let notes = month_notes(s, &e, &tl, first, last).await?;
     // Store what was computed, off the request path (unchanged records are not rewritten).
     let rows = storable(&e, &records);
     if !rows.is_empty() {
@@ -206,7 +212,43 @@ async fn month_of(s: &AppState, e: Employee, month: Option<String>) -> ApiResult
         },
         days: records,
         summary,
+        notes,
     }))
+}
+
+/// The explanation of a month's effective-dated facts: each unit's days after a transfer (with
+/// its zone), the start and the end of employment when they fall in the month.
+async fn month_notes(
+    s: &AppState,
+    e: &Employee,
+    tl: &crate::context::Timeline,
+    first: Date,
+    last: Date,
+) -> ApiResult<Vec<String>> {
+    let mut notes = Vec::new();
+    if let Some(start) = e.start_date.filter(|d| (first..=last).contains(d)) {
+        notes.push(format!("Mulai bekerja {start}; hari sebelumnya belum dihitung."));
+    }
+    let spans = tl.spans();
+    let mut units: Vec<(hadir_store::Id, Date, Date)> = Vec::new();
+    for (i, sp) in spans.iter().enumerate() {
+        let to = spans.get(i + 1).and_then(|n| n.from.yesterday().ok()).unwrap_or(last);
+        match units.last_mut() {
+            Some(u) if u.0 == sp.unit_id => u.2 = to,
+            _ => units.push((sp.unit_id, sp.from.max(first), to)),
+        }
+    }
+    if units.len() > 1 {
+        for (unit_id, from, to) in units {
+            let u = s.store.unit_by_id(unit_id).await?;
+            notes.push(format!("{from} s.d. {to}: {} ({}), zona {}.", u.name, u.code, u.timezone));
+        }
+    }
+    if let Some(end) = e.end_date.filter(|d| (first..=last).contains(d)) {
+        let why = e.end_reason.map(|r| r.label()).unwrap_or("berhenti");
+        notes.push(format!("Berhenti bekerja ({why}), hari terakhir {end}; sesudahnya tidak ada hari kerja."));
+    }
+    Ok(notes)
 }
 
 fn own_employee_id(caller: &Caller) -> ApiResult<hadir_store::Id> {

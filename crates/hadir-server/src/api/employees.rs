@@ -12,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hadir_domain::Nip;
-use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, Page, PasswordResetMark};
+use hadir_store::{Audit, Category, Employee, EmployeeFilter, EmployeeUpdate, EndReason, Page, PasswordResetMark};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,82 @@ pub struct EmployeeView {
     pub device_pin: Option<String>,
     pub active: bool,
     pub start_date: Option<String>,
+    /// The last day employed (`YYYY-MM-DD`), once employment has ended.
+    pub end_date: Option<String>,
+    /// pensiun, mutasi_keluar, meninggal or berhenti.
+    pub end_reason: Option<String>,
+    /// What a change just made does to recorded days (only in the answer to a change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<ChangeEffect>,
+}
+
+/// What a dated change does (issue 19): from which date it applies and how many recorded days
+/// it re-evaluates (only days on or after that date; earlier days never change).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct ChangeEffect {
+    /// `YYYY-MM-DD`: the first day the change applies to.
+    pub applies_from: String,
+    /// Days already recorded on or after that date, which are evaluated again (for an end of
+    /// employment: removed).
+    pub days_reevaluated: u64,
+    /// The same in Indonesian, for a confirmation.
+    pub message: String,
+}
+
+impl EmployeeView {
+    pub fn with_effect(mut self, effect: Option<ChangeEffect>) -> Self {
+        self.effect = effect;
+        self
+    }
+}
+
+/// Recorded days of these employees from `from` on (what a change from `from` re-evaluates).
+pub(crate) async fn recorded_days_from(s: &AppState, ids: &[hadir_store::Id], from: Date) -> ApiResult<u64> {
+    let to = crate::days::latest_today();
+    if from > to || ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(s.store.day_records_of(ids, from, to).await?.len() as u64)
+}
+
+/// 422 `month_locked` when a month from that of `d` up to the current one is locked for the
+/// unit at `path` (a change from `d` would re-evaluate its days).
+pub(crate) async fn refuse_locked_month(s: &AppState, path: &str, d: Date, field: &'static str) -> ApiResult<()> {
+    let last = crate::days::latest_today().first_of_month();
+    let mut m = d.first_of_month();
+    loop {
+        let month = crate::recap::month_key(m);
+        if s.store.is_month_locked(&month, path).await? {
+            return Err(ApiError::unprocessable(
+                "month_locked",
+                format!("Rekap bulan {month} sudah dikunci; perubahan tidak dapat berlaku mulai {d}."),
+            )
+            .with_details(serde_json::json!({"field": field, "month": month})));
+        }
+        match m.checked_add(jiff::Span::new().months(1)) {
+            Ok(n) if n <= last => m = n,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Parses an optional `YYYY-MM-DD` effective date (default `today`); refuses future dates.
+pub(crate) fn effective_date(v: Option<&str>, field: &'static str, today: Date) -> ApiResult<Date> {
+    let d = match v.map(str::trim).filter(|v| !v.is_empty()) {
+        None => return Ok(today),
+        Some(v) => hadir_domain::years::parse_date(v).map_err(|_| {
+            ApiError::unprocessable("invalid_date", "Tanggal berlaku harus berformat TTTT-BB-HH, misalnya 2026-01-02.")
+                .with_details(serde_json::json!({"field": field}))
+        })?,
+    };
+    if d > today {
+        return Err(ApiError::unprocessable(
+            "date_in_future",
+            format!("Tanggal berlaku {d} belum tiba; isi tanggal hari ini ({today}) atau sebelumnya."),
+        )
+        .with_details(serde_json::json!({"field": field})));
+    }
+    Ok(d)
 }
 
 impl From<Employee> for EmployeeView {
@@ -55,6 +132,9 @@ impl From<Employee> for EmployeeView {
             device_pin: e.device_pin,
             active: e.active,
             start_date: e.start_date.map(|d| d.to_string()),
+            end_date: e.end_date.map(|d| d.to_string()),
+            end_reason: e.end_reason.map(|r| r.as_str().to_string()),
+            effect: None,
         }
     }
 }
@@ -136,6 +216,8 @@ pub async fn create_employee(
 ) -> ApiResult<(StatusCode, Json<EmployeeView>)> {
     caller.require_staff()?;
     let mut ne = validate_employee(&input, today_jakarta())?;
+    // Without a start date the employment starts today, never earlier (no TK before it).
+    ne.start_date.get_or_insert_with(today_jakarta);
     require_manage_unit(&s, &caller, &ne.unit_code).await?;
     // An operator registers a new person (category and start date included), but the TPP base
     // is set by an admin.
@@ -220,7 +302,12 @@ pub struct EmployeePatch {
     /// Empty string clears the PIN.
     pub device_pin: Option<String>,
     pub start_date: Option<String>,
+    /// `false` ends employment today (reason berhenti; use `POST …/deactivate` for another date
+    /// or reason); `true` employs again (clears the end).
     pub active: Option<bool>,
+    /// With `unit_code`: the date the transfer takes effect (`YYYY-MM-DD`, default today, not in
+    /// the future nor in a locked month). Days before it keep the old unit.
+    pub unit_from: Option<String>,
 }
 
 /// Change an employee (operator of their unit, and of the target unit when moving them).
@@ -272,6 +359,37 @@ pub async fn update_employee(
         }
     }
     let v = validate_employee(&merged, today_jakarta())?;
+    let today = today_jakarta();
+    let moving = p.unit_code.as_ref().is_some_and(|_| v.unit_code != e.unit_code);
+    let unit_from = if moving {
+        let from = effective_date(p.unit_from.as_deref(), "unit_from", today)?;
+        let old = s.store.unit_by_id(e.unit_id).await?;
+        refuse_locked_month(&s, &old.path, from, "unit_from").await?;
+        let new = s.store.unit_by_code(&v.unit_code).await?;
+        refuse_locked_month(&s, &new.path, from, "unit_from").await?;
+        Some(from)
+    } else {
+        None
+    };
+    let end = match p.active {
+        Some(false) if e.active => Some(Some((today, EndReason::Berhenti))),
+        _ => None,
+    };
+    let effect = match unit_from {
+        Some(from) => {
+            let n = recorded_days_from(&s, &[e.id], from).await?;
+            Some(ChangeEffect {
+                applies_from: from.to_string(),
+                days_reevaluated: n,
+                message: format!(
+                    "Pindah ke {} berlaku mulai {from}; {n} hari yang sudah tercatat sejak tanggal itu dihitung ulang. \
+                     Hari sebelumnya tetap di unit lama.",
+                    v.unit_code
+                ),
+            })
+        }
+        None => None,
+    };
     let u = EmployeeUpdate {
         name: p.name.as_ref().map(|_| v.name.clone()),
         unit_code: p.unit_code.as_ref().map(|_| v.unit_code.clone()),
@@ -281,6 +399,8 @@ pub async fn update_employee(
         start_date: p.start_date.as_ref().map(|_| v.start_date),
         active: p.active,
         category: p.category.as_ref().map(|_| v.category),
+        unit_from,
+        end,
     };
     let audit = Audit::new(caller.actor(), "update", "employee", &e.login);
     let updated = s.store.update_employee(e.id, &u, audit).await?;
@@ -288,31 +408,98 @@ pub async fn update_employee(
         crate::iclock::punches::match_pin_and_recompute(&s, &updated).await;
     }
     s.forget_account(e.account_id);
-    if p.unit_code.is_some() || p.start_date.is_some() {
-        // Another unit (calendar, holidays, zone) or start date: the open days change.
+    if let Some(from) = unit_from {
+        // Another unit (calendar, holidays, zone) from a date: only days from then on change.
+        let target = hadir_store::RecomputeTarget::Employees(vec![e.id]);
+        s.recompute.enqueue_in_background(target, from, crate::days::latest_today());
+    }
+    if p.start_date.is_some() || p.active.is_some() {
+        // Another start date, or employed again: the open days change.
         let from = crate::days::policy_recompute_from(jiff::civil::Date::MIN);
         let target = hadir_store::RecomputeTarget::Employees(vec![e.id]);
         s.recompute.enqueue_in_background(target, from, crate::days::latest_today());
     }
-    Ok(Json(updated.into()))
+    Ok(Json(EmployeeView::from(updated).with_effect(effect)))
 }
 
-/// Deactivate an employee: they can no longer log in or punch; history is kept.
+/// The end of employment (`POST …/deactivate`); both fields optional.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct EndInput {
+    /// The last day employed (`YYYY-MM-DD`, default today; not in the future nor before the
+    /// start; the days after it must not be in a locked month).
+    pub end_date: Option<String>,
+    /// pensiun, mutasi_keluar, meninggal or berhenti (default).
+    pub end_reason: Option<String>,
+}
+
+/// End an employee's employment on a date with a reason (deactivation): they can no longer log
+/// in or punch; they have no days after the end and stay in every recap before it.
 #[utoipa::path(post, path = "/api/v1/employees/{nip}/deactivate", tag = "employees", params(("nip" = String, Path)),
-    responses((status = 200, body = EmployeeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    request_body(content = Option<EndInput>, description = "Optional: without a body, today and `berhenti`."),
+    responses((status = 200, body = EmployeeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn deactivate_employee(
     State(s): State<AppState>,
     caller: Caller,
     Path(nip): Path<String>,
+    body: Bytes,
 ) -> ApiResult<Json<EmployeeView>> {
-    let e = employee_in_scope(&s, &caller, &nip).await?;
+    let input: EndInput = if body.iter().all(u8::is_ascii_whitespace) {
+        EndInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_body",
+                "Isi permintaan harus JSON: {\"end_date\": \"TTTT-BB-HH\", \"end_reason\": \"pensiun\"}.",
+            )
+        })?
+    };
+    end_employment(&s, caller, &nip, &input).await.map(Json)
+}
+
+/// Ends employment (the API's deactivate and the console's form).
+pub async fn end_employment(s: &AppState, caller: Caller, nip: &str, input: &EndInput) -> ApiResult<EmployeeView> {
+    let e = employee_in_scope(s, &caller, nip).await?;
     forbid_own_record(&caller, e.id)?;
-    require_manage_unit(&s, &caller, &e.unit_code).await?;
+    require_manage_unit(s, &caller, &e.unit_code).await?;
+    let today = today_jakarta();
+    let end = effective_date(input.end_date.as_deref(), "end_date", today)?;
+    let reason = match input.end_reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => EndReason::Berhenti,
+        Some(r) => EndReason::parse(r).ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_end_reason",
+                "Alasan berhenti harus salah satu: pensiun, mutasi_keluar, meninggal, berhenti.",
+            )
+            .with_details(serde_json::json!({"field": "end_reason"}))
+        })?,
+    };
+    if let Some(start) = e.start_date
+        && end < start
+    {
+        return Err(ApiError::unprocessable(
+            "end_before_start",
+            format!("Tanggal berhenti {end} sebelum tanggal mulai bekerja {start}."),
+        )
+        .with_details(serde_json::json!({"field": "end_date"})));
+    }
+    let first_gone = end.tomorrow().unwrap_or(end);
+    let unit = s.store.unit_by_id(e.unit_id).await?;
+    refuse_locked_month(s, &unit.path, first_gone, "end_date").await?;
+    let removed = recorded_days_from(s, &[e.id], first_gone).await?;
     let audit = Audit::new(caller.actor(), "deactivate", "employee", &e.login);
-    let u = EmployeeUpdate { active: Some(false), ..Default::default() };
+    let u = EmployeeUpdate { end: Some(Some((end, reason))), ..Default::default() };
     let updated = s.store.update_employee(e.id, &u, audit).await?;
     s.forget_account(e.account_id);
-    Ok(Json(updated.into()))
+    let effect = ChangeEffect {
+        applies_from: first_gone.to_string(),
+        days_reevaluated: removed,
+        message: format!(
+            "Berhenti bekerja ({}) sejak {first_gone}: hari terakhir {end}; {removed} hari yang sudah tercatat sesudahnya \
+             dihapus. Hari sebelumnya tetap dalam rekap.",
+            reason.label()
+        ),
+    };
+    Ok(EmployeeView::from(updated).with_effect(Some(effect)))
 }
 
 #[derive(Deserialize, ToSchema)]

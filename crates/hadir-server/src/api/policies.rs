@@ -43,6 +43,8 @@ pub struct AssignmentView {
     pub unit_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nip: Option<String>,
+    /// `YYYY-MM-DD`: in force from this date until the target's next assignment.
+    pub effective_from: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,8 +74,12 @@ async fn calendar_views(s: &AppState, cals: Vec<StoredCalendar>) -> ApiResult<Ve
             weekly_minutes: c.calendar.weekly_minutes(),
             assigned_to: assignments
                 .iter()
-                .filter(|a| a.calendar_id == c.id)
-                .map(|a| AssignmentView { unit_code: a.unit_code.clone(), nip: a.employee_login.clone() })
+                .filter(|a| a.calendar_id == Some(c.id))
+                .map(|a| AssignmentView {
+                    unit_code: a.unit_code.clone(),
+                    nip: a.employee_login.clone(),
+                    effective_from: a.effective_from.to_string(),
+                })
                 .collect(),
             calendar: c.calendar,
             updated_at: c.updated_at.to_string(),
@@ -179,7 +185,7 @@ pub async fn update_calendar(
         RecomputeTarget::All
     } else {
         let a = s.store.list_calendar_assignments().await?;
-        let mine = a.iter().filter(|a| a.calendar_id == id);
+        let mine = a.iter().filter(|a| a.calendar_id == Some(id));
         let paths: Vec<String> = mine.clone().filter_map(|a| a.unit_path.clone()).collect();
         let emps: Vec<Id> = mine
             .filter_map(|a| match a.target {
@@ -206,30 +212,58 @@ pub struct AssignInput {
     pub unit_code: Option<String>,
     /// …or to one employee (overrides the unit's calendar).
     pub nip: Option<String>,
-    /// Remove the target's assignment instead (it inherits again).
+    /// Remove the target's assignment instead (it inherits again from `effective_from`).
     #[serde(default)]
     pub remove: bool,
+    /// `YYYY-MM-DD`, default today: the first day the assignment applies. Earlier days keep the
+    /// calendar they had (never in a locked month).
+    #[serde(default)]
+    pub effective_from: Option<String>,
 }
 
-/// Assign a calendar to a unit subtree or one employee (admin).
+/// What an assignment does (issue 19).
+#[derive(Serialize, ToSchema)]
+pub struct AssignResult {
+    /// `YYYY-MM-DD`: the first day it applies to.
+    pub applies_from: String,
+    /// Days already recorded on or after that date for the people concerned, evaluated again.
+    pub days_reevaluated: u64,
+    pub message: String,
+}
+
+/// Assign a calendar to a unit subtree or one employee from a date (admin).
 #[utoipa::path(post, path = "/api/v1/calendars/{id}/assign", tag = "policies", params(("id" = i64, Path)), request_body = AssignInput,
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = AssignResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign_calendar(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<Id>,
     ApiJson(input): ApiJson<AssignInput>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<AssignResult>> {
     caller.require_admin()?;
     let unit_code = input.unit_code.as_deref().map(str::trim).filter(|v| !v.is_empty());
     let nip = input.nip.as_deref().map(str::trim).filter(|v| !v.is_empty());
-    let (target, recompute, label) = match (unit_code, nip) {
+    let from = match input.effective_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => crate::org::today_jakarta(),
+        Some(v) => hadir_domain::years::parse_date(v).map_err(|_| {
+            ApiError::unprocessable("invalid_date", "Tanggal berlaku harus berformat TTTT-BB-HH, misalnya 2026-01-02.")
+                .with_details(serde_json::json!({"field": "effective_from"}))
+        })?,
+    };
+    let (target, recompute, label, lock_path, people) = match (unit_code, nip) {
         (Some(code), None) => {
             let u = s.store.unit_by_code(code).await.map_err(|_| {
                 ApiError::unprocessable("unknown_unit", format!("Unit kerja '{code}' tidak ditemukan."))
                     .with_details(serde_json::json!({"field": "unit_code"}))
             })?;
-            (CalendarTarget::Unit(u.id), RecomputeTarget::Subtrees(vec![u.path]), format!("unit:{code}"))
+            let people = s.store.employees_in_units_during(Some(&u.path), from, latest_today().max(from)).await?;
+            (
+                CalendarTarget::Unit(u.id),
+                RecomputeTarget::Subtrees(vec![u.path.clone()]),
+                format!("unit:{code}"),
+                u.path,
+                people,
+            )
         }
         (None, Some(nip)) => {
             let login: String = nip.chars().filter(|c| *c != ' ' && *c != '.').collect();
@@ -237,7 +271,14 @@ pub async fn assign_calendar(
                 ApiError::unprocessable("unknown_employee", format!("Pegawai '{nip}' tidak ditemukan."))
                     .with_details(serde_json::json!({"field": "nip"}))
             })?;
-            (CalendarTarget::Employee(e.id), RecomputeTarget::Employees(vec![e.id]), format!("employee:{login}"))
+            let path = s.store.unit_by_id(e.unit_id).await?.path;
+            (
+                CalendarTarget::Employee(e.id),
+                RecomputeTarget::Employees(vec![e.id]),
+                format!("employee:{login}"),
+                path,
+                vec![e.id],
+            )
         }
         _ => {
             return Err(ApiError::unprocessable(
@@ -246,17 +287,29 @@ pub async fn assign_calendar(
             ));
         }
     };
+    crate::api::employees::refuse_locked_month(&s, &lock_path, from, "effective_from").await?;
     let audit =
         Audit::new(caller.actor(), if input.remove { "unassign" } else { "assign" }, "calendar", &id.to_string())
-            .after(serde_json::json!({"target": label}));
+            .after(serde_json::json!({"target": label, "effective_from": from.to_string()}));
     let calendar = if input.remove { None } else { Some(id) };
-    s.store.assign_calendar(calendar, target, audit).await.map_err(|e| match e {
+    let days = crate::api::employees::recorded_days_from(&s, &people, from).await?;
+    s.store.assign_calendar(calendar, target, from, audit).await.map_err(|e| match e {
         StoreError::NotFound(_) => ApiError::not_found("Kalender kerja"),
         e => e.into(),
     })?;
     reload(&s).await?;
-    s.recompute.enqueue_in_background(recompute, policy_recompute_from(Date::MIN), latest_today());
-    Ok(StatusCode::NO_CONTENT)
+    if from <= latest_today() {
+        s.recompute.enqueue_in_background(recompute, policy_recompute_from(from), latest_today());
+    }
+    let what = if input.remove { "Penghapusan kalender" } else { "Kalender" };
+    Ok(Json(AssignResult {
+        applies_from: from.to_string(),
+        days_reevaluated: days,
+        message: format!(
+            "{what} berlaku mulai {from}; {days} hari yang sudah tercatat sejak tanggal itu dihitung ulang. \
+             Hari sebelumnya tidak berubah."
+        ),
+    }))
 }
 
 // ---------------------------------------------------------------- holidays

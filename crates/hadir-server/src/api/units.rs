@@ -60,7 +60,7 @@ pub async fn create_unit(
     let nu = validate_unit(&input)?;
     let audit = Audit::new(caller.actor(), "create", "unit", &nu.code);
     let unit = s.store.create_unit(&nu, audit).await?;
-    s.policies.note_unit(unit.id, &unit.path);
+    s.policies.note_unit(unit.id, &unit.path, &unit.timezone);
     Ok((StatusCode::CREATED, Json(unit.into())))
 }
 

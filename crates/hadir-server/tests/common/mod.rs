@@ -170,12 +170,15 @@ impl TestServer {
         assert_eq!(st, StatusCode::CREATED, "{b}");
     }
 
+    /// An employee employed since [`FIXTURE_START`] (so the past months the tests use are
+    /// working days; without a start date they would start today).
     pub async fn employee(&self, token: &str, nip: &str, unit: &str, pin: &str) -> Value {
         let (st, b) = self
             .post(
                 "/api/v1/employees",
                 token,
-                json!({"nip": nip, "name": format!("Pegawai {pin}"), "category": "PNS", "unit_code": unit, "password": PW, "device_pin": pin}),
+                json!({"nip": nip, "name": format!("Pegawai {pin}"), "category": "PNS", "unit_code": unit, "password": PW,
+                       "device_pin": pin, "start_date": FIXTURE_START}),
             )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -196,6 +199,9 @@ impl TestServer {
         assert_eq!(st, StatusCode::CREATED, "{b}");
     }
 }
+
+/// The start date of the fixture's employees.
+pub const FIXTURE_START: &str = "2020-01-02";
 
 impl Drop for TestServer {
     fn drop(&mut self) {
