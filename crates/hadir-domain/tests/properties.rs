@@ -109,7 +109,7 @@ proptest! {
     }
 
     #[test]
-    fn a_stray_punch_outside_every_window_never_changes_the_status(
+    fn a_stray_punch_outside_every_window_changes_no_matched_checkpoint(
         case in case_strategy(),
         stray in 0u16..1440,
     ) {
@@ -124,9 +124,29 @@ proptest! {
         let mut with = case.fixture();
         with.punch(d, &[&format!("{:02}:{:02}", stray / 60, stray % 60)]);
         let after = with.eval(d);
-        prop_assert_eq!(before.status, after.status);
-        prop_assert_eq!(before.deduction, after.deduction);
-        prop_assert_eq!(before.checkpoints, after.checkpoints);
+        if before.status == DayStatus::Tk {
+            // The only change it may make: a TK day becomes a present day (issue 19).
+            prop_assert_eq!(after.status, DayStatus::Hadir);
+        } else {
+            prop_assert_eq!(before.status, after.status);
+            prop_assert_eq!(before.deduction, after.deduction);
+            prop_assert_eq!(before.checkpoints, after.checkpoints);
+        }
+    }
+
+    #[test]
+    fn a_closed_day_with_any_punch_is_never_tk(case in case_strategy(), extra in 0u16..1440) {
+        let mut fx = case.fixture();
+        let d = case.date();
+        fx.punch(d, &[&format!("{:02}:{:02}", extra / 60, extra % 60)]);
+        let r = fx.eval(d);
+        prop_assert_ne!(r.status, DayStatus::Tk);
+        if r.status == DayStatus::Hadir && r.closed {
+            // Every checkpoint without a punch carries its missing code (or is excused).
+            for c in r.checkpoints.iter().filter(|c| c.punch.is_none()) {
+                prop_assert!(c.code.is_some(), "{:?}", c);
+            }
+        }
     }
 
     #[test]
