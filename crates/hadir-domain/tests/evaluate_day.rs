@@ -400,7 +400,8 @@ fn punches_at_2359_and_0001_local() {
 fn a_day_with_any_punch_is_never_tk() {
     // (punches, status, masuk code, pulang code, deduction in hundredths); Monday 07:30–16:00,
     // windows 06:00–10:00 and 12:00–18:00.
-    let table: &[(&[&str], DayStatus, Option<&str>, Option<&str>, u32)] = &[
+    type Row<'a> = (&'a [&'a str], DayStatus, Option<&'a str>, Option<&'a str>, u32);
+    let table: &[Row<'_>] = &[
         (&[], DayStatus::Tk, None, None, 300),
         (&["05:30"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
         (&["18:30"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),

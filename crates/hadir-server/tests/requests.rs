@@ -501,7 +501,13 @@ async fn special_manual_outage_and_objection() {
     let other = day(&s, &o.admin, &nip(4), d).await;
     assert_eq!(other["checkpoints"][0]["code"], "TL3", "{other}");
 
-    // Objection: an unexplained day corrected to HADIR by the head, as a new fact.
+    // Objection: an unexplained day corrected to HADIR by the head, as a new fact. Last month's
+    // window may have closed already (the 5th): the BKD extends it (issue 19).
+    let until = Timestamp::now().to_zoned_datetime(wita()).date().checked_add(7.days()).unwrap();
+    let (st, b) = s
+        .post("/api/v1/recap/deadline", &o.admin, json!({"month": month(w[3]), "objection_until": until.to_string()}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
     let k = created(
         &s,
         &o.emp_sd1,

@@ -5,12 +5,12 @@
 mod common;
 
 use common::*;
-use hadir_store::{NewPunch, PunchSource, Store};
+use hadir_store::{NewPunch, PunchSource};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn wita() -> TimeZone {
     TimeZone::get("Asia/Makassar").unwrap()
@@ -84,4 +84,260 @@ async fn a_day_with_any_punch_is_never_tk() {
     assert_eq!(st, StatusCode::OK, "{d}");
     let row = d["employees"].as_array().unwrap().iter().find(|r| r["employee"]["nip"] == nip(3)).unwrap();
     assert_eq!(row["tk_by_month"]["2025-12"].as_u64(), Some(tk), "{row}");
+}
+
+async fn request_state(s: &TestServer, token: &str, id: i64) -> String {
+    let (st, b) = s.get(&format!("/api/v1/requests/{id}"), token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b["state"].as_str().unwrap().to_string()
+}
+
+async fn recap_state(s: &TestServer, token: &str, q: &str) -> String {
+    let (st, b) = s.get(&format!("/api/v1/recap?month=2025-12{q}"), token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b["state"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn objection_deadline_and_lock_with_pending_objections() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let today = Timestamp::now().to_zoned_datetime(wita()).date();
+    let objection = |d: &str| json!({"type": "KEBERATAN", "date_from": d, "reason": "saya hadir, mesin mati"});
+    let count_mine = async |token: &str| s.get("/api/v1/requests?mine=true", token).await.1["total"].as_i64().unwrap();
+
+    // December 2025's window closed on 2026-01-05 (the default): filing is refused, nothing stored.
+    let (st, b) = s.post("/api/v1/requests", &o.emp_sd1, objection("2025-12-03")).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("objection_deadline_passed")),
+        "{b}"
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("berakhir 2026-01-05"), "{b}");
+    assert_eq!(count_mine(&o.emp_sd1).await, 0);
+    // The app shows the deadline in the form.
+    let (st, w) = s.get("/api/v1/me/objection-window?date=2025-12-03", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    assert_eq!((w["month"].as_str(), w["objection_until"].as_str()), (Some("2025-12"), Some("2026-01-05")));
+    assert_eq!((w["open"].as_bool(), w["locked"].as_bool()), (Some(false), Some(false)));
+    let (st, w) = s.get("/api/v1/me/objection-window?date=kemarin", &o.emp_sd1).await;
+    assert_eq!((st, w["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")), "{w}");
+
+    // Only an admin extends it (audited).
+    let later = today.checked_add(jiff::ToSpan::days(7)).unwrap().to_string();
+    let (st, _) =
+        s.post("/api/v1/recap/deadline", &o.head, json!({"month": "2025-12", "objection_until": later})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(s.get("/api/v1/me/objection-window?date=2025-12-03", &o.emp_sd1).await.1["open"], false);
+    let (st, b) =
+        s.post("/api/v1/recap/deadline", &o.admin, json!({"month": "2025-12", "objection_until": later})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (_, audit) = s.get("/api/v1/audit?entity=recap", &o.admin).await;
+    assert!(audit.to_string().contains("recap.deadline"), "{audit}");
+    let (_, w) = s.get("/api/v1/me/objection-window?date=2025-12-03", &o.emp_sd1).await;
+    assert_eq!((w["open"].as_bool(), w["objection_until"].as_str()), (Some(true), Some(later.as_str())), "{w}");
+    assert!(w["message"].as_str().unwrap().contains(&later), "{w}");
+
+    // Two objections (SD1 and RSUD), then a draft submitted after the window closes.
+    let filed = async |token: &str, d: &str| {
+        let (st, b) = s.post("/api/v1/requests", token, objection(d)).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        b["id"].as_i64().unwrap()
+    };
+    let k1 = filed(&o.emp_sd1, "2025-12-03").await;
+    let k2 = filed(&o.emp_rsud, "2025-12-04").await;
+    let mut draft = objection("2025-12-05");
+    draft["draft"] = json!(true);
+    let (st, b) = s.post("/api/v1/requests", &o.emp_sd1, draft).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let k3 = b["id"].as_i64().unwrap();
+
+    // The window is open: no lock yet.
+    let (st, b) = s.post("/api/v1/recap/lock", &o.admin, json!({"month": "2025-12"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("objection_window_open")), "{b}");
+    // The window closes again: the draft can no longer be sent.
+    let (st, _) =
+        s.post("/api/v1/recap/deadline", &o.admin, json!({"month": "2025-12", "objection_until": "2026-01-05"})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, b) = s.post(&format!("/api/v1/requests/{k3}/submit"), &o.emp_sd1, json!({})).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("objection_deadline_passed")),
+        "{b}"
+    );
+    assert_eq!(request_state(&s, &o.emp_sd1, k3).await, "draft");
+
+    // The recap lists what is pending.
+    let (_, r) = s.get("/api/v1/recap?month=2025-12", &o.admin).await;
+    let ids: Vec<i64> = r["pending_objections"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [k1, k2], "{r}");
+
+    // Locking is refused while they are pending, naming them; nothing changes.
+    let (st, b) = s.post("/api/v1/recap/lock", &o.admin, json!({"month": "2025-12"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("pending_objections")), "{b}");
+    let msg = b["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("Pegawai 3 (2025-12-03") && msg.contains("Pegawai 4 (2025-12-04"), "{msg}");
+    assert_eq!(b["error"]["details"]["pending"].as_array().unwrap().len(), 2, "{b}");
+    // A unit's lock names only its own.
+    let (st, b) = s.post("/api/v1/recap/lock", &o.admin, json!({"month": "2025-12", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    let pending = b["error"]["details"]["pending"].as_array().unwrap();
+    assert_eq!((pending.len(), pending[0]["id"].as_i64()), (1, Some(k1)), "{b}");
+    // Bad decisions are refused before anything is decided.
+    for (body, code) in [
+        (json!({"month": "2025-12", "decide_pending": "approve"}), "invalid_decide_pending"),
+        (json!({"month": "2025-12", "decide_pending": "reject"}), "reason_required"),
+        (
+            json!({"month": "2025-12", "decide_pending": "reject", "note": "x", "decisions": [{"id": k3, "approve": false, "comment": "x"}]}),
+            "not_pending_objection",
+        ),
+        (
+            json!({"month": "2025-12", "decide_pending": "reject", "note": "x", "decisions": [{"id": k1, "approve": true}]}),
+            "correction_required",
+        ),
+        (json!({"month": "2025-12", "decisions": [{"id": k1, "approve": false}]}), "reason_required"),
+    ] {
+        let (st, b) = s.post("/api/v1/recap/lock", &o.admin, body.clone()).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{body}: {b}");
+    }
+    // One named decision only: the other is still pending, so nothing is decided.
+    let (st, b) = s
+        .post(
+            "/api/v1/recap/lock",
+            &o.admin,
+            json!({"month": "2025-12", "decisions": [{"id": k2, "approve": false, "comment": "tidak terbukti"}]}),
+        )
+        .await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("pending_objections")), "{b}");
+    assert_eq!(b["error"]["details"]["pending"][0]["id"].as_i64(), Some(k1), "{b}");
+    for (tok, id) in [(&o.emp_sd1, k1), (&o.emp_rsud, k2)] {
+        assert_eq!(request_state(&s, tok, id).await, "submitted");
+    }
+    assert_eq!(recap_state(&s, &o.admin, "").await, "ready");
+    // Only an admin locks.
+    let (st, _) = s.post("/api/v1/recap/lock", &o.head, json!({"month": "2025-12", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Decided in the same step: one approved with its correction, the rest rejected with the note.
+    let (st, b) = s
+        .post(
+            "/api/v1/recap/lock",
+            &o.admin,
+            json!({"month": "2025-12", "decide_pending": "reject", "note": "tidak ada bukti",
+                   "decisions": [{"id": k1, "approve": true, "correction": {"status": "HADIR"}}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["decided"], json!([k1, k2]), "{b}");
+    assert_eq!(recap_state(&s, &o.admin, "").await, "locked");
+    assert_eq!(request_state(&s, &o.emp_sd1, k1).await, "approved");
+    let (_, r2) = s.get(&format!("/api/v1/requests/{k2}"), &o.emp_rsud).await;
+    assert_eq!((r2["state"].as_str(), r2["decision_comment"].as_str()), (Some("rejected"), Some("tidak ada bukti")));
+    // The approved correction is in the frozen figures.
+    let (_, days) = s.get(&format!("/api/v1/employees/{}/days?month=2025-12", nip(3)), &o.admin).await;
+    assert_eq!(day(&days, date(2025, 12, 3))["status"], "HADIR", "{days}");
+    let (_, r) = s.get("/api/v1/recap?month=2025-12&unit=SD1", &o.admin).await;
+    let row = r["employees"].as_array().unwrap().iter().find(|e| e["employee"]["login"] == nip(3)).unwrap();
+    assert_eq!(row["locked"], true, "{row}");
+    let (_, audit) = s.get("/api/v1/audit?entity=request", &o.admin).await;
+    let a = audit.to_string();
+    assert!(a.contains("\"approve\"") && a.contains("\"reject\""), "{audit}");
+    assert!(r["pending_objections"].as_array().unwrap().is_empty());
+}
+
+/// The console's session cookie (the login form), and its htmx form posts.
+mod console {
+    use super::*;
+    use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    pub async fn session(s: &TestServer, user: &str, pw: &str) -> String {
+        let r = client()
+            .post(s.url("/admin/login"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("username={user}&password={pw}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let c = r.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_string();
+        c.split(';').next().unwrap().to_string()
+    }
+
+    pub async fn get(s: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
+        let r = client().get(s.url(path)).header(COOKIE, cookie).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    pub async fn post(s: &TestServer, path: &str, cookie: &str, body: &str) -> (StatusCode, String) {
+        let r = client()
+            .post(s.url(path))
+            .header(COOKIE, cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("HX-Request", "true")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn console_recap_extends_the_deadline_and_decides_objections_when_locking() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let a = console::session(&s, "admin", ADMIN_PW).await;
+    let later = Timestamp::now().to_zoned_datetime(wita()).date().checked_add(jiff::ToSpan::days(3)).unwrap();
+
+    // The deadline form (admin), audited through the API's handler.
+    let (st, body) =
+        console::post(&s, "/admin/recap/deadline", &a, &format!("month=2025-12&objection_until={later}")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains(&later.strftime("%d-%m-%Y").to_string()), "{body}");
+    let (st, body) = console::post(&s, "/admin/recap/deadline", &a, "month=2025-12&objection_until=2025-12-20").await;
+    assert!(st.is_client_error() && body.contains("sesudah akhir bulan"), "{st} {body}");
+    let mk = async |token: &str, d: &str| {
+        let (st, b) = s
+            .post("/api/v1/requests", token, json!({"type": "KEBERATAN", "date_from": d, "reason": "mesin rusak"}))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        b["id"].as_i64().unwrap()
+    };
+    let k1 = mk(&o.emp_sd1, "2025-12-08").await;
+    let k2 = mk(&o.emp_rsud, "2025-12-09").await;
+    let (st, _) = console::post(&s, "/admin/recap/deadline", &a, "month=2025-12&objection_until=2026-01-05").await;
+    assert_eq!(st, StatusCode::OK);
+
+    // The recap screen lists them with a decision for each.
+    let (st, page) = console::get(&s, "/admin/recap?month=2025-12", &a).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("Keberatan menunggu keputusan (2)"), "{page}");
+    for id in [k1, k2] {
+        assert!(page.contains(&format!("data-objection=\"{id}\"")) && page.contains(&format!("name=\"d{id}\"")));
+    }
+    assert!(page.contains("2025-12-08") && page.contains("Pegawai 3"), "{page}");
+
+    // Locking without deciding is refused, naming them; nothing is locked.
+    let (st, body) = console::post(&s, "/admin/recap/lock", &a, "month=2025-12&unit=").await;
+    assert!(st.is_client_error() && body.contains("Pegawai 3 (2025-12-08"), "{st} {body}");
+    assert_eq!(recap_state(&s, &o.admin, "").await, "ready");
+    // Approve one (HADIR), reject the rest with a note: decided and locked in one step.
+    let (st, body) = console::post(
+        &s,
+        "/admin/recap/lock",
+        &a,
+        &format!("month=2025-12&unit=&d{k1}=approve&d{k2}=&reject_rest=on&note=tidak+terbukti"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("2 keberatan diputus sekaligus"), "{body}");
+    assert_eq!(recap_state(&s, &o.admin, "").await, "locked");
+    assert_eq!(request_state(&s, &o.emp_sd1, k1).await, "approved");
+    assert_eq!(request_state(&s, &o.emp_rsud, k2).await, "rejected");
+    let (_, page) = console::get(&s, "/admin/recap?month=2025-12", &a).await;
+    assert!(!page.contains("Keberatan menunggu keputusan"), "{page}");
 }
