@@ -191,4 +191,39 @@ proptest! {
         }
         prop_assert_eq!(recap.working_days, 20);
     }
+
+    #[test]
+    fn weekly_hours_are_refused_exactly_below_the_minimum_of_their_kind(
+        ends in prop::collection::vec(prop::option::of(600u16..1080), 7),
+        kind in prop::sample::select(vec![PeriodKind::Regular, PeriodKind::Ramadan, PeriodKind::Roster]),
+        extra in 1u16..120,
+    ) {
+        // Each working day: check-in due 07:30, check-out due at `end` minutes, 60-minute break.
+        let day = |end: u16| DaySchedule::two_punch(
+            DayTime::hm(7, 30),
+            (DayTime::hm(6, 0), DayTime::hm(10, 0)),
+            DayTime::from_minutes(end).unwrap(),
+            (DayTime::hm(9, 0), DayTime::hm(20, 0)),
+            60,
+        );
+        let mut w = WeeklyPattern::default();
+        let slots = [&mut w.monday, &mut w.tuesday, &mut w.wednesday, &mut w.thursday, &mut w.friday, &mut w.saturday, &mut w.sunday];
+        for (slot, end) in slots.into_iter().zip(&ends) {
+            *slot = end.map(day);
+        }
+        let cal = Calendar { kind, ..Calendar::with_weekly("Uji", w.clone()) };
+        let refused = cal.check_weekly_hours().is_err();
+        let expected = kind.weekly_minimum().is_some_and(|m| w.weekly_minutes() < m);
+        prop_assert_eq!(refused, expected);
+        // Working longer never turns an accepted calendar into a refused one.
+        if !refused {
+            let mut longer = cal.clone();
+            if let Some(d) = longer.weekly.monday.as_mut() {
+                d.checkpoints[1].due = d.checkpoints[1].due.shifted(i32::from(extra));
+            } else {
+                longer.weekly.monday = Some(day(1000));
+            }
+            prop_assert!(longer.check_weekly_hours().is_ok());
+        }
+    }
 }

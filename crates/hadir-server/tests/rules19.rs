@@ -341,3 +341,93 @@ async fn console_recap_extends_the_deadline_and_decides_objections_when_locking(
     let (_, page) = console::get(&s, "/admin/recap?month=2025-12", &a).await;
     assert!(!page.contains("Keberatan menunggu keputusan"), "{page}");
 }
+
+#[tokio::test]
+async fn weekly_hours_below_37_5_are_refused_unless_ramadan_or_roster() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let count = async || s.get("/api/v1/calendars", &o.admin).await.1.as_array().unwrap().len();
+    let before = count().await;
+    // Mon–Fri 07:30–14:00 less 60 min: 27 h 30 min.
+    let mut short = serde_json::to_value(hadir_domain::Calendar::perpres_21_2023()).unwrap();
+    short["name"] = json!("Pendek");
+    for d in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
+        short["weekly"][d]["checkpoints"][1]["due"] = json!("14:00");
+        short["weekly"][d]["break_minutes"] = json!(60);
+    }
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, short.clone()).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("weekly_hours_too_short")),
+        "{b}"
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("hanya 27 jam 30 menit per minggu"), "{b}");
+    assert_eq!(b["error"]["details"]["weekly_minutes"], 1650);
+    assert_eq!(count().await, before, "nothing stored");
+
+    // Marked Ramadan it still needs 32 h 30 min; a roster calendar has no weekly minimum.
+    short["kind"] = json!("ramadan");
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, short.clone()).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("weekly_hours_too_short")));
+    assert!(b["error"]["message"].as_str().unwrap().contains("paling sedikit 32 jam 30 menit"), "{b}");
+    let mut ramadan =
+        serde_json::to_value(hadir_domain::Calendar::with_weekly("Ramadan", hadir_domain::WeeklyPattern::ramadan()))
+            .unwrap();
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, ramadan.clone()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "unmarked 32.5 h is refused: {b}");
+    ramadan["kind"] = json!("ramadan");
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, ramadan).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["weekly_minutes"], 1950);
+    short["kind"] = json!("roster");
+    short["name"] = json!("Shift IGD");
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, short.clone()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["calendar"]["kind"], "roster");
+
+    // A Ramadan period inside a regular calendar: only when marked.
+    let mut cal = serde_json::to_value(hadir_domain::Calendar::perpres_21_2023()).unwrap();
+    cal["name"] = json!("Standar + Ramadan");
+    let mut period = serde_json::to_value(hadir_domain::ScheduleOverride::ramadan(
+        "Ramadan 1447 H",
+        date(2026, 2, 18),
+        date(2026, 3, 19),
+    ))
+    .unwrap();
+    assert_eq!(period["kind"], "ramadan");
+    period.as_object_mut().unwrap().remove("kind");
+    cal["overrides"] = json!([period.clone()]);
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, cal.clone()).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("weekly_hours_too_short")));
+    assert!(b["error"]["message"].as_str().unwrap().starts_with("Periode Ramadan 1447 H hanya 32 jam 30 menit"), "{b}");
+    period["kind"] = json!("ramadan");
+    cal["overrides"] = json!([period]);
+    let (st, b) = s.post("/api/v1/calendars", &o.admin, cal).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    // The default calendar's update is checked too; the console shows the minutes.
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let default = cals.as_array().unwrap().iter().find(|c| c["is_default"] == true).unwrap().clone();
+    let id = default["id"].as_i64().unwrap();
+    let mut shorter = default["calendar"].clone();
+    shorter["weekly"]["friday"] = Value::Null;
+    let (st, b) = s.call(reqwest::Method::PUT, &format!("/api/v1/calendars/{id}"), Some(&o.admin), shorter).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("weekly_hours_too_short")));
+    let (_, again) = s.get("/api/v1/calendars", &o.admin).await;
+    let d = again.as_array().unwrap().iter().find(|c| c["id"] == id).unwrap();
+    assert_eq!(d["weekly_minutes"], 2250, "unchanged");
+    let a = console::session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = console::get(&s, &format!("/admin/policies/calendars/{id}"), &a).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("(2250 menit; paling sedikit 37 jam 30 menit)"), "{page}");
+    assert_eq!(page.matches("<td class=\"num\">450</td>").count(), 5, "{page}");
+    // Saving a shorter week from the editor is refused with the same message.
+    let mut form = String::from("name=Standar&kind=regular");
+    for d in ["mon", "tue", "wed", "thu"] {
+        form.push_str(&format!(
+            "&{d}_work=1&{d}_in_due=07:30&{d}_in_from=06:00&{d}_in_to=10:00&{d}_out_due=16:00&{d}_out_from=12:00&{d}_out_to=18:00&{d}_break=60"
+        ));
+    }
+    let (st, body) = console::post(&s, &format!("/admin/policies/calendars/{id}"), &a, &form).await;
+    assert!(st.is_client_error() && body.contains("hanya 30 jam per minggu"), "{st} {body}");
+}
