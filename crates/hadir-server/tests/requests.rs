@@ -320,8 +320,8 @@ async fn who_may_decide_cancel_and_take_leave() {
     assert_eq!(rec["status"], "CUTI_BESAR");
     assert!(names(&rec["explanation"], besar));
 
-    // Annual leave beyond the quota is refused with the balance in the message
-    // (12 days + up to 6 carried over from last year, none used).
+    // Annual leave beyond the quota is refused with the balance in the message (12 days; no
+    // annual leave in the two years before, so up to 24 in all: PP 11/2017 art. 312, issue 19).
     let from = w[0].first_of_month();
     let to = from.checked_add(45.days()).unwrap();
     let year_ok = from.year() == to.year();
@@ -337,8 +337,8 @@ async fn who_may_decide_cancel_and_take_leave() {
             (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")),
             "{b}"
         );
-        assert!(b["error"]["message"].as_str().unwrap().contains("18 hari"), "{b}");
-        assert_eq!(b["error"]["details"]["remaining"], 18);
+        assert!(b["error"]["message"].as_str().unwrap().contains("24 hari"), "{b}");
+        assert_eq!(b["error"]["details"]["remaining"], 24);
     }
 
     // PPPK cannot take cuti besar (but may take annual leave).
