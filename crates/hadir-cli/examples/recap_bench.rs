@@ -65,6 +65,9 @@ fn main() {
             device_pin: None,
             active: true,
             start_date: None,
+            service_start: None,
+            gender: None,
+            grade: None,
         })
         .collect();
 

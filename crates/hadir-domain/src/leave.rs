@@ -123,6 +123,16 @@ impl ServiceFacts {
     }
 }
 
+impl ServiceFacts {
+    /// The facts with the employee record's own fields laid over the NIP's (issue 19): an
+    /// explicit service start (TMT) or gender, set by the BKD for someone whose NIP does not
+    /// carry it or carries the wrong one (a PPPK appointed PNS, service counted from an earlier
+    /// appointment), wins over the NIP; an unset field leaves the NIP's fact.
+    pub fn with_record(self, service_start: Option<Date>, female: Option<bool>) -> ServiceFacts {
+        ServiceFacts { tmt: service_start.or(self.tmt), female: female.or(self.female) }
+    }
+}
+
 /// Years of service a leave type needs (PP 11/2017): annual leave one, cuti besar and CLTN five.
 pub fn service_years_required(kind: AbsenceKind) -> Option<i16> {
     match kind {
@@ -319,6 +329,46 @@ mod tests {
             assert_eq!(b.limit(), ANNUAL_ENTITLEMENT + carry);
         }
         assert!(!carries_over(i16::MIN, Some(date(2000, 1, 1))), "no overflow at the edge");
+    }
+
+    #[test]
+    fn record_fields_override_the_nip() {
+        use AbsenceKind::*;
+        let man_2015 = ServiceFacts::from_nip(Some("198609262015051001"), EmployeeCategory::Pns);
+        let pppk = ServiceFacts::from_nip(Some("199001012022211001"), EmployeeCategory::Pppk);
+        assert_eq!(pppk.tmt, None);
+        // (facts, record service start, record female, kind, first day, refusal)
+        type Case = (ServiceFacts, Option<Date>, Option<bool>, AbsenceKind, Date, Option<&'static str>);
+        let cases: &[Case] = &[
+            (man_2015, None, None, CutiMelahirkan, date(2026, 3, 2), Some("maternity_women_only")),
+            (man_2015, None, Some(true), CutiMelahirkan, date(2026, 3, 2), None),
+            (man_2015, None, None, CutiTahunan, date(2026, 3, 2), None),
+            (man_2015, Some(date(2025, 9, 1)), None, CutiTahunan, date(2026, 3, 2), Some("service_too_short")),
+            (man_2015, Some(date(2025, 9, 1)), None, CutiTahunan, date(2026, 9, 1), None),
+            (pppk, None, None, CutiTahunan, date(2026, 3, 2), None),
+            (pppk, Some(date(2026, 1, 1)), None, CutiTahunan, date(2026, 3, 2), Some("service_too_short")),
+            (
+                ServiceFacts::default(),
+                Some(date(2022, 1, 1)),
+                None,
+                CutiBesar,
+                date(2026, 3, 2),
+                Some("service_too_short"),
+            ),
+            (ServiceFacts::default(), Some(date(2021, 3, 2)), None, CutiBesar, date(2026, 3, 2), None),
+            (
+                ServiceFacts::default(),
+                None,
+                Some(false),
+                CutiMelahirkan,
+                date(2026, 3, 2),
+                Some("maternity_women_only"),
+            ),
+        ];
+        for (i, &(facts, start, female, kind, from, want)) in cases.iter().enumerate() {
+            let got = check_eligibility(kind, facts.with_record(start, female), from);
+            assert_eq!(got.as_ref().err().map(|e| e.code()), want, "case {i}: {got:?}");
+        }
     }
 
     #[test]

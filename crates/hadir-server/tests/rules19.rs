@@ -431,3 +431,131 @@ async fn weekly_hours_below_37_5_are_refused_unless_ramadan_or_roster() {
     let (st, body) = console::post(&s, &format!("/admin/policies/calendars/{id}"), &a, &form).await;
     assert!(st.is_client_error() && body.contains("hanya 30 jam per minggu"), "{st} {body}");
 }
+
+#[tokio::test]
+async fn service_start_and_gender_fields_override_the_nip_for_leave() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let today = Timestamp::now().to_zoned_datetime(wita()).date();
+    let monday = {
+        let mut d = today.checked_add(jiff::ToSpan::days(14)).unwrap();
+        while d.weekday() != jiff::civil::Weekday::Monday {
+            d = d.tomorrow().unwrap();
+        }
+        d
+    };
+    let leave = |kind: &str| json!({"type": kind, "date_from": monday.to_string(), "date_to": monday.to_string(), "reason": "keperluan"});
+    let patch = async |token: &str, who: &str, body: Value| {
+        s.call(reqwest::Method::PATCH, &format!("/api/v1/employees/{who}"), Some(token), body).await
+    };
+
+    // The RSUD employee's NIP says male (a typo in the NIP, say): maternity leave is refused…
+    let (st, b) = s.post("/api/v1/requests", &o.emp_rsud, leave("CUTI_MELAHIRKAN")).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("maternity_women_only")));
+    // …until the BKD records her gender; the field overrides the NIP.
+    let (st, b) = patch(&o.admin, &nip(4), json!({"gender": "X"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_gender")), "{b}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(4)), &o.admin).await;
+    assert_eq!(e["gender"], Value::Null, "nothing changed");
+    let (st, e) = patch(&o.admin, &nip(4), json!({"gender": "p"})).await;
+    assert_eq!((st, e["gender"].as_str()), (StatusCode::OK, Some("P")), "{e}");
+    let (st, b) = s.post("/api/v1/requests", &o.emp_rsud, leave("CUTI_MELAHIRKAN")).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    // A PPPK's number carries no TMT: the recorded service start decides annual leave.
+    let pppk = "199001012022211001";
+    let recent = today.checked_sub(jiff::ToSpan::months(3)).unwrap();
+    let (st, e) = s
+        .post(
+            "/api/v1/employees",
+            &o.operator,
+            json!({"nip": pppk, "name": "Guru PPPK", "category": "PPPK", "unit_code": "SD1", "password": PW,
+                   "service_start": recent.to_string(), "gender": "P", "grade": 7}),
+        )
+        .await;
+    assert_eq!((st, e["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("admin_only_field")), "grade: {e}");
+    let (st, e) = s
+        .post(
+            "/api/v1/employees",
+            &o.operator,
+            json!({"nip": pppk, "name": "Guru PPPK", "category": "PPPK", "unit_code": "SD1", "password": PW,
+                   "service_start": recent.to_string(), "gender": "P"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    assert_eq!((e["service_start"].as_str(), e["gender"].as_str()), (Some(recent.to_string().as_str()), Some("P")));
+    let token = s.login(pppk, PW).await;
+    let (st, b) = s.post("/api/v1/requests", &token, leave("CUTI_TAHUNAN")).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("service_too_short")), "{b}");
+    // Bad values are refused and change nothing.
+    let future = today.checked_add(jiff::ToSpan::days(3)).unwrap();
+    for (body, code) in [
+        (json!({"service_start": future.to_string()}), "invalid_date"),
+        (json!({"service_start": "kemarin"}), "invalid_date"),
+        (json!({"grade": 18}), "invalid_grade"),
+    ] {
+        let (st, b) = patch(&o.admin, pppk, body.clone()).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{body}: {b}");
+    }
+    let (st, b) = patch(&o.operator, pppk, json!({"grade": 9})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("admin_only_field")), "{b}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{pppk}"), &o.admin).await;
+    assert_eq!((e["service_start"].as_str(), e["grade"].as_i64()), (Some(recent.to_string().as_str()), None));
+    // Two years of service recorded: annual leave is theirs.
+    let earlier = today.checked_sub(jiff::ToSpan::years(2)).unwrap();
+    let (st, e) = patch(&o.operator, pppk, json!({"service_start": earlier.to_string()})).await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    let (st, b) = s.post("/api/v1/requests", &token, leave("CUTI_TAHUNAN")).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, audit) = s.get("/api/v1/audit?entity=employee", &o.admin).await;
+    assert!(audit.to_string().contains(&earlier.to_string()), "audited");
+    // Cleared again: the NIP (no TMT for PPPK) decides, so nothing refuses on service grounds.
+    let (st, e) = patch(&o.admin, pppk, json!({"service_start": "", "grade": 0})).await;
+    assert_eq!((st, e["service_start"].as_str()), (StatusCode::OK, None), "{e}");
+
+    // The CSV import carries the same columns.
+    let csv = format!(
+        "nip,name,category,unit_code,service_start,gender,grade\n{},Impor Satu,PNS,SD1,2010-01-01,P,9\n{},Impor Dua,PNS,SD1,,X,\n",
+        nip(61),
+        nip(62)
+    );
+    let r = s
+        .client
+        .post(s.url("/api/v1/employees/import"))
+        .bearer_auth(&o.admin)
+        .header(reqwest::header::CONTENT_TYPE, "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!((report["imported"].as_u64(), report["failed"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(report["errors"][0]["field"], "gender", "{report}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(61)), &o.admin).await;
+    assert_eq!(
+        (e["service_start"].as_str(), e["gender"].as_str(), e["grade"].as_i64()),
+        (Some("2010-01-01"), Some("P"), Some(9)),
+        "{e}"
+    );
+    assert_eq!(s.get(&format!("/api/v1/employees/{}", nip(62)), &o.admin).await.0, StatusCode::NOT_FOUND);
+
+    // The console's edit form shows and sets them.
+    let a = console::session(&s, "admin", ADMIN_PW).await;
+    let (_, page) = console::get(&s, &format!("/admin/employees?q={}", nip(61)), &a).await;
+    assert!(page.contains("name=\"service_start\"") && page.contains("value=\"2010-01-01\""), "{page}");
+    let (st, body) = console::post(
+        &s,
+        &format!("/admin/employees/{}/edit", nip(61)),
+        &a,
+        "name=Impor+Satu&service_start=2011-05-01&gender=L&grade=10",
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("3 kolom diubah"), "{body}");
+    let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(61)), &o.admin).await;
+    assert_eq!(
+        (e["service_start"].as_str(), e["gender"].as_str(), e["grade"].as_i64()),
+        (Some("2011-05-01"), Some("L"), Some(10))
+    );
+}

@@ -6,7 +6,8 @@ use hadir_store::*;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
-    u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date";
+    u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date,
+    e.service_start, e.gender, e.grade";
 
 fn employee_row(r: &DbRow) -> Employee {
     Employee {
@@ -25,6 +26,9 @@ fn employee_row(r: &DbRow) -> Employee {
         device_pin: r.get("device_pin"),
         active: r.get::<bool, _>("active"),
         start_date: text_date(r.get("start_date")),
+        service_start: text_date(r.get("service_start")),
+        gender: r.get("gender"),
+        grade: r.get::<Option<i32>, _>("grade").and_then(|g| i16::try_from(g).ok()),
     }
 }
 
@@ -340,6 +344,16 @@ impl OrgStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        if u.service_start.is_some() || u.gender.is_some() || u.grade.is_some() {
+            sqlx::query("UPDATE employees SET service_start = $1, gender = $2, grade = $3 WHERE id = $4")
+                .bind(u.service_start.unwrap_or(before.service_start).map(date_text))
+                .bind(u.gender.clone().unwrap_or_else(|| before.gender.clone()))
+                .bind(u.grade.unwrap_or(before.grade).map(i32::from))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         if let Some(active) = u.active {
             sqlx::query("UPDATE accounts SET active = $1 WHERE id = $2")
                 .bind(active)

@@ -91,6 +91,12 @@ pub struct Employee {
     pub device_pin: Option<String>,
     pub active: bool,
     pub start_date: Option<Date>,
+    /// TMT service counts from, when set (issue 19; overrides the NIP's).
+    pub service_start: Option<Date>,
+    /// `L` or `P`, when set (overrides the NIP's gender digit).
+    pub gender: Option<String>,
+    /// Kelas jabatan 1–17, when known.
+    pub grade: Option<i16>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +124,10 @@ pub struct EmployeeUpdate {
     pub start_date: Option<Option<Date>>,
     pub active: Option<bool>,
     pub category: Option<Category>,
+    /// Issue 19: service start (TMT), gender `L`/`P`, kelas jabatan.
+    pub service_start: Option<Option<Date>>,
+    pub gender: Option<Option<String>>,
+    pub grade: Option<Option<i16>>,
 }
 
 /// What part of the organisation a query may see.

@@ -584,7 +584,8 @@ pub async fn create_request(
                 Family::Leave(kind) | Family::Duty(kind) if b.punch_id.is_none() => {
                     let category = category_of(&e);
                     leave::check_leave_kind(category, kind, date_from, date_to)?;
-                    let facts = leave::ServiceFacts::from_nip(e.nip.as_deref(), category);
+                    let facts = leave::ServiceFacts::from_nip(e.nip.as_deref(), category)
+                        .with_record(e.service_start, e.gender.as_deref().map(|g| g == "P"));
                     leave::check_eligibility(kind, facts, date_from)?;
                     let ctx = crate::days::context(s.store.as_ref(), &s.policies, &e).await?;
                     let roster = roster_of(&s, &e, date_from, date_to).await?;
