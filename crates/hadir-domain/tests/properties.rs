@@ -179,6 +179,7 @@ proptest! {
             rules: &rules,
             category: EmployeeCategory::Pns,
             tpp_base: base,
+            grade: None,
         })
         .unwrap();
         prop_assert!(recap.deduction_computed <= fx.rules.monthly_cap);
@@ -225,5 +226,50 @@ proptest! {
             }
             prop_assert!(longer.check_weekly_hours().is_ok());
         }
+    }
+
+    #[test]
+    fn perbup_options_keep_the_cap_and_a_neutral_scale_changes_nothing(
+        rules in rules_strategy(),
+        days in prop::collection::vec(prop::collection::vec(0u16..1440, 0..4), 30),
+        block in prop::option::of(1u32..1000),
+        steps in prop::collection::vec(0u32..=5000, 0..4),
+        grade in prop::option::of(1i16..=17),
+        scale in 0u32..=20_000,
+    ) {
+        let mut fx = Fx::wib();
+        fx.rules = rules;
+        for (i, minutes) in days.iter().enumerate() {
+            let times: Vec<String> = minutes.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect();
+            let refs: Vec<&str> = times.iter().map(String::as_str).collect();
+            fx.punch(date(2025, 11, i as i8 + 1), &refs);
+        }
+        let records: Vec<DayRecord> = (1..=30).map(|day| fx.eval(date(2025, 11, day))).collect();
+        let input = |rules: &[RuleSet], grade| {
+            monthly_recap(&RecapInput { records: &records, rules, category: EmployeeCategory::Pns, tpp_base: Some(4_000_000), grade })
+                .unwrap()
+        };
+        let with = RuleSet {
+            cumulative_minutes: block,
+            late_escalation: steps
+                .iter()
+                .enumerate()
+                .map(|(i, h)| EscalationStep { from_count: 1 + 2 * i as u32, percent: Percent::from_hundredths(*h) })
+                .collect(),
+            grade_scale: vec![GradeScale { grade_from: 1, grade_to: 17, percent: Percent::from_hundredths(scale) }],
+            ..fx.rules.clone()
+        };
+        let r = input(std::slice::from_ref(&with), grade);
+        prop_assert!(r.deduction_computed <= with.monthly_cap);
+        prop_assert!(r.deduction_applied <= r.deduction_computed);
+        // A 100% scale is no scale.
+        let neutral = RuleSet {
+            grade_scale: vec![GradeScale { grade_from: 1, grade_to: 17, percent: Percent::HUNDRED }],
+            ..fx.rules.clone()
+        };
+        let plain = input(std::slice::from_ref(&fx.rules), grade);
+        let scaled = input(std::slice::from_ref(&neutral), grade);
+        prop_assert_eq!(plain.deduction_computed, scaled.deduction_computed);
+        prop_assert_eq!(plain.rupiah_applied, scaled.rupiah_applied);
     }
 }

@@ -390,8 +390,9 @@ pub fn day_mark(r: &DayRecord) -> DayMark {
 
 /// One employee's row from their day records (pure: the benchmark calls it directly).
 pub fn row_from_records(e: &Employee, records: &[DayRecord], rules: &[RuleSet]) -> Result<RecapRow, String> {
-    let recap = monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base })
-        .map_err(|err| err.to_string())?;
+    let recap =
+        monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base, grade: e.grade })
+            .map_err(|err| err.to_string())?;
     Ok(RecapRow {
         employee: recap_employee(e),
         recap,

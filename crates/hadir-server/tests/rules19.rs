@@ -559,3 +559,102 @@ async fn service_start_and_gender_fields_override_the_nip_for_leave() {
         (Some("2011-05-01"), Some("L"), Some(10))
     );
 }
+
+/// The three Perbup options over HTTP, each a rule set in force from 1 December 2025, on one
+/// employee's second half of December (counted from the 15th; 11 working days in WITA, all
+/// punched): late 30, 40 and 15 minutes and 60 minutes early; by default TL1 + TL2 + TL1 +
+/// PSW2 = 3%.
+#[tokio::test]
+async fn perbup_deduction_options_in_the_monthly_recap() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, b) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{}", nip(3)),
+            Some(&o.admin),
+            json!({"start_date": "2025-12-15", "tpp_base": 5_000_000, "grade": 10}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let emp = emp_id(&s, 3).await;
+    let mut ps = Vec::new();
+    for day in [15, 16, 17, 18, 19, 22, 23, 24, 29, 30, 31] {
+        let d = date(2025, 12, day);
+        let (ih, im) = match day {
+            15 => (8, 0),
+            16 => (8, 10),
+            17 => (7, 45),
+            _ => (7, 20),
+        };
+        let (oh, om) = if day == 18 { (15, 0) } else { (16, 40) };
+        ps.push(punch(emp, at(d, ih, im)));
+        ps.push(punch(emp, at(d, oh, om)));
+    }
+    s.store.insert_punches(&ps).await.unwrap();
+    let row = async || {
+        let (st, r) = s.get("/api/v1/recap?month=2025-12&unit=SD1", &o.admin).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        r["employees"].as_array().unwrap().iter().find(|e| e["employee"]["login"] == nip(3)).unwrap()["recap"].clone()
+    };
+    let note = |r: &Value, prefix: &str| {
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|n| n.starts_with(prefix))
+            .map(String::from)
+    };
+    let base = row().await;
+    assert_eq!((base["deduction_computed"].as_f64(), base["days_tk"].as_u64()), (Some(3.0), Some(0)), "{base}");
+    assert_eq!(base["rupiah_applied"], 60_000);
+    let mut rules = serde_json::to_value(hadir_domain::RuleSet::default()).unwrap();
+    rules["effective_from"] = json!("2025-12-01");
+    let add = async |name: &str, extra: Value| {
+        let mut r = rules.clone();
+        r["name"] = json!(name);
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        s.post("/api/v1/rule-sets", &o.admin, r).await
+    };
+
+    // A bad option is refused and nothing changes.
+    let (st, b) = add("Salah", json!({"late_escalation": [{"from_count": 2, "percent": 1.0}]})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rules_escalation")), "{b}");
+    assert_eq!(row().await["deduction_computed"], 3.0);
+
+    // Cumulative minutes: 145 minutes, one block of 100 → one TK day (3%), replacing the 3%.
+    let (st, b) = add("Perbup menit kumulatif", json!({"cumulative_minutes": 100})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let r = row().await;
+    assert_eq!(r["deduction_computed"], 3.0, "{r}");
+    let n = note(&r, "Menit kumulatif").unwrap();
+    assert!(n.contains("145 menit sebulan = 1 × 100 menit") && n.contains("potongan TK 3% = 3%"), "{n}");
+    let (_, b) = add("Perbup menit kumulatif 450", json!({"cumulative_minutes": 450})).await;
+    assert_eq!(b["rules"]["cumulative_minutes"], 450, "{b}");
+    assert_eq!(row().await["deduction_computed"], 0.0, "145 minutes are less than a day");
+
+    // Escalation by count: the 1st, 2nd and 3rd late arrivals cost 0.5, 1 and 2% (3.5%) + PSW2 1%.
+    let steps = json!([{"from_count": 1, "percent": 0.5}, {"from_count": 2, "percent": 1.0}, {"from_count": 3, "percent": 2.0}]);
+    let (st, b) = add("Perbup bertingkat", json!({"late_escalation": steps})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let r = row().await;
+    assert_eq!(r["deduction_computed"], 4.5, "{r}");
+    assert!(note(&r, "Keterlambatan bertingkat").unwrap().contains("3 kali terlambat → 3,5%"), "{r}");
+
+    // Position class: kelas jabatan 10 pays 150% of the 3%.
+    let scale =
+        json!([{"grade_from": 1, "grade_to": 8, "percent": 50.0}, {"grade_from": 9, "grade_to": 17, "percent": 150.0}]);
+    let (st, b) = add("Perbup kelas jabatan", json!({"grade_scale": scale})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let r = row().await;
+    assert_eq!((r["deduction_computed"].as_f64(), r["rupiah_applied"].as_i64()), (Some(4.5), Some(90_000)), "{r}");
+    assert_eq!(note(&r, "Kelas jabatan").unwrap(), "Kelas jabatan 10 (Perbup): potongan × 150% (3% → 4,5%).");
+    let (st, _) = s
+        .call(reqwest::Method::PATCH, &format!("/api/v1/employees/{}", nip(3)), Some(&o.admin), json!({"grade": 5}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(row().await["deduction_computed"], 1.5);
+}
