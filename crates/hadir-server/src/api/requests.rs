@@ -69,7 +69,9 @@ pub struct CreateRequest {
     #[schema(format = Date)]
     pub date: Option<String>,
     pub reason: String,
-    /// `OUTAGE`: local times `HH:MM` of the window.
+    /// `OUTAGE`: local times `HH:MM` of the window. `KEBERATAN`: `start` is the time the
+    /// employee says they were there (`HH:MM`), with the checkpoint in `checkpoints` (optional;
+    /// it prefills the decider's correction).
     pub start: Option<String>,
     pub end: Option<String>,
     /// `IZIN`: only these checkpoints are excused (e.g. `["masuk"]` for coming late).
@@ -619,6 +621,10 @@ pub async fn create_request(
                 Family::Objection => {
                     let today = crate::days::today_in(&tz);
                     req_rules::check_objection_date(date_from, today)?;
+                    // The time the employee claims (a proposal: only the decider's correction counts).
+                    if let Some(t) = b.start.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                        new.start_at = Some(parse_instant(t, date_from, &tz, "start")?);
+                    }
                     let locked = s.store.is_month_locked(&month_key(date_from), &unit.path).await?;
                     req_rules::check_objection_month(date_from, locked, false)?;
                     let deadline = crate::recap::deadline_of(s.store.as_ref(), date_from.first_of_month()).await?;
