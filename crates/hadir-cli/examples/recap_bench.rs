@@ -67,6 +67,9 @@ fn main() {
             start_date: None,
             end_date: None,
             end_reason: None,
+            service_start: None,
+            gender: None,
+            grade: None,
         })
         .collect();
 

@@ -7,8 +7,11 @@
 //!    day without a schedule → `LIBUR`;
 //! 4. an approved full-day absence → its status (deducting only if the rule set says so);
 //! 5. otherwise punches are matched to checkpoints (see `matching`): any match → `HADIR`
-//!    with TL/PSW codes; none and the last window closed → `TK` (the TK deduction replaces
-//!    TL4 + PSW4); none and still open → `BELUM_SELESAI`.
+//!    with TL/PSW codes. A day with any punch (or presence entry) of the person is never TK
+//!    (issue 19): once the day closes, one punch outside every window (05:30, 18:30) makes it
+//!    `HADIR` with each missing checkpoint's code (TL4/PSW4 by default). No trace at all and
+//!    the last window closed → `TK` (the TK deduction replaces TL4 + PSW4); still open →
+//!    `BELUM_SELESAI`.
 //!
 //! Which punches belong to the day: those whose local date is the date, plus those inside one
 //! of the day's windows (the next morning of an overnight shift). Others are skipped without
@@ -261,9 +264,9 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     let waived_by = status_fix.filter(|_| waive_all).map(|(id, _)| id);
     let excuses: Vec<Option<(String, i64)>> =
         checkpoints.iter().map(|cp| excuse_for(&ctx, cp, has_evidence, waived_by)).collect();
-    // Evidence of presence with every checkpoint excused (say, an outage all day) is not TK.
-    let all_excused = has_evidence && excuses.iter().all(Option::is_some);
-    let status = if any_match || waive_all || (record.closed && all_excused) {
+    // Any trace of the person on the day (a punch outside every window included) is not TK:
+    // missing checkpoints take their own codes instead (issue 19).
+    let status = if any_match || waive_all || (record.closed && has_evidence) {
         DayStatus::Hadir
     } else if record.closed {
         DayStatus::Tk
@@ -319,6 +322,12 @@ pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
     record.worked_minutes =
         if waive_all { required } else { worked_minutes(checkpoints, &assigned, &marks, day.break_minutes) };
     record.explanation = day_explanation(&ctx, &record, waived_by);
+    if status == DayStatus::Hadir && !any_match && !waive_all {
+        record.explanation.push_str(
+            " Ada presensi pada hari ini meskipun di luar jendela presensi, jadi hari ini bukan TK: \
+             titik presensi yang kosong dihitung dengan kodenya masing-masing.",
+        );
+    }
     finish(ctx, record)
 }
 

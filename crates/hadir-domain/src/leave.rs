@@ -3,7 +3,9 @@
 //!
 //! Annual leave (kept simple, documented in docs/ARCHITECTURE.md): [`ANNUAL_ENTITLEMENT`]
 //! working days per calendar year; unused days of the previous year carry over up to
-//! [`CARRY_OVER_MAX`] (only for employees counted since before that year began). Pending
+//! [`CARRY_OVER_MAX`] (only for employees counted since before that year began); after two
+//! years without any annual leave, up to [`TWO_UNUSED_YEARS_LIMIT`] days in the next (PP 11/2017
+//! art. 312: the current year's 12 plus 12 carried). Pending
 //! (submitted) and approved annual leave both use the balance; a request may not span two
 //! years. Cuti bersama and holidays are not working days, so they never reduce the balance.
 
@@ -16,6 +18,8 @@ use serde::Serialize;
 pub const ANNUAL_ENTITLEMENT: i64 = 12;
 /// Unused annual leave carried into the next year, at most.
 pub const CARRY_OVER_MAX: i64 = 6;
+/// The year's limit after two whole years without annual leave (this year's included).
+pub const TWO_UNUSED_YEARS_LIMIT: i64 = 24;
 
 /// Leave types a PPPK (and honorer) may take: annual, sick, maternity (DOMAIN.md), plus izin
 /// and sakit, which are not leave. A PNS may take every type.
@@ -119,6 +123,16 @@ impl ServiceFacts {
     }
 }
 
+impl ServiceFacts {
+    /// The facts with the employee record's own fields laid over the NIP's (issue 19): an
+    /// explicit service start (TMT) or gender, set by the BKD for someone whose NIP does not
+    /// carry it or carries the wrong one (a PPPK appointed PNS, service counted from an earlier
+    /// appointment), wins over the NIP; an unset field leaves the NIP's fact.
+    pub fn with_record(self, service_start: Option<Date>, female: Option<bool>) -> ServiceFacts {
+        ServiceFacts { tmt: service_start.or(self.tmt), female: female.or(self.female) }
+    }
+}
+
 /// Years of service a leave type needs (PP 11/2017): annual leave one, cuti besar and CLTN five.
 pub fn service_years_required(kind: AbsenceKind) -> Option<i16> {
     match kind {
@@ -157,7 +171,8 @@ pub fn carries_over(year: i16, start_date: Option<Date>) -> bool {
 pub struct LeaveBalance {
     pub year: i16,
     pub entitlement: i64,
-    /// Unused days carried from the previous year (at most [`CARRY_OVER_MAX`]).
+    /// Unused days carried from earlier years: at most [`CARRY_OVER_MAX`], or up to
+    /// [`TWO_UNUSED_YEARS_LIMIT`] − entitlement after two years without annual leave.
     pub carry_over: i64,
     /// Approved annual leave this year.
     pub used: i64,
@@ -173,6 +188,25 @@ impl LeaveBalance {
         let carry_over = used_last_year.map_or(0, |u| (ANNUAL_ENTITLEMENT.saturating_sub(u)).clamp(0, CARRY_OVER_MAX));
         let remaining = (ANNUAL_ENTITLEMENT + carry_over).saturating_sub(used).saturating_sub(pending).max(0);
         LeaveBalance { year, entitlement: ANNUAL_ENTITLEMENT, carry_over, used, pending, remaining }
+    }
+
+    /// Like [`new`](Self::new), knowing also the approved annual leave of `year - 2`
+    /// (`None` when the employee was not counted since before `year - 2` began, see
+    /// [`carries_over`]): when neither of the two previous years had any annual leave, the
+    /// year's limit is [`TWO_UNUSED_YEARS_LIMIT`] (PP 11/2017 art. 312), else the 6-day rule.
+    pub fn with_two_years(
+        year: i16,
+        used_last_year: Option<i64>,
+        used_two_years_ago: Option<i64>,
+        used: i64,
+        pending: i64,
+    ) -> LeaveBalance {
+        let mut b = LeaveBalance::new(year, used_last_year, used, pending);
+        if used_last_year == Some(0) && used_two_years_ago == Some(0) {
+            b.carry_over = TWO_UNUSED_YEARS_LIMIT - ANNUAL_ENTITLEMENT;
+            b.remaining = (b.limit() - used - pending).max(0);
+        }
+        b
     }
 
     /// The most days that may be submitted or approved in the year: entitlement + carry-over.
@@ -295,6 +329,71 @@ mod tests {
             assert_eq!(b.limit(), ANNUAL_ENTITLEMENT + carry);
         }
         assert!(!carries_over(i16::MIN, Some(date(2000, 1, 1))), "no overflow at the edge");
+    }
+
+    #[test]
+    fn record_fields_override_the_nip() {
+        use AbsenceKind::*;
+        let man_2015 = ServiceFacts::from_nip(Some("198609262015051001"), EmployeeCategory::Pns);
+        let pppk = ServiceFacts::from_nip(Some("199001012022211001"), EmployeeCategory::Pppk);
+        assert_eq!(pppk.tmt, None);
+        // (facts, record service start, record female, kind, first day, refusal)
+        type Case = (ServiceFacts, Option<Date>, Option<bool>, AbsenceKind, Date, Option<&'static str>);
+        let cases: &[Case] = &[
+            (man_2015, None, None, CutiMelahirkan, date(2026, 3, 2), Some("maternity_women_only")),
+            (man_2015, None, Some(true), CutiMelahirkan, date(2026, 3, 2), None),
+            (man_2015, None, None, CutiTahunan, date(2026, 3, 2), None),
+            (man_2015, Some(date(2025, 9, 1)), None, CutiTahunan, date(2026, 3, 2), Some("service_too_short")),
+            (man_2015, Some(date(2025, 9, 1)), None, CutiTahunan, date(2026, 9, 1), None),
+            (pppk, None, None, CutiTahunan, date(2026, 3, 2), None),
+            (pppk, Some(date(2026, 1, 1)), None, CutiTahunan, date(2026, 3, 2), Some("service_too_short")),
+            (
+                ServiceFacts::default(),
+                Some(date(2022, 1, 1)),
+                None,
+                CutiBesar,
+                date(2026, 3, 2),
+                Some("service_too_short"),
+            ),
+            (ServiceFacts::default(), Some(date(2021, 3, 2)), None, CutiBesar, date(2026, 3, 2), None),
+            (
+                ServiceFacts::default(),
+                None,
+                Some(false),
+                CutiMelahirkan,
+                date(2026, 3, 2),
+                Some("maternity_women_only"),
+            ),
+        ];
+        for (i, &(facts, start, female, kind, from, want)) in cases.iter().enumerate() {
+            let got = check_eligibility(kind, facts.with_record(start, female), from);
+            assert_eq!(got.as_ref().err().map(|e| e.code()), want, "case {i}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn two_unused_years_give_up_to_24_days() {
+        // (used last year, used two years ago (None: not counted then), used, pending) → (carry, limit, remaining)
+        type Case = (Option<i64>, Option<i64>, i64, i64, i64, i64, i64);
+        let cases: &[Case] = &[
+            (Some(0), Some(0), 0, 0, 12, 24, 24),
+            (Some(0), Some(0), 20, 3, 12, 24, 1),
+            (Some(0), Some(0), 30, 0, 12, 24, 0),
+            (Some(0), Some(1), 0, 0, 6, 18, 18),
+            (Some(1), Some(0), 0, 0, 6, 18, 18),
+            (Some(0), None, 0, 0, 6, 18, 18),
+            (None, None, 0, 0, 0, 12, 12),
+            (Some(10), Some(0), 0, 0, 2, 14, 14),
+            (Some(12), Some(12), 0, 0, 0, 12, 12),
+        ];
+        for &(last, before, used, pending, carry, limit, remaining) in cases {
+            let b = LeaveBalance::with_two_years(2026, last, before, used, pending);
+            assert_eq!(
+                (b.carry_over, b.limit(), b.remaining),
+                (carry, limit, remaining),
+                "{last:?} {before:?} {used} {pending}"
+            );
+        }
     }
 
     #[test]

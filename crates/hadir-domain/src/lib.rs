@@ -42,10 +42,11 @@ pub use holiday::{DEFAULT_HOLIDAYS_CSV, Holiday, HolidayCsvError, HolidayKind, h
 pub use nip::{Nip, NipError, NipKind};
 pub use percent::Percent;
 pub use recap::{MonthlyRecap, RecapError, RecapInput, deduction_rupiah, monthly_recap};
-pub use rules::{Bracket, EmployeeCategory, Penalty, RuleSet, RuleSetError, rule_in_force};
+pub use rules::{Bracket, EmployeeCategory, EscalationStep, GradeScale, Penalty, RuleSet, RuleSetError, rule_in_force};
 pub use schedule::{
-    Calendar, Checkpoint, CheckpointKind, DaySchedule, ResolvedSchedule, RosterEntry, ScheduleError, ScheduleOverride,
-    ScheduleSource, Shift, WeeklyPattern,
+    Calendar, Checkpoint, CheckpointKind, DaySchedule, PeriodKind, RAMADAN_WEEKLY_MINUTES_MIN, ResolvedSchedule,
+    RosterEntry, ScheduleError, ScheduleOverride, ScheduleSource, Shift, WEEKLY_MINUTES_MIN, WeeklyHoursError,
+    WeeklyPattern, hours_text,
 };
 pub use status::{AbsenceKind, DayStatus};
 pub use verdict::{PunchVerdict, punch_date, punch_verdict};

@@ -10,8 +10,13 @@
 //!   days plus the required minutes of duty-away days.
 //! - Rupiah = base × share × percent, in exact integer arithmetic, rounded half up to the
 //!   rupiah once at the end (never per day).
+//! - Perbup options of the day's rule set (issue 19), each explained in `notes`: cumulative
+//!   minutes (the month's late and early minutes, each full block costs a TK day, replacing
+//!   the TL/PSW bracket percentages), escalation by count (the nth late arrival costs the
+//!   step's percent instead of its bracket's), and a scale by kelas jabatan (governing rule
+//!   set) applied to the month's sum before the cap.
 
-use crate::day_record::DayRecord;
+use crate::day_record::{CheckpointOutcome, DayRecord};
 use crate::percent::Percent;
 use crate::rules::{EmployeeCategory, RuleSet, rule_in_force};
 use crate::status::DayStatus;
@@ -31,6 +36,8 @@ pub struct RecapInput<'a> {
     pub category: EmployeeCategory,
     /// Monthly TPP in rupiah, if known.
     pub tpp_base: Option<i64>,
+    /// Kelas jabatan 1–17, if known (rule sets may scale the deduction by it).
+    pub grade: Option<i16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +135,19 @@ pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError>
     let mut applied_sum = Percent::ZERO;
     let mut trial_days = 0;
     let mut uncovered_days = 0;
-    for d in input.records {
+    // Perbup options: minutes pooled (and the bracket deductions they replace), late arrivals
+    // counted for escalation.
+    let mut pool_minutes: u32 = 0;
+    let mut pool_replaced: u32 = 0;
+    let mut pool_applies = false;
+    let mut pool_block: Option<u32> = None;
+    let mut esc_steps: Option<&RuleSet> = None;
+    let mut late_count: u32 = 0;
+    let mut esc_replaced: u32 = 0;
+    let mut esc_charged: u32 = 0;
+    let mut records: Vec<&DayRecord> = input.records.iter().collect();
+    records.sort_by_key(|d| d.date);
+    for d in records {
         r.days += 1;
         if d.status.is_working_day() {
             r.working_days += 1;
@@ -158,17 +177,86 @@ pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError>
         for code in d.checkpoints.iter().filter_map(|c| c.code.as_ref()) {
             *code_counts.entry(code.clone()).or_default() += 1;
         }
-        r.deduction_uncapped = r.deduction_uncapped + d.deduction;
         let day_rules = rule_in_force(input.rules, d.date).unwrap_or(gov);
-        if d.deduction > Percent::ZERO {
+        let day_applies = !day_rules.trial_mode && day_rules.applies_to(input.category);
+        // The day's deduction under the Perbup options, in hundredths.
+        let mut day = i64::from(d.deduction.hundredths());
+        if d.status == DayStatus::Hadir {
+            for c in &d.checkpoints {
+                let minutes = match c.outcome {
+                    CheckpointOutcome::Late => c.minutes_late.unwrap_or(0),
+                    CheckpointOutcome::Early => c.minutes_early.unwrap_or(0),
+                    _ => continue,
+                };
+                let old = c.deduction.hundredths();
+                if let Some(block) = day_rules.cumulative_minutes {
+                    pool_block = Some(block);
+                    pool_minutes = pool_minutes.saturating_add(minutes);
+                    pool_replaced = pool_replaced.saturating_add(old);
+                    pool_applies |= day_applies;
+                    day -= i64::from(old);
+                } else if c.outcome == CheckpointOutcome::Late
+                    && let Some(p) = day_rules.escalated_late(late_count + 1)
+                {
+                    esc_steps = Some(day_rules);
+                    late_count += 1;
+                    esc_replaced = esc_replaced.saturating_add(old);
+                    esc_charged = esc_charged.saturating_add(p.hundredths());
+                    day += i64::from(p.hundredths()) - i64::from(old);
+                }
+            }
+        }
+        let day = Percent::from_hundredths(u32::try_from(day.max(0)).unwrap_or(u32::MAX));
+        r.deduction_uncapped = r.deduction_uncapped.saturating_add(day);
+        if day > Percent::ZERO {
             if day_rules.trial_mode {
                 trial_days += 1;
             } else if !day_rules.applies_to(input.category) {
                 uncovered_days += 1;
             } else {
-                applied_sum = applied_sum + d.deduction;
+                applied_sum = applied_sum.saturating_add(day);
             }
         }
+    }
+    if let Some(block) = pool_block {
+        let blocks = pool_minutes / block.max(1);
+        let cost = Percent::from_hundredths(blocks.saturating_mul(gov.tk_per_day.hundredths()));
+        r.deduction_uncapped = r.deduction_uncapped.saturating_add(cost);
+        if pool_applies {
+            applied_sum = applied_sum.saturating_add(cost);
+        }
+        r.notes.push(format!(
+            "Menit kumulatif (Perbup): terlambat dan pulang sebelum waktunya {pool_minutes} menit sebulan = {blocks} × \
+             {block} menit → {blocks} × potongan TK {} = {cost}, menggantikan potongan TL/PSW per kejadian ({}).",
+            gov.tk_per_day,
+            Percent::from_hundredths(pool_replaced)
+        ));
+    }
+    if late_count > 0 {
+        let steps: Vec<String> = esc_steps
+            .map(|x| x.late_escalation.iter().map(|s| format!("ke-{} {}", s.from_count, s.percent)).collect())
+            .unwrap_or_default();
+        r.notes.push(format!(
+            "Keterlambatan bertingkat (Perbup: {}): {late_count} kali terlambat → {}, menggantikan potongan TL menurut \
+             lamanya ({}).",
+            steps.join(", "),
+            Percent::from_hundredths(esc_charged),
+            Percent::from_hundredths(esc_replaced)
+        ));
+    }
+    if let Some(scale) = gov.grade_percent(input.grade) {
+        let scaled = |p: Percent| {
+            let h = (u64::from(p.hundredths()) * u64::from(scale.hundredths()) + 5_000) / 10_000;
+            Percent::from_hundredths(u32::try_from(h).unwrap_or(u32::MAX))
+        };
+        let before = r.deduction_uncapped;
+        r.deduction_uncapped = scaled(before);
+        applied_sum = scaled(applied_sum);
+        r.notes.push(format!(
+            "Kelas jabatan {} (Perbup): potongan × {scale} ({before} → {}).",
+            input.grade.unwrap_or_default(),
+            r.deduction_uncapped
+        ));
     }
     r.code_counts = code_counts;
     r.deduction_computed = r.deduction_uncapped.min(gov.monthly_cap);

@@ -259,6 +259,12 @@ pub enum RequestRefusal {
     /// `month` is `YYYY-MM`; `deciding`: the objection is being decided, not filed.
     #[error("Rekap bulan {month} sudah dikunci; keberatan tidak dapat {} lagi.", if *.deciding { "diputus" } else { "diajukan" })]
     MonthLocked { month: String, deciding: bool },
+    /// `month` is `YYYY-MM`; `deadline` the last day objections could be filed (inclusive).
+    #[error(
+        "Masa keberatan bulan {month} berakhir {deadline}; keberatan tidak dapat diajukan lagi. \
+         Bila ada alasan kuat, minta BKD memperpanjang batas keberatan."
+    )]
+    ObjectionDeadlinePassed { month: String, deadline: Date },
     #[error("Pegawai {} tidak berhak atas {} (PPPK: cuti tahunan, cuti sakit, cuti melahirkan).", .category.code(), .kind.label())]
     NotForCategory { category: EmployeeCategory, kind: AbsenceKind },
     #[error("{} paling lama {max_days} hari kalender.", .kind.label())]
@@ -320,6 +326,7 @@ impl RequestRefusal {
             RequestRefusal::FutureObjection => "future_date",
             RequestRefusal::NotSpecialPunch => "not_special_punch",
             RequestRefusal::MonthLocked { .. } => "month_locked",
+            RequestRefusal::ObjectionDeadlinePassed { .. } => "objection_deadline_passed",
             RequestRefusal::NotForCategory { .. } => "leave_not_allowed",
             RequestRefusal::RangeTooLong { .. } => "range_too_long",
             RequestRefusal::NoWorkingDays => "no_working_days",
@@ -405,6 +412,15 @@ pub fn check_special_punch(of_the_employee: bool, special: bool) -> Result<(), R
 /// `YYYY-MM` of a date: the month a recap (and its lock) covers.
 pub fn month_key(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// Objections for a month are filed (created or submitted) until its deadline, inclusive, in
+/// the unit's local date (issue 19); deciding them stays possible until the month is locked.
+pub fn check_objection_deadline(date: Date, deadline: Date, today: Date) -> Result<(), RequestRefusal> {
+    if today > deadline {
+        return Err(RequestRefusal::ObjectionDeadlinePassed { month: month_key(date), deadline });
+    }
+    Ok(())
 }
 
 /// Objections for a locked month are neither filed nor decided: the recap is final.
@@ -533,6 +549,33 @@ mod tests {
             check_objection_month(d, true, true).map_err(|e| e.to_string()),
             Err("Rekap bulan 2026-03 sudah dikunci; keberatan tidak dapat diputus lagi.".into())
         );
+    }
+
+    #[test]
+    fn objection_deadline() {
+        let d = date(2026, 3, 17);
+        let deadline = date(2026, 4, 5);
+        // (today, allowed)
+        let table = [
+            (date(2026, 3, 17), true),
+            (date(2026, 4, 4), true),
+            (date(2026, 4, 5), true),
+            (date(2026, 4, 6), false),
+            (date(2027, 1, 1), false),
+        ];
+        for (today, ok) in table {
+            let r = check_objection_deadline(d, deadline, today);
+            assert_eq!(r.is_ok(), ok, "{today}");
+            if let Err(e) = r {
+                assert_eq!(e.code(), "objection_deadline_passed");
+                assert!(!e.is_conflict());
+                assert_eq!(
+                    e.to_string(),
+                    "Masa keberatan bulan 2026-03 berakhir 2026-04-05; keberatan tidak dapat diajukan lagi. \
+                     Bila ada alasan kuat, minta BKD memperpanjang batas keberatan."
+                );
+            }
+        }
     }
 
     #[test]

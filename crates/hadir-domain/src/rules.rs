@@ -82,6 +82,35 @@ pub struct RuleSet {
     /// Per-day deduction for absence kinds that deduct (default: none).
     #[serde(default)]
     pub leave_deductions: BTreeMap<AbsenceKind, Percent>,
+    /// Perbup option (issue 19), cumulative minutes: late and early-leave minutes of the days
+    /// under this rule set are summed over the month, and each full `cumulative_minutes`
+    /// (e.g. 450 = one working day) costs `tk_per_day`, instead of the TL/PSW bracket
+    /// percentages. Missing punches keep their own codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cumulative_minutes: Option<u32>,
+    /// Perbup option, escalation by count: the nth late arrival of the month costs the percent
+    /// of the last step whose `from_count` ≤ n, instead of its bracket percent (ascending).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_escalation: Vec<EscalationStep>,
+    /// Perbup option, position class: the month's deduction is scaled by the `percent` of the
+    /// first range holding the employee's kelas jabatan (no grade or no range: 100%).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grade_scale: Vec<GradeScale>,
+}
+
+/// From the `from_count`th late arrival in a month on, each costs `percent`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EscalationStep {
+    pub from_count: u32,
+    pub percent: Percent,
+}
+
+/// Kelas jabatan `grade_from`–`grade_to` (inclusive): the month's deduction × `percent`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GradeScale {
+    pub grade_from: i16,
+    pub grade_to: i16,
+    pub percent: Percent,
 }
 
 fn brackets(prefix: &str, pcts: [u32; 4]) -> Vec<Bracket> {
@@ -117,6 +146,9 @@ impl Default for RuleSet {
             categories: vec![EmployeeCategory::Pns, EmployeeCategory::Pppk, EmployeeCategory::Honorer],
             trial_mode: false,
             leave_deductions: BTreeMap::new(),
+            cumulative_minutes: None,
+            late_escalation: Vec::new(),
+            grade_scale: Vec::new(),
         }
     }
 }
@@ -131,6 +163,12 @@ pub enum RuleSetError {
     AboveCap(String),
     #[error("batas potongan bulanan harus antara 0% dan 100%")]
     Cap,
+    #[error("menit kumulatif per hari harus antara 1 dan 1440")]
+    CumulativeMinutes,
+    #[error("tangga potongan keterlambatan harus mulai dari keterlambatan ke-1 dan naik")]
+    Escalation,
+    #[error("rentang kelas jabatan harus 1–17, tidak tumpang tindih, dengan persentase paling banyak 200%")]
+    GradeScale,
 }
 
 impl RuleSetError {
@@ -140,6 +178,9 @@ impl RuleSetError {
             RuleSetError::BracketOrder(_) => "rules_bracket_order",
             RuleSetError::AboveCap(_) => "rules_above_cap",
             RuleSetError::Cap => "rules_cap",
+            RuleSetError::CumulativeMinutes => "rules_cumulative_minutes",
+            RuleSetError::Escalation => "rules_escalation",
+            RuleSetError::GradeScale => "rules_grade_scale",
         }
     }
 }
@@ -207,7 +248,38 @@ impl RuleSet {
                 return Err(RuleSetError::AboveCap(code.to_string()));
             }
         }
+        if self.cumulative_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
+            return Err(RuleSetError::CumulativeMinutes);
+        }
+        let esc = &self.late_escalation;
+        if !esc.is_empty()
+            && (esc[0].from_count != 1
+                || esc.windows(2).any(|w| w[1].from_count <= w[0].from_count)
+                || esc.iter().any(|e| e.percent > self.monthly_cap))
+        {
+            return Err(RuleSetError::Escalation);
+        }
+        let g = &self.grade_scale;
+        if g.iter().any(|r| !(1..=17).contains(&r.grade_from) || r.grade_to < r.grade_from || r.grade_to > 17)
+            || g.iter().any(|r| r.percent > Percent::whole(200))
+            || g.iter()
+                .enumerate()
+                .any(|(i, a)| g[..i].iter().any(|b| a.grade_from <= b.grade_to && b.grade_from <= a.grade_to))
+        {
+            return Err(RuleSetError::GradeScale);
+        }
         Ok(())
+    }
+
+    /// The escalation percent of the `n`th late arrival of a month (1-based), if escalation is on.
+    pub fn escalated_late(&self, n: u32) -> Option<Percent> {
+        self.late_escalation.iter().rev().find(|s| s.from_count <= n).map(|s| s.percent)
+    }
+
+    /// The scale for kelas jabatan `grade`, if a range holds it.
+    pub fn grade_percent(&self, grade: Option<i16>) -> Option<Percent> {
+        let g = grade?;
+        self.grade_scale.iter().find(|r| r.grade_from <= g && g <= r.grade_to).map(|r| r.percent)
     }
 }
 

@@ -228,6 +228,69 @@ impl WeeklyPattern {
     }
 }
 
+/// Required weekly minutes (Perpres 21/2023): 37 h 30 min, breaks excluded.
+pub const WEEKLY_MINUTES_MIN: u32 = 2250;
+/// Required weekly minutes in Ramadan: 32 h 30 min.
+pub const RAMADAN_WEEKLY_MINUTES_MIN: u32 = 1950;
+
+/// What a weekly pattern is for, and so how many hours it must hold (issue 19).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    /// At least 37 h 30 min a week.
+    #[default]
+    Regular,
+    /// A special period (Ramadan): at least 32 h 30 min a week.
+    Ramadan,
+    /// Only for a whole calendar: a roster/shift calendar whose hours come from the rostered
+    /// shifts, so its weekly pattern has no minimum.
+    Roster,
+}
+
+impl PeriodKind {
+    pub fn is_regular(&self) -> bool {
+        *self == PeriodKind::Regular
+    }
+
+    /// The weekly minimum, if any.
+    pub fn weekly_minimum(self) -> Option<u32> {
+        match self {
+            PeriodKind::Regular => Some(WEEKLY_MINUTES_MIN),
+            PeriodKind::Ramadan => Some(RAMADAN_WEEKLY_MINUTES_MIN),
+            PeriodKind::Roster => None,
+        }
+    }
+}
+
+/// `2250` → `37 jam 30 menit`.
+pub fn hours_text(minutes: u32) -> String {
+    match minutes % 60 {
+        0 => format!("{} jam", minutes / 60),
+        m => format!("{} jam {m} menit", minutes / 60),
+    }
+}
+
+/// A weekly pattern below its minimum (answered 422 `weekly_hours_too_short`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{pattern} hanya {} per minggu; paling sedikit {} (Perpres 21/2023{}). Bila ini periode khusus, \
+     tandai sebagai Ramadan (paling sedikit 32 jam 30 menit), atau sebagai kalender shift bila jam kerja \
+     mengikuti jadwal shift.",
+    hours_text(*.minutes), hours_text(*.minimum), if *.minimum == RAMADAN_WEEKLY_MINUTES_MIN { ", bulan Ramadan" } else { "" }
+)]
+pub struct WeeklyHoursError {
+    /// Which pattern, in Indonesian: `Pola mingguan kalender X`, `Periode Ramadan 1447 H`.
+    pub pattern: String,
+    pub minutes: u32,
+    pub minimum: u32,
+}
+
+impl WeeklyHoursError {
+    pub fn code(&self) -> &'static str {
+        "weekly_hours_too_short"
+    }
+}
+
 /// A named timetable in force on a date range (both ends inclusive), e.g. Ramadan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ScheduleOverride {
@@ -235,11 +298,20 @@ pub struct ScheduleOverride {
     pub date_from: Date,
     pub date_to: Date,
     pub weekly: WeeklyPattern,
+    /// `ramadan` marks a special period (32 h 30 min minimum); default `regular` (37 h 30 min).
+    #[serde(default, skip_serializing_if = "PeriodKind::is_regular")]
+    pub kind: PeriodKind,
 }
 
 impl ScheduleOverride {
     pub fn ramadan(name: &str, date_from: Date, date_to: Date) -> ScheduleOverride {
-        ScheduleOverride { name: name.to_string(), date_from, date_to, weekly: WeeklyPattern::ramadan() }
+        ScheduleOverride {
+            name: name.to_string(),
+            date_from,
+            date_to,
+            weekly: WeeklyPattern::ramadan(),
+            kind: PeriodKind::Ramadan,
+        }
     }
 
     pub fn covers(&self, date: Date) -> bool {
@@ -302,6 +374,10 @@ pub struct Calendar {
     pub overrides: Vec<ScheduleOverride>,
     #[serde(default)]
     pub shifts: Vec<Shift>,
+    /// `regular` (default; the weekly pattern holds at least 37 h 30 min), `ramadan` (a
+    /// calendar for a special period, 32 h 30 min) or `roster` (a shift calendar: no minimum).
+    #[serde(default, skip_serializing_if = "PeriodKind::is_regular")]
+    pub kind: PeriodKind,
 }
 
 /// Where a date's schedule came from; roster days are worked even on public holidays.
@@ -390,7 +466,13 @@ impl Calendar {
     }
 
     pub fn with_weekly(name: &str, weekly: WeeklyPattern) -> Calendar {
-        Calendar { name: name.to_string(), weekly, overrides: Vec::new(), shifts: Vec::new() }
+        Calendar {
+            name: name.to_string(),
+            weekly,
+            overrides: Vec::new(),
+            shifts: Vec::new(),
+            kind: PeriodKind::Regular,
+        }
     }
 
     pub fn shift(&self, code: &str) -> Option<&Shift> {
@@ -443,6 +525,23 @@ impl Calendar {
     /// Required weekly minutes of the regular pattern (for the recap's "hours required").
     pub fn weekly_minutes(&self) -> u32 {
         self.weekly.weekly_minutes()
+    }
+
+    /// Weekly hours (issue 19): the weekly pattern and every override hold at least their
+    /// period's minimum (37 h 30 min; Ramadan 32 h 30 min; a roster calendar none). An override
+    /// of a roster calendar is held to its own kind.
+    pub fn check_weekly_hours(&self) -> Result<(), WeeklyHoursError> {
+        let check = |kind: PeriodKind, w: &WeeklyPattern, pattern: String| match kind.weekly_minimum() {
+            Some(min) if w.weekly_minutes() < min => {
+                Err(WeeklyHoursError { pattern, minutes: w.weekly_minutes(), minimum: min })
+            }
+            _ => Ok(()),
+        };
+        check(self.kind, &self.weekly, format!("Pola mingguan kalender {}", self.name))?;
+        for o in &self.overrides {
+            check(o.kind, &o.weekly, format!("Periode {}", o.name))?;
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), ScheduleError> {
@@ -504,6 +603,74 @@ mod tests {
         assert_eq!(r.source, ScheduleSource::Weekly);
         let bad = [RosterEntry { date: date(2025, 4, 8), shift: Some("X".into()) }];
         assert!(cal.resolve(date(2025, 4, 8), &bad).is_err());
+    }
+
+    #[test]
+    fn weekly_hours_minimum() {
+        let short_day = || {
+            DaySchedule::two_punch(
+                DayTime::hm(7, 30),
+                (DayTime::hm(6, 0), DayTime::hm(10, 0)),
+                DayTime::hm(14, 0),
+                (DayTime::hm(12, 0), DayTime::hm(18, 0)),
+                60,
+            )
+        };
+        // 5.5 h a day, five days: 27 h 30 min.
+        let short = WeeklyPattern::five_day(short_day(), short_day());
+        assert_eq!(short.weekly_minutes(), 1650);
+        // (calendar kind, pattern, override kind + pattern, ok)
+        let ramadan = WeeklyPattern::ramadan();
+        let perpres = WeeklyPattern::perpres_21_2023();
+        type Row<'a> = (PeriodKind, &'a WeeklyPattern, Option<(PeriodKind, &'a WeeklyPattern)>, Option<u32>);
+        let table: [Row<'_>; 10] = [
+            (PeriodKind::Regular, &perpres, None, None),
+            (PeriodKind::Regular, &short, None, Some(2250)),
+            (PeriodKind::Regular, &ramadan, None, Some(2250)),
+            (PeriodKind::Ramadan, &ramadan, None, None),
+            (PeriodKind::Ramadan, &short, None, Some(1950)),
+            (PeriodKind::Roster, &short, None, None),
+            (PeriodKind::Roster, &WeeklyPattern::default(), None, None),
+            (PeriodKind::Regular, &perpres, Some((PeriodKind::Ramadan, &ramadan)), None),
+            (PeriodKind::Regular, &perpres, Some((PeriodKind::Regular, &ramadan)), Some(2250)),
+            (PeriodKind::Roster, &perpres, Some((PeriodKind::Ramadan, &short)), Some(1950)),
+        ];
+        for (i, (kind, weekly, over, refused)) in table.into_iter().enumerate() {
+            let mut cal = Calendar { kind, ..Calendar::with_weekly("Uji", weekly.clone()) };
+            if let Some((k, w)) = over {
+                cal.overrides.push(ScheduleOverride {
+                    name: "Ramadan 1447 H".into(),
+                    date_from: date(2026, 2, 18),
+                    date_to: date(2026, 3, 19),
+                    weekly: w.clone(),
+                    kind: k,
+                });
+            }
+            let r = cal.check_weekly_hours();
+            assert_eq!(r.as_ref().err().map(|e| e.minimum), refused, "row {i}: {r:?}");
+        }
+        let e = Calendar::with_weekly("Uji", short).check_weekly_hours().unwrap_err();
+        assert_eq!(e.code(), "weekly_hours_too_short");
+        assert_eq!(
+            e.to_string(),
+            "Pola mingguan kalender Uji hanya 27 jam 30 menit per minggu; paling sedikit 37 jam 30 menit \
+             (Perpres 21/2023). Bila ini periode khusus, tandai sebagai Ramadan (paling sedikit 32 jam 30 menit), \
+             atau sebagai kalender shift bila jam kerja mengikuti jadwal shift."
+        );
+        // The shipped calendars pass, and the Ramadan constructor is marked.
+        let mut with_ramadan = Calendar::perpres_21_2023();
+        with_ramadan.overrides.push(ScheduleOverride::ramadan("Ramadan", date(2026, 2, 18), date(2026, 3, 19)));
+        for c in [
+            Calendar::perpres_21_2023(),
+            Calendar::school_six_day(),
+            Calendar::three_punch(),
+            Calendar::health_shifts(),
+            with_ramadan,
+        ] {
+            assert_eq!(c.check_weekly_hours(), Ok(()), "{}", c.name);
+        }
+        // Regular calendars keep their JSON (no `kind` written).
+        assert!(serde_json::to_value(Calendar::perpres_21_2023()).unwrap().get("kind").is_none());
     }
 
     #[test]

@@ -389,8 +389,62 @@ fn punches_at_2359_and_0001_local() {
     let tue = fx.eval(TUE);
     let strays: Vec<&str> = tue.ignored_punches.iter().map(|i| i.punch.time.as_str()).collect();
     assert_eq!(strays, ["00:01"]);
-    // A stray punch alone does not make a present day.
-    assert_eq!(tue.status, DayStatus::Tk);
+    // A stray punch alone is still a trace of the person: not TK, but TL4 + PSW4 (issue 19).
+    assert_eq!(tue.status, DayStatus::Hadir);
+    assert_eq!(cp(&tue, "masuk").code.as_deref(), Some("TL4"));
+    assert_eq!(cp(&tue, "pulang").code.as_deref(), Some("PSW4"));
+    assert_eq!(tue.deduction, pct(300));
+}
+
+#[test]
+fn a_day_with_any_punch_is_never_tk() {
+    // (punches, status, masuk code, pulang code, deduction in hundredths); Monday 07:30–16:00,
+    // windows 06:00–10:00 and 12:00–18:00.
+    type Row<'a> = (&'a [&'a str], DayStatus, Option<&'a str>, Option<&'a str>, u32);
+    let table: &[Row<'_>] = &[
+        (&[], DayStatus::Tk, None, None, 300),
+        (&["05:30"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
+        (&["18:30"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
+        (&["00:00"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
+        (&["23:59"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
+        (&["05:30", "18:30"], DayStatus::Hadir, Some("TL4"), Some("PSW4"), 300),
+        (&["05:30", "16:00"], DayStatus::Hadir, Some("TL4"), None, 150),
+        (&["07:30", "18:30"], DayStatus::Hadir, None, Some("PSW4"), 150),
+        (&["07:30", "16:00"], DayStatus::Hadir, None, None, 0),
+    ];
+    for &(punches, status, masuk, pulang, h) in table {
+        let mut fx = Fx::wib();
+        fx.punch(MON, punches);
+        let r = fx.eval(MON);
+        assert_eq!(r.status, status, "{punches:?}");
+        assert_eq!(cp(&r, "masuk").code.as_deref(), masuk, "{punches:?}");
+        assert_eq!(cp(&r, "pulang").code.as_deref(), pulang, "{punches:?}");
+        assert_eq!(r.deduction, pct(h), "{punches:?}");
+    }
+
+    // The explanation says why it is not TK.
+    let mut fx = Fx::wib();
+    fx.punch(MON, &["05:30"]);
+    let r = fx.eval(MON);
+    assert_eq!(
+        r.explanation,
+        "Hadir (pola mingguan Standar Perpres 21/2023 (Senin)): TL4, PSW4 → potongan 3% menurut aturan berlaku sejak \
+         2025-01-01. Ada presensi pada hari ini meskipun di luar jendela presensi, jadi hari ini bukan TK: titik \
+         presensi yang kosong dihitung dengan kodenya masing-masing."
+    );
+    assert_eq!(r.ignored_punches[0].reason, IgnoreReason::OutsideWindows);
+
+    // While the day is open a stray punch leaves it pending, not present.
+    fx.now = fx.at(MON, "09:00");
+    assert_eq!(fx.eval(MON).status, DayStatus::BelumSelesai);
+
+    // A different missing-punch rule gives its own codes.
+    let mut fx = Fx::wib();
+    fx.rules.missing_check_in = Penalty { code: "TM".into(), percent: pct(200) };
+    fx.punch(MON, &["18:30"]);
+    let r = fx.eval(MON);
+    assert_eq!(cp(&r, "masuk").code.as_deref(), Some("TM"));
+    assert_eq!(r.deduction, pct(350));
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! exceed its calendar days; the annual-leave balance never goes negative, and what is left
 //! plus what is in use never exceeds the limit.
 
-use hadir_domain::leave::{CARRY_OVER_MAX, LeaveBalance, calendar_days, working_days};
+use hadir_domain::leave::{
+    ANNUAL_ENTITLEMENT, CARRY_OVER_MAX, LeaveBalance, TWO_UNUSED_YEARS_LIMIT, calendar_days, working_days,
+};
 use hadir_domain::{Calendar, DEFAULT_HOLIDAYS_CSV, parse_holiday_csv};
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
@@ -45,6 +47,27 @@ proptest! {
         // Whatever more fits keeps the total in use within the limit.
         if more > 0 && b.fits(more) {
             prop_assert!(used + pending + more <= b.limit());
+        }
+    }
+
+    #[test]
+    fn two_unused_years_raise_the_limit_to_24_and_no_further(
+        last in proptest::option::of(0i64..15),
+        before in proptest::option::of(0i64..15),
+        used in 0i64..40,
+        pending in 0i64..40,
+    ) {
+        let b = LeaveBalance::with_two_years(2026, last, before, used, pending);
+        let one = LeaveBalance::new(2026, last, used, pending);
+        prop_assert!(b.limit() <= TWO_UNUSED_YEARS_LIMIT);
+        prop_assert!(b.limit() >= one.limit(), "never less than the 6-day rule");
+        prop_assert!(b.remaining >= 0);
+        prop_assert_eq!(b.remaining, (b.limit() - used - pending).max(0));
+        if last == Some(0) && before == Some(0) {
+            prop_assert_eq!(b.limit(), TWO_UNUSED_YEARS_LIMIT);
+        } else {
+            prop_assert_eq!(b, one);
+            prop_assert!(b.limit() <= ANNUAL_ENTITLEMENT + CARRY_OVER_MAX);
         }
     }
 }

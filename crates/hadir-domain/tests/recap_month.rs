@@ -55,7 +55,7 @@ fn month() -> (Fx, Vec<DayRecord>) {
 }
 
 fn recap(records: &[DayRecord], rules: &[RuleSet], category: EmployeeCategory) -> MonthlyRecap {
-    monthly_recap(&RecapInput { records, rules, category, tpp_base: Some(5_000_000) }).unwrap()
+    monthly_recap(&RecapInput { records, rules, category, tpp_base: Some(5_000_000), grade: None }).unwrap()
 }
 
 #[test]
@@ -138,7 +138,113 @@ fn no_rule_set_is_an_error() {
         rules: &[late],
         category: EmployeeCategory::Pns,
         tpp_base: None,
+        grade: None,
     })
     .unwrap_err();
     assert_eq!(e.code(), "recap_no_rule_set");
+}
+
+fn recap_graded(records: &[DayRecord], rules: &[RuleSet], grade: Option<i16>) -> MonthlyRecap {
+    let input = RecapInput { records, rules, category: EmployeeCategory::Pns, tpp_base: Some(5_000_000), grade };
+    monthly_recap(&input).unwrap()
+}
+
+/// Issue 19, Perbup option: late and early minutes pooled (12 + 45 + 20 + 95 + 100 = 272
+/// minutes), each full block costing a TK day (3%) instead of the TL/PSW brackets (5% of the
+/// 11%); missing punches (TL4, PSW4) and TK stay.
+#[test]
+fn cumulative_minutes_replace_the_brackets() {
+    let (fx, records) = month();
+    // (minutes per block, deduction in hundredths, blocks)
+    for (block, total, blocks) in [(450, 600, 0), (272, 900, 1), (200, 900, 1), (136, 1200, 2), (100, 1200, 2)] {
+        let rules = RuleSet { cumulative_minutes: Some(block), ..fx.rules.clone() };
+        let r = recap(&records, &[rules], EmployeeCategory::Pns);
+        assert_eq!(r.deduction_computed, pct(total), "block {block}");
+        assert_eq!(r.deduction_applied, pct(total), "block {block}");
+        let note = r.notes.iter().find(|n| n.starts_with("Menit kumulatif")).unwrap();
+        assert!(note.contains(&format!("272 menit sebulan = {blocks} × {block} menit")), "{note}");
+        assert!(note.contains("(5%)"), "{note}");
+    }
+    // The codes are still counted; only their cost changes.
+    let rules = RuleSet { cumulative_minutes: Some(450), ..fx.rules.clone() };
+    assert_eq!(recap(&records, &[rules], EmployeeCategory::Pns).code_counts["TL4"], 2);
+}
+
+/// Perbup option: the nth late arrival of the month costs the step's percent (the 4th, 5th and
+/// 14th are late; the 13th's missing check-in is not a late arrival).
+#[test]
+fn escalation_by_count() {
+    let (fx, records) = month();
+    let step = |from_count, h| EscalationStep { from_count, percent: pct(h) };
+    // (steps, deduction in hundredths, charged for lateness)
+    let table: &[(Vec<EscalationStep>, u32, &str)] = &[
+        (vec![step(1, 50), step(3, 100), step(4, 200)], 1000, "→ 2%"),
+        (vec![step(1, 100), step(2, 200), step(3, 300)], 1400, "→ 6%"),
+        (vec![step(1, 0)], 800, "→ 0%"),
+        (vec![], 1100, ""),
+    ];
+    for (steps, total, charged) in table {
+        let rules = RuleSet { late_escalation: steps.clone(), ..fx.rules.clone() };
+        let r = recap(&records, &[rules], EmployeeCategory::Pns);
+        assert_eq!(r.deduction_computed, pct(*total), "{steps:?}");
+        let note = r.notes.iter().find(|n| n.starts_with("Keterlambatan bertingkat"));
+        match note {
+            Some(n) => assert!(n.contains("3 kali terlambat") && n.contains(charged) && n.contains("(3%)"), "{n}"),
+            None => assert!(steps.is_empty()),
+        }
+    }
+}
+
+/// Perbup option: the month's sum scaled by kelas jabatan, before the cap.
+#[test]
+fn position_class_scale() {
+    let (fx, records) = month();
+    let range = |grade_from, grade_to, h| GradeScale { grade_from, grade_to, percent: pct(h) };
+    let rules = RuleSet {
+        grade_scale: vec![range(1, 6, 5000), range(7, 12, 10000), range(13, 17, 15000)],
+        monthly_cap: pct(1500),
+        ..fx.rules.clone()
+    };
+    // (grade, computed, rupiah at 40% of Rp 5.000.000, note)
+    let table = [
+        (Some(5), 550, 110_000, true),
+        (Some(9), 1100, 220_000, true),
+        (Some(15), 1500, 300_000, true), // 16.5% capped at 15%
+        (None, 1100, 220_000, false),
+    ];
+    for (grade, h, rp, note) in table {
+        let r = recap_graded(&records, std::slice::from_ref(&rules), grade);
+        assert_eq!((r.deduction_computed, r.rupiah_applied), (pct(h), Some(rp)), "{grade:?}");
+        assert_eq!(r.notes.iter().any(|n| n.starts_with("Kelas jabatan")), note, "{grade:?}");
+    }
+    let r = recap_graded(&records, std::slice::from_ref(&rules), Some(15));
+    assert!(r.capped);
+    assert!(r.notes.iter().any(|n| n == "Kelas jabatan 15 (Perbup): potongan × 150% (11% → 16,5%)."), "{:?}", r.notes);
+}
+
+#[test]
+fn perbup_options_are_validated() {
+    let ok = RuleSet::default();
+    let step = |from_count, h| EscalationStep { from_count, percent: pct(h) };
+    let range = |grade_from, grade_to, h| GradeScale { grade_from, grade_to, percent: pct(h) };
+    let cases: Vec<(RuleSet, Option<&str>)> = vec![
+        (RuleSet { cumulative_minutes: Some(450), ..ok.clone() }, None),
+        (RuleSet { cumulative_minutes: Some(0), ..ok.clone() }, Some("rules_cumulative_minutes")),
+        (RuleSet { late_escalation: vec![step(1, 50), step(4, 100)], ..ok.clone() }, None),
+        (RuleSet { late_escalation: vec![step(2, 50)], ..ok.clone() }, Some("rules_escalation")),
+        (RuleSet { late_escalation: vec![step(1, 50), step(1, 100)], ..ok.clone() }, Some("rules_escalation")),
+        (RuleSet { grade_scale: vec![range(1, 6, 8000), range(7, 17, 10000)], ..ok.clone() }, None),
+        (
+            RuleSet { grade_scale: vec![range(1, 8, 8000), range(7, 17, 10000)], ..ok.clone() },
+            Some("rules_grade_scale"),
+        ),
+        (RuleSet { grade_scale: vec![range(0, 6, 8000)], ..ok.clone() }, Some("rules_grade_scale")),
+        (RuleSet { grade_scale: vec![range(1, 6, 30000)], ..ok.clone() }, Some("rules_grade_scale")),
+    ];
+    for (i, (rules, want)) in cases.iter().enumerate() {
+        assert_eq!(rules.validate().err().map(|e| e.code()), *want, "case {i}");
+    }
+    // Rule sets without options keep their JSON.
+    let json = serde_json::to_value(&ok).unwrap();
+    assert!(json.get("cumulative_minutes").is_none() && json.get("grade_scale").is_none());
 }

@@ -6,7 +6,7 @@ use crate::auth::password;
 use crate::error::ApiError;
 use crate::org::{
     EmployeeInput, LocationInput, NO_PASSWORD, UnitInput, check_password, today_jakarta, validate_employee,
-    validate_unit,
+    validate_rule_facts, validate_unit,
 };
 use hadir_store::{Audit, Id, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,9 @@ pub async fn import_employees_csv(
         "start_date",
         "position",
         "tpp_base",
+        "service_start",
+        "gender",
+        "grade",
     ]
     .iter()
     .map(|c| col(c))
@@ -129,6 +132,31 @@ pub async fn import_employees_csv(
             );
             continue;
         }
+        // Issue 19's facts (TMT, gender L/P, kelas jabatan), set on the new record.
+        let grade = match get(12).map(|g| g.parse::<i16>()) {
+            Some(Ok(g)) => Some(g),
+            Some(Err(_)) => {
+                report.fail(line, "grade", "invalid_grade", "Kelas jabatan harus 1 sampai 17.".into());
+                continue;
+            }
+            None => None,
+        };
+        let facts = match validate_rule_facts(get(10).as_deref(), get(11).as_deref(), grade, today) {
+            Ok(f) => f,
+            Err(fe) => {
+                report.fail(line, fe.field, fe.code, fe.message);
+                continue;
+            }
+        };
+        if facts.grade.is_some() && !may_set_tpp {
+            report.fail(
+                line,
+                "grade",
+                "admin_only_field",
+                "Hanya admin BKD yang dapat mengisi kelas jabatan; kosongkan kolom grade.".into(),
+            );
+            continue;
+        }
         let input = EmployeeInput {
             nip: get(0),
             login: get(1),
@@ -140,6 +168,9 @@ pub async fn import_employees_csv(
             start_date: get(7),
             position: get(8),
             tpp_base,
+            service_start: None,
+            gender: None,
+            grade: None,
         };
         let mut ne = match validate_employee(&input, today) {
             Ok(ne) => ne,
@@ -208,6 +239,14 @@ pub async fn import_employees_csv(
         let audit = Audit::new(actor, "import", "employee", &ne.login);
         match store.create_employee(&ne, audit).await {
             Ok(e) => {
+                if !facts.is_empty() {
+                    let audit = Audit::new(actor, "import", "employee", &ne.login);
+                    if let Err(err) = store.update_employee(e.id, &facts.update(), audit).await {
+                        let (field, code, message) = store_error_line(err);
+                        report.fail(line, &field, &code, message);
+                        continue;
+                    }
+                }
                 crate::iclock::punches::match_pin(store, &e).await;
                 report.imported += 1
             }

@@ -47,6 +47,85 @@ pub struct EmployeeInput {
     pub position: Option<String>,
     /// Monthly TPP base in rupiah.
     pub tpp_base: Option<i64>,
+    /// Issue 19: the TMT service counts from (YYYY-MM-DD), for leave eligibility when the NIP
+    /// does not carry it (PPPK, honorer) or carries the wrong one. Overrides the NIP.
+    #[serde(default)]
+    pub service_start: Option<String>,
+    /// `L` (laki-laki) or `P` (perempuan): overrides the NIP's gender digit.
+    #[serde(default)]
+    pub gender: Option<String>,
+    /// Kelas jabatan 1–17 (rule sets may scale deductions by it).
+    #[serde(default)]
+    pub grade: Option<i16>,
+}
+
+/// Issue 19's facts of an employee, validated: each `Some` is a change (`Some(None)` clears).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleFacts {
+    pub service_start: Option<Option<Date>>,
+    pub gender: Option<Option<String>>,
+    pub grade: Option<Option<i16>>,
+}
+
+impl RuleFacts {
+    pub fn is_empty(&self) -> bool {
+        self.service_start.is_none() && self.gender.is_none() && self.grade.is_none()
+    }
+
+    pub fn update(&self) -> hadir_store::EmployeeUpdate {
+        hadir_store::EmployeeUpdate {
+            service_start: self.service_start,
+            gender: self.gender.clone(),
+            grade: self.grade,
+            ..Default::default()
+        }
+    }
+}
+
+/// Validates the facts as sent: `None` leaves a fact alone, an empty string (grade: `0`) clears
+/// it. Service start: a date from 1950 up to today.
+pub fn validate_rule_facts(
+    service_start: Option<&str>,
+    gender: Option<&str>,
+    grade: Option<i16>,
+    today: Date,
+) -> Result<RuleFacts, FieldError> {
+    let service_start = match service_start.map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(s) => {
+            let d: Date = s.parse().ok().filter(|d: &Date| d.year() >= 1950 && *d <= today).ok_or_else(|| {
+                FieldError::new(
+                    "service_start",
+                    "invalid_date",
+                    "TMT (awal masa kerja) harus berformat TTTT-BB-HH, tidak sebelum 1950 dan tidak di masa depan.",
+                )
+            })?;
+            Some(Some(d))
+        }
+    };
+    let gender = match gender.map(|g| g.trim().to_ascii_uppercase()) {
+        None => None,
+        Some(g) if g.is_empty() => Some(None),
+        Some(g) if g == "L" || g == "LAKI-LAKI" => Some(Some("L".to_string())),
+        Some(g) if g == "P" || g == "PEREMPUAN" => Some(Some("P".to_string())),
+        Some(_) => {
+            return Err(FieldError::new(
+                "gender",
+                "invalid_gender",
+                "Jenis kelamin diisi L (laki-laki) atau P (perempuan), atau dikosongkan.",
+            ));
+        }
+    };
+    let grade = match grade {
+        None => None,
+        Some(0) => Some(None),
+        Some(g @ 1..=17) => Some(Some(g)),
+        Some(_) => {
+            return Err(FieldError::new("grade", "invalid_grade", "Kelas jabatan harus 1 sampai 17 (0 mengosongkan)."));
+        }
+    };
+    Ok(RuleFacts { service_start, gender, grade })
 }
 
 /// A field-level validation failure.
@@ -242,6 +321,9 @@ mod tests {
             start_date: None,
             position: None,
             tpp_base: None,
+            service_start: None,
+            gender: None,
+            grade: None,
         }
     }
 

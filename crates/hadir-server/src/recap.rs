@@ -17,7 +17,8 @@ use hadir_domain::{
     rule_in_force, tk_sanction,
 };
 use hadir_store::{
-    Audit, DayRow, Employee, Id, MonthLock, NewRecapSnapshot, RecapReopen, Scope, Store, StoreError, Unit,
+    Audit, DayRow, Employee, Id, MonthLock, NewRecapSnapshot, RecapReopen, Request, RequestFilter, RequestState, Scope,
+    Store, StoreError, Unit,
 };
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -206,6 +207,40 @@ pub struct MonthRecap {
     pub total: RecapTotals,
     pub employees: Vec<RecapRow>,
     pub skipped: Vec<RecapSkipped>,
+    /// Objections to days of the month still awaiting a decision (issue 19): the month cannot
+    /// be locked until they are decided (or decided by the lock itself).
+    #[serde(default)]
+    pub pending_objections: Vec<PendingObjection>,
+}
+
+/// An objection awaiting a decision, as the lock refusal and the console name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingObjection {
+    pub id: Id,
+    pub employee_nip: Option<String>,
+    pub employee_name: Option<String>,
+    pub unit_code: String,
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    pub reason: String,
+}
+
+impl PendingObjection {
+    fn of(r: &Request) -> PendingObjection {
+        PendingObjection {
+            id: r.id,
+            employee_nip: r.employee_login.clone(),
+            employee_name: r.employee_name.clone(),
+            unit_code: r.unit_code.clone(),
+            date: r.date_from,
+            reason: r.reason.clone(),
+        }
+    }
+
+    /// `Budi Santoso (2025-12-03, #12)`.
+    pub fn label(&self) -> String {
+        format!("{} ({}, #{})", self.employee_name.as_deref().unwrap_or("-"), self.date, self.id)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +249,53 @@ pub enum RecapFail {
     Store(#[from] StoreError),
     #[error("{0}")]
     Refused(&'static str, String),
+    /// Objections of the month are still pending (answered 409 `pending_objections`).
+    #[error("{}", pending_message(.0))]
+    Pending(Vec<PendingObjection>),
+}
+
+/// The lock refusal's message, naming every pending objection.
+pub fn pending_message(p: &[PendingObjection]) -> String {
+    let names: Vec<String> = p.iter().map(PendingObjection::label).collect();
+    format!(
+        "Rekap belum dapat dikunci: {} keberatan masih menunggu keputusan: {}. Putuskan dahulu, atau putuskan \
+         sekaligus saat mengunci.",
+        p.len(),
+        names.join("; ")
+    )
+}
+
+/// Objections (`KEBERATAN`) to days of the month starting `first` that await a decision, in
+/// the unit's subtree (or everywhere), oldest day first.
+pub async fn pending_objections(
+    store: &dyn Store,
+    first: Date,
+    unit: Option<&Unit>,
+) -> Result<Vec<PendingObjection>, StoreError> {
+    let last = first.last_of_month();
+    let mut out = Vec::new();
+    let mut offset = 0u32;
+    loop {
+        let f = RequestFilter {
+            state: Some(RequestState::Submitted),
+            kind: Some("KEBERATAN".into()),
+            unit_paths: unit.map(|u| vec![u.path.clone()]),
+            offset,
+            limit: 500,
+            ..Default::default()
+        };
+        let page = store.list_requests(&f).await?;
+        if page.items.is_empty() {
+            break;
+        }
+        offset += page.items.len() as u32;
+        out.extend(page.items.iter().filter(|r| r.date_from >= first && r.date_from <= last).map(PendingObjection::of));
+        if u64::from(offset) >= page.total {
+            break;
+        }
+    }
+    out.sort_by_key(|p| (p.date, p.id));
+    Ok(out)
 }
 
 /// First and last day of `YYYY-MM` (years 2000–2100 only, issue 17).
@@ -307,8 +389,9 @@ pub fn day_mark(r: &DayRecord) -> DayMark {
 
 /// One employee's row from their day records (pure: the benchmark calls it directly).
 pub fn row_from_records(e: &Employee, records: &[DayRecord], rules: &[RuleSet]) -> Result<RecapRow, String> {
-    let recap = monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base })
-        .map_err(|err| err.to_string())?;
+    let recap =
+        monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base, grade: e.grade })
+            .map_err(|err| err.to_string())?;
     Ok(RecapRow {
         employee: recap_employee(e),
         recap,
@@ -540,7 +623,8 @@ pub async fn build_recap(
             Err(reason) => skipped.push(RecapSkipped { login: e.login, name: e.name, reason }),
         }
     }
-    Ok(assemble(
+    let pending = pending_objections(store, first, unit).await?;
+    let mut recap = assemble(
         regency,
         &month,
         unit,
@@ -551,7 +635,9 @@ pub async fn build_recap(
         &units,
         rows,
         skipped,
-    ))
+    );
+    recap.pending_objections = pending;
+    Ok(recap)
 }
 
 /// Sorts rows by unit (tree order) then name, and sums them per unit and in total.
@@ -624,11 +710,31 @@ pub fn assemble(
         total,
         employees: rows,
         skipped,
+        pending_objections: Vec::new(),
     }
 }
 
+/// Whether the month may be locked as far as time goes: it is over and its objection window
+/// has closed.
+pub async fn lock_window(store: &dyn Store, first: Date) -> Result<(), RecapFail> {
+    let month = month_key(first);
+    let deadline = deadline_of(store, first).await?;
+    let today = crate::org::today_jakarta();
+    if today <= first.last_of_month() {
+        return Err(RecapFail::Refused("month_not_over", format!("Bulan {month} belum berakhir.")));
+    }
+    if today <= deadline {
+        return Err(RecapFail::Refused(
+            "objection_window_open",
+            format!("Masa keberatan bulan {month} berlangsung sampai {deadline}; rekap dapat dikunci sesudahnya."),
+        ));
+    }
+    Ok(())
+}
+
 /// Locks the month for the subtree (or everywhere), freezing each employee's row. Refused while
-/// the month runs or its objection window is open, and when already locked.
+/// the month runs or its objection window is open, while objections of the month in the
+/// subtree are pending (issue 19: they would stay undecidable), and when already locked.
 pub async fn lock_month(
     store: &dyn Store,
     policies: &Policies,
@@ -638,16 +744,10 @@ pub async fn lock_month(
 ) -> Result<u64, RecapFail> {
     let last = first.last_of_month();
     let month = month_key(first);
-    let deadline = deadline_of(store, first).await?;
-    let today = crate::org::today_jakarta();
-    if today <= last {
-        return Err(RecapFail::Refused("month_not_over", format!("Bulan {month} belum berakhir.")));
-    }
-    if today <= deadline {
-        return Err(RecapFail::Refused(
-            "objection_window_open",
-            format!("Masa keberatan bulan {month} berlangsung sampai {deadline}; rekap dapat dikunci sesudahnya."),
-        ));
+    lock_window(store, first).await?;
+    let pending = pending_objections(store, first, unit).await?;
+    if !pending.is_empty() {
+        return Err(RecapFail::Pending(pending));
     }
     let now = Timestamp::now();
     let frozen: HashMap<(Id, Id), ()> = store

@@ -16,7 +16,8 @@ use serde::Serialize;
 pub struct LeaveBalance {
     pub year: i16,
     pub entitlement: i64,
-    /// Unused days carried from the previous year (at most 6).
+    /// Unused days carried from earlier years (at most 6; 12 after two years without annual
+    /// leave, for a limit of 24).
     pub carry_over: i64,
     /// Approved annual leave this year (working days).
     pub used: i64,
@@ -42,7 +43,13 @@ pub async fn leave_balance(store: &dyn Store, e: &Employee, year: i16) -> Result
     } else {
         None
     };
-    Ok(leave::LeaveBalance::new(year, used_last_year, used, pending))
+    // Two years without annual leave (PP 11/2017 art. 312): only asked when the last one had none.
+    let used_two_years_ago = if used_last_year == Some(0) && leave::carries_over(year - 1, e.start_date) {
+        Some(store.request_days(e.id, "CUTI_TAHUNAN", year - 2, &approved).await?)
+    } else {
+        None
+    };
+    Ok(leave::LeaveBalance::with_two_years(year, used_last_year, used_two_years_ago, used, pending))
 }
 
 /// Turns approved requests into the evaluator's inputs.

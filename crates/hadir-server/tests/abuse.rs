@@ -340,8 +340,19 @@ async fn parallel_leave_requests_and_uploads_stay_within_the_limits() {
     let s = TestServer::start().await;
     let o = org(&s).await;
     // Six annual-leave requests of four working days at once: 24 days against 12 + 6 carried
-    // over. The quota is checked in the store's transaction, so exactly four pass.
+    // over. The quota is checked in the store's transaction, so exactly four pass. (Counted
+    // since 1 January of last year: two years without leave, which would allow 24, need one more.)
     let weeks = four_day_weeks(6);
+    let start = jiff::civil::date(weeks[0].0.year() - 1, 1, 1);
+    let (st, b) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{}", nip(3)),
+            Some(&o.admin),
+            json!({"start_date": start.to_string()}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
     let tries = weeks.iter().map(|(from, to)| {
         s.post(
             "/api/v1/requests",

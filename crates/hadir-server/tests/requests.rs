@@ -320,8 +320,8 @@ async fn who_may_decide_cancel_and_take_leave() {
     assert_eq!(rec["status"], "CUTI_BESAR");
     assert!(names(&rec["explanation"], besar));
 
-    // Annual leave beyond the quota is refused with the balance in the message
-    // (12 days + up to 6 carried over from last year, none used).
+    // Annual leave beyond the quota is refused with the balance in the message (12 days; no
+    // annual leave in the two years before, so up to 24 in all: PP 11/2017 art. 312, issue 19).
     let from = w[0].first_of_month();
     let to = from.checked_add(45.days()).unwrap();
     let year_ok = from.year() == to.year();
@@ -337,8 +337,8 @@ async fn who_may_decide_cancel_and_take_leave() {
             (StatusCode::UNPROCESSABLE_ENTITY, Some("leave_quota_exceeded")),
             "{b}"
         );
-        assert!(b["error"]["message"].as_str().unwrap().contains("18 hari"), "{b}");
-        assert_eq!(b["error"]["details"]["remaining"], 18);
+        assert!(b["error"]["message"].as_str().unwrap().contains("24 hari"), "{b}");
+        assert_eq!(b["error"]["details"]["remaining"], 24);
     }
 
     // PPPK cannot take cuti besar (but may take annual leave).
@@ -501,7 +501,13 @@ async fn special_manual_outage_and_objection() {
     let other = day(&s, &o.admin, &nip(4), d).await;
     assert_eq!(other["checkpoints"][0]["code"], "TL3", "{other}");
 
-    // Objection: an unexplained day corrected to HADIR by the head, as a new fact.
+    // Objection: an unexplained day corrected to HADIR by the head, as a new fact. Last month's
+    // window may have closed already (the 5th): the BKD extends it (issue 19).
+    let until = Timestamp::now().to_zoned_datetime(wita()).date().checked_add(7.days()).unwrap();
+    let (st, b) = s
+        .post("/api/v1/recap/deadline", &o.admin, json!({"month": month(w[3]), "objection_until": until.to_string()}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
     let k = created(
         &s,
         &o.emp_sd1,

@@ -11,7 +11,7 @@ const HISTORY_START: &str = "1900-01-01";
 
 const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
     u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date,
-    e.end_date, e.end_reason";
+    e.end_date, e.end_reason, e.service_start, e.gender, e.grade";
 
 fn employee_row(r: &DbRow) -> Employee {
     Employee {
@@ -32,6 +32,9 @@ fn employee_row(r: &DbRow) -> Employee {
         start_date: text_date(r.get("start_date")),
         end_date: text_date(r.get("end_date")),
         end_reason: r.get::<Option<&str>, _>("end_reason").and_then(EndReason::parse),
+        service_start: text_date(r.get("service_start")),
+        gender: r.get("gender"),
+        grade: r.get::<Option<i32>, _>("grade").and_then(|g| i16::try_from(g).ok()),
     }
 }
 
@@ -381,6 +384,16 @@ impl OrgStore for Store {
                 .bind(id)
                 .bind(unit_id)
                 .bind(date_text(from))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if u.service_start.is_some() || u.gender.is_some() || u.grade.is_some() {
+            sqlx::query("UPDATE employees SET service_start = $1, gender = $2, grade = $3 WHERE id = $4")
+                .bind(u.service_start.unwrap_or(before.service_start).map(date_text))
+                .bind(u.gender.clone().unwrap_or_else(|| before.gender.clone()))
+                .bind(u.grade.unwrap_or(before.grade).map(i32::from))
+                .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;

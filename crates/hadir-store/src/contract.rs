@@ -404,6 +404,30 @@ async fn employees_and_scope(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!((moved.unit_code.as_str(), moved.position.as_deref()), ("SD1", Some("Guru")));
+    // Issue 19's facts: set, kept by an unrelated update, cleared.
+    assert_eq!((moved.service_start, moved.gender.as_deref(), moved.grade), (None, None, None));
+    let tmt = jiff::civil::date(2012, 3, 1);
+    let set = EmployeeUpdate {
+        service_start: Some(Some(tmt)),
+        gender: Some(Some("P".into())),
+        grade: Some(Some(9)),
+        ..Default::default()
+    };
+    let e = s.update_employee(b.id, &set, audit("employee")).await.unwrap();
+    assert_eq!((e.service_start, e.gender.as_deref(), e.grade), (Some(tmt), Some("P"), Some(9)));
+    let e = s
+        .update_employee(b.id, &EmployeeUpdate { name: Some(e.name.clone()), ..Default::default() }, audit("employee"))
+        .await
+        .unwrap();
+    assert_eq!((e.service_start, e.gender.as_deref(), e.grade), (Some(tmt), Some("P"), Some(9)));
+    let e = s.employee_by_id(b.id).await.unwrap();
+    assert_eq!((e.service_start, e.grade), (Some(tmt), Some(9)));
+    let clear = EmployeeUpdate { gender: Some(None), grade: Some(None), ..Default::default() };
+    let e = s.update_employee(b.id, &clear, audit("employee")).await.unwrap();
+    assert_eq!((e.service_start, e.gender.as_deref(), e.grade), (Some(tmt), None, None));
+    let bad = EmployeeUpdate { grade: Some(Some(18)), ..Default::default() };
+    assert!(s.update_employee(b.id, &bad, audit("employee")).await.is_err(), "grade 1–17 (CHECK)");
+    assert_eq!(s.employee_by_id(b.id).await.unwrap().service_start, Some(tmt), "nothing changed");
     assert_eq!(s.employee_by_device_pin("102").await.unwrap().id, b.id);
     assert_eq!(s.employee_by_login("198609262015051001").await.unwrap().id, a.id);
 

@@ -94,6 +94,12 @@ pub struct Employee {
     /// The last day employed (issue 19): no days after it; `None` while employed.
     pub end_date: Option<Date>,
     pub end_reason: Option<EndReason>,
+    /// TMT service counts from, when set (issue 19; overrides the NIP's).
+    pub service_start: Option<Date>,
+    /// `L` or `P`, when set (overrides the NIP's gender digit).
+    pub gender: Option<String>,
+    /// Kelas jabatan 1–17, when known.
+    pub grade: Option<i16>,
 }
 
 impl Employee {
@@ -190,6 +196,10 @@ pub struct EmployeeUpdate {
     /// End employment on a date with a reason (sets `active = false`), or with `Some(None)`
     /// employ again (clears the end, `active = true`).
     pub end: Option<Option<(Date, EndReason)>>,
+    /// Issue 19: service start (TMT), gender `L`/`P`, kelas jabatan.
+    pub service_start: Option<Option<Date>>,
+    pub gender: Option<Option<String>>,
+    pub grade: Option<Option<i16>>,
 }
 
 /// What part of the organisation a query may see.

@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/recap/download", get(recap::download))
         .route("/admin/recap/lock", post(recap::lock))
         .route("/admin/recap/reopen", post(recap::reopen))
+        .route("/admin/recap/deadline", post(recap::deadline))
         .route("/admin/employees", get(org::employees).post(org::create_employee))
         .route(
             "/admin/employees/import",

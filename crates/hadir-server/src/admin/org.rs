@@ -90,6 +90,12 @@ pub struct NewEmployeeForm {
     pub device_pin: Option<String>,
     pub start_date: Option<String>,
     pub position: Option<String>,
+    #[serde(default)]
+    pub service_start: Option<String>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub grade: Option<String>,
 }
 
 /// `POST /admin/employees`: the API's create.
@@ -109,6 +115,9 @@ pub async fn create_employee(
         start_date: opt(f.start_date),
         position: opt(f.position),
         tpp_base: None,
+        service_start: opt(f.service_start),
+        gender: opt(f.gender),
+        grade: opt(f.grade).and_then(|g| g.parse().ok()),
     };
     let (_, axum::Json(e)) = crate::api::employees::create_employee(State(s), c, ApiJson(input)).await?;
     Ok(super::notice(format!("Pegawai {} ({}) terdaftar di {}.", e.name, e.login, e.unit_name)))
@@ -126,6 +135,12 @@ pub struct EditForm {
     pub active: Option<String>,
     /// When the unit changes: from which date (empty: today).
     pub unit_from: Option<String>,
+    #[serde(default)]
+    pub service_start: Option<String>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub grade: Option<String>,
 }
 
 /// The fields of the form that differ from the employee as stored: a patch with only those, so
@@ -152,6 +167,16 @@ pub fn patch_from(cur: &EmployeeView, f: EditForm) -> Result<EmployeePatch, crat
         start_date: changed(f.start_date, cur.start_date.as_deref()).filter(|v| !v.is_empty()),
         active: f.active.map(|a| a == "true").filter(|a| *a != cur.active),
         unit_from: f.unit_from.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()),
+        service_start: changed(f.service_start, cur.service_start.as_deref()),
+        gender: changed(f.gender, cur.gender.as_deref()),
+        grade: match f.grade.map(|g| g.trim().to_string()) {
+            None => None,
+            Some(g) if g.is_empty() => cur.grade.map(|_| 0),
+            Some(g) => Some(g.parse::<i16>().map_err(|_| {
+                crate::error::ApiError::unprocessable("invalid_grade", "Kelas jabatan harus 1 sampai 17.")
+            })?)
+            .filter(|g| Some(*g) != cur.grade),
+        },
     })
 }
 
@@ -173,6 +198,9 @@ pub async fn edit(
         patch.device_pin.is_some(),
         patch.start_date.is_some(),
         patch.active.is_some(),
+        patch.service_start.is_some(),
+        patch.gender.is_some(),
+        patch.grade.is_some(),
     ]
     .into_iter()
     .filter(|x| *x)

@@ -14,8 +14,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use hadir_domain::{
-    Bracket, Calendar, Checkpoint, CheckpointKind, DaySchedule, DayTime, EmployeeCategory, Percent, RuleSet,
-    WeeklyPattern,
+    Bracket, Calendar, Checkpoint, CheckpointKind, DaySchedule, DayTime, EmployeeCategory, Percent, PeriodKind,
+    RuleSet, WeeklyPattern,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -171,6 +171,8 @@ pub struct DayRow {
     pub out_to: String,
     pub break_minutes: u16,
     pub others: String,
+    /// Required minutes of the day (first check-in due → last check-out due, less the break).
+    pub minutes: u32,
 }
 
 fn day_rows(c: &Calendar) -> Vec<DayRow> {
@@ -196,6 +198,7 @@ fn day_rows(c: &Calendar) -> Vec<DayRow> {
                 out_from: t(&co, |c| c.window_start, "12:00"),
                 out_to: t(&co, |c| c.window_end, "18:00"),
                 break_minutes: d.as_ref().map(|d| d.break_minutes).unwrap_or(60),
+                minutes: d.as_ref().map(DaySchedule::required_minutes).unwrap_or(0),
                 others: d
                     .as_ref()
                     .map(|d| {
@@ -220,6 +223,12 @@ struct CalendarEdit {
     name: String,
     is_default: bool,
     hours: String,
+    weekly_minutes: u32,
+    /// The minimum for the calendar's kind, as text (`37 jam 30 menit`), or `-` for a roster.
+    minimum: String,
+    below_minimum: bool,
+    /// `regular`, `ramadan` or `roster`.
+    kind: &'static str,
     days: Vec<DayRow>,
     assigned: String,
     overrides: usize,
@@ -240,11 +249,23 @@ pub async fn calendar_page(State(s): State<AppState>, Console(c): Console, Path(
         name: v.name.clone(),
         is_default: v.is_default,
         hours: format!("{} j {} m/minggu", v.weekly_minutes / 60, v.weekly_minutes % 60),
+        weekly_minutes: v.weekly_minutes,
+        minimum: v.calendar.kind.weekly_minimum().map(hadir_domain::hours_text).unwrap_or_else(|| "-".into()),
+        below_minimum: v.calendar.kind.weekly_minimum().is_some_and(|m| v.weekly_minutes < m),
+        kind: kind_key(v.calendar.kind),
         days: day_rows(&v.calendar),
         assigned: assigned_text(&v),
         overrides: v.calendar.overrides.len(),
         shifts: v.calendar.shifts.len(),
     }))
+}
+
+fn kind_key(k: PeriodKind) -> &'static str {
+    match k {
+        PeriodKind::Regular => "regular",
+        PeriodKind::Ramadan => "ramadan",
+        PeriodKind::Roster => "roster",
+    }
 }
 
 fn assigned_text(v: &CalendarView) -> String {
@@ -280,6 +301,18 @@ fn time(f: &HashMap<String, String>, key: &str, what: &str, day: &str) -> Result
 pub fn apply_week(c: &mut Calendar, f: &HashMap<String, String>) -> Result<(), ConsoleError> {
     if let Some(n) = f.get("name") {
         c.name = n.trim().to_string();
+    }
+    match field(f, "kind") {
+        "" => {}
+        "regular" => c.kind = PeriodKind::Regular,
+        "ramadan" => c.kind = PeriodKind::Ramadan,
+        "roster" => c.kind = PeriodKind::Roster,
+        _ => {
+            return Err(ConsoleError(ApiError::unprocessable(
+                "invalid_kind",
+                "Jenis kalender harus reguler, Ramadan atau shift.",
+            )));
+        }
     }
     for (i, (key, label)) in WEEKDAYS.iter().enumerate() {
         let slot = day_mut(&mut c.weekly, i);
@@ -334,10 +367,11 @@ pub async fn save_calendar(
     apply_week(&mut cal, &f)?;
     let axum::Json(v) = crate::api::policies::update_calendar(State(s), c, Path(id), ApiJson(cal)).await?;
     Ok(super::notice(format!(
-        "Kalender {} disimpan ({} j {} m/minggu); hari kerja pegawai yang memakainya dihitung ulang.",
+        "Kalender {} disimpan ({} j {} m/minggu = {} menit); hari kerja pegawai yang memakainya dihitung ulang.",
         v.name,
         v.weekly_minutes / 60,
-        v.weekly_minutes % 60
+        v.weekly_minutes % 60,
+        v.weekly_minutes
     )))
 }
 

@@ -2,8 +2,12 @@
 //! lock/reopen for admins (the API's handlers: audited, recomputed).
 
 use super::{CResult, Console, ConsoleError, Nav, html};
-use crate::api::recap::{LockBody, RecapQuery, ReopenBody, get_recap, lock_recap, readable_unit, reopen_recap};
-use crate::recap::{RecapState, build_recap, month_bounds, month_key};
+use crate::api::recap::{
+    DeadlineBody, LockBody, LockDecision, RecapQuery, ReopenBody, get_recap, lock_recap, readable_unit, reopen_recap,
+    set_deadline,
+};
+use crate::api::requests::CorrectionInput;
+use crate::recap::{PendingObjection, RecapState, build_recap, month_bounds, month_key};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -42,6 +46,9 @@ struct RecapPage {
     state: &'static str,
     locked: bool,
     objection_until: String,
+    /// `YYYY-MM-DD`, for the deadline form.
+    objection_until_iso: String,
+    pending: Vec<PendingObjection>,
     lines: Vec<UnitLine>,
     total: Option<UnitLine>,
     query: String,
@@ -99,6 +106,8 @@ pub async fn page(State(s): State<AppState>, Console(c): Console, Query(q): Quer
         state: state_label(Some(r.state)),
         locked: r.state == RecapState::Locked,
         objection_until: r.objection_until.strftime("%d-%m-%Y").to_string(),
+        objection_until_iso: r.objection_until.to_string(),
+        pending: r.pending_objections.clone(),
         total: Some(line(&r.total)),
         lines,
     }))
@@ -124,16 +133,57 @@ pub struct LockForm {
     pub reason: Option<String>,
 }
 
-/// `POST /admin/recap/lock` (admin).
-pub async fn lock(State(s): State<AppState>, Console(c): Console, Form(f): Form<LockForm>) -> CResult {
-    let body = LockBody { month: f.month, unit_code: f.unit.filter(|u| !u.is_empty()) };
+/// `POST /admin/recap/lock` (admin). Pending objections may be decided in the same step: a
+/// field `d<id>` = `reject` | `approve` per objection (approve sets the day to HADIR; other
+/// corrections go through the inbox), `reject_rest` = `on` to reject the others, and `note`,
+/// the reason given with each rejection.
+pub async fn lock(State(s): State<AppState>, Console(c): Console, Form(f): Form<Vec<(String, String)>>) -> CResult {
+    let field = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
+    let note = field("note");
+    let decisions = f
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix('d')?.parse::<hadir_store::Id>().ok()?, v.as_str())))
+        .filter_map(|(id, v)| match v {
+            "reject" => Some(LockDecision { id, approve: false, comment: note.clone(), correction: None }),
+            "approve" => Some(LockDecision {
+                id,
+                approve: true,
+                comment: note.clone(),
+                correction: Some(CorrectionInput { status: Some("HADIR".into()), checkpoint: None, time: None }),
+            }),
+            _ => None,
+        })
+        .collect();
+    let body = LockBody {
+        month: field("month").unwrap_or_default(),
+        unit_code: field("unit"),
+        decide_pending: (field("reject_rest").as_deref() == Some("on")).then(|| "reject".to_string()),
+        note,
+        decisions,
+    };
     let Json(r) = lock_recap(State(s), c, crate::json::ApiJson(body)).await?;
+    let decided =
+        if r.decided.is_empty() { String::new() } else { format!(" {} keberatan diputus sekaligus.", r.decided.len()) };
     Ok(super::notice(format!(
-        "Rekap {} {} dikunci: angka {} pegawai dibekukan.",
+        "Rekap {} {} dikunci: angka {} pegawai dibekukan.{decided}",
         r.month,
         r.unit_code.unwrap_or_else(|| "semua unit".into()),
         r.employees
     )))
+}
+
+#[derive(Deserialize)]
+pub struct DeadlineForm {
+    pub month: String,
+    pub objection_until: String,
+}
+
+/// `POST /admin/recap/deadline` (admin): moves the month's objection deadline (audited).
+pub async fn deadline(State(s): State<AppState>, Console(c): Console, Form(f): Form<DeadlineForm>) -> CResult {
+    let until = crate::dates::date(f.objection_until.trim(), "objection_until")?;
+    let body = DeadlineBody { month: f.month.clone(), objection_until: until };
+    set_deadline(State(s), c, crate::json::ApiJson(body)).await?;
+    Ok(super::notice(format!("Batas keberatan bulan {} menjadi {}.", f.month.trim(), until.strftime("%d-%m-%Y"))))
 }
 
 /// `POST /admin/recap/reopen` (admin, with a reason).

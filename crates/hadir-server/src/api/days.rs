@@ -150,7 +150,9 @@ pub fn summarize(records: &[DayRecord], rules: &[hadir_domain::RuleSet], e: &Emp
             s.missing_check_out += u32::from(has(CheckpointKind::CheckOut, CheckpointOutcome::Missing));
         }
     }
-    if let Ok(m) = monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base }) {
+    if let Ok(m) =
+        monthly_recap(&RecapInput { records, rules, category: category(e), tpp_base: e.tpp_base, grade: e.grade })
+    {
         s.working_days = m.working_days;
         s.present = m.days_present;
         s.duty = m.days_duty;

@@ -79,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::add_attachments))
         .routes(routes!(requests::get_attachment))
         .routes(routes!(requests::my_leave_balance))
+        .routes(routes!(requests::my_objection_window))
         .routes(routes!(recap::get_recap))
         .routes(routes!(recap::lock_recap))
         .routes(routes!(recap::reopen_recap))

@@ -103,6 +103,11 @@ fn validate_calendar(mut c: Calendar) -> ApiResult<Calendar> {
     if c.shifts.iter().enumerate().any(|(i, s)| c.shifts[..i].iter().any(|o| o.code == s.code)) {
         return Err(ApiError::unprocessable("schedule_duplicate_shift", "Kode shift tidak boleh dipakai dua kali."));
     }
+    c.check_weekly_hours().map_err(|e| {
+        ApiError::unprocessable(e.code(), e.to_string()).with_details(
+            serde_json::json!({"field": "calendar", "weekly_minutes": e.minutes, "minimum_minutes": e.minimum}),
+        )
+    })?;
     Ok(c)
 }
 

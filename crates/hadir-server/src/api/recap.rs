@@ -31,12 +31,34 @@ pub struct RecapQuery {
     pub format: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 pub struct LockBody {
     /// `YYYY-MM`.
     pub month: String,
     /// Lock only this unit's subtree; absent: every unit.
     pub unit_code: Option<String>,
+    /// Decide every pending objection of the month (in the scope) not named in `decisions`
+    /// in the same step: only `reject` (approving needs a correction per objection), with `note`.
+    #[serde(default)]
+    pub decide_pending: Option<String>,
+    /// The reason given for objections rejected by `decide_pending`.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Decisions for named pending objections, applied before the lock.
+    #[serde(default)]
+    pub decisions: Vec<LockDecision>,
+}
+
+/// One pending objection decided by the lock.
+#[derive(Deserialize, ToSchema)]
+pub struct LockDecision {
+    /// The objection (request id).
+    pub id: hadir_store::Id,
+    pub approve: bool,
+    /// Required when rejecting.
+    pub comment: Option<String>,
+    /// Required when approving: the correction accepted.
+    pub correction: Option<crate::api::requests::CorrectionInput>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -62,6 +84,9 @@ pub struct LockResult {
     pub unit_code: Option<String>,
     /// Employees whose figures were frozen (or released, on reopen).
     pub employees: u64,
+    /// Objections the lock decided (issue 19).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decided: Vec<hadir_store::Id>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -110,6 +135,8 @@ fn fail(e: RecapFail) -> ApiError {
     match e {
         RecapFail::Store(e) => e.into(),
         RecapFail::Refused(code, msg) => ApiError::new(StatusCode::CONFLICT, code, msg),
+        RecapFail::Pending(p) => ApiError::new(StatusCode::CONFLICT, "pending_objections", recap::pending_message(&p))
+            .with_details(serde_json::json!({ "pending": p })),
     }
 }
 
@@ -181,9 +208,99 @@ pub async fn lock_recap(
     let first = month_of(&b.month)?;
     let unit = admin_unit(&s, &caller, b.unit_code.as_deref()).await?;
     policies_ready(&s).await;
+    recap::lock_window(s.store.as_ref(), first).await.map_err(fail)?;
+    let decided = decide_pending(&s, &caller, first, unit.as_ref(), &b).await?;
     let n =
         recap::lock_month(s.store.as_ref(), &s.policies, first, unit.as_ref(), caller.actor()).await.map_err(fail)?;
-    Ok(Json(LockResult { month: recap::month_key(first), unit_code: unit.map(|u| u.code), employees: n }))
+    Ok(Json(LockResult { month: recap::month_key(first), unit_code: unit.map(|u| u.code), employees: n, decided }))
+}
+
+/// The lock's own decisions on pending objections (issue 19): every pending one needs a
+/// decision (named, or `decide_pending: "reject"` with a note), all checked before the first is
+/// written; each is then decided by the request API's own handler (scope, audit, recompute),
+/// and the month is locked right after. Without decisions, nothing is decided and the lock
+/// answers 409 `pending_objections` naming them.
+async fn decide_pending(
+    s: &AppState,
+    caller: &Caller,
+    first: Date,
+    unit: Option<&Unit>,
+    b: &LockBody,
+) -> ApiResult<Vec<hadir_store::Id>> {
+    use crate::api::requests::{DecisionInput, decide_request};
+    let bulk = match b.decide_pending.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some("reject") => {
+            let note = b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "reason_required",
+                    "Tulis alasan penolakan (note) untuk keberatan yang ditolak saat mengunci.",
+                )
+            })?;
+            Some(note.to_string())
+        }
+        Some(_) => {
+            return Err(ApiError::unprocessable(
+                "invalid_decide_pending",
+                "decide_pending hanya dapat berisi \"reject\"; keberatan yang disetujui diputus satu per satu \
+                 (decisions) dengan koreksinya.",
+            ));
+        }
+    };
+    let pending = recap::pending_objections(s.store.as_ref(), first, unit).await?;
+    if let Some(d) = b.decisions.iter().find(|d| !pending.iter().any(|p| p.id == d.id)) {
+        return Err(ApiError::unprocessable(
+            "not_pending_objection",
+            format!("Permohonan #{} bukan keberatan bulan ini yang menunggu keputusan.", d.id),
+        ));
+    }
+    let mut plan: Vec<(hadir_store::Id, DecisionInput)> = Vec::new();
+    let mut undecided = Vec::new();
+    for p in &pending {
+        match (b.decisions.iter().find(|d| d.id == p.id), &bulk) {
+            (Some(d), _) => {
+                let comment = d.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+                if !d.approve && comment.is_none() {
+                    return Err(ApiError::unprocessable(
+                        "reason_required",
+                        format!("Tulis alasan penolakan keberatan {}.", p.label()),
+                    ));
+                }
+                if d.approve && d.correction.is_none() {
+                    return Err(ApiError::unprocessable(
+                        "correction_required",
+                        format!("Keberatan {} yang disetujui memerlukan koreksinya.", p.label()),
+                    ));
+                }
+                plan.push((
+                    p.id,
+                    DecisionInput {
+                        approve: d.approve,
+                        comment: comment.map(str::to_string),
+                        correction: d.correction.clone(),
+                    },
+                ));
+            }
+            (None, Some(note)) => {
+                plan.push((p.id, DecisionInput { approve: false, comment: Some(note.clone()), correction: None }));
+            }
+            (None, None) => undecided.push(p.clone()),
+        }
+    }
+    if !undecided.is_empty() {
+        return Err(fail(RecapFail::Pending(undecided)));
+    }
+    let mut decided = Vec::new();
+    for (id, d) in plan {
+        let _decided = decide_request(State(s.clone()), caller.clone(), axum::extract::Path(id), ApiJson(d))
+            .await
+            .map_err(|mut e| {
+                e.message = format!("Keberatan #{id}: {} (keputusan sebelumnya tetap tersimpan)", e.message);
+                e
+            })?;
+        decided.push(id);
+    }
+    Ok(decided)
 }
 
 /// Reopens a locked month (admin, with a reason; audited): the recap is computed live again
@@ -204,7 +321,12 @@ pub async fn reopen_recap(
         None => RecomputeTarget::All,
     };
     s.recompute.enqueue_in_background(target, first, first.last_of_month());
-    Ok(Json(LockResult { month: recap::month_key(first), unit_code: unit.map(|u| u.code), employees: n }))
+    Ok(Json(LockResult {
+        month: recap::month_key(first),
+        unit_code: unit.map(|u| u.code),
+        employees: n,
+        decided: Vec::new(),
+    }))
 }
 
 /// Sets the end of a month's objection window (admin; default: the 5th of the next month).

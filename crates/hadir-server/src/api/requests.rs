@@ -93,7 +93,7 @@ pub struct Created {
     pub evidence_required: bool,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CorrectionInput {
     /// The day's status (`HADIR`, `TK`, `IZIN`, …), or
     pub status: Option<String>,
@@ -586,7 +586,8 @@ pub async fn create_request(
                 Family::Leave(kind) | Family::Duty(kind) if b.punch_id.is_none() => {
                     let category = category_of(&e);
                     leave::check_leave_kind(category, kind, date_from, date_to)?;
-                    let facts = leave::ServiceFacts::from_nip(e.nip.as_deref(), category);
+                    let facts = leave::ServiceFacts::from_nip(e.nip.as_deref(), category)
+                        .with_record(e.service_start, e.gender.as_deref().map(|g| g == "P"));
                     leave::check_eligibility(kind, facts, date_from)?;
                     let ctx = crate::days::context(s.store.as_ref(), &s.policies, &e).await?;
                     let roster = roster_of(&s, &e, date_from, date_to).await?;
@@ -618,13 +619,16 @@ pub async fn create_request(
                     new.punch_id = Some(pid);
                 }
                 Family::Objection => {
-                    req_rules::check_objection_date(date_from, crate::days::today_in(&tz))?;
+                    let today = crate::days::today_in(&tz);
+                    req_rules::check_objection_date(date_from, today)?;
                     // The time the employee claims (a proposal: only the decider's correction counts).
                     if let Some(t) = b.start.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                         new.start_at = Some(parse_instant(t, date_from, &tz, "start")?);
                     }
                     let locked = s.store.is_month_locked(&month_key(date_from), &unit.path).await?;
                     req_rules::check_objection_month(date_from, locked, false)?;
+                    let deadline = crate::recap::deadline_of(s.store.as_ref(), date_from.first_of_month()).await?;
+                    req_rules::check_objection_deadline(date_from, deadline, today)?;
                 }
                 Family::Manual | Family::Outage => unreachable!("handled above"),
             }
@@ -918,6 +922,14 @@ pub async fn submit_request(
     if r.submitted_by != caller.account_id && r.employee_id != caller.employee_id {
         return Err(forbidden("not_submitter", "Hanya pengaju yang dapat mengirim draf ini."));
     }
+    if r.state == RequestState::Draft && r.kind == "KEBERATAN" {
+        // Filing is submitting: a draft objection is sent only until the month's deadline.
+        let today = crate::days::today_in(&unit_tz(&s, r.unit_id).await);
+        let locked = s.store.is_month_locked(&month_key(r.date_from), &r.unit_path).await?;
+        req_rules::check_objection_month(r.date_from, locked, false)?;
+        let deadline = crate::recap::deadline_of(s.store.as_ref(), r.date_from.first_of_month()).await?;
+        req_rules::check_objection_deadline(r.date_from, deadline, today)?;
+    }
     let mut guard = Guard::default();
     if r.state == RequestState::Draft
         && let Some(eid) = r.employee_id
@@ -1198,4 +1210,57 @@ pub async fn my_leave_balance(
     // Checked at the edge (issue 17): the balance does date arithmetic on the year.
     crate::dates::year(year)?;
     Ok(Json(rules::leave_balance(s.store.as_ref(), &e, year).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ObjectionWindowQuery {
+    /// The day the objection is about (`YYYY-MM-DD`); default: today.
+    pub date: Option<String>,
+}
+
+/// Whether an objection to a day may still be filed (issue 19).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionWindow {
+    /// `YYYY-MM`: the recap month of the day.
+    pub month: String,
+    /// Last day (inclusive, the unit's local date) on which objections for the month are filed.
+    #[schema(value_type = String, format = Date)]
+    pub objection_until: Date,
+    /// The month's recap is locked for the employee's unit.
+    pub locked: bool,
+    /// An objection to the day may be filed now.
+    pub open: bool,
+    /// For the app, in Indonesian.
+    pub message: String,
+}
+
+/// The objection deadline of the month of a day, for the caller's own unit (the app shows it in
+/// the objection form).
+#[utoipa::path(get, path = "/api/v1/me/objection-window", tag = "requests", params(ObjectionWindowQuery),
+    responses((status = 200, body = ObjectionWindow), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn my_objection_window(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ObjectionWindowQuery>,
+) -> ApiResult<Json<ObjectionWindow>> {
+    let id = caller
+        .employee_id
+        .ok_or_else(|| ApiError::forbidden().with_details(serde_json::json!({"reason": "not_an_employee"})))?;
+    let e = s.store.employee_by_id(id).await?;
+    let unit = s.unit(e.unit_id).await?;
+    let tz = tz_of(&unit.timezone);
+    let today = crate::days::today_in(&tz);
+    let date = crate::dates::opt_date(q.date.as_deref(), "date")?.unwrap_or(today);
+    let month = month_key(date);
+    let deadline = crate::recap::deadline_of(s.store.as_ref(), date.first_of_month()).await?;
+    let locked = s.store.is_month_locked(&month, &unit.path).await?;
+    let refusal = req_rules::check_objection_date(date, today)
+        .and_then(|()| req_rules::check_objection_month(date, locked, false))
+        .and_then(|()| req_rules::check_objection_deadline(date, deadline, today))
+        .err();
+    let message = match &refusal {
+        Some(r) => r.to_string(),
+        None => format!("Keberatan untuk bulan {month} dapat diajukan sampai {deadline}."),
+    };
+    Ok(Json(ObjectionWindow { month, objection_until: deadline, locked, open: refusal.is_none(), message }))
 }

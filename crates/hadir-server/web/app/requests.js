@@ -80,6 +80,7 @@
     sel.disabled = !!objectionDay;
     $('req-title').textContent = objectionDay ? 'Keberatan: ' + H.longDate(objectionDay) : 'Pengajuan baru';
     $('req-reason-label').textContent = objectionDay ? 'Alasan keberatan (mis. jam absen yang benar dan sebabnya)' : 'Alasan';
+    showDeadline(objectionDay);
     var d = objectionDay || H.todayIso();
     $('req-from').value = d; $('req-to').value = d;
     $('req-from').disabled = $('req-to').disabled = !!objectionDay;
@@ -94,6 +95,19 @@
     created = null;
     renderAttachments();
     H.showError('req-error', '');
+  }
+
+  // The month's objection deadline (issue 19): shown in the objection form, from the server.
+  function showDeadline(day) {
+    var p = $('req-deadline');
+    p.hidden = true;
+    p.textContent = '';
+    if (!day) return;
+    H.api.get('/api/v1/me/objection-window?date=' + encodeURIComponent(day)).then(function (w) {
+      if (objectionDay !== day) return;
+      p.textContent = w.message;
+      p.hidden = false;
+    }, function () {});
   }
 
   function renderAttachments() {
