@@ -608,7 +608,9 @@ async fn perbup_deduction_options_in_the_monthly_recap() {
     };
     let base = row().await;
     assert_eq!((base["deduction_computed"].as_f64(), base["days_tk"].as_u64()), (Some(3.0), Some(0)), "{base}");
-    assert_eq!(base["rupiah_applied"], 60_000);
+    // The TPP is pro-rated for the part month (issue 19): 11 of December's 21 working days, so
+    // 5,000,000 × 40 % × 11/21 = 1,047,619 and 3 % of it.
+    assert_eq!(base["rupiah_applied"], 31_429);
     let mut rules = serde_json::to_value(hadir_domain::RuleSet::default()).unwrap();
     rules["effective_from"] = json!("2025-12-01");
     let add = async |name: &str, extra: Value| {
@@ -650,7 +652,7 @@ async fn perbup_deduction_options_in_the_monthly_recap() {
     let (st, b) = add("Perbup kelas jabatan", json!({"grade_scale": scale})).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     let r = row().await;
-    assert_eq!((r["deduction_computed"].as_f64(), r["rupiah_applied"].as_i64()), (Some(4.5), Some(90_000)), "{r}");
+    assert_eq!((r["deduction_computed"].as_f64(), r["rupiah_applied"].as_i64()), (Some(4.5), Some(47_143)), "{r}");
     assert_eq!(note(&r, "Kelas jabatan").unwrap(), "Kelas jabatan 10 (Perbup): potongan × 150% (3% → 4,5%).");
     let (st, _) = s
         .call(reqwest::Method::PATCH, &format!("/api/v1/employees/{}", nip(3)), Some(&o.admin), json!({"grade": 5}))
