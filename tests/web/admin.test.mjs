@@ -376,7 +376,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await page.locator(`#request-${id}[data-state="approved"]`).waitFor();
 
   // The review list shows the late-sent check-in with its photo.
-  const review = page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`);
+  const review = page.locator(`#reviews article[data-punch="${cib.punch.id}"]`);
   assert.match(await review.innerText(), /Dikirim terlambat dari ponsel/);
   assert.match(await review.innerText(), /menunggu pemeriksaan atasan/);
   assert.equal(await review.locator('img').count(), 1);
@@ -396,7 +396,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await page.locator('#flash .ok', { hasText: 'PIN 97531 diberikan' }).waitFor();
   await page.reload();
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
-  assert.equal(await page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
+  assert.equal(await page.locator(`#reviews article[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
   const opToken = await apiLogin(server, operator());
   const ps = await punchesOn(server, opToken, server.employee.username, today);
   assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));

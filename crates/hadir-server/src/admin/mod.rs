@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/requests/{id}/attachments/{aid}", get(inbox::attachment))
         .route("/admin/punches/{id}/photo", get(inbox::photo))
         .route("/admin/review/decide", post(inbox::decide_review))
+        .route("/admin/inbox/bulk", post(inbox::bulk))
         .route("/admin/terminals", get(terminals::page).post(terminals::register))
         .route("/admin/terminals/{sn}/approve", post(terminals::approve))
         .route("/admin/terminals/{sn}/bind", post(terminals::bind))

@@ -1,0 +1,164 @@
+//! Issue 20's console over HTTP: the one review and approval screen (evidence on each card,
+//! filters, bulk decisions with their refusals), the audit log in Indonesian, and no English
+//! words on the console's pages.
+
+mod common;
+
+use common::{ADMIN_PW, PW, TestServer, jpeg, nip, org};
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+fn client() -> Client {
+    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = client()
+        .post(s.url("/admin/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+async fn get(s: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
+    let r = client().get(s.url(path)).header(COOKIE, cookie).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn post(s: &TestServer, path: &str, cookie: &str, body: &str) -> (StatusCode, String) {
+    let r = client()
+        .post(s.url(path))
+        .header(COOKIE, cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("HX-Request", "true")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The review queue's punch ids as the API gives them to the admin.
+async fn held(s: &TestServer, admin: &str) -> Vec<i64> {
+    let (_, l) = s.get("/api/v1/review/punches", admin).await;
+    l["items"].as_array().unwrap().iter().map(|i| i["punch"]["id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn one_screen_shows_the_evidence_filters_and_decides_in_bulk() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let now = jiff::Timestamp::now();
+    // Two phone check-ins sent three hours late (SD1 and RSUD), and a special check-in away.
+    let late = |key: &str, lat: f64, lon: f64| {
+        json!({"idempotency_key": key, "lat": lat, "lon": lon, "accuracy_m": 8.0,
+               "captured_at": (now - jiff::SignedDuration::from_hours(3)).to_string()})
+    };
+    let (st, b, _) = s.checkin(&o.emp_sd1, late("a", common::SD1_LAT, common::SD1_LON), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let p_sd1 = b["punch"]["id"].as_i64().unwrap();
+    let (st, b, _) = s.checkin(&o.emp_rsud, late("b", -0.52, 117.16), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let p_rsud = b["punch"]["id"].as_i64().unwrap();
+    let meta = json!({"idempotency_key": "dl", "lat": -0.51, "lon": 117.16, "accuracy_m": 10.0, "special": true,
+                      "note": "rapat di kantor bupati"});
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let special = b["punch"]["id"].as_i64().unwrap();
+    let (_, inbox) = s.get("/api/v1/requests?inbox=true&type=DINAS_LUAR", &o.admin).await;
+    let req = inbox["items"][0]["id"].as_i64().unwrap();
+
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = get(&s, "/admin/inbox", &a).await;
+    assert_eq!(st, StatusCode::OK);
+    // Each late capture is a card with its selfie (through the scoped route), both times with
+    // their zone, the position in words and on the sketch; raw codes are words.
+    let card_at = page.find(&format!("id=\"punch-{p_sd1}\"")).unwrap_or_else(|| panic!("{page}"));
+    let card = &page[card_at..card_at + page[card_at..].find("</article>").unwrap()];
+    for want in [
+        &format!("/admin/punches/{p_sd1}/photo?size=thumb") as &str,
+        "Dikirim terlambat dari ponsel",
+        "Aplikasi ponsel",
+        "Waktu di tempat",
+        "WITA",
+        "Diterima server",
+        "m dari",
+        "akurasi 8 m",
+        "<svg class=\"map\"",
+    ] {
+        assert!(card.contains(want), "{want} missing in {card}");
+    }
+    for raw in ["offline_gap", ">mobile<", "special_pending"] {
+        assert!(!page.contains(raw), "raw code {raw} on the page");
+    }
+    // The special check-in is decided with its request, whose card shows the selfie and place.
+    assert!(!page.contains(&format!("id=\"punch-{special}\"")), "special punch is not a separate card");
+    let req_at = page.find(&format!("id=\"request-{req}\"")).unwrap();
+    let req_card = &page[req_at..req_at + page[req_at..].find("</article>").unwrap()];
+    assert!(
+        req_card.contains(&format!("/admin/punches/{special}/photo?size=thumb"))
+            && req_card.contains("Absen khusus (di luar lokasi)")
+            && req_card.contains("<svg class=\"map\""),
+        "{req_card}"
+    );
+    let photo = client()
+        .get(s.url(&format!("/admin/punches/{special}/photo?size=thumb")))
+        .header(COOKIE, &a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+
+    // Filters: by unit, by type, by employee, by date.
+    let (_, f) = get(&s, "/admin/inbox?unit=RSUD", &a).await;
+    assert!(f.contains(&format!("id=\"punch-{p_rsud}\"")) && !f.contains(&format!("id=\"punch-{p_sd1}\"")));
+    assert!(!f.contains(&format!("id=\"request-{req}\"")));
+    let (_, f) = get(&s, "/admin/inbox?type=presensi", &a).await;
+    assert!(f.contains(&format!("id=\"punch-{p_sd1}\"")) && !f.contains(&format!("id=\"request-{req}\"")));
+    let (_, f) = get(&s, "/admin/inbox?type=DINAS_LUAR", &a).await;
+    assert!(!f.contains(&format!("id=\"punch-{p_sd1}\"")) && f.contains(&format!("id=\"request-{req}\"")));
+    let (_, f) = get(&s, &format!("/admin/inbox?employee={}", nip(4)), &a).await;
+    assert!(f.contains(&format!("id=\"punch-{p_rsud}\"")) && !f.contains(&format!("id=\"punch-{p_sd1}\"")));
+    let (_, f) = get(&s, "/admin/inbox?date=2001-01-01", &a).await;
+    assert!(!f.contains(&format!("id=\"punch-{p_sd1}\"")) && !f.contains(&format!("id=\"request-{req}\"")));
+
+    // Bulk refusals change nothing: a rejection without a note, an empty selection, a bad id.
+    let before = held(&s, &o.admin).await;
+    let (st, body) =
+        post(&s, "/admin/inbox/bulk", &a, &format!("punch={p_sd1}&punch={p_rsud}&decision=reject&note=")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("data-code=\"note_required\"") && body.contains("alasan penolakan"), "{body}");
+    let (st, body) = post(&s, "/admin/inbox/bulk", &a, "decision=accept&note=").await;
+    assert!(st == StatusCode::UNPROCESSABLE_ENTITY && body.contains("nothing_selected"), "{st} {body}");
+    let (st, body) = post(&s, "/admin/inbox/bulk", &a, "punch=abc&decision=accept").await;
+    assert!(st == StatusCode::UNPROCESSABLE_ENTITY && body.contains("invalid_selection"), "{st} {body}");
+    assert_eq!(held(&s, &o.admin).await, before, "nothing decided by a refused bulk decision");
+    let (_, r) = s.get(&format!("/api/v1/requests/{req}"), &o.admin).await;
+    assert_eq!(r["state"], "submitted");
+
+    // Bulk rejection with a note: both punches and the request are decided and leave the list.
+    let (st, body) = post(
+        &s,
+        "/admin/inbox/bulk",
+        &a,
+        &format!("punch={p_sd1}&punch={p_rsud}&request={req}&decision=reject&note=foto+tidak+jelas"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("3 butir ditolak"), "{body}");
+    for id in [format!("punch-{p_sd1}"), format!("punch-{p_rsud}"), format!("request-{req}")] {
+        assert!(body.contains(&format!("id=\"{id}\" hx-swap-oob=\"delete\"")), "{body}");
+    }
+    let after = held(&s, &o.admin).await;
+    assert!(!after.contains(&p_sd1) && !after.contains(&p_rsud), "{after:?}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{req}"), &o.admin).await;
+    assert_eq!((r["state"].as_str(), r["decision_comment"].as_str()), (Some("rejected"), Some("foto tidak jelas")));
+    let (_, page) = get(&s, "/admin/inbox", &a).await;
+    assert!(!page.contains(&format!("id=\"punch-{p_sd1}\"")) && !page.contains(&format!("id=\"request-{req}\"")));
+    let _ = PW;
+}
