@@ -162,3 +162,76 @@ async fn one_screen_shows_the_evidence_filters_and_decides_in_bulk() {
     assert!(!page.contains(&format!("id=\"punch-{p_sd1}\"")) && !page.contains(&format!("id=\"request-{req}\"")));
     let _ = PW;
 }
+
+/// The text of the audit table's row containing `needle`.
+fn row_with<'a>(page: &'a str, needle: &str) -> Option<&'a str> {
+    let at = page.find(needle)?;
+    let start = page[..at].rfind("<tr>")?;
+    let end = at + page[at..].find("</tr>")?;
+    Some(&page[start..end])
+}
+
+#[tokio::test]
+async fn the_audit_log_answers_who_changed_agus_pin_and_from_what_to_what() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let agus = nip(7);
+    let (st, b) = s
+        .post(
+            "/api/v1/employees",
+            &o.admin,
+            json!({"nip": agus, "name": "Agus Salim", "category": "PNS", "unit_code": "SD1", "password": PW,
+                   "device_pin": "1234", "tpp_base": 4250000}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    // The DIK operator ("Pegawai 1") changes Agus's PIN; someone else in RSUD is changed too.
+    let (st, b) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{agus}"),
+            Some(&o.operator),
+            json!({"device_pin": "5678"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, _) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{}", nip(4)),
+            Some(&o.admin),
+            json!({"device_pin": "4444"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = get(&s, "/admin/audit?person=agus&what=employee%3Aupdate", &a).await;
+    assert_eq!(st, StatusCode::OK);
+    let row = row_with(&page, "PIN mesin: 1234 → 5678").unwrap_or_else(|| panic!("{page}"));
+    for want in ["Pegawai 1", "mengubah data pegawai", &format!("Agus Salim (NIP {agus})"), "WIB"] as [&str; 4] {
+        assert!(row.contains(want), "{want} missing in {row}");
+    }
+    // The filter left out the other employee's change, and Agus's creation (another action).
+    assert!(!page.contains("4444") && !page.contains("menambah pegawai</td>"), "{page}");
+    assert!(page.contains("1 catatan"), "{page}");
+    // No raw codes or JSON for a clerk.
+    for raw in ["device_pin", "\"update\"", "{&quot;", ">update<", ">employee"] {
+        assert!(!page.contains(raw), "{raw} on the page");
+    }
+
+    // By unit: RSUD's change only; by date range: nothing before today; by the actor's name.
+    let (_, page) = get(&s, "/admin/audit?unit=RSUD&what=employee%3Aupdate", &a).await;
+    assert!(page.contains("PIN mesin: 4 → 4444") && !page.contains("5678"), "{page}");
+    let (_, page) = get(&s, "/admin/audit?from=2020-01-01&to=2020-12-31", &a).await;
+    assert!(page.contains("0 catatan"), "{page}");
+    let (_, page) = get(&s, "/admin/audit?person=Pegawai+1&what=employee%3Aupdate", &a).await;
+    assert!(page.contains("1234 → 5678") && !page.contains("4444"), "{page}");
+    // A malformed date is refused with a code and an Indonesian message.
+    let (st, body) = get(&s, "/admin/audit?from=kemarin", &a).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Operators do not read the audit log.
+    let op = session(&s, &nip(1), PW).await;
+    let (st, _) = get(&s, "/admin/audit", &op).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

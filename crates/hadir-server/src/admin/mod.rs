@@ -342,3 +342,28 @@ mod tests {
         assert_eq!(short_time("x"), "x");
     }
 }
+
+/// Rupiah the Indonesian way: `Rp 4.250.000` (negative amounts as `-Rp 1.000`).
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    format!("{}Rp {out}", if amount < 0 { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod rupiah_tests {
+    #[test]
+    fn thousands_are_dotted() {
+        assert_eq!(super::rupiah(4_250_000), "Rp 4.250.000");
+        assert_eq!(super::rupiah(0), "Rp 0");
+        assert_eq!(super::rupiah(999), "Rp 999");
+        assert_eq!(super::rupiah(1000), "Rp 1.000");
+        assert_eq!(super::rupiah(-12_500), "-Rp 12.500");
+    }
+}
