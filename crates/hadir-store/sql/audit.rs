@@ -12,7 +12,7 @@ fn push_filter(qb: &mut QueryBuilder<super::Db>, f: &AuditFilter) {
         qb.push(" AND action = ").push_bind(a.clone());
     }
     if let Some(p) = f.person.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        let like = format!("%{}%", p.to_lowercase().replace('%', "").replace('_', ""));
+        let like = format!("%{}%", p.to_lowercase().replace(['%', '_'], ""));
         qb.push(" AND (LOWER(actor_name) LIKE ").push_bind(like.clone());
         qb.push(" OR actor_account_id IN (SELECT id FROM accounts WHERE LOWER(name) LIKE ").push_bind(like.clone());
         qb.push(") OR (entity IN ('employee', 'account') AND entity_id IN (SELECT login FROM employees WHERE LOWER(name) LIKE ")
