@@ -201,7 +201,7 @@ pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
         (b, a) if b.is_none_or(Value::is_object) && a.is_none_or(Value::is_object) => {
             let b = b.and_then(Value::as_object).unwrap_or(&empty);
             let a = a.and_then(Value::as_object).unwrap_or(&empty);
-            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+            let keys: Vec<&String> = b.keys().chain(a.keys()).collect();
             let mut seen = std::collections::HashSet::new();
             let mut out = Vec::new();
             for k in keys {
