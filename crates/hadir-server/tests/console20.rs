@@ -235,3 +235,174 @@ async fn the_audit_log_answers_who_changed_agus_pin_and_from_what_to_what() {
     let (st, _) = get(&s, "/admin/audit", &op).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+/// The text a clerk reads on a page: element text and the attributes shown on screen
+/// (placeholder, title, alt, aria-label, button values), scripts and styles left out, entities
+/// decoded.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        out.push(' ');
+        let after = &rest[lt..];
+        let lower = after.get(..8).unwrap_or("").to_ascii_lowercase();
+        if lower.starts_with("<script") || lower.starts_with("<style") {
+            let close = if lower.starts_with("<script") { "</script>" } else { "</style>" };
+            rest = after.find(close).map(|i| &after[i + close.len()..]).unwrap_or("");
+            continue;
+        }
+        let Some(gt) = after.find('>') else { break };
+        let tag = &after[..gt];
+        for attr in ["placeholder=\"", "title=\"", "alt=\"", "aria-label=\""] {
+            if let Some(i) = tag.find(attr) {
+                let v = &tag[i + attr.len()..];
+                out.push_str(&v[..v.find('"').unwrap_or(v.len())]);
+                out.push(' ');
+            }
+        }
+        rest = &after[gt + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+}
+
+/// English (or internal) words a clerk should never read on a console page.
+const ENGLISH: &[&str] = &[
+    "relay",
+    "geofence",
+    "rule set",
+    "draft",
+    "pending",
+    "approved",
+    "rejected",
+    "submitted",
+    "submit",
+    "save",
+    "cancel",
+    "delete",
+    "edit",
+    "settings",
+    "dashboard",
+    "mobile",
+    "special",
+    "offline_gap",
+    "libur_nasional",
+    "cuti_bersama",
+    "domain.md",
+    "inbox",
+    "upload",
+    "download",
+    "employee",
+    "request",
+    "review",
+    "null",
+];
+
+fn english_words(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut found = Vec::new();
+    for w in ENGLISH {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(w) {
+            let at = from + i;
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + w.len()..].chars().next();
+            let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !word_char(before) && !word_char(after) {
+                let ctx: String = lower[at.saturating_sub(40)..].chars().take(90).collect();
+                found.push(format!("{w} in …{ctx}…"));
+                break;
+            }
+            from = at + w.len();
+        }
+    }
+    found
+}
+
+#[test]
+fn the_scan_catches_the_old_words() {
+    let old = r#"<h2>Relay kantor</h2><p>radius geofence</p><h2>Aturan potongan (rule set)</h2><td>libur_nasional</td>
+        <td>Standar (DOMAIN.md)</td><b>Status: DRAFT</b><td>mobile</td><input placeholder="employee, device, request…">"#;
+    let found = english_words(&visible_text(old));
+    assert_eq!(found.len(), 9, "{found:#?}");
+    // Code in attributes a clerk does not read (values, ids, URLs) is not text.
+    let fine =
+        r#"<option value="libur_nasional">Libur nasional</option><a href="/admin/inbox" id="review-1">Kotak masuk</a>"#;
+    assert!(english_words(&visible_text(fine)).is_empty());
+}
+
+#[tokio::test]
+async fn no_english_word_on_any_console_page() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // Demo-like data: a terminal, a relay, a held phone punch, a special check-in, a leave request,
+    // a holiday, an audit trail.
+    let (st, _) = s.post("/api/v1/devices", &o.admin, json!({"sn": "T1", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, b) = s.post("/api/v1/relays", &o.admin, json!({"name": "Penerus SD1", "unit_code": "SD1"})).await;
+    assert!(st.is_success(), "{b}");
+    let now = jiff::Timestamp::now();
+    let meta = json!({"idempotency_key": "late", "lat": common::SD1_LAT, "lon": common::SD1_LON, "accuracy_m": 8.0,
+                      "captured_at": (now - jiff::SignedDuration::from_hours(3)).to_string()});
+    let (st, _, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let meta = json!({"idempotency_key": "dl", "lat": -0.51, "lon": 117.16, "accuracy_m": 10.0, "special": true, "note": "rapat"});
+    let (st, _, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_rsud,
+            json!({"type": "IZIN", "date_from": today.to_string(), "reason": "urusan keluarga"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, b) = s
+        .post(
+            "/api/v1/holidays",
+            &o.admin,
+            json!({"date": format!("{}-08-17", today.year()), "kind": "libur_nasional", "name": "HUT RI"}),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (st, _) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{}", nip(3)),
+            Some(&o.admin),
+            json!({"device_pin": "33"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let cal = cals["items"].as_array().or(cals.as_array()).and_then(|l| l.first()).map(|c| c["id"].clone()).unwrap();
+    let (_, rules) = s.get("/api/v1/rule-sets", &o.admin).await;
+    let rule = rules["items"].as_array().or(rules.as_array()).and_then(|l| l.first()).map(|c| c["id"].clone()).unwrap();
+    let pages = [
+        "/admin".to_string(),
+        "/admin/board/units".into(),
+        "/admin/board/unit/SD1".into(),
+        "/admin/inbox".into(),
+        "/admin/terminals".into(),
+        "/admin/terminals/T1/commands".into(),
+        "/admin/recap".into(),
+        "/admin/employees".into(),
+        "/admin/units".into(),
+        "/admin/policies".into(),
+        format!("/admin/policies/calendars/{cal}"),
+        format!("/admin/policies/rule-sets/new?from={rule}"),
+        "/admin/audit".into(),
+        "/admin/akses".into(),
+    ];
+    let mut problems = Vec::new();
+    for p in &pages {
+        let (st, html) = get(&s, p, &a).await;
+        assert_eq!(st, StatusCode::OK, "{p}: {html}");
+        problems.extend(english_words(&visible_text(&html)).into_iter().map(|w| format!("{p}: {w}")));
+    }
+    assert!(problems.is_empty(), "English on the console:\n{}", problems.join("\n"));
+}

@@ -166,7 +166,7 @@ fn field_label(key: &str) -> Option<&'static str> {
         "cidr" => "Alamat jaringan",
         "location" => "Lokasi",
         "id" | "account_id" | "unit_id" | "employee_id" | "password_hash" | "path" | "parent_id" => return None,
-        _ => "Data lain",
+        _ => return None,
     })
 }
 
@@ -177,18 +177,29 @@ fn value_text(key: &str, v: &Value) -> String {
         (_, Value::Bool(b)) => if *b { "ya" } else { "tidak" }.into(),
         ("tpp_base", Value::Number(n)) => n.as_i64().map(super::rupiah).unwrap_or_else(|| n.to_string()),
         ("radius_m", Value::Number(n)) => format!("{n} m"),
+        ("state", Value::String(s)) => super::inbox::state_label(s).replace('?', s),
+        ("kind" | "type", Value::String(s)) => match hadir_domain::HolidayKind::from_code(s) {
+            Some(k) => k.label().to_string(),
+            None => super::inbox::kind_label(s),
+        },
+        (_, Value::Array(items)) if items.len() != 1 => format!("{} butir", items.len()),
+        (_, Value::Array(items)) => value_text(key, &items[0]),
+        (_, Value::Object(o)) => o
+            .iter()
+            .filter_map(|(k, v)| field_label(k).map(|l| format!("{l} {}", value_text(k, v))))
+            .collect::<Vec<_>>()
+            .join(", "),
         (_, Value::String(s)) if s.is_empty() => "(kosong)".into(),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Number(n)) => n.to_string(),
-        (_, other) => {
-            let mut s = other.to_string();
-            if s.len() > 120 {
-                let cut = (0..=120).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
-                s.truncate(cut);
-                s.push('…');
-            }
-            s
-        }
+    }
+}
+
+/// A one-element array read as its element.
+fn single(v: Option<&Value>) -> Option<&Value> {
+    match v {
+        Some(Value::Array(items)) if items.len() == 1 => items.first(),
+        v => v,
     }
 }
 
@@ -196,6 +207,7 @@ fn value_text(key: &str, v: &Value) -> String {
 /// that only has an "after").
 pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
     let empty = serde_json::Map::new();
+    let (before, after) = (single(before), single(after));
     match (before, after) {
         (None, None) => Vec::new(),
         (b, a) if b.is_none_or(Value::is_object) && a.is_none_or(Value::is_object) => {
