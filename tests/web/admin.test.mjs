@@ -408,8 +408,12 @@ test('operator edits an employee\'s position; TPP base and start date are the BK
   await page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
   const row = page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
   await row.waitFor();
-  await row.locator('details summary').click();
-  const form = row.locator('form.edit-employee');
+  // The edit form is its own page (issue 20: inside a table cell it overflowed at 1366 px).
+  await row.locator('a.edit-link').click();
+  await page.waitForURL(`**/admin/employees/${server.employee.username}`);
+  const form = page.locator('form.edit-employee');
+  const box = await form.boundingBox();
+  assert.ok(box && box.x + box.width <= 1366, `the form fits the screen: ${JSON.stringify(box)}`);
   await form.locator('input[name="position"]').fill('Guru Kelas VI');
   assert.equal(await form.locator('input[name="tpp_base"]').isDisabled(), true, 'operators do not set pay');
   assert.equal(await form.locator('input[name="start_date"]').isDisabled(), true);
@@ -424,8 +428,9 @@ test('operator edits an employee\'s position; TPP base and start date are the BK
   await a.page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
   const arow = a.page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
   await arow.waitFor();
-  await arow.locator('details summary').click();
-  const aform = arow.locator('form.edit-employee');
+  await arow.locator('a.edit-link').click();
+  await a.page.waitForURL(`**/admin/employees/${server.employee.username}`);
+  const aform = a.page.locator('form.edit-employee');
   await aform.locator('input[name="tpp_base"]').fill('3.750.000');
   await aform.locator('input[name="start_date"]').fill('2024-07-15');
   await aform.locator('button.save-employee').click();

@@ -391,6 +391,7 @@ async fn no_english_word_on_any_console_page() {
         "/admin/terminals/T1/commands".into(),
         "/admin/recap".into(),
         "/admin/employees".into(),
+        format!("/admin/employees/{}", nip(3)),
         "/admin/units".into(),
         "/admin/policies".into(),
         format!("/admin/policies/calendars/{cal}"),
@@ -405,4 +406,36 @@ async fn no_english_word_on_any_console_page() {
         problems.extend(english_words(&visible_text(&html)).into_iter().map(|w| format!("{p}: {w}")));
     }
     assert!(problems.is_empty(), "English on the console:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn the_employee_edit_form_is_its_own_page_with_rupiah() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, _) = s
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/employees/{}", nip(3)),
+            Some(&o.admin),
+            json!({"tpp_base": 4250000}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let op = session(&s, &nip(1), PW).await; // operator of DIK (SD1 is under it, RSUD is not)
+    let (_, list) = get(&s, "/admin/employees?q=Pegawai", &op).await;
+    assert!(list.contains(&format!("href=\"/admin/employees/{}\"", nip(3))), "{list}");
+    assert!(list.contains("Rp 4.250.000") && !list.contains("4250000"), "{list}");
+    assert!(!list.contains("form class=\"edit-employee\""), "the list has no inline edit form");
+    let (st, page) = get(&s, &format!("/admin/employees/{}", nip(3)), &op).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("class=\"edit-employee\"") && page.contains("value=\"4.250.000\""), "{page}");
+    // Saving the form as shown changes nothing (the dotted amount reads back as the same number).
+    let body = "name=Pegawai+3&unit_code=SD1&position=&device_pin=3&active=true";
+    let (st, msg) = post(&s, &format!("/admin/employees/{}/edit", nip(3)), &op, body).await;
+    assert!(st == StatusCode::OK && msg.contains("Tidak ada perubahan"), "{st} {msg}");
+    // Someone outside the operator's branch, or nobody: not found, in Indonesian.
+    let (st, page) = get(&s, &format!("/admin/employees/{}", nip(4)), &op).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{page}");
+    let (st, page) = get(&s, "/admin/employees/tidak-ada", &op).await;
+    assert!(st == StatusCode::NOT_FOUND && page.contains("tidak ditemukan"), "{st} {page}");
 }

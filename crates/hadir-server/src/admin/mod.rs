@@ -75,6 +75,7 @@ pub fn router() -> Router<AppState> {
             post(org::import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/admin/employees/import/{id}", get(org::import_status))
+        .route("/admin/employees/{login}", get(org::employee))
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))
