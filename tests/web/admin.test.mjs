@@ -218,7 +218,7 @@ test('admin: locks a month; other screens render', async () => {
     await page.locator(sel).waitFor();
     await screenshot(page, name);
   }
-  assert.match(await page.locator('#audit-table').innerText(), /recap|lock/);
+  assert.match(await page.locator('#audit-table').innerText(), /mengunci rekap bulanan/);
   await page.goto(server.url + '/admin');
   await page.locator('#board-table').waitFor();
   await screenshot(page, 'admin-board-bkd');

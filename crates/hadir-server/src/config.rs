@@ -42,6 +42,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Employee CSV imports (background jobs).
     pub import: ImportConfig,
+    /// Largest video accepted as evidence (MP4/WebM, for manual attendance, objections and
+    /// special attendance); photos and PDFs keep their 3 MB limit.
+    pub evidence_video_max_bytes: usize,
 }
 
 /// Employee imports run as background jobs: a line with a password costs one argon2id hash.
@@ -214,6 +217,7 @@ impl Default for ServerConfig {
             retention: RetentionConfig::default(),
             public_url: None,
             import: ImportConfig::default(),
+            evidence_video_max_bytes: 20 * 1024 * 1024,
         }
     }
 }

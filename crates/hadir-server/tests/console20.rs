@@ -297,6 +297,8 @@ const ENGLISH: &[&str] = &[
     "request",
     "review",
     "null",
+    "active",
+    "inactive",
 ];
 
 fn english_words(text: &str) -> Vec<String> {
@@ -438,4 +440,123 @@ async fn the_employee_edit_form_is_its_own_page_with_rupiah() {
     assert_eq!(st, StatusCode::NOT_FOUND, "{page}");
     let (st, page) = get(&s, "/admin/employees/tidak-ada", &op).await;
     assert!(st == StatusCode::NOT_FOUND && page.contains("tidak ditemukan"), "{st} {page}");
+}
+
+/// A recent working day (Monday–Thursday, no holiday) before today, in WITA.
+fn recent_workday() -> jiff::civil::Date {
+    use hadir_domain::{DEFAULT_HOLIDAYS_CSV, holiday_on, parse_holiday_csv};
+    let holidays = parse_holiday_csv(DEFAULT_HOLIDAYS_CSV).unwrap();
+    let tz = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let mut d = jiff::Timestamp::now().to_zoned_datetime(tz).date().yesterday().unwrap();
+    while matches!(
+        d.weekday(),
+        jiff::civil::Weekday::Friday | jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+    ) || holiday_on(&holidays, d).is_some()
+    {
+        d = d.yesterday().unwrap();
+    }
+    d
+}
+
+async fn attach(s: &TestServer, token: &str, id: i64, name: &str, bytes: Vec<u8>) -> (StatusCode, serde_json::Value) {
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/requests/{id}/attachments")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    (st, serde_json::from_str(&r.text().await.unwrap()).unwrap_or_default())
+}
+
+/// A small MP4 as a phone writes it: an `ftyp` box with a video brand, then data.
+fn mp4(len: usize) -> Vec<u8> {
+    let mut v = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    v.resize(len, 7);
+    v
+}
+
+#[tokio::test]
+async fn video_evidence_is_sniffed_limited_served_and_played_in_place() {
+    let config = hadir_server::ServerConfig { evidence_video_max_bytes: 6 * 1024 * 1024, ..Default::default() };
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let d = recent_workday();
+    let (st, b) = s
+        .post(
+            "/api/v1/requests",
+            &o.operator,
+            json!({"type": "MANUAL", "unit": "SD1", "date_from": d.to_string(), "reason": "jaringan putus, wajah direkam",
+                   "entries": [{"employee": nip(3), "time": "07:15"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let manual = b["id"].as_i64().unwrap();
+    let count = |r: &serde_json::Value| r["attachments"].as_array().map(Vec::len).unwrap_or(0);
+
+    // Refused, nothing stored: a file named .mp4 that is not a video; a video over the setting
+    // (larger than the 4 MB global body limit too, so the route's own limit is what answers).
+    let (st, b) = attach(&s, &o.operator, manual, "rekaman.mp4", b"bukan video sama sekali".to_vec()).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("attachment_type")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("video MP4/WebM"), "{b}");
+    let (st, b) = attach(&s, &o.operator, manual, "besar.mp4", mp4(6 * 1024 * 1024 + 1)).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("attachment_too_large")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("6 MB"), "{b}");
+    // A photo keeps its 3 MB limit on a request that takes videos.
+    let mut big_jpeg = jpeg(16);
+    big_jpeg.resize(3 * 1024 * 1024 + 10, 0);
+    let (st, b) = attach(&s, &o.operator, manual, "besar.jpg", big_jpeg).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("attachment_too_large")), "{b}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{manual}"), &o.admin).await;
+    assert_eq!(count(&r), 0, "{r}");
+
+    // Accepted: a 5 MB MP4 (over the global body limit), typed from its bytes whatever its name.
+    let video = mp4(5 * 1024 * 1024);
+    let (st, b) = attach(&s, &o.operator, manual, "rekaman wajah.bin", video.clone()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["items"][0]["mime"], "video/mp4");
+    let aid = b["items"][0]["id"].as_i64().unwrap();
+    // Served through the same authorised URL with its type; the console plays it in place.
+    let r = s
+        .client
+        .get(s.url(&format!("/api/v1/requests/{manual}/attachments/{aid}")))
+        .bearer_auth(&o.head)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status(), r.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "video/mp4"));
+    assert_eq!(r.bytes().await.unwrap().len(), video.len());
+    let r = s
+        .client
+        .get(s.url(&format!("/api/v1/requests/{manual}/attachments/{aid}")))
+        .bearer_auth(&o.emp_rsud)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == StatusCode::NOT_FOUND || r.status() == StatusCode::FORBIDDEN, "{}", r.status());
+    let head = session(&s, &nip(2), PW).await;
+    let (_, page) = get(&s, "/admin/inbox", &head).await;
+    let src = format!("/admin/requests/{manual}/attachments/{aid}");
+    assert!(page.contains(&format!("<video controls preload=\"metadata\" src=\"{src}\"")), "{page}");
+    let r = client().get(s.url(&src)).header(COOKIE, &head).send().await.unwrap();
+    assert_eq!((r.status(), r.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::OK, "video/mp4"));
+
+    // Other request types take no video (refused, nothing stored), but still take photos.
+    let (st, b) = s
+        .post("/api/v1/requests", &o.emp_sd1, json!({"type": "SAKIT", "date_from": d.to_string(), "reason": "demam"}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let sick = b["id"].as_i64().unwrap();
+    let (st, b) = attach(&s, &o.emp_sd1, sick, "video.mp4", mp4(1000)).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("video_not_allowed")), "{b}");
+    let (st, b) = attach(&s, &o.emp_sd1, sick, "video.webm", mp4(5 * 1024 * 1024)).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "a request without videos keeps the 3 MB limit: {b}");
+    let (_, r) = s.get(&format!("/api/v1/requests/{sick}"), &o.admin).await;
+    assert_eq!(count(&r), 0, "{r}");
+    let (st, _) = attach(&s, &o.emp_sd1, sick, "surat.jpg", jpeg(32)).await;
+    assert_eq!(st, StatusCode::CREATED);
 }

@@ -177,7 +177,18 @@ fn value_text(key: &str, v: &Value) -> String {
         (_, Value::Bool(b)) => if *b { "ya" } else { "tidak" }.into(),
         ("tpp_base", Value::Number(n)) => n.as_i64().map(super::rupiah).unwrap_or_else(|| n.to_string()),
         ("radius_m", Value::Number(n)) => format!("{n} m"),
-        ("state", Value::String(s)) => super::inbox::state_label(s).replace('?', s),
+        ("state", Value::String(s)) => match s.as_str() {
+            "pending" => "menunggu persetujuan".into(),
+            "active" => "aktif".into(),
+            "silent" => "tidak terhubung".into(),
+            "revoked" => "dicabut".into(),
+            "discarded" => "dibuang".into(),
+            s => super::inbox::state_label(s).replace('?', s),
+        },
+        ("timezone", Value::String(z)) => match hadir_domain::unit_zone(z) {
+            Ok(tz) => hadir_domain::zone::zone_abbreviation(&tz, jiff::Timestamp::now()),
+            Err(_) => z.clone(),
+        },
         ("kind" | "type", Value::String(s)) => match hadir_domain::HolidayKind::from_code(s) {
             Some(k) => k.label().to_string(),
             None => super::inbox::kind_label(s),

@@ -37,6 +37,8 @@ pub struct Card {
     pub attachments: Vec<(String, String, bool)>,
     /// The punch a special check-in request is about: its selfie, place and times.
     pub evidence: Option<Evidence>,
+    /// Video evidence (URL, file name), played in place.
+    pub videos: Vec<(String, String)>,
 }
 
 pub fn state_label(s: &str) -> &'static str {
@@ -93,9 +95,13 @@ async fn days_of(s: &AppState, r: &RequestView) -> Vec<DayLine> {
 
 async fn card(s: &AppState, r: RequestView) -> Card {
     let days = days_of(s, &r).await;
+    let url = |a: &crate::api::requests::AttachmentView| format!("/admin/requests/{}/attachments/{}", r.id, a.id);
+    let videos =
+        r.attachments.iter().filter(|a| a.mime.starts_with("video/")).map(|a| (url(a), a.filename.clone())).collect();
     let attachments = r
         .attachments
         .iter()
+        .filter(|a| !a.mime.starts_with("video/"))
         .map(|a| {
             (format!("/admin/requests/{}/attachments/{}", r.id, a.id), a.filename.clone(), a.mime.starts_with("image/"))
         })
@@ -111,7 +117,7 @@ async fn card(s: &AppState, r: RequestView) -> Card {
         },
         None => None,
     };
-    Card { kind_label: kind_label(&r.kind), state_label: state_label(&r.state), days, attachments, evidence, r }
+    Card { kind_label: kind_label(&r.kind), state_label: state_label(&r.state), days, attachments, evidence, videos, r }
 }
 
 /// What a decision on a punch rests on: the selfie, where and when.
@@ -366,7 +372,12 @@ pub async fn decide_review(State(s): State<AppState>, Console(c): Console, Form(
     };
     let axum::Json(r) = crate::api::review::decide_review(State(s), c, ApiJson(body)).await?;
     let verb = if accept { "diterima dan dihitung" } else { "ditolak" };
-    Ok(super::notice(format!("{} absen {verb}.", r.decided)).into_response())
+    // The notice goes to #flash; the decided card leaves the page (htmx out-of-band delete).
+    Ok(html(&BulkResult {
+        message: format!("{} absen {verb}.", r.decided),
+        failures: Vec::new(),
+        gone: f.id.map(|id| vec![format!("punch-{id}")]).unwrap_or_default(),
+    }))
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body into pairs (repeated keys kept).
