@@ -20,8 +20,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function desk(who) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', acceptDownloads: true });
+async function desk(who, extra = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', acceptDownloads: true, ...extra });
   const page = await ctx.newPage();
   page.on('dialog', (d) => d.accept()); // hx-confirm
   await page.goto(server.url + '/admin/login');
@@ -235,7 +235,7 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   await page.locator('#nu-loc').fill('Kantor UPT');
   await page.locator('#nu-lat').fill('-0.4987');
   await page.locator('#nu-lon').fill('117.1436');
-  await page.locator('#new-unit button').click();
+  await page.locator('#new-unit button:not(.use-my-location)').click();
   await page.locator('#flash .ok').waitFor();
   assert.match(await page.locator('#flash').innerText(), /UPT Konsol \(UPTKONSOL\) dibuat di bawah DISDIK/);
   await page.reload();
@@ -257,7 +257,7 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   await row.locator('#nn-UPTKONSOL').fill('Gedung B');
   await row.locator('#na-UPTKONSOL').fill('-0.5012');
   await row.locator('#no-UPTKONSOL').fill('117.1461');
-  await row.locator('.add-location button').click();
+  await row.locator('.add-location button:not(.use-my-location)').click();
   await page.locator('#loc-UPTKONSOL .location', { hasText: 'Gedung B' }).waitFor();
   assert.equal(await page.locator('#loc-UPTKONSOL svg.map circle').count(), 4);
   assert.equal(await page.locator('#units-table a[href^="http"]').count(), 0, 'no external map links');
@@ -266,6 +266,23 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   const token = await apiLogin(server, admin());
   const u = (await api(server, 'GET', '/api/v1/units/UPTKONSOL', { token })).body;
   assert.deepEqual(u.locations.map((l) => [l.name, l.radius_m]), [['Kantor UPT', 250], ['Gedung B', 100]]);
+  await ctx.close();
+});
+
+test('admin: "Pakai lokasi saya" fills a location form from the browser (issue 20)', async () => {
+  const { ctx, page } = await desk(admin(), {
+    geolocation: { latitude: -0.5021134, longitude: 117.1534567, accuracy: 12 },
+    permissions: ['geolocation'],
+  });
+  await page.goto(server.url + '/admin/units');
+  const form = page.locator('#new-unit');
+  await form.locator('button.use-my-location').click();
+  await form.locator('.geo-status', { hasText: 'akurasi 12 m' }).waitFor();
+  assert.equal(await page.locator('#nu-lat').inputValue(), '-0.502113');
+  assert.equal(await page.locator('#nu-lon').inputValue(), '117.153457');
+  // No tile URL is configured here: the offline sketch only, no map library loaded.
+  assert.equal(await page.locator('.live-map').count(), 0);
+  assert.equal(await page.evaluate(() => typeof window.L), 'undefined');
   await ctx.close();
 });
 

@@ -560,3 +560,49 @@ async fn video_evidence_is_sniffed_limited_served_and_played_in_place() {
     let (st, _) = attach(&s, &o.emp_sd1, sick, "surat.jpg", jpeg(32)).await;
     assert_eq!(st, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn the_location_editor_offers_my_location_and_a_map_only_where_tiles_are_set() {
+    // Offline (the default): the scaled sketch, "Pakai lokasi saya", no map library, the
+    // server-wide CSP.
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let r = client().get(s.url("/admin/units")).header(COOKIE, &a).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("class=\"use-my-location\"") && page.contains("Pakai lokasi saya"), "{page}");
+    assert!(page.contains("<svg class=\"map\"") && !page.contains("leaflet") && !page.contains("map-config"));
+    assert!(csp.contains("img-src 'self' data: blob:;"), "{csp}");
+    let js = client().get(s.url("/admin/assets/console.js")).send().await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.text().await.unwrap().contains("getCurrentPosition"));
+    drop(o);
+
+    // With a tile URL: Leaflet from the binary's assets, the tile server allowed for images only
+    // on this page, the locations as data for the map.
+    let config = hadir_server::ServerConfig {
+        map_tile_url: "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+        map_attribution: "© OpenStreetMap".into(),
+        ..Default::default()
+    };
+    let s = TestServer::start_with(config).await;
+    org(&s).await;
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let r = client().get(s.url("/admin/units")).header(COOKIE, &a).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let page = r.text().await.unwrap();
+    assert!(
+        csp.contains("img-src 'self' data: blob: https://*.tile.openstreetmap.org;")
+            && csp.contains("script-src 'self';"),
+        "{csp}"
+    );
+    assert!(page.contains("src=\"/admin/assets/leaflet/leaflet.js\"") && page.contains("id=\"map-config\""), "{page}");
+    assert!(page.contains("data-points=\"[{&#34;lat"), "{page}");
+    for asset in ["leaflet/leaflet.js", "leaflet/leaflet.css"] {
+        let r = client().get(s.url(&format!("/admin/assets/{asset}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{asset}");
+    }
+    let (_, other) = get(&s, "/admin/inbox", &a).await;
+    assert!(!other.contains("leaflet"), "only the location editor loads the map");
+}
