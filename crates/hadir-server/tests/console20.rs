@@ -400,6 +400,7 @@ async fn no_english_word_on_any_console_page() {
         format!("/admin/policies/rule-sets/new?from={rule}"),
         "/admin/audit".into(),
         "/admin/akses".into(),
+        "/admin/roster?unit=SD1".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {
@@ -605,4 +606,61 @@ async fn the_location_editor_offers_my_location_and_a_map_only_where_tiles_are_s
     }
     let (_, other) = get(&s, "/admin/inbox", &a).await;
     assert!(!other.contains("leaflet"), "only the location editor loads the map");
+}
+
+/// The roster cell select for `nip` on `date`, as rendered.
+fn roster_cell<'a>(page: &'a str, nip: &str, date: &str) -> &'a str {
+    let at = page.find(&format!("<select name=\"c|{nip}|{date}\"")).unwrap_or_else(|| panic!("no cell {nip} {date}"));
+    &page[at..at + page[at..].find("</select>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_roster_grid_saves_changed_cells_through_the_api() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let health = serde_json::to_value(hadir_domain::Calendar::health_shifts()).unwrap();
+    let (_, b) = s.post("/api/v1/calendars", &o.admin, health).await;
+    let health_id = b["id"].as_i64().unwrap();
+    s.post(&format!("/api/v1/calendars/{health_id}/assign"), &o.admin, json!({"unit_code": "RSUD"})).await;
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = get(&s, "/admin/roster?unit=RSUD&month=2025-12", &a).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let who = nip(4);
+    assert!(
+        page.contains(&format!("data-nip=\"{who}\"")) && page.contains("<option value=\"M\" >M</option>"),
+        "{page}"
+    );
+    assert_eq!(page.matches(&format!("name=\"c|{who}|2025-12-")).count(), 31, "one cell per day of December");
+
+    // A night shift on the 6th and a day off on the 7th; the untouched cells are not sent.
+    let body = format!(
+        "o|{who}|2025-12-06=&c|{who}|2025-12-06=M&o|{who}|2025-12-07=&c|{who}|2025-12-07=-&o|{who}|2025-12-08=&c|{who}|2025-12-08="
+    );
+    let (st, msg) = post(&s, "/admin/roster", &a, &body.replace('|', "%7C")).await;
+    assert_eq!(st, StatusCode::OK, "{msg}");
+    assert!(msg.contains("2 sel diubah"), "{msg}");
+    let (_, page) = get(&s, "/admin/roster?unit=RSUD&month=2025-12", &a).await;
+    assert!(roster_cell(&page, &who, "2025-12-06").contains("value=\"M\" selected"));
+    assert!(roster_cell(&page, &who, "2025-12-07").contains("value=\"-\" selected"));
+    assert!(!roster_cell(&page, &who, "2025-12-08").contains("selected"));
+
+    // Refused, nothing changed: a shift code the calendar does not have (all or nothing), a bad
+    // month, and a unit outside an operator's subtree.
+    let body = format!("o|{who}|2025-12-06=M&c|{who}|2025-12-06=&o|{who}|2025-12-09=&c|{who}|2025-12-09=X");
+    let (st, msg) = post(&s, "/admin/roster", &a, &body.replace('|', "%7C")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{msg}");
+    assert!(msg.contains("data-code=\"invalid_roster\""), "{msg}");
+    let (_, page) = get(&s, "/admin/roster?unit=RSUD&month=2025-12", &a).await;
+    assert!(
+        roster_cell(&page, &who, "2025-12-06").contains("value=\"M\" selected"),
+        "the valid cell was not saved either"
+    );
+    assert!(!roster_cell(&page, &who, "2025-12-09").contains("selected"));
+    let (st, _) = get(&s, "/admin/roster?unit=RSUD&month=2025-13", &a).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let op = session(&s, &nip(1), PW).await;
+    let (st, _) = get(&s, "/admin/roster?unit=RSUD", &op).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, page) = get(&s, "/admin/roster?unit=SD1", &op).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
 }

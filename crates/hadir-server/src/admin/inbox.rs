@@ -381,7 +381,7 @@ pub async fn decide_review(State(s): State<AppState>, Console(c): Console, Form(
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body into pairs (repeated keys kept).
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     fn decode(s: &str) -> String {
         let b = s.as_bytes();
         let mut out = Vec::with_capacity(b.len());

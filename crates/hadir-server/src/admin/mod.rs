@@ -19,6 +19,7 @@ mod map;
 mod org;
 mod policies;
 mod recap;
+mod roster;
 pub(crate) mod session;
 mod terminals;
 mod units;
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/policies/assign", post(policies::assign))
         .route("/admin/policies/rule-sets/new", get(policies::rules_page))
         .route("/admin/policies/rule-sets", post(policies::save_rules))
+        .route("/admin/roster", get(roster::page).post(roster::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
         .layer(middleware::from_fn(guard))
