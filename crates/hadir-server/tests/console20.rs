@@ -401,6 +401,7 @@ async fn no_english_word_on_any_console_page() {
         "/admin/audit".into(),
         "/admin/akses".into(),
         "/admin/roster?unit=SD1".into(),
+        "/admin/periods".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {
@@ -663,4 +664,54 @@ async fn the_roster_grid_saves_changed_cells_through_the_api() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, page) = get(&s, "/admin/roster?unit=SD1", &op).await;
     assert_eq!(st, StatusCode::OK, "{page}");
+}
+
+#[tokio::test]
+async fn special_periods_are_added_and_removed_on_a_calendar() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let id = cals[0]["id"].as_i64().unwrap();
+    let overrides = |cals: &serde_json::Value| {
+        cals.as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["calendar"]["overrides"].clone()
+    };
+    let before = overrides(&cals);
+    let a = session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = get(&s, &format!("/admin/periods?calendar={id}"), &a).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("id=\"new-period\""));
+
+    let path = format!("/admin/periods/{id}");
+    let (st, msg) = post(&s, &path, &a, "name=Ramadan+1448+H&date_from=2027-02-08&date_to=2027-03-09&action=add").await;
+    assert_eq!(st, StatusCode::OK, "{msg}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    let now = overrides(&cals);
+    let added =
+        now.as_array().unwrap().iter().find(|o| o["name"] == "Ramadan 1448 H").unwrap_or_else(|| panic!("{now}"));
+    assert_eq!((added["date_from"].as_str(), added["date_to"].as_str()), (Some("2027-02-08"), Some("2027-03-09")));
+    let (_, page) = get(&s, &format!("/admin/periods?calendar={id}"), &a).await;
+    assert!(page.contains("Ramadan 1448 H") && page.contains("jam kerja Ramadan"), "{page}");
+
+    // Refused, nothing changed: overlapping, reversed dates, no name, an operator.
+    for (body, code) in [
+        ("name=Lain&date_from=2027-03-01&date_to=2027-03-20&action=add", "period_overlap"),
+        ("name=Lain&date_from=2027-05-10&date_to=2027-05-01&action=add", "invalid_period"),
+        ("name=+&date_from=2027-05-01&date_to=2027-05-10&action=add", "period_name_required"),
+        ("name=Lain&date_from=kemarin&date_to=2027-05-10&action=add", "invalid_date"),
+    ] {
+        let (st, msg) = post(&s, &path, &a, body).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {msg}");
+        assert!(msg.contains(&format!("data-code=\"{code}\"")), "{body}: {msg}");
+    }
+    let op = session(&s, &nip(1), PW).await;
+    let (st, _) = post(&s, &path, &op, "name=X&date_from=2027-06-01&date_to=2027-06-02&action=add").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    assert_eq!(overrides(&cals), now, "refusals changed nothing");
+
+    let (st, msg) =
+        post(&s, &path, &a, "name=Ramadan+1448+H&date_from=2027-02-08&date_to=2027-03-09&action=remove").await;
+    assert_eq!(st, StatusCode::OK, "{msg}");
+    let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
+    assert_eq!(overrides(&cals), before);
 }

@@ -17,6 +17,7 @@ pub mod chart;
 mod inbox;
 mod map;
 mod org;
+mod periods;
 mod policies;
 mod recap;
 mod roster;
@@ -93,6 +94,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/policies/rule-sets/new", get(policies::rules_page))
         .route("/admin/policies/rule-sets", post(policies::save_rules))
         .route("/admin/roster", get(roster::page).post(roster::save))
+        .route("/admin/periods", get(periods::page))
+        .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
         .layer(middleware::from_fn(guard))
