@@ -403,6 +403,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await review.locator('button[value="accept"]').click();
   await page.locator('#flash .ok').waitFor();
   assert.match(await page.locator('#flash').innerText(), /1 absen diterima/);
+  await review.waitFor({ state: 'detached' }); // the decided card leaves at once
   // The unknown PIN, then given to the employee: their punch appears and the row is gone.
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 1);
   await page.locator('#unmatched-table').scrollIntoViewIfNeeded();
@@ -417,6 +418,49 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   const opToken = await apiLogin(server, operator());
   const ps = await punchesOn(server, opToken, server.employee.username, today);
   assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
+  await ctx.close();
+});
+
+test('operator: one review screen — evidence on the card, filter, bulk rejection needs a note (issue 20)', async () => {
+  const empToken = await apiLogin(server, server.employee);
+  const loc = await officeLocation(server, empToken);
+  const cfd = new FormData();
+  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-bulk', lat: loc.lat, lon: loc.lon, accuracy_m: 9, captured_at: new Date(Date.now() - 4 * 3600e3).toISOString() }));
+  cfd.append('photo', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'selfie.jpg');
+  const ci = await fetch(server.url + '/api/v1/checkins', { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: cfd });
+  const cib = await ci.json();
+  assert.equal(ci.status, 201, JSON.stringify(cib));
+
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + '/admin/inbox');
+  await page.locator('#f-type').selectOption('presensi');
+  await page.locator('#inbox-filter button').click();
+  await page.waitForURL(/type=presensi/);
+  const card = page.locator(`#reviews article[data-punch="${cib.punch.id}"]`);
+  const text = await card.innerText();
+  assert.match(text, /Aplikasi ponsel/);
+  assert.match(text, /Waktu di tempat.*WITA/s);
+  assert.match(text, /Diterima server.*WITA/s);
+  assert.match(text, /akurasi 9 m/);
+  assert.equal(await card.locator('svg.map').count(), 1, 'position drawn on the scaled sketch');
+  await page.waitForFunction((sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }, `#punch-${cib.punch.id} img`);
+  assert.equal(await page.locator('#requests article').count(), 0, 'type filter: punches only');
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-review-card');
+  // Bulk rejection without a note is refused and nothing leaves; with a note the card goes.
+  await card.locator('input[name="punch"]').check();
+  await page.locator('#bulk button[value="reject"]').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /alasan penolakan/);
+  assert.equal(await card.count(), 1);
+  await page.locator('#bulk-note').fill('foto bukan di kantor');
+  await page.locator('#bulk button[value="reject"]').click();
+  await page.locator('#flash .ok', { hasText: '1 butir ditolak' }).waitFor();
+  await card.waitFor({ state: 'detached' });
+  const opToken = await apiLogin(server, operator());
+  const ps = await punchesOn(server, opToken, server.employee.username, todayIn());
+  const p = ps.find((x) => x.id === cib.punch.id);
+  assert.deepEqual([p.state, p.decision_note], ['rejected', 'foto bukan di kantor']);
   await ctx.close();
 });
 

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, apiLogin, officeLocation,
-  north, punchesOn, todayIn
+  north, punchesOn, todayIn, shapeToday, teachers
 } from './harness.mjs';
 
 let server, browser, office, token;
@@ -16,39 +16,61 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await server?.stop(); });
 
-test('inside the geofence: green answer, one mobile punch with photo', async () => {
-  const ctx = await phone(browser, server, north(office, 30));
-  const page = await ctx.newPage();
-  await uiLogin(page, server);
-  await page.locator('#geo-status.inside').waitFor();
-  await page.locator('#btn-absen').click();
-  await takeSelfie(page);
-  await page.locator('#checkin-note').fill('Apel pagi');
-  assert.deepEqual(await a11yProblems(page, ['#checkin-send', '#checkin-cancel']), []);
-  await screenshot(page, '03-camera');
-  await page.locator('#checkin-send').click();
+// Each teacher gets a day shaped around the moment the test runs (a one-checkpoint shift on
+// today's roster), so the colour of the answer is known in advance.
+const CASES = [
+  { what: 'on time', window: { due: 30, start: -30, end: 60 }, cls: 'ok', title: /^Absen berhasil$/, outcome: 'counted', text: /^Masuk — tepat waktu$/ },
+  { what: 'late', window: { due: -12, start: -60, end: 30 }, cls: 'late', title: /^Terlambat 1[1-3] menit \(TL1\)$/, outcome: 'counted', text: /^Masuk — terlambat 1[1-3] menit \(TL1\)$/ },
+  { what: 'not counted', window: { due: 150, start: 120, end: 180 }, cls: 'ignored', title: /^Tidak dihitung$/, outcome: 'not_counted', text: /^Tidak dihitung: di luar semua jendela presensi$/ }
+];
 
-  // The answer's colour follows the verdict at the moment the test runs: green on time, amber
-  // late or early with its code, grey outside every checkpoint window (e.g. a run at night).
-  await page.locator('#result-box.ok, #result-box.late, #result-box.ignored').waitFor();
-  const cls = await page.locator('#result-box').getAttribute('class');
-  const title = await page.locator('#result-title').textContent();
-  const punch = (await punchesOn(server, token, server.employee.username, todayIn())).at(-1);
-  if (cls.includes('ok')) assert.equal(title, 'Absen berhasil');
-  else if (cls.includes('late')) assert.match(title, /^(Terlambat \d+ menit|Pulang \d+ menit lebih awal|Tercatat) \((TL|PSW)\d\)$/);
-  else assert.equal(title, 'Tercatat, tidak dihitung');
-  assert.ok(punch, 'the punch is stored whatever its colour');
-  assert.match(await page.locator('#result-message').textContent(), /Agus|\S/);
-  assert.deepEqual(await a11yProblems(page, ['#result-done']), []);
-  await screenshot(page, '04-result-ok');
+test('inside the geofence: green on time, amber late with code and minutes, grey not counted with the reason; the home card lists the punch', async (t) => {
+  const admin = await apiLogin(server, server.logins['admin BKD']);
+  const people = await teachers(server, admin, 'SDN001', CASES.length);
+  for (const [i, c] of CASES.entries()) {
+    const who = people[i];
+    if (!(await shapeToday(server, admin, who.username, c.window))) {
+      t.skip('the shaped window would cross midnight: run again after 01:00 or before 21:00 WITA');
+      return;
+    }
+    const ctx = await phone(browser, server, north(office, 30));
+    const page = await ctx.newPage();
+    await uiLogin(page, server, who);
+    await page.locator('#geo-status.inside').waitFor();
+    await page.locator('#btn-absen').click();
+    await takeSelfie(page);
+    await page.locator('#checkin-note').fill('Apel pagi');
+    if (i === 0) {
+      assert.deepEqual(await a11yProblems(page, ['#checkin-send', '#checkin-cancel']), []);
+      await screenshot(page, '03-camera');
+    }
+    await page.locator('#checkin-send').click();
 
-  const items = await punchesOn(server, token, server.employee.username, todayIn());
-  const mobile = items.filter((p) => p.source === 'mobile');
-  assert.equal(mobile.length, 1);
-  assert.equal(mobile[0].note, 'Apel pagi');
-  assert.ok(mobile[0].photo_url, 'the selfie was stored');
-  assert.ok(mobile[0].distance_m < 100);
-  await ctx.close();
+    await page.locator('#result-box.ok, #result-box.late, #result-box.ignored, #result-box.pending, #result-box.bad').waitFor();
+    assert.equal(await page.locator('#result-box').getAttribute('class'), `result ${c.cls}`, c.what);
+    assert.match(await page.locator('#result-title').textContent(), c.title, c.what);
+    if (c.cls === 'ignored') assert.match(await page.locator('#result-message').textContent(), /di luar jendela presensi/);
+    assert.match(await page.locator('#result-detail').textContent(), /\d\d:\d\d WITA/);
+    assert.deepEqual(await a11yProblems(page, ['#result-done']), []);
+    await screenshot(page, `04-result-${c.cls}`);
+
+    // The home card lists today's punch with what became of it.
+    await page.locator('#result-done').click();
+    const item = page.locator('#today-punches li').first();
+    await item.waitFor();
+    assert.equal(await item.getAttribute('data-outcome'), c.outcome, c.what);
+    assert.match(await item.locator('.cp-expl').textContent(), c.text, c.what);
+    assert.match(await item.locator('.cp-name').textContent(), /^\d\d:\d\d WITA · Aplikasi$/);
+    await screenshot(page, `04-home-${c.cls}`);
+
+    const token = await apiLogin(server, who);
+    const mobile = (await punchesOn(server, token, who.username, todayIn())).filter((p) => p.source === 'mobile');
+    assert.equal(mobile.length, 1);
+    assert.equal(mobile[0].note, 'Apel pagi');
+    assert.ok(mobile[0].photo_url, 'the selfie was stored');
+    assert.ok(mobile[0].distance_m < 100);
+    await ctx.close();
+  }
 });
 
 test('outside the geofence: red answer, then special attendance is accepted and sent for approval', async (t) => {

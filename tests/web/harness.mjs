@@ -171,3 +171,85 @@ export async function punchesOn(server, token, nip, day) {
 export function todayIn(timeZone = 'Asia/Makassar') {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
+
+export const DEMO_PASSWORD = 'hadir123';
+
+// Minutes since local midnight now, in the zone.
+export function localMinutes(timeZone = 'Asia/Makassar', at = new Date()) {
+  const [h, m] = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(at).split(':').map(Number);
+  return h * 60 + m;
+}
+const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+// Gives `nip` a one-checkpoint day today (a shift on a roster, which is worked even on a
+// holiday), with the due time and window as minute offsets from now: the verdict of a punch made
+// now is then known. Returns false when the window would cross midnight (the caller skips).
+export async function shapeToday(server, adminToken, nip, { due, start, end }) {
+  const now = localMinutes();
+  const [d, s, e] = [now + due, now + start, now + end];
+  if (s < 0 || e >= 24 * 60) return false;
+  const name = `Uji ${nip} ${Date.now()}`;
+  const cal = await api(server, 'POST', '/api/v1/calendars', {
+    token: adminToken,
+    body: {
+      name, weekly: { monday: null, tuesday: null, wednesday: null, thursday: null, friday: null, saturday: null, sunday: null },
+      overrides: [],
+      shifts: [{ code: 'U', name: 'Uji', schedule: { checkpoints: [
+        { name: 'masuk', kind: 'check_in', due: hhmm(d), window_start: hhmm(s), window_end: hhmm(e) }], break_minutes: 0 } }]
+    }
+  });
+  if (cal.status !== 201) throw new Error(`calendar: ${cal.status} ${JSON.stringify(cal.body)}`);
+  const as = await api(server, 'POST', `/api/v1/calendars/${cal.body.id}/assign`, { token: adminToken, body: { nip } });
+  if (as.status !== 204) throw new Error(`assign: ${as.status} ${JSON.stringify(as.body)}`);
+  const ro = await api(server, 'PUT', '/api/v1/roster', { token: adminToken, body: { entries: [{ nip, date: todayIn(), shift: 'U' }] } });
+  if (ro.status !== 200) throw new Error(`roster: ${ro.status} ${JSON.stringify(ro.body)}`);
+  return true;
+}
+
+// Plain teachers of a demo unit (no role), as `{username, password, name}`.
+export async function teachers(server, adminToken, unit = 'SDN001', count = 3) {
+  const taken = new Set(Object.values(server.logins).map((l) => l.username));
+  const r = await api(server, 'GET', `/api/v1/employees?unit=${unit}&limit=100`, { token: adminToken });
+  if (r.status !== 200) throw new Error(`employees: ${r.status}`);
+  return r.body.items.filter((e) => e.unit_code === unit && e.active && !taken.has(e.login)).slice(0, count)
+    .map((e) => ({ username: e.login, password: DEMO_PASSWORD, name: e.name, id: e.id, tpp_base: e.tpp_base }));
+}
+
+// Text that wraps in a narrow column: every element under `root` holding text of its own that
+// takes more than one line must be at least `fraction` of the viewport wide. Returns problems.
+export async function squeezedText(page, root, fraction = 0.4) {
+  return page.evaluate(({ root, fraction }) => {
+    const min = window.innerWidth * fraction;
+    const problems = [];
+    for (const elem of document.querySelectorAll(`${root} *`)) {
+      if (!elem.getClientRects().length) continue;
+      for (const node of elem.childNodes) {
+        if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        const width = elem.getBoundingClientRect().width;
+        if (lines.size > 1 && width < min) {
+          problems.push(`${Math.round(width)} px wide, ${lines.size} lines: "${node.textContent.trim().slice(0, 60)}"`);
+        }
+      }
+    }
+    return problems;
+  }, { root, fraction });
+}
+
+// Visible text under `root` set smaller than `px`. Returns problems.
+export async function smallText(page, root, px = 14) {
+  return page.evaluate(({ root, px }) => {
+    const problems = [];
+    for (const elem of document.querySelectorAll(`${root}, ${root} *`)) {
+      if (!elem.getClientRects().length) continue;
+      const own = [...elem.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const size = parseFloat(getComputedStyle(elem).fontSize);
+      if (size < px - 0.01) problems.push(`${size} px: "${elem.textContent.trim().slice(0, 40)}"`);
+    }
+    return problems;
+  }, { root, px });
+}

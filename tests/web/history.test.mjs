@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, api, apiLogin, officeLocation, north, todayIn
+  startServer, launch, phone, uiLogin, takeSelfie, screenshot, a11yProblems, api, apiLogin, officeLocation, north, todayIn,
+  squeezedText, smallText, ARTIFACTS
 } from './harness.mjs';
 
 let server, browser, office, token, ctx, page;
@@ -90,4 +91,61 @@ test('an objection is filed from the day detail and listed in my requests', asyn
   assert.equal(objections[0].date_from, day);
   assert.equal(objections[0].state, 'submitted');
   assert.deepEqual(objections[0].attachments.map((a) => a.filename), ['surat.pdf']);
+});
+
+test('at 360×740: newest day first from today back, a legend, the deduction in rupiah, text ≥ 14 px and no squeezed text in the day detail', async () => {
+  const phoneCtx = await phone(browser, server, north(office, 15));
+  const p = await phoneCtx.newPage();
+  await p.setViewportSize({ width: 360, height: 740 });
+  await uiLogin(p, server);
+  const day = todayIn();
+  // The demo's history covers the previous month whole.
+  const prev = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 2, 1)).toISOString().slice(0, 7);
+  await p.goto(`${server.url}/#/riwayat/${day.slice(0, 7)}`);
+  await p.locator('#screen-history').waitFor({ state: 'visible' });
+  await p.locator('#day-list button[data-date]').first().waitFor();
+  const dates = await p.locator('#day-list button[data-date]').evaluateAll((bs) => bs.map((b) => b.dataset.date));
+  assert.equal(dates[0], day, 'the list starts with today');
+  assert.ok(dates.every((d) => d <= day), `no future days: ${dates}`);
+  assert.deepEqual(dates, [...dates].sort().reverse(), 'newest first');
+
+  await p.goto(`${server.url}/#/riwayat/${prev}`);
+  await p.locator('#summary:not([hidden])').waitFor();
+  const days = (await api(server, 'GET', `/api/v1/me/days?month=${prev}`, { token })).body;
+  if (days.summary.deduction_rupiah != null) {
+    const applied = days.summary.deduction_applied_rupiah ?? days.summary.deduction_rupiah;
+    assert.equal(await p.locator('#summary-rupiah').textContent(), 'Rp ' + applied.toLocaleString('id-ID'));
+  }
+  await p.locator('#legend summary').click();
+  assert.match(await p.locator('#legend').textContent(), /TL1–TL4.*PSW1–PSW4.*TK/s);
+  assert.deepEqual(await smallText(p, '#screen-history'), []);
+  await screenshot(p, '14-history-360');
+  await p.locator('#legend').screenshot({ path: `${ARTIFACTS}/15-legend-360.png` });
+
+  // The day with the most to explain: codes on its checkpoints (else any working day).
+  const worked = days.days.filter((d) => d.status === 'HADIR');
+  const coded = worked.find((d) => d.checkpoints.some((c) => c.code)) || worked[0] || days.days[0];
+  await p.goto(`${server.url}/#/hari/${coded.date}`);
+  await p.locator('#screen-day').waitFor({ state: 'visible' });
+  await p.locator('#day-checkpoints li').first().waitFor();
+  await p.locator('#day-punches li').first().waitFor();
+  assert.match(await p.locator('#day-checkpoints').textContent(), /W(I|IT|ITA)B?/);
+  assert.deepEqual(await squeezedText(p, '#screen-day'), []);
+  assert.deepEqual(await smallText(p, '#screen-day'), []);
+  await screenshot(p, '16-day-detail-360');
+  await phoneCtx.close();
+});
+
+test('the layout checks report squeezed and small text when there is some', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const p = await ctx.newPage();
+  await p.setContent(`<main id="t" style="font-size:16px">
+    <div style="display:flex"><span style="width:60px">Tidak ada presensi pulang menurut aturan yang berlaku</span><b style="white-space:nowrap">PSW4 (1,5%)</b></div>
+    <p style="font-size:11px">kecil</p><p>Baris yang cukup lebar untuk dibaca tanpa terjepit di kolom sempit.</p></main>`);
+  const squeezed = await squeezedText(p, '#t');
+  assert.equal(squeezed.length, 1, squeezed.join('\n'));
+  assert.match(squeezed[0], /^60 px wide/);
+  const small = await smallText(p, '#t');
+  assert.deepEqual(small, ['11 px: "kecil"']);
+  await ctx.close();
 });

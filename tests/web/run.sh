@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Browser tests of the employee app: playwright-core driving Debian's Chromium (no browser
-# download). Usage: HADIR_BIN=target/debug/hadir tests/web/run.sh [test files…]
-# Screenshots of the main screens go to tests/web/artifacts/.
+# download). Usage: HADIR_BIN=target/debug/hadir tests/web/run.sh [test files…] (without HADIR_BIN:
+# $CARGO_TARGET_DIR/debug/hadir, else target/debug/hadir). Screenshots go to tests/web/artifacts/
+# (month.test.mjs: artifacts/month/, with the recap XLSX files it read).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 if [ -z "${HADIR_BIN:-}" ]; then
-  HADIR_BIN="$repo/target/debug/hadir"
+  # The binary of the cargo target dir in use (CARGO_TARGET_DIR, else the repository's target/).
+  target="${CARGO_TARGET_DIR:-$repo/target}"
+  case "$target" in /*) ;; *) target="$repo/$target" ;; esac
+  HADIR_BIN="$target/debug/hadir"
   [ -x "$HADIR_BIN" ] || (cd "$repo" && cargo build -p hadir-cli)
 fi
 case "$HADIR_BIN" in /*) ;; *) HADIR_BIN="$repo/$HADIR_BIN" ;; esac

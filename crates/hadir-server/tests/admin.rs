@@ -586,3 +586,91 @@ async fn console_times_are_in_the_regency_zone_and_labelled() {
     assert!(audit.contains(" WITA</td>"), "{audit}");
     assert!(!audit.contains("Z</td>") && !audit.contains("+00:00</td>"), "no raw UTC instants: {audit}");
 }
+
+/// The latest day before today (within two weeks) on which `token`'s employee is TK.
+async fn recent_tk_day(s: &TestServer, token: &str, today: jiff::civil::Date) -> jiff::civil::Date {
+    let mut d = today.yesterday().unwrap();
+    for _ in 0..14 {
+        let month = format!("{:04}-{:02}", d.year(), d.month());
+        let (st, days) = s.get(&format!("/api/v1/me/days?month={month}"), token).await;
+        assert_eq!(st, StatusCode::OK, "{days}");
+        let day = days["days"].as_array().unwrap().iter().find(|x| x["date"] == d.to_string()).unwrap().clone();
+        if day["status"] == "TK" {
+            return d;
+        }
+        d = d.yesterday().unwrap();
+    }
+    panic!("no TK day in the last two weeks");
+}
+
+async fn day_record(s: &TestServer, token: &str, d: jiff::civil::Date) -> serde_json::Value {
+    let (_, days) = s.get(&format!("/api/v1/me/days?month={:04}-{:02}", d.year(), d.month()), token).await;
+    days["days"].as_array().unwrap().iter().find(|x| x["date"] == d.to_string()).unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_objection_is_accepted_from_its_card_with_a_corrected_time_or_status() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let head = console_session(&s, &nip(2), PW).await; // head of SD1
+    let tz = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let today = jiff::Timestamp::now().to_zoned_datetime(tz).date();
+    let d = recent_tk_day(&s, &o.emp_sd1, today).await;
+
+    // The employee names the checkpoint and the time they were there.
+    let body = serde_json::json!({"type": "KEBERATAN", "date_from": d.to_string(), "start": "07:20",
+        "checkpoints": ["masuk"], "reason": "Saya hadir pukul 07.20; mesin di ruang guru mati."});
+    let (st, r) = s.post("/api/v1/requests", &o.emp_sd1, body).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+
+    // The card shows the day as recorded and the correction prefilled from the objection.
+    let (st, page) = get(&s, "/admin/inbox", &head).await;
+    assert_eq!(st, StatusCode::OK);
+    let at = page.find(&format!("id=\"request-{id}\"")).unwrap_or_else(|| panic!("{page}"));
+    let card = &page[at..at + page[at..].find("</article>").unwrap()];
+    assert!(card.contains("data-testid=\"recorded-status\">tanpa keterangan<"), "{card}");
+    assert!(card.contains("<tr data-checkpoint=\"masuk\"><td>Masuk</td><td>—</td>"), "{card}");
+    assert!(card.contains("<option value=\"masuk\" selected>Masuk</option>"), "{card}");
+    assert!(card.contains("name=\"time\" type=\"time\" value=\"07:20\""), "{card}");
+
+    // Accepting without a correction and rejecting without a note are refused.
+    let path = format!("/admin/requests/{id}/decision");
+    let (st, err) = post(&s, &path, &head, None, "decision=approve&comment=&checkpoint=masuk&time=&status=").await;
+    assert!(st.is_client_error() && err.contains("koreksi"), "{st} {err}");
+    let (st, _) = post(&s, &path, &head, None, "decision=reject&comment=&checkpoint=masuk&time=07%3A20").await;
+    assert!(st.is_client_error(), "{st}");
+
+    // Accepted with the time: the card says so and the day counts masuk at 07:20.
+    let (st, card) =
+        post(&s, &path, &head, None, "decision=approve&comment=Saksi+kepala&checkpoint=masuk&time=07%3A20&status=")
+            .await;
+    assert_eq!(st, StatusCode::OK, "{card}");
+    assert!(card.contains("data-state=\"approved\"") && !card.contains("data-testid=\"approve\""), "{card}");
+    let day = day_record(&s, &o.emp_sd1, d).await;
+    assert_eq!(day["status"], "HADIR", "{day}");
+    let masuk = day["checkpoints"].as_array().unwrap().iter().find(|c| c["name"] == "masuk").unwrap();
+    assert_eq!(masuk["punch"]["time"], "07:20", "{day}");
+    assert_eq!(masuk["code"], serde_json::Value::Null, "on time: {day}");
+
+    // A second objection (another TK day) accepted with a status: the whole day is HADIR.
+    let d2 = recent_tk_day(&s, &o.emp_sd1, d).await;
+    let body = serde_json::json!({"type": "KEBERATAN", "date_from": d2.to_string(), "reason": "Rapat di dinas"});
+    let (st, r) = s.post("/api/v1/requests", &o.emp_sd1, body).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id2 = r["id"].as_i64().unwrap();
+    let (st, card) = post(
+        &s,
+        &format!("/admin/requests/{id2}/decision"),
+        &head,
+        None,
+        "decision=approve&comment=&checkpoint=masuk&time=&status=HADIR",
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{card}");
+    let day = day_record(&s, &o.emp_sd1, d2).await;
+    assert_eq!(day["status"], "HADIR", "{day}");
+    let deduction = &day["deduction"];
+    let deduction = deduction.as_f64().or_else(|| deduction.as_str().and_then(|v| v.parse().ok()));
+    assert_eq!(deduction, Some(0.0), "{day}");
+}

@@ -553,6 +553,40 @@ async fn today_screen() {
     let punches = b["punches"].as_array().unwrap();
     assert_eq!(punches.len(), 1, "{b}");
     assert_eq!(punches[0]["id"], p["punch"]["id"]);
+    // Every punch of the day with what became of it (issue 20): this one counted or not, with words.
+    let outcomes = b["punch_outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 1, "{b}");
+    assert_eq!(outcomes[0]["id"], p["punch"]["id"]);
+    assert_eq!((outcomes[0]["zone"].as_str(), outcomes[0]["channel"].as_str()), (Some("WITA"), Some("Aplikasi")));
+    let text = outcomes[0]["text"].as_str().unwrap();
+    match outcomes[0]["outcome"].as_str().unwrap() {
+        "counted" => assert!(text.starts_with("Masuk — ") || text.starts_with("Pulang — "), "{text}"),
+        "not_counted" => assert!(text.starts_with("Tidak dihitung: "), "{text}"),
+        other => panic!("{other}: {b}"),
+    }
+    // A capture sent 10 minutes late waits for review, then is rejected with a note.
+    let captured = Timestamp::now() - jiff::SignedDuration::from_mins(10);
+    if captured.to_zoned_datetime(wita()).date() == today {
+        let meta = json!({"idempotency_key": "today-2", "lat": SD1_LAT, "lon": SD1_LON, "accuracy_m": 5.0,
+            "captured_at": captured.to_string()});
+        let (st, held, _) = s.checkin(&o.emp_sd1, meta, Some(jpeg(64))).await;
+        assert_eq!((st, held["punch"]["state"].as_str()), (StatusCode::CREATED, Some("pending")), "{held}");
+        let id = held["punch"]["id"].clone();
+        let outcome = |b: &Value| b["punch_outcomes"].as_array().unwrap().iter().find(|o| o["id"] == id).cloned();
+        let (_, b) = s.get("/api/v1/me/today", &o.emp_sd1).await;
+        let o1 = outcome(&b).unwrap_or_else(|| panic!("{b}"));
+        assert_eq!(
+            (o1["outcome"].as_str(), o1["text"].as_str()),
+            (Some("pending"), Some("Menunggu pemeriksaan atasan"))
+        );
+        let (st, r) = s
+            .post("/api/v1/review/punches/decide", &o.head, json!({"ids": [id], "accept": false, "note": "foto buram"}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let (_, b) = s.get("/api/v1/me/today", &o.emp_sd1).await;
+        let o2 = outcome(&b).unwrap_or_else(|| panic!("{b}"));
+        assert_eq!((o2["outcome"].as_str(), o2["text"].as_str()), (Some("rejected"), Some("Ditolak: foto buram")));
+    }
 }
 
 #[tokio::test]

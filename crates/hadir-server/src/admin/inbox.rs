@@ -6,7 +6,7 @@ use super::map::{Spot, locations_svg};
 use super::{CResult, Console, ConsoleError, Nav, html};
 use crate::api::devices::unmatched_punches;
 use crate::api::employees::EmployeePatch;
-use crate::api::requests::{DecisionInput, ListQuery, RequestView};
+use crate::api::requests::{CorrectionInput, DecisionInput, ListQuery, RequestView};
 use crate::auth::Caller;
 use crate::days::evaluate_days;
 use crate::error::ApiError;
@@ -39,6 +39,115 @@ pub struct Card {
     pub evidence: Option<Evidence>,
     /// Video evidence (URL, file name), played in place.
     pub videos: Vec<(String, String)>,
+    /// Objections: the day as recorded and the correction form's prefill.
+    pub objection: Option<Objection>,
+}
+
+/// One checkpoint of the objected day as recorded: `Masuk`, `07:42 WITA` or `—`, `TL1`.
+pub struct RecordedCheckpoint {
+    pub name: String,
+    pub label: String,
+    pub time: String,
+    pub code: String,
+}
+
+/// An objection's day as recorded, and what the correction form starts with.
+pub struct Objection {
+    pub status: String,
+    pub checkpoints: Vec<RecordedCheckpoint>,
+    pub explanation: String,
+    pub zone: String,
+    /// Prefill: the checkpoint and local time the employee names (else the first checkpoint with
+    /// a code, no time), or no status change.
+    pub fix_checkpoint: String,
+    pub fix_time: String,
+    pub statuses: Vec<(&'static str, &'static str)>,
+}
+
+/// The statuses a decider may set (the domain refuses the two transient ones).
+const SETTABLE: &[(&str, &str)] = &[
+    ("HADIR", "Hadir (tanpa potongan)"),
+    ("IZIN", "Izin"),
+    ("SAKIT", "Sakit"),
+    ("DL", "Dinas luar"),
+    ("DIKLAT", "Diklat"),
+    ("CUTI_TAHUNAN", "Cuti tahunan"),
+    ("CUTI_SAKIT", "Cuti sakit"),
+    ("CUTI_ALASAN_PENTING", "Cuti alasan penting"),
+    ("TK", "Tanpa keterangan (TK)"),
+    ("LIBUR", "Libur"),
+];
+
+fn checkpoint_label(name: &str) -> String {
+    match name {
+        "masuk" => "Masuk".into(),
+        "siang" => "Siang".into(),
+        "pulang" => "Pulang".into(),
+        other => other.into(),
+    }
+}
+
+/// A time the employee wrote in the reason (`07.20`, `7:20`), when the request names none.
+fn time_in_text(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        let start_ok = i == 0 || !b[i - 1].is_ascii_digit();
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !start_ok || !(1..=2).contains(&digits) {
+            continue;
+        }
+        let j = i + digits;
+        if b.get(j).is_some_and(|c| *c == b'.' || *c == b':')
+            && b.get(j + 1..j + 3).is_some_and(|m| m.iter().all(u8::is_ascii_digit))
+            && !b.get(j + 3).is_some_and(u8::is_ascii_digit)
+        {
+            let h: u32 = text[i..j].parse().ok()?;
+            let m: u32 = text[j + 1..j + 3].parse().ok()?;
+            if h < 24 && m < 60 {
+                return Some(format!("{h:02}:{m:02}"));
+            }
+        }
+    }
+    None
+}
+
+/// The objected day as evaluated now, with the form's prefill.
+async fn objection_of(s: &AppState, r: &RequestView) -> Option<Objection> {
+    let e = s.store.employee_by_login(r.employee.as_deref()?).await.ok()?;
+    let date: Date = r.date_from.parse().ok()?;
+    crate::api::days::policies_ready(s).await;
+    let tz = s.policies.context_for(&e).tz;
+    let rec = evaluate_days(s.store.as_ref(), &s.policies, &e, date, date, Timestamp::now()).await.ok()?.pop()?;
+    let zone = hadir_domain::zone_abbreviation(&tz, Timestamp::now());
+    let checkpoints: Vec<RecordedCheckpoint> = rec
+        .checkpoints
+        .iter()
+        .map(|c| RecordedCheckpoint {
+            name: c.name.clone(),
+            label: checkpoint_label(&c.name),
+            time: c.punch.as_ref().map(|p| format!("{} {zone}", p.time)).unwrap_or_else(|| "—".into()),
+            code: c.code.clone().unwrap_or_default(),
+        })
+        .collect();
+    // What the employee claims: the request's checkpoint and time, else a time in the reason.
+    let claimed = r.start_at.as_deref().and_then(|t| t.get(11..16)).map(str::to_string);
+    let fix_time = claimed.or_else(|| time_in_text(&r.reason)).unwrap_or_default();
+    let fix_checkpoint = r
+        .checkpoints
+        .first()
+        .cloned()
+        .or_else(|| rec.checkpoints.iter().find(|c| c.code.is_some()).map(|c| c.name.clone()))
+        .or_else(|| rec.checkpoints.first().map(|c| c.name.clone()))
+        .unwrap_or_default();
+    Some(Objection {
+        status: rec.status.label().to_string(),
+        explanation: rec.explanation.clone(),
+        checkpoints,
+        zone,
+        fix_checkpoint,
+        fix_time,
+        statuses: SETTABLE.to_vec(),
+    })
 }
 
 pub fn state_label(s: &str) -> &'static str {
@@ -117,7 +226,19 @@ async fn card(s: &AppState, r: RequestView) -> Card {
         },
         None => None,
     };
-    Card { kind_label: kind_label(&r.kind), state_label: state_label(&r.state), days, attachments, evidence, videos, r }
+    // The selfie itself is on the card already (its own figure); the evidence adds where and when.
+    let evidence = evidence.map(|e| Evidence { photo: None, ..e });
+    let objection = if r.kind == "KEBERATAN" { objection_of(s, &r).await } else { None };
+    Card {
+        kind_label: kind_label(&r.kind),
+        state_label: state_label(&r.state),
+        days,
+        attachments,
+        evidence,
+        videos,
+        objection,
+        r,
+    }
 }
 
 /// What a decision on a punch rests on: the selfie, where and when.
@@ -566,6 +687,10 @@ pub async fn page(State(s): State<AppState>, Console(c): Console, Query(f): Quer
 pub struct DecisionForm {
     pub decision: String,
     pub comment: Option<String>,
+    /// Objections: the corrected status, or a checkpoint and its local time.
+    pub status: Option<String>,
+    pub checkpoint: Option<String>,
+    pub time: Option<String>,
 }
 
 /// `POST /admin/requests/{id}/decision`: the API's decision (rules, audit, recompute), then
@@ -576,7 +701,13 @@ pub async fn decide(
     Path(id): Path<Id>,
     Form(f): Form<DecisionForm>,
 ) -> CResult {
-    let input = DecisionInput { approve: f.decision == "approve", comment: f.comment, correction: None };
+    let approve = f.decision == "approve";
+    let filled = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let (status, checkpoint, time) = (filled(f.status), filled(f.checkpoint), filled(f.time));
+    // Only an objection's card has these fields; a status wins over a time, as in the API.
+    let correction =
+        (approve && (status.is_some() || time.is_some())).then_some(CorrectionInput { status, checkpoint, time });
+    let input = DecisionInput { approve, comment: f.comment, correction };
     let axum::Json(r) = crate::api::requests::decide_request(State(s.clone()), c, Path(id), ApiJson(input)).await?;
     Ok(html(&CardFragment { c: card(&s, r).await }))
 }
@@ -610,4 +741,19 @@ pub async fn assign_pin(State(s): State<AppState>, Console(c): Console, Form(f):
         crate::api::employees::update_employee(State(s), c, Path(f.employee.trim().to_string()), ApiJson(patch))
             .await?;
     Ok(super::notice(format!("PIN {} diberikan kepada {} ({}).", f.pin.trim(), e.name, e.login)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_in_text;
+
+    #[test]
+    fn a_time_written_in_an_objection() {
+        assert_eq!(time_in_text("Saya hadir pukul 07.20; mesin mati").as_deref(), Some("07:20"));
+        assert_eq!(time_in_text("datang 7:05 karena hujan").as_deref(), Some("07:05"));
+        assert_eq!(time_in_text("surat 800/123 tanggal 12.2025").as_deref(), None);
+        assert_eq!(time_in_text("pukul 25.10").as_deref(), None);
+        assert_eq!(time_in_text("SPT 421.77, hadir 16.05").as_deref(), Some("16:05"));
+        assert_eq!(time_in_text("tidak ada jam").as_deref(), None);
+    }
 }

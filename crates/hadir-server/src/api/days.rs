@@ -74,6 +74,14 @@ pub struct DaysSummary {
     pub trial_mode: bool,
     pub minutes_required: u32,
     pub minutes_present: u32,
+    /// The employee's monthly TPP base in rupiah, when known.
+    pub tpp_base: Option<i64>,
+    /// The attendance share of TPP the percentages apply to (e.g. 40).
+    #[schema(value_type = f64)]
+    pub tpp_attendance_share: Percent,
+    /// The deduction in rupiah (computed, and actually applied), when the TPP base is known.
+    pub deduction_rupiah: Option<i64>,
+    pub deduction_applied_rupiah: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,6 +131,10 @@ pub fn summarize(records: &[DayRecord], rules: &[hadir_domain::RuleSet], e: &Emp
         trial_mode: false,
         minutes_required: 0,
         minutes_present: 0,
+        tpp_base: e.tpp_base,
+        tpp_attendance_share: Percent::ZERO,
+        deduction_rupiah: None,
+        deduction_applied_rupiah: None,
     };
     for r in records {
         let has = |kind: CheckpointKind, outcome: CheckpointOutcome| {
@@ -152,6 +164,10 @@ pub fn summarize(records: &[DayRecord], rules: &[hadir_domain::RuleSet], e: &Emp
         s.trial_mode = m.trial_mode;
         s.minutes_required = m.minutes_required;
         s.minutes_present = m.minutes_present;
+        s.tpp_base = m.tpp_base;
+        s.tpp_attendance_share = m.tpp_attendance_share;
+        s.deduction_rupiah = m.rupiah_computed;
+        s.deduction_applied_rupiah = m.rupiah_applied;
     }
     s
 }
@@ -257,6 +273,66 @@ pub struct TodayLocation {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct TodayPunchOutcome {
+    pub id: i64,
+    /// Local time, `07:42`, and its zone.
+    pub time: String,
+    pub zone: String,
+    /// How it came in, in Indonesian: "Aplikasi", "Absen khusus", "Mesin absen".
+    pub channel: String,
+    /// `counted` (used for a checkpoint, or an approved special attendance), `not_counted`
+    /// (matches no checkpoint), `pending` (waits for a decision) or `rejected`.
+    pub outcome: String,
+    /// What happened, in Indonesian: "Masuk — terlambat 12 menit (TL1)", the reason it does
+    /// not count, "Menunggu pemeriksaan atasan", or "Ditolak: <note>".
+    pub text: String,
+}
+
+/// What became of one punch of the day (`record`'s checkpoints and ignored punches, or its hold).
+fn punch_outcome(p: &hadir_store::Punch, record: &DayRecord, tz: &jiff::tz::TimeZone) -> TodayPunchOutcome {
+    let local = p.p.punched_at.to_zoned_datetime(tz.clone());
+    let channel = match p.p.source {
+        hadir_store::PunchSource::Mobile => "Aplikasi",
+        hadir_store::PunchSource::Special => "Absen khusus",
+        _ => "Mesin absen",
+    };
+    let (state, _) = crate::views::punch_state(p);
+    let used = record.checkpoints.iter().find(|c| c.punch.as_ref().is_some_and(|m| m.punch_id == Some(p.id)));
+    let ignored = record.ignored_punches.iter().find(|i| i.punch.punch_id == Some(p.id));
+    let (outcome, text) = if let Some(c) = used {
+        let name = capitalised(&c.name);
+        let what = match (c.minutes_late, c.minutes_early, &c.code) {
+            (Some(m), _, Some(code)) if m > 0 => format!("terlambat {m} menit ({code})"),
+            (_, Some(m), Some(code)) if m > 0 => format!("pulang {m} menit lebih awal ({code})"),
+            (_, _, Some(code)) => format!("tercatat ({code})"),
+            _ if c.kind == CheckpointKind::Presence => "hadir".to_string(),
+            _ => "tepat waktu".to_string(),
+        };
+        ("counted", format!("{name} — {what}"))
+    } else if let Some(i) = ignored {
+        let why = i.explanation.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_else(|| i.explanation.clone());
+        ("not_counted", format!("Tidak dihitung: {why}"))
+    } else if state == "pending" {
+        ("pending", "Menunggu pemeriksaan atasan".to_string())
+    } else if state == "rejected" {
+        let note = p.decision.as_ref().and_then(|d| d.note.as_deref()).map(|n| format!(": {n}")).unwrap_or_default();
+        ("rejected", format!("Ditolak{note}"))
+    } else if p.p.source == hadir_store::PunchSource::Special {
+        ("counted", "Absen khusus disetujui".to_string())
+    } else {
+        ("not_counted", "Tidak dihitung: di luar jadwal hari ini".to_string())
+    };
+    TodayPunchOutcome {
+        id: p.id,
+        time: local.strftime("%H:%M").to_string(),
+        zone: zone_abbreviation(tz, p.p.punched_at),
+        channel: channel.into(),
+        outcome: outcome.into(),
+        text,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct TodayResponse {
     /// The day shown (yesterday's date while an overnight shift is still running).
     pub date: String,
@@ -271,6 +347,9 @@ pub struct TodayResponse {
     pub checkpoints: Vec<TodayCheckpoint>,
     pub locations: Vec<TodayLocation>,
     pub punches: Vec<PunchView>,
+    /// Every punch of the day (held and rejected ones too) with what became of it, for the
+    /// home card.
+    pub punch_outcomes: Vec<TodayPunchOutcome>,
     /// One Indonesian sentence for the home screen.
     pub message: String,
 }
@@ -337,6 +416,15 @@ pub async fn my_today(State(s): State<AppState>, caller: Caller) -> ApiResult<Js
             ..Default::default()
         })
         .await?;
+    // The day's punches: those the record used or set aside, and held, rejected or special
+    // ones of the same local date (they are not evaluated while they do not count).
+    let of_day: Vec<&hadir_store::Punch> = punches
+        .iter()
+        .filter(|p| {
+            ids.contains(&p.id) || (!p.p.quarantined && p.p.punched_at.to_zoned_datetime(ctx.tz.clone()).date() == date)
+        })
+        .collect();
+    let punch_outcomes = of_day.iter().map(|p| punch_outcome(p, &record, &ctx.tz)).collect();
     let punches: Vec<PunchView> =
         punches.iter().filter(|p| ids.contains(&p.id)).map(|p| PunchView::new(p, &ctx.tz)).collect();
     let now_minute = schedule_minute(&ctx.tz, date, now);
@@ -395,6 +483,7 @@ pub async fn my_today(State(s): State<AppState>, caller: Caller) -> ApiResult<Js
             .map(|l| TodayLocation { name: l.name.clone(), lat: l.lat, lon: l.lon, radius_m: l.radius_m })
             .collect(),
         punches,
+        punch_outcomes,
         message,
     }))
 }

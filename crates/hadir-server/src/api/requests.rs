@@ -69,7 +69,9 @@ pub struct CreateRequest {
     #[schema(format = Date)]
     pub date: Option<String>,
     pub reason: String,
-    /// `OUTAGE`: local times `HH:MM` of the window.
+    /// `OUTAGE`: local times `HH:MM` of the window. `KEBERATAN`: `start` is the time the
+    /// employee says they were there (`HH:MM`), with the checkpoint in `checkpoints` (optional;
+    /// it prefills the decider's correction).
     pub start: Option<String>,
     pub end: Option<String>,
     /// `IZIN`: only these checkpoints are excused (e.g. `["masuk"]` for coming late).
@@ -617,6 +619,10 @@ pub async fn create_request(
                 }
                 Family::Objection => {
                     req_rules::check_objection_date(date_from, crate::days::today_in(&tz))?;
+                    // The time the employee claims (a proposal: only the decider's correction counts).
+                    if let Some(t) = b.start.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                        new.start_at = Some(parse_instant(t, date_from, &tz, "start")?);
+                    }
                     let locked = s.store.is_month_locked(&month_key(date_from), &unit.path).await?;
                     req_rules::check_objection_month(date_from, locked, false)?;
                 }

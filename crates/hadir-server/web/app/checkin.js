@@ -131,9 +131,9 @@
       // and minutes), grey when the punch does not count, blue when it waits for a decision.
       if (r.special || p.state === 'pending') {
         cls = 'pending'; icon = '⏳';
-        title = r.special ? 'Absen khusus terkirim' : 'Menunggu pemeriksaan';
+        title = r.special ? 'Absen khusus terkirim' : 'Menunggu pemeriksaan atasan';
       } else if (v.ignored) {
-        cls = 'ignored'; icon = '–'; title = 'Tercatat, tidak dihitung';
+        cls = 'ignored'; icon = '–'; title = 'Tidak dihitung';
       } else if (v.code) {
         cls = 'late'; icon = '!';
         title = (v.minutes_late ? 'Terlambat ' + v.minutes_late + ' menit' :

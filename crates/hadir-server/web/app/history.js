@@ -30,7 +30,8 @@
   // [css class, short label] for a day's cell.
   function look(day) {
     var s = day.status;
-    if (s === 'HADIR') { var c = codes(day); return c.length ? ['st-late', c.join(' ')] : ['st-ok', 'H']; }
+    // One code fits a cell at a readable size; the list and the detail show them all.
+    if (s === 'HADIR') { var c = codes(day); return c.length ? ['st-late', c[0]] : ['st-ok', 'H']; }
     if (s === 'TK') return ['st-bad', 'TK'];
     if (s === 'LIBUR' || s === 'BELUM_AKTIF') return ['st-off', SHORT[s]];
     if (s === 'BELUM_SELESAI') return ['', ''];
@@ -86,11 +87,13 @@
       b.dataset.date = iso;
       cal.appendChild(b);
     }
+    // Newest first, from today back: days still to come are in the calendar only.
     var list = H.clear($('day-list'));
     days.slice().reverse().forEach(function (day) {
-      if (day.status === 'BELUM_AKTIF') return;
+      if (day.status === 'BELUM_AKTIF' || day.date > today) return;
       var lk = look(day);
       var times = (day.checkpoints || []).map(function (c) { return c.punch ? c.punch.time : '–'; }).join(' / ');
+      if (times && day.zone) times += ' ' + day.zone;
       var right = [H.statusLabel(day.status)];
       if (codes(day).length) right.push(codes(day).join(' '));
       var b = el('button', { type: 'button' }, [
@@ -131,6 +134,14 @@
     else if (s.deduction_applied_percent != null && Number(s.deduction_applied_percent) !== Number(s.deduction_percent)) {
       box.appendChild(el('p', { className: 'small muted' }, ['Potongan yang diterapkan: ' + H.percent(s.deduction_applied_percent) + '.']));
     }
+    // In rupiah where the TPP base is known: what is taken from this month's TPP.
+    if (s.deduction_rupiah != null) {
+      var applied = s.deduction_applied_rupiah != null ? s.deduction_applied_rupiah : s.deduction_rupiah;
+      dl.appendChild(el('dt', {}, ['Potongan TPP (rupiah)']));
+      dl.appendChild(el('dd', { id: 'summary-rupiah' }, [H.rupiah(applied)]));
+      box.appendChild(el('p', { className: 'small muted' }, ['Dari TPP ' + H.rupiah(s.tpp_base) + ' per bulan; persentase potongan berlaku atas bagian kehadiran (' +
+        H.percent(s.tpp_attendance_share) + ' dari TPP).']));
+    }
     box.hidden = !dl.firstChild;
   }
 
@@ -169,15 +180,17 @@
     $('day-status').textContent = status;
     $('day-explanation').textContent = day.explanation || '';
     var ul = H.clear($('day-checkpoints'));
+    var zone = day.zone ? ' ' + day.zone : '';
+    // Name and verdict on one line, the explanation below at full width (readable at 360 px).
     (day.checkpoints || []).forEach(function (c) {
       var o = OUTCOME[c.outcome] || [c.outcome, 'pill-wait'];
-      var label = (c.punch ? c.punch.time + ' · ' : '') + o[0] + (c.code ? ' (' + c.code + ')' : '');
+      var label = (c.punch ? c.punch.time + zone + ' · ' : '') + o[0] + (c.code ? ' (' + c.code + ')' : '');
       ul.appendChild(el('li', {}, [
-        el('span', {}, [
+        el('div', { className: 'cp-head' }, [
           el('span', { className: 'cp-name' }, [H.cpName(c.name)]),
-          el('span', { className: 'cp-expl' }, ['Batas ' + c.due + (c.explanation ? ' — ' + c.explanation : '')])
+          el('span', { className: 'pill ' + o[1] }, [label])
         ]),
-        el('span', { className: 'pill ' + o[1] }, [label])
+        el('p', { className: 'cp-expl' }, ['Batas ' + c.due + zone + (c.explanation ? ' — ' + c.explanation : '')])
       ]));
     });
   }
@@ -207,8 +220,8 @@
       // Retention (UU 27/2022): the selfie and position are deleted after their period.
       var purged = [p.photo_purged ? 'swafoto' : '', p.position_purged ? 'lokasi' : ''].filter(Boolean).join(' dan ');
       if (purged) review = [review, purged.charAt(0).toUpperCase() + purged.slice(1) + ' sudah dihapus (masa simpan berakhir)'].filter(Boolean).join(' · ');
-      ul.appendChild(el('li', {}, [img, el('span', {}, [
-        el('strong', {}, [H.clock(p.punched_at) + ' · ' + (SOURCES[p.source] || p.source)]), ' ',
+      ul.appendChild(el('li', {}, [img, el('span', { className: 'grow' }, [
+        el('strong', {}, [H.clock(p.punched_at) + (shownDay && shownDay.zone ? ' ' + shownDay.zone : '') + ' · ' + (SOURCES[p.source] || p.source)]), ' ',
         el('span', { className: 'pill ' + ({ pending: 'pill-wait', rejected: 'pill-bad', quarantined: 'pill-wait' }[p.state] || 'pill-ok') }, [p.state_label || 'dihitung']), el('br'),
         el('span', { className: 'small muted' }, [[where, p.note, review].filter(Boolean).join(' · ')])
       ])]));

@@ -37,6 +37,27 @@
       ]));
     });
     if (!(t.checkpoints || []).length && !t.day_off) ul.appendChild(el('li', { className: 'muted' }, ['Tidak ada jadwal absen hari ini.']));
+    renderPunches(t.punch_outcomes || []);
+  }
+
+  // Today's punches with what became of each: counted, not counted (why), waiting, rejected.
+  var OUTCOME = {
+    counted: ['Dihitung', 'pill-ok'], not_counted: ['Tidak dihitung', 'pill-wait'],
+    pending: ['Menunggu', 'pill-info'], rejected: ['Ditolak', 'pill-bad']
+  };
+  function renderPunches(list) {
+    var ul = H.clear($('today-punches'));
+    $('today-punches-title').hidden = !list.length;
+    list.forEach(function (p) {
+      var o = OUTCOME[p.outcome] || ['Tercatat', 'pill-wait'];
+      ul.appendChild(el('li', { className: 'punch-' + p.outcome, dataset: { outcome: p.outcome } }, [
+        el('span', { className: 'grow' }, [
+          el('span', { className: 'cp-name' }, [p.time + ' ' + p.zone + ' · ' + p.channel]),
+          el('span', { className: 'cp-expl' }, [p.text])
+        ]),
+        el('span', { className: 'pill ' + o[1] }, [o[0]])
+      ]));
+    });
   }
 
   function loadToday() {

@@ -83,6 +83,11 @@
     var d = objectionDay || H.todayIso();
     $('req-from').value = d; $('req-to').value = d;
     $('req-from').disabled = $('req-to').disabled = !!objectionDay;
+    // An objection may name the checkpoint and the time the employee was there: it prefills
+    // the head's correction.
+    $('req-claim').hidden = !objectionDay;
+    $('req-claim-time').value = '';
+    $('req-claim-cp').value = 'masuk';
     $('req-reason').value = '';
     $('req-files').value = '';
     attachments = [];
@@ -106,7 +111,10 @@
       type: $('req-type').value, date_from: $('req-from').value, date_to: $('req-to').value,
       reason: $('req-reason').value.trim()
     };
-    if (objectionDay) { body.type = 'KEBERATAN'; body.day = objectionDay; body.date_from = body.date_to = objectionDay; }
+    if (objectionDay) {
+      body.type = 'KEBERATAN'; body.day = objectionDay; body.date_from = body.date_to = objectionDay;
+      if ($('req-claim-time').value) { body.start = $('req-claim-time').value; body.checkpoints = [$('req-claim-cp').value]; }
+    }
     if (!body.date_from || !body.date_to) return H.showError('req-error', 'Isi tanggal.');
     if (body.date_to < body.date_from) return H.showError('req-error', 'Tanggal akhir tidak boleh sebelum tanggal awal.');
     if (!body.reason) return H.showError('req-error', 'Tulis alasannya.');

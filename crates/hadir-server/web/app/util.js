@@ -81,6 +81,12 @@
     return String(Math.round(Number(v) * 100) / 100).replace('.', ',') + '%';
   };
 
+  // 81000 -> "Rp 81.000"
+  H.rupiah = function (v) {
+    if (v == null || !isFinite(v)) return '';
+    return 'Rp ' + String(Math.round(Math.abs(v))).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  };
+
   H.metres = function (m) {
     if (m == null || !isFinite(m)) return '?';
     return m >= 1000 ? (m / 1000).toFixed(1).replace('.', ',') + ' km' : Math.round(m) + ' m';
