@@ -20,8 +20,8 @@ after(async () => {
   await server?.stop();
 });
 
-async function desk(who) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', acceptDownloads: true });
+async function desk(who, extra = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', acceptDownloads: true, ...extra });
   const page = await ctx.newPage();
   page.on('dialog', (d) => d.accept()); // hx-confirm
   await page.goto(server.url + '/admin/login');
@@ -218,7 +218,7 @@ test('admin: locks a month; other screens render', async () => {
     await page.locator(sel).waitFor();
     await screenshot(page, name);
   }
-  assert.match(await page.locator('#audit-table').innerText(), /recap|lock/);
+  assert.match(await page.locator('#audit-table').innerText(), /mengunci rekap bulanan/);
   await page.goto(server.url + '/admin');
   await page.locator('#board-table').waitFor();
   await screenshot(page, 'admin-board-bkd');
@@ -235,7 +235,7 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   await page.locator('#nu-loc').fill('Kantor UPT');
   await page.locator('#nu-lat').fill('-0.4987');
   await page.locator('#nu-lon').fill('117.1436');
-  await page.locator('#new-unit button').click();
+  await page.locator('#new-unit button:not(.use-my-location)').click();
   await page.locator('#flash .ok').waitFor();
   assert.match(await page.locator('#flash').innerText(), /UPT Konsol \(UPTKONSOL\) dibuat di bawah DISDIK/);
   await page.reload();
@@ -257,7 +257,7 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   await row.locator('#nn-UPTKONSOL').fill('Gedung B');
   await row.locator('#na-UPTKONSOL').fill('-0.5012');
   await row.locator('#no-UPTKONSOL').fill('117.1461');
-  await row.locator('.add-location button').click();
+  await row.locator('.add-location button:not(.use-my-location)').click();
   await page.locator('#loc-UPTKONSOL .location', { hasText: 'Gedung B' }).waitFor();
   assert.equal(await page.locator('#loc-UPTKONSOL svg.map circle').count(), 4);
   assert.equal(await page.locator('#units-table a[href^="http"]').count(), 0, 'no external map links');
@@ -266,6 +266,23 @@ test('admin: creates a unit under a parent and edits its location (sketch to sca
   const token = await apiLogin(server, admin());
   const u = (await api(server, 'GET', '/api/v1/units/UPTKONSOL', { token })).body;
   assert.deepEqual(u.locations.map((l) => [l.name, l.radius_m]), [['Kantor UPT', 250], ['Gedung B', 100]]);
+  await ctx.close();
+});
+
+test('admin: "Pakai lokasi saya" fills a location form from the browser (issue 20)', async () => {
+  const { ctx, page } = await desk(admin(), {
+    geolocation: { latitude: -0.5021134, longitude: 117.1534567, accuracy: 12 },
+    permissions: ['geolocation'],
+  });
+  await page.goto(server.url + '/admin/units');
+  const form = page.locator('#new-unit');
+  await form.locator('button.use-my-location').click();
+  await form.locator('.geo-status', { hasText: 'akurasi 12 m' }).waitFor();
+  assert.equal(await page.locator('#nu-lat').inputValue(), '-0.502113');
+  assert.equal(await page.locator('#nu-lon').inputValue(), '117.153457');
+  // No tile URL is configured here: the offline sketch only, no map library loaded.
+  assert.equal(await page.locator('.live-map').count(), 0);
+  assert.equal(await page.evaluate(() => typeof window.L), 'undefined');
   await ctx.close();
 });
 
@@ -376,7 +393,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await page.locator(`#request-${id}[data-state="approved"]`).waitFor();
 
   // The review list shows the late-sent check-in with its photo.
-  const review = page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`);
+  const review = page.locator(`#reviews article[data-punch="${cib.punch.id}"]`);
   assert.match(await review.innerText(), /Dikirim terlambat dari ponsel/);
   assert.match(await review.innerText(), /menunggu pemeriksaan atasan/);
   assert.equal(await review.locator('img').count(), 1);
@@ -386,6 +403,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await review.locator('button[value="accept"]').click();
   await page.locator('#flash .ok').waitFor();
   assert.match(await page.locator('#flash').innerText(), /1 absen diterima/);
+  await review.waitFor({ state: 'detached' }); // the decided card leaves at once
   // The unknown PIN, then given to the employee: their punch appears and the row is gone.
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 1);
   await page.locator('#unmatched-table').scrollIntoViewIfNeeded();
@@ -396,10 +414,53 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   await page.locator('#flash .ok', { hasText: 'PIN 97531 diberikan' }).waitFor();
   await page.reload();
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
-  assert.equal(await page.locator(`#reviews-table tr[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
+  assert.equal(await page.locator(`#reviews article[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
   const opToken = await apiLogin(server, operator());
   const ps = await punchesOn(server, opToken, server.employee.username, today);
   assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
+  await ctx.close();
+});
+
+test('operator: one review screen — evidence on the card, filter, bulk rejection needs a note (issue 20)', async () => {
+  const empToken = await apiLogin(server, server.employee);
+  const loc = await officeLocation(server, empToken);
+  const cfd = new FormData();
+  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-bulk', lat: loc.lat, lon: loc.lon, accuracy_m: 9, captured_at: new Date(Date.now() - 4 * 3600e3).toISOString() }));
+  cfd.append('photo', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'selfie.jpg');
+  const ci = await fetch(server.url + '/api/v1/checkins', { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: cfd });
+  const cib = await ci.json();
+  assert.equal(ci.status, 201, JSON.stringify(cib));
+
+  const { ctx, page } = await desk(operator());
+  await page.goto(server.url + '/admin/inbox');
+  await page.locator('#f-type').selectOption('presensi');
+  await page.locator('#inbox-filter button').click();
+  await page.waitForURL(/type=presensi/);
+  const card = page.locator(`#reviews article[data-punch="${cib.punch.id}"]`);
+  const text = await card.innerText();
+  assert.match(text, /Aplikasi ponsel/);
+  assert.match(text, /Waktu di tempat.*WITA/s);
+  assert.match(text, /Diterima server.*WITA/s);
+  assert.match(text, /akurasi 9 m/);
+  assert.equal(await card.locator('svg.map').count(), 1, 'position drawn on the scaled sketch');
+  await page.waitForFunction((sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }, `#punch-${cib.punch.id} img`);
+  assert.equal(await page.locator('#requests article').count(), 0, 'type filter: punches only');
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-review-card');
+  // Bulk rejection without a note is refused and nothing leaves; with a note the card goes.
+  await card.locator('input[name="punch"]').check();
+  await page.locator('#bulk button[value="reject"]').click();
+  await page.locator('#flash .error').waitFor();
+  assert.match(await page.locator('#flash').innerText(), /alasan penolakan/);
+  assert.equal(await card.count(), 1);
+  await page.locator('#bulk-note').fill('foto bukan di kantor');
+  await page.locator('#bulk button[value="reject"]').click();
+  await page.locator('#flash .ok', { hasText: '1 butir ditolak' }).waitFor();
+  await card.waitFor({ state: 'detached' });
+  const opToken = await apiLogin(server, operator());
+  const ps = await punchesOn(server, opToken, server.employee.username, todayIn());
+  const p = ps.find((x) => x.id === cib.punch.id);
+  assert.deepEqual([p.state, p.decision_note], ['rejected', 'foto bukan di kantor']);
   await ctx.close();
 });
 
@@ -408,8 +469,12 @@ test('operator edits an employee\'s position; TPP base and start date are the BK
   await page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
   const row = page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
   await row.waitFor();
-  await row.locator('details summary').click();
-  const form = row.locator('form.edit-employee');
+  // The edit form is its own page (issue 20: inside a table cell it overflowed at 1366 px).
+  await row.locator('a.edit-link').click();
+  await page.waitForURL(`**/admin/employees/${server.employee.username}`);
+  const form = page.locator('form.edit-employee');
+  const box = await form.boundingBox();
+  assert.ok(box && box.x + box.width <= 1366, `the form fits the screen: ${JSON.stringify(box)}`);
   await form.locator('input[name="position"]').fill('Guru Kelas VI');
   assert.equal(await form.locator('input[name="tpp_base"]').isDisabled(), true, 'operators do not set pay');
   assert.equal(await form.locator('input[name="start_date"]').isDisabled(), true);
@@ -424,8 +489,9 @@ test('operator edits an employee\'s position; TPP base and start date are the BK
   await a.page.goto(server.url + `/admin/employees?unit=SDN001&category=PNS&status=active&q=${encodeURIComponent(server.employee.username)}`);
   const arow = a.page.locator(`#employees-table tr[data-login="${server.employee.username}"]`);
   await arow.waitFor();
-  await arow.locator('details summary').click();
-  const aform = arow.locator('form.edit-employee');
+  await arow.locator('a.edit-link').click();
+  await a.page.waitForURL(`**/admin/employees/${server.employee.username}`);
+  const aform = a.page.locator('form.edit-employee');
   await aform.locator('input[name="tpp_base"]').fill('3.750.000');
   await aform.locator('input[name="start_date"]').fill('2024-07-15');
   await aform.locator('button.save-employee').click();

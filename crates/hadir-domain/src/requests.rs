@@ -202,6 +202,28 @@ pub fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A short video's type from its first bytes: MP4 (an ISO media file whose `ftyp` brand is a
+/// video one; HEIC photos and M4A audio share the container and are not videos) or WebM (an
+/// EBML file whose document type is `webm`).
+pub fn video_type(bytes: &[u8]) -> Option<&'static str> {
+    const MP4_BRANDS: &[&[u8; 4]] =
+        &[b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"M4VH", b"dash", b"MSNV"];
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && MP4_BRANDS.iter().any(|b| &bytes[8..12] == *b) {
+        return Some("video/mp4");
+    }
+    if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) && bytes[..bytes.len().min(64)].windows(4).any(|w| w == b"webm") {
+        return Some("video/webm");
+    }
+    None
+}
+
+/// Request types whose evidence may be a video (Pati records faces on video when the network
+/// fails): manual attendance and objections; special attendance is any request opened by a
+/// special check-in (it carries the punch).
+pub fn video_evidence_allowed(kind: &str, from_special_checkin: bool) -> bool {
+    from_special_checkin || matches!(kind, "MANUAL" | "KEBERATAN")
+}
+
 /// Evidence a request needs before it is approved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Evidence {
@@ -470,6 +492,21 @@ pub fn check_settable_status(status: DayStatus) -> Result<(), RequestRefusal> {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn videos_are_told_by_their_bytes() {
+        assert_eq!(video_type(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom"), Some("video/mp4"));
+        assert_eq!(video_type(b"\0\0\0\x1cftypisom\0\0\x02\0"), Some("video/mp4"));
+        assert_eq!(video_type(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm\x42\x87"), Some("video/webm"));
+        // HEIC photos and M4A audio share the MP4 container; Matroska is not WebM; a name is not a type.
+        assert_eq!(video_type(b"\0\0\0\x18ftypheic\0\0\0\0"), None);
+        assert_eq!(video_type(b"\0\0\0\x18ftypM4A \0\0\0\0"), None);
+        assert_eq!(video_type(b"\x1a\x45\xdf\xa3\x9f\x42\x82\x88matroska"), None);
+        assert_eq!(video_type(b"video.mp4 but really text"), None);
+        assert_eq!(video_type(b""), None);
+        assert!(video_evidence_allowed("MANUAL", false) && video_evidence_allowed("KEBERATAN", false));
+        assert!(video_evidence_allowed("DINAS_LUAR", true) && !video_evidence_allowed("SAKIT", false));
+    }
 
     #[test]
     fn catalogue_and_deciders() {

@@ -131,7 +131,7 @@ impl Default for RuleSet {
     /// check-out = PSW4, TK 3% a day, cap 100%, 40% share, all categories, no grace.
     fn default() -> RuleSet {
         RuleSet {
-            name: "Standar (DOMAIN.md)".to_string(),
+            name: "Standar (aturan bawaan)".to_string(),
             effective_from: date(2025, 1, 1),
             late: brackets("TL", [50, 100, 125, 150]),
             early_leave: brackets("PSW", [50, 100, 125, 150]),

@@ -42,6 +42,15 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Employee CSV imports (background jobs).
     pub import: ImportConfig,
+    /// Largest video accepted as evidence (MP4/WebM, for manual attendance, objections and
+    /// special attendance); photos and PDFs keep their 3 MB limit.
+    pub evidence_video_max_bytes: usize,
+    /// Map tiles for the console's location editor where the deployment has internet, e.g.
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png` (`{s}` subdomains allowed). Empty (the
+    /// default): offline, only the scaled sketch.
+    pub map_tile_url: String,
+    /// The tiles' attribution line, e.g. "© OpenStreetMap".
+    pub map_attribution: String,
 }
 
 /// Employee imports run as background jobs: a line with a password costs one argon2id hash.
@@ -214,6 +223,9 @@ impl Default for ServerConfig {
             retention: RetentionConfig::default(),
             public_url: None,
             import: ImportConfig::default(),
+            evidence_video_max_bytes: 20 * 1024 * 1024,
+            map_tile_url: String::new(),
+            map_attribution: String::new(),
         }
     }
 }

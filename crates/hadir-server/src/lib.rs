@@ -119,7 +119,7 @@ impl Server {
 /// The content security policy of the app, the console and the API docs: only this origin's
 /// scripts (no inline script anywhere), inline styles (htmx's indicator style, the docs page),
 /// camera and object-URL images, the console's evidence frame.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; \
     frame-src 'self' blob:; worker-src 'self'; frame-ancestors 'self'; object-src 'none'; \
     base-uri 'self'; form-action 'self'";

@@ -62,9 +62,14 @@ pub enum RecapState {
 }
 
 impl RecapState {
-    /// The label on exports: `TERKUNCI` or `DRAFT`.
+    /// The state on exports, in the console recap page's words.
     pub fn sheet_label(self) -> &'static str {
-        if self == RecapState::Locked { "TERKUNCI" } else { "DRAFT" }
+        match self {
+            RecapState::Open => "Berjalan",
+            RecapState::Objection => "Masa keberatan",
+            RecapState::Ready => "Siap dikunci",
+            RecapState::Locked => "Terkunci",
+        }
     }
 }
 

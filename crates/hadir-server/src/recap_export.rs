@@ -6,7 +6,7 @@
 //! thousands separators. One header row, one row per employee; machines should use the JSON.
 //!
 //! XLSX: a summary sheet ("Ringkasan"), one sheet per unit and a day-by-day detail sheet
-//! ("Rincian Harian"). Each sheet has a header (regency, unit, month, state DRAFT/TERKUNCI), a
+//! ("Rincian Harian"). Each sheet has a header (regency, unit, month, state in the recap page's words), a
 //! frozen header row, column widths and number formats (percent `0.00%`, rupiah `Rp #,##0`);
 //! unit sheets end with a totals row (SUM formulas with their values), the attendance rate and a
 //! signature block for the head of unit and the head of BKPSDM (name and NIP lines).
@@ -101,7 +101,7 @@ pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
             let m = &row.recap;
             let mut rec: Vec<String> = vec![
                 r.month.clone(),
-                if row.locked { "TERKUNCI".into() } else { "DRAFT".into() },
+                if row.locked { "Terkunci".into() } else { "Belum dikunci".into() },
                 neutral(&row.employee.unit_code),
                 neutral(&row.employee.unit_name),
                 neutral(&row.employee.nip.clone().unwrap_or_default()),
@@ -260,7 +260,7 @@ fn unit_sheet(
     t: &RecapTotals,
     rows: &[&RecapRow],
 ) -> Result<(), XlsxError> {
-    let state = t.state.map(|s| s.sheet_label()).unwrap_or("DRAFT");
+    let state = t.state.map(|s| s.sheet_label()).unwrap_or("Berjalan");
     let hr = title_block(
         ws,
         f,
@@ -471,7 +471,7 @@ fn summary_sheet(ws: &mut Worksheet, f: &Formats, r: &MonthRecap) -> Result<(), 
         ws.write_number_with_format(y, 12, hours(t.minutes_present), dec)?;
         ws.write_number_with_format(y, 13, t.attendance_rate, pct)?;
         ws.write_number_with_format(y, 14, t.rupiah_applied as f64, rp)?;
-        ws.write_string_with_format(y, 15, t.state.map(|s| s.sheet_label()).unwrap_or("DRAFT"), text)?;
+        ws.write_string_with_format(y, 15, t.state.map(|s| s.sheet_label()).unwrap_or("Berjalan"), text)?;
         Ok(())
     };
     for (i, t) in r.units.iter().enumerate() {

@@ -398,7 +398,7 @@ async fn an_operator_edits_every_employee_field_the_api_accepts() {
     let form = |name: &str, _cat: &str, pin: &str, active: &str| {
         format!("name={name}&unit_code=SD1&position=Guru+Kelas+IV&device_pin={pin}&active={active}")
     };
-    let (_, page) = get(&s, "/admin/employees?unit=SD1", &c).await;
+    let (_, page) = get(&s, &format!("/admin/employees/{}", nip(3)), &c).await;
     assert!(page.contains("disabled title=\"Hanya admin BKD yang dapat mengubah besaran TPP\""), "{page}");
     let (st, page) = post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
     assert_eq!(st, StatusCode::OK, "{page}");
@@ -447,7 +447,7 @@ async fn an_operator_edits_every_employee_field_the_api_accepts() {
     assert!(!list.contains(&nip(3)));
     post(&s, &path, &c, None, &form("Pegawai+Tiga", "PNS", "33", "true")).await;
     let (_, list) = get(&s, "/admin/employees?status=active&q=Tiga", &c).await;
-    assert!(list.contains(&nip(3)) && list.contains("Guru Kelas IV") && list.contains("4250000"), "{list}");
+    assert!(list.contains(&nip(3)) && list.contains("Guru Kelas IV") && list.contains("Rp 4.250.000"), "{list}");
 }
 
 #[tokio::test]

@@ -363,7 +363,7 @@ async fn console_views_are_logged_and_listed_for_admins() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    assert!(page.contains("Akses data pribadi") && page.contains(&format!("punch:{id}")), "{page}");
+    assert!(page.contains("Akses data pribadi") && page.contains(&format!("absen nomor {id}")), "{page}");
     assert!(page.contains("swafoto") && page.contains(&nip(1)), "{page}");
     let r = s.client.get(s.url("/admin/akses")).header("cookie", &op).send().await.unwrap();
     assert!(!r.status().is_success(), "operators do not read the whole log");

@@ -418,7 +418,7 @@ async fn lock_freezes_and_audited_reopen_recomputes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn xlsx_opens_in_openpyxl() {
     let fx = setup().await;
-    // Lock SD1 so its sheet says TERKUNCI while the others stay DRAFT.
+    // Lock SD1 so its sheet says "Terkunci" while the others say "Siap dikunci".
     let (st, b) = fx.s.post("/api/v1/recap/lock", &fx.o.admin, json!({"month": "2025-12", "unit_code": "SD1"})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let resp =
@@ -437,7 +437,7 @@ async fn xlsx_opens_in_openpyxl() {
         "sheets": ["Ringkasan", "DIK", "SD1", "RSUD", "Rincian Harian"],
         "regency": hadir_server::ServerConfig::default().regency_name,
         "month_label": "Desember 2025",
-        "state": "TERKUNCI",
+        "state": "Terkunci",
         "unit_sheet": "SD1",
         "unit_name": "Unit SD1",
         "employee_nip": nip(3),

@@ -2,7 +2,7 @@
 """Opens a Hadir recap XLSX with openpyxl (a real reader) and checks what a clerk relies on.
 
 Usage: xlsx_check.py FILE EXPECT_JSON
-EXPECT_JSON: {"sheets": [...], "regency": "...", "state": "DRAFT"|"TERKUNCI",
+EXPECT_JSON: {"sheets": [...], "regency": "...", "state": "Siap dikunci"|"Terkunci",
               "unit_sheet": "SD1", "employee_nip": "...", "marks": {"2": "TL2", ...},
               "unit_rupiah_total": 123}
 Prints "OK" or the first failure (exit 1).

@@ -107,6 +107,8 @@ pub trait AccountStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, audit: Audit) -> Result<()>;
     async fn list_audit(&self, entity: Option<&str>, offset: u32, limit: u32) -> Result<Page<AuditEntry>>;
+    /// The trail narrowed by [`AuditFilter`], newest first.
+    async fn search_audit(&self, f: &AuditFilter, offset: u32, limit: u32) -> Result<Page<AuditEntry>>;
 }
 
 /// Raw punches: append-only, hash-chained, idempotent by dedup key.

@@ -307,6 +307,21 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// What to select from the audit trail (every field optional, all given ones must hold).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub action: Option<String>,
+    /// Part of a name (case-insensitive), or an exact NIP or login: matches who acted (their
+    /// account's name or login) or the employee acted on.
+    pub person: Option<String>,
+    /// Records about employees (and their accounts) of this unit subtree, and about its units.
+    pub unit_path: Option<String>,
+    /// `from <= at < to`.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
 /// An audit record to append; written in the same transaction as the change it describes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audit {

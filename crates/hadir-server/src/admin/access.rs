@@ -45,9 +45,35 @@ pub async fn page(State(s): State<AppState>, Console(c): Console, Query(q): Quer
         nav: Nav::new(&s, &c, "access"),
         employee,
         viewer,
-        items: page.items,
+        items: page
+            .items
+            .into_iter()
+            .map(|mut a| {
+                a.item = item_words(&a.item);
+                a
+            })
+            .collect(),
         next: (u64::from(offset + PAGE) < page.total).then_some(offset + PAGE),
         prev: (offset > 0).then(|| offset.saturating_sub(PAGE)),
         total: page.total,
     }))
+}
+
+/// What was looked at, in words: `punch:12` → "absen nomor 12", `days:2026-05` → "catatan
+/// hari 2026-05", `request:3/attachment:4` → "lampiran 4 permohonan nomor 3", `review` → "daftar
+/// absen yang diperiksa".
+fn item_words(item: &str) -> String {
+    if item == "review" {
+        return "daftar absen yang diperiksa".into();
+    }
+    if let Some(id) = item.strip_prefix("punch:") {
+        return format!("absen nomor {id}");
+    }
+    if let Some(m) = item.strip_prefix("days:") {
+        return if m.is_empty() { "catatan hari bulan ini".into() } else { format!("catatan hari {m}") };
+    }
+    if let Some((r, a)) = item.strip_prefix("request:").and_then(|r| r.split_once("/attachment:")) {
+        return format!("lampiran {a} permohonan nomor {r}");
+    }
+    item.to_string()
 }

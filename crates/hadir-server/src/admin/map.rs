@@ -57,7 +57,7 @@ pub fn locations_svg(spots: &[Spot]) -> String {
     let cy = (min_y + max_y) / 2.0;
     let to_px = |x: f64, y: f64| (W / 2.0 + (x - cx) * scale, (H - 14.0) / 2.0 - (y - cy) * scale);
     let mut out = format!(
-        r##"<svg class="map" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="Sketsa lokasi dan radius geofence"><rect width="{W}" height="{H}" fill="#f6f8fa" stroke="#d8dee4"/>"##
+        r##"<svg class="map" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="Sketsa lokasi dan radiusnya"><rect width="{W}" height="{H}" fill="#f6f8fa" stroke="#d8dee4"/>"##
     );
     for (s, (x, y, r)) in spots.iter().zip(&pts) {
         let (px, py) = to_px(*x, *y);

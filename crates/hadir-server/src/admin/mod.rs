@@ -17,8 +17,10 @@ pub mod chart;
 mod inbox;
 mod map;
 mod org;
+mod periods;
 mod policies;
 mod recap;
+mod roster;
 pub(crate) mod session;
 mod terminals;
 mod units;
@@ -56,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/requests/{id}/attachments/{aid}", get(inbox::attachment))
         .route("/admin/punches/{id}/photo", get(inbox::photo))
         .route("/admin/review/decide", post(inbox::decide_review))
+        .route("/admin/inbox/bulk", post(inbox::bulk))
         .route("/admin/terminals", get(terminals::page).post(terminals::register))
         .route("/admin/terminals/{sn}/approve", post(terminals::approve))
         .route("/admin/terminals/{sn}/bind", post(terminals::bind))
@@ -75,6 +78,7 @@ pub fn router() -> Router<AppState> {
             post(org::import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/admin/employees/import/{id}", get(org::import_status))
+        .route("/admin/employees/{login}", get(org::employee))
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))
@@ -90,6 +94,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/policies/assign", post(policies::assign))
         .route("/admin/policies/rule-sets/new", get(policies::rules_page))
         .route("/admin/policies/rule-sets", post(policies::save_rules))
+        .route("/admin/roster", get(roster::page).post(roster::save))
+        .route("/admin/periods", get(periods::page))
+        .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
         .layer(middleware::from_fn(guard))
@@ -340,5 +347,30 @@ mod tests {
     fn short_times() {
         assert_eq!(short_time("2026-11-24T07:42:10+08:00"), "24-11-2026 07:42");
         assert_eq!(short_time("x"), "x");
+    }
+}
+
+/// Rupiah the Indonesian way: `Rp 4.250.000` (negative amounts as `-Rp 1.000`).
+pub fn rupiah(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    format!("{}Rp {out}", if amount < 0 { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod rupiah_tests {
+    #[test]
+    fn thousands_are_dotted() {
+        assert_eq!(super::rupiah(4_250_000), "Rp 4.250.000");
+        assert_eq!(super::rupiah(0), "Rp 0");
+        assert_eq!(super::rupiah(999), "Rp 999");
+        assert_eq!(super::rupiah(1000), "Rp 1.000");
+        assert_eq!(super::rupiah(-12_500), "-Rp 12.500");
     }
 }

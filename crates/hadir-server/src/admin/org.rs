@@ -39,6 +39,46 @@ struct EmployeesPage {
     prev: Option<u32>,
 }
 
+impl EmployeesPage {
+    fn rp(&self, v: &i64) -> String {
+        super::rupiah(*v)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/employee_edit.html")]
+struct EmployeePage {
+    nav: Nav,
+    e: EmployeeView,
+    manage_units: Vec<(String, String)>,
+    /// The caller may change this employee (their unit is in the caller's managed units).
+    can_manage: bool,
+}
+
+impl EmployeePage {
+    fn rp(&self, v: &i64) -> String {
+        super::rupiah(*v)
+    }
+    /// The end reason in words (`mutasi_keluar` → "mutasi keluar").
+    fn reason(&self, r: &str) -> String {
+        hadir_store::EndReason::parse(r).map(|x| x.label().to_string()).unwrap_or_else(|| r.to_string())
+    }
+    /// The amount with thousands dots, for the input (the form accepts them back).
+    fn digits(&self, v: &i64) -> String {
+        super::rupiah(*v).replacen("Rp ", "", 1)
+    }
+}
+
+/// `GET /admin/employees/{login}`: one employee's page with the edit form (the API's view,
+/// same scope).
+pub async fn employee(State(s): State<AppState>, Console(c): Console, Path(login): Path<String>) -> CResult {
+    let axum::Json(e) = crate::api::employees::get_employee(State(s.clone()), c.clone(), Path(login)).await?;
+    let manage_units: Vec<(String, String)> =
+        super::manageable_units(&s, &c).await?.into_iter().map(|u| (u.code, u.name)).collect();
+    let can_manage = manage_units.iter().any(|(code, _)| *code == e.unit_code);
+    Ok(html(&EmployeePage { nav: Nav::new(&s, &c, "employees"), e, manage_units, can_manage }))
+}
+
 const PAGE: u32 = 50;
 
 /// `GET /admin/employees`: the API's list with its filters.

@@ -47,6 +47,13 @@ struct PoliciesPage {
     units: Vec<(String, String)>,
 }
 
+impl PoliciesPage {
+    /// A holiday kind's code (`libur_nasional`, …) in words.
+    fn holiday_kind(&self, code: &str) -> &'static str {
+        hadir_domain::HolidayKind::from_code(code).map(|k| k.label()).unwrap_or("Hari libur")
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     pub year: Option<i16>,

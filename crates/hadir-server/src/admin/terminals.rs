@@ -198,7 +198,7 @@ pub async fn sync(State(s): State<AppState>, Console(c): Console, Path(sn): Path
         r.queued, r.updates, r.deletes
     );
     if r.relay_sync {
-        summary.push_str(" Relay kantor diminta menulis daftar pegawai ke mesin ini.");
+        summary.push_str(" Penerus data kantor diminta menulis daftar pegawai ke mesin ini.");
     }
     commands_fragment(&s, c, sn, summary).await
 }

@@ -26,6 +26,8 @@ pub struct LocationLine {
 #[template(path = "admin/unit_locations.html")]
 pub struct UnitLocations {
     pub code: String,
+    /// The locations as JSON for the live map (`console.js`), when tiles are configured.
+    pub points: String,
     pub is_admin: bool,
     pub locations: Vec<LocationLine>,
     pub svg: String,
@@ -35,7 +37,15 @@ impl UnitLocations {
     fn new(code: String, locations: &[crate::api::units::LocationView], is_admin: bool) -> UnitLocations {
         let spots: Vec<Spot> =
             locations.iter().map(|l| Spot { name: &l.name, lat: l.lat, lon: l.lon, radius_m: l.radius_m }).collect();
+        let points = serde_json::Value::Array(
+            locations
+                .iter()
+                .map(|l| serde_json::json!({"name": l.name, "lat": l.lat, "lon": l.lon, "radius": l.radius_m}))
+                .collect(),
+        )
+        .to_string();
         UnitLocations {
+            points,
             svg: locations_svg(&spots),
             code,
             is_admin,
@@ -69,6 +79,21 @@ struct UnitsPage {
     units: Vec<UnitLine>,
     /// (code, name) for the parent select.
     parents: Vec<(String, String)>,
+    /// Tile URL template for the live map; empty: offline, sketch only.
+    tiles: String,
+    attribution: String,
+}
+
+/// The tile server's origin for the page's CSP (`{s}` subdomains as a wildcard), or `None`
+/// when the setting is empty or not a plain http(s) URL (then no live map is offered).
+pub fn tile_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split('/').next()?.replace("{s}", "*");
+    let ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'));
+    ok.then(|| format!("{scheme}://{host}"))
 }
 
 fn zone_label(tz: &str) -> &str {
@@ -99,7 +124,23 @@ pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
             name: v.name,
         });
     }
-    Ok(html(&UnitsPage { nav: Nav::new(&s, &c, "units"), units: lines, parents }))
+    let origin = tile_origin(&s.config.map_tile_url);
+    let page = UnitsPage {
+        nav: Nav::new(&s, &c, "units"),
+        units: lines,
+        parents,
+        tiles: if origin.is_some() { s.config.map_tile_url.trim().to_string() } else { String::new() },
+        attribution: s.config.map_attribution.clone(),
+    };
+    let mut r = html(&page);
+    if let Some(o) = origin {
+        // The server-wide CSP allows images from 'self' only: this page adds the tile server.
+        let csp = crate::CSP.replace("img-src 'self' data: blob:", &format!("img-src 'self' data: blob: {o}"));
+        if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+            r.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Ok(r)
 }
 
 fn number(v: &str, what: &str) -> Result<Option<f64>, ConsoleError> {
@@ -226,4 +267,23 @@ pub async fn create_unit(State(s): State<AppState>, Console(c): Console, Form(f)
         u.code,
         u.parent_code.map(|p| format!(" di bawah {p}")).unwrap_or_default()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tile_origins_for_the_csp() {
+        use super::tile_origin;
+        assert_eq!(
+            tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("https://{s}.tile.example.id:8443/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.example.id:8443")
+        );
+        assert_eq!(tile_origin(""), None);
+        assert_eq!(tile_origin("javascript://x"), None);
+        assert_eq!(tile_origin("https://evil.example; script-src *"), None);
+    }
 }

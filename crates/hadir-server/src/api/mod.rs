@@ -76,7 +76,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::decide_request))
         .routes(routes!(requests::cancel_request))
         .routes(routes!(requests::submit_request))
-        .routes(routes!(requests::add_attachments))
+        // Evidence may be a video (issue 20) larger than the global body limit: the handler
+        // streams each file against its own limit (3 MB, or `evidence_video_max_bytes`) and
+        // counts files, so the route lifts the global cap.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(requests::add_attachments))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(requests::get_attachment))
         .routes(routes!(requests::my_leave_balance))
         .routes(routes!(requests::my_objection_window))
