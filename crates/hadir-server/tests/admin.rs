@@ -121,7 +121,7 @@ async fn an_operator_sees_and_changes_only_their_subtree() {
     assert!(body.contains("belum tiba"), "{body}");
     let (_, e) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
     assert_eq!(e["active"], true);
-    let (_, page) = get(&s, "/admin/employees", &c).await;
+    let (_, page) = get(&s, &format!("/admin/employees/{}", nip(3)), &c).await;
     assert!(
         page.contains("name=\"end_date\"") && page.contains("value=\"pensiun\""),
         "the form asks for date and reason"

@@ -542,7 +542,7 @@ async fn service_start_and_gender_fields_override_the_nip_for_leave() {
 
     // The console's edit form shows and sets them.
     let a = console::session(&s, "admin", ADMIN_PW).await;
-    let (_, page) = console::get(&s, &format!("/admin/employees?q={}", nip(61)), &a).await;
+    let (_, page) = console::get(&s, &format!("/admin/employees/{}", nip(61)), &a).await;
     assert!(page.contains("name=\"service_start\"") && page.contains("value=\"2010-01-01\""), "{page}");
     let (st, body) = console::post(
         &s,
