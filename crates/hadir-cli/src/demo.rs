@@ -376,7 +376,8 @@ pub fn print_logins(l: &Logins, listen: &str) {
 /// Facts that take effect on a date (issue 19), before the history is generated so its punches
 /// follow them: a transfer from Jayapura (WIT) to Jakarta (WIB) on the 15th of the previous
 /// month, a pension on the 14th of the previous month, and a 6-day school calendar for SDN001
-/// from the first of this month (the previous month's Saturdays stay free).
+/// from the first of this month (the previous month's Saturdays stay free); the estimated
+/// Ramadan 1448 H period on the default calendar.
 async fn seed_effective_dated(store: &dyn Store, logins: &Logins) -> Result<Vec<String>> {
     use hadir_store::{CalendarTarget, EmployeeFilter, EmployeeUpdate, EndReason, Scope};
     let today = hadir_server::org::today_jakarta();
@@ -424,6 +425,20 @@ async fn seed_effective_dated(store: &dyn Store, logins: &Logins) -> Result<Vec<
     let a = Audit::new((None, "demo"), "assign", "calendar", &school.id.to_string());
     store.assign_calendar(Some(school.id), CalendarTarget::Unit(sd.id), from, a).await?;
     notes.push(format!("SD Negeri 001 memakai kalender sekolah 6 hari mulai {from} (Sabtu sebelumnya tetap libur)"));
+    // Ramadan 1448 H (estimated: the shipped holiday table puts Idul Fitri on 10 March 2027) on
+    // the default calendar: 08.00–15.00, Friday to 15.30, 32 h 30 min a week.
+    let (first, last) = (jiff::civil::date(2027, 2, 8), jiff::civil::date(2027, 3, 9));
+    // The defaults are seeded here already (as the server does on its first start; idempotent).
+    store.seed_policies(&hadir_server::context::default_policies()).await?;
+    if let Some(mut c) = store.list_calendars().await?.into_iter().find(|c| c.is_default) {
+        let period = hadir_domain::ScheduleOverride::ramadan("Ramadan 1448 H (perkiraan)", first, last);
+        if !c.calendar.overrides.iter().any(|o| o.name == period.name) {
+            c.calendar.overrides.push(period);
+            let a = Audit::new((None, "demo"), "update", "calendar", &c.id.to_string());
+            store.update_calendar(c.id, &c.calendar, a).await?;
+            notes.push(format!("Jam kerja Ramadan 1448 H {first} s.d. {last} pada kalender standar (08.00–15.00)"));
+        }
+    }
     Ok(notes)
 }
 

@@ -90,9 +90,12 @@ async fn demo_prints_working_logins_and_a_verifiable_chain() {
     assert!(printed.iter().any(|l| l.contains("Pemerintah Kabupaten Contoh")), "{printed:?}");
     // Effective-dated facts a visitor can look at (issue 19): a transfer across zones, a
     // pension, a 6-day school calendar from a date.
-    for fact in
-        ["pindah dari Jayapura (WIT) ke Jakarta (WIB) mulai", "pensiun, hari terakhir", "kalender sekolah 6 hari"]
-    {
+    for fact in [
+        "pindah dari Jayapura (WIT) ke Jakarta (WIB) mulai",
+        "pensiun, hari terakhir",
+        "kalender sekolah 6 hari",
+        "Ramadan 1448 H",
+    ] {
         assert!(printed.iter().any(|l| l.contains("riwayat") && l.contains(fact)), "{fact}: {printed:?}");
     }
 
