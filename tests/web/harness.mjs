@@ -193,7 +193,7 @@ export async function shapeToday(server, adminToken, nip, { due, start, end }) {
   const cal = await api(server, 'POST', '/api/v1/calendars', {
     token: adminToken,
     body: {
-      name, weekly: { monday: null, tuesday: null, wednesday: null, thursday: null, friday: null, saturday: null, sunday: null },
+      name, kind: 'roster', weekly: { monday: null, tuesday: null, wednesday: null, thursday: null, friday: null, saturday: null, sunday: null },
       overrides: [],
       shifts: [{ code: 'U', name: 'Uji', schedule: { checkpoints: [
         { name: 'masuk', kind: 'check_in', due: hhmm(d), window_start: hhmm(s), window_end: hhmm(e) }], break_minutes: 0 } }]
@@ -201,7 +201,7 @@ export async function shapeToday(server, adminToken, nip, { due, start, end }) {
   });
   if (cal.status !== 201) throw new Error(`calendar: ${cal.status} ${JSON.stringify(cal.body)}`);
   const as = await api(server, 'POST', `/api/v1/calendars/${cal.body.id}/assign`, { token: adminToken, body: { nip } });
-  if (as.status !== 204) throw new Error(`assign: ${as.status} ${JSON.stringify(as.body)}`);
+  if (as.status !== 200 && as.status !== 204) throw new Error(`assign: ${as.status} ${JSON.stringify(as.body)}`);
   const ro = await api(server, 'PUT', '/api/v1/roster', { token: adminToken, body: { entries: [{ nip, date: todayIn(), shift: 'U' }] } });
   if (ro.status !== 200) throw new Error(`roster: ${ro.status} ${JSON.stringify(ro.body)}`);
   return true;
