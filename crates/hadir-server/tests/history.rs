@@ -9,7 +9,6 @@
 mod common;
 
 use common::*;
-use hadir_store::{NewPunch, PunchSource};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
@@ -18,33 +17,6 @@ use serde_json::{Value, json};
 
 fn at(zone: &str, d: Date, h: i8, m: i8) -> Timestamp {
     d.at(h, m, 0, 0).to_zoned_datetime(TimeZone::get(zone).unwrap()).unwrap().timestamp()
-}
-
-fn punch(emp: i64, t: Timestamp) -> NewPunch {
-    NewPunch {
-        employee_id: Some(emp),
-        source: PunchSource::Terminal,
-        dedup_key: format!("t:TEST:{emp}:{}", t.as_second()),
-        punched_at: t,
-        received_at: t,
-        captured_at: None,
-        device_sn: Some("TEST".into()),
-        device_pin: None,
-        lat: None,
-        lon: None,
-        accuracy_m: None,
-        distance_m: None,
-        location_name: None,
-        photo_hash: None,
-        note: None,
-        review: None,
-        review_detail: None,
-        status: None,
-        verify: None,
-        quarantined: false,
-        hold: None,
-        response: None,
-    }
 }
 
 async fn days(s: &TestServer, token: &str, who: &str, month: &str) -> Value {

@@ -23,7 +23,7 @@ mod common;
 
 use common::*;
 use hadir_domain::{Percent, RuleSet};
-use hadir_store::{EmployeeUpdate, NewPunch, PunchSource};
+use hadir_store::{EmployeeUpdate, NewPunch};
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday, date};
 use jiff::tz::TimeZone;
@@ -38,33 +38,6 @@ fn wita() -> TimeZone {
 
 fn at(d: Date, h: i8, m: i8) -> Timestamp {
     d.at(h, m, 0, 0).to_zoned_datetime(wita()).unwrap().timestamp()
-}
-
-fn punch(emp: i64, t: Timestamp) -> NewPunch {
-    NewPunch {
-        employee_id: Some(emp),
-        source: PunchSource::Terminal,
-        dedup_key: format!("t:TEST:{emp}:{}", t.as_second()),
-        punched_at: t,
-        received_at: t,
-        captured_at: None,
-        device_sn: Some("TEST".into()),
-        device_pin: None,
-        lat: None,
-        lon: None,
-        accuracy_m: None,
-        distance_m: None,
-        location_name: None,
-        photo_hash: None,
-        note: None,
-        review: None,
-        review_detail: None,
-        status: None,
-        verify: None,
-        quarantined: false,
-        hold: None,
-        response: None,
-    }
 }
 
 fn dec(day: i8) -> Date {

@@ -283,3 +283,31 @@ impl TestServer {
         (st, serde_json::from_str(&text).unwrap_or(Value::Null), text)
     }
 }
+
+/// A terminal punch of `emp` at `t`, stored directly (the store is under test, not the PUSH path).
+pub fn punch(emp: i64, t: jiff::Timestamp) -> hadir_store::NewPunch {
+    hadir_store::NewPunch {
+        employee_id: Some(emp),
+        source: hadir_store::PunchSource::Terminal,
+        dedup_key: format!("t:TEST:{emp}:{}", t.as_second()),
+        punched_at: t,
+        received_at: t,
+        captured_at: None,
+        device_sn: Some("TEST".into()),
+        device_pin: None,
+        lat: None,
+        lon: None,
+        accuracy_m: None,
+        distance_m: None,
+        location_name: None,
+        photo_hash: None,
+        note: None,
+        review: None,
+        review_detail: None,
+        status: None,
+        verify: None,
+        quarantined: false,
+        hold: None,
+        response: None,
+    }
+}
