@@ -52,6 +52,10 @@ pub struct LoadgenArgs {
     /// the tokens those logins returned.
     #[arg(long)]
     pub login_storm: bool,
+    /// A busy day: each employee checks in this many times (fresh key each, as a retry storm
+    /// or a buggy client produces); jobs interleave people, so one person's punches overlap.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub punches_per_employee: u32,
 }
 
 struct Person {
@@ -382,6 +386,8 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let nips: Vec<String> = people.iter().map(|p| p.nip.clone()).collect();
     let people = Arc::new(people.iter().zip(tokens).map(|(p, t)| (t, p.lat, p.lon)).collect::<Vec<_>>());
     let base = Arc::new(std::sync::RwLock::new(base0.clone()));
+    let per_person = args.punches_per_employee as usize;
+    let jobs = people.len() * per_person;
     let started = Instant::now();
     let pid0 = server.pid();
     let (server_cpu0, client_cpu0) = (cpu_ms(&pid0.to_string()), cpu_ms("self"));
@@ -402,7 +408,10 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
             let mut mine = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((token, la, lo)) = people.get(i) else { break };
+                if i >= jobs {
+                    break;
+                }
+                let (token, la, lo) = &people[i % people.len()];
                 let meta = meta_for(&format!("rush-{i}"), *la, *lo, None);
                 let photo = shot(&photo, &format!("rush-{i}"));
                 loop {
@@ -457,7 +466,7 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let elapsed = started.elapsed().as_secs_f64();
     let per_checkin = |a: Option<u64>, b: Option<u64>| match (a, b) {
         (Some(a), Some(b)) if crash.is_none() => {
-            format!("{:.3}", b.saturating_sub(a) as f64 / people.len().max(1) as f64)
+            format!("{:.3}", b.saturating_sub(a) as f64 / jobs.max(1) as f64)
         }
         _ => "?".into(),
     };
@@ -468,14 +477,15 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let ok = lats.len();
     let rate = ok as f64 / elapsed;
 
-    // Verify: every employee has exactly one stored punch.
+    // Verify: every employee has exactly `per_person` stored punches (one per key).
     let base_now = server.base();
     let admin_token = login_admin(&client, &base_now).await?;
     let counts = stored_counts(&client, &base_now, &admin_token, &nips).await;
-    let wrong = counts.iter().filter(|n| **n != 1).count();
+    let wrong = counts.iter().filter(|n| **n != per_person).count();
     let errors = errors.lock().await.clone();
     println!("# hadir loadgen");
     println!("employees            {}", people.len());
+    println!("punches_per_employee {per_person}");
     println!("concurrency          {}", args.concurrency);
     println!("acknowledged         {ok}");
     println!("elapsed_s            {elapsed:.2}");
@@ -506,12 +516,12 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
     println!("server_rss_peak_mb   {:.0}", rss_peak as f64 / 1024.0);
     println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
-    println!("stored_exactly_once  {}", if wrong == 0 && ok == people.len() { "yes" } else { "NO" });
+    println!("stored_exactly_once  {}", if wrong == 0 && ok == jobs { "yes" } else { "NO" });
     if wrong != 0 {
-        bail!("{wrong} employees do not have exactly one stored punch");
+        bail!("{wrong} employees do not have exactly {per_person} stored punches");
     }
-    if ok != people.len() {
-        bail!("{} check-ins were not acknowledged", people.len() - ok);
+    if ok != jobs {
+        bail!("{} check-ins were not acknowledged", jobs - ok);
     }
     Ok(())
 }
