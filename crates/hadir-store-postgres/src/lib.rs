@@ -30,10 +30,15 @@ pub(crate) type Store = PgStore;
 
 #[derive(Clone)]
 pub struct PgStore {
-    /// One pool; `write` and `read` are the same pool under the names the SQLite backend uses.
+    /// Writes (the punch writer's batches, day recomputes, admin changes): a small pool of its
+    /// own, so a burst of reads queued for connections never stands in front of a commit.
     pub(crate) write: PgPool,
+    /// Reads (the check-in path's lookups, lists, recaps).
     pub(crate) read: PgPool,
 }
+
+/// Connections kept for writes, whatever the read pool's size.
+const WRITE_CONNECTIONS: u32 = 4;
 
 impl PgStore {
     /// Connects to a `postgres://` URL and runs the embedded migrations (concurrent starts are
@@ -42,19 +47,17 @@ impl PgStore {
         Self::connect_with(url, 16).await
     }
 
+    /// `max_connections` reads plus [`WRITE_CONNECTIONS`] writes.
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<PgStore> {
         let opts = PgConnectOptions::from_str(url).map_err(backend)?.application_name("hadir");
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
-            .await
-            .map_err(backend)?;
+        let pool = |n: u32| PgPoolOptions::new().max_connections(n).acquire_timeout(Duration::from_secs(30));
+        let write = pool(WRITE_CONNECTIONS).connect_with(opts.clone()).await.map_err(backend)?;
         sqlx::migrate!("./migrations")
-            .run(&pool)
+            .run(&write)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(PgStore { write: pool.clone(), read: pool })
+        let read = pool(max_connections.max(1)).connect_with(opts).await.map_err(backend)?;
+        Ok(PgStore { write, read })
     }
 
     /// The underlying pool (tests, administration).
