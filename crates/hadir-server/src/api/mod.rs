@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod kiosks;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -113,6 +114,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
+        .routes(routes!(kiosks::revoke_kiosk))
+        .routes(routes!(kiosks::kiosk_code))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))
