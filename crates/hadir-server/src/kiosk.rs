@@ -17,6 +17,7 @@ pub const SLOT_SECS: i64 = 30;
 /// A code is accepted up to 60 s after its slot began (the screen's code plus one more).
 pub const MAX_AGE_SECS: i64 = 60;
 const PREFIX: &str = "HK1";
+const CARD_PREFIX: &str = "HC1";
 const SIG_BYTES: usize = 16;
 const SECRET_NAME: &str = "kiosk_qr_v1";
 
@@ -85,6 +86,33 @@ pub fn verify(secret: &[u8], text: &str) -> Option<KioskCode> {
     Some(code)
 }
 
+/// A personal QR card (colleague check-in): `HC1.<employee id>.<version>.<signature>`, signed
+/// like kiosk codes under the same secret (the prefix keeps the two kinds apart). Cards do not
+/// expire; reissuing raises the version and the old card is refused.
+pub fn sign_card(secret: &[u8], employee_id: i64, version: i64) -> String {
+    use base64::Engine;
+    let text = format!("{CARD_PREFIX}.{employee_id}.{version}");
+    let tag = mac(secret, &text).finalize().into_bytes();
+    format!("{text}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES]))
+}
+
+/// (employee id, version) of a card whose signature holds.
+pub fn verify_card(secret: &[u8], text: &str) -> Option<(i64, i64)> {
+    use base64::Engine;
+    let mut parts = text.trim().split('.');
+    if parts.next()? != CARD_PREFIX {
+        return None;
+    }
+    let employee_id: i64 = parts.next()?.parse().ok()?;
+    let version: i64 = parts.next()?.parse().ok()?;
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+    if parts.next().is_some() || sig.len() != SIG_BYTES {
+        return None;
+    }
+    mac(secret, &format!("{CARD_PREFIX}.{employee_id}.{version}")).verify_truncated_left(&sig).ok()?;
+    Some((employee_id, version))
+}
+
 /// The QR code of `text` as an SVG document (black on white, quiet zone included).
 pub fn svg(text: &str) -> Option<String> {
     use qrcode::render::svg;
@@ -147,6 +175,17 @@ mod tests {
         for junk in ["", "HK1", "HK1.3.17.5", "HK2.3.17.5.abc", "HK1.x.17.5.abc", &format!("{text}.extra")] {
             assert_eq!(verify(KEY, junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn cards_verify_and_are_not_kiosk_codes() {
+        let card = sign_card(KEY, 42, 2);
+        assert_eq!(verify_card(KEY, &card), Some((42, 2)));
+        assert_eq!(verify_card(KEY, &card.replacen(".2.", ".3.", 1)), None, "version changed");
+        assert_eq!(verify_card(b"other", &card), None);
+        assert_eq!(verify(KEY, &card), None, "a card is no kiosk code");
+        let code = sign(KEY, &KioskCode { kiosk_id: 42, unit_id: 2, slot: 7 });
+        assert_eq!(verify_card(KEY, &code), None, "a kiosk code is no card");
     }
 
     #[test]

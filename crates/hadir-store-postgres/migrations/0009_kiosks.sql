@@ -16,3 +16,11 @@ CREATE TABLE server_secrets (
     secret      BYTEA NOT NULL,
     created_at  BIGINT NOT NULL
 );
+
+-- Personal QR cards (colleague check-in): the current version of each employee's card.
+CREATE TABLE qr_cards (
+    employee_id BIGINT PRIMARY KEY REFERENCES employees(id),
+    version     BIGINT NOT NULL,
+    issued_at   BIGINT NOT NULL,
+    issued_by   BIGINT REFERENCES accounts(id)
+);

@@ -17,3 +17,13 @@ CREATE TABLE server_secrets (
     secret      BLOB NOT NULL,
     created_at  INTEGER NOT NULL
 );
+
+-- Personal QR cards (colleague check-in): the current version of each employee's card. A card
+-- names the employee and this version, signed with the same server secret; reissuing raises
+-- the version, so every older card is refused.
+CREATE TABLE qr_cards (
+    employee_id INTEGER PRIMARY KEY REFERENCES employees(id),
+    version     INTEGER NOT NULL,
+    issued_at   INTEGER NOT NULL,
+    issued_by   INTEGER REFERENCES accounts(id)
+);

@@ -115,4 +115,36 @@ impl KioskStore for Store {
         tx.commit().await.map_err(db_err)?;
         Ok(secret)
     }
+
+    async fn qr_card_version(&self, employee_id: Id) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT version FROM qr_cards WHERE employee_id = $1")
+            .bind(employee_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn issue_qr_card(&self, employee_id: Id, audit: Audit) -> Result<i64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let before: Option<i64> = sqlx::query_scalar("SELECT version FROM qr_cards WHERE employee_id = $1")
+            .bind(employee_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO qr_cards (employee_id, version, issued_at, issued_by) VALUES ($1, 1, $2, $3)
+             ON CONFLICT (employee_id) DO UPDATE SET version = qr_cards.version + 1, issued_at = $2, issued_by = $3
+             RETURNING version",
+        )
+        .bind(employee_id)
+        .bind(ms(Timestamp::now()))
+        .bind(audit.actor_account_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let audit = audit.before(serde_json::json!({"version": before})).after(serde_json::json!({"version": version}));
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(version)
+    }
 }

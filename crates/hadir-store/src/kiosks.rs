@@ -39,4 +39,9 @@ pub trait KioskStore: Send + Sync {
     /// The named server secret: the stored one, or `fresh` stored now when there is none yet
     /// (the first instance to ask wins; every instance then reads the same bytes).
     async fn server_secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>>;
+    /// The current version of the employee's personal QR card, if one was ever issued.
+    async fn qr_card_version(&self, employee_id: Id) -> Result<Option<i64>>;
+    /// Issues the employee's card: version 1, or the current version + 1 (every older card is
+    /// then refused). Audited in the same transaction. Returns the new version.
+    async fn issue_qr_card(&self, employee_id: Id, audit: Audit) -> Result<i64>;
 }

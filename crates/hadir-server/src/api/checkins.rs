@@ -40,6 +40,11 @@ pub struct CheckinMeta {
     /// the position (a position given is still recorded). Refused when older than 60 s, of
     /// another unit, of a revoked kiosk, or not signed by the server.
     pub kiosk_code: Option<String>,
+    /// "Absen untuk rekan" (issue 21): the personal QR card of a colleague of the caller's unit
+    /// whose phone failed. The punch is the colleague's, with the caller as witness, inside the
+    /// geofence by the caller's position; it waits for the head's review. At most
+    /// `checkin.colleague_daily_cap` colleagues per caller and day.
+    pub colleague_card: Option<String>,
 }
 
 /// The multipart form (for the OpenAPI document).
@@ -122,12 +127,46 @@ pub async fn checkin(
         }
         _ => None,
     };
-    let dedup_key = match &kiosk_code {
-        Some(c) => format!("m:{employee_id}:{key}{}", super::kiosks::key_suffix(c)),
-        None => format!("m:{employee_id}:{key}"),
+    // "Absen untuk rekan": the punch is the card's employee's; the caller is the witness.
+    let witness_id = employee_id;
+    let colleague = match meta.colleague_card.as_deref() {
+        None => None,
+        Some(_) if meta.special || meta.kiosk_code.is_some() => {
+            return Err(ApiError::unprocessable(
+                "colleague_combination",
+                "Absen untuk rekan tidak dapat digabung dengan absen khusus atau QR kiosk.",
+            ));
+        }
+        Some(text) => {
+            let secret = s.kiosk_keys.secret(s.store.as_ref()).await?;
+            let (id, version) = crate::kiosk::verify_card(secret, text).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "card_invalid",
+                    "Kode QR ini bukan kartu presensi pegawai yang sah. Pindai kartu QR pribadi rekan Anda.",
+                )
+            })?;
+            if id == witness_id {
+                return Err(ApiError::unprocessable(
+                    "colleague_self",
+                    "Ini kartu Anda sendiri. Untuk absen diri sendiri gunakan tombol Absen.",
+                ));
+            }
+            Some((id, version))
+        }
+    };
+    let employee_id = colleague.map(|(id, _)| id).unwrap_or(employee_id);
+    let dedup_key = match (&kiosk_code, &colleague) {
+        (Some(c), _) => format!("m:{employee_id}:{key}{}", super::kiosks::key_suffix(c)),
+        (None, Some(_)) => format!("m:{employee_id}:{key}{}", witness_suffix(witness_id)),
+        (None, None) => format!("m:{employee_id}:{key}"),
     };
     let outcome = s.inflight.run(dedup_key.clone(), async {
-        let e = s.employee(employee_id).await?;
+        let e = s.employee(employee_id).await.map_err(|err| match err {
+            hadir_store::StoreError::NotFound(_) => {
+                ApiError::unprocessable("card_invalid", "Kartu QR ini tidak dikenal. Minta rekan Anda mencetak kartu baru.")
+            }
+            err => err.into(),
+        })?;
         let unit = s.unit(e.unit_id).await?;
         let ctx = s.policies.context_for(&e);
         let time = punch_time(&s.config.checkin, meta.captured_at.as_deref(), received_at)?;
@@ -146,7 +185,23 @@ pub async fn checkin(
             }
         }
         let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
-        let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
+        let witness = match colleague {
+            Some((_, version)) => Some(check_colleague(&s, &e, &unit, &ctx, witness_id, version, received_at).await?),
+            None => None,
+        };
+        let mut new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
+        if let Some(w) = &witness {
+            // A colleague's word: stored, listed for the head or operator, counted once accepted.
+            new.hold = Some(PunchHold::Pending);
+            new.review = Some("colleague".into());
+            new.review_detail = Some(format!(
+                "Diabsenkan oleh rekan {} (NIP {}) dengan kartu QR; menunggu pemeriksaan atasan.",
+                w.name,
+                w.nip.as_deref().unwrap_or(&w.login)
+            ));
+            let answer = provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, true);
+            new.response = Some(serde_json::to_string(&answer).unwrap_or_default());
+        }
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {
                 s.availability.note_overload();
@@ -412,6 +467,64 @@ async fn validate(
         hold,
         response: Some(serde_json::to_string(&answer).unwrap_or_default()),
     })
+}
+
+/// The dedup-key suffix of a colleague check-in: `#w<witness employee id>`.
+fn witness_suffix(witness_id: Id) -> String {
+    format!("#w{witness_id}")
+}
+
+/// "Absen untuk rekan": the card is the current one, the witness is an active employee of the
+/// same unit, and has checked in fewer colleagues today than the cap. Returns the witness.
+async fn check_colleague(
+    s: &AppState,
+    person: &Employee,
+    unit: &Unit,
+    ctx: &DayContext,
+    witness_id: Id,
+    card_version: i64,
+    now: Timestamp,
+) -> ApiResult<Employee> {
+    if s.store.qr_card_version(person.id).await? != Some(card_version) {
+        return Err(ApiError::unprocessable(
+            "card_revoked",
+            "Kartu QR ini sudah diganti dengan kartu baru dan tidak berlaku lagi.",
+        ));
+    }
+    let w = s.employee(witness_id).await?;
+    if !w.active {
+        return Err(ApiError::forbidden());
+    }
+    if w.unit_id != person.unit_id {
+        return Err(ApiError::unprocessable(
+            "colleague_other_unit",
+            "Kartu QR ini milik pegawai unit kerja lain. Absen untuk rekan hanya untuk rekan satu unit kerja.",
+        ));
+    }
+    let cap = s.config.checkin.colleague_daily_cap;
+    let today = now.to_zoned_datetime(ctx.tz.clone()).date();
+    let start = crate::days::day_start(&ctx.tz, today);
+    let suffix = witness_suffix(witness_id);
+    let done = s
+        .store
+        .list_punches(&PunchFilter {
+            from: Some(start),
+            to: Some(start + SignedDuration::from_hours(24)),
+            subtrees: Some(vec![unit.path.clone()]),
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .filter(|p| p.p.dedup_key.ends_with(&suffix))
+        .count();
+    if done >= cap as usize {
+        return Err(ApiError::unprocessable(
+            "colleague_cap_reached",
+            format!("Anda sudah mengabsenkan {done} rekan hari ini (batas {cap} orang per hari)."),
+        )
+        .with_details(serde_json::json!({"cap": cap, "today": done})));
+    }
+    Ok(w)
 }
 
 fn kiosk_code_invalid() -> ApiError {
