@@ -8,14 +8,27 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { api, apiLogin, startServer, launch, chromiumPath, uiLogin, teachers, ARTIFACTS, screenshot } from './harness.mjs';
+import { api, apiLogin, startServer, launch, chromiumPath, uiLogin, teachers, ARTIFACTS, screenshot, officeLocation, north } from './harness.mjs';
 
-let server, browser, phoneBrowser;
+let server, browser, phoneBrowser, witnessBrowser;
 before(async () => {
   server = await startServer();
   browser = await launch();
 });
-after(async () => { await phoneBrowser?.close(); await browser?.close(); await server?.stop(); });
+after(async () => {
+  await witnessBrowser?.close(); await phoneBrowser?.close(); await browser?.close(); await server?.stop();
+});
+
+// A Chromium whose fake camera shows `jpeg` (an MJPEG file of that frame).
+async function cameraSeeing(jpeg, name) {
+  const feed = path.join(ARTIFACTS, `${name}.mjpeg`);
+  writeFileSync(feed, Buffer.concat([jpeg, jpeg]));
+  return chromium.launch({
+    executablePath: chromiumPath(), headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${feed}`]
+  });
+}
 
 test('the app scans the kiosk QR from the camera and checks in without GPS; the kiosk greets the teacher', async (t) => {
   const admin = await apiLogin(server, server.logins['admin BKD']);
@@ -86,4 +99,54 @@ test('the app scans the kiosk QR from the camera and checks in without GPS; the 
   assert.match(await kiosk.locator('#kiosk-recent li').first().textContent(), /— \d\d:\d\d WITA$/);
   await screenshot(kiosk, 'kiosk-screen');
   assert.ok(code.startsWith('HK1.'));
+});
+
+test('a colleague checks in the person whose phone failed: the witness scans the printed card in a second browser', async () => {
+  const admin = await apiLogin(server, server.logins['admin BKD']);
+  const [, person, witness] = await teachers(server, admin, 'SDN001', 3);
+  const office = await officeLocation(server, await apiLogin(server, witness));
+
+  // The person shows their card from the app ("Data saya" → "Kartu QR saya").
+  const pctx = await browser.newContext({ viewport: { width: 640, height: 480 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' });
+  const ppage = await pctx.newPage();
+  await uiLogin(ppage, server, person);
+  await ppage.goto(server.url + '/#/data-saya');
+  await ppage.locator('#btn-card').click();
+  await ppage.locator('#card-qr svg').waitFor();
+  assert.match(await ppage.locator('#card-version').textContent(), /Kartu ke-1/);
+  await ppage.locator('#card-qr').scrollIntoViewIfNeeded();
+  await ppage.evaluate(() => document.getElementById('card-qr').scrollIntoView({ block: 'center' }));
+  const card = await ppage.screenshot({ type: 'jpeg', quality: 95 });
+
+  // The witness: another browser (second context on another phone) whose camera sees the card.
+  witnessBrowser = await cameraSeeing(card, 'card-feed');
+  const wctx = await witnessBrowser.newContext({
+    viewport: { width: 360, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: 'id-ID', timezoneId: 'Asia/Makassar', geolocation: north(office, 30)
+  });
+  await wctx.grantPermissions(['geolocation', 'camera'], { origin: server.url });
+  const page = await wctx.newPage();
+  await uiLogin(page, server, witness);
+  await page.locator('#btn-colleague').click();
+  await page.locator('#screen-checkin').waitFor({ state: 'visible', timeout: 30000 });
+  assert.match(await page.locator('#checkin-title').textContent(), /Absen untuk rekan/);
+  await page.waitForFunction(() => document.getElementById('cam-video').videoWidth > 0, null, { timeout: 15000 });
+  await page.locator('#cam-shoot').click();
+  await page.locator('#cam-photo').waitFor({ state: 'visible' });
+  await page.locator('#checkin-send:not([disabled])').waitFor({ timeout: 15000 });
+  await page.locator('#checkin-send').click();
+  await page.locator('#result-box.ok, #result-box.late, #result-box.ignored, #result-box.pending, #result-box.bad').waitFor();
+  await screenshot(page, 'colleague-result');
+  assert.equal(await page.locator('#result-box').getAttribute('class'), 'result pending', await page.locator('#result-message').textContent());
+  assert.match(await page.locator('#result-message').textContent(), new RegExp(person.name));
+
+  // Stored for the person with the witness named, waiting for the head; nothing for the witness.
+  const ptoken = await apiLogin(server, person);
+  const mine = (await api(server, 'GET', '/api/v1/punches', { token: ptoken })).body.items;
+  const punch = mine.find((p) => p.review === 'colleague');
+  assert.ok(punch, JSON.stringify(mine));
+  assert.equal(punch.state, 'pending');
+  assert.match(punch.review_detail, new RegExp(witness.username));
+  const theirs = (await api(server, 'GET', '/api/v1/punches', { token: await apiLogin(server, witness) })).body.items;
+  assert.equal(theirs.filter((p) => p.review === 'colleague').length, 0);
 });

@@ -6,6 +6,7 @@
   var cam = null;
   var special = false;
   var kiosk = null;      // {code, at}: the office kiosk's QR code just scanned (proof of place)
+  var colleague = null;  // {code, at}: a colleague's personal QR card (their punch, I am witness)
   var shot = null;       // {blob, url, capturedAt, pos}
   var reuse = null;      // a rejected photo offered again for special attendance
   var result = null;     // the last answer, for the result screen
@@ -61,8 +62,10 @@
   function enter(arg) {
     special = !!(arg && arg.special);
     kiosk = (arg && arg.kiosk) || null;
+    colleague = (arg && arg.colleague) || null;
     sending = false;
-    $('checkin-title').textContent = special ? 'Absen khusus (dinas luar)' : kiosk ? 'Absen dengan QR kantor' : 'Absen';
+    $('checkin-title').textContent = special ? 'Absen khusus (dinas luar)' : kiosk ? 'Absen dengan QR kantor'
+      : colleague ? 'Absen untuk rekan: swafoto rekan Anda' : 'Absen';
     $('checkin-note-label').textContent = special ? 'Keterangan tugas (wajib, mis. nomor SPT dan tempat)' : 'Catatan (opsional)';
     $('checkin-note').value = '';
     $('checkin-duty-box').hidden = !special;
@@ -108,6 +111,7 @@
         user_id: H.app.user.id, lat: pos ? pos.lat : undefined, lon: pos ? pos.lon : undefined,
         accuracy_m: pos ? Math.round(pos.accuracy * 10) / 10 : undefined,
         kiosk_code: kiosk ? kiosk.code : undefined,
+        colleague_card: colleague ? colleague.code : undefined,
         captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special,
         duty: special ? $('checkin-duty').value : undefined
       });
@@ -115,7 +119,7 @@
       if (navigator.onLine === false) return { kind: 'retry', offline: true, item: item };
       return H.outbox.sendNow(item.key).then(function (out) { out.item = item; return out; });
     }).then(function (out) {
-      result = { out: out, special: special, shot: s, pos: pos, kiosk: !!kiosk };
+      result = { out: out, special: special, shot: s, pos: pos, kiosk: !!kiosk, colleague: !!colleague };
       H.app.refreshOutbox();
       H.app.go('#/hasil');
     }, function () {
@@ -152,8 +156,8 @@
       }
       message = b.message || 'Absen tercatat.';
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
-      // The server's message usually names the person already.
-      var who = message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
+      // The server's message usually names the person already (for a colleague: them).
+      var who = r.colleague || message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
       detail = [who, p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
         p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : ''].filter(Boolean).join(' · ');
     } else if (out.kind === 'rejected') {
@@ -192,7 +196,7 @@
     $('checkin-cancel').addEventListener('click', function () { H.app.go('#/'); });
     $('result-done').addEventListener('click', function () { result = null; H.app.go('#/'); });
     $('result-retry').addEventListener('click', function () {
-      var again = result && result.kiosk ? '#/pindai-qr' : '#/absen';
+      var again = result && result.kiosk ? '#/pindai-qr' : result && result.colleague ? '#/pindai-rekan' : '#/absen';
       result = null;
       H.app.go(again);
     });

@@ -6,6 +6,7 @@
   'use strict';
   var $ = H.$;
   var cam = null, timer = null, active = false, decode = null, canvas = null;
+  var mode = 'kiosk';   // 'kiosk': the office kiosk's code; 'card': a colleague's personal card
 
   function loadJsQR() {
     if (self.jsQR) return Promise.resolve(self.jsQR);
@@ -48,6 +49,16 @@
   }
 
   function found(text) {
+    if (mode === 'card') {
+      if (!/^HC1\./.test(text)) {
+        H.showError('scan-error', 'Ini bukan kartu QR pegawai. Arahkan kamera ke kartu QR pribadi rekan Anda.');
+        return false;
+      }
+      H.scan.card = { code: text, at: Date.now() };
+      stop();
+      H.app.go('#/absen-rekan');
+      return true;
+    }
     if (!/^HK1\./.test(text)) {
       H.showError('scan-error', 'Ini bukan kode QR kiosk kantor. Arahkan kamera ke kode QR di layar kiosk.');
       return false;
@@ -71,26 +82,33 @@
     if (cam) cam.stop();
   }
 
-  function enter() {
+  function enter(arg) {
+    mode = arg && arg.card ? 'card' : 'kiosk';
+    $('scan-title').textContent = mode === 'card' ? 'Absen untuk rekan: pindai kartu QR rekan' : 'Pindai QR kantor';
     H.showError('scan-error', '');
     H.scan.code = null;
+    H.scan.card = null;
     active = true;
     cam = cam || new H.Camera($('scan-video'));
     $('scan-status').textContent = 'Menyiapkan kamera…';
     Promise.all([cam.start('environment'), decode ? decode : makeDecoder()]).then(function (r) {
       decode = r[1];
       document.body.setAttribute('data-qr-decoder', decode.kind);
-      $('scan-status').textContent = 'Arahkan kamera ke kode QR di layar kiosk kantor.';
+      $('scan-status').textContent = mode === 'card'
+        ? 'Arahkan kamera ke kartu QR pribadi rekan yang ponselnya bermasalah.'
+        : 'Arahkan kamera ke kode QR di layar kiosk kantor.';
       loop();
     }, function (e) {
       H.showError('scan-error', e && e.message && e.message !== 'jsQR' ? e.message : 'Pembaca kode QR tidak dapat dimuat. Muat ulang halaman, lalu coba lagi.');
     });
   }
 
-  H.scan = { code: null };
+  H.scan = { code: null, card: null };
 
   document.addEventListener('DOMContentLoaded', function () {
     $('btn-scan').addEventListener('click', function () { H.app.go('#/pindai-qr'); });
+    $('btn-colleague').addEventListener('click', function () { H.app.go('#/pindai-rekan'); });
+    $('btn-card').addEventListener('click', function () { H.app.go('#/kartu-qr'); });
     $('scan-cancel').addEventListener('click', function () { stop(); H.app.go('#/'); });
   });
 
