@@ -207,3 +207,59 @@ async fn expired_foreign_forged_and_revoked_codes_are_refused_and_replays_are_th
     let (_, audit) = s.get("/api/v1/audit?entity=kiosk", &o.admin).await;
     assert!(audit["items"].as_array().unwrap().iter().any(|a| a["action"] == "revoke"), "{audit}");
 }
+
+/// The console: an operator registers a kiosk (token shown once, then working on the kiosk
+/// page), revokes it, and prints an employee's personal QR card.
+#[tokio::test]
+async fn the_console_registers_revokes_and_prints() {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client
+        .post(s.url("/admin/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={}&password={PW}", nip(1)))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let post = |path: &str, body: &str| {
+        client
+            .post(s.url(path))
+            .header(COOKIE, &cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("HX-Request", "true")
+            .body(body.to_string())
+            .send()
+    };
+    let r = post("/admin/kiosk", "name=Lobi+SD1&unit_code=SD1").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    let token = page.split("<code id=\"kiosk-token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let (st, c) = code_of(&s, &token).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    // Refused in the error box: a unit outside the operator's subtree; nothing registered.
+    let r = post("/admin/kiosk", "name=X&unit_code=RSUD").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("tidak ditemukan"));
+    let list = client.get(s.url("/admin/kiosk")).header(COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("Lobi SD1") && list.contains("aktif"), "{list}");
+    let (_, kiosks) = s.get("/api/v1/kiosks", &o.admin).await;
+    assert_eq!(kiosks["items"].as_array().unwrap().len(), 1);
+    let id = kiosks["items"][0]["id"].as_i64().unwrap();
+    let r = post(&format!("/admin/kiosk/{id}/revoke"), "").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (st, _) = code_of(&s, &token).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    let card = client
+        .get(s.url(&format!("/admin/employees/{}/kartu-qr", nip(3))))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.status(), StatusCode::OK);
+    let html = card.text().await.unwrap();
+    assert!(html.contains("<svg") && html.contains("Kartu ke-1"), "{html}");
+}
