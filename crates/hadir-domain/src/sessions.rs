@@ -171,6 +171,9 @@ mod tests {
         date(2026, 12, 7).at(h, m, 0, 0).to_zoned_datetime(wita()).unwrap().timestamp()
     }
 
+    /// (what, session, required, employed, attendance, excused by, now, expected)
+    type Case<'a> = (&'a str, &'a Session, bool, bool, Attendance, Option<i64>, Timestamp, SessionOutcome);
+
     #[test]
     fn the_rule_table() {
         let monday_apel = Session {
@@ -186,7 +189,7 @@ mod tests {
         let two = Percent::whole(2);
         let after = at(9, 0);
         #[rustfmt::skip]
-        let cases: Vec<(&str, &Session, bool, bool, Attendance, Option<i64>, Timestamp, SessionOutcome)> = vec![
+        let cases: Vec<Case> = vec![
             ("unit not required", &monday_apel, false, true, Attendance::Nothing, None, after, SessionOutcome::NotConcerned),
             ("not employed yet", &monday_apel, true, false, Attendance::Nothing, None, after, SessionOutcome::NotConcerned),
             ("checked in at the start", &monday_apel, true, true, Attendance::CheckedIn(at(7, 30)), None, after, SessionOutcome::Attended),
