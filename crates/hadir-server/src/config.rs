@@ -187,6 +187,8 @@ pub struct CheckinConfig {
     /// Captures older than this at receipt are refused (manual attendance or an objection is
     /// the way for them).
     pub max_capture_age_hours: u64,
+    /// How many colleagues one employee may check in ("Absen untuk rekan") per day (issue 21).
+    pub colleague_daily_cap: u32,
 }
 
 impl Default for CheckinConfig {
@@ -198,6 +200,7 @@ impl Default for CheckinConfig {
             max_accuracy_m: 150.0,
             max_capture_age_hours: 72,
             max_image_pixels: 24_000_000,
+            colleague_daily_cap: 3,
         }
     }
 }

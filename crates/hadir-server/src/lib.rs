@@ -19,6 +19,7 @@ pub mod import_jobs;
 pub mod inflight;
 pub mod ingest;
 pub mod json;
+pub mod kiosk;
 pub mod org;
 pub mod privacy;
 pub mod recap;
@@ -83,6 +84,7 @@ impl Server {
             inflight: Arc::new(inflight::InFlight::default()),
             caches: Arc::new(state::Caches::default()),
             imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
+            kiosk_keys: Arc::new(kiosk::KioskKeys::default()),
         }
     }
 

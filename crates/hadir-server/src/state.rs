@@ -30,6 +30,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Employee imports running in the background (and recent reports).
     pub imports: Arc<crate::import_jobs::ImportJobs>,
+    /// The kiosk QR signing secret (issue 21), read from the store once.
+    pub kiosk_keys: Arc<crate::kiosk::KioskKeys>,
 }
 
 /// Hot-path read caches (see `cache.rs`).

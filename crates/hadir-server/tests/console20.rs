@@ -402,6 +402,8 @@ async fn no_english_word_on_any_console_page() {
         "/admin/akses".into(),
         "/admin/roster?unit=SD1".into(),
         "/admin/periods".into(),
+        "/admin/kiosk".into(),
+        format!("/admin/employees/{}/kartu-qr", nip(3)),
     ];
     let mut problems = Vec::new();
     for p in &pages {

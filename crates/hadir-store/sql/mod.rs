@@ -16,6 +16,7 @@ mod availability;
 mod convert;
 pub(crate) mod days;
 pub(crate) mod devices;
+mod kiosks;
 pub(crate) mod org;
 mod privacy;
 pub(crate) mod punches;

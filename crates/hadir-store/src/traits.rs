@@ -171,6 +171,7 @@ pub trait Store:
     + RecapStore
     + AvailabilityStore
     + PrivacyStore
+    + crate::KioskStore
     + Send
     + Sync
 {
@@ -186,6 +187,7 @@ impl<T> Store for T where
         + RecapStore
         + AvailabilityStore
         + PrivacyStore
+        + crate::KioskStore
         + Send
         + Sync
 {

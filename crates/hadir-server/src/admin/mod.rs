@@ -15,6 +15,7 @@ mod audit;
 mod board;
 pub mod chart;
 mod inbox;
+mod kiosks;
 mod map;
 mod org;
 mod periods;
@@ -99,6 +100,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
+        .route("/admin/kiosk", get(kiosks::page).post(kiosks::create))
+        .route("/admin/kiosk/{id}/revoke", post(kiosks::revoke))
+        .route("/admin/employees/{login}/kartu-qr", get(kiosks::card))
         .layer(middleware::from_fn(guard))
 }
 

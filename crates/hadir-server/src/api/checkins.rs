@@ -23,8 +23,9 @@ use utoipa::ToSchema;
 pub struct CheckinMeta {
     /// Unique per employee; retries reuse it.
     pub idempotency_key: String,
-    pub lat: f64,
-    pub lon: f64,
+    /// The phone's position; required unless `kiosk_code` proves the place.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
     pub accuracy_m: Option<f64>,
     /// When the selfie was taken (RFC 3339), if the phone queued it.
     pub captured_at: Option<String>,
@@ -35,6 +36,15 @@ pub struct CheckinMeta {
     /// With `special`: `DINAS_LUAR` (default), `DIKLAT`, `UPACARA` or `TUGAS_BELAJAR`. A
     /// pending request of this type is opened for the head of unit.
     pub special_type: Option<String>,
+    /// The office kiosk's QR code, scanned just now (issue 21): proves the place instead of
+    /// the position (a position given is still recorded). Refused when older than 60 s, of
+    /// another unit, of a revoked kiosk, or not signed by the server.
+    pub kiosk_code: Option<String>,
+    /// "Absen untuk rekan" (issue 21): the personal QR card of a colleague of the caller's unit
+    /// whose phone failed. The punch is the colleague's, with the caller as witness, inside the
+    /// geofence by the caller's position; it waits for the head's review. At most
+    /// `checkin.colleague_daily_cap` colleagues per caller and day.
+    pub colleague_card: Option<String>,
 }
 
 /// The multipart form (for the OpenAPI document).
@@ -109,9 +119,54 @@ pub async fn checkin(
             "Kunci idempoten wajib diisi (1–128 karakter).",
         ));
     }
-    let dedup_key = format!("m:{employee_id}:{key}");
+    // A kiosk check-in's key names the kiosk and the code's slot, so the same employee using the
+    // same code again (under another key) is found as a duplicate below.
+    let kiosk_code = match meta.kiosk_code.as_deref() {
+        Some(text) if !meta.special => {
+            Some(crate::kiosk::KioskCode::parse(text).map(|(c, _)| c).ok_or_else(kiosk_code_invalid)?)
+        }
+        _ => None,
+    };
+    // "Absen untuk rekan": the punch is the card's employee's; the caller is the witness.
+    let witness_id = employee_id;
+    let colleague = match meta.colleague_card.as_deref() {
+        None => None,
+        Some(_) if meta.special || meta.kiosk_code.is_some() => {
+            return Err(ApiError::unprocessable(
+                "colleague_combination",
+                "Absen untuk rekan tidak dapat digabung dengan absen khusus atau QR kiosk.",
+            ));
+        }
+        Some(text) => {
+            let secret = s.kiosk_keys.secret(s.store.as_ref()).await?;
+            let (id, version) = crate::kiosk::verify_card(secret, text).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "card_invalid",
+                    "Kode QR ini bukan kartu presensi pegawai yang sah. Pindai kartu QR pribadi rekan Anda.",
+                )
+            })?;
+            if id == witness_id {
+                return Err(ApiError::unprocessable(
+                    "colleague_self",
+                    "Ini kartu Anda sendiri. Untuk absen diri sendiri gunakan tombol Absen.",
+                ));
+            }
+            Some((id, version))
+        }
+    };
+    let employee_id = colleague.map(|(id, _)| id).unwrap_or(employee_id);
+    let dedup_key = match (&kiosk_code, &colleague) {
+        (Some(c), _) => format!("m:{employee_id}:{key}{}", super::kiosks::key_suffix(c)),
+        (None, Some(_)) => format!("m:{employee_id}:{key}{}", witness_suffix(witness_id)),
+        (None, None) => format!("m:{employee_id}:{key}"),
+    };
     let outcome = s.inflight.run(dedup_key.clone(), async {
-        let e = s.employee(employee_id).await?;
+        let e = s.employee(employee_id).await.map_err(|err| match err {
+            hadir_store::StoreError::NotFound(_) => {
+                ApiError::unprocessable("card_invalid", "Kartu QR ini tidak dikenal. Minta rekan Anda mencetak kartu baru.")
+            }
+            err => err.into(),
+        })?;
         let unit = s.unit(e.unit_id).await?;
         let ctx = s.policies.context_for(&e);
         let time = punch_time(&s.config.checkin, meta.captured_at.as_deref(), received_at)?;
@@ -122,8 +177,31 @@ pub async fn checkin(
         if let Some(p) = earlier.iter().find(|p| p.p.dedup_key == dedup_key) {
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
+        // The same kiosk code used again by the same person: the first check-in's answer.
+        if let Some(c) = &kiosk_code {
+            let suffix = super::kiosks::key_suffix(c);
+            if let Some(p) = earlier.iter().find(|p| p.p.dedup_key.ends_with(&suffix)) {
+                return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
+            }
+        }
         let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
-        let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
+        let witness = match colleague {
+            Some((_, version)) => Some(check_colleague(&s, &e, &unit, &ctx, witness_id, version, received_at).await?),
+            None => None,
+        };
+        let mut new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
+        if let Some(w) = &witness {
+            // A colleague's word: stored, listed for the head or operator, counted once accepted.
+            new.hold = Some(PunchHold::Pending);
+            new.review = Some("colleague".into());
+            new.review_detail = Some(format!(
+                "Diabsenkan oleh rekan {} (NIP {}) dengan kartu QR; menunggu pemeriksaan atasan.",
+                w.name,
+                w.nip.as_deref().unwrap_or(&w.login)
+            ));
+            let answer = provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, true);
+            new.response = Some(serde_json::to_string(&answer).unwrap_or_default());
+        }
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {
                 s.availability.note_overload();
@@ -267,11 +345,26 @@ async fn validate(
         return Err(ApiError::forbidden());
     }
     let PunchTime { punched_at, captured_at, received_at, late_minutes, mut review } = time;
-    let here = GeoPoint::new(meta.lat, meta.lon);
-    if !here.is_valid() {
+    // Proof of place: the kiosk's fresh code, or else the position inside a geofence.
+    let kiosk = match meta.kiosk_code.as_deref().filter(|_| !meta.special) {
+        Some(text) => Some(check_kiosk_code(s, unit, text, punched_at).await?),
+        None => None,
+    };
+    let here = match (meta.lat, meta.lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+        (None, None) if kiosk.is_some() => None,
+        _ => {
+            return Err(ApiError::unprocessable(
+                "location_required",
+                "Lokasi (lat dan lon) wajib dikirim. Izinkan akses lokasi, atau pindai QR kantor.",
+            ));
+        }
+    };
+    if here.is_some_and(|h| !h.is_valid()) {
         return Err(ApiError::unprocessable("invalid_location", "Koordinat lokasi tidak valid."));
     }
     if let Some(a) = meta.accuracy_m
+        && kiosk.is_none()
         && (!a.is_finite() || a > cfg.max_accuracy_m)
     {
         return Err(ApiError::unprocessable(
@@ -285,10 +378,13 @@ async fn validate(
         .with_details(serde_json::json!({"accuracy_m": a, "max_accuracy_m": cfg.max_accuracy_m})));
     }
     let places = s.checkin_locations(e, unit).await?;
-    let nearest =
-        places.iter().map(|l| (l, distance_m(here, GeoPoint::new(l.lat, l.lon)))).min_by(|a, b| a.1.total_cmp(&b.1));
+    let nearest = here.and_then(|here| {
+        places.iter().map(|l| (l, distance_m(here, GeoPoint::new(l.lat, l.lon)))).min_by(|a, b| a.1.total_cmp(&b.1))
+    });
     let source = if meta.special { PunchSource::Special } else { PunchSource::Mobile };
-    if !meta.special {
+    if kiosk.is_some() {
+        // The fresh code proved the place; a position given is recorded, not judged.
+    } else if !meta.special {
         match nearest {
             None => {
                 return Err(ApiError::unprocessable(
@@ -353,11 +449,14 @@ async fn validate(
         captured_at,
         device_sn: None,
         device_pin: None,
-        lat: Some(meta.lat),
-        lon: Some(meta.lon),
-        accuracy_m: meta.accuracy_m,
+        lat: meta.lat,
+        lon: meta.lon,
+        accuracy_m: meta.accuracy_m.filter(|_| here.is_some()),
         distance_m: nearest.map(|(_, d)| (d * 10.0).round() / 10.0),
-        location_name: nearest.map(|(l, _)| l.name.clone()),
+        location_name: match &kiosk {
+            Some(k) => Some(format!("Kiosk QR: {}", k.name)),
+            None => nearest.map(|(l, _)| l.name.clone()),
+        },
         photo_hash,
         note,
         review: review.as_ref().map(|r| r.0.clone()),
@@ -368,6 +467,122 @@ async fn validate(
         hold,
         response: Some(serde_json::to_string(&answer).unwrap_or_default()),
     })
+}
+
+/// The dedup-key suffix of a colleague check-in: `#w<witness employee id>`.
+fn witness_suffix(witness_id: Id) -> String {
+    format!("#w{witness_id}")
+}
+
+/// "Absen untuk rekan": the card is the current one, the witness is an active employee of the
+/// same unit, and has checked in fewer colleagues today than the cap. Returns the witness.
+async fn check_colleague(
+    s: &AppState,
+    person: &Employee,
+    unit: &Unit,
+    ctx: &DayContext,
+    witness_id: Id,
+    card_version: i64,
+    now: Timestamp,
+) -> ApiResult<Employee> {
+    if s.store.qr_card_version(person.id).await? != Some(card_version) {
+        return Err(ApiError::unprocessable(
+            "card_revoked",
+            "Kartu QR ini sudah diganti dengan kartu baru dan tidak berlaku lagi.",
+        ));
+    }
+    let w = s.employee(witness_id).await?;
+    if !w.active {
+        return Err(ApiError::forbidden());
+    }
+    if w.unit_id != person.unit_id {
+        return Err(ApiError::unprocessable(
+            "colleague_other_unit",
+            "Kartu QR ini milik pegawai unit kerja lain. Absen untuk rekan hanya untuk rekan satu unit kerja.",
+        ));
+    }
+    let cap = s.config.checkin.colleague_daily_cap;
+    let today = now.to_zoned_datetime(ctx.tz.clone()).date();
+    let start = crate::days::day_start(&ctx.tz, today);
+    let suffix = witness_suffix(witness_id);
+    let done = s
+        .store
+        .list_punches(&PunchFilter {
+            from: Some(start),
+            to: Some(start + SignedDuration::from_hours(24)),
+            subtrees: Some(vec![unit.path.clone()]),
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .filter(|p| p.p.dedup_key.ends_with(&suffix))
+        .count();
+    if done >= cap as usize {
+        return Err(ApiError::unprocessable(
+            "colleague_cap_reached",
+            format!("Anda sudah mengabsenkan {done} rekan hari ini (batas {cap} orang per hari)."),
+        )
+        .with_details(serde_json::json!({"cap": cap, "today": done})));
+    }
+    Ok(w)
+}
+
+fn kiosk_code_invalid() -> ApiError {
+    ApiError::unprocessable(
+        "kiosk_code_invalid",
+        "Kode QR tidak dikenali sebagai kode kiosk kantor. Pindai kode QR yang tampil di layar kiosk.",
+    )
+}
+
+/// Checks a scanned kiosk code: signed by this server, of a kiosk that is not revoked, of the
+/// employee's unit or one above it, and issued at most 60 s before the punch. Returns the kiosk.
+async fn check_kiosk_code(
+    s: &AppState,
+    unit: &Unit,
+    text: &str,
+    punched_at: Timestamp,
+) -> ApiResult<hadir_store::Kiosk> {
+    use crate::kiosk::{MAX_AGE_SECS, SLOT_SECS, verify};
+    let secret = s.kiosk_keys.secret(s.store.as_ref()).await?;
+    let Some(code) = verify(secret, text) else {
+        metrics::counter!("hadir_checkins_total", "outcome" => "kiosk_code_invalid").increment(1);
+        return Err(kiosk_code_invalid());
+    };
+    let kiosk = match s.store.kiosk_by_id(code.kiosk_id).await {
+        Ok(k) if !k.revoked && k.unit_id == code.unit_id => k,
+        Ok(_) | Err(hadir_store::StoreError::NotFound(_)) => {
+            return Err(ApiError::unprocessable(
+                "kiosk_revoked",
+                "Kiosk QR ini sudah dinonaktifkan oleh operator. Gunakan kiosk lain atau absen dengan lokasi.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !unit.path.starts_with(&kiosk.unit_path) {
+        metrics::counter!("hadir_checkins_total", "outcome" => "kiosk_other_unit").increment(1);
+        return Err(ApiError::unprocessable(
+            "kiosk_other_unit",
+            format!(
+                "Kode QR ini milik kiosk {} ({}), bukan kantor unit kerja Anda. Pindai QR di kantor Anda sendiri.",
+                kiosk.name, kiosk.unit_name
+            ),
+        ));
+    }
+    // Age against the punch time (the capture, within the phone-clock tolerance); a code from a
+    // slot after the punch is only possible with a phone clock behind the server's.
+    let age = punched_at.as_second() - code.slot_start().as_second();
+    let tolerance = s.config.checkin.capture_tolerance_secs as i64;
+    if age > MAX_AGE_SECS || age < -(tolerance + SLOT_SECS) {
+        metrics::counter!("hadir_checkins_total", "outcome" => "kiosk_code_expired").increment(1);
+        return Err(ApiError::unprocessable(
+            "kiosk_code_expired",
+            format!(
+                "Kode QR sudah kedaluwarsa (berlaku {MAX_AGE_SECS} detik). Pindai lagi kode yang sedang tampil di layar kiosk."
+            ),
+        )
+        .with_details(serde_json::json!({"age_secs": age, "max_age_secs": MAX_AGE_SECS})));
+    }
+    Ok(kiosk)
 }
 
 /// When a punch happened: the phone's capture time when it is plausible. A capture older than

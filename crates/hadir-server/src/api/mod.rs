@@ -3,10 +3,12 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub mod cards;
 pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod kiosks;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -113,6 +115,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
+        .routes(routes!(kiosks::revoke_kiosk))
+        .routes(routes!(kiosks::kiosk_code))
+        .routes(routes!(cards::my_card))
+        .routes(routes!(cards::reissue_my_card))
+        .routes(routes!(cards::employee_card))
+        .routes(routes!(cards::reissue_employee_card))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))

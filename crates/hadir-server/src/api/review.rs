@@ -35,6 +35,7 @@ pub fn reason_label(reason: &str) -> &'static str {
         "future" => "Waktu di depan jam server",
         "pin_out_of_unit" => "PIN di luar unit mesin",
         "special_pending" => "Absen khusus (diputus bersama permohonannya)",
+        "colleague" => "Diabsenkan rekan",
         _ => "Perlu diperiksa",
     }
 }

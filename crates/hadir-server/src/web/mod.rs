@@ -20,7 +20,11 @@ struct AppAssets;
 const SW_PATH: &str = "sw.js";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(index)).route("/app/{*path}", get(asset)).route("/favicon.ico", get(favicon))
+    Router::new()
+        .route("/", get(index))
+        .route("/kiosk", get(kiosk))
+        .route("/app/{*path}", get(asset))
+        .route("/favicon.ico", get(favicon))
 }
 
 /// Browsers ask for `/favicon.ico` on every site, the console's pages included: the app's icon.
@@ -30,6 +34,11 @@ async fn favicon() -> Response {
 
 async fn index() -> Response {
     serve_file("index.html", "no-cache")
+}
+
+/// The office QR kiosk's page (issue 21): signs in with a kiosk token, shows the signed code.
+async fn kiosk() -> Response {
+    serve_file("kiosk.html", "no-cache")
 }
 
 async fn asset(uri: Uri) -> Response {
@@ -93,8 +102,10 @@ fn compute_shell_manifest() -> (String, String) {
             hasher.update(p.as_bytes());
             hasher.update(f.metadata.sha256_hash());
         }
-        // index.html is served at `/`; sw.js is the worker itself.
-        if p != SW_PATH && p != "index.html" {
+        // index.html is served at `/`; sw.js is the worker itself. The kiosk page and the QR
+        // decoder (250 KB, loaded only without BarcodeDetector, and useless offline: a kiosk
+        // code must reach the server within 60 s) are not precached on every phone.
+        if p != SW_PATH && p != "index.html" && !p.starts_with("kiosk.") && !p.starts_with("vendor/") {
             urls.push(format!("/app/{p}"));
         }
     }

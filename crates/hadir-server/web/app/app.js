@@ -21,7 +21,7 @@
       document.querySelectorAll('main.screen').forEach(function (m) { m.hidden = m.id !== 'screen-' + name; });
       current = name;
       document.body.setAttribute('data-screen', name);
-      var tab = { home: 'home', checkin: 'home', result: 'home', history: 'history', day: 'history',
+      var tab = { home: 'home', checkin: 'home', scan: 'home', card: 'privacy', result: 'home', history: 'history', day: 'history',
         requests: 'requests', 'request-form': 'requests', 'attach-camera': 'requests', privacy: 'privacy' }[name];
       document.querySelectorAll('.tabbar a').forEach(function (a) {
         if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -56,6 +56,15 @@
       case '': return app.show('home');
       case 'absen': return app.show('checkin', { special: false });
       case 'absen-khusus': return app.show('checkin', { special: true });
+      case 'pindai-qr': return app.show('scan', { card: false });
+      case 'pindai-rekan': return app.show('scan', { card: true });
+      case 'absen-rekan':
+        if (!(H.scan && H.scan.card)) return app.go('#/pindai-rekan');
+        return app.show('checkin', { special: false, colleague: H.scan.card });
+      case 'kartu-qr': return app.show('card');
+      case 'absen-qr':
+        if (!(H.scan && H.scan.code)) return app.go('#/pindai-qr');
+        return app.show('checkin', { special: false, kiosk: H.scan.code });
       case 'hasil': return app.show(H.checkin && H.checkin.hasResult() ? 'result' : 'home');
       case 'riwayat': return app.show('history', parts[1]);
       case 'hari': return app.show('day', parts[1]);

@@ -5,6 +5,8 @@
   var $ = H.$;
   var cam = null;
   var special = false;
+  var kiosk = null;      // {code, at}: the office kiosk's QR code just scanned (proof of place)
+  var colleague = null;  // {code, at}: a colleague's personal QR card (their punch, I am witness)
   var shot = null;       // {blob, url, capturedAt, pos}
   var reuse = null;      // a rejected photo offered again for special attendance
   var result = null;     // the last answer, for the result screen
@@ -22,6 +24,11 @@
 
   function geoLine() {
     var p = (shot && shot.pos) || H.app.position, line = $('checkin-geo');
+    if (kiosk) {
+      line.textContent = 'Tempat dibuktikan oleh kode QR kantor (berlaku 60 detik): ambil swafoto lalu kirim.';
+      updateSend();
+      return;
+    }
     if (!p) { line.textContent = H.app.positionError || 'Mencari lokasi…'; return; }
     var near = H.geo.nearest(p, H.app.locations());
     var acc = 'akurasi ±' + Math.round(p.accuracy) + ' m';
@@ -32,7 +39,7 @@
   }
 
   function updateSend() {
-    $('checkin-send').disabled = sending || !shot || !(shot.pos || H.app.position);
+    $('checkin-send').disabled = sending || !shot || !(kiosk || shot.pos || H.app.position);
   }
 
   function setShot(s) {
@@ -54,8 +61,11 @@
 
   function enter(arg) {
     special = !!(arg && arg.special);
+    kiosk = (arg && arg.kiosk) || null;
+    colleague = (arg && arg.colleague) || null;
     sending = false;
-    $('checkin-title').textContent = special ? 'Absen khusus (dinas luar)' : 'Absen';
+    $('checkin-title').textContent = special ? 'Absen khusus (dinas luar)' : kiosk ? 'Absen dengan QR kantor'
+      : colleague ? 'Absen untuk rekan: swafoto rekan Anda' : 'Absen';
     $('checkin-note-label').textContent = special ? 'Keterangan tugas (wajib, mis. nomor SPT dan tempat)' : 'Catatan (opsional)';
     $('checkin-note').value = '';
     $('checkin-duty-box').hidden = !special;
@@ -91,14 +101,17 @@
     var note = $('checkin-note').value.trim();
     if (special && !note) return H.showError('checkin-error', 'Tulis keterangan tugas untuk absen khusus.');
     var pos = shot.pos || H.app.position;
-    if (!pos) return H.showError('checkin-error', 'Lokasi belum didapat. Tunggu sebentar.');
+    if (!pos && !kiosk) return H.showError('checkin-error', 'Lokasi belum didapat. Tunggu sebentar.');
     sending = true;
     updateSend();
     $('checkin-send').textContent = 'Mengirim…';
     var s = shot;
     blobToBuffer(s.blob).then(function (buf) {
       return H.outbox.add({
-        user_id: H.app.user.id, lat: pos.lat, lon: pos.lon, accuracy_m: Math.round(pos.accuracy * 10) / 10,
+        user_id: H.app.user.id, lat: pos ? pos.lat : undefined, lon: pos ? pos.lon : undefined,
+        accuracy_m: pos ? Math.round(pos.accuracy * 10) / 10 : undefined,
+        kiosk_code: kiosk ? kiosk.code : undefined,
+        colleague_card: colleague ? colleague.code : undefined,
         captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special,
         duty: special ? $('checkin-duty').value : undefined
       });
@@ -106,7 +119,7 @@
       if (navigator.onLine === false) return { kind: 'retry', offline: true, item: item };
       return H.outbox.sendNow(item.key).then(function (out) { out.item = item; return out; });
     }).then(function (out) {
-      result = { out: out, special: special, shot: s, pos: pos };
+      result = { out: out, special: special, shot: s, pos: pos, kiosk: !!kiosk, colleague: !!colleague };
       H.app.refreshOutbox();
       H.app.go('#/hasil');
     }, function () {
@@ -143,8 +156,8 @@
       }
       message = b.message || 'Absen tercatat.';
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
-      // The server's message usually names the person already.
-      var who = message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
+      // The server's message usually names the person already (for a colleague: them).
+      var who = r.colleague || message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
       detail = [who, p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
         p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : ''].filter(Boolean).join(' · ');
     } else if (out.kind === 'rejected') {
@@ -182,7 +195,11 @@
     $('checkin-send').addEventListener('click', send);
     $('checkin-cancel').addEventListener('click', function () { H.app.go('#/'); });
     $('result-done').addEventListener('click', function () { result = null; H.app.go('#/'); });
-    $('result-retry').addEventListener('click', function () { result = null; H.app.go('#/absen'); });
+    $('result-retry').addEventListener('click', function () {
+      var again = result && result.kiosk ? '#/pindai-qr' : result && result.colleague ? '#/pindai-rekan' : '#/absen';
+      result = null;
+      H.app.go(again);
+    });
     $('result-special').addEventListener('click', function () {
       var s = result.shot;
       reuse = { blob: s.blob, url: URL.createObjectURL(s.blob), capturedAt: s.capturedAt, pos: result.pos };

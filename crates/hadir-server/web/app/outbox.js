@@ -54,6 +54,8 @@
       captured_at: item.captured_at
     };
     if (item.note) meta.note = item.note;
+    if (item.kiosk_code) meta.kiosk_code = item.kiosk_code;
+    if (item.colleague_card) meta.colleague_card = item.colleague_card;
     if (item.special) { meta.special = true; meta.special_type = item.duty || 'DINAS_LUAR'; }
     var form = new FormData();
     form.append('meta', JSON.stringify(meta));

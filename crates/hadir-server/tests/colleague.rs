@@ -1,0 +1,152 @@
+//! Issue 21, point 2: "Absen untuk rekan" over real HTTP. A colleague's phone scans the
+//! person's personal QR card and records the person's punch with the colleague as witness,
+//! inside the geofence by the colleague's position; it waits for the head, who may reject it;
+//! a colleague may do this for at most `checkin.colleague_daily_cap` people a day. Own card,
+//! another unit's card, a reissued (revoked) card, a forged card and a position outside the
+//! geofence are refused with nothing stored.
+
+mod common;
+
+use common::*;
+use hadir_domain::GeoPoint;
+use hadir_domain::geo::offset_north;
+use hadir_server::config::ServerConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn at(m: f64) -> GeoPoint {
+    offset_north(GeoPoint::new(SD1_LAT, SD1_LON), m)
+}
+
+fn meta(key: &str, card: &str, p: GeoPoint) -> Value {
+    json!({"idempotency_key": key, "lat": p.lat, "lon": p.lon, "accuracy_m": 8.0, "colleague_card": card})
+}
+
+async fn punches(s: &TestServer, token: &str) -> Vec<Value> {
+    let (st, list) = s.get("/api/v1/punches", token).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    list["items"].as_array().unwrap().clone()
+}
+
+async fn card(s: &TestServer, token: &str) -> String {
+    let (st, b) = s.get("/api/v1/me/qr-card", token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert!(b["svg"].as_str().unwrap().contains("<svg"));
+    b["code"].as_str().unwrap().to_string()
+}
+
+/// Employees of SD1 with their tokens: (nip, token).
+async fn sd1_people(s: &TestServer, admin: &str, seqs: &[u16]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for &n in seqs {
+        s.employee(admin, &nip(n), "SD1", &n.to_string()).await;
+        out.push((nip(n), s.login(&nip(n), PW).await));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_colleague_checks_in_the_person_with_witness_and_the_head_decides() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5]).await;
+    let (witness_nip, witness) = &people[0];
+    let person_card = card(&s, &o.emp_sd1).await;
+    assert!(person_card.starts_with("HC1."), "{person_card}");
+
+    let (st, b, _) = s.checkin(witness, meta("c1", &person_card, at(40.0)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["punch"]["review"], "colleague");
+    assert_eq!(b["punch"]["state"], "pending");
+    assert!(b["punch"]["review_detail"].as_str().unwrap().contains(witness_nip.as_str()), "{b}");
+    assert!(b["message"].as_str().unwrap().starts_with("Menunggu pemeriksaan atasan"), "{b}");
+    // Stored for the person, not for the witness.
+    let mine = punches(&s, &o.emp_sd1).await;
+    assert_eq!(mine.len(), 1);
+    assert!((mine[0]["distance_m"].as_f64().unwrap() - 40.0).abs() < 0.5, "measured by the witness's phone");
+    assert_eq!(punches(&s, witness).await.len(), 0);
+    // The retry of the same key is the first answer.
+    let (st, again, _) = s.checkin(witness, meta("c1", &person_card, at(40.0)), Some(jpeg(64))).await;
+    assert_eq!((st, again["punch"]["id"].clone()), (StatusCode::OK, b["punch"]["id"].clone()));
+
+    // Listed for the head of SD1, who rejects it with a note.
+    let (_, queue) = s.get("/api/v1/review/punches", &o.head).await;
+    let items = queue["items"].as_array().unwrap();
+    assert!(items.iter().any(|p| p["punch"]["id"] == b["punch"]["id"] && p["reason"] == "colleague"), "{queue}");
+    assert!(items.iter().all(|p| p["reason_label"] == "Diabsenkan rekan"), "{queue}");
+    let (st, d) = s
+        .post(
+            "/api/v1/review/punches/decide",
+            &o.head,
+            json!({"ids": [b["punch"]["id"]], "accept": false, "note": "Tidak terlihat di kantor"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    assert_eq!(punches(&s, &o.emp_sd1).await[0]["state"], "rejected");
+}
+
+#[tokio::test]
+async fn own_foreign_revoked_forged_and_distant_cards_are_refused_and_the_day_is_capped() {
+    let mut config = ServerConfig::default();
+    config.checkin.colleague_daily_cap = 3;
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5, 6, 7, 8, 9]).await;
+    let witness = &people[0].1;
+    let code = |b: &Value| b["error"]["code"].as_str().map(str::to_string);
+
+    // Own card.
+    let own = card(&s, witness).await;
+    let (st, b, _) = s.checkin(witness, meta("o1", &own, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("colleague_self")), "{b}");
+    // Another unit's employee (RSUD).
+    let rsud = card(&s, &o.emp_rsud).await;
+    let (st, b, _) = s.checkin(witness, meta("o2", &rsud, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("colleague_other_unit")), "{b}");
+    // Outside the geofence by the witness's phone.
+    let person = card(&s, &o.emp_sd1).await;
+    let (st, b, _) = s.checkin(witness, meta("o3", &person, at(500.0)), Some(jpeg(64))).await;
+    assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("outside_geofence")), "{b}");
+    // Reissued: the old card is revoked (the operator reissues it; the employee can too).
+    let (st, re) = s.post(&format!("/api/v1/employees/{}/qr-card/reissue", nip(3)), &o.operator, json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{re}");
+    assert_eq!(re["version"], 2);
+    let (st, b, _) = s.checkin(witness, meta("o4", &person, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("card_revoked")), "{b}");
+    // Forged: the card's version raised by hand, and a kiosk code offered as a card.
+    let forged = re["code"].as_str().unwrap().replacen(".2.", ".3.", 1);
+    for (k, bad) in [("o5", forged.as_str()), ("o6", "HK1.1.2.3.abcdefghijklmnopqrstuv"), ("o7", "HC1.3.1")] {
+        let (st, b, _) = s.checkin(witness, meta(k, bad, at(10.0)), Some(jpeg(64))).await;
+        assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("card_invalid")), "{bad}: {b}");
+    }
+    assert_eq!(punches(&s, &o.emp_sd1).await.len(), 0, "nothing stored for the refusals");
+    assert_eq!(punches(&s, &o.emp_rsud).await.len(), 0);
+
+    // The new card works; then two more people; the fourth of the day is refused.
+    let new_card = re["code"].as_str().unwrap().to_string();
+    let (st, b, _) = s.checkin(witness, meta("n1", &new_card, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    for (i, (_, tok)) in people[1..3].iter().enumerate() {
+        let c = card(&s, tok).await;
+        let (st, b, _) = s.checkin(witness, meta(&format!("n{}", i + 2), &c, at(10.0)), Some(jpeg(64))).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let fourth = card(&s, &people[3].1).await;
+    let (st, b, _) = s.checkin(witness, meta("n4", &fourth, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!((st, code(&b).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("colleague_cap_reached")), "{b}");
+    assert_eq!(b["error"]["details"]["cap"], 3);
+    assert_eq!(punches(&s, &people[3].1).await.len(), 0);
+    // Another witness may still help the fourth person.
+    let (st, b, _) = s.checkin(&people[4].1, meta("m1", &fourth, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    // Printing someone's card: operators of the unit yes, heads no, out of scope 404.
+    let (st, _) = s.get(&format!("/api/v1/employees/{}/qr-card", nip(5)), &o.operator).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.get(&format!("/api/v1/employees/{}/qr-card", nip(5)), &o.head).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = s.get(&format!("/api/v1/employees/{}/qr-card", nip(4)), &o.operator).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, audit) = s.get("/api/v1/audit?entity=qr_card", &o.admin).await;
+    assert!(audit["items"].as_array().unwrap().iter().any(|a| a["action"] == "reissue"), "{audit}");
+}
