@@ -19,6 +19,7 @@ pub mod discipline;
 pub mod evaluate;
 pub mod geo;
 pub mod holiday;
+pub mod kinerja;
 pub mod leave;
 mod matching;
 pub mod nip;

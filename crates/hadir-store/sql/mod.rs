@@ -16,6 +16,7 @@ mod availability;
 mod convert;
 pub(crate) mod days;
 pub(crate) mod devices;
+mod kinerja;
 pub(crate) mod org;
 mod privacy;
 pub(crate) mod punches;

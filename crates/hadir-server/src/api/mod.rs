@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod kinerja;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -117,6 +118,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))
         .routes(routes!(privacy::my_export))
+        // Daily work reports (issue 22).
+        .routes(routes!(kinerja::create_activity, kinerja::my_activities))
+        .routes(routes!(kinerja::update_activity, kinerja::delete_activity))
+        .routes(routes!(kinerja::attach_file))
+        .routes(routes!(kinerja::get_attachment))
+        .routes(routes!(kinerja::list_activities))
+        .routes(routes!(kinerja::validate))
 }
 
 /// Paging parameters shared by list endpoints.

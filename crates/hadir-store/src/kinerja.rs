@@ -1,0 +1,105 @@
+//! Daily work reports (laporan kinerja harian, issue 22): activities filed by employees and
+//! validated by heads or operators. The rules are in `hadir_domain::kinerja`; the store guards
+//! the state changes inside its transactions (an approved activity is never changed) and
+//! audits every write in the same transaction.
+
+use crate::Result;
+use crate::types::{Audit, Id};
+use async_trait::async_trait;
+use hadir_domain::kinerja::ActivityState;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// A file attached to an activity (a photo or PDF in the blob store, kind `evidence`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityAttachment {
+    pub blob_hash: String,
+    pub mime: String,
+    pub filename: String,
+    pub size: i64,
+}
+
+/// What the employee typed (already checked by `hadir_domain::kinerja::check_activity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityFields {
+    pub description: String,
+    pub output: String,
+    pub volume: f64,
+    pub volume_unit: String,
+    pub start_minute: u32,
+    pub end_minute: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewActivity {
+    pub employee_id: Id,
+    /// The employee's unit when filed (decides who validates).
+    pub unit_id: Id,
+    pub date: Date,
+    pub fields: ActivityFields,
+    pub created_by: Id,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    pub id: Id,
+    pub employee_id: Id,
+    pub unit_id: Id,
+    pub unit_path: String,
+    pub date: Date,
+    pub description: String,
+    pub output: String,
+    pub volume: f64,
+    pub volume_unit: String,
+    pub start_minute: u32,
+    pub end_minute: u32,
+    pub state: ActivityState,
+    /// The validator's note when returned (kept after a later approval).
+    pub note: Option<String>,
+    pub attachment: Option<ActivityAttachment>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub validated_by: Option<Id>,
+    pub validated_by_name: Option<String>,
+    pub validated_at: Option<Timestamp>,
+}
+
+/// Which activities to list (all given conditions hold).
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub employee_id: Option<Id>,
+    /// Activities of these unit subtrees (materialised paths); `Some(empty)` selects nothing.
+    pub unit_paths: Option<Vec<String>>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub state: Option<ActivityState>,
+    /// At most this many, by date then start (default 500 when 0).
+    pub limit: u32,
+}
+
+/// A validation of several activities, all or none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityDecision {
+    pub approve: bool,
+    pub note: Option<String>,
+    pub validator: Id,
+    pub validator_name: String,
+}
+
+#[async_trait]
+pub trait KinerjaStore: Send + Sync {
+    async fn create_activity(&self, a: &NewActivity, audit: Audit) -> Result<Activity>;
+    async fn activity_by_id(&self, id: Id) -> Result<Activity>;
+    /// Replaces the fields of an activity that is not approved; a returned one is submitted
+    /// again. `Conflict("already_approved")` when it is approved (checked in the transaction).
+    async fn update_activity(&self, id: Id, f: &ActivityFields, audit: Audit) -> Result<Activity>;
+    /// Sets (or replaces) the attachment of an activity that is not approved.
+    async fn set_activity_attachment(&self, id: Id, att: &ActivityAttachment, audit: Audit) -> Result<Activity>;
+    /// Deletes an activity that is not approved.
+    async fn delete_activity(&self, id: Id, audit: Audit) -> Result<()>;
+    async fn list_activities(&self, f: &ActivityFilter) -> Result<Vec<Activity>>;
+    /// Approves or returns these activities in one transaction: every one must be `submitted`
+    /// (else `Conflict("not_waiting")` and nothing changes). One audit record per activity.
+    async fn validate_activities(&self, ids: &[Id], d: &ActivityDecision) -> Result<Vec<Activity>>;
+}
