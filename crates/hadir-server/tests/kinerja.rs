@@ -290,3 +290,77 @@ async fn activity_lifecycle_and_refusals() {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
 }
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = no_redirects()
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+async fn console(s: &TestServer, cookie: &str, method: Method, path: &str, form: &str) -> (StatusCode, String) {
+    let mut r = no_redirects().request(method, s.url(path)).header("cookie", cookie);
+    if !form.is_empty() {
+        r = r.header("content-type", "application/x-www-form-urlencoded").body(form.to_string());
+    }
+    let r = r.send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_console_validates_per_person_week() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let d = recent_workdays()[0];
+    present(&s, &nip(3), d).await;
+    let a1 = filed(&s, &o.emp_sd1, activity(d, "08:00", "09:00")).await;
+    let a2 = filed(&s, &o.emp_sd1, activity(d, "09:00", "10:30")).await;
+    let head = console_session(&s, &nip(2), PW).await;
+
+    let (st, page) = console(&s, &head, Method::GET, "/admin/kinerja", "").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("Pegawai 3") && page.contains("2 kegiatan") && page.contains("2 jam 30 menit"), "{page}");
+    assert!(page.contains(&format!("name=\"id\" value=\"{a1}\"")));
+
+    // Refusals change nothing: nothing ticked; returning without a note.
+    let before = snapshot(&s).await;
+    let (st, body) = console(&s, &head, Method::POST, "/admin/kinerja/validate", "decision=approve&note=").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Centang dulu"), "{body}");
+    let (st, body) =
+        console(&s, &head, Method::POST, "/admin/kinerja/validate", &format!("id={a1}&decision=return&note=")).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("catatan"), "{body}");
+    assert_eq!(snapshot(&s).await, before);
+
+    // Return one with a note, then approve the rest of the week at once.
+    let (st, _) = console(
+        &s,
+        &head,
+        Method::POST,
+        "/admin/kinerja/validate",
+        &format!("id={a1}&decision=return&note=Tambahkan+jumlah+siswa"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let form = format!("employee={}&week_of={d}&whole_week=1&decision=approve", nip(3));
+    let (st, _) = console(&s, &head, Method::POST, "/admin/kinerja/validate", &form).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let states: Vec<(i64, String, Option<String>)> =
+        snapshot(&s).await.into_iter().map(|(id, st, _, _, note)| (id, st, note)).collect();
+    assert_eq!(
+        states,
+        vec![(a1, "returned".into(), Some("Tambahkan jumlah siswa".into())), (a2, "approved".into(), None)]
+    );
+    let (_, page) = console(&s, &head, Method::GET, "/admin/kinerja?state=all", "").await;
+    assert!(page.contains("Dikembalikan") && page.contains("Disetujui"), "{page}");
+}

@@ -15,6 +15,7 @@ mod audit;
 mod board;
 pub mod chart;
 mod inbox;
+mod kinerja;
 mod map;
 mod org;
 mod periods;
@@ -99,6 +100,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
+        .route("/admin/kinerja", get(kinerja::page))
+        .route("/admin/kinerja/validate", post(kinerja::validate))
+        .route("/admin/kinerja/{id}/attachment", get(kinerja::attachment))
         .layer(middleware::from_fn(guard))
 }
 
