@@ -4,7 +4,7 @@
 //! for a part month, the PP 94/2021 allowance cut while a sanction runs, trial mode and a cap.
 //!
 //! ```text
-//! base_month   = base × days employed / days in month                  (pro-rating)
+//! base_month   = base × part days / month days                         (pro-rating)
 //! attendance   = base_month × attendance weight × (100 % − deduction)
 //! performance  = base_month × performance weight × step(score)
 //! computed     = (attendance + performance) × (100 % − sanction cut)
@@ -55,8 +55,10 @@ pub struct TppInput<'a> {
     /// The first day of the month.
     pub month: Date,
     pub base: i64,
-    /// Days of the month the employee was employed (start/end dates), of `days_in_month`.
-    pub days_employed: u32,
+    /// Pro-rating for a part month: the (working) days counted, of `month_days`; `part_days >=
+    /// month_days` is a whole month.
+    pub part_days: u32,
+    pub month_days: u32,
     /// The month's applied attendance deduction (the recap's `deduction_applied`).
     pub attendance_deduction: Percent,
     /// The month's performance score in hundredths (8650 = 86.50); `None`: no score yet.
@@ -128,8 +130,8 @@ pub fn sanction_in_month<'a>(sanctions: &'a [TppSanction], month: Date) -> Optio
 }
 
 pub fn tpp_amount(policy: &TppPolicy, input: &TppInput<'_>) -> TppAmount {
-    let days_in_month = u32::from(input.month.days_in_month().unsigned_abs());
-    let days = input.days_employed.min(days_in_month);
+    let days_in_month = input.month_days.max(1);
+    let days = input.part_days.min(days_in_month);
     let base = input.base.max(0);
     let base_month = mul_div(base, i128::from(days), i128::from(days_in_month));
     let kept = Percent::HUNDRED.hundredths().saturating_sub(input.attendance_deduction.hundredths());
@@ -155,7 +157,7 @@ pub fn tpp_amount(policy: &TppPolicy, input: &TppInput<'_>) -> TppAmount {
     let mut lines = Vec::new();
     if days < days_in_month {
         lines.push(TppLine {
-            label: format!("Dasar TPP {} × {days}/{days_in_month} hari bekerja", rupiah(base)),
+            label: format!("Dasar TPP {} × {days}/{days_in_month} hari kerja", rupiah(base)),
             rupiah: base_month,
         });
     }
@@ -251,7 +253,8 @@ mod tests {
         TppInput {
             month: date(2026, 11, 1),
             base: 4_250_000,
-            days_employed: 30,
+            part_days: 30,
+            month_days: 30,
             attendance_deduction: Percent::ZERO,
             score: Some(9000),
             sanctions,
@@ -292,7 +295,7 @@ mod tests {
                 4_250_000,
             ),
             // 4.250.000 × 17/30 = 2.408.333,33 → 2.408.333
-            ("started on the 14th", Box::new(|_, i| i.days_employed = 17), 2_408_333),
+            ("started on the 14th", Box::new(|_, i| i.part_days = 17), 2_408_333),
             ("sanction running", Box::new(move |_, i| i.sanctions = cut), 3_187_500),
             ("sanction starts next month", Box::new(move |_, i| i.sanctions = later), 4_250_000),
             ("cap", Box::new(|p, _| p.cap = Some(4_000_000)), 4_000_000),
@@ -310,7 +313,7 @@ mod tests {
                 Box::new(|p, i| {
                     p.trial_mode = true;
                     p.cap = Some(2_000_000);
-                    i.days_employed = 17;
+                    i.part_days = 17;
                 }),
                 2_000_000,
             ),
@@ -327,7 +330,7 @@ mod tests {
             let a = tpp_amount(&p, &i);
             assert_eq!(a.amount, want, "{what}: {}", a.explanation);
             // The lines add up to the amount, to the rupiah.
-            let first = if i.days_employed < 30 { 1 } else { 0 };
+            let first = if i.part_days < 30 { 1 } else { 0 };
             let sum: i64 = a.lines[first..].iter().map(|l| l.rupiah).sum();
             assert_eq!(sum, a.amount, "{what}: {:?}", a.lines);
             assert!(a.explanation.ends_with(&format!("Dibayar {}.", rupiah(a.amount))), "{what}: {}", a.explanation);

@@ -39,7 +39,7 @@ proptest! {
         let s = [TppSanction { from: date(2026, 1, 1), to: date(2026, 12, 31), cut: Percent::whole(25), label: "sanksi".into() }];
         let sanctions: &[TppSanction] = if sanctioned { &s } else { &[] };
         let p = policy(att, cap, trial);
-        let i = TppInput { month: m, base, days_employed: days, attendance_deduction: Percent::from_hundredths(deduction), score, sanctions };
+        let i = TppInput { month: m, base, part_days: days, month_days: u32::from(m.days_in_month().unsigned_abs()), attendance_deduction: Percent::from_hundredths(deduction), score, sanctions };
         let a = tpp_amount(&p, &i);
         let part = days < u32::from(m.days_in_month().unsigned_abs());
         let sum: i64 = a.lines[usize::from(part)..].iter().map(|l| l.rupiah).sum();

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use hadir_domain::kinerja::ActivityState;
 use hadir_store::*;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use sqlx::{QueryBuilder, Row};
 
 const COLS: &str = "SELECT a.id, a.employee_id, a.unit_id, u.path AS unit_path, a.date, a.description, a.output,
@@ -84,8 +85,202 @@ async fn editable_or_conflict(conn: &mut Conn, id: Id, affected: u64) -> Result<
     Err(StoreError::Conflict("already_approved".into()))
 }
 
+fn date_of(s: String) -> Result<Date> {
+    s.parse().map_err(|_| StoreError::Backend(format!("bad date in database: {s:?}")))
+}
+
 #[async_trait]
 impl KinerjaStore for Store {
+    async fn tpp_policies(&self) -> Result<Vec<StoredTppPolicy>> {
+        let rows = sqlx::query("SELECT id, effective_from, policy_json FROM tpp_policies ORDER BY effective_from")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredTppPolicy {
+                    id: r.get("id"),
+                    effective_from: date_of(r.get("effective_from"))?,
+                    policy_json: r.get("policy_json"),
+                })
+            })
+            .collect()
+    }
+
+    async fn add_tpp_policy(&self, effective_from: Date, policy_json: &str, audit: Audit) -> Result<StoredTppPolicy> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO tpp_policies (effective_from, policy_json, created_by, created_at) VALUES ($1, $2, $3, $4)
+             RETURNING id",
+        )
+        .bind(date_text(effective_from))
+        .bind(policy_json)
+        .bind(audit.actor_account_id)
+        .bind(ms(Timestamp::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut audit = audit;
+        audit.entity_id = id.to_string();
+        audit.after = serde_json::from_str(policy_json).ok();
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(StoredTppPolicy { id, effective_from, policy_json: policy_json.to_string() })
+    }
+
+    async fn tpp_bases(&self) -> Result<Vec<TppBase>> {
+        let rows = sqlx::query(
+            "SELECT id, grade, employee_id, amount, effective_from FROM tpp_bases ORDER BY effective_from, id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TppBase {
+                    id: r.get("id"),
+                    grade: r.get::<Option<i64>, _>("grade").and_then(|g| i16::try_from(g).ok()),
+                    employee_id: r.get("employee_id"),
+                    amount: r.get("amount"),
+                    effective_from: date_of(r.get("effective_from"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_tpp_base(&self, b: &TppBase, audit: Audit) -> Result<TppBase> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO tpp_bases (grade, employee_id, amount, effective_from, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(b.grade.map(i64::from))
+        .bind(b.employee_id)
+        .bind(b.amount)
+        .bind(date_text(b.effective_from))
+        .bind(audit.actor_account_id)
+        .bind(ms(Timestamp::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let stored = TppBase { id, ..b.clone() };
+        let mut audit = audit;
+        audit.entity_id = id.to_string();
+        audit.after = serde_json::to_value(&stored).ok();
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(stored)
+    }
+
+    async fn tpp_sanctions(&self) -> Result<Vec<StoredSanction>> {
+        let rows = sqlx::query(
+            "SELECT id, employee_id, date_from, date_to, cut, label FROM tpp_sanctions ORDER BY employee_id, date_from",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredSanction {
+                    id: r.get("id"),
+                    employee_id: r.get("employee_id"),
+                    from: date_of(r.get("date_from"))?,
+                    to: date_of(r.get("date_to"))?,
+                    cut: u32::try_from(r.get::<i64, _>("cut")).unwrap_or(0),
+                    label: r.get("label"),
+                })
+            })
+            .collect()
+    }
+
+    async fn add_tpp_sanction(&self, s: &StoredSanction, audit: Audit) -> Result<StoredSanction> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO tpp_sanctions (employee_id, date_from, date_to, cut, label, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(s.employee_id)
+        .bind(date_text(s.from))
+        .bind(date_text(s.to))
+        .bind(i64::from(s.cut))
+        .bind(&s.label)
+        .bind(audit.actor_account_id)
+        .bind(ms(Timestamp::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let stored = StoredSanction { id, ..s.clone() };
+        let mut audit = audit;
+        audit.entity_id = id.to_string();
+        audit.after = serde_json::to_value(&stored).ok();
+        write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(stored)
+    }
+
+    async fn kinerja_scores(&self, month: &str) -> Result<Vec<KinerjaScore>> {
+        let rows = sqlx::query(
+            "SELECT employee_id, month, score, source, note, updated_by_name, updated_at FROM kinerja_scores
+             WHERE month = $1 ORDER BY employee_id",
+        )
+        .bind(month)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| KinerjaScore {
+                employee_id: r.get("employee_id"),
+                month: r.get("month"),
+                score: u32::try_from(r.get::<i64, _>("score")).unwrap_or(0),
+                source: r.get("source"),
+                note: r.get("note"),
+                updated_by_name: r.get("updated_by_name"),
+                updated_at: ts(r.get("updated_at")),
+            })
+            .collect())
+    }
+
+    async fn approved_minutes(&self, from: Date, to: Date) -> Result<Vec<(Id, i64)>> {
+        let rows = sqlx::query(
+            "SELECT employee_id, CAST(SUM(end_minute - start_minute) AS BIGINT) AS minutes FROM kinerja_activities
+             WHERE state = 'approved' AND date >= $1 AND date <= $2 GROUP BY employee_id",
+        )
+        .bind(date_text(from))
+        .bind(date_text(to))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows.iter().map(|r| (r.get("employee_id"), r.get::<i64, _>("minutes"))).collect())
+    }
+
+    async fn put_kinerja_scores(&self, scores: &[KinerjaScore], actor: (Option<Id>, &str)) -> Result<u64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        for k in scores {
+            sqlx::query(
+                "INSERT INTO kinerja_scores (employee_id, month, score, source, note, updated_by_name, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (employee_id, month) DO UPDATE SET score = EXCLUDED.score, source = EXCLUDED.source,
+                    note = EXCLUDED.note, updated_by_name = EXCLUDED.updated_by_name, updated_at = EXCLUDED.updated_at",
+            )
+            .bind(k.employee_id)
+            .bind(&k.month)
+            .bind(i64::from(k.score))
+            .bind(&k.source)
+            .bind(k.note.as_deref())
+            .bind(&k.updated_by_name)
+            .bind(ms(k.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let mut audit = Audit::new(actor, "kinerja.score", "employee", &k.employee_id.to_string());
+            audit.after = Some(serde_json::json!({"month": k.month, "score": k.score, "source": k.source}));
+            write_audit(&mut tx, &audit).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(scores.len() as u64)
+    }
+
     async fn create_activity(&self, a: &NewActivity, audit: Audit) -> Result<Activity> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let now = ms(Timestamp::now());

@@ -87,8 +87,64 @@ pub struct ActivityDecision {
     pub validator_name: String,
 }
 
+/// A TPP base: for a kelas jabatan (`grade`) or one employee, from a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TppBase {
+    pub id: Id,
+    pub grade: Option<i16>,
+    pub employee_id: Option<Id>,
+    pub amount: i64,
+    pub effective_from: Date,
+}
+
+/// A TPP policy as stored: its JSON (`hadir_server::tpp::PolicyBody`) and its date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTppPolicy {
+    pub id: Id,
+    pub effective_from: Date,
+    pub policy_json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredSanction {
+    pub id: Id,
+    pub employee_id: Id,
+    pub from: Date,
+    pub to: Date,
+    /// Hundredths of a percent.
+    pub cut: u32,
+    pub label: String,
+}
+
+/// A month's performance score of one employee (hundredths of a point).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KinerjaScore {
+    pub employee_id: Id,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub score: u32,
+    /// `import`, `api` or `manual`.
+    pub source: String,
+    pub note: Option<String>,
+    pub updated_by_name: String,
+    pub updated_at: Timestamp,
+}
+
 #[async_trait]
 pub trait KinerjaStore: Send + Sync {
+    async fn tpp_policies(&self) -> Result<Vec<StoredTppPolicy>>;
+    /// `Conflict("effective_from")` when a policy already starts that day.
+    async fn add_tpp_policy(&self, effective_from: Date, policy_json: &str, audit: Audit) -> Result<StoredTppPolicy>;
+    async fn tpp_bases(&self) -> Result<Vec<TppBase>>;
+    async fn add_tpp_base(&self, b: &TppBase, audit: Audit) -> Result<TppBase>;
+    async fn tpp_sanctions(&self) -> Result<Vec<StoredSanction>>;
+    async fn add_tpp_sanction(&self, s: &StoredSanction, audit: Audit) -> Result<StoredSanction>;
+    async fn kinerja_scores(&self, month: &str) -> Result<Vec<KinerjaScore>>;
+    /// Minutes of approved activities per employee in `from..=to`.
+    async fn approved_minutes(&self, from: Date, to: Date) -> Result<Vec<(Id, i64)>>;
+    /// Inserts or replaces these scores in one transaction, one audit record each.
+    async fn put_kinerja_scores(&self, scores: &[KinerjaScore], actor: (Option<Id>, &str)) -> Result<u64>;
+
     async fn create_activity(&self, a: &NewActivity, audit: Audit) -> Result<Activity>;
     async fn activity_by_id(&self, id: Id) -> Result<Activity>;
     /// Replaces the fields of an activity that is not approved; a returned one is submitted

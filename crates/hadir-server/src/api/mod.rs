@@ -16,6 +16,7 @@ pub mod relays;
 pub mod requests;
 pub(crate) mod review;
 mod roles;
+pub mod tpp;
 pub mod units;
 
 use crate::error::ErrorBody;
@@ -125,6 +126,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(kinerja::get_attachment))
         .routes(routes!(kinerja::list_activities))
         .routes(routes!(kinerja::validate))
+        // The whole TPP (issue 22).
+        .routes(routes!(tpp::get_tpp))
+        .routes(routes!(tpp::my_tpp))
+        .routes(routes!(tpp::add_policy))
+        .routes(routes!(tpp::add_base))
+        .routes(routes!(tpp::add_sanction))
+        .routes(routes!(tpp::import_scores))
 }
 
 /// Paging parameters shared by list endpoints.
