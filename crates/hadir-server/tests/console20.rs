@@ -390,6 +390,7 @@ async fn no_english_word_on_any_console_page() {
         "/admin/board/unit/SD1".into(),
         "/admin/inbox".into(),
         "/admin/kinerja?state=all".into(),
+        "/admin/tpp".into(),
         "/admin/terminals".into(),
         "/admin/terminals/T1/commands".into(),
         "/admin/recap".into(),

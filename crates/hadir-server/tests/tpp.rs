@@ -251,6 +251,30 @@ async fn a_hand_worked_month_matches_to_the_rupiah() {
     let (st, _) = s.get("/api/v1/tpp?month=2025-11&unit=RSUD", &o.head).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 
+    // The console shows the same amounts and explanation (here to the head of SD1).
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={}&password={PW}", nip(2)))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = client.get(s.url("/admin/tpp?month=2025-11&unit=SD1")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    for want in ["Rp 3.255.000", "Rp 3.168.000", "Rp 4.250.000", "Rp 10.673.000", "(100 % − 25 %) = Rp 3.255.000"] {
+        assert!(page.contains(want), "{want} in the console page");
+    }
+    let xlsx = client
+        .get(s.url("/admin/tpp/download?month=2025-11&unit=SD1&format=xlsx"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+
     // The CSV.
     let r =
         s.client.get(s.url("/api/v1/tpp?month=2025-11&unit=SD1&format=csv")).bearer_auth(admin).send().await.unwrap();

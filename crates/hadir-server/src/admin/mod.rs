@@ -24,6 +24,7 @@ mod recap;
 mod roster;
 pub(crate) mod session;
 mod terminals;
+mod tpp;
 mod units;
 
 use crate::auth::Caller;
@@ -103,6 +104,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kinerja", get(kinerja::page))
         .route("/admin/kinerja/validate", post(kinerja::validate))
         .route("/admin/kinerja/{id}/attachment", get(kinerja::attachment))
+        .route("/admin/tpp", get(tpp::page))
+        .route("/admin/tpp/download", get(tpp::download))
         .layer(middleware::from_fn(guard))
 }
 

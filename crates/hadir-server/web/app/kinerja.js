@@ -69,6 +69,24 @@
     }, function (e) { H.showError('kin-error', e.message); });
   }
 
+  // The month's TPP with its explanation (base × shares × factors = amount).
+  function loadTpp() {
+    var date = $('kin-date').value || localToday();
+    var month = date.slice(0, 7);
+    return H.api.get('/api/v1/me/tpp?month=' + month).then(function (t) {
+      var ul = H.clear($('kin-tpp-lines'));
+      $('kin-tpp-title').textContent = 'TPP ' + H.monthTitle(month);
+      (t.lines || []).forEach(function (l) {
+        ul.appendChild(el('li', { dataset: { testid: 'tpp-line' } }, [
+          el('span', {}, [l.label]), el('strong', {}, [' ' + H.rupiah(l.rupiah)])
+        ]));
+      });
+      $('kin-tpp-amount').textContent = 'Dibayar ' + H.rupiah(t.amount);
+      $('kin-tpp-explanation').textContent = t.explanation;
+      $('kin-tpp').hidden = false;
+    }, function () { $('kin-tpp').hidden = true; });
+  }
+
   function submit(ev) {
     ev.preventDefault();
     H.showError('kin-error', '');
@@ -104,12 +122,13 @@
       resetForm();
       $('kin-date').value = /^\d{4}-\d\d-\d\d$/.test(date || '') ? date : localToday();
       load();
+      loadTpp();
     }
   });
 
   document.addEventListener('DOMContentLoaded', function () {
     $('kin-form').addEventListener('submit', submit);
-    $('kin-date').addEventListener('change', function () { resetForm(); load(); });
+    $('kin-date').addEventListener('change', function () { resetForm(); load(); loadTpp(); });
     $('kin-back').addEventListener('click', function () { H.app.go('#/'); });
     $('kin-cancel-edit').addEventListener('click', resetForm);
   });
