@@ -74,3 +74,16 @@ CREATE TABLE kinerja_scores (
     updated_at      BIGINT NOT NULL,
     PRIMARY KEY (employee_id, month)
 );
+
+-- Integration credentials (issue 22): for the regency's e-kinerja system, pulling validated
+-- activities and attendance and pushing scores. Only the token's SHA-256 is stored; scopes
+-- are a space-separated list (`kinerja:read`, `scores:write`).
+CREATE TABLE integrations (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL,
+    token_hash  BYTEA NOT NULL UNIQUE,
+    scopes      TEXT NOT NULL,
+    created_by  BIGINT NOT NULL REFERENCES accounts(id),
+    created_at  BIGINT NOT NULL,
+    revoked_at  BIGINT
+);

@@ -130,8 +130,29 @@ pub struct KinerjaScore {
     pub updated_at: Timestamp,
 }
 
+/// An integration credential (the e-kinerja system), found by its token's hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Integration {
+    pub id: Id,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
 #[async_trait]
 pub trait KinerjaStore: Send + Sync {
+    async fn create_integration(
+        &self,
+        name: &str,
+        token_hash: &[u8],
+        scopes: &[String],
+        audit: Audit,
+    ) -> Result<Integration>;
+    /// The credential with this token hash, revoked or not (`NotFound` when none).
+    async fn integration_by_hash(&self, token_hash: &[u8]) -> Result<Integration>;
+    async fn list_integrations(&self) -> Result<Vec<Integration>>;
+    async fn revoke_integration(&self, id: Id, audit: Audit) -> Result<Integration>;
     async fn tpp_policies(&self) -> Result<Vec<StoredTppPolicy>>;
     /// `Conflict("effective_from")` when a policy already starts that day.
     async fn add_tpp_policy(&self, effective_from: Date, policy_json: &str, audit: Audit) -> Result<StoredTppPolicy>;

@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod integration;
 pub mod kinerja;
 pub mod policies;
 pub mod privacy;
@@ -133,6 +134,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tpp::add_base))
         .routes(routes!(tpp::add_sanction))
         .routes(routes!(tpp::import_scores))
+        .routes(routes!(integration::create_integration, integration::list_integrations))
+        .routes(routes!(integration::revoke_integration))
+        .routes(routes!(integration::pull))
+        .routes(routes!(integration::push_scores))
 }
 
 /// Paging parameters shared by list endpoints.

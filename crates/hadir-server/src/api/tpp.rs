@@ -299,10 +299,7 @@ pub async fn import_scores(
     body: String,
 ) -> ApiResult<Json<ScoreReport>> {
     caller.require_admin()?;
-    let first = month_first(&q.month)?;
-    let month = crate::recap::month_key(first);
-    let mut lines = Vec::new();
-    let mut good: Vec<KinerjaScore> = Vec::new();
+    let mut items = Vec::new();
     for (i, raw) in body.lines().enumerate().take(20_000) {
         let line = raw.trim().trim_start_matches('\u{feff}');
         if line.is_empty() {
@@ -317,32 +314,68 @@ pub async fn import_scores(
             ','
         };
         let cells: Vec<&str> = line.split(sep).map(str::trim).collect();
-        let who = cells[0];
         let score_text = cells.get(1).map(|x| x.replace(',', ".")).unwrap_or_default();
-        let note = cells.get(2).map(|x| x.to_string());
-        if i == 0 && score_text.parse::<f64>().is_err() && who.chars().any(|c| c.is_alphabetic()) {
+        if i == 0 && score_text.parse::<f64>().is_err() && cells[0].chars().any(|c| c.is_alphabetic()) {
             continue; // header
         }
-        let refuse = |code: &str, message: String| ScoreLine {
+        items.push(ScoreItem {
             line: i + 1,
-            employee: who.to_string(),
+            employee: cells[0].to_string(),
+            score: score_text,
+            note: cells.get(2).map(|x| x.to_string()),
+        });
+    }
+    if items.is_empty() {
+        return Err(ApiError::unprocessable("empty_file", "Berkas nilai kosong: satu baris per pegawai, NIP;nilai."));
+    }
+    Ok(Json(store_scores(&s, &q.month, items, "import", caller.actor()).await?))
+}
+
+/// One score to store: the employee's NIP or login, the score as text (0–100), a note.
+pub struct ScoreItem {
+    pub line: usize,
+    pub employee: String,
+    pub score: String,
+    pub note: Option<String>,
+}
+
+/// Checks each item (score 0–100, known employee, month not locked for their unit, once per
+/// employee) and stores the good ones in one transaction; the report names every item.
+pub async fn store_scores(
+    s: &AppState,
+    month: &str,
+    items: Vec<ScoreItem>,
+    source: &str,
+    actor: (Option<hadir_store::Id>, &str),
+) -> ApiResult<ScoreReport> {
+    let first = month_first(month)?;
+    let month = crate::recap::month_key(first);
+    let mut lines = Vec::new();
+    let mut good: Vec<KinerjaScore> = Vec::new();
+    for it in items {
+        let who = it.employee.trim().to_string();
+        let refuse = |code: &str, message: String| ScoreLine {
+            line: it.line,
+            employee: who.clone(),
             ok: false,
             code: Some(code.to_string()),
             message: Some(message),
         };
-        let score = match score_text.parse::<f64>() {
+        let score = match it.score.trim().replace(',', ".").parse::<f64>() {
             Ok(v) if (0.0..=100.0).contains(&v) => (v * 100.0).round() as u32,
             _ => {
-                lines.push(refuse("invalid_score", format!("Nilai '{score_text}' bukan angka 0–100.")));
+                lines.push(refuse("invalid_score", format!("Nilai '{}' bukan angka 0–100.", it.score)));
                 continue;
             }
         };
-        let e = match crate::api::employees::employee_in_scope(&s, &caller, who).await {
+        let login: String = who.chars().filter(|c| *c != ' ' && *c != '.').collect();
+        let e = match s.store.employee_by_login(&login).await {
             Ok(e) => e,
-            Err(_) => {
+            Err(hadir_store::StoreError::NotFound(_)) => {
                 lines.push(refuse("unknown_employee", format!("Pegawai '{who}' tidak ditemukan.")));
                 continue;
             }
+            Err(e) => return Err(e.into()),
         };
         let unit = s.store.unit_by_id(e.unit_id).await?;
         if s.store.is_month_locked(&month, &unit.path).await? {
@@ -357,17 +390,16 @@ pub async fn import_scores(
             employee_id: e.id,
             month: month.clone(),
             score,
-            source: "import".into(),
-            note: note.filter(|n| !n.is_empty()).map(|n| n.chars().take(200).collect()),
-            updated_by_name: caller.name.clone(),
+            source: source.into(),
+            note: it.note.filter(|n| !n.trim().is_empty()).map(|n| n.chars().take(200).collect()),
+            updated_by_name: actor.1.to_string(),
             updated_at: Timestamp::now(),
         });
-        lines.push(ScoreLine { line: i + 1, employee: who.to_string(), ok: true, code: None, message: None });
+        lines.push(ScoreLine { line: it.line, employee: who.clone(), ok: true, code: None, message: None });
     }
-    if lines.is_empty() {
-        return Err(ApiError::unprocessable("empty_file", "Berkas nilai kosong: satu baris per pegawai, NIP;nilai."));
+    if !good.is_empty() {
+        s.store.put_kinerja_scores(&good, actor).await?;
     }
-    s.store.put_kinerja_scores(&good, caller.actor()).await?;
     let refused = lines.iter().filter(|l| !l.ok).count();
-    Ok(Json(ScoreReport { month, imported: good.len(), refused, lines }))
+    Ok(ScoreReport { month, imported: good.len(), refused, lines })
 }
