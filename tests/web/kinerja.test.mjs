@@ -118,3 +118,24 @@ test('a teacher files the day\'s report at check-out; the head approves it in th
   await screenshot(page, 'kinerja-04-approved');
   await ctx.close();
 });
+
+test('the app shows last month\'s TPP to the rupiah of the API, with its explanation', async () => {
+  const who = server.employee;
+  const token = await apiLogin(server, who);
+  const d = new Date();
+  const prev = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 15));
+  const day = prev.toISOString().slice(0, 10);
+  const r = await api(server, 'GET', `/api/v1/me/tpp?month=${day.slice(0, 7)}`, { token });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const ctx = await phone(browser, server, north(office, 30));
+  const page = await ctx.newPage();
+  await uiLogin(page, server, who);
+  await page.goto(server.url + '/#/kinerja/' + day);
+  await page.locator('#kin-tpp:not([hidden])').waitFor();
+  const rp = 'Rp ' + String(r.body.amount).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  assert.equal((await page.locator('#kin-tpp-amount').textContent()).replace(/\s/g, ' '), 'Dibayar ' + rp);
+  assert.equal(await page.locator('#kin-tpp-explanation').textContent(), r.body.explanation);
+  assert.equal(await page.locator('[data-testid="tpp-line"]').count(), r.body.lines.length);
+  await screenshot(page, 'kinerja-05-tpp');
+  await ctx.close();
+});

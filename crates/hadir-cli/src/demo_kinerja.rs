@@ -88,7 +88,7 @@ pub async fn seed_kinerja(store: &dyn Store, admin_account: i64, head_login: Opt
                 )
                 .await?;
             // The previous month is validated (a few days forgotten); this month waits.
-            if date < today.first_of_month() && (n + i) % 11 != 0 {
+            if date < today.first_of_month() && !(n + i).is_multiple_of(11) {
                 approve.push(a.id);
             }
         }

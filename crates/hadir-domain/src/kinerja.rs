@@ -235,7 +235,8 @@ mod tests {
     fn shapes() {
         let ok = check_activity(&input()).unwrap();
         assert_eq!(ok.description, "Menyusun RPP kelas 4");
-        let cases: Vec<(Box<dyn Fn(&mut ActivityInput)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut ActivityInput)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|a| a.description = "  ".into()), "description_required"),
             (Box::new(|a| a.description = "x".repeat(DESCRIPTION_MAX + 1)), "description_required"),
             (Box::new(|a| a.output = String::new()), "output_required"),

@@ -123,7 +123,7 @@ pub fn step_percent(steps: &[ScoreStep], score: u32) -> Percent {
 }
 
 /// The largest cut of the sanctions that run on any day of the month.
-pub fn sanction_in_month<'a>(sanctions: &'a [TppSanction], month: Date) -> Option<&'a TppSanction> {
+pub fn sanction_in_month(sanctions: &[TppSanction], month: Date) -> Option<&TppSanction> {
     let first = month.first_of_month();
     let last = month.last_of_month();
     sanctions.iter().filter(|s| s.from <= last && s.to >= first).max_by_key(|s| s.cut)

@@ -259,7 +259,7 @@ pub async fn add_sanction(
 
 fn pct(p: Percent) -> String {
     let h = p.hundredths();
-    if h % 100 == 0 { format!("{} %", h / 100) } else { format!("{},{:02} %", h / 100, h % 100) }
+    if h.is_multiple_of(100) { format!("{} %", h / 100) } else { format!("{},{:02} %", h / 100, h % 100) }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

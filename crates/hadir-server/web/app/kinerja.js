@@ -78,7 +78,7 @@
       $('kin-tpp-title').textContent = 'TPP ' + H.monthTitle(month);
       (t.lines || []).forEach(function (l) {
         ul.appendChild(el('li', { dataset: { testid: 'tpp-line' } }, [
-          el('span', {}, [l.label]), el('strong', {}, [' ' + H.rupiah(l.rupiah)])
+          el('span', {}, [l.label]), el('strong', {}, [' ' + (l.rupiah < 0 ? '− ' : '') + H.rupiah(l.rupiah)])
         ]));
       });
       $('kin-tpp-amount').textContent = 'Dibayar ' + H.rupiah(t.amount);
