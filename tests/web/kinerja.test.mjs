@@ -99,7 +99,8 @@ test('a teacher files the day\'s report at check-out; the head approves it in th
   await console_.locator('#login-submit').click();
   await console_.waitForLoadState('load');
   await console_.goto(server.url + '/admin/kinerja');
-  const group = console_.locator(`[data-testid="kinerja-group"][data-employee="${who.username}"]`);
+  const group = console_.locator(`[data-testid="kinerja-group"][data-employee="${who.username}"]`)
+    .filter({ hasText: 'Mengoreksi ulangan harian matematika kelas 5' });
   await group.waitFor();
   assert.match(await group.textContent(), /Mengoreksi ulangan harian matematika kelas 5/);
   await screenshot(console_, 'kinerja-03-console');
