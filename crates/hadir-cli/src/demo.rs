@@ -346,6 +346,8 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
     seed_terminals(store).await?;
     logins.history = seed_effective_dated(store, &logins).await?;
     crate::demo_history::seed_history(store).await?;
+    let admin_account = store.account_by_username(ADMIN_USER).await?.id;
+    crate::demo_kinerja::seed_kinerja(store, admin_account, logins.head.as_ref().map(|h| h.1.as_str())).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)
 }

@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_history;
+mod demo_kinerja;
 mod loadgen;
 mod migrate;
 mod recap;

@@ -29,6 +29,8 @@ mod serve;
 mod state;
 mod system;
 mod thumbs;
+pub mod tpp;
+pub mod tpp_export;
 pub mod views;
 pub mod web;
 

@@ -533,7 +533,8 @@ async fn employees_in(
     let ids = store.employees_in_units_during(unit.map(|u| u.path.as_str()), first, last).await?;
     let mut out = store.employees_by_ids(&ids).await?;
     out.sort_by_key(|e| e.id);
-    Ok(out)
+    // The TPP bases in force at the month's end (issue 22), when any are stored.
+    crate::tpp::with_effective_bases(store, out, last).await
 }
 
 /// Whether the unit lies in the subtree at `unit` (everything: `None`).

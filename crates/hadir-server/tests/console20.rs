@@ -389,6 +389,8 @@ async fn no_english_word_on_any_console_page() {
         "/admin/board/units".into(),
         "/admin/board/unit/SD1".into(),
         "/admin/inbox".into(),
+        "/admin/kinerja?state=all".into(),
+        "/admin/tpp".into(),
         "/admin/terminals".into(),
         "/admin/terminals/T1/commands".into(),
         "/admin/recap".into(),

@@ -17,6 +17,7 @@ mod convert;
 pub(crate) mod days;
 pub(crate) mod devices;
 mod kiosks;
+mod kinerja;
 pub(crate) mod org;
 mod privacy;
 pub(crate) mod punches;

@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore};
+use crate::{AvailabilityStore, DayStore, DeviceStore, KinerjaStore, PrivacyStore, RecapStore, RequestStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -172,6 +172,7 @@ pub trait Store:
     + AvailabilityStore
     + PrivacyStore
     + crate::KioskStore
+    + KinerjaStore
     + Send
     + Sync
 {
@@ -188,6 +189,7 @@ impl<T> Store for T where
         + AvailabilityStore
         + PrivacyStore
         + crate::KioskStore
+        + KinerjaStore
         + Send
         + Sync
 {

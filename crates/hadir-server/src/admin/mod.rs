@@ -16,6 +16,7 @@ mod board;
 pub mod chart;
 mod inbox;
 mod kiosks;
+mod kinerja;
 mod map;
 mod org;
 mod periods;
@@ -24,6 +25,7 @@ mod recap;
 mod roster;
 pub(crate) mod session;
 mod terminals;
+mod tpp;
 mod units;
 
 use crate::auth::Caller;
@@ -103,6 +105,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kiosk", get(kiosks::page).post(kiosks::create))
         .route("/admin/kiosk/{id}/revoke", post(kiosks::revoke))
         .route("/admin/employees/{login}/kartu-qr", get(kiosks::card))
+        .route("/admin/kinerja", get(kinerja::page))
+        .route("/admin/kinerja/validate", post(kinerja::validate))
+        .route("/admin/kinerja/{id}/attachment", get(kinerja::attachment))
+        .route("/admin/tpp", get(tpp::page))
+        .route("/admin/tpp/download", get(tpp::download))
         .layer(middleware::from_fn(guard))
 }
 

@@ -9,6 +9,8 @@ pub mod days;
 pub mod devices;
 pub mod employees;
 pub mod kiosks;
+pub mod integration;
+pub mod kinerja;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -17,6 +19,7 @@ pub mod relays;
 pub mod requests;
 pub(crate) mod review;
 mod roles;
+pub mod tpp;
 pub mod units;
 
 use crate::error::ErrorBody;
@@ -126,6 +129,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))
         .routes(routes!(privacy::my_export))
+        // Daily work reports (issue 22).
+        .routes(routes!(kinerja::create_activity, kinerja::my_activities))
+        .routes(routes!(kinerja::update_activity, kinerja::delete_activity))
+        .routes(routes!(kinerja::attach_file))
+        .routes(routes!(kinerja::get_attachment))
+        .routes(routes!(kinerja::list_activities))
+        .routes(routes!(kinerja::validate))
+        // The whole TPP (issue 22).
+        .routes(routes!(tpp::get_tpp))
+        .routes(routes!(tpp::my_tpp))
+        .routes(routes!(tpp::add_policy))
+        .routes(routes!(tpp::add_base))
+        .routes(routes!(tpp::add_sanction))
+        .routes(routes!(tpp::import_scores))
+        .routes(routes!(integration::create_integration, integration::list_integrations))
+        .routes(routes!(integration::revoke_integration))
+        .routes(routes!(integration::pull))
+        .routes(routes!(integration::push_scores))
 }
 
 /// Paging parameters shared by list endpoints.

@@ -22,7 +22,7 @@
       current = name;
       document.body.setAttribute('data-screen', name);
       var tab = { home: 'home', checkin: 'home', scan: 'home', card: 'privacy', result: 'home', history: 'history', day: 'history',
-        requests: 'requests', 'request-form': 'requests', 'attach-camera': 'requests', privacy: 'privacy' }[name];
+        requests: 'requests', 'request-form': 'requests', 'attach-camera': 'requests', privacy: 'privacy', kinerja: 'home' }[name];
       document.querySelectorAll('.tabbar a').forEach(function (a) {
         if (a.dataset.tab === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
       });
@@ -69,6 +69,7 @@
       case 'riwayat': return app.show('history', parts[1]);
       case 'hari': return app.show('day', parts[1]);
       case 'data-saya': return app.show('privacy');
+      case 'kinerja': return app.show('kinerja', parts[1]);
       case 'pengajuan':
         if (parts[1] === 'baru') return app.show('request-form', { type: parts[2], day: parts[3] });
         return app.show('requests');

@@ -136,6 +136,7 @@
     var detail = '', title, icon, cls, message;
     $('result-special').hidden = true;
     $('result-retry').hidden = true;
+    $('result-kinerja').hidden = true;
     var at = new Date(r.shot.capturedAt);
     var hhmm = String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
     if (out.kind === 'sent') {
@@ -155,6 +156,8 @@
         cls = 'ok'; icon = '✓'; title = 'Absen berhasil';
       }
       message = b.message || 'Absen tercatat.';
+      // At check-out the day's work report is offered (issue 22).
+      if (!r.special && v.kind === 'check_out') $('result-kinerja').hidden = false;
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already (for a colleague: them).
       var who = r.colleague || message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
@@ -200,6 +203,7 @@
       result = null;
       H.app.go(again);
     });
+    $('result-kinerja').addEventListener('click', function () { result = null; H.app.go('#/kinerja'); });
     $('result-special').addEventListener('click', function () {
       var s = result.shot;
       reuse = { blob: s.blob, url: URL.createObjectURL(s.blob), capturedAt: s.capturedAt, pos: result.pos };

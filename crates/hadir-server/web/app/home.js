@@ -105,6 +105,7 @@
   document.addEventListener('DOMContentLoaded', function () {
     $('btn-absen').addEventListener('click', function () { H.app.go('#/absen'); });
     $('btn-special').addEventListener('click', function () { H.app.go('#/absen-khusus'); });
+    $('btn-kinerja').addEventListener('click', function () { H.app.go('#/kinerja'); });
     H.app.onFix(renderGeo);
   });
 
