@@ -27,6 +27,7 @@ pub mod recap;
 pub mod requests;
 pub mod rules;
 pub mod schedule;
+pub mod signals;
 pub mod status;
 pub mod verdict;
 pub mod years;

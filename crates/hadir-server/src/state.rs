@@ -30,6 +30,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Employee imports running in the background (and recent reports).
     pub imports: Arc<crate::import_jobs::ImportJobs>,
+    /// Shared with the fraud-signal analyser (issue 23).
+    pub signals: crate::signals::Signals,
 }
 
 /// Hot-path read caches (see `cache.rs`).

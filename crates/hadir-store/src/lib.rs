@@ -21,6 +21,7 @@ mod error;
 mod privacy;
 mod recaps;
 mod requests;
+mod signals;
 mod traits;
 pub mod types;
 
@@ -31,6 +32,7 @@ pub use error::StoreError;
 pub use privacy::*;
 pub use recaps::*;
 pub use requests::*;
+pub use signals::*;
 pub use traits::*;
 pub use types::*;
 

@@ -15,6 +15,7 @@ pub mod relays;
 pub mod requests;
 pub(crate) mod review;
 mod roles;
+pub(crate) mod signals;
 pub mod units;
 
 use crate::error::ErrorBody;
@@ -71,6 +72,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(punches::punch_photo))
         .routes(routes!(review::list_review))
         .routes(routes!(review::decide_review))
+        .routes(routes!(signals::signal_summary))
+        .routes(routes!(signals::analyser_status))
         .routes(routes!(requests::create_request, requests::list_requests))
         .routes(routes!(requests::get_request))
         .routes(routes!(requests::decide_request))
