@@ -200,6 +200,39 @@ async fn near_duplicate_and_non_camera_selfies_wait_for_review_and_a_fresh_one_c
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_month")));
     let (st, _) = s.get("/api/v1/signals/status", &o.head).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // The console: the inbox shows the measurement, the BKD's page the month per unit.
+    let cookie = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = console_get(&s, "/admin/inbox", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(&format!("swafoto absen #{a}")) && page.contains("Tanda kecurangan"), "inbox");
+    let (st, page) = console_get(&s, &format!("/admin/tanda?month={month}"), &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains("Unit SD1") && page.contains("foto tidak seperti hasil kamera: 1") && page.contains(&nip(2)),
+        "{page}"
+    );
+}
+
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = console_client()
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+fn console_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn console_get(s: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
+    let r = console_client().get(s.url(path)).header("cookie", cookie).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
 }
 
 #[tokio::test]

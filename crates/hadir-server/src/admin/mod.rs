@@ -22,6 +22,7 @@ mod policies;
 mod recap;
 mod roster;
 pub(crate) mod session;
+mod signals;
 mod terminals;
 mod units;
 
@@ -99,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
+        .route("/admin/tanda", get(signals::page))
         .layer(middleware::from_fn(guard))
 }
 
