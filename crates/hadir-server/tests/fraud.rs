@@ -278,6 +278,12 @@ async fn impossible_travel_the_office_centre_and_mock_accuracy_are_flagged() {
     let detail = item["signals"][0]["detail"].as_str().unwrap();
     assert!(detail.contains("km/jam") && detail.contains(&format!("#{here}")), "{detail}");
     assert_eq!(item["signals"][0]["label"], "perpindahan lokasi yang tidak mungkin");
+    // The app's home card says why today's punch waits.
+    let (st, today) = s.get("/api/v1/me/today", &o.emp_rsud).await;
+    assert_eq!(st, StatusCode::OK, "{today}");
+    let outcome = today["punch_outcomes"].as_array().unwrap().iter().find(|p| p["id"] == centre).unwrap().clone();
+    assert_eq!(outcome["outcome"], "pending");
+    assert!(outcome["text"].as_str().unwrap().contains("posisi tepat di titik pusat lokasi absen"), "{outcome}");
     let mine = own_punch(&s, &o.emp_rsud, centre).await;
     assert_eq!(
         mine["review_detail"],
