@@ -354,3 +354,120 @@ async fn the_same_coordinates_on_another_day_and_a_burst_drained_across_a_restar
     let kinds: Vec<_> = signals.iter().map(|g| (g.s.punch_id, g.s.kind.as_str())).collect();
     assert_eq!(kinds, [(today, "same_position"), (late_id, "mock_accuracy")], "each analysed exactly once");
 }
+
+/// A phone's device key: the raw public point, base64url, as the app's WebCrypto exports it.
+fn device(seed: u8) -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn public_b64(k: &p256::ecdsa::SigningKey) -> String {
+    use base64::Engine;
+    let point = k.verifying_key().to_encoded_point(false);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(point.as_bytes())
+}
+
+/// The check-in meta signed by `k` as the app signs it (idempotency key and the photo's SHA-256).
+fn signed(key: &str, p: GeoPoint, photo: &[u8], k: &p256::ecdsa::SigningKey, key_id: &str) -> Value {
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(photo));
+    let sig: p256::ecdsa::Signature = k.sign(format!("hadir-checkin\n{key}\n{hash}").as_bytes());
+    let mut m = meta(key, p, 9.3);
+    m["device_key"] = json!(key_id);
+    m["device_signature"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+    m
+}
+
+async fn register(s: &TestServer, token: &str, k: &p256::ecdsa::SigningKey) -> Value {
+    let (st, b) = s.post("/api/v1/me/device-keys", token, json!({"public_key": public_b64(k)})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    b
+}
+
+#[tokio::test]
+async fn new_shared_and_forged_devices_are_flagged_and_an_operator_accepts_a_new_one() {
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    let mut n = 0;
+    let mut photo = || {
+        n += 1;
+        encode(&scene(200 + n, 320, 240), 85)
+    };
+    let (phone, second, thief) = (device(1), device(2), device(3));
+
+    // A key that is no P-256 point is refused, nothing stored.
+    let (st, b) = s.post("/api/v1/me/device-keys", &o.emp_sd1, json!({"public_key": "AAAA"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_device_key")));
+    let (_, trusted) = s.get("/api/v1/device-keys?state=trusted", &o.admin).await;
+    assert_eq!(trusted, json!([]));
+
+    // The first device is trusted (registering again changes nothing); its check-ins are clean.
+    let first = register(&s, &o.emp_sd1, &phone).await;
+    assert_eq!(first["state"], "trusted");
+    assert_eq!(register(&s, &o.emp_sd1, &phone).await["id"], first["id"]);
+    let key = first["key_id"].as_str().unwrap().to_string();
+    let pic = photo();
+    let clean = checkin_ok(&s, &o.emp_sd1, signed("d1", sd1(11.3), &pic, &phone, &key), pic).await;
+    // Old clients without a key still check in (flagged only when configured).
+    let unsigned = checkin_ok(&s, &o.emp_sd1, meta("d2", sd1(12.9), 10.3), photo()).await;
+
+    // A forged signature: the key's id with another key's signature.
+    let pic = photo();
+    let forged = checkin_ok(&s, &o.emp_sd1, signed("d3", sd1(13.1), &pic, &thief, &key), pic).await;
+    // A signature over another photo than the one sent.
+    let pic = photo();
+    let swapped = checkin_ok(&s, &o.emp_sd1, signed("d4", sd1(13.7), &photo(), &phone, &key), pic).await;
+
+    // A second phone: pending until the operator accepts it.
+    let second_key = register(&s, &o.emp_sd1, &second).await;
+    assert_eq!(second_key["state"], "pending");
+    let second_id = second_key["key_id"].as_str().unwrap().to_string();
+    let pic = photo();
+    let new_phone = checkin_ok(&s, &o.emp_sd1, signed("d5", sd1(10.7), &pic, &second, &second_id), pic).await;
+
+    // Buddy punching: employee 4 checks in on employee 3's phone the same day.
+    let shared_key = register(&s, &o.emp_rsud, &phone).await;
+    assert_eq!(shared_key["state"], "trusted", "their first key");
+    let pic = photo();
+    let buddy =
+        checkin_ok(&s, &o.emp_rsud, signed("d6", GeoPoint::new(-0.52017, 117.16013), &pic, &phone, &key), pic).await;
+    drained(&s, &o.admin).await;
+
+    assert!(review_kinds(&s, &o.admin, clean).await.is_empty());
+    assert!(review_kinds(&s, &o.admin, unsigned).await.is_empty());
+    assert_eq!(review_kinds(&s, &o.admin, forged).await, ["device_signature_invalid"]);
+    assert_eq!(review_kinds(&s, &o.admin, swapped).await, ["device_signature_invalid"]);
+    assert_eq!(review_kinds(&s, &o.admin, new_phone).await, ["new_device"]);
+    assert_eq!(review_kinds(&s, &o.admin, buddy).await, ["shared_device"]);
+    let why = own_punch(&s, &o.emp_rsud, buddy).await["review_detail"].clone();
+    assert_eq!(why, "Diperiksa karena perangkat yang sama dipakai pegawai lain pada hari yang sama");
+
+    // The operator of DIK sees the pending phone; the employee cannot decide it, nor can the
+    // head of another unit; the operator accepts it once.
+    let (st, pending) = s.get("/api/v1/device-keys", &o.operator).await;
+    assert_eq!(st, StatusCode::OK, "{pending}");
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["employee_nip"], nip(3));
+    let id = pending[0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/device-keys/{id}/decide");
+    let (st, _) = s.post(&path, &o.emp_sd1, json!({"accept": true})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.grant(&o.admin, &nip(4), "head", "RSUD").await;
+    let rsud_head = s.login(&nip(4), PW).await;
+    let (st, _) = s.post(&path, &rsud_head, json!({"accept": true})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, still) = s.get("/api/v1/device-keys", &o.operator).await;
+    assert_eq!(still[0]["state"], "pending", "nothing changed");
+    let (st, b) = s.post(&path, &o.operator, json!({"accept": true})).await;
+    assert_eq!(
+        (st, b["state"].as_str(), b["decided_by"].as_str()),
+        (StatusCode::OK, Some("accepted"), Some(nip(1).as_str())),
+        "{b}"
+    );
+    let (st, b) = s.post(&path, &o.operator, json!({"accept": false})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_pending")));
+    let pic = photo();
+    let accepted = checkin_ok(&s, &o.emp_sd1, signed("d7", sd1(9.4), &pic, &second, &second_id), pic).await;
+    drained(&s, &o.admin).await;
+    assert!(review_kinds(&s, &o.admin, accepted).await.is_empty(), "an accepted device is no longer flagged");
+}

@@ -32,3 +32,28 @@ CREATE TABLE photo_prints (
     employee_id  BIGINT REFERENCES employees(id),
     dhash        BIGINT NOT NULL
 );
+
+-- Device keys (mirrors SQLite 0019): the app's ECDSA P-256 public key per employee, by its
+-- SHA-256 (key_id); the first 'trusted', later ones 'pending' until 'accepted' / 'rejected'.
+-- punch_devices: which key signed a punch, its local day, whether the signature verified.
+CREATE TABLE device_keys (
+    id           BIGSERIAL PRIMARY KEY,
+    employee_id  BIGINT NOT NULL REFERENCES employees(id),
+    key_id       TEXT COLLATE "C" NOT NULL,
+    public_key   BYTEA NOT NULL,
+    state        TEXT COLLATE "C" NOT NULL,
+    created_at   BIGINT NOT NULL,
+    decided_by   TEXT,
+    decided_at   BIGINT
+);
+CREATE UNIQUE INDEX device_keys_employee_key ON device_keys(employee_id, key_id);
+CREATE INDEX device_keys_key ON device_keys(key_id);
+
+CREATE TABLE punch_devices (
+    punch_id     BIGINT PRIMARY KEY REFERENCES punches(id),
+    employee_id  BIGINT NOT NULL REFERENCES employees(id),
+    key_id       TEXT COLLATE "C" NOT NULL,
+    day          TEXT COLLATE "C" NOT NULL,
+    verified     BOOLEAN NOT NULL
+);
+CREATE INDEX punch_devices_key_day ON punch_devices(key_id, day);

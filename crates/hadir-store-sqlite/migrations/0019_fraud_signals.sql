@@ -31,3 +31,29 @@ CREATE TABLE photo_prints (
     employee_id  INTEGER REFERENCES employees(id),
     dhash        INTEGER NOT NULL
 );
+
+-- Device keys: the app's ECDSA P-256 public key (raw point, 65 bytes) per employee, keyed by its
+-- SHA-256 (key_id). An employee's first key is 'trusted'; later ones 'pending' until an operator
+-- 'accepted' (or 'rejected') them. punch_devices: which key signed a punch, on which local day,
+-- and whether the signature verified (written by the analyser).
+CREATE TABLE device_keys (
+    id           INTEGER PRIMARY KEY,
+    employee_id  INTEGER NOT NULL REFERENCES employees(id),
+    key_id       TEXT NOT NULL,
+    public_key   BLOB NOT NULL,
+    state        TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    decided_by   TEXT,
+    decided_at   INTEGER
+);
+CREATE UNIQUE INDEX device_keys_employee_key ON device_keys(employee_id, key_id);
+CREATE INDEX device_keys_key ON device_keys(key_id);
+
+CREATE TABLE punch_devices (
+    punch_id     INTEGER PRIMARY KEY REFERENCES punches(id),
+    employee_id  INTEGER NOT NULL REFERENCES employees(id),
+    key_id       TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    verified     BOOLEAN NOT NULL
+);
+CREATE INDEX punch_devices_key_day ON punch_devices(key_id, day);

@@ -26,8 +26,153 @@ fn signal_row(r: &super::DbRow) -> Signal {
     }
 }
 
+const KEY_COLS: &str = "id, employee_id, key_id, public_key, state, created_at, decided_by, decided_at";
+
+fn key_row(r: &super::DbRow) -> DeviceKey {
+    DeviceKey {
+        id: r.get("id"),
+        employee_id: r.get("employee_id"),
+        key_id: r.get("key_id"),
+        public_key: r.get("public_key"),
+        state: r.get("state"),
+        created_at: ts(r.get("created_at")),
+        decided_by: r.get("decided_by"),
+        decided_at: r.get::<Option<i64>, _>("decided_at").map(ts),
+    }
+}
+
 #[async_trait]
 impl SignalStore for Store {
+    async fn register_device_key(
+        &self,
+        employee_id: Id,
+        key_id: &str,
+        public_key: &[u8],
+        at: jiff::Timestamp,
+    ) -> Result<DeviceKey> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        if crate::dialect::ROW_LOCKS {
+            // Not FOR UPDATE: that would block punch inserts' foreign-key checks on this employee.
+            sqlx::query("SELECT id FROM employees WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(employee_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let existing = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {KEY_COLS} FROM device_keys WHERE employee_id = $1 AND key_id = $2"
+        )))
+        .bind(employee_id)
+        .bind(key_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if let Some(r) = existing {
+            return Ok(key_row(&r));
+        }
+        let any: Option<i64> = sqlx::query_scalar("SELECT id FROM device_keys WHERE employee_id = $1 LIMIT 1")
+            .bind(employee_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let state = if any.is_none() { "trusted" } else { "pending" };
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO device_keys (employee_id, key_id, public_key, state, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {KEY_COLS}"
+        )))
+        .bind(employee_id)
+        .bind(key_id)
+        .bind(public_key)
+        .bind(state)
+        .bind(ms(at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(key_row(&r))
+    }
+
+    async fn device_keys_by_key(&self, key_ids: &[String]) -> Result<Vec<DeviceKey>> {
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {KEY_COLS} FROM device_keys WHERE key_id IN (NULL"));
+        for k in key_ids {
+            qb.push(", ").push_bind(k.clone());
+        }
+        qb.push(") ORDER BY id");
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows.iter().map(key_row).collect())
+    }
+
+    async fn device_key(&self, id: Id) -> Result<DeviceKey> {
+        let r = sqlx::query(AssertSqlSafe(format!("SELECT {KEY_COLS} FROM device_keys WHERE id = $1")))
+            .bind(id)
+            .fetch_one(&self.read)
+            .await
+            .map_err(super::not_found("device key"))?;
+        Ok(key_row(&r))
+    }
+
+    async fn list_device_keys(&self, state: &str, subtrees: Option<&[String]>) -> Result<Vec<DeviceKey>> {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT k.id, k.employee_id, k.key_id, k.public_key, k.state, k.created_at, k.decided_by, k.decided_at
+             FROM device_keys k JOIN employees e ON e.id = k.employee_id JOIN units u ON u.id = e.unit_id WHERE k.state = ",
+        );
+        qb.push_bind(state.to_string());
+        if let Some(paths) = subtrees {
+            qb.push(" AND (FALSE");
+            for path in paths {
+                qb.push(" OR u.path LIKE ").push_bind(format!("{path}%"));
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY k.id LIMIT 1000");
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows.iter().map(key_row).collect())
+    }
+
+    async fn decide_device_key(
+        &self,
+        id: Id,
+        accept: bool,
+        by: &str,
+        at: jiff::Timestamp,
+    ) -> Result<Option<DeviceKey>> {
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE device_keys SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'pending' RETURNING {KEY_COLS}"
+        )))
+        .bind(if accept { "accepted" } else { "rejected" })
+        .bind(by)
+        .bind(ms(at))
+        .bind(id)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db_err)?;
+        Ok(r.as_ref().map(key_row))
+    }
+
+    async fn punch_devices_on(&self, key_ids: &[String], days: &[String]) -> Result<Vec<PunchDevice>> {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT punch_id, employee_id, key_id, day, verified FROM punch_devices WHERE key_id IN (NULL",
+        );
+        for k in key_ids {
+            qb.push(", ").push_bind(k.clone());
+        }
+        qb.push(") AND day IN (NULL");
+        for d in days {
+            qb.push(", ").push_bind(d.clone());
+        }
+        qb.push(") ORDER BY punch_id");
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| PunchDevice {
+                punch_id: r.get("punch_id"),
+                employee_id: r.get("employee_id"),
+                key_id: r.get("key_id"),
+                day: r.get("day"),
+                verified: r.get::<bool, _>("verified"),
+            })
+            .collect())
+    }
+
     async fn signal_cursor(&self) -> Result<Id> {
         sqlx::query_scalar("SELECT last_punch_id FROM signal_cursor WHERE name = 'analyser'")
             .fetch_optional(&self.read)
@@ -87,6 +232,19 @@ impl SignalStore for Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
+        }
+        for d in &a.devices {
+            sqlx::query(
+                "INSERT INTO punch_devices (punch_id, employee_id, key_id, day, verified) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(d.punch_id)
+            .bind(d.employee_id)
+            .bind(&d.key_id)
+            .bind(&d.day)
+            .bind(d.verified)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         }
         let mut held = Vec::new();
         for (id, reason) in &a.reasons {

@@ -44,6 +44,33 @@ pub struct PhotoPrint {
     pub dhash: u64,
 }
 
+/// An app's device key registered by an employee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceKey {
+    pub id: Id,
+    pub employee_id: Id,
+    /// Hex SHA-256 of the public key.
+    pub key_id: String,
+    /// The raw uncompressed P-256 point (65 bytes).
+    pub public_key: Vec<u8>,
+    /// `trusted` (the first), `pending`, `accepted`, `rejected`.
+    pub state: String,
+    pub created_at: Timestamp,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Timestamp>,
+}
+
+/// Which key signed a punch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PunchDevice {
+    pub punch_id: Id,
+    pub employee_id: Id,
+    pub key_id: String,
+    /// The employee's local date, `YYYY-MM-DD`.
+    pub day: String,
+    pub verified: bool,
+}
+
 /// One batch's analysis, written at once.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
@@ -53,6 +80,7 @@ pub struct Analysis {
     pub to: Id,
     pub signals: Vec<NewSignal>,
     pub prints: Vec<PhotoPrint>,
+    pub devices: Vec<PunchDevice>,
     /// Whether a signal puts a counted punch in the review queue.
     pub hold: bool,
     /// The employee's reason per held punch (signal labels, no names), by punch id.
@@ -87,6 +115,25 @@ pub trait SignalStore: Send + Sync {
     async fn photo_prints_after(&self, after: Id) -> Result<Vec<PhotoPrint>>;
     /// The signals of these punches.
     async fn signals_of(&self, punch_ids: &[Id]) -> Result<Vec<Signal>>;
+    /// Registers an employee's device key (idempotent): their first is `trusted`, later ones
+    /// `pending` (decided in one transaction, so two first keys at once cannot both be trusted
+    /// on SQLite's one writer; PostgreSQL locks the employee row).
+    async fn register_device_key(
+        &self,
+        employee_id: Id,
+        key_id: &str,
+        public_key: &[u8],
+        at: Timestamp,
+    ) -> Result<DeviceKey>;
+    /// Every registration of these keys (by anyone).
+    async fn device_keys_by_key(&self, key_ids: &[String]) -> Result<Vec<DeviceKey>>;
+    async fn device_key(&self, id: Id) -> Result<DeviceKey>;
+    /// Registrations in a state (e.g. `pending`) of employees in these unit subtrees (`None`: all).
+    async fn list_device_keys(&self, state: &str, subtrees: Option<&[String]>) -> Result<Vec<DeviceKey>>;
+    /// Accepts or rejects a pending key; `None` when it is not pending.
+    async fn decide_device_key(&self, id: Id, accept: bool, by: &str, at: Timestamp) -> Result<Option<DeviceKey>>;
+    /// Punches signed with these keys on these days.
+    async fn punch_devices_on(&self, key_ids: &[String], days: &[String]) -> Result<Vec<PunchDevice>>;
     /// The marker and how many punches wait after it.
     async fn signal_backlog(&self) -> Result<(Id, i64)>;
     /// Counts of signals on punches taken in `from..to`, per unit of the punch's employee, kind

@@ -35,6 +35,11 @@ pub struct CheckinMeta {
     /// With `special`: `DINAS_LUAR` (default), `DIKLAT`, `UPACARA` or `TUGAS_BELAJAR`. A
     /// pending request of this type is opened for the head of unit.
     pub special_type: Option<String>,
+    /// The app's registered device key id (`POST /api/v1/me/device-keys`), with …
+    pub device_key: Option<String>,
+    /// … its ECDSA P-256 signature (64 bytes r‖s, base64url) over
+    /// `hadir-checkin\n<idempotency_key>\n<hex SHA-256 of the photo>`. Checked after commit.
+    pub device_signature: Option<String>,
 }
 
 /// The multipart form (for the OpenAPI document).
@@ -123,6 +128,12 @@ pub async fn checkin(
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
         let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
+        // Fraud signals (issue 23): the device proof is checked after commit, off this path.
+        if let (Some(k), Some(sig)) = (meta.device_key.as_deref(), meta.device_signature.as_deref()) {
+            let sig = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig.trim_end_matches('='))
+                .unwrap_or_default();
+            s.signals.proofs.note(&dedup_key, k.chars().take(64).collect(), sig);
+        }
         let new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
             IngestError::Overloaded => {

@@ -12,6 +12,7 @@
 //! The rush comes first: while more than `busy_per_sec` punches a second are being committed
 //! the analyser waits (at most `max_defer_secs`), then drains the backlog in batches.
 
+pub mod device;
 pub mod photo;
 
 use crate::ingest::CommitHook;
@@ -60,6 +61,8 @@ pub struct SignalConfig {
     pub same_position_decimals: u32,
     /// The same whole-number GPS accuracy this many times in a row is flagged (0: off).
     pub mock_accuracy_repeats: usize,
+    /// Flag app check-ins that carry no device signature (older apps; off by default).
+    pub require_device_key: bool,
 }
 
 impl Default for SignalConfig {
@@ -83,6 +86,7 @@ impl Default for SignalConfig {
             centre_m: place.centre_m,
             same_position_decimals: place.same_position_decimals,
             mock_accuracy_repeats: place.mock_accuracy_repeats,
+            require_device_key: false,
         }
     }
 }
@@ -109,6 +113,10 @@ pub fn kind_label(kind: &str) -> &'static str {
         "same_position" => "koordinat sama persis dengan absen hari lain",
         "at_centre" => "posisi tepat di titik pusat lokasi absen",
         "mock_accuracy" => "akurasi GPS khas lokasi palsu",
+        "new_device" => "perangkat baru yang belum disetujui operator",
+        "shared_device" => "perangkat yang sama dipakai pegawai lain pada hari yang sama",
+        "device_signature_invalid" => "tanda tangan perangkat tidak sah",
+        "no_device_key" => "absen tanpa kunci perangkat",
         _ => "tanda lain",
     }
 }
@@ -118,6 +126,8 @@ pub fn kind_label(kind: &str) -> &'static str {
 #[derive(Clone, Default)]
 pub struct Signals {
     committed: Arc<AtomicU64>,
+    /// Device proofs of check-ins not analysed yet (see `device.rs`).
+    pub proofs: Arc<device::Proofs>,
 }
 
 impl Signals {
@@ -365,6 +375,8 @@ async fn analyse(
             }
         }
     }
+
+    device::analyse(s, cfg, punches, &mut a).await?;
 
     // The employee's reason per flagged punch: the kinds' labels, never another person's punch.
     let mut kinds: BTreeMap<Id, Vec<&str>> = BTreeMap::new();
