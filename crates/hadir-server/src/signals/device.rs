@@ -26,10 +26,13 @@ const MAX_PROOFS: usize = 100_000;
 /// Proofs of check-ins that were never stored (refused, failed) are dropped after this.
 const PROOF_TTL: Duration = Duration::from_secs(3600);
 
+/// A check-in's key id, signature and when it was noted.
+type Proof = (String, Vec<u8>, Instant);
+
 /// Key id and signature per dedup key, from the check-in handler to the analyser.
 #[derive(Default)]
 pub struct Proofs {
-    map: Mutex<HashMap<String, (String, Vec<u8>, Instant)>>,
+    map: Mutex<HashMap<String, Proof>>,
 }
 
 impl Proofs {
