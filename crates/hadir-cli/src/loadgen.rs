@@ -464,6 +464,7 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
         t.await?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let rush_end = Instant::now();
     let per_checkin = |a: Option<u64>, b: Option<u64>| match (a, b) {
         (Some(a), Some(b)) if crash.is_none() => {
             format!("{:.3}", b.saturating_sub(a) as f64 / jobs.max(1) as f64)
@@ -482,6 +483,8 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let admin_token = login_admin(&client, &base_now).await?;
     let counts = stored_counts(&client, &base_now, &admin_token, &nips).await;
     let wrong = counts.iter().filter(|n| **n != per_person).count();
+    // Fraud signals (issue 23) are analysed after the rush: how long their backlog takes to drain.
+    let signals = signal_drain(&client, &base_now, &admin_token, rush_end).await;
     let errors = errors.lock().await.clone();
     println!("# hadir loadgen");
     println!("employees            {}", people.len());
@@ -516,6 +519,10 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
     println!("server_rss_peak_mb   {:.0}", rss_peak as f64 / 1024.0);
     println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
+    if let Some((backlog_at_end, drain_s)) = signals {
+        println!("signal_backlog_after_rush {backlog_at_end}");
+        println!("signal_drained_s_after_rush {drain_s:.1}");
+    }
     println!("stored_exactly_once  {}", if wrong == 0 && ok == jobs { "yes" } else { "NO" });
     if wrong != 0 {
         bail!("{wrong} employees do not have exactly {per_person} stored punches");
@@ -766,6 +773,26 @@ async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32)
         bail!("soak: {} errors, {ok} acknowledged of {total}, {stored} stored", errors.values().sum::<u64>());
     }
     Ok(())
+}
+
+/// The fraud-signal backlog when the rush ended and the seconds from then until it was empty
+/// (`None` when the analyser is off or the status is unreadable; gives up after 10 minutes).
+async fn signal_drain(c: &Client, base: &str, token: &str, rush_end: Instant) -> Option<(i64, f64)> {
+    let status = || async {
+        let v: Value =
+            c.get(format!("{base}/api/v1/signals/status")).bearer_auth(token).send().await.ok()?.json().await.ok()?;
+        Some((v["enabled"].as_bool()?, v["backlog"].as_i64()?))
+    };
+    let (enabled, first) = status().await?;
+    if !enabled {
+        return None;
+    }
+    let mut backlog = first;
+    while backlog > 0 && rush_end.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        backlog = status().await?.1;
+    }
+    Some((first, rush_end.elapsed().as_secs_f64()))
 }
 
 async fn login_admin(c: &Client, base: &str) -> Result<String> {

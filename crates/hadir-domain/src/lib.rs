@@ -29,6 +29,7 @@ pub mod requests;
 pub mod rules;
 pub mod schedule;
 pub mod sessions;
+pub mod signals;
 pub mod status;
 pub mod tpp;
 pub mod verdict;

@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub map_tile_url: String,
     /// The tiles' attribution line, e.g. "© OpenStreetMap".
     pub map_attribution: String,
+    /// Fraud signals computed after commit (issue 23): thresholds and the analyser.
+    pub signals: crate::signals::SignalConfig,
 }
 
 /// Employee imports run as background jobs: a line with a password costs one argon2id hash.
@@ -229,6 +231,7 @@ impl Default for ServerConfig {
             evidence_video_max_bytes: 20 * 1024 * 1024,
             map_tile_url: String::new(),
             map_attribution: String::new(),
+            signals: crate::signals::SignalConfig::default(),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod recap;
 pub mod recap_export;
 pub mod requests;
 mod serve;
+pub mod signals;
 mod state;
 mod system;
 mod thumbs;
@@ -60,11 +61,12 @@ impl Server {
         let c = &self.config;
         let policies = Arc::new(context::Policies::default());
         let recompute = days::Recompute::start(self.store.clone(), policies.clone());
+        let signals = signals::Signals::default();
         let ingest = ingest::Ingest::start(
             self.store.clone(),
             self.blob.clone(),
             ingest::IngestConfig { queue_capacity: c.ingest_queue, max_batch: c.ingest_batch },
-            recompute.commit_hook(),
+            signals.counting(recompute.commit_hook()),
         );
         let flood = Arc::new(flood::FloodLimits::new(&c.flood));
         flood::FloodLimits::start_cleanup(&flood);
@@ -87,6 +89,7 @@ impl Server {
             caches: Arc::new(state::Caches::default()),
             imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
             kiosk_keys: Arc::new(kiosk::KioskKeys::default()),
+            signals,
         }
     }
 
@@ -111,10 +114,13 @@ impl Server {
             self.config.retention.purge_enabled.then(|| {
                 AbortOnDrop(privacy::start(self.store.clone(), self.blob.clone(), self.config.retention.clone()))
             });
+        // Fraud signals (issue 23): analysed after commit, off the check-in path.
+        let analysing = self.config.signals.enabled.then(|| AbortOnDrop(signals::start(state.clone())));
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         drop(purging);
+        drop(analysing);
         availability.stop().await;
         Ok(())
     }

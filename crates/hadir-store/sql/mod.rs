@@ -23,6 +23,7 @@ mod privacy;
 pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
+mod signals;
 
 pub(crate) use crate::Store;
 pub(crate) use crate::dialect::{Conn, Db, DbRow, db_err};

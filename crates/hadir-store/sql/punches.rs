@@ -199,6 +199,17 @@ impl PunchStore for Store {
                     .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
                     .after(serde_json::json!({"hold": state.as_str(), "note": note}));
                 super::audit::write_audit(&mut tx, &audit).await?;
+                // The fraud signals that held it share the decision (issue 23).
+                sqlx::query(
+                    "UPDATE punch_signals SET decision = $1, decided_by = $2, decided_at = $3 WHERE punch_id = $4",
+                )
+                .bind(state.as_str())
+                .bind(actor.1)
+                .bind(ms(at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 out.push(p);
             }
         }

@@ -23,6 +23,7 @@ mod kinerja;
 mod privacy;
 mod recaps;
 mod requests;
+mod signals;
 mod traits;
 pub mod types;
 
@@ -35,6 +36,7 @@ pub use kinerja::*;
 pub use privacy::*;
 pub use recaps::*;
 pub use requests::*;
+pub use signals::*;
 pub use traits::*;
 pub use types::*;
 

@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, DayStore, DeviceStore, KinerjaStore, PrivacyStore, RecapStore, RequestStore};
+use crate::{AvailabilityStore, DayStore, DeviceStore, KinerjaStore, PrivacyStore, RecapStore, RequestStore, SignalStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -173,6 +173,7 @@ pub trait Store:
     + PrivacyStore
     + crate::KioskStore
     + KinerjaStore
+    + SignalStore
     + Send
     + Sync
 {
@@ -190,6 +191,7 @@ impl<T> Store for T where
         + PrivacyStore
         + crate::KioskStore
         + KinerjaStore
+        + SignalStore
         + Send
         + Sync
 {

@@ -460,7 +460,12 @@ async fn reviews(
             },
             unit: i.unit_name.unwrap_or_default(),
             reason: i.reason_label,
-            detail: p.review_detail.clone().unwrap_or_default(),
+            // Fraud signals (issue 23): the reviewer reads each one's measurement.
+            detail: std::iter::once(p.review_detail.clone().unwrap_or_default())
+                .chain(i.signals.iter().map(|g| g.detail.clone()))
+                .filter(|d| !d.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
             ev: evidence(&p, unit, &tz),
         });
     }

@@ -24,6 +24,7 @@ mod policies;
 mod recap;
 mod roster;
 pub(crate) mod session;
+mod signals;
 mod terminals;
 mod tpp;
 mod units;
@@ -110,6 +111,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kinerja/{id}/attachment", get(kinerja::attachment))
         .route("/admin/tpp", get(tpp::page))
         .route("/admin/tpp/download", get(tpp::download))
+        .route("/admin/tanda", get(signals::page))
         .layer(middleware::from_fn(guard))
 }
 

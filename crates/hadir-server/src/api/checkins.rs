@@ -45,6 +45,11 @@ pub struct CheckinMeta {
     /// geofence by the caller's position; it waits for the head's review. At most
     /// `checkin.colleague_daily_cap` colleagues per caller and day.
     pub colleague_card: Option<String>,
+    /// The app's registered device key id (`POST /api/v1/me/device-keys`), with …
+    pub device_key: Option<String>,
+    /// … its ECDSA P-256 signature (64 bytes r‖s, base64url) over
+    /// `hadir-checkin\n<idempotency_key>\n<hex SHA-256 of the photo>`. Checked after commit.
+    pub device_signature: Option<String>,
 }
 
 /// The multipart form (for the OpenAPI document).
@@ -185,6 +190,15 @@ pub async fn checkin(
             }
         }
         let special_type = meta.special.then(|| meta.special_type.clone().unwrap_or_default());
+        // Fraud signals (issue 23): the device proof is checked after commit, off this path.
+        // A colleague's check-in is signed by the witness's phone, not the person's: not noted.
+        if let (Some(k), Some(sig), None) =
+            (meta.device_key.as_deref(), meta.device_signature.as_deref(), colleague.as_ref())
+        {
+            let sig = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig.trim_end_matches('='))
+                .unwrap_or_default();
+            s.signals.proofs.note(&dedup_key, k.chars().take(64).collect(), sig);
+        }
         let witness = match colleague {
             Some((_, version)) => Some(check_colleague(&s, &e, &unit, &ctx, witness_id, version, received_at).await?),
             None => None,

@@ -357,7 +357,11 @@ fn punch_outcome(p: &hadir_store::Punch, record: &DayRecord, tz: &jiff::tz::Time
         let why = i.explanation.split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_else(|| i.explanation.clone());
         ("not_counted", format!("Tidak dihitung: {why}"))
     } else if state == "pending" {
-        ("pending", "Menunggu pemeriksaan atasan".to_string())
+        // Held by a fraud signal (issue 23): the employee reads why.
+        match p.p.review_detail.as_deref().filter(|_| p.p.review.as_deref() == Some("signal")) {
+            Some(why) => ("pending", format!("Menunggu pemeriksaan atasan ({why})")),
+            None => ("pending", "Menunggu pemeriksaan atasan".to_string()),
+        }
     } else if state == "rejected" {
         let note = p.decision.as_ref().and_then(|d| d.note.as_deref()).map(|n| format!(": {n}")).unwrap_or_default();
         ("rejected", format!("Ditolak{note}"))

@@ -20,6 +20,7 @@ pub mod requests;
 pub(crate) mod review;
 mod roles;
 pub mod tpp;
+pub(crate) mod signals;
 pub mod units;
 
 use crate::error::ErrorBody;
@@ -76,6 +77,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(punches::punch_photo))
         .routes(routes!(review::list_review))
         .routes(routes!(review::decide_review))
+        .routes(routes!(signals::signal_summary))
+        .routes(routes!(signals::analyser_status))
+        .routes(routes!(signals::register_device_key))
+        .routes(routes!(signals::list_device_keys))
+        .routes(routes!(signals::decide_device_key))
         .routes(routes!(requests::create_request, requests::list_requests))
         .routes(routes!(requests::get_request))
         .routes(routes!(requests::decide_request))

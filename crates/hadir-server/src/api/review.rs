@@ -36,6 +36,7 @@ pub fn reason_label(reason: &str) -> &'static str {
         "pin_out_of_unit" => "PIN di luar unit mesin",
         "special_pending" => "Absen khusus (diputus bersama permohonannya)",
         "colleague" => "Diabsenkan rekan",
+        "signal" => "Tanda kecurangan (lihat rincian)",
         _ => "Perlu diperiksa",
     }
 }
@@ -68,6 +69,8 @@ pub struct ReviewItem {
     pub unit_name: Option<String>,
     pub reason: String,
     pub reason_label: String,
+    /// Fraud signals found on the punch after it was stored (issue 23).
+    pub signals: Vec<crate::api::signals::SignalView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -141,6 +144,11 @@ pub async fn list_review(
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_LIST);
     let punches = select(&s, &caller, &q, limit).await?;
     let people = employees_of(&s, &punches).await?;
+    let ids: Vec<Id> = punches.iter().map(|p| p.id).collect();
+    let mut signals: HashMap<Id, Vec<crate::api::signals::SignalView>> = HashMap::new();
+    for sig in s.store.signals_of(&ids).await? {
+        signals.entry(sig.s.punch_id).or_default().push((&sig).into());
+    }
     // The queue shows positions and photos of others: logged per person (issue 17).
     let shown = punches.iter().filter(|p| p.position_purged_at.is_none() && p.p.lat.is_some());
     crate::privacy::record_views(
@@ -166,6 +174,7 @@ pub async fn list_review(
                 unit_name: e.map(|e| e.unit_name.clone()),
                 reason_label: reason_label(&reason).into(),
                 reason,
+                signals: signals.remove(&p.id).unwrap_or_default(),
             }
         })
         .collect();

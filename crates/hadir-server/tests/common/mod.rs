@@ -47,7 +47,16 @@ impl TestServer {
         Self::start_with(ServerConfig::default()).await
     }
 
-    pub async fn start_with(config: ServerConfig) -> TestServer {
+    /// A server with `config`, the fraud-signal analyser off: the other test files send one
+    /// synthetic picture and round positions that it would hold, seconds later, under their
+    /// feet (issue 23's signals are tested in `fraud.rs` with [`start_with_signals`](Self::start_with_signals)).
+    pub async fn start_with(mut config: ServerConfig) -> TestServer {
+        config.signals.enabled = false;
+        Self::start_with_signals(config).await
+    }
+
+    /// A server with `config` exactly as given (the analyser on unless it says otherwise).
+    pub async fn start_with_signals(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let (store, sqlite) = open_store(dir.path()).await;
         let hash = hadir_server::auth::password::hash(ADMIN_PW.into()).await;

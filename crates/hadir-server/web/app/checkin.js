@@ -106,14 +106,18 @@
     updateSend();
     $('checkin-send').textContent = 'Mengirim…';
     var s = shot;
+    var key = H.uuid();
     blobToBuffer(s.blob).then(function (buf) {
-      return H.outbox.add({
-        user_id: H.app.user.id, lat: pos ? pos.lat : undefined, lon: pos ? pos.lon : undefined,
-        accuracy_m: pos ? Math.round(pos.accuracy * 10) / 10 : undefined,
-        kiosk_code: kiosk ? kiosk.code : undefined,
-        colleague_card: colleague ? colleague.code : undefined,
-        captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special,
-        duty: special ? $('checkin-duty').value : undefined
+      // Signed with this phone's device key (device.js); unsigned if that is not possible.
+      return H.device.sign(key, buf).then(function (proof) {
+        return H.outbox.add(Object.assign({
+          key: key, user_id: H.app.user.id, lat: pos ? pos.lat : undefined, lon: pos ? pos.lon : undefined,
+          accuracy_m: pos ? Math.round(pos.accuracy * 10) / 10 : undefined,
+          kiosk_code: kiosk ? kiosk.code : undefined,
+          colleague_card: colleague ? colleague.code : undefined,
+          captured_at: s.capturedAt, photo: buf, note: note || undefined, special: special,
+          duty: special ? $('checkin-duty').value : undefined
+        }, proof || {}));
       });
     }).then(function (item) {
       if (navigator.onLine === false) return { kind: 'retry', offline: true, item: item };

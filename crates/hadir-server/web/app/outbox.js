@@ -57,6 +57,7 @@
     if (item.kiosk_code) meta.kiosk_code = item.kiosk_code;
     if (item.colleague_card) meta.colleague_card = item.colleague_card;
     if (item.special) { meta.special = true; meta.special_type = item.duty || 'DINAS_LUAR'; }
+    if (item.device_key) { meta.device_key = item.device_key; meta.device_signature = item.device_signature; }
     var form = new FormData();
     form.append('meta', JSON.stringify(meta));
     // Stored as an ArrayBuffer: older Safari versions lose Blobs kept in IndexedDB.

@@ -1,0 +1,473 @@
+//! Issue 23: fraud signals over real HTTP (SQLite, or PostgreSQL with `HADIR_TEST_PG_URL`).
+//! Check-ins are answered as before; the background analyser then finds near-duplicate and
+//! non-camera selfies, impossible journeys and mock-looking positions, puts the punches in the
+//! review queue with the reasons, and the employee reads why a punch waits.
+
+mod common;
+
+use common::*;
+use hadir_domain::GeoPoint;
+use hadir_domain::geo::offset_north;
+use image::{Rgb, RgbImage};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A camera-like picture from a seed: a lit face-shaped ellipse on a striped, noisy background.
+fn scene(seed: u64, w: u32, h: u32) -> RgbImage {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut rnd = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let (cx, cy) =
+        ((w as f64) * (0.3 + (rnd() % 40) as f64 / 100.0), (h as f64) * (0.35 + (rnd() % 30) as f64 / 100.0));
+    let (rx, ry) = (w as f64 * 0.18, h as f64 * 0.28);
+    let stripes = 3 + rnd() % 9;
+    let tone = [(rnd() % 200) as f64, (rnd() % 200) as f64, (rnd() % 200) as f64];
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f64, y as f64);
+        let inside = ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2) <= 1.0;
+        let band = ((fx * stripes as f64 / w as f64) as u64 % 2) as f64 * 40.0;
+        let noise = (rnd() % 12) as f64;
+        let px = |t: f64| {
+            (if inside { 200.0 - (fy - cy).abs() * 0.3 } else { t * 0.6 + band + fy * 0.1 } + noise).clamp(0.0, 255.0)
+                as u8
+        };
+        Rgb([px(tone[0]), px(tone[1]), px(tone[2])])
+    })
+}
+
+fn encode(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(img).unwrap();
+    out
+}
+
+fn brighten(img: &RgbImage, by: u8) -> RgbImage {
+    RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        let p = img.get_pixel(x, y);
+        Rgb([p[0].saturating_add(by), p[1].saturating_add(by), p[2].saturating_add(by)])
+    })
+}
+
+fn config() -> hadir_server::ServerConfig {
+    let mut c = hadir_server::ServerConfig::default();
+    c.signals.poll_ms = 50;
+    // Tests send punches faster than a real office: never wait for a "rush" to pass.
+    c.signals.busy_per_sec = 0;
+    c
+}
+
+fn meta(key: &str, p: GeoPoint, accuracy: f64) -> Value {
+    json!({"idempotency_key": key, "lat": p.lat, "lon": p.lon, "accuracy_m": accuracy})
+}
+
+fn sd1(m: f64) -> GeoPoint {
+    offset_north(GeoPoint::new(SD1_LAT, SD1_LON), m)
+}
+
+/// Waits until the analyser has looked at every stored punch (bounded; not a timing assert).
+async fn drained(s: &TestServer, admin: &str) -> Value {
+    for _ in 0..600 {
+        let (st, b) = s.get("/api/v1/signals/status", admin).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        if b["backlog"] == 0 {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the analyser did not drain");
+}
+
+async fn checkin_ok(s: &TestServer, token: &str, m: Value, photo: Vec<u8>) -> i64 {
+    let (st, b, _) = s.checkin(token, m, Some(photo)).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["punch"]["state"], "counted", "answered as before, whatever the analyser finds later: {b}");
+    b["punch"]["id"].as_i64().unwrap()
+}
+
+/// The kinds of signal on `id` in the review queue as `token` sees it (empty: not waiting).
+async fn review_kinds(s: &TestServer, token: &str, id: i64) -> Vec<String> {
+    let (st, list) = s.get("/api/v1/review/punches?limit=500", token).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let Some(item) = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == id) else {
+        return Vec::new();
+    };
+    assert_eq!(item["reason"], "signal", "{item}");
+    item["signals"].as_array().unwrap().iter().map(|g| g["kind"].as_str().unwrap().to_string()).collect()
+}
+
+/// One of `token`'s own punches as the employee's app reads it.
+async fn own_punch(s: &TestServer, token: &str, id: i64) -> Value {
+    let (st, b) = s.get("/api/v1/punches", token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let items = b.as_array().or_else(|| b["items"].as_array()).unwrap().clone();
+    items.into_iter().find(|p| p["id"] == id).unwrap_or_else(|| panic!("punch {id} not in {b}"))
+}
+
+#[tokio::test]
+async fn near_duplicate_and_non_camera_selfies_wait_for_review_and_a_fresh_one_counts() {
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    let face = scene(1, 640, 480);
+    let original = encode(&face, 90);
+
+    // A real picture counts and stays counted.
+    let a = checkin_ok(&s, &o.emp_sd1, meta("a", sd1(12.3), 9.7), original.clone()).await;
+    // The exact bytes again: refused at check-in (session 5), nothing stored.
+    let (st, b, _) = s.checkin(&o.emp_rsud, meta("copy", GeoPoint::new(-0.5201, 117.1601), 9.7), Some(original)).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
+    // The same picture re-encoded (another person) and brightened (the same person, later).
+    let rsud = GeoPoint::new(-0.52013, 117.16021);
+    let reencoded = checkin_ok(&s, &o.emp_rsud, meta("b", rsud, 11.4), encode(&face, 40)).await;
+    let brightened = checkin_ok(&s, &o.emp_sd1, meta("c", sd1(14.1), 10.2), encode(&brighten(&face, 12), 75)).await;
+    // Another picture is not similar; a blank one and a tiny one are not a camera's.
+    let other = checkin_ok(&s, &o.emp_sd1, meta("d", sd1(9.9), 8.4), encode(&scene(7, 640, 480), 85)).await;
+    let blank = checkin_ok(
+        &s,
+        &o.emp_sd1,
+        meta("e", sd1(11.6), 12.8),
+        encode(&RgbImage::from_pixel(640, 480, Rgb([245, 245, 245])), 90),
+    )
+    .await;
+    let tiny = checkin_ok(&s, &o.emp_rsud, meta("f", rsud, 13.3), encode(&scene(3, 48, 48), 90)).await;
+    let st = drained(&s, &o.admin).await;
+    assert!(st["analysed_up_to"].as_i64().unwrap() >= tiny, "{st}");
+
+    assert_eq!(review_kinds(&s, &o.admin, a).await, Vec::<String>::new(), "the first picture is nobody's copy");
+    assert_eq!(review_kinds(&s, &o.admin, other).await, Vec::<String>::new(), "another picture is not similar");
+    assert_eq!(review_kinds(&s, &o.admin, reencoded).await, ["photo_similar"]);
+    assert_eq!(review_kinds(&s, &o.admin, brightened).await, ["photo_similar"]);
+    assert_eq!(review_kinds(&s, &o.admin, blank).await, ["photo_not_camera"]);
+    assert_eq!(review_kinds(&s, &o.admin, tiny).await, ["photo_not_camera"]);
+    assert_eq!(own_punch(&s, &o.emp_sd1, a).await["state"], "counted");
+
+    // The reviewer reads which punch it resembles; the employee reads why it waits, without it.
+    let (_, list) = s.get("/api/v1/review/punches", &o.head).await;
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == brightened).unwrap().clone();
+    assert_eq!(item["reason_label"], "Tanda kecurangan (lihat rincian)");
+    let detail = item["signals"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("#{a}")), "{detail}");
+    let mine = own_punch(&s, &o.emp_sd1, brightened).await;
+    assert_eq!(mine["state"], "pending", "{mine}");
+    let why = mine["review_detail"].as_str().unwrap();
+    assert_eq!(why, "Diperiksa karena swafoto sangat mirip swafoto absen lain");
+    assert!(!why.contains('#'), "no other punch named to the employee");
+    // The head of SD1 does not see RSUD's punch.
+    assert!(review_kinds(&s, &o.head, reencoded).await.is_empty());
+
+    // The head accepts one and rejects another; the signals carry the decision.
+    let (st, b) = s
+        .post(
+            "/api/v1/review/punches/decide",
+            &o.head,
+            json!({"ids": [brightened], "accept": true, "note": "foto ulang, orangnya hadir"}),
+        )
+        .await;
+    assert_eq!((st, b["decided"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
+    assert_eq!(own_punch(&s, &o.emp_sd1, brightened).await["state"], "counted");
+    let (st, _) = s
+        .post("/api/v1/review/punches/decide", &o.head, json!({"ids": [blank], "accept": false, "note": "foto kosong"}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    // The BKD's month: per unit, kinds, who accepted and rejected.
+    let today = hadir_domain::unit_zone("Asia/Jakarta").unwrap().to_datetime(jiff::Timestamp::now()).date();
+    let month = format!("{:04}-{:02}", today.year(), today.month());
+    let (st, sum) = s.get(&format!("/api/v1/signals/summary?month={month}"), &o.admin).await;
+    assert_eq!(st, StatusCode::OK, "{sum}");
+    let unit = |code: &str| sum["units"].as_array().unwrap().iter().find(|u| u["unit_code"] == code).cloned().unwrap();
+    let sd = unit("SD1");
+    assert_eq!(
+        (sd["total"].as_i64(), sd["accepted"].as_i64(), sd["rejected"].as_i64(), sd["pending"].as_i64()),
+        (Some(2), Some(1), Some(1), Some(0)),
+        "{sd}"
+    );
+    let head_name = nip(2);
+    assert_eq!(sd["accepted_by"], json!([{"by": head_name, "count": 1}]), "{sd}");
+    assert_eq!(unit("RSUD")["pending"], 2, "{sum}");
+    // The head sees only SD1's subtree; another unit answers 404; an employee 403; a bad month 422.
+    let (st, sum) = s.get(&format!("/api/v1/signals/summary?month={month}"), &o.head).await;
+    assert_eq!((st, sum["units"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{sum}");
+    let (st, _) = s.get(&format!("/api/v1/signals/summary?month={month}&unit=RSUD"), &o.head).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s.get(&format!("/api/v1/signals/summary?month={month}"), &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, b) = s.get("/api/v1/signals/summary?month=2026-13", &o.admin).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_month")));
+    let (st, _) = s.get("/api/v1/signals/status", &o.head).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // The console: the inbox shows the measurement, the BKD's page the month per unit.
+    let cookie = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = console_get(&s, "/admin/inbox", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(&format!("swafoto absen #{a}")) && page.contains("Tanda kecurangan"), "inbox");
+    let (st, page) = console_get(&s, &format!("/admin/tanda?month={month}"), &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains("Unit SD1") && page.contains("foto tidak seperti hasil kamera: 1") && page.contains(&nip(2)),
+        "{page}"
+    );
+}
+
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = console_client()
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+fn console_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn console_get(s: &TestServer, path: &str, cookie: &str) -> (StatusCode, String) {
+    let r = console_client().get(s.url(path)).header("cookie", cookie).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn impossible_travel_the_office_centre_and_mock_accuracy_are_flagged() {
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    // A second office 111 km south, where employee 3 may also check in.
+    s.unit(&o.admin, "FAR", Some("KAB"), "Asia/Makassar", SD1_LAT - 1.0, SD1_LON).await;
+    let (_, units) = s.get("/api/v1/units", &o.admin).await;
+    let units = units.as_array().or_else(|| units["items"].as_array()).unwrap().clone();
+    let far = units.iter().find(|u| u["code"] == "FAR").unwrap()["locations"][0]["id"].as_i64().unwrap();
+    let (st, b) =
+        s.post(&format!("/api/v1/employees/{}/locations", nip(3)), &o.admin, json!({"location_id": far})).await;
+    assert!(st.is_success(), "{b}");
+
+    let mut n = 0;
+    let mut photo = || {
+        n += 1;
+        encode(&scene(100 + n, 320, 240), 85)
+    };
+    let here = checkin_ok(&s, &o.emp_sd1, meta("here", sd1(12.37), 9.81), photo()).await;
+    let there = checkin_ok(
+        &s,
+        &o.emp_sd1,
+        meta("there", offset_north(GeoPoint::new(SD1_LAT - 1.0, SD1_LON), 8.3), 9.81),
+        photo(),
+    )
+    .await;
+    // Employee 4 exactly at RSUD's centre, with an accuracy of 0.
+    let centre = checkin_ok(&s, &o.emp_rsud, meta("centre", GeoPoint::new(-0.52, 117.16), 0.0), photo()).await;
+    // A refused check-in (outside every fence) leaves nothing to analyse.
+    let (st, b, _) = s.checkin(&o.emp_rsud, meta("away", GeoPoint::new(-3.0, 117.16), 9.1), Some(photo())).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("outside_geofence")));
+    drained(&s, &o.admin).await;
+
+    assert!(review_kinds(&s, &o.admin, here).await.is_empty(), "the first punch of the day is fine");
+    assert_eq!(review_kinds(&s, &o.admin, there).await, ["impossible_travel"]);
+    let mut k = review_kinds(&s, &o.admin, centre).await;
+    k.sort();
+    assert_eq!(k, ["at_centre", "mock_accuracy"]);
+    let (_, list) = s.get("/api/v1/review/punches", &o.admin).await;
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == there).unwrap().clone();
+    let detail = item["signals"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("km/jam") && detail.contains(&format!("#{here}")), "{detail}");
+    assert_eq!(item["signals"][0]["label"], "perpindahan lokasi yang tidak mungkin");
+    // The app's home card says why today's punch waits.
+    let (st, today) = s.get("/api/v1/me/today", &o.emp_rsud).await;
+    assert_eq!(st, StatusCode::OK, "{today}");
+    let outcome = today["punch_outcomes"].as_array().unwrap().iter().find(|p| p["id"] == centre).unwrap().clone();
+    assert_eq!(outcome["outcome"], "pending");
+    assert!(outcome["text"].as_str().unwrap().contains("posisi tepat di titik pusat lokasi absen"), "{outcome}");
+    let mine = own_punch(&s, &o.emp_rsud, centre).await;
+    assert_eq!(
+        mine["review_detail"],
+        "Diperiksa karena posisi tepat di titik pusat lokasi absen; akurasi GPS khas lokasi palsu"
+    );
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "nothing else waits: {list}");
+}
+
+fn stored(emp: i64, key: &str, t: jiff::Timestamp, p: GeoPoint, accuracy: f64) -> hadir_store::NewPunch {
+    hadir_store::NewPunch {
+        source: hadir_store::PunchSource::Mobile,
+        dedup_key: key.into(),
+        device_sn: None,
+        captured_at: Some(t),
+        lat: Some(p.lat),
+        lon: Some(p.lon),
+        accuracy_m: Some(accuracy),
+        distance_m: Some(25.0),
+        ..punch(emp, t)
+    }
+}
+
+#[tokio::test]
+async fn the_same_coordinates_on_another_day_and_a_burst_drained_across_a_restart() {
+    let mut s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    let emp = s.store.employee_by_login(&nip(3)).await.unwrap().id;
+    let now = jiff::Timestamp::now();
+    let day = jiff::SignedDuration::from_hours(24);
+    let spot = GeoPoint::new(-0.4998213, 117.1502177);
+    // Yesterday's punch at a precise spot, then a check-in today at the very same coordinates.
+    s.store.insert_punches(&[stored(emp, "m:yesterday", now - day, spot, 7.4)]).await.unwrap();
+    let today = checkin_ok(&s, &o.emp_sd1, meta("today", spot, 8.6), encode(&scene(40, 320, 240), 85)).await;
+    drained(&s, &o.admin).await;
+    assert_eq!(review_kinds(&s, &o.admin, today).await, ["same_position"]);
+
+    // A burst of 600 punches (other people's shapes do not matter: honest, varied positions).
+    let burst: Vec<_> = (0..600)
+        .map(|i| {
+            stored(
+                emp,
+                &format!("m:burst:{i}"),
+                now - day * 3 + jiff::SignedDuration::from_secs(i),
+                sd1(10.0 + i as f64 * 0.013),
+                6.0 + (i % 7) as f64 * 1.13,
+            )
+        })
+        .collect();
+    s.store.insert_punches(&burst).await.unwrap();
+    let st = drained(&s, &o.admin).await;
+    assert_eq!(st["backlog"], 0);
+
+    // Stopped, punches arrive meanwhile (one with accuracy 0); after the restart they are analysed once.
+    s.kill().await;
+    let late = s.store.insert_punches(&[stored(emp, "m:while-down", now - day * 2, sd1(17.3), 0.0)]).await.unwrap();
+    let late_id = match &late[0] {
+        hadir_store::PunchInsert::Inserted(p) => p.id,
+        other => panic!("{other:?}"),
+    };
+    let (cursor, backlog) = s.store.signal_backlog().await.unwrap();
+    assert!(cursor < late_id && backlog == 1, "the marker is durable: {cursor} {backlog}");
+    s.restart().await;
+    drained(&s, &o.admin).await;
+    s.kill().await;
+    s.restart().await;
+    drained(&s, &o.admin).await;
+    let signals = s.store.signals_of(&[late_id, today]).await.unwrap();
+    let kinds: Vec<_> = signals.iter().map(|g| (g.s.punch_id, g.s.kind.as_str())).collect();
+    assert_eq!(kinds, [(today, "same_position"), (late_id, "mock_accuracy")], "each analysed exactly once");
+}
+
+/// A phone's device key: the raw public point, base64url, as the app's WebCrypto exports it.
+fn device(seed: u8) -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn public_b64(k: &p256::ecdsa::SigningKey) -> String {
+    use base64::Engine;
+    let point = k.verifying_key().to_encoded_point(false);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(point.as_bytes())
+}
+
+/// The check-in meta signed by `k` as the app signs it (idempotency key and the photo's SHA-256).
+fn signed(key: &str, p: GeoPoint, photo: &[u8], k: &p256::ecdsa::SigningKey, key_id: &str) -> Value {
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(photo));
+    let sig: p256::ecdsa::Signature = k.sign(format!("hadir-checkin\n{key}\n{hash}").as_bytes());
+    let mut m = meta(key, p, 9.3);
+    m["device_key"] = json!(key_id);
+    m["device_signature"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+    m
+}
+
+async fn register(s: &TestServer, token: &str, k: &p256::ecdsa::SigningKey) -> Value {
+    let (st, b) = s.post("/api/v1/me/device-keys", token, json!({"public_key": public_b64(k)})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    b
+}
+
+#[tokio::test]
+async fn new_shared_and_forged_devices_are_flagged_and_an_operator_accepts_a_new_one() {
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    let mut n = 0;
+    let mut photo = || {
+        n += 1;
+        encode(&scene(200 + n, 320, 240), 85)
+    };
+    let (phone, second, thief) = (device(1), device(2), device(3));
+
+    // A key that is no P-256 point is refused, nothing stored.
+    let (st, b) = s.post("/api/v1/me/device-keys", &o.emp_sd1, json!({"public_key": "AAAA"})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_device_key")));
+    let (_, trusted) = s.get("/api/v1/device-keys?state=trusted", &o.admin).await;
+    assert_eq!(trusted, json!([]));
+
+    // The first device is trusted (registering again changes nothing); its check-ins are clean.
+    let first = register(&s, &o.emp_sd1, &phone).await;
+    assert_eq!(first["state"], "trusted");
+    assert_eq!(register(&s, &o.emp_sd1, &phone).await["id"], first["id"]);
+    let key = first["key_id"].as_str().unwrap().to_string();
+    let pic = photo();
+    let clean = checkin_ok(&s, &o.emp_sd1, signed("d1", sd1(11.3), &pic, &phone, &key), pic).await;
+    // Old clients without a key still check in (flagged only when configured).
+    let unsigned = checkin_ok(&s, &o.emp_sd1, meta("d2", sd1(12.9), 10.3), photo()).await;
+
+    // A forged signature: the key's id with another key's signature.
+    let pic = photo();
+    let forged = checkin_ok(&s, &o.emp_sd1, signed("d3", sd1(13.1), &pic, &thief, &key), pic).await;
+    // A signature over another photo than the one sent.
+    let pic = photo();
+    let swapped = checkin_ok(&s, &o.emp_sd1, signed("d4", sd1(13.7), &photo(), &phone, &key), pic).await;
+
+    // A second phone: pending until the operator accepts it.
+    let second_key = register(&s, &o.emp_sd1, &second).await;
+    assert_eq!(second_key["state"], "pending");
+    let second_id = second_key["key_id"].as_str().unwrap().to_string();
+    let pic = photo();
+    let new_phone = checkin_ok(&s, &o.emp_sd1, signed("d5", sd1(10.7), &pic, &second, &second_id), pic).await;
+
+    // Buddy punching: employee 4 checks in on employee 3's phone the same day.
+    let shared_key = register(&s, &o.emp_rsud, &phone).await;
+    assert_eq!(shared_key["state"], "trusted", "their first key");
+    let pic = photo();
+    let buddy =
+        checkin_ok(&s, &o.emp_rsud, signed("d6", GeoPoint::new(-0.52017, 117.16013), &pic, &phone, &key), pic).await;
+    drained(&s, &o.admin).await;
+
+    assert!(review_kinds(&s, &o.admin, clean).await.is_empty());
+    assert!(review_kinds(&s, &o.admin, unsigned).await.is_empty());
+    assert_eq!(review_kinds(&s, &o.admin, forged).await, ["device_signature_invalid"]);
+    assert_eq!(review_kinds(&s, &o.admin, swapped).await, ["device_signature_invalid"]);
+    assert_eq!(review_kinds(&s, &o.admin, new_phone).await, ["new_device"]);
+    assert_eq!(review_kinds(&s, &o.admin, buddy).await, ["shared_device"]);
+    let why = own_punch(&s, &o.emp_rsud, buddy).await["review_detail"].clone();
+    assert_eq!(why, "Diperiksa karena perangkat yang sama dipakai pegawai lain pada hari yang sama");
+
+    // The operator of DIK sees the pending phone; the employee cannot decide it, nor can the
+    // head of another unit; the operator accepts it once.
+    let (st, pending) = s.get("/api/v1/device-keys", &o.operator).await;
+    assert_eq!(st, StatusCode::OK, "{pending}");
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["employee_nip"], nip(3));
+    let id = pending[0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/device-keys/{id}/decide");
+    let (st, _) = s.post(&path, &o.emp_sd1, json!({"accept": true})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.grant(&o.admin, &nip(4), "head", "RSUD").await;
+    let rsud_head = s.login(&nip(4), PW).await;
+    let (st, _) = s.post(&path, &rsud_head, json!({"accept": true})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, still) = s.get("/api/v1/device-keys", &o.operator).await;
+    assert_eq!(still[0]["state"], "pending", "nothing changed");
+    let (st, b) = s.post(&path, &o.operator, json!({"accept": true})).await;
+    assert_eq!(
+        (st, b["state"].as_str(), b["decided_by"].as_str()),
+        (StatusCode::OK, Some("accepted"), Some(nip(1).as_str())),
+        "{b}"
+    );
+    let (st, b) = s.post(&path, &o.operator, json!({"accept": false})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_pending")));
+    let pic = photo();
+    let accepted = checkin_ok(&s, &o.emp_sd1, signed("d7", sd1(9.4), &pic, &second, &second_id), pic).await;
+    drained(&s, &o.admin).await;
+    assert!(review_kinds(&s, &o.admin, accepted).await.is_empty(), "an accepted device is no longer flagged");
+}
