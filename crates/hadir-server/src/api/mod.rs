@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod logfiles;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -109,6 +110,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::sync_employees))
         .routes(routes!(devices::queue_command, devices::list_commands))
         .routes(routes!(devices::unmatched_punches))
+        // The file's own limit (`logfiles::MAX_LOG_FILE_BYTES`) is enforced while reading it.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(logfiles::upload_log_file))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(relays::create_relay, relays::list_relays))
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
