@@ -225,3 +225,59 @@ async fn refusals_change_nothing() {
     let (st, b) = upload(&s, &o.operator, SN, good).await;
     assert_eq!((st, b["stored"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
 }
+
+/// The console's form on the terminals page: the operator picks the terminal and the file; the
+/// answer summarises and lists the lines not simply stored.
+#[tokio::test]
+async fn console_form_imports_and_reports() {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, b) = s.post("/api/v1/devices", &o.admin, json!({"sn": SN, "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client
+        .post(s.url("/admin/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={}&password={PW}", nip(1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = client.get(s.url("/admin/terminals")).header(COOKIE, &cookie).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("id=\"log-import-form\"") && page.contains(&format!("<option value=\"{SN}\">")), "{page}");
+
+    let send = |sn: Option<&'static str>, file: Option<Vec<u8>>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(sn) = sn {
+            form = form.text("sn", sn);
+        }
+        if let Some(f) = file {
+            form = form.part("file", reqwest::multipart::Part::bytes(f).file_name("1_attlog.dat"));
+        }
+        client
+            .post(s.url("/admin/terminals/log-file"))
+            .header(COOKIE, &cookie)
+            .header("HX-Request", "true")
+            .multipart(form)
+    };
+    let file =
+        format!("        3\t{}\t0\t1\t0\t0\r\n        2\t{}\t0\t1\t0\t0\r\n", local(1.hours()), local(200.hours()));
+    let before = state(&s).await;
+    // No file chosen, no terminal chosen: nothing imported.
+    let r = send(Some(SN), None).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Pilih berkas log"));
+    let r = send(None, Some(file.clone().into_bytes())).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Pilih mesin"));
+    assert_eq!(state(&s).await, before);
+
+    let r = send(Some(SN), Some(file.into_bytes())).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("1 presensi tersimpan, 1 ditahan untuk diperiksa"), "{html}");
+    assert!(html.contains("<td>2</td><td>2</td>") && html.contains("Ditahan untuk diperiksa"), "{html}");
+}

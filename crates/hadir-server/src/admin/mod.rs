@@ -15,6 +15,7 @@ mod audit;
 mod board;
 pub mod chart;
 mod inbox;
+mod logfile;
 mod map;
 mod org;
 mod periods;
@@ -60,6 +61,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/review/decide", post(inbox::decide_review))
         .route("/admin/inbox/bulk", post(inbox::bulk))
         .route("/admin/terminals", get(terminals::page).post(terminals::register))
+        .route(
+            "/admin/terminals/log-file",
+            // The log file's own size limit is enforced while reading it.
+            post(logfile::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/admin/terminals/{sn}/approve", post(terminals::approve))
         .route("/admin/terminals/{sn}/bind", post(terminals::bind))
         .route("/admin/terminals/{sn}/unbind", post(terminals::unbind))
