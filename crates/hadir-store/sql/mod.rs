@@ -13,6 +13,7 @@
 pub(crate) mod accounts;
 pub(crate) mod audit;
 mod availability;
+mod channels;
 mod convert;
 pub(crate) mod days;
 pub(crate) mod devices;

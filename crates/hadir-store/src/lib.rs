@@ -8,6 +8,7 @@
 
 mod availability;
 pub mod chain;
+mod channels;
 pub mod contract;
 pub mod contract_days;
 pub mod contract_devices;
@@ -25,6 +26,7 @@ mod traits;
 pub mod types;
 
 pub use availability::*;
+pub use channels::*;
 pub use days::*;
 pub use devices::*;
 pub use error::StoreError;

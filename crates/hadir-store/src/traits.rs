@@ -1,6 +1,6 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore};
+use crate::{AvailabilityStore, ChannelPolicyStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -171,6 +171,7 @@ pub trait Store:
     + RecapStore
     + AvailabilityStore
     + PrivacyStore
+    + ChannelPolicyStore
     + Send
     + Sync
 {
@@ -186,6 +187,7 @@ impl<T> Store for T where
         + RecapStore
         + AvailabilityStore
         + PrivacyStore
+        + ChannelPolicyStore
         + Send
         + Sync
 {

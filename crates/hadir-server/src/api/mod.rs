@@ -3,6 +3,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub mod channels;
 pub mod checkins;
 pub mod days;
 pub mod devices;
@@ -103,6 +104,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::delete_holiday))
         .routes(routes!(policies::list_rule_sets, policies::create_rule_set))
         .routes(routes!(policies::put_roster))
+        .routes(routes!(channels::list_channel_policies, channels::add_channel_policy))
         .routes(routes!(devices::register_device, devices::list_devices))
         .routes(routes!(devices::get_device, devices::discard_device))
         .routes(routes!(devices::bind_device))
