@@ -133,3 +133,62 @@ async fn refusals_change_nothing() {
     let (st, b) = s.post("/api/v1/channel-policies", &o.admin, good).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
 }
+
+/// The console's "Kanal presensi" page: admins add a row with the form; operators see the rows
+/// but cannot add one (nothing changes).
+#[tokio::test]
+async fn console_page_adds_rows_for_admins_only() {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let session = |user: String, pw: &'static str| {
+        let client = client.clone();
+        let url = s.url("/admin/login");
+        async move {
+            let r = client
+                .post(url)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(format!("username={user}&password={pw}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string()
+        }
+    };
+    let admin = session("admin".into(), ADMIN_PW).await;
+    let operator = session(nip(1), PW).await;
+    let post = |cookie: String, body: &'static str| {
+        client
+            .post(s.url("/admin/kanal"))
+            .header(COOKIE, cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("HX-Request", "true")
+            .body(body)
+            .send()
+    };
+    let page = client.get(s.url("/admin/kanal")).header(COOKIE, &admin).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"channel-form\"") && page.contains("Belum ada aturan kanal"), "{page}");
+
+    let before = policies(&s, &o.admin).await;
+    let r = post(operator.clone(), "unit_code=SD1&category=&effective_from=2026-11-10&ch_terminal=on").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Nothing ticked and still recorded: refused with its reason.
+    let r = post(admin.clone(), "unit_code=SD1&category=&effective_from=2026-11-10").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Pilih setidaknya satu kanal"));
+    assert_eq!(policies(&s, &o.admin).await, before);
+
+    let r = post(admin.clone(), "unit_code=SD1&category=PPPK&effective_from=2026-11-10&ch_terminal=on&ch_relay=on")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("berlaku mulai 2026-11-10"));
+    let (list, _) = policies(&s, &o.admin).await;
+    assert_eq!(list["items"][0]["channels"], json!(["terminal", "relay"]));
+    assert_eq!(list["items"][0]["category"], "PPPK");
+    let page = client.get(s.url("/admin/kanal")).header(COOKIE, &operator).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("id=\"channel-form\""), "operators get no form");
+    assert!(page.contains("<td>mesin absen, penerus data kantor</td>"), "{page}");
+}

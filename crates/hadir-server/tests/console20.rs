@@ -402,6 +402,7 @@ async fn no_english_word_on_any_console_page() {
         "/admin/akses".into(),
         "/admin/roster?unit=SD1".into(),
         "/admin/periods".into(),
+        "/admin/kanal".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {

@@ -13,6 +13,7 @@
 mod access;
 mod audit;
 mod board;
+mod channels;
 pub mod chart;
 mod inbox;
 mod logfile;
@@ -105,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/periods/{calendar}", post(periods::save))
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
+        .route("/admin/kanal", get(channels::page).post(channels::save))
         .layer(middleware::from_fn(guard))
 }
 
