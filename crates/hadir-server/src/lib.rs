@@ -30,6 +30,7 @@ mod system;
 mod thumbs;
 pub mod views;
 pub mod web;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -107,10 +108,13 @@ impl Server {
             self.config.retention.purge_enabled.then(|| {
                 AbortOnDrop(privacy::start(self.store.clone(), self.blob.clone(), self.config.retention.clone()))
             });
+        // Outgoing webhook deliveries (issue 25), while the server runs.
+        let delivering = AbortOnDrop(webhooks::start(self.store.clone(), self.config.webhooks.clone()));
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         drop(purging);
+        drop(delivering);
         availability.stop().await;
         Ok(())
     }

@@ -22,6 +22,7 @@ mod privacy;
 pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
+mod webhooks;
 
 pub(crate) use crate::Store;
 pub(crate) use crate::dialect::{Conn, Db, DbRow, db_err};

@@ -24,6 +24,7 @@ mod recaps;
 mod requests;
 mod traits;
 pub mod types;
+mod webhooks;
 
 pub use availability::*;
 pub use channels::*;
@@ -35,5 +36,6 @@ pub use recaps::*;
 pub use requests::*;
 pub use traits::*;
 pub use types::*;
+pub use webhooks::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

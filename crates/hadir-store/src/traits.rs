@@ -1,6 +1,8 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, ChannelPolicyStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore};
+use crate::{
+    AvailabilityStore, ChannelPolicyStore, DayStore, DeviceStore, PrivacyStore, RecapStore, RequestStore, WebhookStore,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -172,6 +174,7 @@ pub trait Store:
     + AvailabilityStore
     + PrivacyStore
     + ChannelPolicyStore
+    + WebhookStore
     + Send
     + Sync
 {
@@ -188,6 +191,7 @@ impl<T> Store for T where
         + AvailabilityStore
         + PrivacyStore
         + ChannelPolicyStore
+        + WebhookStore
         + Send
         + Sync
 {

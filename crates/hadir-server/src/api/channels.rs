@@ -175,6 +175,12 @@ pub async fn add_channel_policy(
         "recorded": recorded,
     }));
     let row = s.store.add_channel_policy(&new, audit).await?;
+    crate::webhooks::enqueue_or_log(
+        s.store.as_ref(),
+        "channel_policy.created",
+        &serde_json::to_value(ChannelPolicyView::from(row.clone())).unwrap_or_default(),
+    )
+    .await;
     s.policies.reload(s.store.as_ref()).await?;
     if from <= latest_today() {
         s.recompute.enqueue_in_background(

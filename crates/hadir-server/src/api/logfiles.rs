@@ -230,6 +230,12 @@ pub async fn import_log_file(s: &AppState, caller: &Caller, sn: &str, data: &[u8
             "unmatched": report.unmatched, "duplicates": report.duplicates, "refused": report.refused,
         }));
         s.store.append_audit(audit).await?;
+        let event = serde_json::json!({
+            "sn": report.sn, "lines": report.lines, "stored": report.stored, "held": report.held,
+            "unmatched": report.unmatched, "duplicates": report.duplicates, "refused": report.refused,
+            "by": caller.username,
+        });
+        crate::webhooks::enqueue_or_log(s.store.as_ref(), "punches.log_file_imported", &event).await;
     }
     tracing::info!(sn = %d.sn, by = %caller.username, lines = report.lines, added, duplicates = report.duplicates,
         refused = report.refused, "terminal log file imported");

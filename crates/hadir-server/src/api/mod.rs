@@ -18,6 +18,7 @@ pub mod requests;
 pub(crate) mod review;
 mod roles;
 pub mod units;
+pub mod webhooks;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
@@ -122,6 +123,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))
