@@ -403,6 +403,7 @@ async fn no_english_word_on_any_console_page() {
         "/admin/roster?unit=SD1".into(),
         "/admin/periods".into(),
         "/admin/kanal".into(),
+        "/admin/integrasi".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {

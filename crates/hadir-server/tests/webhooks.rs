@@ -172,3 +172,55 @@ async fn refusals_change_nothing() {
     let (st, _) = s.post("/api/v1/webhooks", &o.admin, good).await;
     assert_eq!(st, StatusCode::CREATED);
 }
+
+/// The console's "Integrasi" page (admins): the form adds an endpoint and shows its secret once;
+/// the delivery log lists each event with its outcome; operators are refused.
+#[tokio::test]
+async fn console_page_adds_endpoints_and_shows_the_log() {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (url, _rec) = receiver(0).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut cookies = Vec::new();
+    for (user, pw) in [("admin".to_string(), ADMIN_PW), (nip(1), PW)] {
+        let r = client
+            .post(s.url("/admin/login"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("username={user}&password={pw}"))
+            .send()
+            .await
+            .unwrap();
+        cookies.push(r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string());
+    }
+    let (admin, operator) = (&cookies[0], &cookies[1]);
+    let form = |cookie: &str, body: String| {
+        client
+            .post(s.url("/admin/integrasi"))
+            .header(COOKIE, cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("HX-Request", "true")
+            .body(body)
+    };
+    let r = form(operator, format!("name=WA&url={url}&events=")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = form(admin, "name=WA&url=bukan-alamat&events=".into()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("URL lengkap"));
+    let (_, list) = s.get("/api/v1/webhooks", &o.admin).await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+
+    let r = form(admin, format!("name=Gateway+WA&url={url}&events=")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let secret = html.split("<code id=\"integration-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(secret.len(), 64, "{html}");
+    let (st, _) = s.post("/api/v1/channel-policies", &o.admin, json!({"channels": ["terminal"]})).await;
+    assert_eq!(st, StatusCode::CREATED);
+    deliveries_when(&s, &o.admin, |i| i.len() == 1 && i[0]["state"] == "delivered").await;
+    let page = client.get(s.url("/admin/integrasi")).header(COOKIE, admin).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<td>Gateway WA</td>") && page.contains("Terkirim"), "{page}");
+    assert!(!page.contains(&secret), "the secret is shown once only");
+    let r = client.get(s.url("/admin/integrasi")).header(COOKIE, operator).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -16,6 +16,7 @@ mod board;
 mod channels;
 pub mod chart;
 mod inbox;
+mod integrations;
 mod logfile;
 mod map;
 mod org;
@@ -107,6 +108,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit::page))
         .route("/admin/akses", get(access::page))
         .route("/admin/kanal", get(channels::page).post(channels::save))
+        .route("/admin/integrasi", get(integrations::page).post(integrations::create))
         .layer(middleware::from_fn(guard))
 }
 
