@@ -263,6 +263,13 @@ impl Policies {
         Timeline { spans }
     }
 
+    /// The channel policy in force for `e` on `d` in their current unit (issue 25).
+    pub fn channel_policy_on(&self, e: &Employee, d: Date) -> Option<hadir_domain::channels::ChannelPolicy> {
+        let s = self.snapshot();
+        let path = s.unit_paths.get(&e.unit_id).map(String::as_str).unwrap_or("");
+        hadir_domain::channels::resolve(&s.channels, path, e.category.as_str(), d).cloned()
+    }
+
     /// The calendar with this id, if loaded.
     pub fn calendar(&self, id: Id) -> Option<Arc<Calendar>> {
         self.snapshot().calendars.get(&id).cloned()

@@ -88,7 +88,17 @@ async fn channels_that_do_not_count_and_people_not_recorded_yet_from_the_policy_
     assert!(ignored[0]["explanation"].as_str().unwrap().contains("lewat mesin absen tidak dihitung"), "{tue}");
     let (st, mine) = s.get(&format!("/api/v1/punches?employee={}", nip(3)), &o.admin).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(mine["items"].as_array().unwrap().len(), 4, "the punches stay stored");
+    let mine = mine["items"].as_array().unwrap();
+    assert_eq!(mine.len(), 4, "the punches stay stored");
+    // The list shows which ones do not count: Tuesday's, not Monday's.
+    for p in mine {
+        let tuesday = p["punched_at"].as_str().unwrap().starts_with(&TUE.to_string());
+        let note = p["channel_not_counted"].as_str();
+        assert_eq!(note.is_some(), tuesday, "{p}");
+        if let Some(n) = note {
+            assert!(n.contains("tidak dihitung") && n.contains("mesin absen"), "{n}");
+        }
+    }
     let hon = day(&s, &o.admin, &nip(50), TUE).await;
     assert_eq!(hon["status"], "BELUM_AKTIF", "{hon}");
     assert!(hon["explanation"].as_str().unwrap().contains("belum dicatat"), "{hon}");
