@@ -91,6 +91,9 @@ pub struct DayInput<'a> {
     pub outages: &'a [OutageWindow],
     pub corrections: &'a [Correction],
     pub now: Timestamp,
+    /// The channel policy in force for the person on `date` (issue 25); `None`: every channel
+    /// counts and attendance is recorded.
+    pub channels: Option<&'a crate::channels::ChannelPolicy>,
 }
 
 impl<'a> DayInput<'a> {
@@ -115,6 +118,7 @@ impl<'a> DayInput<'a> {
             outages: &[],
             corrections: &[],
             now,
+            channels: None,
         }
     }
 }

@@ -65,8 +65,10 @@ pub enum IgnoreReason {
     NonWorkingDay,
     /// The day is covered by an approved absence or a status correction.
     ExcusedDay,
-    /// Before the employee's start date.
+    /// Before the employee's start date, or attendance not recorded yet (channel policy).
     NotActive,
+    /// Through a channel that does not count for the person (channel policy, issue 25).
+    ChannelNotCounted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

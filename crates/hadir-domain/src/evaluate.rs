@@ -119,7 +119,52 @@ fn collect_marks(input: &DayInput<'_>, checkpoints: &[Checkpoint]) -> Vec<Mark> 
 }
 
 /// Evaluates one employee's day. Pure and deterministic: the same input gives the same record.
+///
+/// A channel policy (issue 25) applies first: attendance not recorded yet makes the day
+/// `BELUM_AKTIF` (never TK) with its reason; punches through a channel that does not count for
+/// the person are left out of the evaluation and listed as ignored (`channel_not_counted`).
 pub fn evaluate_day(input: &DayInput<'_>) -> DayRecord {
+    let Some(policy) = input.channels else { return evaluate_unrestricted(input) };
+    let since = policy.effective_from;
+    if !policy.recorded {
+        let after = input.date.tomorrow().unwrap_or(input.date);
+        let inactive = DayInput { start_date: Some(after), channels: None, ..input.clone() };
+        let mut r = evaluate_unrestricted(&inactive);
+        let why = format!("presensi pegawai ini belum dicatat (kebijakan kanal sejak {since})");
+        r.explanation = format!(
+            "Presensi pegawai ini belum dicatat menurut kebijakan kanal sejak {since}: hari ini tidak dihitung."
+        );
+        for i in &mut r.ignored_punches {
+            i.explanation = i.explanation.replace("sebelum tanggal mulai presensi", &why);
+        }
+        return r;
+    }
+    let (counted, left_out): (Vec<Punch>, Vec<Punch>) =
+        input.punches.iter().cloned().partition(|p| crate::channels::source_counts(Some(policy), &p.source));
+    let mut r = evaluate_unrestricted(&DayInput { punches: &counted, channels: None, ..input.clone() });
+    let zone = zone_abbreviation(input.tz, input.now);
+    for p in left_out.iter().filter(|p| input.tz.to_datetime(p.at).date() == input.date) {
+        let label = crate::channels::Channel::of_source(&p.source).map_or("kanal ini", |c| c.label());
+        r.ignored_punches.push(IgnoredPunch {
+            punch: MatchedPunch {
+                punch_id: Some(p.id),
+                request_id: None,
+                source: p.source.clone(),
+                at: rfc3339_local(input.tz, p.at),
+                time: clock(input.tz, p.at),
+                next_day: false,
+            },
+            reason: IgnoreReason::ChannelNotCounted,
+            explanation: format!(
+                "Presensi {} {zone} lewat {label} tidak dihitung: kanal ini tidak berlaku bagi pegawai ini sejak {since}.",
+                clock(input.tz, p.at)
+            ),
+        });
+    }
+    r
+}
+
+fn evaluate_unrestricted(input: &DayInput<'_>) -> DayRecord {
     let tz = input.tz;
     let mut ctx = Ctx {
         input,

@@ -12,6 +12,7 @@
 //! evidence, entitlements, the annual-leave balance and working days.
 
 pub mod capture;
+pub mod channels;
 pub mod day_input;
 pub mod day_record;
 pub mod day_time;

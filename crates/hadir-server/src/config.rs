@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Employee CSV imports (background jobs).
     pub import: ImportConfig,
+    /// Outgoing webhooks (issue 25): delivery worker timing.
+    pub webhooks: crate::webhooks::WebhookConfig,
     /// Largest video accepted as evidence (MP4/WebM, for manual attendance, objections and
     /// special attendance); photos and PDFs keep their 3 MB limit.
     pub evidence_video_max_bytes: usize,
@@ -228,6 +230,7 @@ impl Default for ServerConfig {
             retention: RetentionConfig::default(),
             public_url: None,
             import: ImportConfig::default(),
+            webhooks: Default::default(),
             evidence_video_max_bytes: 20 * 1024 * 1024,
             map_tile_url: String::new(),
             map_attribution: String::new(),

@@ -35,6 +35,9 @@ pub struct DayContext {
     pub roster: Arc<Vec<RosterEntry>>,
     pub holidays: Arc<Vec<Holiday>>,
     pub rules: Arc<Vec<RuleSet>>,
+    /// The channel policy rows that may apply to the employee in this unit (issue 25); each
+    /// day picks the one in force on its date.
+    pub channels: Arc<Vec<hadir_domain::channels::ChannelPolicy>>,
 }
 
 #[derive(Clone, Default)]
@@ -55,6 +58,7 @@ struct Snapshot {
     unit_holidays: HashMap<Id, Arc<Vec<Holiday>>>,
     rules: Arc<Vec<RuleSet>>,
     rosters: HashMap<Id, Arc<Vec<RosterEntry>>>,
+    channels: Vec<hadir_domain::channels::ChannelPolicy>,
 }
 
 /// The policies in force (calendars, holidays, rule sets, rosters), cheap to read concurrently.
@@ -135,6 +139,7 @@ impl Policies {
         let today = crate::org::today_jakarta();
         let from = today.checked_sub(jiff::Span::new().days(ROSTER_MEMORY_DAYS)).unwrap_or(today);
         let roster = store.list_roster(None, from, jiff::civil::date(9999, 12, 31)).await?;
+        let channels = store.list_channel_policies().await?;
 
         let mut s = Snapshot::default();
         for c in calendars {
@@ -169,6 +174,7 @@ impl Policies {
             rosters.entry(r.employee_id).or_default().push(RosterEntry { date: r.date, shift: r.shift });
         }
         s.rosters = rosters.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        s.channels = channels.iter().map(|c| c.policy()).collect();
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s);
         self.loaded.store(true, Ordering::Release);
         self.ready.notify_waiters();
@@ -232,6 +238,7 @@ impl Policies {
             roster: s.rosters.get(&e.id).cloned().unwrap_or_default(),
             holidays: s.unit_holidays.get(&unit_id).cloned().unwrap_or_else(|| s.national.clone()),
             rules: s.rules.clone(),
+            channels: Arc::new(hadir_domain::channels::applicable(&s.channels, path, e.category.as_str())),
         }
     }
 
@@ -254,6 +261,13 @@ impl Policies {
             }
         }
         Timeline { spans }
+    }
+
+    /// The channel policy in force for `e` on `d` in their current unit (issue 25).
+    pub fn channel_policy_on(&self, e: &Employee, d: Date) -> Option<hadir_domain::channels::ChannelPolicy> {
+        let s = self.snapshot();
+        let path = s.unit_paths.get(&e.unit_id).map(String::as_str).unwrap_or("");
+        hadir_domain::channels::resolve(&s.channels, path, e.category.as_str(), d).cloned()
     }
 
     /// The calendar with this id, if loaded.

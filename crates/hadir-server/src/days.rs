@@ -145,6 +145,7 @@ pub fn evaluate_with(
             presence_entries: &inputs.presence,
             outages: &inputs.outages,
             corrections: &inputs.corrections,
+            channels: hadir_domain::channels::in_force(&ctx.channels, d),
             ..DayInput::new(d, &ctx.tz, &schedule, rules, now)
         };
         out.push(hadir_domain::evaluate_day(&input));

@@ -34,6 +34,7 @@ pub mod tpp;
 pub mod tpp_export;
 pub mod views;
 pub mod web;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -116,11 +117,14 @@ impl Server {
             });
         // Fraud signals (issue 23): analysed after commit, off the check-in path.
         let analysing = self.config.signals.enabled.then(|| AbortOnDrop(signals::start(state.clone())));
+        // Outgoing webhook deliveries (issue 25), while the server runs.
+        let delivering = AbortOnDrop(webhooks::start(self.store.clone(), self.config.webhooks.clone()));
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         drop(purging);
         drop(analysing);
+        drop(delivering);
         availability.stop().await;
         Ok(())
     }

@@ -34,6 +34,10 @@ pub struct PunchView {
     pub state: String,
     /// The state as the employee reads it: "dihitung", "menunggu pemeriksaan atasan", "ditolak".
     pub state_label: String,
+    /// Set when the channel policy in force for the person that day does not count this
+    /// punch's channel (issue 25): why, in Indonesian. The punch stays stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_not_counted: Option<String>,
     /// Who accepted or rejected it, when, and their note.
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
@@ -87,6 +91,7 @@ impl PunchView {
             photo_url: photo,
             state: punch_state(p).0.into(),
             state_label: punch_state(p).1.into(),
+            channel_not_counted: None,
             decided_by: p.decision.as_ref().map(|d| d.by.clone()),
             decided_at: p.decision.as_ref().map(|d| rfc3339_local(tz, d.at)),
             decision_note: p.decision.as_ref().and_then(|d| d.note.clone()),

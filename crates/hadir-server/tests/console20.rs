@@ -406,6 +406,8 @@ async fn no_english_word_on_any_console_page() {
         "/admin/periods".into(),
         "/admin/kiosk".into(),
         format!("/admin/employees/{}/kartu-qr", nip(3)),
+        "/admin/kanal".into(),
+        "/admin/integrasi".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {

@@ -13,6 +13,7 @@
 pub(crate) mod accounts;
 pub(crate) mod audit;
 mod availability;
+mod channels;
 mod convert;
 pub(crate) mod days;
 pub(crate) mod devices;
@@ -24,6 +25,7 @@ pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
 mod signals;
+mod webhooks;
 
 pub(crate) use crate::Store;
 pub(crate) use crate::dialect::{Conn, Db, DbRow, db_err};

@@ -8,6 +8,7 @@
 
 mod availability;
 pub mod chain;
+mod channels;
 pub mod contract;
 pub mod contract_days;
 pub mod contract_devices;
@@ -26,8 +27,10 @@ mod requests;
 mod signals;
 mod traits;
 pub mod types;
+mod webhooks;
 
 pub use availability::*;
+pub use channels::*;
 pub use days::*;
 pub use devices::*;
 pub use error::StoreError;
@@ -39,5 +42,6 @@ pub use requests::*;
 pub use signals::*;
 pub use traits::*;
 pub use types::*;
+pub use webhooks::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,6 +1,9 @@
 use crate::Result;
 use crate::types::*;
-use crate::{AvailabilityStore, DayStore, DeviceStore, KinerjaStore, PrivacyStore, RecapStore, RequestStore, SignalStore};
+use crate::{
+    AvailabilityStore, ChannelPolicyStore, DayStore, DeviceStore, KinerjaStore, PrivacyStore, RecapStore, RequestStore,
+    SignalStore, WebhookStore,
+};
 use async_trait::async_trait;
 use jiff::Timestamp;
 
@@ -174,6 +177,8 @@ pub trait Store:
     + crate::KioskStore
     + KinerjaStore
     + SignalStore
+    + ChannelPolicyStore
+    + WebhookStore
     + Send
     + Sync
 {
@@ -192,6 +197,8 @@ impl<T> Store for T where
         + crate::KioskStore
         + KinerjaStore
         + SignalStore
+        + ChannelPolicyStore
+        + WebhookStore
         + Send
         + Sync
 {

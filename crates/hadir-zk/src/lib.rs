@@ -6,6 +6,7 @@
 //! * [`push`]: the PUSH/ADMS text protocol (terminal → server over HTTP),
 //!   after ZKTeco's "Attendance PUSH Communication Protocol" 2.4.1.
 //! * [`binary`]: the port-4370 binary protocol (relay → terminal, TCP/UDP).
+//! * [`logfile`]: attendance logs a terminal exported to a USB flash disk.
 //!
 //! # Why our own codec
 //!
@@ -24,6 +25,7 @@
 //! per-line/per-record error list) so one bad line never loses a whole body.
 
 pub mod binary;
+pub mod logfile;
 pub mod push;
 
 mod util;

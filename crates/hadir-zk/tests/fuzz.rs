@@ -167,6 +167,7 @@ fuzz_targets!(
     fuzz_bin_datasets,
     fuzz_bin_chunks,
     fuzz_bin_user_encode,
+    fuzz_usb_logfile,
 );
 
 #[test]
@@ -174,5 +175,5 @@ fn every_target_has_a_fuzz_test_and_seeds() {
     for (name, _) in common::TARGETS {
         assert!(!common::seeds(name).is_empty(), "{name} has no seeds");
     }
-    assert_eq!(common::TARGETS.len(), 11);
+    assert_eq!(common::TARGETS.len(), 12);
 }

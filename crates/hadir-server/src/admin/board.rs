@@ -430,6 +430,7 @@ mod tests {
             roster: Default::default(),
             holidays: Default::default(),
             rules: std::sync::Arc::new(vec![hadir_domain::RuleSet::default()]),
+            channels: Default::default(),
         }
     }
 

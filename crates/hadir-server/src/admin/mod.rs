@@ -13,10 +13,13 @@
 mod access;
 mod audit;
 mod board;
+mod channels;
 pub mod chart;
 mod inbox;
 mod kiosks;
 mod kinerja;
+mod integrations;
+mod logfile;
 mod map;
 mod org;
 mod periods;
@@ -64,6 +67,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/review/decide", post(inbox::decide_review))
         .route("/admin/inbox/bulk", post(inbox::bulk))
         .route("/admin/terminals", get(terminals::page).post(terminals::register))
+        .route(
+            "/admin/terminals/log-file",
+            // The log file's own size limit is enforced while reading it.
+            post(logfile::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/admin/terminals/{sn}/approve", post(terminals::approve))
         .route("/admin/terminals/{sn}/bind", post(terminals::bind))
         .route("/admin/terminals/{sn}/unbind", post(terminals::unbind))
@@ -112,6 +120,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tpp", get(tpp::page))
         .route("/admin/tpp/download", get(tpp::download))
         .route("/admin/tanda", get(signals::page))
+        .route("/admin/kanal", get(channels::page).post(channels::save))
+        .route("/admin/integrasi", get(integrations::page).post(integrations::create))
         .layer(middleware::from_fn(guard))
 }
 

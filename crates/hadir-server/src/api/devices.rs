@@ -161,7 +161,7 @@ async fn device_in_scope(s: &AppState, caller: &Caller, sn: &str) -> ApiResult<D
 }
 
 /// A terminal the caller may change (operator of its unit, or admin).
-async fn device_to_manage(s: &AppState, caller: &Caller, sn: &str) -> ApiResult<Device> {
+pub(crate) async fn device_to_manage(s: &AppState, caller: &Caller, sn: &str) -> ApiResult<Device> {
     let d = device_in_scope(s, caller, sn).await?;
     let ok = caller.is_admin || d.unit_path.as_deref().is_some_and(|p| caller.can_manage_unit(p));
     if ok { Ok(d) } else { Err(ApiError::forbidden()) }

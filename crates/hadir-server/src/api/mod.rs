@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub mod cards;
+pub mod channels;
 pub mod checkins;
 pub mod days;
 pub mod devices;
@@ -11,6 +12,7 @@ pub mod employees;
 pub mod kiosks;
 pub mod integration;
 pub mod kinerja;
+pub mod logfiles;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -22,6 +24,7 @@ mod roles;
 pub mod tpp;
 pub(crate) mod signals;
 pub mod units;
+pub mod webhooks;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
@@ -113,6 +116,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(policies::delete_holiday))
         .routes(routes!(policies::list_rule_sets, policies::create_rule_set))
         .routes(routes!(policies::put_roster))
+        .routes(routes!(channels::list_channel_policies, channels::add_channel_policy))
         .routes(routes!(devices::register_device, devices::list_devices))
         .routes(routes!(devices::get_device, devices::discard_device))
         .routes(routes!(devices::bind_device))
@@ -120,6 +124,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::sync_employees))
         .routes(routes!(devices::queue_command, devices::list_commands))
         .routes(routes!(devices::unmatched_punches))
+        // The file's own limit (`logfiles::MAX_LOG_FILE_BYTES`) is enforced while reading it.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(logfiles::upload_log_file))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(relays::create_relay, relays::list_relays))
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
@@ -131,6 +141,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::reissue_my_card))
         .routes(routes!(cards::employee_card))
         .routes(routes!(cards::reissue_employee_card))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))

@@ -64,7 +64,24 @@ pub async fn list_punches(
         let range = format!("punches:{}..{}", q.from.as_deref().unwrap_or(""), q.to.as_deref().unwrap_or(""));
         record_view(&s, &caller, Some(e.id), AccessKind::Position, range).await?;
     }
-    Ok(Json(PunchList { items: punches.iter().map(|p| PunchView::new(p, &tz)).collect() }))
+    let items = punches
+        .iter()
+        .map(|p| {
+            let mut v = PunchView::new(p, &tz);
+            let day = tz.to_datetime(p.p.punched_at).date();
+            if let Some(policy) = s.policies.channel_policy_on(&e, day)
+                && !hadir_domain::channels::source_counts(Some(&policy), p.p.source.as_str())
+            {
+                let label = hadir_domain::channels::Channel::of_source(p.p.source.as_str()).map_or("", |c| c.label());
+                v.channel_not_counted = Some(format!(
+                    "Tersimpan, tetapi tidak dihitung: presensi lewat {label} tidak berlaku bagi pegawai ini sejak {}.",
+                    policy.effective_from
+                ));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(PunchList { items }))
 }
 
 #[derive(Deserialize, IntoParams)]

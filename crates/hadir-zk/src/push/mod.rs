@@ -25,6 +25,7 @@ mod query;
 mod reply;
 mod version;
 
+pub(crate) use attlog::valid_pin as attlog_valid_pin;
 pub use attlog::{AttLogBatch, AttLogRecord, parse_attlog};
 pub use command::{Command, CommandError, CommandId, UserUpdate, getrequest_reply, sanitize_field};
 pub use devicecmd::{CommandResult, DeviceCmdBatch, parse_devicecmd, return_code_meaning};

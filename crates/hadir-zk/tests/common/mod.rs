@@ -21,6 +21,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("bin_datasets", bin_datasets),
     ("bin_chunks", bin_chunks),
     ("bin_user_encode", bin_user_encode),
+    ("usb_logfile", usb_logfile),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -59,6 +60,18 @@ pub fn push_attlog(data: &[u8]) {
         assert!(!r.pin.is_empty() && !r.pin.contains(['\t', '\n']));
     }
     let _ = push::reply_ok_count(b.records.len());
+}
+
+/// A USB log file: every record has a usable PIN, a line number inside the file, and the
+/// records and errors together never exceed the lines read.
+pub fn usb_logfile(data: &[u8]) {
+    let f = hadir_zk::logfile::parse_log_file(data);
+    let total = data.iter().filter(|&&b| b == b'\n').count() + 1;
+    for r in &f.records {
+        assert!(!r.pin.is_empty() && !r.pin.contains(['\t', '\n', ' ']));
+        assert!(r.line >= 1 && r.line <= total, "line {} of {total}", r.line);
+    }
+    assert!(f.records.len() + f.errors.len() + usize::from(f.header_line.is_some()) == f.lines);
 }
 
 pub fn push_operlog(data: &[u8]) {
@@ -243,6 +256,20 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             "1452\t2015-07-30 15:16:28\t0\t1\t0\t0\t0\n8965\t2015-07-30 15:16:37\t0\t1\t0\t0\t0\n",
             "1\t2024-03-01 07:31:02\t0\t15\t0\t0\t0\t0\t0\t0\t\t\r\n\r\n2\t2024-03-01 07:32:00\r\n",
         ]),
+        "usb_logfile" => {
+            let mut v = s(&[
+                "\u{FEFF}        1\t2024-03-01 07:31:02\t0\t1\t0\t0\r\n       12\t2024-03-01 16:02:10\t1\t15\t0\t0\r\n",
+                "7\t2024-03-01 07:31:02\n9 2024/03/01 07:33 1 4\n10\t2024-03-01\t07:34:05\t0\t1\n",
+                "No\tMchn\tEnNo\t\tName\t\tMode\tIOMd\tDateTime\t\r\n000001\t1\t000000012\t\tBudi\t\t1\t0\t2024/03/01  07:31:02\r\n",
+            ]);
+            v.push(
+                [0xFF, 0xFE]
+                    .into_iter()
+                    .chain("5\t2024-03-01 07:31:02\r\n".encode_utf16().flat_map(u16::to_le_bytes))
+                    .collect(),
+            );
+            v
+        }
         "push_operlog" => s(&[
             "OPLOG 4\t14\t2015-07-30 10:22:34\t0\t0\t0\t0\n",
             "USER PIN=36234\tName=Ni Luh Ayu\tPri=0\tPasswd=\tCard=133440\tGrp=1\tTZ=0001000000000000\tVerify=-1\n",
