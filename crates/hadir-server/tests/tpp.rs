@@ -314,6 +314,42 @@ async fn a_hand_worked_month_matches_to_the_rupiah() {
         .unwrap();
     let rep: Value = r.json().await.unwrap();
     assert_eq!((rep["imported"].as_u64(), rep["lines"][0]["code"].as_str()), (Some(0), Some("month_locked")), "{rep}");
+    // Nor can a policy, base or sanction dated in or before the locked month change it.
+    let (policies, bases, sanctions) = (
+        s.store.tpp_policies().await.unwrap().len(),
+        s.store.tpp_bases().await.unwrap().len(),
+        s.store.tpp_sanctions().await.unwrap().len(),
+    );
+    let mut late_policy = policy.clone();
+    late_policy["effective_from"] = json!("2025-11-01");
+    late_policy["attendance_weight"] = json!(100);
+    late_policy["performance_weight"] = json!(0);
+    for (path, body) in [
+        ("/api/v1/tpp/policies", late_policy),
+        ("/api/v1/tpp/bases", json!({"grade": 9, "amount": 9_000_000, "effective_from": "2025-10-01"})),
+        ("/api/v1/tpp/bases", json!({"employee": nip(3), "amount": 9_000_000, "effective_from": "2025-11-15"})),
+        ("/api/v1/tpp/sanctions", json!({"employee": nip(3), "from": "2025-11-01", "months": 6, "label": "SK 2"})),
+    ] {
+        let (st, r) = s.post(path, admin, body.clone()).await;
+        assert_eq!((st, code(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "month_locked"), "{path} {body} {r}");
+    }
+    assert_eq!(
+        (
+            s.store.tpp_policies().await.unwrap().len(),
+            s.store.tpp_bases().await.unwrap().len(),
+            s.store.tpp_sanctions().await.unwrap().len()
+        ),
+        (policies, bases, sanctions)
+    );
     let (_, m2) = s.get("/api/v1/tpp?month=2025-11&unit=SD1", admin).await;
     assert_eq!((m2["locked"].as_bool(), m2["total_amount"].as_i64()), (Some(true), m["total_amount"].as_i64()));
+    // From the month after the lock on, a new base is taken.
+    let (st, r) = s
+        .post(
+            "/api/v1/tpp/bases",
+            admin,
+            json!({"employee": nip(3), "amount": 4_300_000, "effective_from": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
 }

@@ -224,3 +224,66 @@ async fn console_page_adds_endpoints_and_shows_the_log() {
     let r = client.get(s.url("/admin/integrasi")).header(COOKIE, operator).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// Issue 22 point 3: validated activities are pushed to the e-kinerja site that subscribed to
+/// `kinerja.activities_validated`: signed, retried after a failure under the same delivery id.
+#[tokio::test]
+async fn validated_activities_are_pushed_to_the_ekinerja_site() {
+    use jiff::ToSpan;
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (url, site) = receiver(1).await;
+    let (_, secret) = hook(&s, &o.admin, "e-Kinerja", &url, json!(["kinerja.activities_validated"])).await;
+
+    // The teacher was present on a recent Monday–Thursday (not today, not a holiday).
+    let wita = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let holidays = hadir_domain::parse_holiday_csv(hadir_domain::DEFAULT_HOLIDAYS_CSV).unwrap();
+    let today = jiff::Timestamp::now().to_zoned_datetime(wita.clone()).date();
+    let d = (1..=6)
+        .map(|back| today.checked_sub(back.days()).unwrap())
+        .find(|d| {
+            matches!(
+                d.weekday(),
+                jiff::civil::Weekday::Monday
+                    | jiff::civil::Weekday::Tuesday
+                    | jiff::civil::Weekday::Wednesday
+                    | jiff::civil::Weekday::Thursday
+            ) && hadir_domain::holiday_on(&holidays, *d).is_none()
+        })
+        .unwrap();
+    let at = |h: i8, m: i8| d.at(h, m, 0, 0).to_zoned_datetime(wita.clone()).unwrap().timestamp();
+    let teacher = s.store.employee_by_login(&nip(3)).await.unwrap();
+    s.store.insert_punches(&[punch(teacher.id, at(7, 20)), punch(teacher.id, at(16, 5))]).await.unwrap();
+    let (st, b) = s
+        .post(
+            "/api/v1/me/activities",
+            &o.emp_sd1,
+            json!({"date": d.to_string(), "description": "Menyusun RPP kelas 4", "output": "RPP", "volume": 3,
+                   "volume_unit": "dokumen", "start": "08:00", "end": "10:00"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    // Filing alone pushes nothing; the head's approval does.
+    let (st, b) = s.post("/api/v1/activities/validate", &o.head, json!({"ids": [id], "approve": true})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+
+    let log = deliveries_when(&s, &o.admin, |items| items.iter().any(|d| d["state"] == "delivered")).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!((log[0]["attempts"].as_i64(), log[0]["last_status"].as_i64()), (Some(2), Some(200)));
+    let got = site.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "one failure, then delivered");
+    for (h, body) in &got {
+        assert!(verify(&secret, h, body), "bad signature");
+        assert_eq!(h["x-hadir-event"], "kinerja.activities_validated");
+        assert_eq!(h["x-hadir-delivery"].to_str().unwrap(), log[0]["id"].to_string());
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["payload"]["approved"], true);
+        let a = &v["payload"]["activities"][0];
+        assert_eq!(
+            (a["id"].as_i64(), a["employee_login"].as_str(), a["minutes"].as_u64(), a["state"].as_str()),
+            (Some(id), Some(nip(3).as_str()), Some(120), Some("approved"))
+        );
+        assert_eq!(a["date"], d.to_string());
+    }
+}

@@ -630,5 +630,16 @@ pub async fn validate(
         s.store.validate_activities(&ids, &d).await.map_err(store_err)?
     };
     let list = views(&s, &caller, &done).await?;
+    if !list.items.is_empty() {
+        // Pushed to the regency's e-kinerja site when it subscribed (issue 22 point 3): signed,
+        // retried with backoff, logged on the console's integration page.
+        let event = serde_json::json!({
+            "approved": b.approve,
+            "note": b.note,
+            "validator": {"account_id": caller.account_id, "name": caller.name},
+            "activities": list.items,
+        });
+        crate::webhooks::enqueue_or_log(s.store.as_ref(), "kinerja.activities_validated", &event).await;
+    }
     Ok(Json(ValidateResult { validated: list.items.len(), items: list.items }))
 }

@@ -122,6 +122,7 @@ pub async fn add_policy(
 ) -> ApiResult<(StatusCode, Json<PolicyBody>)> {
     caller.require_admin()?;
     b.to_domain().map_err(|m| ApiError::unprocessable("invalid_policy", m))?;
+    refuse_locked_tpp(&s, b.effective_from, None, "effective_from").await?;
     let json = serde_json::to_string(&b).map_err(|_| ApiError::internal())?;
     s.store
         .add_tpp_policy(b.effective_from, &json, Audit::new(caller.actor(), "tpp.policy", "tpp_policy", ""))
@@ -180,6 +181,11 @@ pub async fn add_base(
             ));
         }
     };
+    let path = match employee_id {
+        Some(id) => Some(s.unit(s.employee(id).await?.unit_id).await?.path),
+        None => None,
+    };
+    refuse_locked_tpp(&s, effective_from, path.as_deref(), "effective_from").await?;
     let base = TppBase {
         id: 0,
         grade: if employee_id.is_some() { None } else { b.grade },
@@ -240,6 +246,8 @@ pub async fn add_sanction(
         .checked_add(jiff::Span::new().months(i64::from(b.months)))
         .and_then(|d| d.yesterday())
         .map_err(|_| ApiError::unprocessable("invalid_date", "Tanggal tidak valid."))?;
+    let path = s.unit(e.unit_id).await?.path;
+    refuse_locked_tpp(&s, from, Some(&path), "from").await?;
     let stored = s
         .store
         .add_tpp_sanction(
@@ -255,6 +263,32 @@ pub async fn add_sanction(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// 422 `month_locked` when a month from that of `d` up to the current one is locked: for
+/// one employee, a lock covering their unit; for the whole regency (`None`), a lock of any
+/// unit. A locked month's TPP never changes afterwards.
+async fn refuse_locked_tpp(s: &AppState, d: Date, unit_path: Option<&str>, field: &'static str) -> ApiResult<()> {
+    if let Some(path) = unit_path {
+        return crate::api::employees::refuse_locked_month(s, path, d, field).await;
+    }
+    let last = crate::days::latest_today().first_of_month();
+    let mut m = d.first_of_month();
+    while m <= last {
+        let month = crate::recap::month_key(m);
+        if !s.store.month_locks(&month).await?.is_empty() {
+            return Err(ApiError::unprocessable(
+                "month_locked",
+                format!("Rekap bulan {month} sudah dikunci; perubahan TPP tidak dapat berlaku mulai {d}."),
+            )
+            .with_details(serde_json::json!({"field": field, "month": month})));
+        }
+        m = match m.checked_add(jiff::Span::new().months(1)) {
+            Ok(n) => n,
+            Err(_) => break,
+        };
+    }
+    Ok(())
 }
 
 fn pct(p: Percent) -> String {
