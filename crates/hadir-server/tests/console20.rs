@@ -379,6 +379,16 @@ async fn no_english_word_on_any_console_page() {
         .await;
     assert_eq!(st, StatusCode::OK);
 
+    // A second phone of employee 3, waiting for acceptance (issue 23).
+    for seed in [21u8, 22] {
+        use base64::Engine;
+        let k = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+        let point = k.verifying_key().to_encoded_point(false);
+        let public_key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(point.as_bytes());
+        let (st, b) = s.post("/api/v1/me/device-keys", &o.emp_sd1, json!({"public_key": public_key})).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+
     let a = session(&s, "admin", ADMIN_PW).await;
     let (_, cals) = s.get("/api/v1/calendars", &o.admin).await;
     let cal = cals["items"].as_array().or(cals.as_array()).and_then(|l| l.first()).map(|c| c["id"].clone()).unwrap();
@@ -408,6 +418,8 @@ async fn no_english_word_on_any_console_page() {
         format!("/admin/employees/{}/kartu-qr", nip(3)),
         "/admin/kanal".into(),
         "/admin/integrasi".into(),
+        "/admin/tanda".into(),
+        "/admin/tanda/perangkat".into(),
     ];
     let mut problems = Vec::new();
     for p in &pages {

@@ -471,3 +471,111 @@ async fn new_shared_and_forged_devices_are_flagged_and_an_operator_accepts_a_new
     drained(&s, &o.admin).await;
     assert!(review_kinds(&s, &o.admin, accepted).await.is_empty(), "an accepted device is no longer flagged");
 }
+
+async fn console_post(s: &TestServer, path: &str, cookie: &str, form: &str) -> (StatusCode, String) {
+    let r = console_client()
+        .post(s.url(path))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn audit_actions(s: &TestServer, admin: &str) -> Vec<(String, String, Value)> {
+    let (st, b) = s.get("/api/v1/audit?entity=employee&limit=100", admin).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"].as_str().is_some_and(|a| a.ends_with("_device")))
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["entity_id"].as_str().unwrap().to_string(),
+                a["after"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_console_lists_pending_devices_in_scope_and_decisions_are_audited() {
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    // Employee 3 (SD1, under DIK) gets a second phone and checks in with it; employee 4 (RSUD)
+    // too; the operator of DIK (employee 1) gets a second phone of their own.
+    assert_eq!(register(&s, &o.emp_sd1, &device(11)).await["state"], "trusted");
+    let second = register(&s, &o.emp_sd1, &device(12)).await;
+    assert_eq!(second["state"], "pending");
+    let key = second["key_id"].as_str().unwrap().to_string();
+    let pic = encode(&scene(301, 320, 240), 85);
+    let punch = checkin_ok(&s, &o.emp_sd1, signed("c1", sd1(10.2), &pic, &device(12), &key), pic).await;
+    assert_eq!(register(&s, &o.emp_rsud, &device(13)).await["state"], "trusted");
+    let rsud_second = register(&s, &o.emp_rsud, &device(14)).await;
+    assert_eq!(register(&s, &o.operator, &device(15)).await["state"], "trusted");
+    let own = register(&s, &o.operator, &device(16)).await;
+    assert_eq!(own["state"], "pending");
+    drained(&s, &o.admin).await;
+
+    // The operator's page: employee 3's phone with its punch; not RSUD's, not their own.
+    let cookie = console_session(&s, &nip(1), PW).await;
+    let (st, page) = console_get(&s, "/admin/tanda/perangkat", &cookie).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let sd1_id = second["id"].as_i64().unwrap();
+    assert!(page.contains(&format!("id=\"device-{sd1_id}\"")), "{page}");
+    assert!(page.contains(&nip(3)) && page.contains(&format!("nomor {punch} (")), "{page}");
+    assert!(page.contains(&key[..12]) && page.contains("Terima") && page.contains("Tolak"), "{page}");
+    assert!(!page.contains(&format!("device-{}\"", rsud_second["id"])), "another unit's device: {page}");
+    assert!(!page.contains(&format!("device-{}\"", own["id"])), "their own device: {page}");
+    let (_, signals) = console_get(&s, "/admin/tanda", &cookie).await;
+    assert!(signals.contains("/admin/tanda/perangkat"), "{signals}");
+
+    // Refusals through the console: their own device, another unit's, a decision that is no
+    // word; nothing changes and nothing is audited.
+    let (st, body) =
+        console_post(&s, &format!("/admin/tanda/perangkat/{}", own["id"]), &cookie, "decision=accept").await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("perangkat Anda sendiri"), "{body}");
+    let (st, _) =
+        console_post(&s, &format!("/admin/tanda/perangkat/{}", rsud_second["id"]), &cookie, "decision=accept").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, body) = console_post(&s, &format!("/admin/tanda/perangkat/{sd1_id}"), &cookie, "decision=ok").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("terima atau tolak"), "{body}");
+    let (_, pending) = s.get("/api/v1/device-keys", &o.admin).await;
+    assert_eq!(pending.as_array().unwrap().len(), 3, "nothing changed: {pending}");
+    assert!(audit_actions(&s, &o.admin).await.is_empty(), "nothing audited");
+
+    // The operator rejects employee 3's phone; the admin accepts employee 4's through the API.
+    let (st, body) = console_post(&s, &format!("/admin/tanda/perangkat/{sd1_id}"), &cookie, "decision=reject").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("ditolak"), "{body}");
+    let (_, page) = console_get(&s, "/admin/tanda/perangkat", &cookie).await;
+    assert!(!page.contains(&format!("id=\"device-{sd1_id}\"")) && page.contains("Tidak ada perangkat baru"), "{page}");
+    let (st, b) =
+        s.post(&format!("/api/v1/device-keys/{}/decide", rsud_second["id"]), &o.admin, json!({"accept": true})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = s.post(&format!("/api/v1/device-keys/{sd1_id}/decide"), &o.admin, json!({"accept": true})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_pending")));
+
+    // Each decision is in the audit trail once, on the employee, with the state before and after.
+    let mut trail = audit_actions(&s, &o.admin).await;
+    trail.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(trail.len(), 2, "{trail:?}");
+    assert_eq!((trail[0].0.as_str(), trail[0].1.as_str()), ("accept_device", nip(4).as_str()));
+    assert_eq!((trail[1].0.as_str(), trail[1].1.as_str()), ("reject_device", nip(3).as_str()));
+    assert_eq!(trail[1].2, json!({"device": &key[..12], "state": "rejected"}));
+    let admin = console_session(&s, "admin", ADMIN_PW).await;
+    let (st, page) = console_get(&s, "/admin/audit?what=employee%3Areject_device", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("menolak perangkat (HP) baru pegawai") && page.contains(&nip(3)), "{page}");
+    assert!(page.contains(&format!("Perangkat: {}", &key[..12])), "{page}");
+    assert!(page.contains("Status: menunggu persetujuan → Ditolak"), "{page}");
+    let (_, page) = console_get(&s, "/admin/audit?what=employee%3Aaccept_device", &admin).await;
+    assert!(page.contains("menerima perangkat (HP) baru pegawai") && page.contains(&nip(4)), "{page}");
+    assert!(page.contains("menunggu persetujuan → diterima"), "{page}");
+}

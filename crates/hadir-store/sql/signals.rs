@@ -9,6 +9,16 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 const SIGNAL_COLS: &str =
     "id, punch_id, employee_id, kind, detail, score, created_at, decision, decided_by, decided_at";
 
+fn punch_device_row(r: &super::DbRow) -> PunchDevice {
+    PunchDevice {
+        punch_id: r.get("punch_id"),
+        employee_id: r.get("employee_id"),
+        key_id: r.get("key_id"),
+        day: r.get("day"),
+        verified: r.get::<bool, _>("verified"),
+    }
+}
+
 fn signal_row(r: &super::DbRow) -> Signal {
     Signal {
         id: r.get("id"),
@@ -134,18 +144,43 @@ impl SignalStore for Store {
         accept: bool,
         by: &str,
         at: jiff::Timestamp,
+        audit: Audit,
     ) -> Result<Option<DeviceKey>> {
+        let state = if accept { "accepted" } else { "rejected" };
+        let mut tx = self.write.begin().await.map_err(db_err)?;
         let r = sqlx::query(AssertSqlSafe(format!(
             "UPDATE device_keys SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = 'pending' RETURNING {KEY_COLS}"
         )))
-        .bind(if accept { "accepted" } else { "rejected" })
+        .bind(state)
         .bind(by)
         .bind(ms(at))
         .bind(id)
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(r.as_ref().map(key_row))
+        let Some(k) = r.as_ref().map(key_row) else {
+            return Ok(None);
+        };
+        // The key's id is long: its first 12 hex digits name the phone for a reader (shown as added).
+        let device = k.key_id.chars().take(12).collect::<String>();
+        let audit = audit
+            .before(serde_json::json!({"state": "pending"}))
+            .after(serde_json::json!({"device": device, "state": state}));
+        super::audit::write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(k))
+    }
+
+    async fn punch_devices_of(&self, key_ids: &[String]) -> Result<Vec<PunchDevice>> {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT punch_id, employee_id, key_id, day, verified FROM punch_devices WHERE key_id IN (NULL",
+        );
+        for k in key_ids {
+            qb.push(", ").push_bind(k.clone());
+        }
+        qb.push(") ORDER BY punch_id DESC LIMIT 1000");
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows.iter().map(punch_device_row).collect())
     }
 
     async fn punch_devices_on(&self, key_ids: &[String], days: &[String]) -> Result<Vec<PunchDevice>> {
@@ -161,16 +196,7 @@ impl SignalStore for Store {
         }
         qb.push(") ORDER BY punch_id");
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| PunchDevice {
-                punch_id: r.get("punch_id"),
-                employee_id: r.get("employee_id"),
-                key_id: r.get("key_id"),
-                day: r.get("day"),
-                verified: r.get::<bool, _>("verified"),
-            })
-            .collect())
+        Ok(rows.iter().map(punch_device_row).collect())
     }
 
     async fn signal_cursor(&self) -> Result<Id> {

@@ -5,7 +5,7 @@
 //! moves its durable marker, so nothing is analysed twice or lost on restart.
 
 use crate::Result;
-use crate::types::{Id, Punch};
+use crate::types::{Audit, Id, Punch};
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -130,8 +130,18 @@ pub trait SignalStore: Send + Sync {
     async fn device_key(&self, id: Id) -> Result<DeviceKey>;
     /// Registrations in a state (e.g. `pending`) of employees in these unit subtrees (`None`: all).
     async fn list_device_keys(&self, state: &str, subtrees: Option<&[String]>) -> Result<Vec<DeviceKey>>;
-    /// Accepts or rejects a pending key; `None` when it is not pending.
-    async fn decide_device_key(&self, id: Id, accept: bool, by: &str, at: Timestamp) -> Result<Option<DeviceKey>>;
+    /// Accepts or rejects a pending key and writes `audit` (with the state before and after) in
+    /// the same transaction; `None` (nothing written) when it is not pending.
+    async fn decide_device_key(
+        &self,
+        id: Id,
+        accept: bool,
+        by: &str,
+        at: Timestamp,
+        audit: Audit,
+    ) -> Result<Option<DeviceKey>>;
+    /// The latest punches (up to 1000) signed with these keys, by anyone, newest first.
+    async fn punch_devices_of(&self, key_ids: &[String]) -> Result<Vec<PunchDevice>>;
     /// Punches signed with these keys on these days.
     async fn punch_devices_on(&self, key_ids: &[String], days: &[String]) -> Result<Vec<PunchDevice>>;
     /// The marker and how many punches wait after it.

@@ -64,6 +64,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("employee", "reset_password", "mengatur ulang kata sandi pegawai"),
     ("employee", "assign_location", "memberi lokasi absen tambahan"),
     ("employee", "remove_location", "mencabut lokasi absen tambahan"),
+    ("employee", "accept_device", "menerima perangkat (HP) baru pegawai"),
+    ("employee", "reject_device", "menolak perangkat (HP) baru pegawai"),
     ("account", "grant_role", "memberi peran"),
     ("account", "revoke_role", "mencabut peran"),
     ("account", "change_password", "mengganti kata sandinya sendiri"),
@@ -165,6 +167,7 @@ fn field_label(key: &str) -> Option<&'static str> {
         "sn" => "Nomor seri mesin",
         "cidr" => "Alamat jaringan",
         "location" => "Lokasi",
+        "device" => "Perangkat",
         "id" | "account_id" | "unit_id" | "employee_id" | "password_hash" | "path" | "parent_id" => return None,
         _ => return None,
     })
@@ -183,6 +186,7 @@ fn value_text(key: &str, v: &Value) -> String {
             "silent" => "tidak terhubung".into(),
             "revoked" => "dicabut".into(),
             "discarded" => "dibuang".into(),
+            "accepted" => "diterima".into(),
             s => super::inbox::state_label(s).replace('?', s),
         },
         ("timezone", Value::String(z)) => match hadir_domain::unit_zone(z) {

@@ -120,6 +120,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tpp", get(tpp::page))
         .route("/admin/tpp/download", get(tpp::download))
         .route("/admin/tanda", get(signals::page))
+        .route("/admin/tanda/perangkat", get(signals::devices))
+        .route("/admin/tanda/perangkat/{id}", post(signals::decide_device))
         .route("/admin/kanal", get(channels::page).post(channels::save))
         .route("/admin/integrasi", get(integrations::page).post(integrations::create))
         .layer(middleware::from_fn(guard))

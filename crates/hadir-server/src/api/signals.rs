@@ -290,6 +290,13 @@ pub async fn decide_device_key(
     axum::extract::Path(id): axum::extract::Path<i64>,
     crate::json::ApiJson(body): crate::json::ApiJson<DecideKey>,
 ) -> ApiResult<Json<DeviceKeyView>> {
+    Ok(Json(decide_key(&s, &caller, id, body.accept).await?))
+}
+
+/// The decision on a new device, for the API and the console alike: only within the caller's
+/// unit subtrees (others' keys read as not found), never the caller's own device, and audited
+/// in the same transaction as the decision.
+pub async fn decide_key(s: &AppState, caller: &Caller, id: i64, accept: bool) -> ApiResult<DeviceKeyView> {
     let k = s.store.device_key(id).await.map_err(|_| ApiError::not_found("Kunci perangkat"))?;
     let e = s.store.employee_by_id(k.employee_id).await.map_err(|_| ApiError::not_found("Kunci perangkat"))?;
     let unit = s.unit(e.unit_id).await?;
@@ -303,13 +310,15 @@ pub async fn decide_device_key(
             "Anda tidak dapat menyetujui perangkat Anda sendiri.",
         ));
     }
-    let Some(k) = s.store.decide_device_key(id, body.accept, &caller.username, jiff::Timestamp::now()).await? else {
+    let action = if accept { "accept_device" } else { "reject_device" };
+    let audit = hadir_store::Audit::new(caller.actor(), action, "employee", &e.login);
+    let Some(k) = s.store.decide_device_key(id, accept, &caller.username, jiff::Timestamp::now(), audit).await? else {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "not_pending",
             "Perangkat ini sudah diputuskan atau tidak menunggu persetujuan.",
         ));
     };
-    tracing::info!(by = %caller.username, key = id, accept = body.accept, "device key decided");
-    Ok(Json(key_view(&k, Some(&e))))
+    tracing::info!(by = %caller.username, key = id, accept, "device key decided");
+    Ok(key_view(&k, Some(&e)))
 }
