@@ -353,3 +353,113 @@ async fn a_hand_worked_month_matches_to_the_rupiah() {
         .await;
     assert_eq!(st, StatusCode::CREATED, "{r}");
 }
+
+/// The BKD enters policies, bases and sanctions on the console's TPP page, through the API's
+/// handlers: admins only, each refusal stores nothing, amounts typed as clerks write them.
+#[tokio::test]
+async fn the_bkd_enters_tpp_data_in_the_console() {
+    let s = TestServer::start().await;
+    let _o = org(&s).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = |user: String, pw: &'static str| {
+        let (client, url) = (client.clone(), s.url("/admin/login"));
+        async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("username={user}&password={pw}"))
+                .send()
+                .await
+                .unwrap();
+            r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+        }
+    };
+    let admin = login("admin".into(), ADMIN_PW).await;
+    let head = login(nip(2), PW).await;
+    let post = |cookie: String, path: &'static str, form: String| {
+        let (client, url) = (client.clone(), s.url(path));
+        async move {
+            let r = client
+                .post(url)
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await
+                .unwrap();
+            let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            (r.status(), location, r.text().await.unwrap())
+        }
+    };
+    let counts = || async {
+        (
+            s.store.tpp_policies().await.unwrap().len(),
+            s.store.tpp_bases().await.unwrap().len(),
+            s.store.tpp_sanctions().await.unwrap().len(),
+        )
+    };
+
+    // Refusals: a head is not the BKD; a wrong amount, steps or months; nothing is stored.
+    let base_form = "grade=9&amount=3.600.000&effective_from=2025-01-01".to_string();
+    let (st, _, _) = post(head.clone(), "/admin/tpp/bases", base_form.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, page) =
+        post(admin.clone(), "/admin/tpp/bases", "grade=9&amount=tiga+juta&effective_from=2025-01-01".into()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Dasar TPP harus berupa angka"), "{page}");
+    let (st, _, page) = post(
+        admin.clone(),
+        "/admin/tpp/policies",
+        "effective_from=2025-01-01&attendance_weight=40&performance_weight=60&steps=85%3A100".into(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Tangga nilai"), "{page}");
+    let (st, _, _) = post(
+        admin.clone(),
+        "/admin/tpp/sanctions",
+        format!("employee={}&from=2025-09-01&months=7&cut=25&label=SK+1", nip(3)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(counts().await, (0, 0, 0));
+
+    // Stored by the BKD's admin.
+    let (st, to, _) = post(admin.clone(), "/admin/tpp/bases", base_form).await;
+    assert_eq!((st, to.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/tpp?saved=base")));
+    assert_eq!(s.store.tpp_bases().await.unwrap()[0].amount, 3_600_000);
+    let (st, _, _) = post(
+        admin.clone(),
+        "/admin/tpp/policies",
+        "effective_from=2025-01-01&attendance_weight=40&performance_weight=60&steps=85%3D100%2C+70%3D80&cap=&minutes_target=100"
+            .into(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, _, _) = post(
+        admin.clone(),
+        "/admin/tpp/sanctions",
+        format!("employee={}&from=2025-09-01&months=6&cut=25&label=SK+Bupati+800%2F12%2F2025", nip(3)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(counts().await, (1, 1, 1));
+
+    // The page lists them for the admin; a head sees the amounts, not the BKD's forms.
+    let page = |cookie: String| {
+        let (client, url) = (client.clone(), s.url("/admin/tpp?month=2025-11&saved=base"));
+        async move { client.get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap() }
+    };
+    let text = page(admin).await;
+    for want in [
+        "Dasar TPP disimpan.",
+        "Kelas jabatan 9",
+        "Rp 3.600.000",
+        "≥ 85 → 100 %",
+        "SK Bupati 800/12/2025",
+        "2025-09-01 s.d. 2026-02-28",
+    ] {
+        assert!(text.contains(want), "{want} in the admin's page");
+    }
+    assert!(!page(head).await.contains("Data TPP (BKD)"));
+}
