@@ -444,6 +444,14 @@ async fn the_bkd_enters_tpp_data_in_the_console() {
     .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert_eq!(counts().await, (1, 1, 1));
+    // The sanction is in the employee's own audit trail (entity employee, their id).
+    let teacher = s.store.employee_by_login(&nip(3)).await.unwrap();
+    let trail = s.store.list_audit(Some("employee"), 0, 100).await.unwrap();
+    assert!(
+        trail.items.iter().any(|a| a.action == "tpp.sanction" && a.entity_id == teacher.id.to_string()),
+        "{:?}",
+        trail.items
+    );
 
     // The page lists them for the admin; a head sees the amounts, not the BKD's forms.
     let page = |cookie: String| {

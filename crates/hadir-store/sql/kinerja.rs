@@ -67,6 +67,16 @@ fn summary(a: &Activity) -> serde_json::Value {
     })
 }
 
+/// Audits a row just inserted, in its transaction: the row's id names the entity unless the
+/// caller named one (a sanction is audited on its employee, so the person's trail shows it).
+async fn audit_created(conn: &mut Conn, mut audit: Audit, id: Id, after: Option<serde_json::Value>) -> Result<()> {
+    if audit.entity_id.is_empty() {
+        audit.entity_id = id.to_string();
+    }
+    audit.after = after;
+    write_audit(conn, &audit).await
+}
+
 /// The audit record completed with the activity's before and after.
 fn audited(mut audit: Audit, before: Option<&Activity>, after: Option<&Activity>, id: Id) -> Audit {
     audit.entity_id = id.to_string();
@@ -122,10 +132,7 @@ impl KinerjaStore for Store {
         .await
         .map_err(db_err)?;
         let i = integration(&r);
-        let mut audit = audit;
-        audit.entity_id = i.id.to_string();
-        audit.after = Some(serde_json::json!({"name": i.name, "scopes": i.scopes}));
-        write_audit(&mut tx, &audit).await?;
+        audit_created(&mut tx, audit, i.id, Some(serde_json::json!({"name": i.name, "scopes": i.scopes}))).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(i)
     }
@@ -194,10 +201,7 @@ impl KinerjaStore for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
-        let mut audit = audit;
-        audit.entity_id = id.to_string();
-        audit.after = serde_json::from_str(policy_json).ok();
-        write_audit(&mut tx, &audit).await?;
+        audit_created(&mut tx, audit, id, serde_json::from_str(policy_json).ok()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(StoredTppPolicy { id, effective_from, policy_json: policy_json.to_string() })
     }
@@ -238,10 +242,7 @@ impl KinerjaStore for Store {
         .await
         .map_err(db_err)?;
         let stored = TppBase { id, ..b.clone() };
-        let mut audit = audit;
-        audit.entity_id = id.to_string();
-        audit.after = serde_json::to_value(&stored).ok();
-        write_audit(&mut tx, &audit).await?;
+        audit_created(&mut tx, audit, id, serde_json::to_value(&stored).ok()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(stored)
     }
@@ -284,10 +285,7 @@ impl KinerjaStore for Store {
         .await
         .map_err(db_err)?;
         let stored = StoredSanction { id, ..s.clone() };
-        let mut audit = audit;
-        audit.entity_id = id.to_string();
-        audit.after = serde_json::to_value(&stored).ok();
-        write_audit(&mut tx, &audit).await?;
+        audit_created(&mut tx, audit, id, serde_json::to_value(&stored).ok()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(stored)
     }
