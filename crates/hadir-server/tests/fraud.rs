@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::scene::{brighten, jpeg, scene};
 use common::*;
 use hadir_domain::GeoPoint;
 use hadir_domain::geo::offset_north;
@@ -12,46 +13,6 @@ use image::{Rgb, RgbImage};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// A camera-like picture from a seed: a lit face-shaped ellipse on a striped, noisy background.
-fn scene(seed: u64, w: u32, h: u32) -> RgbImage {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut rnd = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
-    let (cx, cy) =
-        ((w as f64) * (0.3 + (rnd() % 40) as f64 / 100.0), (h as f64) * (0.35 + (rnd() % 30) as f64 / 100.0));
-    let (rx, ry) = (w as f64 * 0.18, h as f64 * 0.28);
-    let stripes = 3 + rnd() % 9;
-    let tone = [(rnd() % 200) as f64, (rnd() % 200) as f64, (rnd() % 200) as f64];
-    RgbImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f64, y as f64);
-        let inside = ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2) <= 1.0;
-        let band = ((fx * stripes as f64 / w as f64) as u64 % 2) as f64 * 40.0;
-        let noise = (rnd() % 12) as f64;
-        let px = |t: f64| {
-            (if inside { 200.0 - (fy - cy).abs() * 0.3 } else { t * 0.6 + band + fy * 0.1 } + noise).clamp(0.0, 255.0)
-                as u8
-        };
-        Rgb([px(tone[0]), px(tone[1]), px(tone[2])])
-    })
-}
-
-fn encode(img: &RgbImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(img).unwrap();
-    out
-}
-
-fn brighten(img: &RgbImage, by: u8) -> RgbImage {
-    RgbImage::from_fn(img.width(), img.height(), |x, y| {
-        let p = img.get_pixel(x, y);
-        Rgb([p[0].saturating_add(by), p[1].saturating_add(by), p[2].saturating_add(by)])
-    })
-}
 
 fn config() -> hadir_server::ServerConfig {
     let mut c = hadir_server::ServerConfig::default();
@@ -113,7 +74,7 @@ async fn near_duplicate_and_non_camera_selfies_wait_for_review_and_a_fresh_one_c
     let s = TestServer::start_with_signals(config()).await;
     let o = org(&s).await;
     let face = scene(1, 640, 480);
-    let original = encode(&face, 90);
+    let original = jpeg(&face, 90);
 
     // A real picture counts and stays counted.
     let a = checkin_ok(&s, &o.emp_sd1, meta("a", sd1(12.3), 9.7), original.clone()).await;
@@ -122,18 +83,18 @@ async fn near_duplicate_and_non_camera_selfies_wait_for_review_and_a_fresh_one_c
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
     // The same picture re-encoded (another person) and brightened (the same person, later).
     let rsud = GeoPoint::new(-0.52013, 117.16021);
-    let reencoded = checkin_ok(&s, &o.emp_rsud, meta("b", rsud, 11.4), encode(&face, 40)).await;
-    let brightened = checkin_ok(&s, &o.emp_sd1, meta("c", sd1(14.1), 10.2), encode(&brighten(&face, 12), 75)).await;
+    let reencoded = checkin_ok(&s, &o.emp_rsud, meta("b", rsud, 11.4), jpeg(&face, 40)).await;
+    let brightened = checkin_ok(&s, &o.emp_sd1, meta("c", sd1(14.1), 10.2), jpeg(&brighten(&face, 12), 75)).await;
     // Another picture is not similar; a blank one and a tiny one are not a camera's.
-    let other = checkin_ok(&s, &o.emp_sd1, meta("d", sd1(9.9), 8.4), encode(&scene(7, 640, 480), 85)).await;
+    let other = checkin_ok(&s, &o.emp_sd1, meta("d", sd1(9.9), 8.4), jpeg(&scene(7, 640, 480), 85)).await;
     let blank = checkin_ok(
         &s,
         &o.emp_sd1,
         meta("e", sd1(11.6), 12.8),
-        encode(&RgbImage::from_pixel(640, 480, Rgb([245, 245, 245])), 90),
+        jpeg(&RgbImage::from_pixel(640, 480, Rgb([245, 245, 245])), 90),
     )
     .await;
-    let tiny = checkin_ok(&s, &o.emp_rsud, meta("f", rsud, 13.3), encode(&scene(3, 48, 48), 90)).await;
+    let tiny = checkin_ok(&s, &o.emp_rsud, meta("f", rsud, 13.3), jpeg(&scene(3, 48, 48), 90)).await;
     let st = drained(&s, &o.admin).await;
     assert!(st["analysed_up_to"].as_i64().unwrap() >= tiny, "{st}");
 
@@ -251,7 +212,7 @@ async fn impossible_travel_the_office_centre_and_mock_accuracy_are_flagged() {
     let mut n = 0;
     let mut photo = || {
         n += 1;
-        encode(&scene(100 + n, 320, 240), 85)
+        jpeg(&scene(100 + n, 320, 240), 85)
     };
     let here = checkin_ok(&s, &o.emp_sd1, meta("here", sd1(12.37), 9.81), photo()).await;
     let there = checkin_ok(
@@ -316,7 +277,7 @@ async fn the_same_coordinates_on_another_day_and_a_burst_drained_across_a_restar
     let spot = GeoPoint::new(-0.4998213, 117.1502177);
     // Yesterday's punch at a precise spot, then a check-in today at the very same coordinates.
     s.store.insert_punches(&[stored(emp, "m:yesterday", now - day, spot, 7.4)]).await.unwrap();
-    let today = checkin_ok(&s, &o.emp_sd1, meta("today", spot, 8.6), encode(&scene(40, 320, 240), 85)).await;
+    let today = checkin_ok(&s, &o.emp_sd1, meta("today", spot, 8.6), jpeg(&scene(40, 320, 240), 85)).await;
     drained(&s, &o.admin).await;
     assert_eq!(review_kinds(&s, &o.admin, today).await, ["same_position"]);
 
@@ -391,7 +352,7 @@ async fn new_shared_and_forged_devices_are_flagged_and_an_operator_accepts_a_new
     let mut n = 0;
     let mut photo = || {
         n += 1;
-        encode(&scene(200 + n, 320, 240), 85)
+        jpeg(&scene(200 + n, 320, 240), 85)
     };
     let (phone, second, thief) = (device(1), device(2), device(3));
 
@@ -512,7 +473,7 @@ async fn the_console_lists_pending_devices_in_scope_and_decisions_are_audited() 
     let second = register(&s, &o.emp_sd1, &device(12)).await;
     assert_eq!(second["state"], "pending");
     let key = second["key_id"].as_str().unwrap().to_string();
-    let pic = encode(&scene(301, 320, 240), 85);
+    let pic = jpeg(&scene(301, 320, 240), 85);
     let punch = checkin_ok(&s, &o.emp_sd1, signed("c1", sd1(10.2), &pic, &device(12), &key), pic).await;
     assert_eq!(register(&s, &o.emp_rsud, &device(13)).await["state"], "trusted");
     let rsud_second = register(&s, &o.emp_rsud, &device(14)).await;

@@ -4,6 +4,8 @@
 //! fresh PostgreSQL database of its own (`scripts/test.sh` runs these tests both ways).
 #![allow(dead_code)]
 
+pub mod scene;
+
 use hadir_blob::BlobStore;
 use hadir_server::{Server, ServerConfig};
 use hadir_store::Store;
