@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use hadir_domain::{DEFAULT_HOLIDAYS_CSV, holiday_on, parse_holiday_csv};
-use hadir_store::{Audit, NewPunch, PunchSource};
+use hadir_store::{Audit, NewPunch};
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
@@ -43,33 +43,6 @@ fn workdays() -> Vec<Date> {
 
 fn month(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
-}
-
-fn terminal_punch(emp: i64, t: Timestamp) -> NewPunch {
-    NewPunch {
-        employee_id: Some(emp),
-        source: PunchSource::Terminal,
-        dedup_key: format!("t:TEST:{emp}:{}", t.as_second()),
-        punched_at: t,
-        received_at: t,
-        captured_at: None,
-        device_sn: Some("TEST".into()),
-        device_pin: None,
-        lat: None,
-        lon: None,
-        accuracy_m: None,
-        distance_m: None,
-        location_name: None,
-        photo_hash: None,
-        note: None,
-        review: None,
-        review_detail: None,
-        status: None,
-        verify: None,
-        quarantined: false,
-        hold: None,
-        response: None,
-    }
 }
 
 async fn emp_id(s: &TestServer, n: u16) -> i64 {
@@ -475,7 +448,7 @@ async fn special_manual_outage_and_objection() {
     let d = w[2];
     let punches: Vec<NewPunch> = [(sd1, 8, 40), (sd1, 16, 5), (rsud, 8, 40), (rsud, 16, 5)]
         .into_iter()
-        .map(|(e, h, m)| terminal_punch(e, at(d, h, m)))
+        .map(|(e, h, m)| punch(e, at(d, h, m)))
         .collect();
     s.store.insert_punches(&punches).await.unwrap();
     assert_eq!(day(&s, &o.head, &me, d).await["checkpoints"][0]["code"], "TL3");
