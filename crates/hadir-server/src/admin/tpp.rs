@@ -5,7 +5,7 @@
 use super::inbox::form_pairs;
 use super::{CResult, Console, Nav, html, rupiah};
 use crate::api::recap::readable_unit;
-use crate::api::tpp::{BaseBody, SanctionBody, TppQuery, get_tpp};
+use crate::api::tpp::{BaseBody, SanctionBody, TppQuery, date_field, get_tpp};
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -184,13 +184,6 @@ fn number(pairs: &[(String, String)], k: &str, what: &str) -> Result<Option<f64>
     }
 }
 
-fn date(pairs: &[(String, String)], k: &str) -> Result<jiff::civil::Date, ApiError> {
-    field(pairs, k).and_then(|v| v.parse().ok()).ok_or_else(|| {
-        ApiError::unprocessable("invalid_date", "Tanggal harus ditulis TTTT-BB-HH.")
-            .with_details(serde_json::json!({ "field": k }))
-    })
-}
-
 /// `POST /admin/tpp/policies`: a policy in force from its date, through the API's handler
 /// (admins, validation, locked months, audit). Steps are typed as "85=100, 70=80".
 pub async fn add_policy(
@@ -212,7 +205,7 @@ pub async fn add_policy(
         })?);
     }
     let body = PolicyBody {
-        effective_from: date(&pairs, "effective_from")?,
+        effective_from: date_field(&field(&pairs, "effective_from").unwrap_or_default(), "effective_from")?,
         attendance_weight: number(&pairs, "attendance_weight", "Bobot kehadiran")?.unwrap_or(-1.0),
         performance_weight: number(&pairs, "performance_weight", "Bobot kinerja")?.unwrap_or(-1.0),
         steps,

@@ -150,7 +150,7 @@ pub struct BaseBody {
     pub effective_from: String,
 }
 
-fn date_field(s: &str, field: &'static str) -> ApiResult<Date> {
+pub(crate) fn date_field(s: &str, field: &'static str) -> ApiResult<Date> {
     s.trim().parse::<Date>().map_err(|_| {
         ApiError::unprocessable("invalid_date", "Tanggal harus ditulis TTTT-BB-HH.")
             .with_details(serde_json::json!({ "field": field }))
