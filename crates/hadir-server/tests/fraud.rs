@@ -1,7 +1,8 @@
 //! Issue 23: fraud signals over real HTTP (SQLite, or PostgreSQL with `HADIR_TEST_PG_URL`).
 //! Check-ins are answered as before; the background analyser then finds near-duplicate and
 //! non-camera selfies, impossible journeys and mock-looking positions, puts the punches in the
-//! review queue with the reasons, and the employee reads why a punch waits.
+//! review queue with the reasons, and the employee reads why a punch waits. Faces: real photos
+//! (`tests/fixtures/face/`, public domain) through the embedded BlazeFace detector.
 
 mod common;
 
@@ -19,6 +20,8 @@ fn config() -> hadir_server::ServerConfig {
     c.signals.poll_ms = 50;
     // Tests send punches faster than a real office: never wait for a "rush" to pass.
     c.signals.busy_per_sec = 0;
+    // The generated scenes have no face: the face signals are tested on their own below.
+    c.signals.faces = false;
     c
 }
 
@@ -539,4 +542,57 @@ async fn the_console_lists_pending_devices_in_scope_and_decisions_are_audited() 
     let (_, page) = console_get(&s, "/admin/audit?what=employee%3Aaccept_device", &admin).await;
     assert!(page.contains("menerima perangkat (HP) baru pegawai") && page.contains(&nip(4)), "{page}");
     assert!(page.contains("menunggu persetujuan → diterima"), "{page}");
+}
+
+/// Real photos (public domain; see `tests/fixtures/face/README.md`): the astronaut's portrait
+/// (one face), her head twice side by side (two faces), and the lower corner of the portrait
+/// (no face).
+const FACE_ONE: &[u8] = include_bytes!("fixtures/face/face_one.jpg");
+const FACE_TWO: &[u8] = include_bytes!("fixtures/face/face_two.jpg");
+const FACE_NONE: &[u8] = include_bytes!("fixtures/face/face_none.jpg");
+
+#[cfg(feature = "face")]
+#[tokio::test]
+async fn selfies_without_a_face_or_with_several_wait_for_review_and_one_face_counts() {
+    let mut c = config();
+    c.signals.faces = true;
+    let s = TestServer::start_with_signals(c).await;
+    let o = org(&s).await;
+    let rsud = |m: f64| offset_north(GeoPoint::new(-0.52013, 117.16021), m);
+
+    let one = checkin_ok(&s, &o.emp_sd1, meta("one", sd1(12.3), 9.7), FACE_ONE.to_vec()).await;
+    let two = checkin_ok(&s, &o.emp_sd1, meta("two", sd1(10.1), 8.6), FACE_TWO.to_vec()).await;
+    let scene_only = checkin_ok(&s, &o.emp_rsud, meta("scene", rsud(3.2), 11.4), jpeg(&scene(5, 640, 480), 85)).await;
+    let no_face = checkin_ok(&s, &o.emp_rsud, meta("none", rsud(6.7), 10.3), FACE_NONE.to_vec()).await;
+    drained(&s, &o.admin).await;
+
+    assert_eq!(review_kinds(&s, &o.admin, one).await, Vec::<String>::new(), "one face: not held");
+    assert_eq!(own_punch(&s, &o.emp_sd1, one).await["state"], "counted");
+    assert_eq!(review_kinds(&s, &o.admin, two).await, ["face_several"]);
+    assert_eq!(review_kinds(&s, &o.admin, scene_only).await, ["face_none"]);
+    assert_eq!(review_kinds(&s, &o.admin, no_face).await, ["face_none"]);
+
+    // The reviewer reads the count; the employee reads why the punch waits.
+    let (_, list) = s.get("/api/v1/review/punches", &o.head).await;
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == two).unwrap().clone();
+    assert_eq!(item["signals"][0]["detail"], "Lebih dari satu wajah pada swafoto (2 wajah).", "{item}");
+    assert_eq!(item["signals"][0]["score"], 2.0, "{item}");
+    let mine = own_punch(&s, &o.emp_sd1, two).await;
+    assert_eq!(mine["state"], "pending", "{mine}");
+    assert_eq!(mine["review_detail"], "Diperiksa karena lebih dari satu wajah pada swafoto");
+    let mine = own_punch(&s, &o.emp_rsud, no_face).await;
+    assert_eq!(mine["review_detail"], "Diperiksa karena tidak ada wajah pada swafoto");
+}
+
+#[tokio::test]
+async fn with_face_signals_off_the_same_photos_are_not_flagged() {
+    // `faces = false` (the setting, or a build without the `face` feature): nothing recorded.
+    let s = TestServer::start_with_signals(config()).await;
+    let o = org(&s).await;
+    let two = checkin_ok(&s, &o.emp_sd1, meta("two", sd1(10.1), 8.6), FACE_TWO.to_vec()).await;
+    let none = checkin_ok(&s, &o.emp_sd1, meta("none", sd1(12.9), 9.1), FACE_NONE.to_vec()).await;
+    drained(&s, &o.admin).await;
+    assert_eq!(review_kinds(&s, &o.admin, two).await, Vec::<String>::new());
+    assert_eq!(review_kinds(&s, &o.admin, none).await, Vec::<String>::new());
+    assert_eq!(own_punch(&s, &o.emp_sd1, two).await["state"], "counted");
 }

@@ -13,6 +13,7 @@
 //! the analyser waits (at most `max_defer_secs`), then drains the backlog in batches.
 
 pub mod device;
+pub mod face;
 pub mod photo;
 
 use crate::ingest::CommitHook;
@@ -63,6 +64,13 @@ pub struct SignalConfig {
     pub mock_accuracy_repeats: usize,
     /// Flag app check-ins that carry no device signature (older apps; off by default).
     pub require_device_key: bool,
+    /// Count the faces on each selfie (`face_none`, `face_several`; needs the `face` build
+    /// feature, on by default).
+    pub faces: bool,
+    /// A detection scoring below this (0–1) is not a face.
+    pub face_min_score: f32,
+    /// Two detections overlapping more than this (intersection over union) are one face.
+    pub face_max_overlap: f32,
 }
 
 impl Default for SignalConfig {
@@ -87,6 +95,9 @@ impl Default for SignalConfig {
             same_position_decimals: place.same_position_decimals,
             mock_accuracy_repeats: place.mock_accuracy_repeats,
             require_device_key: false,
+            faces: true,
+            face_min_score: 0.6,
+            face_max_overlap: 0.3,
         }
     }
 }
@@ -117,6 +128,8 @@ pub fn kind_label(kind: &str) -> &'static str {
         "shared_device" => "perangkat yang sama dipakai pegawai lain pada hari yang sama",
         "device_signature_invalid" => "tanda tangan perangkat tidak sah",
         "no_device_key" => "absen tanpa kunci perangkat",
+        "face_none" => "tidak ada wajah pada swafoto",
+        "face_several" => "lebih dari satu wajah pada swafoto",
         _ => "tanda lain",
     }
 }
@@ -141,10 +154,30 @@ impl Signals {
     }
 }
 
+/// Builds the face detector's plan once (off the runtime's threads); `None` (face signals off,
+/// said in the log) when it cannot be had.
+async fn load_detector() -> Option<Arc<face::Detector>> {
+    match tokio::task::spawn_blocking(face::Detector::load).await {
+        Ok(Ok(d)) => {
+            tracing::info!("face signals on (BlazeFace short range, embedded)");
+            Some(Arc::new(d))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "face signals off: the face detector is not available");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "face signals off: loading the face detector failed");
+            None
+        }
+    }
+}
+
 /// Starts the analyser (needs a Tokio runtime).
 pub fn start(s: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut a = Analyser { hold_hook: s.recompute.commit_hook(), s, index: Vec::new(), loaded: None };
+        let faces = if s.config.signals.faces { load_detector().await } else { None };
+        let mut a = Analyser { hold_hook: s.recompute.commit_hook(), s, index: Vec::new(), loaded: None, faces };
         a.run().await
     })
 }
@@ -156,6 +189,8 @@ struct Analyser {
     index: Vec<PhotoPrint>,
     /// Prints of punches up to this id are in `index` (`None`: not loaded yet).
     loaded: Option<Id>,
+    /// The face detector, when face signals are on.
+    faces: Option<Arc<face::Detector>>,
 }
 
 impl Analyser {
@@ -201,7 +236,7 @@ impl Analyser {
             return Ok(0);
         };
         self.catch_up(cfg, from).await?;
-        let mut a = analyse(&self.s, cfg, &self.index, &punches).await?;
+        let mut a = analyse(&self.s, cfg, &self.index, self.faces.clone(), &punches).await?;
         a.from = from;
         a.to = to;
         if let Some(held) = store.record_analysis(&a).await? {
@@ -250,6 +285,7 @@ async fn analyse(
     s: &AppState,
     cfg: &SignalConfig,
     index: &[PhotoPrint],
+    faces: Option<Arc<face::Detector>>,
     punches: &[Punch],
 ) -> Result<Analysis, hadir_store::StoreError> {
     let mut a = Analysis { hold: cfg.hold, ..Default::default() };
@@ -267,12 +303,29 @@ async fn analyse(
         }
     }
     let max_pixels = s.config.checkin.max_image_pixels;
+    let (min_score, max_overlap) = (cfg.face_min_score, cfg.face_max_overlap);
     let measured = tokio::task::spawn_blocking(move || {
-        photos.into_iter().map(|(id, e, b)| (id, e, photo::facts(&b, max_pixels))).collect::<Vec<_>>()
+        photos
+            .into_iter()
+            .map(|(id, e, b)| {
+                let img = photo::decode(&b, max_pixels);
+                let found = match (&faces, &img) {
+                    (Some(d), Some(img)) => match d.faces(img, min_score, max_overlap) {
+                        Ok(f) => Some(f),
+                        Err(err) => {
+                            tracing::warn!(punch = id, error = %err, "fraud signals: face detection failed");
+                            None
+                        }
+                    },
+                    _ => None,
+                };
+                (id, e, img.as_ref().map(photo::measure), found)
+            })
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|e| hadir_store::StoreError::Backend(e.to_string()))?;
-    for (id, employee_id, facts) in measured {
+    for (id, employee_id, facts, found) in measured {
         let signal = |kind: &str, detail: String, score: Option<f64>| NewSignal {
             punch_id: id,
             employee_id,
@@ -284,6 +337,14 @@ async fn analyse(
             a.signals.push(signal("photo_unreadable", "Foto tidak dapat dibuka sebagai gambar.".into(), None));
             continue;
         };
+        match found.as_deref() {
+            Some([]) => a.signals.push(signal("face_none", "Tidak ada wajah pada swafoto.".into(), None)),
+            Some(several @ [_, _, ..]) => {
+                let detail = format!("Lebih dari satu wajah pada swafoto ({} wajah).", several.len());
+                a.signals.push(signal("face_several", detail, Some(several.len() as f64)));
+            }
+            _ => {}
+        }
         let mut why = Vec::new();
         if f.width.min(f.height) < cfg.photo_min_side {
             why.push(format!("berukuran {}×{} piksel", f.width, f.height));

@@ -23,6 +23,11 @@ pub struct PhotoFacts {
 
 /// Decodes (within limits) and measures a photo; `None` when it does not decode.
 pub fn facts(bytes: &[u8], max_pixels: u64) -> Option<PhotoFacts> {
+    decode(bytes, max_pixels).map(|img| measure(&img))
+}
+
+/// Decodes a photo within the pixel and memory limits; `None` when it does not decode.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Option<image::DynamicImage> {
     let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?;
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_ALLOC);
@@ -37,7 +42,12 @@ pub fn facts(bytes: &[u8], max_pixels: u64) -> Option<PhotoFacts> {
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let img = reader.decode().ok()?;
+    reader.decode().ok()
+}
+
+/// Measures a decoded photo.
+pub fn measure(img: &image::DynamicImage) -> PhotoFacts {
+    let (w, h) = (img.width(), img.height());
     // Area-averaged down to at most 64 px first: cheap, and what both measures need.
     let small = img.thumbnail(64, 64).to_luma8();
     let dh = image::imageops::resize(&small, 9, 8, FilterType::Triangle);
@@ -59,7 +69,7 @@ pub fn facts(bytes: &[u8], max_pixels: u64) -> Option<PhotoFacts> {
         hist[v as usize] += 1;
     }
     let entropy = hist.iter().filter(|&&c| c > 0).map(|&c| -(f64::from(c) / n) * (f64::from(c) / n).log2()).sum();
-    Some(PhotoFacts { width: w, height: h, dhash, luma_std: var.sqrt(), entropy })
+    PhotoFacts { width: w, height: h, dhash, luma_std: var.sqrt(), entropy }
 }
 
 /// Bits in which two hashes differ.
