@@ -547,6 +547,7 @@ async fn the_console_lists_pending_devices_in_scope_and_decisions_are_audited() 
 /// Real photos (public domain; see `tests/fixtures/face/README.md`): the astronaut's portrait
 /// (one face), her head twice side by side (two faces), and the lower corner of the portrait
 /// (no face).
+#[cfg(feature = "face")]
 const FACE_ONE: &[u8] = include_bytes!("fixtures/face/face_one.jpg");
 const FACE_TWO: &[u8] = include_bytes!("fixtures/face/face_two.jpg");
 const FACE_NONE: &[u8] = include_bytes!("fixtures/face/face_none.jpg");

@@ -80,8 +80,8 @@ pub fn input_of(img: &DynamicImage) -> Vec<f32> {
     let mut out = vec![-1.0f32; 3 * plane];
     for (x, y, p) in small.enumerate_pixels() {
         let i = ((y + oy) * SIDE + (x + ox)) as usize;
-        for c in 0..3 {
-            out[c * plane + i] = f32::from(p[c]) / 127.5 - 1.0;
+        for (c, v) in p.0.iter().enumerate() {
+            out[c * plane + i] = f32::from(*v) / 127.5 - 1.0;
         }
     }
     out
@@ -228,7 +228,7 @@ mod tests {
         // NaN logits and short outputs are not faces (and do not panic).
         c[5] = f32::NAN;
         assert_eq!(decode(&r, &c, 0.6, 0.3).len(), 2);
-        assert!(decode(&r[..10], &c, 0.6, 0.3).is_empty());
+        assert!(decode(&r[..3], &c, 0.6, 0.3).is_empty());
     }
 
     #[test]
