@@ -117,6 +117,48 @@ impl PunchStore for Store {
         Ok(rows.iter().map(punch_row).collect())
     }
 
+    async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
+        // One round trip (each query costs a hand-off to the connection's thread), at most
+        // 3 × per_part + 1 rows. A subquery keeps each part's ORDER BY/LIMIT in both dialects.
+        macro_rules! part {
+            ($range:literal, $order:literal) => {
+                concat!(
+                    " UNION ALL SELECT ",
+                    cols!(),
+                    " FROM (SELECT ",
+                    cols!(),
+                    " FROM punches WHERE employee_id = $2 AND ",
+                    $range,
+                    " AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY ",
+                    $order,
+                    " LIMIT $7) p"
+                )
+            };
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM punches WHERE dedup_key = $1",
+            part!("punched_at >= $3 AND punched_at < $4", "punched_at, id"),
+            part!("punched_at >= $4 AND punched_at < $6", "punched_at, id"),
+            part!("punched_at >= $5 AND punched_at < $6", "punched_at DESC, id DESC"),
+        ))
+        .bind(&q.dedup_key)
+        .bind(q.employee_id)
+        .bind(ms(q.day_starts[0]))
+        .bind(ms(q.day_starts[1]))
+        .bind(ms(q.from))
+        .bind(ms(q.to))
+        .bind(q.per_part as i64)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let mut out: Vec<Punch> = rows.iter().map(punch_row).collect();
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        out.dedup_by_key(|p| p.id);
+        Ok(out)
+    }
+
     async fn punches_of(&self, employee_ids: &[Id], from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Vec<Punch>> {
         let mut out = Vec::new();
         for chunk in employee_ids.chunks(500) {

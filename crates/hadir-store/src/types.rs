@@ -532,6 +532,18 @@ pub struct PunchFilter {
     pub limit: u32,
 }
 
+/// The bounded read of a mobile check-in (see `PunchStore::checkin_punches`).
+#[derive(Debug, Clone)]
+pub struct CheckinRead {
+    pub employee_id: Id,
+    pub dedup_key: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Local midnights of the day before the punch's local date and of that date.
+    pub day_starts: [Timestamp; 2],
+    pub per_part: u32,
+}
+
 /// Result of checking the whole chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainReport {

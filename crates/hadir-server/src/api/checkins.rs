@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hadir_domain::capture::{CaptureAge, capture_age};
 use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
-use hadir_store::{Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
+use hadir_store::{CheckinRead, Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -178,14 +178,25 @@ pub async fn checkin(
         // One read serves two purposes: the punches around this one decide the verdict, and a
         // retry of a committed punch (same key, same capture time) is among them, so it gets the
         // first answer again without a photo write. (The insert dedups too, whatever the time.)
-        let earlier = punches_around(&s, e.id, time.punched_at).await?;
+        let earlier = punches_around(&s, e.id, &dedup_key, time.punched_at, &ctx.tz).await?;
         if let Some(p) = earlier.iter().find(|p| p.p.dedup_key == dedup_key) {
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
-        // The same kiosk code used again by the same person: the first check-in's answer.
+        // The same kiosk code used again by the same person: the first check-in's answer. A code
+        // lives 60 s, so an earlier use of it is within minutes of this one.
         if let Some(c) = &kiosk_code {
             let suffix = super::kiosks::key_suffix(c);
-            if let Some(p) = earlier.iter().find(|p| p.p.dedup_key.ends_with(&suffix)) {
+            let near = s
+                .store
+                .list_punches(&PunchFilter {
+                    employee_id: Some(e.id),
+                    from: Some(time.punched_at - SignedDuration::from_mins(10)),
+                    to: Some(time.punched_at + SignedDuration::from_mins(10)),
+                    limit: 1_000,
+                    ..Default::default()
+                })
+                .await?;
+            if let Some(p) = near.iter().find(|p| p.p.dedup_key.ends_with(&suffix)) {
                 return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
             }
         }
@@ -697,15 +708,30 @@ async fn late_capture(
     Ok((("offline_gap".into(), detail), true))
 }
 
-/// The employee's punches from 36 h before to 1 h after `at`: enough for the day `at` belongs
-/// to, overnight shifts included.
-async fn punches_around(s: &AppState, employee_id: Id, at: Timestamp) -> ApiResult<Vec<Punch>> {
+/// What the check-in needs of the employee's punches: the one stored under `dedup_key` (a
+/// retry), and the counting punches from 36 h before to 1 h after `at` (the day `at` belongs
+/// to, overnight shifts included), bounded: the first [`PER_PART`] of yesterday and of today
+/// (local) and the last [`PER_PART`]. The first punches decide a check-in, the last ones a
+/// check-out, so a person with hundreds of punches a day costs what one with a few costs.
+async fn punches_around(
+    s: &AppState,
+    employee_id: Id,
+    dedup_key: &str,
+    at: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> ApiResult<Vec<Punch>> {
+    const PER_PART: u32 = 16;
+    let today = at.to_zoned_datetime(tz.clone()).date();
+    let yesterday = today.yesterday().unwrap_or(today);
+    let midnight = |d| crate::days::day_start(tz, d);
     Ok(s.store
-        .list_punches(&PunchFilter {
-            employee_id: Some(employee_id),
-            from: Some(at - SignedDuration::from_hours(36)),
-            to: Some(at + SignedDuration::from_hours(1)),
-            ..Default::default()
+        .checkin_punches(&CheckinRead {
+            employee_id,
+            dedup_key: dedup_key.to_string(),
+            from: at - SignedDuration::from_hours(36),
+            to: at + SignedDuration::from_hours(1),
+            day_starts: [midnight(yesterday), midnight(today)],
+            per_part: PER_PART,
         })
         .await?)
 }
