@@ -140,6 +140,8 @@ enum ImportWhat {
 }
 
 fn main() -> std::process::ExitCode {
+    // Before any thread exists, so the arena limit holds for all of them.
+    hadir_server::allocator::tune();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

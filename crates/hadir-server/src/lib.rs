@@ -2,6 +2,7 @@
 //! health, metrics and the OpenAPI document.
 
 pub mod admin;
+pub mod allocator;
 pub mod api;
 pub mod auth;
 pub mod availability;
