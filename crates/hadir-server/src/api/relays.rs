@@ -405,6 +405,20 @@ pub struct Roster {
     /// terminal users a relay deletes (a PIN not mentioned, e.g. another unit's person on a
     /// shared terminal, is left alone).
     pub removed: Vec<String>,
+    /// Issue 21 (office-network mode): the active employees of the relay's unit subtree who have
+    /// a password, with its argon2id hash, so the relay can sign them in on the office LAN while
+    /// the uplink is down. Only ever sent to a relay token, only for its own subtree.
+    pub accounts: Vec<RosterAccount>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterAccount {
+    /// The login name the app signs in with (the NIP, or an internal number for honorer).
+    pub login: String,
+    pub nip: Option<String>,
+    pub name: String,
+    /// The account's argon2id PHC string.
+    pub password_hash: String,
 }
 
 /// Device PINs that left `unit_code`'s subtree by an employee update (moved to a unit outside it,
@@ -448,12 +462,18 @@ async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>>
         (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After")))]
 pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
     let mut users = Vec::new();
+    let mut accounts = Vec::new();
     let mut offset = 0;
     loop {
         let f = EmployeeFilter { unit_code: Some(relay.unit_code.clone()), offset, limit: 1000, ..Default::default() };
         let page = s.store.list_employees(&Scope::All, &f).await?;
         let n = page.items.len() as u32;
         for e in page.items {
+            if e.active
+                && let Some(account) = relay_account(&s, &e).await?
+            {
+                accounts.push(account);
+            }
             let Some(pin) = e.device_pin else { continue };
             let name = hadir_zk::push::sanitize_field(&e.name);
             users.push(RosterUser {
@@ -477,5 +497,24 @@ pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> A
     removed.sort();
     removed.dedup();
     s.store.take_relay_sync(relay.id).await?;
-    Ok(Json(Roster { users, removed }))
+    Ok(Json(Roster { users, removed, accounts }))
+}
+
+/// The employee's sign-in for the relay: an active account with an argon2id password (one read
+/// per employee; the roster is fetched hourly per relay).
+async fn relay_account(s: &AppState, e: &hadir_store::Employee) -> ApiResult<Option<RosterAccount>> {
+    let account = match s.store.account_by_id(e.account_id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    if !account.active || !account.password_hash.starts_with("$argon2id$") {
+        return Ok(None);
+    }
+    Ok(Some(RosterAccount {
+        login: e.login.clone(),
+        nip: e.nip.clone(),
+        name: e.name.clone(),
+        password_hash: account.password_hash,
+    }))
 }
