@@ -217,6 +217,7 @@ async fn roster_sync_from_the_status_page_button() {
             ru("4001", "PIN dipakai lagi", true),
         ],
         removed: vec!["3001".into(), "4001".into(), "5555".into()],
+        accounts: vec![],
     };
     let cfg = config(&server.url(), &dir.path().join("relay.db"), vec![term(emu.tcp_addr(), Protocol::Tcp, 0)]);
     let relay = hadir_relay::start(cfg).await.unwrap();

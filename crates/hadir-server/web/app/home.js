@@ -109,5 +109,16 @@
     H.app.onFix(renderGeo);
   });
 
-  H.app.register('home', { enter: function () { renderGeo(); loadToday(); } });
+  // On the office relay: no schedule or position, only the check-in button and where it goes.
+  function relayHome() {
+    $('geo-status').className = 'geo inside';
+    $('geo-status').textContent = 'Presensi lokal melalui jaringan kantor';
+    $('geo-detail').textContent = 'Tempat dibuktikan oleh jaringan kantor (tanpa GPS). Waktu absen dicatat relay kantor ' +
+      'dan dikirim ke server Hadir otomatis saat internet tersedia.';
+    ['btn-scan', 'btn-colleague', 'btn-special', 'btn-kinerja', 'password-open'].forEach(function (id) { $(id).hidden = true; });
+    document.querySelector('.today-card').hidden = true;
+    document.querySelector('.tabbar').hidden = true;
+  }
+
+  H.app.register('home', { enter: function () { if (H.relay) return relayHome(); renderGeo(); loadToday(); } });
 })(self.H = self.H || {});
