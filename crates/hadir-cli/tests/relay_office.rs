@@ -44,7 +44,8 @@ fn jpeg() -> Vec<u8> {
 async fn relay(server: &str, token: &str, buffer: &std::path::Path) -> RelayHandle {
     let cfg = RelayConfig::from_toml(&format!(
         "server = \"{server}\"\ntoken = \"{token}\"\ninterval_secs = 1\nbuffer = \"{}\"\nstatus_listen = \"127.0.0.1:0\"\n\
-         retry_min_ms = 200\nretry_max_secs = 1\nroster_interval_secs = 3600\napp_listen = \"127.0.0.1:0\"\n",
+         retry_min_ms = 200\nretry_max_secs = 1\nroster_interval_secs = 3600\napp_listen = \"127.0.0.1:0\"\n\
+         app_url = \"http://192.168.1.10:8080\"\n",
         buffer.display()
     ))
     .unwrap();
@@ -135,6 +136,52 @@ async fn office_network_checkin_while_the_server_is_down_is_stored_once_with_the
     let page = c.get(format!("{local}/")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("data-mode=\"relay\"") && page.contains("cam-file"), "the same app, in relay mode");
     assert_eq!(c.get(format!("{local}/app/checkin.js")).send().await.unwrap().status(), 200);
+
+    // "Presensi lokal": the relay's address for staff reaches the central app of its unit only.
+    let employee_login = |nip: &'static str| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            let v: Value = c
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": nip, "password": "sandi123"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["token"].as_str().unwrap().to_string()
+        }
+    };
+    let (mine, theirs) = (employee_login(NIP).await, employee_login(OTHER).await);
+    let local_presence = |token: String| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            let v: Value = c
+                .get(format!("{base}/api/v1/me/local-presence"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["items"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while local_presence(mine.clone()).await.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let items = local_presence(mine.clone()).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["url"], "http://192.168.1.10:8080");
+    assert_eq!(items[0]["name"], "Pijo SD1");
+    assert!(local_presence(theirs.clone()).await.is_empty(), "another unit's employee sees no address");
+    let no_session = c.get(format!("{base}/api/v1/me/local-presence")).send().await.unwrap();
+    assert_eq!(no_session.status(), 401);
 
     // The uplink goes down.
     server.kill().unwrap();

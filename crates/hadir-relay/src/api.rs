@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct PunchBatch {
     pub terminals: Vec<TerminalReport>,
     pub punches: Vec<RelayPunch>,
+    /// Issue 21: the office-network app's address for staff (`app_url`), shown in the central
+    /// app as "Presensi lokal".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_url: Option<String>,
 }
 
 /// What the relay knows about one terminal (shown in the server's terminal list).

@@ -192,6 +192,14 @@ impl RelayConfig {
         {
             return bad(format!("app_listen bukan alamat ip:port ({a})"));
         }
+        if let Some(u) = &self.app_url {
+            if self.app_listen.is_none() {
+                return bad("app_url diisi tetapi app_listen kosong".into());
+            }
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 200 {
+                return bad(format!("app_url harus diawali http:// atau https:// ({u})"));
+            }
+        }
         if self.app_photo_max_bytes < 1024 {
             return bad("app_photo_max_bytes terlalu kecil".into());
         }

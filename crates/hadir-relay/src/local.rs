@@ -434,13 +434,8 @@ async fn checkin(
         }
     };
     ctx.shared.upload_now.notify_one();
-    let shown = punched_at
-        .parse::<Timestamp>()
-        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%H:%M %Z").to_string())
-        .unwrap_or_default();
-    let message = format!(
-        "Absen pukul {shown} tercatat di relay kantor. Dikirim ke server Hadir otomatis saat internet tersedia."
-    );
+    // No clock time in words: the relay does not know the unit's zone; the phone shows its own.
+    let message = "Absen tercatat di relay kantor. Dikirim ke server Hadir otomatis saat internet tersedia.";
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     (
         status,

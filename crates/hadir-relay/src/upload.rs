@@ -181,6 +181,7 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
         let body = PunchBatch {
             terminals: shared.terminal_reports(),
             punches: batch.iter().map(|(_, p)| p.clone()).collect(),
+            local_url: config.app_url.clone(),
         };
         match server.post_punches(&body).await {
             Ok(reply) => {

@@ -37,6 +37,8 @@ pub struct RelayView {
     pub last_seen: Option<String>,
     /// An operator asked for the roster to be written to its terminals.
     pub sync_requested: bool,
+    /// The address of its office-network app, as the relay reports it.
+    pub local_url: Option<String>,
 }
 
 impl From<Relay> for RelayView {
@@ -50,6 +52,7 @@ impl From<Relay> for RelayView {
             created_at: rfc3339_local(&tz, r.created_at),
             last_seen: r.last_seen.map(|t| rfc3339_local(&tz, t)),
             sync_requested: r.sync_requested,
+            local_url: r.local_url,
         }
     }
 }
@@ -188,6 +191,10 @@ pub struct RelayUpload {
     pub terminals: Vec<TerminalReport>,
     #[serde(default)]
     pub punches: Vec<RelayPunch>,
+    /// Issue 21: the address of the relay's office-network app (`http://…`), shown to the
+    /// employees of its unit subtree as "Presensi lokal". Absent: left as it is.
+    #[serde(default)]
+    pub local_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -283,6 +290,15 @@ pub async fn upload_punches(
         }
     }
     let report = s.store.relay_report(relay.id, &reports, now).await?;
+    if let Some(url) = up.local_url.as_deref().map(str::trim) {
+        let valid = (url.starts_with("http://") || url.starts_with("https://"))
+            && url.len() <= 200
+            && !url.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | '"'));
+        let url = if url.is_empty() { None } else { valid.then_some(url) };
+        if url.is_some() || up.local_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            s.store.set_relay_local_url(relay.id, url).await?;
+        }
+    }
     for sn in &report.refused {
         tracing::warn!(relay = relay.id, sn = %sn, "relay reported a terminal of another unit: refused");
     }

@@ -166,7 +166,11 @@
       // What happened, in colour and words: green on time, amber late or early (with the code
       // and minutes), grey when the punch does not count, blue when it waits for a decision.
       if (b.relay) {
+        // The relay's time, shown on the phone's clock (the relay does not know the unit's zone).
         cls = 'ok'; icon = '✓'; title = 'Absen tercatat di kantor';
+        p = { location: 'Jaringan kantor' };
+        hhmm = String(new Date(b.punch.punched_at).getHours()).padStart(2, '0') + ':' +
+          String(new Date(b.punch.punched_at).getMinutes()).padStart(2, '0');
       } else if (r.special || p.state === 'pending') {
         cls = 'pending'; icon = '⏳';
         title = r.special ? 'Absen khusus terkirim' : 'Menunggu pemeriksaan atasan';
@@ -185,7 +189,7 @@
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already (for a colleague: them).
       var who = r.colleague || message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
-      detail = [who, p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
+      detail = [who, b.relay ? 'pukul ' + hhmm : p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
         p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : ''].filter(Boolean).join(' · ');
     } else if (out.kind === 'rejected') {
       var e = out.error || {};
