@@ -29,6 +29,9 @@ fn config(server: &str, buffer: &Path, terminals: Vec<TerminalConfig>) -> RelayC
         batch_size: 200,
         retry_min_ms: 100,
         retry_max_secs: 1,
+        app_listen: None,
+        app_url: None,
+        app_photo_max_bytes: 2 * 1024 * 1024,
         terminals,
     }
 }
