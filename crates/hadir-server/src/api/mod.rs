@@ -12,11 +12,13 @@ pub mod employees;
 pub mod integration;
 pub mod kinerja;
 pub mod kiosks;
+pub mod local_presence;
 pub mod logfiles;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
 pub mod recap;
+pub mod relay_checkins;
 pub mod relays;
 pub mod requests;
 pub(crate) mod review;
@@ -134,6 +136,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(relay_checkins::relay_checkin))
+        .routes(routes!(local_presence::my_local_presence))
         .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
         .routes(routes!(kiosks::revoke_kiosk))
         .routes(routes!(kiosks::kiosk_code))

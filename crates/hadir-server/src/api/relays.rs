@@ -37,6 +37,8 @@ pub struct RelayView {
     pub last_seen: Option<String>,
     /// An operator asked for the roster to be written to its terminals.
     pub sync_requested: bool,
+    /// The address of its office-network app, as the relay reports it.
+    pub local_url: Option<String>,
 }
 
 impl From<Relay> for RelayView {
@@ -50,6 +52,7 @@ impl From<Relay> for RelayView {
             created_at: rfc3339_local(&tz, r.created_at),
             last_seen: r.last_seen.map(|t| rfc3339_local(&tz, t)),
             sync_requested: r.sync_requested,
+            local_url: r.local_url,
         }
     }
 }
@@ -188,6 +191,10 @@ pub struct RelayUpload {
     pub terminals: Vec<TerminalReport>,
     #[serde(default)]
     pub punches: Vec<RelayPunch>,
+    /// Issue 21: the address of the relay's office-network app (`http://…`), shown to the
+    /// employees of its unit subtree as "Presensi lokal". Absent: left as it is.
+    #[serde(default)]
+    pub local_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -283,6 +290,15 @@ pub async fn upload_punches(
         }
     }
     let report = s.store.relay_report(relay.id, &reports, now).await?;
+    if let Some(url) = up.local_url.as_deref().map(str::trim) {
+        let valid = (url.starts_with("http://") || url.starts_with("https://"))
+            && url.len() <= 200
+            && !url.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | '"'));
+        let url = if url.is_empty() { None } else { valid.then_some(url) };
+        if url.is_some() || up.local_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            s.store.set_relay_local_url(relay.id, url).await?;
+        }
+    }
     for sn in &report.refused {
         tracing::warn!(relay = relay.id, sn = %sn, "relay reported a terminal of another unit: refused");
     }
@@ -405,6 +421,20 @@ pub struct Roster {
     /// terminal users a relay deletes (a PIN not mentioned, e.g. another unit's person on a
     /// shared terminal, is left alone).
     pub removed: Vec<String>,
+    /// Issue 21 (office-network mode): the active employees of the relay's unit subtree who have
+    /// a password, with its argon2id hash, so the relay can sign them in on the office LAN while
+    /// the uplink is down. Only ever sent to a relay token, only for its own subtree.
+    pub accounts: Vec<RosterAccount>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterAccount {
+    /// The login name the app signs in with (the NIP, or an internal number for honorer).
+    pub login: String,
+    pub nip: Option<String>,
+    pub name: String,
+    /// The account's argon2id PHC string.
+    pub password_hash: String,
 }
 
 /// Device PINs that left `unit_code`'s subtree by an employee update (moved to a unit outside it,
@@ -448,12 +478,18 @@ async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>>
         (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After")))]
 pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
     let mut users = Vec::new();
+    let mut accounts = Vec::new();
     let mut offset = 0;
     loop {
         let f = EmployeeFilter { unit_code: Some(relay.unit_code.clone()), offset, limit: 1000, ..Default::default() };
         let page = s.store.list_employees(&Scope::All, &f).await?;
         let n = page.items.len() as u32;
         for e in page.items {
+            if e.active
+                && let Some(account) = relay_account(&s, &e).await?
+            {
+                accounts.push(account);
+            }
             let Some(pin) = e.device_pin else { continue };
             let name = hadir_zk::push::sanitize_field(&e.name);
             users.push(RosterUser {
@@ -477,5 +513,24 @@ pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> A
     removed.sort();
     removed.dedup();
     s.store.take_relay_sync(relay.id).await?;
-    Ok(Json(Roster { users, removed }))
+    Ok(Json(Roster { users, removed, accounts }))
+}
+
+/// The employee's sign-in for the relay: an active account with an argon2id password (one read
+/// per employee; the roster is fetched hourly per relay).
+async fn relay_account(s: &AppState, e: &hadir_store::Employee) -> ApiResult<Option<RosterAccount>> {
+    let account = match s.store.account_by_id(e.account_id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    if !account.active || !account.password_hash.starts_with("$argon2id$") {
+        return Ok(None);
+    }
+    Ok(Some(RosterAccount {
+        login: e.login.clone(),
+        nip: e.nip.clone(),
+        name: e.name.clone(),
+        password_hash: account.password_hash,
+    }))
 }

@@ -52,6 +52,11 @@
     if (!H.api.session()) return showLogin();
     var h = location.hash.replace(/^#\/?/, '');
     var parts = h.split('/');
+    if (H.relay) { // the office relay offers check-in only
+      if (parts[0] === 'absen') return app.show('checkin', { special: false });
+      if (parts[0] === 'hasil') return app.show(H.checkin && H.checkin.hasResult() ? 'result' : 'home');
+      return app.show('home');
+    }
     switch (parts[0]) {
       case '': return app.show('home');
       case 'absen': return app.show('checkin', { special: false });
@@ -85,6 +90,7 @@
   }
   function loadRegency() {
     try { showRegency(localStorage.getItem('hadir.regency')); } catch (e) { /* private mode */ }
+    if (H.relay) { showRegency('Presensi lokal — jaringan kantor'); return; }
     fetch('/api/v1/info').then(function (r) { return r.ok ? r.json() : null; }).then(function (i) {
       if (!i || !i.regency_name) return;
       showRegency(i.regency_name);
@@ -112,7 +118,7 @@
     // Keep the service worker's copy of the token in step (e.g. after storage was cleared).
     H.idb.put('kv', { token: s.token, user_id: s.user.id }, 'session').catch(function () {});
     showResetNotice(s.password_reset);
-    startGeo();
+    if (!H.relay) startGeo();
     route();
     refreshOutbox();
     flush();
@@ -297,7 +303,8 @@
 
   // ---- boot -------------------------------------------------------------------------------
   function boot() {
-    if ('serviceWorker' in navigator) {
+    if (H.relay) document.body.classList.add('relay-mode');
+    if ('serviceWorker' in navigator && !H.relay) {
       navigator.serviceWorker.register('/app/sw.js', { scope: '/' }).catch(function () {});
     }
     loadRegency();
