@@ -1,0 +1,271 @@
+//! Issue 25, point 2: fingerprint and face templates. A terminal uploads a template in real
+//! PUSH bytes; the server keeps it sealed and writes it to the other terminals of the
+//! employee's unit (and only those), once; a transferred employee follows; no API answer
+//! carries a template. Runs on SQLite, and on PostgreSQL with `HADIR_TEST_PG_URL`.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::time::Duration;
+
+/// A fingerprint template as ZKTeco firmware sends it (ZKFinger v10 header `SS21`, then the
+/// minutiae), base64; `seed` makes different fingers.
+fn finger(seed: u8) -> String {
+    let mut raw = b"J\x18SS21\x00\x00\x03\xfa\xfe\x04\x05\x07\x09\xce\xd0\x00\x00\x1b\xfb\x69\x01".to_vec();
+    raw.extend((0..1100u32).map(|i| (i.wrapping_mul(31) as u8) ^ seed));
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+fn fp_line(pin: &str, fid: u32, tmp: &str) -> String {
+    format!("FP PIN={pin}\tFID={fid}\tSize={}\tValid=1\tTMP={tmp}\n", tmp.len())
+}
+
+async fn raw(s: &TestServer, method: Method, path: &str, body: &[u8]) -> (StatusCode, String) {
+    let mut req = s.client.request(method, s.url(path)).header("User-Agent", "iClock Proxy/1.09");
+    if !body.is_empty() {
+        req = req.header("Content-Type", "text/plain").body(body.to_vec());
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn operlog(s: &TestServer, sn: &str, body: &str) -> String {
+    let (st, b) =
+        raw(s, Method::POST, &format!("/iclock/cdata?SN={sn}&table=OPERLOG&OpStamp=9"), body.as_bytes()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b
+}
+
+async fn poll(s: &TestServer, sn: &str) -> String {
+    let (st, b) = raw(s, Method::GET, &format!("/iclock/getrequest?SN={sn}"), b"").await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b
+}
+
+/// Polls until the terminal is handed something (the transfer is applied in the background);
+/// fails after a generous bound rather than asserting any duration.
+async fn poll_until_commands(s: &TestServer, sn: &str) -> String {
+    for _ in 0..200 {
+        let b = poll(s, sn).await;
+        if b != "OK" {
+            return b;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{sn} was never sent anything");
+}
+
+async fn terminal(s: &TestServer, admin: &str, sn: &str, unit: &str, bind: bool) {
+    let (st, b) = s.post("/api/v1/devices", admin, json!({"sn": sn, "unit_code": unit})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    if bind {
+        let (st, b) = s.post(&format!("/api/v1/devices/{sn}/bind"), admin, json!({"cidr": "127.0.0.1"})).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+    }
+}
+
+/// `C:<id>:<command>` lines of a getrequest reply.
+fn commands(body: &str) -> Vec<(String, String)> {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("C:")?.split_once(':').map(|(id, c)| (id.to_string(), c.to_string())))
+        .collect()
+}
+
+async fn employee_id(s: &TestServer, pin: &str) -> i64 {
+    s.store.employee_by_device_pin(pin).await.unwrap().id
+}
+
+#[tokio::test]
+async fn a_template_from_one_terminal_reaches_the_units_other_terminals_once() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    // KAB-BKD: the BKD's enrolment terminal (regency root: its subtree holds everyone).
+    terminal(&s, &o.admin, "KAB-BKD", "KAB", true).await;
+    terminal(&s, &o.admin, "SD1-A", "SD1", true).await;
+    terminal(&s, &o.admin, "RSUD-A", "RSUD", true).await;
+    // An SD1 terminal not bound to an address: anyone knowing its serial could poll as it.
+    terminal(&s, &o.admin, "SD1-OPEN", "SD1", false).await;
+    let emp = employee_id(&s, "3").await;
+
+    // Refusals first; each leaves nothing stored and nothing queued.
+    let tmp = finger(1);
+    // A terminal nobody approved (pending).
+    assert_eq!(operlog(&s, "UNKNOWN9", &fp_line("3", 6, &tmp)).await, "OK:1");
+    // A terminal of another unit (RSUD) sending an SD1 employee's finger.
+    assert_eq!(operlog(&s, "RSUD-A", &fp_line("3", 6, &tmp)).await, "OK:1");
+    // A PIN nobody has, and a template that is not base64 (the line is skipped).
+    assert_eq!(operlog(&s, "KAB-BKD", &fp_line("999", 6, &tmp)).await, "OK:1");
+    assert_eq!(operlog(&s, "KAB-BKD", &fp_line("3", 6, "AAAA%%AAAA")).await, "OK:0");
+    assert!(s.store.templates_of(emp).await.unwrap().is_empty());
+    assert!(s.store.employees_with_templates().await.unwrap().is_empty());
+    for sn in ["KAB-BKD", "SD1-A", "RSUD-A", "SD1-OPEN"] {
+        assert_eq!(poll(&s, sn).await, "OK", "{sn}");
+    }
+
+    // Enrolment at the BKD: a real OPERLOG body (an OPLOG "enrol finger" line and the FP line).
+    let body = format!("OPLOG 6\t0\t2025-11-03 09:12:40\t3\t6\t0\t0\n{}", fp_line("3", 6, &tmp));
+    assert_eq!(operlog(&s, "KAB-BKD", &body).await, "OK:2");
+
+    // Stored sealed: neither the base64 text nor the raw template bytes are in the row.
+    let stored = s.store.templates_of(emp).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let t = &stored[0];
+    assert_eq!((t.kind.as_str(), t.no, t.idx, t.source_sn.as_str()), ("finger", 6, 0, "KAB-BKD"));
+    assert_eq!(t.nonce.len(), 12);
+    let raw_bytes = base64::engine::general_purpose::STANDARD.decode(&tmp).unwrap();
+    for hay in [&t.sealed, &t.digest, &t.nonce] {
+        assert!(!hay.windows(16).any(|w| tmp.as_bytes().windows(16).any(|x| x == w)), "base64 text in clear");
+        assert!(!hay.windows(16).any(|w| raw_bytes.windows(16).any(|x| x == w)), "template bytes in clear");
+    }
+    if s.sqlite.is_some() {
+        // Nor anywhere in the database files.
+        for name in ["hadir.db", "hadir.db-wal"] {
+            if let Ok(bytes) = std::fs::read(s.dir.path().join(name)) {
+                assert!(!bytes.windows(64).any(|w| w == &tmp.as_bytes()[..64]), "template text in {name}");
+            }
+        }
+    }
+
+    // The SD1 terminal is sent the template as DATA UPDATE FINGERTMP, exactly as uploaded.
+    let b = poll(&s, "SD1-A").await;
+    let cmds = commands(&b);
+    assert_eq!(cmds.len(), 1, "{b}");
+    let (id, cmd) = &cmds[0];
+    assert_eq!(cmd, &format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp}", tmp.len()));
+    // Not the RSUD terminal, not the unbound one, not the one it came from.
+    for sn in ["RSUD-A", "SD1-OPEN", "KAB-BKD"] {
+        assert_eq!(poll(&s, sn).await, "OK", "{sn}");
+    }
+    // The terminal's result is recorded like any command's; the command list shows a
+    // placeholder, never the template.
+    let (st, r) =
+        raw(&s, Method::POST, "/iclock/devicecmd?SN=SD1-A", format!("ID={id}&Return=0&CMD=DATA\n").as_bytes()).await;
+    assert_eq!((st, r.as_str()), (StatusCode::OK, "OK"));
+    let (st, list) = s.get("/api/v1/devices/SD1-A/commands", &o.admin).await;
+    assert_eq!(st, StatusCode::OK);
+    let item = list["items"].as_array().unwrap().iter().find(|c| c["id"].to_string() == *id).unwrap().clone();
+    assert_eq!(item["state"], "ok");
+    assert_eq!(
+        item["command"],
+        format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP=<templat #{}>", tmp.len(), t.id)
+    );
+
+    // The same upload again (terminals resend after a stamp reset) adds nothing.
+    assert_eq!(operlog(&s, "KAB-BKD", &body).await, "OK:2");
+    let again = s.store.templates_of(emp).await.unwrap();
+    assert_eq!((again.len(), &again[0].digest, &again[0].sealed), (1, &t.digest, &t.sealed));
+    for sn in ["SD1-A", "RSUD-A", "SD1-OPEN", "KAB-BKD"] {
+        assert_eq!(poll(&s, sn).await, "OK", "{sn}");
+    }
+
+    // A re-enrolled finger (same slot, new template) replaces it and goes out again; a second
+    // finger in the same body too.
+    let tmp2 = finger(2);
+    let tmp3 = finger(3);
+    let body2 = format!("{}{}", fp_line("3", 6, &tmp2), fp_line("3", 1, &tmp3));
+    assert_eq!(operlog(&s, "KAB-BKD", &body2).await, "OK:2");
+    assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 2);
+    let b = poll(&s, "SD1-A").await;
+    let sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(sent.len(), 2, "{b}");
+    assert!(sent.contains(&format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp2}", tmp2.len())));
+    assert!(sent.contains(&format!("DATA UPDATE FINGERTMP PIN=3\tFID=1\tSize={}\tValid=1\tTMP={tmp3}", tmp3.len())));
+    assert_eq!(poll(&s, "RSUD-A").await, "OK");
+
+    // No API answer carries a template: employee, terminals, commands, audit trail.
+    let nip3 = nip(3);
+    for path in [
+        format!("/api/v1/employees/{nip3}"),
+        "/api/v1/employees?unit=SD1".to_string(),
+        "/api/v1/devices".to_string(),
+        "/api/v1/devices/SD1-A".to_string(),
+        "/api/v1/devices/KAB-BKD".to_string(),
+        "/api/v1/devices/SD1-A/commands".to_string(),
+        "/api/v1/devices/KAB-BKD/commands".to_string(),
+        "/api/v1/audit".to_string(),
+    ] {
+        let (st, v) = s.get(&path, &o.admin).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {v}");
+        let text = v.to_string();
+        for t in [&tmp, &tmp2, &tmp3] {
+            assert!(!text.contains(&t[..40]), "{path} shows a template");
+        }
+    }
+    // The employee's own data export neither.
+    let (st, v) = s.get("/api/v1/me/export", &o.emp_sd1).await;
+    if st == StatusCode::OK {
+        assert!(!v.to_string().contains(&tmp[..40]));
+    }
+
+    // A transfer to RSUD (from today): the RSUD terminal gets the templates, the SD1 terminal
+    // loses the employee, the BKD terminal (still holding the employee's unit) is left alone.
+    let (st, v) =
+        s.call(Method::PATCH, &format!("/api/v1/employees/{nip3}"), Some(&o.admin), json!({"unit_code": "RSUD"})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let b = poll_until_commands(&s, "RSUD-A").await;
+    let mut sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    sent.sort();
+    assert_eq!(
+        sent,
+        [
+            format!("DATA UPDATE FINGERTMP PIN=3\tFID=1\tSize={}\tValid=1\tTMP={tmp3}", tmp3.len()),
+            format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp2}", tmp2.len()),
+        ]
+    );
+    let b = poll_until_commands(&s, "SD1-A").await;
+    assert_eq!(commands(&b).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), ["DATA DELETE USERINFO PIN=3"]);
+    assert_eq!(poll(&s, "KAB-BKD").await, "OK");
+    assert_eq!(poll(&s, "SD1-OPEN").await, "OK");
+    // Now the RSUD terminal may send the employee's finger; the SD1 one may not.
+    let tmp4 = finger(4);
+    assert_eq!(operlog(&s, "SD1-A", &fp_line("3", 2, &tmp4)).await, "OK:1");
+    assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 2);
+    assert_eq!(operlog(&s, "RSUD-A", &fp_line("3", 2, &tmp4)).await, "OK:1");
+    assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 3);
+    assert_eq!(poll(&s, "RSUD-A").await, "OK", "the terminal it came from has it");
+    let b = poll(&s, "KAB-BKD").await;
+    assert_eq!(commands(&b).len(), 1, "{b}");
+    assert_eq!(poll(&s, "SD1-A").await, "OK");
+}
+
+#[tokio::test]
+async fn face_and_biodata_templates_travel_as_their_own_commands() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    terminal(&s, &o.admin, "DIK-1", "DIK", true).await;
+    terminal(&s, &o.admin, "SD1-B", "SD1", true).await;
+    let face = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v";
+    let bio = "TfJTUzIxAAAFREgECAUHCc7QAAAcRWkBAAAAhGsfN0RDAA8PeQAYAIdLpQBIAFcPKgBORMAPqQBXAKkPsERdAFMPwgCdAORL";
+    let body = format!(
+        "FACE PIN=2\tFID=0\tSize={}\tValid=1\tTMP={face}\nBIODATA Pin=2\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=5\tMinorVer=8\tFormat=0\tTmp={bio}\n",
+        face.len()
+    );
+    assert_eq!(operlog(&s, "DIK-1", &body).await, "OK:2");
+    let b = poll(&s, "SD1-B").await;
+    let mut sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    sent.sort();
+    assert_eq!(
+        sent,
+        [
+            format!(
+                "DATA UPDATE BIODATA Pin=2\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=5\tMinorVer=8\tFormat=0\tTmp={bio}"
+            ),
+            format!("DATA UPDATE FACE PIN=2\tFID=0\tSize={}\tValid=1\tTMP={face}", face.len()),
+        ]
+    );
+    // A body too large for the terminal endpoints is refused whole, nothing stored.
+    let huge = "A".repeat(8 * 1024 * 1024);
+    let (st, _) =
+        raw(&s, Method::POST, "/iclock/cdata?SN=DIK-1&table=OPERLOG", fp_line("2", 3, &huge).as_bytes()).await;
+    assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+    let emp = employee_id(&s, "2").await;
+    assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 2);
+    // A single template beyond 64 KiB in an acceptable body is skipped (not a template).
+    let long = "A".repeat(100 * 1024);
+    assert_eq!(operlog(&s, "DIK-1", &fp_line("2", 3, &long)).await, "OK:0");
+    assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 2);
+    assert_eq!(poll(&s, "SD1-B").await, "OK");
+}
