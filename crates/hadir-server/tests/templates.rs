@@ -146,7 +146,7 @@ async fn a_template_from_one_terminal_reaches_the_units_other_terminals_once() {
     assert_eq!((st, r.as_str()), (StatusCode::OK, "OK"));
     let (st, list) = s.get("/api/v1/devices/SD1-A/commands", &o.admin).await;
     assert_eq!(st, StatusCode::OK);
-    let item = list["items"].as_array().unwrap().iter().find(|c| c["id"].to_string() == *id).unwrap().clone();
+    let item = list["items"].as_array().unwrap().iter().find(|c| c["id"].as_i64() == id.parse().ok()).unwrap().clone();
     assert_eq!(item["state"], "ok");
     assert_eq!(
         item["command"],
