@@ -24,7 +24,7 @@ use crate::state::AppState;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hadir_store::{Device, DeviceCommand, DeviceFilter, DeviceState, Employee, Id, NewTemplate, Store, StoreError};
-use hadir_zk::push::{BioTemplate, Command, OperLogEntry, TemplateKind};
+use hadir_zk::push::{BioTemplate, Command, OperLogEntry, TemplateKind, UserUpdate};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
@@ -243,6 +243,11 @@ fn pin_of(command: &str) -> Option<&str> {
 /// they do not hold yet (with `retry_failed`, also those whose last write failed), terminals
 /// no longer of their unit lose the employee. Returns the commands queued.
 pub async fn follow(s: &AppState, employee_id: Id, retry_failed: bool) -> Result<usize, StoreError> {
+    follow_on(s, employee_id, None, retry_failed).await
+}
+
+/// [`follow`], limited to the terminal `only` when given.
+async fn follow_on(s: &AppState, employee_id: Id, only: Option<&str>, retry_failed: bool) -> Result<usize, StoreError> {
     let e = s.store.employee_by_id(employee_id).await?;
     let templates = s.store.templates_of(e.id).await?;
     if templates.is_empty() {
@@ -255,9 +260,10 @@ pub async fn follow(s: &AppState, employee_id: Id, retry_failed: bool) -> Result
         (Some(_), true) => targets(&devices, &path).collect(),
         _ => Vec::new(),
     };
+    let mine = |sn: &str| only.is_none_or(|o| o == sn);
     let keys = s.template_keys.keys(s.store.as_ref()).await?;
     let mut queued = 0;
-    for d in &wanted {
+    for d in wanted.iter().filter(|d| mine(&d.sn)) {
         let Some(pin) = e.device_pin.as_deref() else { break };
         let mut items = Vec::new();
         for t in &templates {
@@ -277,6 +283,16 @@ pub async fn follow(s: &AppState, employee_id: Id, retry_failed: bool) -> Result
             }
         }
         if !items.is_empty() {
+            // A terminal that holds none of the employee's templates may not know the employee
+            // either: the user goes first (as "sync employees" writes it), or the terminal would
+            // refuse the templates of an unknown PIN.
+            // (With `only`, "sync employees" has just queued the users.)
+            if only.is_none()
+                && !copies.iter().any(|c| c.device_sn == d.sn)
+                && let Ok(line) = Command::UpdateUser(UserUpdate::new(pin, &e.name)).render()
+            {
+                queued += s.store.queue_device_commands(&d.sn, &[line], None).await?.len();
+            }
             queued += s.store.queue_template_commands(&d.sn, &items).await?.len();
             tracing::info!(sn = %d.sn, employee = %e.login, templates = items.len(), "templates queued for terminal");
         }
@@ -285,7 +301,7 @@ pub async fn follow(s: &AppState, employee_id: Id, retry_failed: bool) -> Result
     let mut leaving: Vec<&str> = copies.iter().map(|c| c.device_sn.as_str()).collect();
     leaving.sort_unstable();
     leaving.dedup();
-    for sn in leaving {
+    for sn in leaving.into_iter().filter(|sn| mine(sn)) {
         if wanted.iter().any(|d| d.sn == sn) {
             continue;
         }
@@ -306,6 +322,18 @@ fn decode(keys: &Keys, t: &hadir_store::SealedTemplate) -> Option<BioTemplate> {
         OperLogEntry::Template(b) if TemplateKind::from_key(&t.kind) == Some(b.kind) => Some(b),
         _ => None,
     }
+}
+
+/// "Sync employees" of one terminal: the templates of the employees in `employee_ids` it does
+/// not hold, or whose last write failed, are queued for it (after the users). Returns how many
+/// commands.
+pub async fn resend_to(s: &AppState, sn: &str, employee_ids: &[Id]) -> Result<usize, StoreError> {
+    let with: HashSet<Id> = s.store.employees_with_templates().await?.into_iter().collect();
+    let mut n = 0;
+    for id in employee_ids.iter().filter(|id| with.contains(id)) {
+        n += follow_on(s, *id, Some(sn), true).await?;
+    }
+    Ok(n)
 }
 
 /// [`follow`] in the background (after an employee changed), logging failures.

@@ -74,6 +74,8 @@ fn commands(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+const USER3: &str = "DATA UPDATE USERINFO PIN=3\tName=Pegawai 3\tPri=0\tPasswd=\tCard=\tGrp=1\tTZ=0000000100000000";
+
 async fn employee_id(s: &TestServer, pin: &str) -> i64 {
     s.store.employee_by_device_pin(pin).await.unwrap().id
 }
@@ -129,11 +131,13 @@ async fn a_template_from_one_terminal_reaches_the_units_other_terminals_once() {
         }
     }
 
-    // The SD1 terminal is sent the template as DATA UPDATE FINGERTMP, exactly as uploaded.
+    // The SD1 terminal is sent the user, then the template as DATA UPDATE FINGERTMP, exactly
+    // as uploaded.
     let b = poll(&s, "SD1-A").await;
     let cmds = commands(&b);
-    assert_eq!(cmds.len(), 1, "{b}");
-    let (id, cmd) = &cmds[0];
+    assert_eq!(cmds.len(), 2, "{b}");
+    assert_eq!(cmds[0].1, USER3);
+    let (id, cmd) = &cmds[1];
     assert_eq!(cmd, &format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp}", tmp.len()));
     // Not the RSUD terminal, not the unbound one, not the one it came from.
     for sn in ["RSUD-A", "SD1-OPEN", "KAB-BKD"] {
@@ -206,10 +210,13 @@ async fn a_template_from_one_terminal_reaches_the_units_other_terminals_once() {
         s.call(Method::PATCH, &format!("/api/v1/employees/{nip3}"), Some(&o.admin), json!({"unit_code": "RSUD"})).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let b = poll_until_commands(&s, "RSUD-A").await;
-    let mut sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
-    sent.sort();
+    let sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(sent.len(), 3, "{b}");
+    assert_eq!(sent[0], USER3, "the user before its templates");
+    let mut templates = sent[1..].to_vec();
+    templates.sort();
     assert_eq!(
-        sent,
+        templates,
         [
             format!("DATA UPDATE FINGERTMP PIN=3\tFID=1\tSize={}\tValid=1\tTMP={tmp3}", tmp3.len()),
             format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp2}", tmp2.len()),
@@ -245,7 +252,18 @@ async fn face_and_biodata_templates_travel_as_their_own_commands() {
     );
     assert_eq!(operlog(&s, "DIK-1", &body).await, "OK:2");
     let b = poll(&s, "SD1-B").await;
-    let mut sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    let cmds = commands(&b);
+    assert_eq!(cmds.len(), 3, "{b}");
+    assert!(cmds[0].1.starts_with("DATA UPDATE USERINFO PIN=2\t"));
+    // The terminal takes the BIODATA but is full for the FACE (-1001): recorded, not resent by
+    // itself; "sync employees" sends it again.
+    let results: String = cmds[1..]
+        .iter()
+        .map(|(id, c)| format!("ID={id}&Return={}&CMD=DATA\n", if c.contains("UPDATE FACE") { -1001 } else { 0 }))
+        .collect();
+    let (st, _) = raw(&s, Method::POST, "/iclock/devicecmd?SN=SD1-B", results.as_bytes()).await;
+    assert_eq!(st, StatusCode::OK);
+    let mut sent: Vec<String> = cmds[1..].iter().map(|(_, c)| c.clone()).collect();
     sent.sort();
     assert_eq!(
         sent,
@@ -256,6 +274,15 @@ async fn face_and_biodata_templates_travel_as_their_own_commands() {
             format!("DATA UPDATE FACE PIN=2\tFID=0\tSize={}\tValid=1\tTMP={face}", face.len()),
         ]
     );
+    assert_eq!(operlog(&s, "DIK-1", &body).await, "OK:2");
+    assert_eq!(poll(&s, "SD1-B").await, "OK");
+    let (st, v) = s.post("/api/v1/devices/SD1-B/sync-employees", &o.admin, json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["updates"].as_u64(), v["queued"].as_u64()), (Some(2), Some(3)), "{v}");
+    let b = poll(&s, "SD1-B").await;
+    let sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(sent.len(), 3, "{b}");
+    assert_eq!(sent[2], format!("DATA UPDATE FACE PIN=2\tFID=0\tSize={}\tValid=1\tTMP={face}", face.len()));
     // A body too large for the terminal endpoints is refused whole, nothing stored.
     let huge = "A".repeat(8 * 1024 * 1024);
     let (st, _) =
