@@ -425,6 +425,11 @@ fn template_lines_become_update_commands_for_another_terminal() {
     let bad = parse_operlog(b"FP PIN=1\tFID=0\tTMP=AAAA\rC:1:REBOOT\n");
     assert_eq!(bad.errors.len(), 1);
     assert_eq!(bad.errors[0].kind, LineErrorKind::BadTemplate);
+    // The error quotes the line without its template (errors are logged).
+    assert_eq!(bad.errors[0].excerpt, "FP PIN=1\tFID=0\tTMP=");
+    let bad = parse_operlog(b"BIODATA Pin=x y\tNo=0\tType=1\tTmp=U2VjcmV0VGVtcGxhdGU=\n");
+    assert_eq!(bad.errors[0].kind, LineErrorKind::BadPin);
+    assert!(!bad.errors[0].excerpt.contains("U2Vj"), "{:?}", bad.errors[0].excerpt);
     let mut forged = t.clone();
     forged.template = "AAAA\nC:9:REBOOT".into();
     assert!(Command::UpdateTemplate(forged).render().is_err());

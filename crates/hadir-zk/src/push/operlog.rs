@@ -154,6 +154,19 @@ fn parse_line(line: &str) -> Result<OperLogEntry, LineErrorKind> {
     })
 }
 
+/// A line as it may be quoted in an error (and so in logs): a template line is cut before its
+/// template (`TMP=`/`Tmp=`), which must never reach a log, even in part.
+fn without_template(line: &str) -> &str {
+    let word = line.trim_start().split([' ', '\t']).next().unwrap_or_default();
+    if !matches!(word, "FP" | "FACE" | "BIODATA") {
+        return line;
+    }
+    match line.to_ascii_uppercase().find("TMP=") {
+        Some(i) => line.get(..i + 4).unwrap_or_default(),
+        None => line,
+    }
+}
+
 /// Parses an OPERLOG body line by line (UTF-8, invalid bytes replaced).
 /// Malformed lines are reported individually; the reply's `OK:<n>` should
 /// count the lines the server processed.
@@ -168,7 +181,7 @@ pub fn parse_operlog(body: &[u8]) -> OperLogBatch {
         }
         match parse_line(line) {
             Ok(entry) => batch.entries.push(OperLogLine { line: line_no, entry }),
-            Err(kind) => batch.errors.push(LineError::new(line_no, kind, line)),
+            Err(kind) => batch.errors.push(LineError::new(line_no, kind, without_template(line))),
         }
     }
     batch
