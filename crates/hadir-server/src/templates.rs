@@ -131,6 +131,7 @@ pub async fn receive(s: &AppState, d: &Device, entries: &[&BioTemplate]) -> Resu
     let keys = s.template_keys.keys(s.store.as_ref()).await?;
     let mut owners: HashMap<String, Option<(Employee, String)>> = HashMap::new();
     let mut changed: HashSet<Id> = HashSet::new();
+    let mut batch = Vec::new();
     for t in entries.iter().take(MAX_TEMPLATES_PER_BODY) {
         let owner = match owners.get(&t.pin) {
             Some(o) => o.clone(),
@@ -163,7 +164,7 @@ pub async fn receive(s: &AppState, d: &Device, entries: &[&BioTemplate]) -> Resu
         let Some((nonce, sealed)) = seal(&keys.seal, &aad(e.id, &kind, no, idx), text.as_bytes()) else {
             return Err(StoreError::Backend("template sealing failed".into()));
         };
-        let new = NewTemplate {
+        batch.push(NewTemplate {
             employee_id: e.id,
             kind,
             no,
@@ -172,12 +173,15 @@ pub async fn receive(s: &AppState, d: &Device, entries: &[&BioTemplate]) -> Resu
             nonce,
             sealed,
             source_sn: d.sn.clone(),
-        };
-        match s.store.save_template(&new).await? {
+        });
+    }
+    // One transaction for the body.
+    for (t, saved) in batch.iter().zip(s.store.save_templates(&batch).await?) {
+        match saved {
             hadir_store::TemplateSaved::Same(_) => out.unchanged += 1,
             _ => {
                 out.stored += 1;
-                changed.insert(e.id);
+                changed.insert(t.employee_id);
             }
         }
     }

@@ -77,68 +77,79 @@ async fn commands(conn: &mut Conn, ids: &[Id]) -> Result<Vec<DeviceCommand>> {
     Ok(out)
 }
 
-#[async_trait]
-impl TemplateStore for Store {
-    async fn save_template(&self, t: &NewTemplate) -> Result<TemplateSaved> {
-        let now = ms(Timestamp::now());
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let dev = device_id(&mut tx, &t.source_sn).await?;
-        let inserted: Option<Id> = sqlx::query_scalar(
-            "INSERT INTO biometric_templates
-             (employee_id, kind, no, idx, digest, nonce, sealed, source_sn, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-             ON CONFLICT (employee_id, kind, no, idx) DO NOTHING RETURNING id",
-        )
-        .bind(t.employee_id)
-        .bind(&t.kind)
-        .bind(t.no)
-        .bind(t.idx)
-        .bind(&t.digest)
-        .bind(&t.nonce)
-        .bind(&t.sealed)
-        .bind(&t.source_sn)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let saved = match inserted {
-            Some(id) => TemplateSaved::New(id),
-            None => {
-                let r = sqlx::query(
-                    "SELECT id, digest FROM biometric_templates WHERE employee_id = $1 AND kind = $2 AND no = $3 AND idx = $4",
+async fn save(tx: &mut Conn, t: &NewTemplate, now: i64) -> Result<TemplateSaved> {
+    let dev = device_id(&mut *tx, &t.source_sn).await?;
+    let inserted: Option<Id> = sqlx::query_scalar(
+        "INSERT INTO biometric_templates
+         (employee_id, kind, no, idx, digest, nonce, sealed, source_sn, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+         ON CONFLICT (employee_id, kind, no, idx) DO NOTHING RETURNING id",
+    )
+    .bind(t.employee_id)
+    .bind(&t.kind)
+    .bind(t.no)
+    .bind(t.idx)
+    .bind(&t.digest)
+    .bind(&t.nonce)
+    .bind(&t.sealed)
+    .bind(&t.source_sn)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let saved = match inserted {
+        Some(id) => TemplateSaved::New(id),
+        None => {
+            let r = sqlx::query(
+                "SELECT id, digest FROM biometric_templates WHERE employee_id = $1 AND kind = $2 AND no = $3 AND idx = $4",
+            )
+            .bind(t.employee_id)
+            .bind(&t.kind)
+            .bind(t.no)
+            .bind(t.idx)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let id: Id = r.get("id");
+            let digest: Vec<u8> = r.get("digest");
+            if digest == t.digest {
+                TemplateSaved::Same(id)
+            } else {
+                sqlx::query(
+                    "UPDATE biometric_templates SET digest = $1, nonce = $2, sealed = $3, source_sn = $4, updated_at = $5
+                     WHERE id = $6",
                 )
-                .bind(t.employee_id)
-                .bind(&t.kind)
-                .bind(t.no)
-                .bind(t.idx)
-                .fetch_one(&mut *tx)
+                .bind(&t.digest)
+                .bind(&t.nonce)
+                .bind(&t.sealed)
+                .bind(&t.source_sn)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                let id: Id = r.get("id");
-                let digest: Vec<u8> = r.get("digest");
-                if digest == t.digest {
-                    TemplateSaved::Same(id)
-                } else {
-                    sqlx::query(
-                        "UPDATE biometric_templates SET digest = $1, nonce = $2, sealed = $3, source_sn = $4, updated_at = $5
-                         WHERE id = $6",
-                    )
-                    .bind(&t.digest)
-                    .bind(&t.nonce)
-                    .bind(&t.sealed)
-                    .bind(&t.source_sn)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    TemplateSaved::Changed(id)
-                }
+                TemplateSaved::Changed(id)
             }
-        };
-        put_copy(&mut tx, dev, saved.id(), &t.digest, None, now).await?;
+        }
+    };
+    put_copy(&mut *tx, dev, saved.id(), &t.digest, None, now).await?;
+    Ok(saved)
+}
+
+#[async_trait]
+impl TemplateStore for Store {
+    async fn save_templates(&self, batch: &[NewTemplate]) -> Result<Vec<TemplateSaved>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = ms(Timestamp::now());
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for t in batch {
+            out.push(save(&mut tx, t, now).await?);
+        }
         tx.commit().await.map_err(db_err)?;
-        Ok(saved)
+        Ok(out)
     }
 
     async fn templates_of(&self, employee_id: Id) -> Result<Vec<SealedTemplate>> {

@@ -86,9 +86,9 @@ pub struct TemplateCopy {
 
 #[async_trait]
 pub trait TemplateStore: Send + Sync {
-    /// Saves the template in its slot (a different one there is replaced) and records that
-    /// `source_sn` holds this version, in one transaction.
-    async fn save_template(&self, t: &NewTemplate) -> Result<TemplateSaved>;
+    /// Saves each template in its slot (a different one there is replaced) and records that its
+    /// `source_sn` holds this version; one transaction for the batch (one OPERLOG body).
+    async fn save_templates(&self, batch: &[NewTemplate]) -> Result<Vec<TemplateSaved>>;
     /// The employee's templates, by kind and slot.
     async fn templates_of(&self, employee_id: Id) -> Result<Vec<SealedTemplate>>;
     /// The templates with these ids that exist.
