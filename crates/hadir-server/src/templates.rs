@@ -310,12 +310,147 @@ async fn follow_on(s: &AppState, employee_id: Id, only: Option<&str>, retry_fail
             continue;
         }
         let Some(d) = devices.iter().find(|d| d.sn == sn && d.state == DeviceState::Active) else { continue };
+        if relay_written(d) {
+            // Its relay removes the employee (the removal list of `GET /api/v1/relay/templates`).
+            continue;
+        }
         let Some(pin) = e.device_pin.as_deref() else { continue };
         let Ok(line) = (Command::DeleteUser { pin: pin.to_owned() }).render() else { continue };
         queued += s.store.queue_template_removal(&d.sn, e.id, &[line]).await?.len();
         tracing::info!(sn = %d.sn, employee = %e.login, "employee and templates removed from a terminal outside their unit");
     }
     Ok(queued)
+}
+
+/// A terminal its relay writes over port 4370 (it makes no PUSH requests).
+fn relay_written(d: &Device) -> bool {
+    d.relay_id.is_some() && d.ip.is_none()
+}
+
+/// One template a relay should write, opened for it.
+pub struct ForRelay {
+    pub template_id: Id,
+    pub digest: Vec<u8>,
+    /// With the employee's device PIN.
+    pub template: BioTemplate,
+    /// The relay's terminals that lack this version.
+    pub terminals: Vec<String>,
+}
+
+/// An employee the relay's terminals should lose.
+pub struct RelayRemoval {
+    pub pin: String,
+    pub terminals: Vec<String>,
+}
+
+/// What a relay's terminals should be given and lose: the templates of the active employees
+/// (with a device PIN) of its unit subtree that its approved terminals holding the employee's
+/// unit lack, and the employees its terminals hold templates of but should not any more.
+pub async fn for_relay(
+    s: &AppState,
+    relay: &hadir_store::Relay,
+) -> Result<(Vec<ForRelay>, Vec<RelayRemoval>), StoreError> {
+    let mine = s.store.list_devices(&DeviceFilter { relay_id: Some(relay.id), ..Default::default() }).await?;
+    let mine: Vec<&Device> = mine
+        .iter()
+        .filter(|d| {
+            relay_written(d)
+                && d.state == DeviceState::Active
+                && d.unit_path.as_deref().is_some_and(|p| p.starts_with(&relay.unit_path))
+        })
+        .collect();
+    let (mut give, mut remove) = (Vec::new(), Vec::new());
+    if mine.is_empty() {
+        return Ok((give, remove));
+    }
+    let keys = s.template_keys.keys(s.store.as_ref()).await?;
+    for id in s.store.employees_with_templates().await? {
+        let e = match s.store.employee_by_id(id).await {
+            Ok(e) => e,
+            Err(StoreError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let copies = s.store.template_copies(e.id).await?;
+        let path = unit_today(s.store.as_ref(), &e).await?.path;
+        let wanted: Vec<&Device> = match (&e.device_pin, e.active) {
+            (Some(_), true) => {
+                mine.iter().copied().filter(|d| d.unit_path.as_deref().is_some_and(|p| path.starts_with(p))).collect()
+            }
+            _ => Vec::new(),
+        };
+        if let Some(pin) = e.device_pin.as_deref() {
+            let mut leaving: Vec<String> = mine
+                .iter()
+                .filter(|d| !wanted.iter().any(|w| w.sn == d.sn) && copies.iter().any(|c| c.device_sn == d.sn))
+                .map(|d| d.sn.clone())
+                .collect();
+            leaving.sort();
+            if !leaving.is_empty() {
+                remove.push(RelayRemoval { pin: pin.to_owned(), terminals: leaving });
+            }
+        }
+        let Some(pin) = e.device_pin.as_deref().filter(|_| !wanted.is_empty()) else { continue };
+        for t in s.store.templates_of(e.id).await? {
+            let terminals: Vec<String> = wanted
+                .iter()
+                .filter(|d| {
+                    !copies.iter().any(|c| c.device_sn == d.sn && c.template_id == t.id && c.digest == t.digest)
+                })
+                .map(|d| d.sn.clone())
+                .collect();
+            if terminals.is_empty() {
+                continue;
+            }
+            let Some(mut bio) = decode(keys, &t) else {
+                tracing::error!(template = t.id, "stored template cannot be opened (another template key?)");
+                continue;
+            };
+            bio.pin = pin.to_owned();
+            give.push(ForRelay { template_id: t.id, digest: t.digest.clone(), template: bio, terminals });
+        }
+    }
+    Ok((give, remove))
+}
+
+/// Records what a relay reports it wrote (`(sn, template id, digest)`; only its own approved
+/// terminals and the current version of a template count) and removed (`(sn, pin)`).
+/// Returns how many entries were recorded.
+pub async fn relay_wrote(
+    s: &AppState,
+    relay: &hadir_store::Relay,
+    written: &[(String, Id, Vec<u8>)],
+    removed: &[(String, String)],
+) -> Result<usize, StoreError> {
+    let mine = s.store.list_devices(&DeviceFilter { relay_id: Some(relay.id), ..Default::default() }).await?;
+    let ours = |sn: &str| mine.iter().any(|d| d.sn == sn && relay_written(d) && d.state == DeviceState::Active);
+    let ids: Vec<Id> = written.iter().map(|(_, id, _)| *id).collect();
+    let current: HashMap<Id, Vec<u8>> =
+        s.store.templates_by_ids(&ids).await?.into_iter().map(|t| (t.id, t.digest)).collect();
+    let mut per_sn: HashMap<&str, Vec<(Id, Vec<u8>)>> = HashMap::new();
+    for (sn, id, digest) in written {
+        if ours(sn) && current.get(id) == Some(digest) {
+            per_sn.entry(sn.as_str()).or_default().push((*id, digest.clone()));
+        }
+    }
+    let mut n = 0;
+    for (sn, copies) in per_sn {
+        n += copies.len();
+        s.store.record_template_copies(sn, &copies).await?;
+    }
+    for (sn, pin) in removed {
+        if !ours(sn) {
+            continue;
+        }
+        match s.store.employee_by_device_pin(pin).await {
+            Ok(e) => {
+                s.store.forget_template_copies(sn, e.id).await?;
+                n += 1;
+            }
+            Err(StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Opens a stored template.

@@ -233,4 +233,32 @@ impl TemplateStore for Store {
             .await
             .map_err(db_err)
     }
+
+    async fn record_template_copies(&self, sn: &str, copies: &[(Id, Vec<u8>)]) -> Result<()> {
+        if copies.is_empty() {
+            return Ok(());
+        }
+        let now = ms(Timestamp::now());
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let dev = device_id(&mut tx, sn).await?;
+        for (template, digest) in copies {
+            put_copy(&mut tx, dev, *template, digest, None, now).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn forget_template_copies(&self, sn: &str, employee_id: Id) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let dev = device_id(&mut tx, sn).await?;
+        sqlx::query(
+            "DELETE FROM template_copies WHERE device_id = $1
+             AND template_id IN (SELECT id FROM biometric_templates WHERE employee_id = $2)",
+        )
+        .bind(dev)
+        .bind(employee_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
 }

@@ -108,4 +108,9 @@ pub trait TemplateStore: Send + Sync {
     ) -> Result<Vec<DeviceCommand>>;
     /// Employees with at least one stored template.
     async fn employees_with_templates(&self) -> Result<Vec<Id>>;
+    /// Records that the terminal now holds these versions `(template id, digest)` (written by
+    /// its relay over port 4370: no command queued).
+    async fn record_template_copies(&self, sn: &str, copies: &[(Id, Vec<u8>)]) -> Result<()>;
+    /// Forgets the terminal's copies of the employee's templates (its relay removed them).
+    async fn forget_template_copies(&self, sn: &str, employee_id: Id) -> Result<()>;
 }

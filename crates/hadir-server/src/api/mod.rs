@@ -134,6 +134,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(relays::templates, relays::report_templates))
         .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
         .routes(routes!(kiosks::revoke_kiosk))
         .routes(routes!(kiosks::kiosk_code))
