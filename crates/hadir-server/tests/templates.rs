@@ -209,8 +209,16 @@ async fn a_template_from_one_terminal_reaches_the_units_other_terminals_once() {
     let (st, v) =
         s.call(Method::PATCH, &format!("/api/v1/employees/{nip3}"), Some(&o.admin), json!({"unit_code": "RSUD"})).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let b = poll_until_commands(&s, "RSUD-A").await;
-    let sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    // (The user and the templates are queued by the background transfer one after the other: a
+    // poll may come between them.)
+    let mut sent: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        sent.extend(commands(&poll_until_commands(&s, "RSUD-A").await).into_iter().map(|(_, c)| c));
+        if sent.len() >= 3 {
+            break;
+        }
+    }
+    let b = sent.join("\n");
     assert_eq!(sent.len(), 3, "{b}");
     assert_eq!(sent[0], USER3, "the user before its templates");
     let mut templates = sent[1..].to_vec();
@@ -295,4 +303,108 @@ async fn face_and_biodata_templates_travel_as_their_own_commands() {
     assert_eq!(operlog(&s, "DIK-1", &fp_line("2", 3, &long)).await, "OK:0");
     assert_eq!(s.store.templates_of(emp).await.unwrap().len(), 2);
     assert_eq!(poll(&s, "SD1-B").await, "OK");
+}
+
+/// A relay registered for `unit`, with one terminal of `unit` registered by an admin and then
+/// reported by the relay (so the relay reaches it over port 4370). Returns the relay's token.
+async fn relay_with_terminal(s: &TestServer, admin: &str, name: &str, unit: &str, sn: &str) -> (i64, String) {
+    let (st, b) = s.post("/api/v1/relays", admin, json!({"name": name, "unit_code": unit})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (id, token) = (b["id"].as_i64().unwrap(), b["token"].as_str().unwrap().to_string());
+    terminal(s, admin, sn, unit, false).await;
+    let up = json!({"terminals": [{"sn": sn, "address": "192.168.1.201:4370", "reachable": true}], "punches": []});
+    let (st, b) = s.post("/api/v1/relay/punches", &token, up).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(s.store.device_by_sn(sn).await.unwrap().relay_id, Some(id));
+    (id, token)
+}
+
+#[tokio::test]
+async fn a_relay_gets_its_units_templates_reports_them_written_and_loses_a_moved_employee() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    terminal(&s, &o.admin, "KAB-BKD", "KAB", true).await;
+    let (_, sd1) = relay_with_terminal(&s, &o.admin, "Relay SD1", "SD1", "RLY-SD1").await;
+    let (rsud_id, rsud) = relay_with_terminal(&s, &o.admin, "Relay RSUD", "RSUD", "RLY-RSUD").await;
+    let emp = employee_id(&s, "3").await;
+
+    // Nothing stored yet: nothing to write.
+    let (st, v) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!((st, v), (StatusCode::OK, json!({"templates": [], "removed": []})));
+
+    // Enrolment at the BKD (PUSH).
+    let tmp = finger(7);
+    assert_eq!(operlog(&s, "KAB-BKD", &fp_line("3", 6, &tmp)).await, "OK:1");
+    let stored = s.store.templates_of(emp).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    // No PUSH command for the relay's terminals: their relay writes them.
+    assert_eq!(s.store.device_by_sn("RLY-SD1").await.unwrap().pending_commands, 0);
+
+    // The SD1 relay gets it, for its terminal; the RSUD relay gets nothing.
+    let (st, v) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let items = v["templates"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v}");
+    let t = &items[0];
+    assert_eq!(
+        (t["pin"].as_str(), t["kind"].as_str(), t["no"].as_u64(), t["valid"].as_u64(), t["template"].as_str()),
+        (Some("3"), Some("finger"), Some(6), Some(1), Some(tmp.as_str()))
+    );
+    assert_eq!(t["terminals"], json!(["RLY-SD1"]));
+    assert_eq!(v["removed"], json!([]));
+    let (st, v2) = s.get("/api/v1/relay/templates", &rsud).await;
+    assert_eq!((st, v2), (StatusCode::OK, json!({"templates": [], "removed": []})));
+
+    // Not for anyone else: no token, a person's token, the admin's.
+    for token in [o.admin.as_str(), o.emp_sd1.as_str(), "not-a-token"] {
+        let (st, b) = s.get("/api/v1/relay/templates", token).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+        assert!(!b.to_string().contains(&tmp[..40]));
+    }
+
+    // Reports that do not count change nothing: another relay's terminal, an old version.
+    let id = t["id"].as_i64().unwrap();
+    let version = t["version"].as_str().unwrap().to_string();
+    let bad = json!({"written": [
+        {"sn": "RLY-SD1", "id": id, "version": "00ff"},
+        {"sn": "KAB-BKD", "id": id, "version": version},
+    ]});
+    let (st, b) = s.post("/api/v1/relay/templates", &sd1, bad.clone()).await;
+    assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
+    let (st, b) = s
+        .post("/api/v1/relay/templates", &rsud, json!({"written": [{"sn": "RLY-SD1", "id": id, "version": version}]}))
+        .await;
+    assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
+    let (_, again) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(again["templates"].as_array().unwrap().len(), 1);
+
+    // The written report: not handed out again.
+    let ok = json!({"written": [{"sn": "RLY-SD1", "id": id, "version": version}]});
+    let (st, b) = s.post("/api/v1/relay/templates", &sd1, ok).await;
+    assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
+    let (_, again) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(again, json!({"templates": [], "removed": []}));
+
+    // A revoked relay is refused, and nothing it reports is recorded.
+    let (st, _) = s.post(&format!("/api/v1/relays/{rsud_id}/revoke"), &o.admin, json!({})).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.get("/api/v1/relay/templates", &rsud).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // A transfer to RSUD: the SD1 relay is told to remove PIN 3 from its terminal, and once it
+    // reports the removal, is not told again. (The RSUD relay is revoked: a new one would get it.)
+    let nip3 = nip(3);
+    let (st, v) =
+        s.call(Method::PATCH, &format!("/api/v1/employees/{nip3}"), Some(&o.admin), json!({"unit_code": "RSUD"})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (_, v) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(v, json!({"templates": [], "removed": [{"pin": "3", "terminals": ["RLY-SD1"]}]}));
+    let (st, b) = s.post("/api/v1/relay/templates", &sd1, json!({"removed": [{"sn": "RLY-SD1", "pin": "3"}]})).await;
+    assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
+    let (_, v) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(v, json!({"templates": [], "removed": []}));
+    let (_, rsud2) = relay_with_terminal(&s, &o.admin, "Relay RSUD 2", "RSUD", "RLY-RSUD2").await;
+    let (_, v) = s.get("/api/v1/relay/templates", &rsud2).await;
+    assert_eq!(v["templates"][0]["terminals"], json!(["RLY-RSUD2"]), "{v}");
+    assert_eq!(v["templates"][0]["template"].as_str(), Some(tmp.as_str()));
 }

@@ -548,7 +548,12 @@ pub async fn templates(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -
             terminals: g.terminals,
         })
         .collect::<Vec<_>>();
-    tracing::info!(relay = relay.id, templates = templates.len(), removals = remove.len(), "templates handed to a relay");
+    tracing::info!(
+        relay = relay.id,
+        templates = templates.len(),
+        removals = remove.len(),
+        "templates handed to a relay"
+    );
     let removed = remove.into_iter().map(|r| RelayTemplateRemoval { pin: r.pin, terminals: r.terminals }).collect();
     Ok(Json(RelayTemplates { templates, removed }))
 }
