@@ -30,6 +30,7 @@ mod serve;
 pub mod signals;
 mod state;
 mod system;
+pub mod templates;
 mod thumbs;
 pub mod tpp;
 pub mod tpp_export;
@@ -91,6 +92,7 @@ impl Server {
             caches: Arc::new(state::Caches::default()),
             imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
             kiosk_keys: Arc::new(kiosk::KioskKeys::default()),
+            template_keys: Arc::new(templates::TemplateKeys::default()),
             signals,
         }
     }

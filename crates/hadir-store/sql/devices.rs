@@ -742,6 +742,11 @@ impl DeviceStore for Store {
             .await
             .map_err(db_err)?
             .rows_affected();
+        sqlx::query("DELETE FROM template_copies WHERE device_id = $1")
+            .bind(d.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         sqlx::query("DELETE FROM device_commands WHERE device_id = $1")
             .bind(d.id)
             .execute(&mut *tx)

@@ -25,6 +25,7 @@ pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
 mod signals;
+mod templates;
 mod webhooks;
 
 pub(crate) use crate::Store;

@@ -204,6 +204,7 @@ pub trait Store:
     + SignalStore
     + ChannelPolicyStore
     + WebhookStore
+    + crate::TemplateStore
     + Send
     + Sync
 {
@@ -224,6 +225,7 @@ impl<T> Store for T where
         + SignalStore
         + ChannelPolicyStore
         + WebhookStore
+        + crate::TemplateStore
         + Send
         + Sync
 {

@@ -534,3 +534,127 @@ async fn relay_account(s: &AppState, e: &hadir_store::Employee) -> ApiResult<Opt
         password_hash: account.password_hash,
     }))
 }
+
+/// One template for the relay to write (issue 25): the only answer that carries a template,
+/// to the relay of the employee's unit only.
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplate {
+    /// Quote it, with `version`, in the report.
+    pub id: i64,
+    /// Which version of the template this is (opaque).
+    pub version: String,
+    pub pin: String,
+    /// `finger`, `face` or `bio:<type>`.
+    pub kind: String,
+    /// Finger (0–9) or face template number.
+    pub no: u32,
+    /// BIODATA index; 0 otherwise.
+    pub index: u32,
+    /// 1 usable, 3 duress.
+    pub valid: u32,
+    /// Base64, as the enrolling terminal sent it.
+    pub template: String,
+    /// The relay's terminals (serials) that lack it.
+    pub terminals: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplateRemoval {
+    /// Delete this user (and its templates) from these terminals.
+    pub pin: String,
+    pub terminals: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplates {
+    pub templates: Vec<RelayTemplate>,
+    pub removed: Vec<RelayTemplateRemoval>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Fingerprint and face templates the relay's terminals lack, for the employees of its unit
+/// subtree, and the employees its terminals should lose (relay token). Write the users first
+/// (roster), then these; report what was written with `POST /api/v1/relay/templates`.
+#[utoipa::path(get, path = "/api/v1/relay/templates", tag = "relays",
+    responses((status = 200, body = RelayTemplates), (status = 401, body = ErrorBody)))]
+pub async fn templates(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<RelayTemplates>> {
+    let (give, remove) = crate::templates::for_relay(&s, &relay).await?;
+    let templates = give
+        .into_iter()
+        .map(|g| RelayTemplate {
+            id: g.template_id,
+            version: hex(&g.digest),
+            pin: g.template.pin.clone(),
+            kind: g.template.kind.as_key(),
+            no: g.template.no,
+            index: g.template.index,
+            valid: g.template.valid,
+            template: g.template.template,
+            terminals: g.terminals,
+        })
+        .collect::<Vec<_>>();
+    tracing::info!(
+        relay = relay.id,
+        templates = templates.len(),
+        removals = remove.len(),
+        "templates handed to a relay"
+    );
+    let removed = remove.into_iter().map(|r| RelayTemplateRemoval { pin: r.pin, terminals: r.terminals }).collect();
+    Ok(Json(RelayTemplates { templates, removed }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TemplateWritten {
+    pub sn: String,
+    pub id: i64,
+    pub version: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserRemoved {
+    pub sn: String,
+    pub pin: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayTemplateReport {
+    #[serde(default)]
+    pub written: Vec<TemplateWritten>,
+    #[serde(default)]
+    pub removed: Vec<UserRemoved>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplateReportReply {
+    /// Entries recorded (others, e.g. a terminal not the relay's or an outdated version, are ignored).
+    pub recorded: usize,
+}
+
+/// The relay reports which templates it wrote to which terminals, and which users it removed
+/// (relay token): a written version is not handed to it again.
+#[utoipa::path(post, path = "/api/v1/relay/templates", tag = "relays", request_body = RelayTemplateReport,
+    responses((status = 200, body = RelayTemplateReportReply), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn report_templates(
+    State(s): State<AppState>,
+    RelayAuth(relay): RelayAuth,
+    ApiJson(r): ApiJson<RelayTemplateReport>,
+) -> ApiResult<Json<RelayTemplateReportReply>> {
+    if r.written.len() + r.removed.len() > MAX_PUNCHES {
+        return Err(ApiError::unprocessable("too_many", "Laporan terlalu besar."));
+    }
+    let written: Vec<(String, i64, Vec<u8>)> =
+        r.written.into_iter().filter_map(|w| Some((w.sn, w.id, unhex(&w.version)?))).collect();
+    let removed: Vec<(String, String)> = r.removed.into_iter().map(|u| (u.sn, u.pin)).collect();
+    let recorded = crate::templates::relay_wrote(&s, &relay, &written, &removed).await?;
+    Ok(Json(RelayTemplateReportReply { recorded }))
+}
