@@ -20,6 +20,7 @@ pub mod inflight;
 pub mod ingest;
 pub mod json;
 pub mod kiosk;
+pub mod notifications;
 pub mod org;
 pub mod privacy;
 pub mod recap;
@@ -90,6 +91,7 @@ impl Server {
             caches: Arc::new(state::Caches::default()),
             imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
             kiosk_keys: Arc::new(kiosk::KioskKeys::default()),
+            push_keys: Arc::new(notifications::PushKeys::default()),
             signals,
         }
     }
@@ -119,12 +121,19 @@ impl Server {
         let analysing = self.config.signals.enabled.then(|| AbortOnDrop(signals::start(state.clone())));
         // Outgoing webhook deliveries (issue 25), while the server runs.
         let delivering = AbortOnDrop(webhooks::start(self.store.clone(), self.config.webhooks.clone()));
+        // Web Push deliveries (issue 25); makes the VAPID key on the first start.
+        let pushing = AbortOnDrop(notifications::start(
+            self.store.clone(),
+            state.push_keys.clone(),
+            self.config.notifications.clone(),
+        ));
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         drop(purging);
         drop(analysing);
         drop(delivering);
+        drop(pushing);
         availability.stop().await;
         Ok(())
     }

@@ -1,0 +1,385 @@
+//! Issue 25, notifications over real HTTP: a push endpoint in the test (an axum server on
+//! 127.0.0.1:0) stands in for the browser vendor's push service. The test makes its own
+//! subscription keys (a P-256 key pair and a 16-byte auth secret), subscribes them through the
+//! API, and decrypts what arrives (RFC 8291 aes128gcm) with its private key; the VAPID token is
+//! checked against the public key the server serves. A decision on a request reaches the
+//! employee once, by push and as a signed webhook event; a 410 from the push service deletes
+//! the subscription; subscriptions and preferences are the caller's own; refusals change nothing.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use common::*;
+use hadir_domain::{DEFAULT_HOLIDAYS_CSV, holiday_on, parse_holiday_csv};
+use hadir_server::ServerConfig;
+use hmac::{Hmac, KeyInit, Mac};
+use jiff::civil::{Date, Weekday};
+use jiff::{Timestamp, ToSpan};
+use p256::ecdsa::signature::Verifier;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the local push service received, and the status it answers with.
+#[derive(Clone)]
+struct PushService {
+    got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    answer: Arc<Mutex<u16>>,
+}
+
+async fn push_service() -> (String, PushService) {
+    let svc = PushService { got: Arc::default(), answer: Arc::new(Mutex::new(201)) };
+    let p = svc.clone();
+    let app = axum::Router::new().route(
+        "/push/{id}",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let p = p.clone();
+            async move {
+                p.got.lock().unwrap().push((headers, body));
+                AxStatus::from_u16(*p.answer.lock().unwrap()).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, svc)
+}
+
+/// A browser's subscription keys, made by the test.
+struct Browser {
+    secret: p256::SecretKey,
+    auth: [u8; 16],
+    endpoint: String,
+}
+
+impl Browser {
+    fn new(base: &str, name: &str) -> Browser {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).unwrap();
+        let secret = p256::SecretKey::from_slice(&seed).unwrap();
+        let mut auth = [0u8; 16];
+        getrandom::fill(&mut auth).unwrap();
+        Browser { secret, auth, endpoint: format!("{base}/push/{name}") }
+    }
+
+    fn json(&self) -> Value {
+        json!({"endpoint": self.endpoint, "keys": {
+            "p256dh": B64.encode(self.secret.public_key().to_encoded_point(false).as_bytes()),
+            "auth": B64.encode(self.auth)}})
+    }
+
+    fn decrypt(&self, body: &[u8]) -> Value {
+        let auth = web_push_native::Auth::from(self.auth);
+        let plain = web_push_native::decrypt(body.to_vec(), &self.secret, &auth).expect("decrypts with our keys");
+        serde_json::from_slice(&plain).unwrap()
+    }
+}
+
+fn config() -> ServerConfig {
+    let mut c = ServerConfig::default();
+    c.notifications.allow_http_loopback = true;
+    c.notifications.poll_ms = 50;
+    c.notifications.backoff_base_ms = 100;
+    c.notifications.max_attempts = 3;
+    c.notifications.vapid_subject = "mailto:bkd@example.go.id".into();
+    c.webhooks.poll_ms = 50;
+    c
+}
+
+/// Waits (bounded; no timing asserted) until the push service holds `n` requests.
+async fn pushes(svc: &PushService, n: usize) -> Vec<(HeaderMap, Bytes)> {
+    for _ in 0..400 {
+        let got = svc.got.lock().unwrap().clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the push service never received {n} pushes");
+}
+
+fn vapid_ok(headers: &HeaderMap, public_key: &str, audience: &str) -> bool {
+    let h = headers["authorization"].to_str().unwrap();
+    let (t, k) = h.strip_prefix("vapid t=").unwrap().split_once(", k=").unwrap();
+    if k != public_key {
+        return false;
+    }
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&B64.decode(k).unwrap()).unwrap();
+    let (signed, sig) = t.rsplit_once('.').unwrap();
+    let sig = p256::ecdsa::Signature::from_slice(&B64.decode(sig).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(&B64.decode(signed.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    key.verify(signed.as_bytes(), &sig).is_ok()
+        && claims["aud"] == audience
+        && claims["sub"] == "mailto:bkd@example.go.id"
+}
+
+fn workday_last_month() -> Date {
+    let holidays = parse_holiday_csv(DEFAULT_HOLIDAYS_CSV).unwrap();
+    let today = Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let mut d = today.first_of_month().checked_sub(1.month()).unwrap();
+    while matches!(d.weekday(), Weekday::Friday | Weekday::Saturday | Weekday::Sunday)
+        || holiday_on(&holidays, d).is_some()
+    {
+        d = d.tomorrow().unwrap();
+    }
+    d
+}
+
+async fn subs(s: &TestServer, token: &str) -> Value {
+    let (st, b) = s.get("/api/v1/me/push-subscriptions", token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b
+}
+
+#[tokio::test]
+async fn a_decision_reaches_the_employee_by_push_and_webhook_once() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (base, svc) = push_service().await;
+
+    // A webhook receiver (the WhatsApp gateway) for notification events.
+    let got_hooks: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+    let g = got_hooks.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |h: HeaderMap, b: Bytes| {
+            let g = g.clone();
+            async move {
+                g.lock().unwrap().push((h, b));
+                AxStatus::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (st, b) = s
+        .post(
+            "/api/v1/webhooks",
+            &o.admin,
+            json!({"name": "Gateway WA", "url": hook_url, "events": ["notification.decision"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let secret = b["secret"].as_str().unwrap().to_string();
+
+    // The employee subscribes a browser; the server's VAPID public key is served.
+    let phone = Browser::new(&base, "hp-pegawai");
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &o.emp_sd1, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let public_key = b["public_key"].as_str().unwrap().to_string();
+    assert_eq!(B64.decode(&public_key).unwrap().len(), 65);
+    assert_eq!(b["items"].as_array().unwrap().len(), 1);
+    assert_eq!(b["items"][0]["service"], "127.0.0.1");
+
+    // The employee asks for leave (izin); the head rejects it.
+    let date = workday_last_month();
+    let (st, r) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "IZIN", "date_from": date.to_string(), "reason": "urusan keluarga"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let (st, b) = s
+        .post(&format!("/api/v1/requests/{id}/decision"), &o.head, json!({"approve": false, "comment": "tidak cukup"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+
+    // One encrypted push, readable only with the browser's keys, signed with the served key.
+    let got = pushes(&svc, 1).await;
+    let (h, body) = &got[0];
+    assert_eq!(h["content-encoding"], "aes128gcm");
+    assert!(h.contains_key("ttl"));
+    assert!(vapid_ok(h, &public_key, &base), "VAPID token");
+    assert!(!String::from_utf8_lossy(body).contains("ditolak"), "the payload travels encrypted");
+    let msg = phone.decrypt(body);
+    assert_eq!(msg["kind"], "decision");
+    assert_eq!(msg["title"], "Pengajuan ditolak");
+    assert!(msg["body"].as_str().unwrap().contains("IZIN"), "{msg}");
+    // Someone else's keys cannot read it.
+    let stranger = Browser::new(&base, "lain");
+    let auth = web_push_native::Auth::from(stranger.auth);
+    assert!(web_push_native::decrypt(body.to_vec(), &stranger.secret, &auth).is_err());
+
+    // The gateway gets the same notice, signed, naming the employee.
+    let hook = loop_until(|| got_hooks.lock().unwrap().first().cloned()).await;
+    let (h, body) = hook;
+    assert_eq!(h["x-hadir-event"], "notification.decision");
+    let ts = h["x-hadir-timestamp"].to_str().unwrap();
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.").as_bytes());
+    mac.update(&body);
+    assert_eq!(
+        h["x-hadir-signature"].to_str().unwrap(),
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    );
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["payload"]["recipient"]["nip"], nip(3), "{event}");
+    assert_eq!(event["payload"]["title"], "Pengajuan ditolak");
+
+    // A second decision on the same request is refused and tells nobody again.
+    let (st, _) =
+        s.post(&format!("/api/v1/requests/{id}/decision"), &o.head, json!({"approve": true, "comment": "ok"})).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(svc.got.lock().unwrap().len(), 1);
+    assert_eq!(got_hooks.lock().unwrap().len(), 1);
+    let account = s.store.employee_by_login(&nip(3)).await.unwrap().account_id;
+    let log = s.store.push_deliveries_of(account, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].state.as_str(), log[0].last_status), ("delivered", Some(201)));
+
+    // The VAPID key survives a restart: the app's subscription stays valid.
+    let mut s = s;
+    s.stop().await;
+    s.restart().await;
+    let token = s.login(&nip(3), PW).await;
+    assert_eq!(subs(&s, &token).await["public_key"], public_key.as_str());
+}
+
+async fn loop_until<T>(f: impl Fn() -> Option<T>) -> T {
+    for _ in 0..400 {
+        if let Some(v) = f() {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never happened");
+}
+
+#[tokio::test]
+async fn a_gone_subscription_is_deleted_and_preferences_are_respected() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (base, svc) = push_service().await;
+    let phone = Browser::new(&base, "hp");
+    let (st, _) = s.post("/api/v1/me/push-subscriptions", &o.emp_sd1, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    // The employee turns decisions off: a decision queues nothing.
+    let (st, p) = s.get("/api/v1/me/notification-prefs", &o.emp_sd1).await;
+    assert_eq!(st, StatusCode::OK);
+    let kinds: Vec<&str> = p["kinds"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["reminder_open", "reminder_close", "decision"], "an employee's kinds only");
+    assert!(p["kinds"].as_array().unwrap().iter().all(|k| k["enabled"] == true));
+    let (st, p) = s
+        .call(Method::PUT, "/api/v1/me/notification-prefs", Some(&o.emp_sd1), json!({"kinds": ["reminder_open"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["kinds"][2]["enabled"], false);
+    let date = workday_last_month();
+    let file = |d: Date| json!({"type": "IZIN", "date_from": d.to_string(), "reason": "urusan keluarga"});
+    let (_, r) = s.post("/api/v1/requests", &o.emp_sd1, file(date)).await;
+    let id = r["id"].as_i64().unwrap();
+    let (st, _) = s
+        .post(&format!("/api/v1/requests/{id}/decision"), &o.head, json!({"approve": false, "comment": "tidak"}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let account = s.store.employee_by_login(&nip(3)).await.unwrap().account_id;
+    assert!(s.store.push_deliveries_of(account, 10).await.unwrap().is_empty());
+
+    // Decisions on again; the push service now says the subscription is gone (410).
+    let (st, _) =
+        s.call(Method::PUT, "/api/v1/me/notification-prefs", Some(&o.emp_sd1), json!({"kinds": ["decision"]})).await;
+    assert_eq!(st, StatusCode::OK);
+    *svc.answer.lock().unwrap() = 410;
+    let (_, r) = s.post("/api/v1/requests", &o.emp_sd1, file(date.tomorrow().unwrap())).await;
+    let id = r["id"].as_i64().unwrap();
+    let (st, _) = s
+        .post(&format!("/api/v1/requests/{id}/decision"), &o.head, json!({"approve": false, "comment": "tidak"}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    pushes(&svc, 1).await;
+    loop_until_async(|| async { subs(&s, &o.emp_sd1).await["items"].as_array().unwrap().is_empty().then_some(()) })
+        .await;
+    assert!(s.store.push_subscriptions_of(account).await.unwrap().is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(svc.got.lock().unwrap().len(), 1, "not retried after 410");
+}
+
+async fn loop_until_async<T, F: std::future::Future<Output = Option<T>>>(f: impl Fn() -> F) -> T {
+    for _ in 0..400 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never happened");
+}
+
+#[tokio::test]
+async fn subscriptions_are_the_callers_own_and_refusals_change_nothing() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (base, _svc) = push_service().await;
+    let phone = Browser::new(&base, "hp");
+    let (st, _) = s.post("/api/v1/me/push-subscriptions", &o.emp_sd1, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    // Another employee cannot remove it, and does not see it.
+    let (st, b) = s
+        .call(Method::DELETE, "/api/v1/me/push-subscriptions", Some(&o.emp_rsud), json!({"endpoint": phone.endpoint}))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert!(subs(&s, &o.emp_rsud).await["items"].as_array().unwrap().is_empty());
+    assert_eq!(subs(&s, &o.emp_sd1).await["items"].as_array().unwrap().len(), 1);
+
+    // Bad subscriptions: 422 with a code and an Indonesian message, nothing stored.
+    let mut http_far = phone.json();
+    http_far["endpoint"] = json!("http://10.1.2.3/push/x");
+    let mut bad_key = phone.json();
+    bad_key["keys"]["p256dh"] = json!("AAAA");
+    let mut bad_auth = phone.json();
+    bad_auth["keys"]["auth"] = json!(B64.encode([1u8; 8]));
+    let mut huge = phone.json();
+    huge["endpoint"] = json!(format!("https://push.example/{}", "x".repeat(5000)));
+    for (body, code) in [
+        (http_far, "invalid_endpoint"),
+        (bad_key, "invalid_keys"),
+        (bad_auth, "invalid_keys"),
+        (huge, "subscription_too_large"),
+        (json!({"endpoint": "bukan url", "keys": {"p256dh": "", "auth": ""}}), "invalid_endpoint"),
+    ] {
+        let (st, b) = s.post("/api/v1/me/push-subscriptions", &o.emp_rsud, body).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["error"]["code"], code, "{b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains("notifikasi"), "{b}");
+    }
+    assert!(subs(&s, &o.emp_rsud).await["items"].as_array().unwrap().is_empty());
+    // Without the test setting, http:// is refused even on loopback.
+    let strict = TestServer::start().await;
+    let admin = strict.admin_token().await;
+    let (st, b) = strict.post("/api/v1/me/push-subscriptions", &admin, phone.json()).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_endpoint")));
+
+    // Preferences: an employee may not choose an operator's alert; nothing changes.
+    let (st, b) = s
+        .call(Method::PUT, "/api/v1/me/notification-prefs", Some(&o.emp_sd1), json!({"kinds": ["terminal_silent"]}))
+        .await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_kind")), "{b}");
+    let (_, p) = s.get("/api/v1/me/notification-prefs", &o.emp_sd1).await;
+    assert!(p["kinds"].as_array().unwrap().iter().all(|k| k["enabled"] == true), "{p}");
+    // The operator sees the alerts (and, being an employee too, the reminders).
+    let (_, p) = s.get("/api/v1/me/notification-prefs", &o.operator).await;
+    let kinds: Vec<&str> = p["kinds"].as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"terminal_silent") && kinds.contains(&"requests_waiting"), "{p}");
+    // Without a session: 401.
+    let (st, _) = s.call(Method::GET, "/api/v1/me/push-subscriptions", None, Value::Null).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // The owner unsubscribes.
+    let (st, _) = s
+        .call(Method::DELETE, "/api/v1/me/push-subscriptions", Some(&o.emp_sd1), json!({"endpoint": phone.endpoint}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(subs(&s, &o.emp_sd1).await["items"].as_array().unwrap().is_empty());
+}
