@@ -25,6 +25,7 @@ pub mod org;
 pub mod privacy;
 pub mod recap;
 pub mod recap_export;
+pub mod reminders;
 pub mod requests;
 mod serve;
 pub mod signals;
@@ -127,6 +128,10 @@ impl Server {
             state.push_keys.clone(),
             self.config.notifications.clone(),
         ));
+        // The reminder and alert scheduler (issue 25), once a minute.
+        let reminding = self.config.notifications.reminders_enabled.then(|| {
+            AbortOnDrop(reminders::start(self.store.clone(), state.policies.clone(), self.config.notifications.clone()))
+        });
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
@@ -134,6 +139,7 @@ impl Server {
         drop(analysing);
         drop(delivering);
         drop(pushing);
+        drop(reminding);
         availability.stop().await;
         Ok(())
     }

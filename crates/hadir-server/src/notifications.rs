@@ -51,6 +51,17 @@ pub struct NotifyConfig {
     /// Attempts before a push is given up.
     pub max_attempts: u32,
     pub timeout_secs: u64,
+    /// Reminders to employees (the scheduler); off: only decisions and alerts are sent.
+    pub reminders_enabled: bool,
+    /// How often the scheduler looks for reminders and alerts due, seconds.
+    pub reminder_tick_secs: u64,
+    /// The second reminder comes this many minutes before a checkpoint's window closes.
+    pub before_close_minutes: u16,
+    /// How late a tick may still send a reminder (after a restart), minutes.
+    pub catch_up_minutes: u16,
+    /// Nothing is sent from `quiet_start` to `quiet_end`, in the recipient's local time.
+    pub quiet_start: hadir_domain::DayTime,
+    pub quiet_end: hadir_domain::DayTime,
 }
 
 impl Default for NotifyConfig {
@@ -64,6 +75,12 @@ impl Default for NotifyConfig {
             backoff_base_ms: 30_000,
             max_attempts: 8,
             timeout_secs: 10,
+            reminders_enabled: true,
+            reminder_tick_secs: 60,
+            before_close_minutes: 15,
+            catch_up_minutes: 10,
+            quiet_start: hadir_domain::DayTime::hm(21, 0),
+            quiet_end: hadir_domain::DayTime::hm(5, 0),
         }
     }
 }

@@ -383,3 +383,144 @@ async fn subscriptions_are_the_callers_own_and_refusals_change_nothing() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert!(subs(&s, &o.emp_sd1).await["items"].as_array().unwrap().is_empty());
 }
+
+/// The instant of `d` at local minute `m` in `zone`.
+fn local(zone: &str, d: Date, m: u16) -> Timestamp {
+    d.at((m / 60) as i8, (m % 60) as i8, 0, 0)
+        .to_zoned_datetime(jiff::tz::TimeZone::get(zone).unwrap())
+        .unwrap()
+        .timestamp()
+}
+
+/// The decrypted pushes `b` received so far.
+fn received(svc: &PushService, b: &Browser) -> Vec<Value> {
+    svc.got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| body.clone())
+        .filter_map(|body| {
+            let auth = web_push_native::Auth::from(b.auth);
+            web_push_native::decrypt(body.to_vec(), &b.secret, &auth).ok()
+        })
+        .map(|plain| serde_json::from_slice(&plain).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn reminders_come_at_local_time_in_each_zone_once_and_not_on_holidays_leave_or_after_punching() {
+    let mut cfg = config();
+    cfg.notifications.reminders_enabled = false; // the test drives the scheduler with its own "now"
+    let s = TestServer::start_with(cfg.clone()).await;
+    let n = cfg.notifications.clone();
+    let admin = s.admin_token().await;
+    s.unit(&admin, "BKPSDM", None, "Asia/Jakarta", -6.2, 106.8).await; // WIB
+    s.unit(&admin, "RSUD", None, "Asia/Makassar", -0.5, 117.1).await; // WITA
+    s.employee(&admin, &nip(11), "BKPSDM", "11").await;
+    s.employee(&admin, &nip(12), "RSUD", "12").await;
+    let (wib_token, wita_token) = (s.login(&nip(11), PW).await, s.login(&nip(12), PW).await);
+    let (base, svc) = push_service().await;
+    let (wib_phone, wita_phone) = (Browser::new(&base, "wib"), Browser::new(&base, "wita"));
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &wib_token, wib_phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &wita_token, wita_phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
+    let store = s.store.as_ref();
+    let policies = hadir_server::context::Policies::load(store).await.unwrap();
+    let wib = store.employee_by_login(&nip(11)).await.unwrap();
+    let wita = store.employee_by_login(&nip(12)).await.unwrap();
+    let date = workday_last_month();
+    let ctx = policies.context_on(&wib, wib.unit_id, date);
+    let day = ctx.calendar.resolve(date, &[]).unwrap().day.expect("a working day");
+    let masuk = day.checkpoints[0].clone();
+    let (open, closes) = (masuk.window_start.minutes(), masuk.window_end.minutes());
+    let close_reminder = closes - n.before_close_minutes;
+    let tick = |now| hadir_server::reminders::tick(store, &policies, &n, now);
+
+    // The window opens in Jakarta: only the WIB employee is reminded (in Makassar it is an hour
+    // later, past the opening); a second tick at the same minute adds nothing.
+    let r = tick(local("Asia/Jakarta", date, open)).await.unwrap();
+    assert_eq!(r.queued, 1, "{r:?}");
+    assert_eq!(tick(local("Asia/Jakarta", date, open)).await.unwrap().queued, 0);
+    let got = pushes(&svc, 1).await;
+    assert_eq!(got.len(), 1);
+    let msgs = received(&svc, &wib_phone);
+    assert_eq!(msgs.len(), 1, "only the WIB phone can read it");
+    assert_eq!(msgs[0]["kind"], "reminder_open");
+    assert_eq!(msgs[0]["title"], format!("Absen {} sudah dibuka", masuk.name));
+    assert!(msgs[0]["body"].as_str().unwrap().contains(&format!("{} WIB", masuk.window_start.clock())), "{}", msgs[0]);
+    assert!(received(&svc, &wita_phone).is_empty());
+
+    // The same local time in Makassar is an hour earlier: now the WITA employee, in WITA.
+    let r = tick(local("Asia/Makassar", date, open)).await.unwrap();
+    assert_eq!(r.queued, 1, "{r:?}");
+    pushes(&svc, 2).await;
+    let msgs = received(&svc, &wita_phone);
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0]["body"].as_str().unwrap().contains("WITA"), "{}", msgs[0]);
+
+    // The WIB employee punches; before the window closes only the WITA one, who has not, is
+    // reminded (each at their own local time).
+    store.insert_punches(&[punch(wib.id, local("Asia/Jakarta", date, open + 5))]).await.unwrap();
+    assert_eq!(tick(local("Asia/Jakarta", date, close_reminder)).await.unwrap().queued, 0);
+    assert_eq!(tick(local("Asia/Makassar", date, close_reminder)).await.unwrap().queued, 1);
+    pushes(&svc, 3).await;
+    let msgs = received(&svc, &wita_phone);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[1]["kind"], "reminder_close");
+    assert_eq!(msgs[1]["title"], format!("Anda belum absen {}", masuk.name));
+
+    // Nothing on a holiday that falls on a working day.
+    let holiday = ctx
+        .holidays
+        .iter()
+        .map(|h| h.date)
+        .find(|d| {
+            !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+                && ctx.calendar.resolve(*d, &[]).is_ok_and(|r| r.day.is_some())
+        })
+        .expect("a holiday on a weekday");
+    assert_eq!(tick(local("Asia/Jakarta", holiday, open)).await.unwrap().queued, 0);
+    assert_eq!(tick(local("Asia/Makassar", holiday, open)).await.unwrap().queued, 0);
+
+    // Nothing on a day of approved leave; the other employee is still reminded that day.
+    let mut leave_day = date.tomorrow().unwrap();
+    while ctx.calendar.resolve(leave_day, &[]).unwrap().day.is_none()
+        || hadir_domain::holiday_on(&ctx.holidays, leave_day).is_some()
+    {
+        leave_day = leave_day.tomorrow().unwrap();
+    }
+    let (st, r) = s
+        .post(
+            "/api/v1/requests",
+            &wib_token,
+            json!({"type": "CUTI_TAHUNAN", "date_from": leave_day.to_string(), "reason": "cuti"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let (st, b) =
+        s.post(&format!("/api/v1/requests/{id}/decision"), &admin, json!({"approve": true, "comment": "ok"})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(tick(local("Asia/Jakarta", leave_day, open)).await.unwrap().queued, 0);
+    assert_eq!(tick(local("Asia/Makassar", leave_day, open)).await.unwrap().queued, 1);
+
+    // Quiet hours (here set over the opening time) hold back every reminder.
+    let quiet = hadir_server::notifications::NotifyConfig {
+        quiet_start: masuk.window_start.shifted(-30),
+        quiet_end: masuk.window_start.shifted(30),
+        ..n.clone()
+    };
+    let mut next = leave_day.tomorrow().unwrap();
+    while ctx.calendar.resolve(next, &[]).unwrap().day.is_none()
+        || hadir_domain::holiday_on(&ctx.holidays, next).is_some()
+    {
+        next = next.tomorrow().unwrap();
+    }
+    let r = hadir_server::reminders::tick(store, &policies, &quiet, local("Asia/Jakarta", next, open)).await.unwrap();
+    assert_eq!((r.employees, r.queued), (2, 0));
+    // Without them, that minute reminds as usual.
+    assert_eq!(tick(local("Asia/Jakarta", next, open)).await.unwrap().queued, 1);
+    let _ = wita;
+}

@@ -1,0 +1,166 @@
+//! The reminder scheduler (issue 25): once a minute, employees whose checkpoint opens now, or
+//! closes in `before_close_minutes`, in their own zone (WIB/WITA/WIT), are reminded, by Web
+//! Push and the webhook event `notification.reminder_open` / `notification.reminder_close`.
+//!
+//! [`tick`] does one pass at an explicit `now` (the background task passes the clock; tests pass
+//! the instant they mean). Employees are read in pages of [`BATCH`]; for each, the pure rule
+//! [`hadir_domain::reminders::due_reminders`] first runs on the schedule alone (no store reads),
+//! and only when something may be due are the person's approved requests and punches of the
+//! day read and the rule run again with them (holidays, non-working days, approved leave,
+//! punches already made, quiet hours). Each reminder is queued once under the key
+//! `reminder:<employee>:<date>:<checkpoint>:<open|close>` (a second tick, or a second instance,
+//! adds nothing), and only if the person chose that kind.
+
+use crate::context::Policies;
+use crate::notifications::{Kind, Message, NotifyConfig, Recipient, notify};
+use hadir_domain::reminders::{ReminderDay, ReminderKind, ReminderSettings, due_reminders, local_now};
+use hadir_domain::zone::{day_time_text, unit_zone, zone_abbreviation};
+use hadir_store::{Employee, EmployeeFilter, Scope, Store, StoreError};
+use jiff::Timestamp;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Employees read per page.
+pub const BATCH: u32 = 200;
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Employees looked at.
+    pub employees: u64,
+    /// Reminders queued now (not counting those queued by an earlier tick).
+    pub queued: u64,
+}
+
+pub fn settings(cfg: &NotifyConfig) -> ReminderSettings {
+    ReminderSettings {
+        before_close_minutes: cfg.before_close_minutes,
+        quiet_start: cfg.quiet_start,
+        quiet_end: cfg.quiet_end,
+        catch_up_minutes: cfg.catch_up_minutes,
+    }
+}
+
+/// One pass of the scheduler at `now`.
+pub async fn tick(
+    store: &dyn Store,
+    policies: &Policies,
+    cfg: &NotifyConfig,
+    now: Timestamp,
+) -> Result<TickReport, StoreError> {
+    let s = settings(cfg);
+    let mut report = TickReport::default();
+    let mut offset = 0u32;
+    loop {
+        let f = EmployeeFilter { active: Some(true), offset, limit: BATCH, ..Default::default() };
+        let page = store.list_employees(&Scope::All, &f).await?;
+        let n = page.items.len() as u32;
+        for e in &page.items {
+            report.employees += 1;
+            report.queued += remind(store, policies, &s, e, now).await?;
+        }
+        if n < BATCH {
+            return Ok(report);
+        }
+        offset += n;
+    }
+}
+
+async fn remind(
+    store: &dyn Store,
+    policies: &Policies,
+    s: &ReminderSettings,
+    e: &Employee,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let Ok(tz) = unit_zone(&e.timezone) else {
+        return Ok(0);
+    };
+    let (date, minute) = local_now(now, &tz);
+    if e.ended_before(date) || e.start_date.is_some_and(|d| d > date) {
+        return Ok(0);
+    }
+    let ctx = policies.context_on(e, e.unit_id, date);
+    let Ok(resolved) = ctx.calendar.resolve(date, &ctx.roster) else {
+        return Ok(0);
+    };
+    let holiday = hadir_domain::holiday_on(&ctx.holidays, date).is_some();
+    let bare = ReminderDay {
+        schedule: resolved.day.as_ref(),
+        holiday,
+        whole_day_excused: false,
+        excused_checkpoints: &[],
+        punches: &[],
+    };
+    // Cheap first: most minutes nothing opens or closes for anybody.
+    if due_reminders(&bare, s, minute).is_empty() {
+        return Ok(0);
+    }
+    let inputs = crate::days::approved_inputs(store, e, date, date).await?;
+    let covering: Vec<_> = inputs.absences.iter().filter(|a| a.covers(date)).collect();
+    let whole_day_excused = covering.iter().any(|a| a.checkpoints.is_empty());
+    let excused: Vec<String> = covering.iter().flat_map(|a| a.checkpoints.iter().cloned()).collect();
+    let midnight = crate::days::day_start(&tz, date);
+    let punches: Vec<u16> = crate::days::punches_around(store, e, date, date)
+        .await?
+        .iter()
+        .filter(|p| p.counts())
+        .map(|p| p.p.punched_at)
+        .chain(inputs.presence.iter().map(|p| p.at))
+        .filter_map(|at| {
+            let m = at.duration_since(midnight).as_mins();
+            (0..48 * 60).contains(&m).then_some(m as u16)
+        })
+        .collect();
+    let day = ReminderDay { whole_day_excused, excused_checkpoints: &excused, punches: &punches, ..bare };
+    let to = Recipient { account_id: e.account_id, login: e.login.clone(), name: e.name.clone(), nip: e.nip.clone() };
+    let zone = zone_abbreviation(&tz, now);
+    let mut queued = 0;
+    for r in due_reminders(&day, s, minute) {
+        let (kind, title, body) = match r.kind {
+            ReminderKind::Open => (
+                Kind::ReminderOpen,
+                format!("Absen {} sudah dibuka", r.checkpoint),
+                format!(
+                    "Jam absen {} dibuka pukul {} {zone}, ditutup pukul {} {zone}.",
+                    r.checkpoint,
+                    day_time_text(r.at),
+                    day_time_text(r.closes)
+                ),
+            ),
+            ReminderKind::Close => (
+                Kind::ReminderClose,
+                format!("Anda belum absen {}", r.checkpoint),
+                format!(
+                    "Jam absen {} ditutup pukul {} {zone}. Segera lakukan absen.",
+                    r.checkpoint,
+                    day_time_text(r.closes)
+                ),
+            ),
+        };
+        let key = format!("reminder:{}:{date}:{}:{}", e.id, r.checkpoint, r.kind.as_str());
+        let msg = Message { title, body, url: "/app/".into() };
+        if notify(store, &to, kind, &key, &msg, now).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Runs [`tick`] every `reminder_tick_secs` while the server runs.
+pub fn start(store: Arc<dyn Store>, policies: Arc<Policies>, cfg: NotifyConfig) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let period = Duration::from_secs(cfg.reminder_tick_secs.max(1));
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            policies.wait_loaded().await;
+            match tick(store.as_ref(), &policies, &cfg, Timestamp::now()).await {
+                Ok(r) if r.queued > 0 => tracing::info!(queued = r.queued, "reminders queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "reminder tick: store error"),
+            }
+        }
+    })
+}
