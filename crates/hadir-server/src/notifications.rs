@@ -328,9 +328,54 @@ pub async fn decision_notice(s: &crate::state::AppState, r: &hadir_store::Reques
     let msg = Message {
         title: format!("Pengajuan {verdict}"),
         body: format!("Pengajuan {} untuk {dates} telah {verdict}.", r.kind.replace('_', " ")),
-        url: "/app/#requests".into(),
+        url: "/app/#/pengajuan".into(),
     };
     notify_or_log(s.store.as_ref(), &to, Kind::Decision, &format!("decision:request:{}", r.id), &msg).await;
+}
+
+/// Tells each employee whose held punches were just decided (issue 25): one notice per
+/// employee per decision, keyed by the first punch decided (a punch is decided once).
+pub async fn held_punch_notices(
+    s: &crate::state::AppState,
+    decided: &[hadir_store::Punch],
+    accept: bool,
+    note: Option<&str>,
+) {
+    let mut by_employee: std::collections::BTreeMap<Id, Vec<&hadir_store::Punch>> = Default::default();
+    for p in decided {
+        if let Some(e) = p.p.employee_id {
+            by_employee.entry(e).or_default().push(p);
+        }
+    }
+    let verdict = if accept { "diterima" } else { "ditolak" };
+    for (employee_id, punches) in by_employee {
+        let e = match s.store.employee_by_id(employee_id).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(employee = employee_id, error = %e, "punch decision notice: employee not read");
+                continue;
+            }
+        };
+        let tz = hadir_domain::zone::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let first = punches.iter().map(|p| p.id).min().unwrap_or_default();
+        let when = |p: &hadir_store::Punch| {
+            let z = p.p.punched_at.to_zoned_datetime(tz.clone());
+            let zone = hadir_domain::zone::zone_abbreviation(&tz, p.p.punched_at);
+            format!("{} pukul {} {zone}", z.date().strftime("%d-%m-%Y"), hadir_domain::zone::clock(&tz, p.p.punched_at))
+        };
+        let what = match punches.as_slice() {
+            [p] => format!("Absen Anda tanggal {}", when(p)),
+            ps => format!("{} absen Anda (pertama {})", ps.len(), when(ps[0])),
+        };
+        let note = note.map(|n| format!(" Catatan pemeriksa: {n}")).unwrap_or_default();
+        let msg = Message {
+            title: format!("Absen {verdict}"),
+            body: format!("{what} telah {verdict} oleh pemeriksa.{note}"),
+            url: "/app/#/riwayat".into(),
+        };
+        let to = Recipient { account_id: e.account_id, login: e.login, name: e.name, nip: e.nip };
+        notify_or_log(s.store.as_ref(), &to, Kind::Decision, &format!("decision:punch:{first}"), &msg).await;
+    }
 }
 
 /// Push deliveries claimed per poll.

@@ -139,7 +139,7 @@ async fn remind(
             ),
         };
         let key = format!("reminder:{}:{date}:{}:{}", e.id, r.checkpoint, r.kind.as_str());
-        let msg = Message { title, body, url: "/app/".into() };
+        let msg = Message { title, body, url: "/app/#/absen".into() };
         if notify(store, &to, kind, &key, &msg, now).await? {
             queued += 1;
         }

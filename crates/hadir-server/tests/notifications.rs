@@ -524,3 +524,42 @@ async fn reminders_come_at_local_time_in_each_zone_once_and_not_on_holidays_leav
     assert_eq!(tick(local("Asia/Jakarta", next, open)).await.unwrap().queued, 1);
     let _ = wita;
 }
+
+#[tokio::test]
+async fn a_held_punch_decision_reaches_the_employee_once() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let (base, svc) = push_service().await;
+    let phone = Browser::new(&base, "hp");
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &o.emp_sd1, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let emp = s.store.employee_by_login(&nip(3)).await.unwrap();
+    let date = workday_last_month();
+    let mut held = punch(emp.id, local("Asia/Makassar", date, 7 * 60 + 10));
+    held.hold = Some(hadir_store::PunchHold::Pending);
+    held.review = Some("future".into());
+    let id = match &s.store.insert_punches(&[held]).await.unwrap()[0] {
+        hadir_store::PunchInsert::Inserted(p) => p.id,
+        other => panic!("{other:?}"),
+    };
+    let (st, b) = s
+        .post(
+            "/api/v1/review/punches/decide",
+            &o.head,
+            json!({"ids": [id], "accept": false, "note": "jam mesin salah"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    pushes(&svc, 1).await;
+    let msgs = received(&svc, &phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "decision");
+    assert_eq!(msgs[0]["title"], "Absen ditolak");
+    let body = msgs[0]["body"].as_str().unwrap();
+    assert!(body.contains("07:10 WITA") && body.contains("jam mesin salah"), "{body}");
+    // Deciding it again is refused and tells nobody again.
+    let (st, _) = s.post("/api/v1/review/punches/decide", &o.head, json!({"ids": [id], "accept": true})).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(svc.got.lock().unwrap().len(), 1);
+}
