@@ -87,7 +87,8 @@ pub fn local_now(now: Timestamp, tz: &TimeZone) -> (Date, u16) {
     (z.date(), (z.hour() as u16) * 60 + z.minute() as u16)
 }
 
-fn quiet(s: &ReminderSettings, m: u16) -> bool {
+/// Whether local minute `m` is inside the quiet window (alerts to operators keep it too).
+pub fn quiet(s: &ReminderSettings, m: u16) -> bool {
     let m = m % (24 * 60);
     let (a, b) = (s.quiet_start.minutes() % 1440, s.quiet_end.minutes() % 1440);
     if a <= b { a <= m && m < b } else { m >= a || m < b }

@@ -62,6 +62,11 @@ pub struct NotifyConfig {
     /// Nothing is sent from `quiet_start` to `quiet_end`, in the recipient's local time.
     pub quiet_start: hadir_domain::DayTime,
     pub quiet_end: hadir_domain::DayTime,
+    /// A terminal not heard from for this long during working hours alerts its unit's
+    /// operators, minutes.
+    pub terminal_silent_minutes: u32,
+    /// The same for an office relay (when it has called in at least once), minutes.
+    pub relay_offline_minutes: u32,
 }
 
 impl Default for NotifyConfig {
@@ -81,6 +86,8 @@ impl Default for NotifyConfig {
             catch_up_minutes: 10,
             quiet_start: hadir_domain::DayTime::hm(21, 0),
             quiet_end: hadir_domain::DayTime::hm(5, 0),
+            terminal_silent_minutes: 60,
+            relay_offline_minutes: 30,
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct TickReport {
     pub employees: u64,
     /// Reminders queued now (not counting those queued by an earlier tick).
     pub queued: u64,
+    /// Alerts to operators queued now (silent terminals, relays offline).
+    pub alerts: u64,
 }
 
 pub fn settings(cfg: &NotifyConfig) -> ReminderSettings {
@@ -49,7 +51,7 @@ pub async fn tick(
     now: Timestamp,
 ) -> Result<TickReport, StoreError> {
     let s = settings(cfg);
-    let mut report = TickReport::default();
+    let mut report = TickReport { alerts: alerts(store, policies, cfg, now).await?, ..TickReport::default() };
     let mut offset = 0u32;
     loop {
         let f = EmployeeFilter { active: Some(true), offset, limit: BATCH, ..Default::default() };
@@ -142,6 +144,114 @@ async fn remind(
         let msg = Message { title, body, url: "/app/#/absen".into() };
         if notify(store, &to, kind, &key, &msg, now).await? {
             queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Whether local minute `minute` of `date` is inside the unit's working hours (a working day
+/// that is no holiday, from the first checkpoint's due time to the last's) and not quiet.
+fn working(
+    policies: &Policies,
+    s: &ReminderSettings,
+    unit_id: hadir_store::Id,
+    date: jiff::civil::Date,
+    minute: u16,
+) -> bool {
+    let Some((calendar, holidays)) = policies.unit_day(unit_id, date) else {
+        return false;
+    };
+    if hadir_domain::holiday_on(&holidays, date).is_some() || hadir_domain::reminders::quiet(s, minute) {
+        return false;
+    }
+    let Some(day) = calendar.resolve(date, &[]).ok().and_then(|r| r.day) else {
+        return false;
+    };
+    let first = day.checkpoints.iter().map(|c| c.due.minutes()).min().unwrap_or(u16::MAX);
+    let last = day.checkpoints.iter().map(|c| c.due.minutes()).max().unwrap_or(0);
+    first <= minute && minute <= last
+}
+
+/// Silent terminals and offline relays during working hours in their unit's zone: each
+/// operator over the unit is told once per terminal (relay) per local day.
+async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now: Timestamp) -> Result<u64, StoreError> {
+    let s = settings(cfg);
+    let mut queued = 0;
+    // (what, unit, zone, last seen, silent after, key part)
+    let mut silent: Vec<(String, hadir_store::Id, String, Timestamp, Kind, String)> = Vec::new();
+    let devices = store
+        .list_devices(&hadir_store::DeviceFilter {
+            state: Some(hadir_store::DeviceState::Active),
+            ..Default::default()
+        })
+        .await?;
+    let terminal_after = jiff::SignedDuration::from_mins(i64::from(cfg.terminal_silent_minutes.max(1)));
+    for d in devices {
+        let (Some(unit_id), Some(last)) = (d.unit_id, d.last_seen) else { continue };
+        if now.duration_since(last) < terminal_after {
+            continue;
+        }
+        let zone = d.timezone.clone().or(d.unit_timezone.clone()).unwrap_or_default();
+        let name = match &d.unit_name {
+            Some(u) => format!("Mesin absen {} ({u})", d.sn),
+            None => format!("Mesin absen {}", d.sn),
+        };
+        silent.push((name, unit_id, zone, last, Kind::TerminalSilent, format!("terminal:{}", d.sn)));
+    }
+    let relay_after = jiff::SignedDuration::from_mins(i64::from(cfg.relay_offline_minutes.max(1)));
+    for r in store.list_relays().await? {
+        let Some(last) = r.last_seen.filter(|l| !r.revoked && now.duration_since(*l) >= relay_after) else {
+            continue;
+        };
+        let zone = store.unit_by_id(r.unit_id).await?.timezone;
+        silent.push((
+            format!("Relay {} ({})", r.name, r.unit_code),
+            r.unit_id,
+            zone,
+            last,
+            Kind::RelayOffline,
+            format!("relay:{}", r.id),
+        ));
+    }
+    for (what, unit_id, zone, last, kind, key) in silent {
+        let Ok(tz) = unit_zone(&zone) else { continue };
+        if policies.unit_path(unit_id).is_none() {
+            // A unit made after the policies were loaded.
+            let u = store.unit_by_id(unit_id).await?;
+            policies.note_unit(u.id, &u.path, &u.timezone);
+        }
+        let (date, minute) = local_now(now, &tz);
+        if !working(policies, &s, unit_id, date, minute) {
+            continue;
+        }
+        let Some(path) = policies.unit_path(unit_id) else { continue };
+        let since_date = last.to_zoned_datetime(tz.clone()).date();
+        let since = if since_date == date {
+            format!("pukul {} {}", hadir_domain::zone::clock(&tz, last), zone_abbreviation(&tz, last))
+        } else {
+            format!(
+                "{} pukul {} {}",
+                since_date.strftime("%d-%m-%Y"),
+                hadir_domain::zone::clock(&tz, last),
+                zone_abbreviation(&tz, last)
+            )
+        };
+        let (title, body) = match kind {
+            Kind::RelayOffline => {
+                ("Relay kantor tidak terhubung".to_string(), format!("{what} tidak terhubung ke server sejak {since}."))
+            }
+            _ => (
+                "Mesin absen tidak mengirim data".to_string(),
+                format!("{what} tidak mengirim data sejak {since}. Periksa listrik dan jaringannya."),
+            ),
+        };
+        let msg = Message { title, body, url: "/admin/terminals".into() };
+        for h in store.role_holders_over(&path, "operator").await? {
+            let to = Recipient { account_id: h.account_id, login: h.login, name: h.name, nip: h.nip };
+            let dedup = format!("alert:{key}:{date}:{}", to.account_id);
+            if notify(store, &to, kind, &dedup, &msg, now).await? {
+                queued += 1;
+            }
         }
     }
     Ok(queued)

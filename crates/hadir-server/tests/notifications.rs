@@ -563,3 +563,53 @@ async fn a_held_punch_decision_reaches_the_employee_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(svc.got.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_silent_terminal_alerts_the_operators_of_its_unit_only_in_working_hours() {
+    let mut cfg = config();
+    cfg.notifications.reminders_enabled = false;
+    let s = TestServer::start_with(cfg.clone()).await;
+    let o = org(&s).await; // operator of DIK (over SD1); all units WITA
+    s.grant(&o.admin, &nip(4), "operator", "RSUD").await;
+    let rsud_operator = s.login(&nip(4), PW).await;
+    let (base, svc) = push_service().await;
+    let (dik_phone, rsud_phone, head_phone) =
+        (Browser::new(&base, "op-dik"), Browser::new(&base, "op-rsud"), Browser::new(&base, "kepala"));
+    for (token, b) in [(&o.operator, &dik_phone), (&rsud_operator, &rsud_phone), (&o.head, &head_phone)] {
+        let (st, r) = s.post("/api/v1/me/push-subscriptions", token, b.json()).await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+    }
+    let (st, b) = s.post("/api/v1/devices", &o.admin, json!({"sn": "SD1MESIN01", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let date = workday_last_month();
+    let wita = "Asia/Makassar";
+    let contact = hadir_store::DeviceContact {
+        sn: "SD1MESIN01".into(),
+        at: Some(local(wita, date, 8 * 60)),
+        ..Default::default()
+    };
+    s.store.device_contact(&contact).await.unwrap();
+
+    let store = s.store.as_ref();
+    let policies = hadir_server::context::Policies::load(store).await.unwrap();
+    let n = cfg.notifications.clone();
+    let tick = |now| hadir_server::reminders::tick(store, &policies, &n, now);
+    // Half an hour after its last call: not silent yet.
+    assert_eq!(tick(local(wita, date, 8 * 60 + 30)).await.unwrap().alerts, 0);
+    // Two hours: the operator over SD1 is told, once that day; RSUD's operator and the head are not.
+    assert_eq!(tick(local(wita, date, 10 * 60)).await.unwrap().alerts, 1);
+    assert_eq!(tick(local(wita, date, 11 * 60)).await.unwrap().alerts, 0);
+    pushes(&svc, 1).await;
+    let msgs = received(&svc, &dik_phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "terminal_silent");
+    let body = msgs[0]["body"].as_str().unwrap();
+    assert!(body.contains("SD1MESIN01") && body.contains("08:00 WITA"), "{body}");
+    assert!(received(&svc, &rsud_phone).is_empty());
+    assert!(received(&svc, &head_phone).is_empty());
+
+    // At night (and on the next day before work) nobody is woken.
+    let next = date.tomorrow().unwrap();
+    assert_eq!(tick(local(wita, next, 23 * 60)).await.unwrap().alerts, 0);
+    assert_eq!(tick(local(wita, next, 2 * 60)).await.unwrap().alerts, 0);
+}

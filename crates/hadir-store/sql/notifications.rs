@@ -4,6 +4,7 @@ use super::{Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::{
     DeliveryAttempt, DeliveryState, Id, NewNotification, NotificationStore, PushDelivery, PushSubscription, Result,
+    RoleHolder,
 };
 use jiff::Timestamp;
 use sqlx::Row;
@@ -137,6 +138,29 @@ impl NotificationStore for Store {
                 .await
                 .map_err(db_err)?;
         Ok(rows.iter().map(subscription).collect())
+    }
+
+    async fn role_holders_over(&self, unit_path: &str, role: &str) -> Result<Vec<RoleHolder>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT a.id, a.username, a.name, e.nip FROM role_grants g
+             JOIN units u ON u.id = g.unit_id JOIN accounts a ON a.id = g.account_id
+             LEFT JOIN employees e ON e.account_id = a.id
+             WHERE g.role = $1 AND a.active AND substr($2, 1, length(u.path)) = u.path ORDER BY a.id",
+        )
+        .bind(role)
+        .bind(unit_path)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| RoleHolder {
+                account_id: r.get("id"),
+                login: r.get("username"),
+                name: r.get("name"),
+                nip: r.get("nip"),
+            })
+            .collect())
     }
 
     async fn notification_prefs(&self, account_id: Id) -> Result<Option<Vec<String>>> {

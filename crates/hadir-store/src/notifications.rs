@@ -48,6 +48,15 @@ pub struct PushDelivery {
     pub last_error: Option<String>,
 }
 
+/// Someone who holds a role over a unit (an alert's recipient).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleHolder {
+    pub account_id: Id,
+    pub login: String,
+    pub name: String,
+    pub nip: Option<String>,
+}
+
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
     /// Adds (or, for an endpoint already known, takes over for `account_id` with new keys) a
@@ -76,6 +85,9 @@ pub trait NotificationStore: Send + Sync {
     /// Pending push deliveries due at `now`, oldest first, each leased until `lease_until`.
     async fn claim_due_pushes(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PushDelivery>>;
     async fn record_push_attempt(&self, id: Id, a: &crate::DeliveryAttempt, now: Timestamp) -> Result<()>;
+    /// Active accounts holding `role` (`operator`, `head`) on the unit of `unit_path` or one
+    /// of its ancestors (their scope covers it), by account id.
+    async fn role_holders_over(&self, unit_path: &str, role: &str) -> Result<Vec<RoleHolder>>;
     /// The account's push deliveries, newest first (their own log).
     async fn push_deliveries_of(&self, account_id: Id, limit: u32) -> Result<Vec<PushDelivery>>;
 }
