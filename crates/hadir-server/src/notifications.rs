@@ -67,6 +67,8 @@ pub struct NotifyConfig {
     pub terminal_silent_minutes: u32,
     /// The same for an office relay (when it has called in at least once), minutes.
     pub relay_offline_minutes: u32,
+    /// Requests waiting longer than this for their head alert the heads over the unit, hours.
+    pub requests_waiting_hours: u32,
 }
 
 impl Default for NotifyConfig {
@@ -88,6 +90,7 @@ impl Default for NotifyConfig {
             quiet_end: hadir_domain::DayTime::hm(5, 0),
             terminal_silent_minutes: 60,
             relay_offline_minutes: 30,
+            requests_waiting_hours: 24,
         }
     }
 }
@@ -289,7 +292,8 @@ pub async fn notify(
         kind: kind.as_str().into(),
         payload: payload.to_string(),
     };
-    if store.queue_notification(&n, now).await?.is_none() {
+    // Deliverable at once: a tick given an instant ahead of the clock must not hold it back.
+    if store.queue_notification(&n, now.min(Timestamp::now())).await?.is_none() {
         return Ok(false);
     }
     let event = serde_json::json!({"recipient": to, "kind": kind.as_str(), "title": msg.title, "body": msg.body,

@@ -213,6 +213,7 @@ async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now:
             format!("relay:{}", r.id),
         ));
     }
+    queued += requests_waiting(store, policies, cfg, now).await?;
     for (what, unit_id, zone, last, kind, key) in silent {
         let Ok(tz) = unit_zone(&zone) else { continue };
         if policies.unit_path(unit_id).is_none() {
@@ -250,6 +251,68 @@ async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now:
             let to = Recipient { account_id: h.account_id, login: h.login, name: h.name, nip: h.nip };
             let dedup = format!("alert:{key}:{date}:{}", to.account_id);
             if notify(store, &to, kind, &dedup, &msg, now).await? {
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Pending requests read per tick (oldest units first are not guaranteed; the rest wait for
+/// the next tick's pages).
+const MAX_REQUEST_PAGES: u32 = 5;
+
+/// Requests a head decides that wait longer than `requests_waiting_hours`: the heads over each
+/// unit are told once per unit per local day, in the unit's working hours.
+async fn requests_waiting(
+    store: &dyn Store,
+    policies: &Policies,
+    cfg: &NotifyConfig,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let s = settings(cfg);
+    let after = jiff::SignedDuration::from_hours(i64::from(cfg.requests_waiting_hours.max(1)));
+    // unit id → (path, count)
+    let mut units: std::collections::BTreeMap<hadir_store::Id, (String, u32)> = Default::default();
+    for page in 0..MAX_REQUEST_PAGES {
+        let f = hadir_store::RequestFilter {
+            state: Some(hadir_store::RequestState::Submitted),
+            decider: Some(hadir_store::Decider::Head),
+            offset: page * BATCH,
+            limit: BATCH,
+            ..Default::default()
+        };
+        let got = store.list_requests(&f).await?;
+        for r in got.items.iter().filter(|r| now.duration_since(r.created_at) >= after) {
+            units.entry(r.unit_id).or_insert_with(|| (r.unit_path.clone(), 0)).1 += 1;
+        }
+        if (got.items.len() as u32) < BATCH {
+            break;
+        }
+    }
+    let mut queued = 0;
+    for (unit_id, (path, count)) in units {
+        let unit = store.unit_by_id(unit_id).await?;
+        let Ok(tz) = unit_zone(&unit.timezone) else { continue };
+        if policies.unit_path(unit_id).is_none() {
+            policies.note_unit(unit.id, &unit.path, &unit.timezone);
+        }
+        let (date, minute) = local_now(now, &tz);
+        if !working(policies, &s, unit_id, date, minute) {
+            continue;
+        }
+        let msg = Message {
+            title: "Pengajuan menunggu keputusan".into(),
+            body: format!(
+                "{count} pengajuan di {} menunggu keputusan lebih dari {} jam.",
+                unit.name, cfg.requests_waiting_hours
+            ),
+            url: "/admin/inbox".into(),
+        };
+        for h in store.role_holders_over(&path, "head").await? {
+            let to = Recipient { account_id: h.account_id, login: h.login, name: h.name, nip: h.nip };
+            let key = format!("alert:requests:{unit_id}:{date}:{}", to.account_id);
+            if notify(store, &to, Kind::RequestsWaiting, &key, &msg, now).await? {
                 queued += 1;
             }
         }

@@ -612,4 +612,33 @@ async fn a_silent_terminal_alerts_the_operators_of_its_unit_only_in_working_hour
     let next = date.tomorrow().unwrap();
     assert_eq!(tick(local(wita, next, 23 * 60)).await.unwrap().alerts, 0);
     assert_eq!(tick(local(wita, next, 2 * 60)).await.unwrap().alerts, 0);
+
+    // A request waiting longer than a day reaches the head over SD1 (not the operator), once.
+    let (st, r) = s
+        .post(
+            "/api/v1/requests",
+            &o.emp_sd1,
+            json!({"type": "IZIN", "date_from": date.to_string(), "reason": "urusan"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let sd1 = store.employee_by_login(&nip(3)).await.unwrap().unit_id;
+    let mut later = Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get(wita).unwrap()).date();
+    later = later.checked_add(2.days()).unwrap();
+    while policies.unit_day(sd1, later).is_none_or(|(c, h)| {
+        hadir_domain::holiday_on(&h, later).is_some() || c.resolve(later, &[]).is_ok_and(|r| r.day.is_none())
+    }) {
+        later = later.tomorrow().unwrap();
+    }
+    let before = svc.got.lock().unwrap().len();
+    let r = tick(local(wita, later, 10 * 60)).await.unwrap();
+    assert_eq!(r.alerts, 2, "the terminal, still silent, and the request: {r:?}");
+    assert_eq!(tick(local(wita, later, 11 * 60)).await.unwrap().alerts, 0);
+    pushes(&svc, before + 2).await;
+    let msgs = received(&svc, &head_phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "requests_waiting");
+    assert!(msgs[0]["body"].as_str().unwrap().starts_with("1 pengajuan"), "{}", msgs[0]);
+    assert!(received(&svc, &dik_phone).iter().all(|m| m["kind"] == "terminal_silent"));
+    assert!(received(&svc, &rsud_phone).is_empty());
 }
