@@ -34,6 +34,8 @@ pub struct AppState {
     pub kiosk_keys: Arc<crate::kiosk::KioskKeys>,
     /// The fingerprint/face template key (issue 25), read from the store once.
     pub template_keys: Arc<crate::templates::TemplateKeys>,
+    /// The VAPID key of Web Push (issue 25), read from the store once.
+    pub push_keys: Arc<crate::notifications::PushKeys>,
     /// Shared with the fraud-signal analyser (issue 23).
     pub signals: crate::signals::Signals,
 }

@@ -19,6 +19,7 @@ pub(crate) mod days;
 pub(crate) mod devices;
 mod kinerja;
 mod kiosks;
+mod notifications;
 pub(crate) mod org;
 mod privacy;
 pub(crate) mod punches;

@@ -205,6 +205,7 @@ pub trait Store:
     + ChannelPolicyStore
     + WebhookStore
     + crate::TemplateStore
+    + crate::NotificationStore
     + Send
     + Sync
 {
@@ -226,6 +227,7 @@ impl<T> Store for T where
         + ChannelPolicyStore
         + WebhookStore
         + crate::TemplateStore
+        + crate::NotificationStore
         + Send
         + Sync
 {

@@ -14,6 +14,7 @@ pub mod kinerja;
 pub mod kiosks;
 pub mod local_presence;
 pub mod logfiles;
+pub mod notifications;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
@@ -148,6 +149,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::reissue_employee_card))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(notifications::list_subscriptions, notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(notifications::get_prefs, notifications::put_prefs))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))

@@ -335,6 +335,7 @@ pub async fn decide_review(
     }
     let decided = s.store.decide_held_punches(&plain, body.accept, note, Timestamp::now(), caller.actor()).await?;
     crate::iclock::punches::days_dirty(&s, &decided);
+    crate::notifications::held_punch_notices(&s, &decided, body.accept, note).await;
     done.extend(decided.iter().map(|p| p.id));
     tracing::info!(by = %caller.username, accept = body.accept, punches = done.len(), "held punches decided");
     Ok(Json(DecideResult { decided: done.len(), ids: done }))
