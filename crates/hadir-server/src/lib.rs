@@ -26,6 +26,7 @@ pub mod recap;
 pub mod recap_export;
 pub mod requests;
 mod serve;
+pub mod sessions;
 pub mod signals;
 mod state;
 mod system;

@@ -24,6 +24,7 @@ mod privacy;
 pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
+mod sessions;
 mod signals;
 mod webhooks;
 

@@ -179,6 +179,7 @@ pub trait Store:
     + SignalStore
     + ChannelPolicyStore
     + WebhookStore
+    + crate::SessionStore
     + Send
     + Sync
 {
@@ -199,6 +200,7 @@ impl<T> Store for T where
         + SignalStore
         + ChannelPolicyStore
         + WebhookStore
+        + crate::SessionStore
         + Send
         + Sync
 {
