@@ -291,4 +291,43 @@ mod tests {
         ];
         assert_eq!(counts(&all), (2, 1));
     }
+
+    #[test]
+    fn a_day_gets_the_deduction_capped_the_sentence_and_round_trips() {
+        use crate::{Calendar, DayInput, RuleSet, evaluate_day};
+        let tz = wita();
+        let d = date(2026, 12, 7);
+        let cal = Calendar::perpres_21_2023();
+        let sched = cal.resolve(d, &[]).unwrap();
+        let rules = RuleSet::default();
+        let mut rec = evaluate_day(&DayInput::new(d, &tz, &sched, &rules, at(23, 0)));
+        let plain = serde_json::to_value(&rec).unwrap();
+        assert!(plain.get("sessions").is_none(), "a day without sessions serialises as before");
+        let before = rec.deduction;
+        let s = Session {
+            kind: SessionKind::Apel,
+            name: "Senin".into(),
+            date: d,
+            start: time(7, 30, 0, 0),
+            end: time(8, 0, 0, 0),
+            mandatory: true,
+        };
+        let missed = SessionResult::new(1, &s, SessionOutcome::Missed { deduction: Percent::whole(2) }, None);
+        let nobody = SessionResult::new(2, &s, SessionOutcome::NotConcerned, None);
+        apply_to_day(&mut rec, vec![missed, nobody], Percent::HUNDRED);
+        assert_eq!(rec.deduction, before.saturating_add(Percent::whole(2)));
+        assert_eq!(rec.sessions.len(), 1, "not concerned is left out");
+        assert!(
+            rec.explanation.ends_with("Apel Senin 07:30–08:00: tidak hadir (wajib), potongan 2%."),
+            "{}",
+            rec.explanation
+        );
+        let back: crate::DayRecord = serde_json::from_value(serde_json::to_value(&rec).unwrap()).unwrap();
+        assert_eq!(back, rec);
+        // The cap holds.
+        let mut capped = evaluate_day(&DayInput::new(d, &tz, &sched, &rules, at(23, 0)));
+        let again = SessionResult::new(1, &s, SessionOutcome::Missed { deduction: Percent::whole(2) }, None);
+        apply_to_day(&mut capped, vec![again], before);
+        assert_eq!(capped.deduction, before);
+    }
 }

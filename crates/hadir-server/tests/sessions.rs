@@ -359,6 +359,22 @@ async fn day_records_recap_and_deductions() {
     assert_eq!((head["sessions_attended"].as_u64(), head["sessions_missed"].as_u64()), (Some(1), Some(1)), "{head}");
     let emp = &row(&r, &nip(3))["recap"];
     assert_eq!((emp["sessions_attended"].as_u64(), emp["sessions_missed"].as_u64()), (Some(0), Some(1)), "{emp}");
+
+    // The CSV export appends the two counts after its existing columns.
+    let resp = s
+        .client
+        .get(s.url("/api/v1/recap?month=2025-12&unit=SD1&format=csv"))
+        .bearer_auth(&o.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = String::from_utf8(resp.bytes().await.unwrap()[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[0].split(';').collect();
+    assert_eq!(header[header.len() - 3..], ["keterangan", "apel_hadir", "apel_tidak_hadir"], "{}", lines[0]);
+    let head_line: Vec<&str> = lines.iter().find(|l| l.contains(&nip(2))).unwrap().split(';').collect();
+    assert_eq!(head_line[head_line.len() - 2..], ["1", "1"], "{head_line:?}");
 }
 
 #[tokio::test]
