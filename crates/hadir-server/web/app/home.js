@@ -109,5 +109,5 @@
     H.app.onFix(renderGeo);
   });
 
-  H.app.register('home', { enter: function () { renderGeo(); loadToday(); } });
+  H.app.register('home', { enter: function () { renderGeo(); loadToday(); if (H.sessions) H.sessions.load(); } });
 })(self.H = self.H || {});
