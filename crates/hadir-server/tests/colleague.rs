@@ -150,3 +150,33 @@ async fn own_foreign_revoked_forged_and_distant_cards_are_refused_and_the_day_is
     let (_, audit) = s.get("/api/v1/audit?entity=qr_card", &o.admin).await;
     assert!(audit["items"].as_array().unwrap().iter().any(|a| a["action"] == "reissue"), "{audit}");
 }
+
+/// The daily cap holds under concurrency: four check-ins by one witness at the same moment,
+/// with a cap of two, store exactly two (each takes a unique slot row before its punch).
+#[tokio::test]
+async fn the_cap_holds_when_check_ins_race() {
+    let mut config = ServerConfig::default();
+    config.checkin.colleague_daily_cap = 2;
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5, 6, 7, 8, 9]).await;
+    let witness = &people[0].1;
+    let mut cards = Vec::new();
+    for (_, tok) in &people[1..5] {
+        cards.push(card(&s, tok).await);
+    }
+    let go = |i: usize| s.checkin(witness, meta(&format!("r{i}"), &cards[i], at(10.0)), Some(jpeg(64)));
+    let (a, b, c, d) = tokio::join!(go(0), go(1), go(2), go(3));
+    let answers = [a, b, c, d];
+    let created = answers.iter().filter(|(st, _, _)| *st == StatusCode::CREATED).count();
+    let capped = answers
+        .iter()
+        .filter(|(st, b, _)| *st == StatusCode::UNPROCESSABLE_ENTITY && b["error"]["code"] == "colleague_cap_reached")
+        .count();
+    assert_eq!((created, capped), (2, 2), "{answers:?}");
+    let mut stored = 0;
+    for (_, tok) in &people[1..5] {
+        stored += punches(&s, tok).await.len();
+    }
+    assert_eq!(stored, 2);
+}

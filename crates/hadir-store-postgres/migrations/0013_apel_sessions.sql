@@ -36,3 +36,12 @@ CREATE TABLE apel_attendance (
     PRIMARY KEY (session_id, employee_id)
 );
 CREATE INDEX apel_attendance_employee ON apel_attendance (employee_id);
+
+-- Colleague check-in slots per witness and day (mirrors SQLite 0021).
+CREATE TABLE colleague_slots (
+    witness_id  BIGINT NOT NULL REFERENCES employees(id),
+    day         TEXT COLLATE "C" NOT NULL,
+    slot        BIGINT NOT NULL,
+    punch_key   TEXT NOT NULL,
+    PRIMARY KEY (witness_id, day, slot)
+);

@@ -38,3 +38,14 @@ CREATE TABLE apel_attendance (
     PRIMARY KEY (session_id, employee_id)
 );
 CREATE INDEX apel_attendance_employee ON apel_attendance (employee_id);
+
+-- Colleague check-in (issue 21 point 2): one row per witness, local day and slot 1..cap, taken
+-- before the person's punch is stored, so two check-ins racing for the last slot cannot both
+-- pass the daily cap. `punch_key` is the punch's dedup key (a retry reuses its slot).
+CREATE TABLE colleague_slots (
+    witness_id  INTEGER NOT NULL REFERENCES employees(id),
+    day         TEXT NOT NULL,
+    slot        INTEGER NOT NULL,
+    punch_key   TEXT NOT NULL,
+    PRIMARY KEY (witness_id, day, slot)
+);
