@@ -410,3 +410,53 @@ async fn a_locked_month_refuses_session_changes_the_next_day_does_not() {
     assert_eq!((items[0]["cancelled"].as_bool(), items[0]["attended"].as_u64()), (Some(false), Some(0)));
     assert_eq!(items[1]["date"], "2025-12-01");
 }
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn console_session(s: &TestServer, user: &str) -> String {
+    let r = no_redirects()
+        .post(s.url("/admin/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={PW}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+async fn console(s: &TestServer, cookie: &str, path: &str, form: Option<&str>) -> (StatusCode, String) {
+    let r = match form {
+        None => no_redirects().get(s.url(path)),
+        Some(f) => no_redirects()
+            .post(s.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(f.to_string()),
+    };
+    let r = r.header("cookie", cookie).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_console_lists_sessions_with_counts_and_marks_in_bulk() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let id = apel_now(&s, &o.operator).await;
+    let head = console_session(&s, &nip(2)).await;
+    let (st, page) = console(&s, &head, "/admin/apel", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(&format!("data-session=\"{id}\"")) && page.contains("Apel pagi"), "{page}");
+    let (st, page) = console(&s, &head, &format!("/admin/apel/{id}"), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("hadir 0 dari 2 orang"), "{page}");
+    // Marking oneself is refused and changes nothing; marking the employee works.
+    let (st, _) = console(&s, &head, &format!("/admin/apel/{id}/tandai"), Some(&format!("nips={}", nip(2)))).await;
+    assert_ne!(st, StatusCode::OK);
+    let (st, body) = console(&s, &head, &format!("/admin/apel/{id}/tandai"), Some(&format!("nips={}", nip(3)))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("1 pegawai ditandai hadir"), "{body}");
+    let (_, page) = console(&s, &head, &format!("/admin/apel/{id}"), None).await;
+    assert!(page.contains("hadir 1 dari 2 orang") && page.contains("ditandai atasan"), "{page}");
+}
