@@ -208,15 +208,15 @@ pub async fn checkin(
         let result: ApiResult<(StatusCode, String)> = async {
         let mut new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
         if let Some((w, _)) = &witness {
-            // A colleague's word: stored, listed for the head or operator, counted once accepted.
-            new.hold = Some(PunchHold::Pending);
+            // A colleague's word counts at once (unless `validate` held it for another reason)
+            // and is listed for the head or operator, who may reject it afterwards.
+            let witness_nip = w.nip.as_deref().unwrap_or(&w.login);
             new.review = Some("colleague".into());
-            new.review_detail = Some(format!(
-                "Diabsenkan oleh rekan {} (NIP {}) dengan kartu QR; menunggu pemeriksaan atasan.",
-                w.name,
-                w.nip.as_deref().unwrap_or(&w.login)
-            ));
-            let answer = provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, true);
+            new.review_detail =
+                Some(format!("Diabsenkan oleh rekan {} (NIP {witness_nip}) dengan kartu QR.", w.name));
+            let mut answer =
+                provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, new.hold.is_some());
+            answer.message = format!("Diabsenkan oleh rekan {} — {}", w.name, answer.message);
             new.response = Some(serde_json::to_string(&answer).unwrap_or_default());
         }
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
