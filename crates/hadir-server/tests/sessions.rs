@@ -460,3 +460,66 @@ async fn the_console_lists_sessions_with_counts_and_marks_in_bulk() {
     let (_, page) = console(&s, &head, &format!("/admin/apel/{id}"), None).await;
     assert!(page.contains("hadir 1 dari 2 orang") && page.contains("ditandai atasan"), "{page}");
 }
+
+/// Registers a kiosk device of `unit`; its token.
+async fn register_kiosk(s: &TestServer, token: &str, unit: &str) -> String {
+    let (st, b) = s.post("/api/v1/kiosks", token, json!({"name": format!("Layar {unit}"), "unit_code": unit})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    b["token"].as_str().unwrap().to_string()
+}
+
+/// The session's changing QR code on a screen at the place: the operator's console page
+/// (`/admin/apel/{id}/qr`, linked as "Tampilkan QR apel") or a kiosk device of a concerned unit
+/// (`/kiosk?apel={id}` over `/api/v1/kiosk/sessions/{id}/code`). Both need their credential,
+/// and the code they show checks in.
+#[tokio::test]
+async fn the_session_qr_on_a_screen_needs_auth_and_its_code_checks_in() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let id = apel_now(&s, &o.operator).await;
+    let page = format!("/admin/apel/{id}/qr");
+
+    // Without a console session: sent to the login page, no code shown.
+    let r = no_redirects().get(s.url(&page)).send().await.unwrap();
+    let st = r.status();
+    let body = r.text().await.unwrap();
+    assert!(st.is_redirection() || st == StatusCode::UNAUTHORIZED, "{st}");
+    assert!(!body.contains("<svg") && !body.contains("HS1."), "{body}");
+
+    // The operator's session page links to it; the page shows the SVG and reloads itself.
+    let op = console_session(&s, &nip(1)).await;
+    let (st, html) = console(&s, &op, &format!("/admin/apel/{id}"), None).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains(&format!("href=\"/admin/apel/{id}/qr\"")) && html.contains("Tampilkan QR apel"), "{html}");
+    let (st, html) = console(&s, &op, &page, None).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("<svg") && html.contains("http-equiv=\"refresh\""), "{html}");
+    assert!(html.contains("WITA"), "the window with its zone: {html}");
+    let code = html.split("data-code=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(code.starts_with(&format!("HS1.{id}.")), "{code}");
+    let (st, b) = s.post(&format!("/api/v1/sessions/{id}/checkin"), &o.emp_sd1, json!({"code": code})).await;
+    assert_eq!((st, b["how"].as_str()), (StatusCode::CREATED, Some("qr")), "{b}");
+
+    // A kiosk device: its token is needed; a kiosk of SD1 (which must attend) shows the code, a
+    // kiosk of RSUD does not see the session.
+    let sd1 = register_kiosk(&s, &o.operator, "SD1").await;
+    let rsud = register_kiosk(&s, &o.admin, "RSUD").await;
+    let url = format!("/api/v1/kiosk/sessions/{id}/code");
+    let r = reqwest::Client::new().get(s.url(&url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (st, b) = s.get(&url, "not-a-kiosk-token").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    let (st, b) = s.get(&url, &rsud).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    let (st, shown) = s.get(&url, &sd1).await;
+    assert_eq!(st, StatusCode::OK, "{shown}");
+    assert!(shown["svg"].as_str().unwrap().contains("<svg"), "{shown}");
+    assert!(shown["unit_name"].as_str().unwrap().contains("Apel pagi"), "{shown}");
+    let (st, b) = s.post(&format!("/api/v1/sessions/{id}/checkin"), &o.head, json!({"code": shown["code"]})).await;
+    assert_eq!((st, b["how"].as_str()), (StatusCode::CREATED, Some("qr")), "{b}");
+    assert_eq!(attendance(&s, &o.operator, id).await["attended"], 2);
+    // The kiosk page itself is the same static page as the office kiosk's.
+    let r = reqwest::Client::new().get(s.url(&format!("/kiosk?apel={id}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("kiosk.js"));
+}

@@ -3,7 +3,9 @@
 //! marking form (NIPs, one per line). Each action calls the API handler (same rules, audit).
 
 use super::{CResult, Console, Nav, html};
-use crate::api::sessions::{AttendanceList, MarkInput, RangeQuery, SessionView, attendance, list_sessions, mark};
+use crate::api::sessions::{
+    AttendanceList, MarkInput, RangeQuery, SessionView, attendance, list_sessions, mark, session_code,
+};
 use crate::json::ApiJson;
 use crate::state::AppState;
 use askama::Template;
@@ -40,6 +42,25 @@ struct SessionPage {
 pub async fn session(State(s): State<AppState>, Console(c): Console, Path(id): Path<i64>) -> CResult {
     let axum::Json(list) = attendance(State(s.clone()), c.clone(), Path(id)).await?;
     Ok(html(&SessionPage { nav: Nav::new(&s, &c, "terminals"), list }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/apel_qr.html")]
+struct QrPage {
+    session: SessionView,
+    code: String,
+    svg: String,
+    seconds_left: i64,
+}
+
+/// `GET /admin/apel/{id}/qr`: the session's changing QR code full-screen, for a TV or tablet at
+/// the place, under the operator's console session (a kiosk device without one uses
+/// `/kiosk?apel={id}` with a kiosk token of a concerned unit). Same rules as the API's code.
+pub async fn qr(State(s): State<AppState>, Console(c): Console, Path(id): Path<i64>) -> CResult {
+    let axum::Json(code) = session_code(State(s.clone()), c.clone(), Path(id)).await?;
+    let axum::Json(list) = attendance(State(s), c, Path(id)).await?;
+    let page = QrPage { session: list.session, code: code.code, svg: code.svg, seconds_left: code.seconds_left.max(1) };
+    Ok(html(&page))
 }
 
 #[derive(Deserialize)]

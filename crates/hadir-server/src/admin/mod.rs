@@ -116,6 +116,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kiosk/{id}/revoke", post(kiosks::revoke))
         .route("/admin/apel", get(apel::page))
         .route("/admin/apel/{id}", get(apel::session))
+        .route("/admin/apel/{id}/qr", get(apel::qr))
         .route("/admin/apel/{id}/tandai", post(apel::mark_form))
         .route("/admin/employees/{login}/kartu-qr", get(kiosks::card))
         .route("/admin/kinerja", get(kinerja::page))

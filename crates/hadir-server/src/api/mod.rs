@@ -142,6 +142,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::update_session))
         .routes(routes!(sessions::cancel_session))
         .routes(routes!(sessions::session_code))
+        .routes(routes!(sessions::kiosk_session_code))
         .routes(routes!(sessions::checkin_session))
         .routes(routes!(sessions::attendance))
         .routes(routes!(sessions::mark))

@@ -445,12 +445,51 @@ pub async fn session_code(
     if !session.s.qr || session.cancelled {
         return Err(ApiError::unprocessable("session_no_qr", "Sesi ini tidak memakai QR atau sudah dibatalkan."));
     }
+    Ok(Json(current_code(&s, id).await?))
+}
+
+/// The session's code of this 30-second slot.
+async fn current_code(s: &AppState, id: i64) -> ApiResult<SessionCode> {
     let secret = s.kiosk_keys.secret(s.store.as_ref()).await?;
     let now = Timestamp::now();
     let code = crate::sessions::sign_code(secret, id, now);
     let svg = crate::kiosk::svg(&code).ok_or_else(ApiError::internal)?;
     let seconds_left = crate::kiosk::SLOT_SECS - now.as_second().rem_euclid(crate::kiosk::SLOT_SECS);
-    Ok(Json(SessionCode { code, svg, seconds_left }))
+    Ok(SessionCode { code, svg, seconds_left })
+}
+
+/// The session's current QR code for a kiosk screen (kiosk token; the page `/kiosk?apel={id}`).
+/// The kiosk's unit must be the session's unit or one of the units that must attend; otherwise
+/// the session does not exist for it.
+#[utoipa::path(get, path = "/api/v1/kiosk/sessions/{id}/code", tag = "sessions", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::api::kiosks::KioskCodeView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn kiosk_session_code(
+    State(s): State<AppState>,
+    crate::api::kiosks::KioskAuth(k): crate::api::kiosks::KioskAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let session = s.store.apel_session_by_id(id).await.map_err(|e| match e {
+        StoreError::NotFound(_) => not_found(),
+        e => e.into(),
+    })?;
+    if !(session.concerns(&k.unit_path) || session.unit_path == k.unit_path) {
+        return Err(not_found());
+    }
+    if !session.s.qr || session.cancelled {
+        return Err(ApiError::unprocessable("session_no_qr", "Sesi ini tidak memakai QR atau sudah dibatalkan."));
+    }
+    let c = current_code(&s, id).await?;
+    let body = crate::api::kiosks::KioskCodeView {
+        kiosk_name: k.name,
+        unit_name: view(&session).label,
+        code: c.code,
+        svg: c.svg,
+        next_in_secs: c.seconds_left,
+        recent: Vec::new(),
+    };
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
