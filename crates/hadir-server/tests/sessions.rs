@@ -523,3 +523,80 @@ async fn the_session_qr_on_a_screen_needs_auth_and_its_code_checks_in() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("kiosk.js"));
 }
+
+async fn listed(s: &TestServer, token: &str, date: &str) -> Vec<Value> {
+    let (st, b) = s.get(&format!("/api/v1/sessions?from={date}&to={date}"), token).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    b["items"].as_array().unwrap().clone()
+}
+
+async fn audits(s: &TestServer, admin: &str) -> usize {
+    let (_, trail) = s.get("/api/v1/audit?entity=apel_session", admin).await;
+    trail["items"].as_array().unwrap().len()
+}
+
+/// The console's forms to create, change and cancel a session (HTTP form posts through the
+/// API handlers): a refusal shows the API's Indonesian message and stores nothing.
+#[tokio::test]
+async fn the_console_creates_changes_and_cancels_a_session() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let op = console_session(&s, &nip(1)).await;
+    let (date, start, end) = window_now();
+    let (st, page) = console(&s, &op, "/admin/apel", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains("id=\"apel-create\"") && page.contains("Lokasi kantor unit penyelenggara"), "{page}");
+    let form = |start: &str, end: &str, unit: &str| {
+        format!(
+            "kind=upacara&name=Upacara+hari+ini&date={date}&start={start}&end={end}&unit_code={unit}&unit_codes=SD1&place=office&lat=&lon=&radius_m=&qr=1&mandatory=1"
+        )
+    };
+
+    // Refusals: the window ends before it starts; a unit outside the operator's units.
+    for (body, want) in [
+        (form(&end, &start, "SD1"), "Jam selesai harus setelah jam mulai"),
+        (form(&start, &end, "RSUD"), "tidak ditemukan"),
+    ] {
+        let (st, html) = console(&s, &op, "/admin/apel", Some(&body)).await;
+        assert!(st.is_client_error(), "{st} {html}");
+        assert!(html.contains(want), "{html}");
+    }
+    assert!(listed(&s, &o.operator, &date).await.is_empty(), "nothing stored");
+    assert_eq!(audits(&s, &o.admin).await, 0);
+
+    // Created at the unit's office location, with QR, mandatory; audited.
+    let (st, html) = console(&s, &op, "/admin/apel", Some(&form(&start, &end, "SD1"))).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("dibuat"), "{html}");
+    let items = listed(&s, &o.operator, &date).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    let v = &items[0];
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v["qr"].as_bool(), v["mandatory"].as_bool()),
+        (Some("upacara"), Some(true), Some(true))
+    );
+    assert!((v["lat"].as_f64().unwrap() - SD1_LAT).abs() < 1e-9, "{v}");
+    assert_eq!(audits(&s, &o.admin).await, 1);
+
+    // Changed: a position and radius of its own, not mandatory.
+    let body = format!(
+        "kind=apel&name=Apel+lapangan&date={date}&start={start}&end={end}&unit_code=SD1&unit_codes=&place=position&lat=-0.501&lon=117.151&radius_m=150&qr=1"
+    );
+    let (st, html) = console(&s, &op, &format!("/admin/apel/{id}/ubah"), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let v = &listed(&s, &o.operator, &date).await[0];
+    assert_eq!(
+        (v["name"].as_str(), v["mandatory"].as_bool(), v["radius_m"].as_f64()),
+        (Some("Apel lapangan"), Some(false), Some(150.0)),
+        "{v}"
+    );
+    let (_, page) = console(&s, &op, &format!("/admin/apel/{id}"), None).await;
+    assert!(page.contains("id=\"apel-edit\"") && page.contains("value=\"Apel lapangan\""), "{page}");
+
+    // Cancelled.
+    let (st, html) = console(&s, &op, &format!("/admin/apel/{id}/batal"), Some("")).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert_eq!(listed(&s, &o.operator, &date).await[0]["cancelled"], true);
+    assert_eq!(audits(&s, &o.admin).await, 3);
+}
