@@ -231,3 +231,25 @@ async fn the_cap_holds_when_check_ins_race() {
     }
     assert_eq!(stored, 2);
 }
+
+/// A colleague's check-in in a locked month cannot be rejected any more (as other decisions).
+#[tokio::test]
+async fn a_colleague_check_in_in_a_locked_month_is_not_rejected() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5]).await;
+    let person_card = card(&s, &o.emp_sd1).await;
+    let (st, b, _) = s.checkin(&people[0].1, meta("l1", &person_card, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let d = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let month = format!("{:04}-{:02}", d.year(), d.month());
+    // The month is not over, so the API would not lock it yet: locked through the store.
+    let lock = hadir_store::Audit::new((None, "test"), "lock", "month", &month);
+    s.store.lock_month(&month, None, lock).await.unwrap();
+    let audits = s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total;
+    let reject = json!({"ids": [b["punch"]["id"]], "accept": false, "note": "Tidak terlihat"});
+    let (st, e) = s.post("/api/v1/review/punches/decide", &o.head, reject).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{e}");
+    assert_eq!(punches(&s, &o.emp_sd1).await[0]["state"], "counted");
+    assert_eq!(s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total, audits);
+}
