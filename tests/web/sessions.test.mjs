@@ -55,3 +55,39 @@ test('the app shows today\'s apel and "Hadir apel" checks in by position', async
   assert.equal(me.how, 'position');
   await ctx.close();
 });
+
+test('a kiosk device shows the session\'s QR at /kiosk?apel=… and its code checks in', async (t) => {
+  const now = localMinutes();
+  if (now < 10 || now > 24 * 60 - 11) {
+    t.skip('the session window would cross midnight: run again after 00:10 WITA');
+    return;
+  }
+  const admin = await apiLogin(server, server.logins['admin BKD']);
+  const token = await apiLogin(server);
+  const units = await api(server, 'GET', '/api/v1/units', { token });
+  const unit = units.body.find((u) => (u.locations || []).length).code;
+  const made = await api(server, 'POST', '/api/v1/sessions', {
+    token: admin,
+    body: { kind: 'upacara', name: 'Upacara layar', date: todayIn(), start: hhmm(now - 10), end: hhmm(now + 10), unit_code: unit, qr: true }
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const k = await api(server, 'POST', '/api/v1/kiosks', { token: admin, body: { name: 'Layar lapangan', unit_code: unit } });
+  assert.equal(k.status, 201, JSON.stringify(k.body));
+
+  const kctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'id-ID', timezoneId: 'Asia/Makassar' });
+  const kiosk = await kctx.newPage();
+  await kiosk.goto(`${server.url}/kiosk?apel=${made.body.id}`);
+  await kiosk.locator('#kiosk-token').fill(k.body.token);
+  await kiosk.locator('#kiosk-start').click();
+  await kiosk.locator('#kiosk-qr svg').waitFor();
+  assert.match(await kiosk.locator('#kiosk-unit').textContent(), /Upacara layar/);
+  assert.match(await kiosk.locator('#kiosk-hint').textContent(), /Pindai QR apel/);
+  assert.equal(await kiosk.locator('#kiosk-recent-box').isHidden(), true);
+  await screenshot(kiosk, 'session-qr-kiosk');
+  const code = await kiosk.locator('#kiosk-qr').getAttribute('data-code');
+  assert.match(code, new RegExp(`^HS1\\.${made.body.id}\\.`));
+  const r = await api(server, 'POST', `/api/v1/sessions/${made.body.id}/checkin`, { token, body: { code } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(r.body.how, 'qr');
+  await kctx.close();
+});
