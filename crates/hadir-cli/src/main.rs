@@ -3,6 +3,7 @@
 mod demo;
 mod demo_history;
 mod demo_kinerja;
+mod demo_sessions;
 mod loadgen;
 mod migrate;
 mod recap;

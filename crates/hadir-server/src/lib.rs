@@ -29,6 +29,7 @@ pub mod recap_export;
 pub mod reminders;
 pub mod requests;
 mod serve;
+pub mod sessions;
 pub mod signals;
 mod state;
 mod system;

@@ -25,6 +25,7 @@ mod privacy;
 pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
+mod sessions;
 mod signals;
 mod templates;
 mod webhooks;

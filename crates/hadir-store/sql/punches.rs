@@ -101,8 +101,15 @@ impl PunchStore for Store {
         if !f.include_quarantined {
             qb.push(" AND NOT quarantined");
         }
-        if let Some(h) = f.hold {
-            qb.push(" AND hold = ").push_bind(h.as_str());
+        match (f.hold, &f.or_counted_review) {
+            (Some(h), Some(r)) => {
+                qb.push(" AND (hold = ").push_bind(h.as_str());
+                qb.push(" OR (hold IS NULL AND review = ").push_bind(r.clone()).push("))");
+            }
+            (Some(h), None) => {
+                qb.push(" AND hold = ").push_bind(h.as_str());
+            }
+            (None, _) => {}
         }
         if let Some(paths) = &f.subtrees {
             qb.push(" AND employee_id IN (SELECT e.id FROM employees e JOIN units u ON u.id = e.unit_id WHERE FALSE");
@@ -222,8 +229,17 @@ impl PunchStore for Store {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let mut out = Vec::new();
         for id in ids {
+            // A colleague check-in counts at once (not held) and is decided afterwards.
+            let before: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT hold FROM punches WHERE id = $1 AND (hold = 'pending' OR (hold IS NULL AND review = 'colleague'))",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let Some(before) = before else { continue };
             let row = sqlx::query(concat!(
-                "UPDATE punches SET hold = $1, hold_by = $2, hold_at = $3, hold_note = $4 WHERE id = $5 AND hold = 'pending' RETURNING ",
+                "UPDATE punches SET hold = $1, hold_by = $2, hold_at = $3, hold_note = $4 WHERE id = $5 AND (hold = 'pending' OR (hold IS NULL AND review = 'colleague')) RETURNING ",
                 cols!(),
                 ""
             ))
@@ -238,7 +254,7 @@ impl PunchStore for Store {
             if let Some(r) = row {
                 let p = punch_row(&r);
                 let audit = Audit::new(actor, if accept { "accept" } else { "reject" }, "punch_hold", &id.to_string())
-                    .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
+                    .before(serde_json::json!({"hold": before, "review": p.p.review}))
                     .after(serde_json::json!({"hold": state.as_str(), "note": note}));
                 super::audit::write_audit(&mut tx, &audit).await?;
                 // The fraud signals that held it share the decision (issue 23).

@@ -172,7 +172,8 @@ pub trait PunchStore: Send + Sync {
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
     /// Releases a terminal's quarantined punches (after approval); returns them.
     async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>>;
-    /// Decides held punches: those of `ids` still `pending` become `accepted` or `rejected`,
+    /// Decides held punches: those of `ids` still `pending` (or not held but of review
+    /// `colleague`: counted at once, decided afterwards) become `accepted` or `rejected`,
     /// with who decided, when and the note; one audit record (`punch_hold`) per punch in the
     /// same transaction. Returns the punches decided (others are left as they were).
     async fn decide_held_punches(
@@ -206,6 +207,7 @@ pub trait Store:
     + WebhookStore
     + crate::TemplateStore
     + crate::NotificationStore
+    + crate::SessionStore
     + Send
     + Sync
 {
@@ -228,6 +230,7 @@ impl<T> Store for T where
         + WebhookStore
         + crate::TemplateStore
         + crate::NotificationStore
+        + crate::SessionStore
         + Send
         + Sync
 {

@@ -525,6 +525,9 @@ pub struct PunchFilter {
     pub include_quarantined: bool,
     /// Only punches in this hold state.
     pub hold: Option<PunchHold>,
+    /// With `hold`: also the punches not held (they count) that carry this review reason, e.g.
+    /// `colleague` check-ins, which count at once and are listed until decided.
+    pub or_counted_review: Option<String>,
     /// Only punches of employees in these unit subtrees (materialised paths).
     pub subtrees: Option<Vec<String>>,
     /// Skip this many (paging; ordered by `punched_at`, `id`).

@@ -24,6 +24,7 @@ pub mod relays;
 pub mod requests;
 pub(crate) mod review;
 mod roles;
+pub mod sessions;
 pub(crate) mod signals;
 pub mod tpp;
 pub mod units;
@@ -143,6 +144,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
         .routes(routes!(kiosks::revoke_kiosk))
         .routes(routes!(kiosks::kiosk_code))
+        .routes(routes!(sessions::create_session, sessions::list_sessions))
+        .routes(routes!(sessions::update_session))
+        .routes(routes!(sessions::cancel_session))
+        .routes(routes!(sessions::session_code))
+        .routes(routes!(sessions::kiosk_session_code))
+        .routes(routes!(sessions::checkin_session))
+        .routes(routes!(sessions::attendance))
+        .routes(routes!(sessions::mark))
         .routes(routes!(cards::my_card))
         .routes(routes!(cards::reissue_my_card))
         .routes(routes!(cards::employee_card))

@@ -63,6 +63,7 @@
       case 'absen-khusus': return app.show('checkin', { special: true });
       case 'pindai-qr': return app.show('scan', { card: false });
       case 'pindai-rekan': return app.show('scan', { card: true });
+      case 'pindai-apel': return app.show('scan', { session: true });
       case 'absen-rekan':
         if (!(H.scan && H.scan.card)) return app.go('#/pindai-rekan');
         return app.show('checkin', { special: false, colleague: H.scan.card });

@@ -142,5 +142,5 @@
     document.querySelector('.tabbar').hidden = true;
   }
 
-  H.app.register('home', { enter: function () { if (H.relay) return relayHome(); renderGeo(); loadToday(); loadLocal(); } });
+  H.app.register('home', { enter: function () { if (H.relay) return relayHome(); renderGeo(); loadToday(); loadLocal(); if (H.sessions) H.sessions.load(); } });
 })(self.H = self.H || {});
