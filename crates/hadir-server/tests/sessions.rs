@@ -459,6 +459,10 @@ async fn the_console_lists_sessions_with_counts_and_marks_in_bulk() {
     assert!(body.contains("1 pegawai ditandai hadir"), "{body}");
     let (_, page) = console(&s, &head, &format!("/admin/apel/{id}"), None).await;
     assert!(page.contains("hadir 1 dari 2 orang") && page.contains("ditandai atasan"), "{page}");
+    // The board ("Kehadiran hari ini") lists today's session with the same count.
+    let (st, board) = console(&s, &head, "/admin", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(board.contains(&format!("data-session=\"{id}\"")) && board.contains("1 dari 2 orang"), "{board}");
 }
 
 /// Registers a kiosk device of `unit`; its token.
