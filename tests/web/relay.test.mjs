@@ -95,6 +95,9 @@ after(async () => {
   await browser?.close();
   await stopProc(relayProc);
   if (relayDir) rmSync(relayDir, { recursive: true, force: true });
+  // The restarted server is not the process `server.stop` knows: stop it first, or its open
+  // pipe keeps the test runner alive.
+  await stopProc(server?.proc);
   await server?.stop();
 });
 
