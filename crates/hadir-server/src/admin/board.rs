@@ -302,7 +302,13 @@ async fn today_sessions(s: &AppState, c: &Caller) -> Result<Vec<SessionRow>, Con
     let mut rows = Vec::new();
     for v in list.items.into_iter().filter(|v| !v.cancelled) {
         let axum::Json(a) = attendance(State(s.clone()), c.clone(), Path(v.id)).await?;
-        rows.push(SessionRow { id: v.id, label: v.label, mandatory: v.mandatory, attended: a.attended, total: a.total });
+        rows.push(SessionRow {
+            id: v.id,
+            label: v.label,
+            mandatory: v.mandatory,
+            attended: a.attended,
+            total: a.total,
+        });
     }
     Ok(rows)
 }
