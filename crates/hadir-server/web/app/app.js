@@ -110,6 +110,7 @@
   }
 
   function signedIn() {
+    expiring = null;
     var s = H.api.session();
     app.user = s.user;
     $('screen-login').hidden = true;
@@ -125,11 +126,16 @@
     flush();
   }
 
+  // Several requests of one screen may come back 401 together: sign out once (until the next
+  // sign-in), not once per request.
+  var expiring = null;
   function sessionExpired() {
-    return H.api.logout().then(function () {
+    if (expiring) return expiring;
+    expiring = H.api.logout().then(function () {
       app.user = null;
       showLogin('Sesi Anda berakhir. Silakan masuk lagi; absen yang menunggu akan dikirim setelahnya.');
     });
+    return expiring;
   }
 
   function setupLogin() {
