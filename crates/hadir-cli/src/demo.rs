@@ -345,8 +345,9 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<Logins> {
     logins.employee = first_plain_employee(store, "SDN001").await?;
     seed_terminals(store).await?;
     logins.history = seed_effective_dated(store, &logins).await?;
-    crate::demo_history::seed_history(store).await?;
     let admin_account = store.account_by_username(ADMIN_USER).await?.id;
+    crate::demo_sessions::seed_sessions(store, admin_account).await?;
+    crate::demo_history::seed_history(store).await?;
     crate::demo_kinerja::seed_kinerja(store, admin_account, logins.head.as_ref().map(|h| h.1.as_str())).await?;
     tracing::info!(employees = store.count_employees().await?, secs = started.elapsed().as_secs_f32(), "demo seeded");
     Ok(logins)

@@ -3,6 +3,7 @@
 mod demo;
 mod demo_history;
 mod demo_kinerja;
+mod demo_sessions;
 mod loadgen;
 mod migrate;
 mod recap;
@@ -140,6 +141,8 @@ enum ImportWhat {
 }
 
 fn main() -> std::process::ExitCode {
+    // Before any thread exists, so the arena limit holds for all of them.
+    hadir_server::allocator::tune();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -106,4 +106,9 @@ pub struct DayRecord {
     /// Approved requests that shaped this record (ascending, unique).
     pub request_ids: Vec<i64>,
     pub explanation: String,
+    /// Apel and upacara sessions of the day that concern the person (issue 21); a missed
+    /// mandatory one adds the rule set's apel deduction to `deduction`. Absent when none, so
+    /// records of days without sessions hash as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<crate::sessions::SessionResult>,
 }

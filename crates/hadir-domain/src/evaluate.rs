@@ -196,6 +196,7 @@ fn evaluate_unrestricted(input: &DayInput<'_>) -> DayRecord {
         rule_effective_from: input.rules.effective_from,
         request_ids: Vec::new(),
         explanation: String::new(),
+        sessions: Vec::new(),
     };
 
     let ignore_all = |ctx: &Ctx<'_>, record: &mut DayRecord, reason: IgnoreReason, why: &str| {

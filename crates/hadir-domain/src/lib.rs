@@ -26,6 +26,7 @@ mod matching;
 pub mod nip;
 pub mod percent;
 pub mod recap;
+pub mod reminders;
 pub mod requests;
 pub mod rules;
 pub mod schedule;

@@ -73,6 +73,11 @@ pub struct MonthlyRecap {
     pub rule_effective_from: Date,
     /// Indonesian notes for the recap sheet.
     pub notes: Vec<String>,
+    /// Apel/upacara sessions attended and missed (issue 21); absent in older snapshots.
+    #[serde(default)]
+    pub sessions_attended: u32,
+    #[serde(default)]
+    pub sessions_missed: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +136,8 @@ pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError>
         rule_set: gov.name.clone(),
         rule_effective_from: gov.effective_from,
         notes: Vec::new(),
+        sessions_attended: 0,
+        sessions_missed: 0,
     };
     let mut applied_sum = Percent::ZERO;
     let mut trial_days = 0;
@@ -174,6 +181,9 @@ pub fn monthly_recap(input: &RecapInput<'_>) -> Result<MonthlyRecap, RecapError>
                 }
             }
         }
+        let (attended, missed) = crate::sessions::counts(d.sessions.iter().map(|s| &s.outcome));
+        r.sessions_attended += attended;
+        r.sessions_missed += missed;
         for code in d.checkpoints.iter().filter_map(|c| c.code.as_ref()) {
             *code_counts.entry(code.clone()).or_default() += 1;
         }

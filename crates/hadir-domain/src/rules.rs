@@ -96,6 +96,18 @@ pub struct RuleSet {
     /// first range holding the employee's kelas jabatan (no grade or no range: 100%).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grade_scale: Vec<GradeScale>,
+    /// Issue 21: a missed mandatory apel or upacara (DOMAIN.md default 2%). Left out of the
+    /// JSON while it is the default, so older rule sets read and hash as before.
+    #[serde(default = "default_apel", skip_serializing_if = "is_default_apel")]
+    pub apel_deduction: Percent,
+}
+
+fn default_apel() -> Percent {
+    crate::sessions::DEFAULT_APEL_DEDUCTION
+}
+
+fn is_default_apel(p: &Percent) -> bool {
+    *p == crate::sessions::DEFAULT_APEL_DEDUCTION
 }
 
 /// From the `from_count`th late arrival in a month on, each costs `percent`.
@@ -149,6 +161,7 @@ impl Default for RuleSet {
             cumulative_minutes: None,
             late_escalation: Vec::new(),
             grade_scale: Vec::new(),
+            apel_deduction: crate::sessions::DEFAULT_APEL_DEDUCTION,
         }
     }
 }

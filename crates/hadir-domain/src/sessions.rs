@@ -1,6 +1,7 @@
 //! Apel and upacara (issue 21, point 3): attendance sessions at their own place and time
 //! (DOMAIN.md). This module is the pure rule only: what a session means for one person on its
-//! date. Storage, the API and the day-record/recap wiring are not built yet.
+//! date, and how the outcomes enter a day record ([`apply_to_day`]). Storage and the API are in
+//! `hadir-store` (`SessionStore`) and `hadir-server` (`api/sessions.rs`).
 //!
 //! The rule, in order:
 //! 1. a person not employed on the date, or of a unit that need not attend, is not concerned;
@@ -76,7 +77,7 @@ pub struct SessionInput<'a> {
     pub now: Timestamp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SessionOutcome {
     NotConcerned,
@@ -146,6 +147,59 @@ pub fn explain(s: &Session, outcome: &SessionOutcome) -> String {
         SessionOutcome::Missed { deduction } => {
             format!("{head}: tidak hadir (wajib), potongan {}%", deduction.as_f64())
         }
+    }
+}
+
+/// One session in a day record: what it was and what it meant for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResult {
+    pub session_id: i64,
+    pub kind: SessionKind,
+    pub name: String,
+    /// Local `HH:MM`.
+    pub start: String,
+    pub end: String,
+    pub mandatory: bool,
+    #[serde(flatten)]
+    pub outcome: SessionOutcome,
+    /// How the attendance was recorded (`position`, `qr`, `marked`), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
+    pub explanation: String,
+}
+
+impl SessionResult {
+    pub fn new(id: i64, s: &Session, outcome: SessionOutcome, how: Option<String>) -> SessionResult {
+        let hm = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
+        SessionResult {
+            session_id: id,
+            kind: s.kind,
+            name: s.name.clone(),
+            start: hm(s.start),
+            end: hm(s.end),
+            mandatory: s.mandatory,
+            outcome,
+            how,
+            explanation: explain(s, &outcome),
+        }
+    }
+}
+
+/// Adds the sessions that concern the person to their day: the deductions of missed mandatory
+/// ones are added to the day's (never above `cap`), and each outcome is one more sentence of
+/// the explanation. Sessions that do not concern the person are left out.
+pub fn apply_to_day(record: &mut crate::DayRecord, results: Vec<SessionResult>, cap: Percent) {
+    for r in results {
+        if r.outcome == SessionOutcome::NotConcerned {
+            continue;
+        }
+        record.deduction = record.deduction.saturating_add(r.outcome.deduction()).min(cap);
+        if !record.explanation.is_empty() && !record.explanation.ends_with(' ') {
+            record.explanation.push(' ');
+        }
+        record.explanation.push_str(&r.explanation);
+        record.explanation.push('.');
+        record.sessions.push(r);
     }
 }
 
@@ -236,5 +290,44 @@ mod tests {
             SessionOutcome::NotConcerned,
         ];
         assert_eq!(counts(&all), (2, 1));
+    }
+
+    #[test]
+    fn a_day_gets_the_deduction_capped_the_sentence_and_round_trips() {
+        use crate::{Calendar, DayInput, RuleSet, evaluate_day};
+        let tz = wita();
+        let d = date(2026, 12, 7);
+        let cal = Calendar::perpres_21_2023();
+        let sched = cal.resolve(d, &[]).unwrap();
+        let rules = RuleSet::default();
+        let mut rec = evaluate_day(&DayInput::new(d, &tz, &sched, &rules, at(23, 0)));
+        let plain = serde_json::to_value(&rec).unwrap();
+        assert!(plain.get("sessions").is_none(), "a day without sessions serialises as before");
+        let before = rec.deduction;
+        let s = Session {
+            kind: SessionKind::Apel,
+            name: "Senin".into(),
+            date: d,
+            start: time(7, 30, 0, 0),
+            end: time(8, 0, 0, 0),
+            mandatory: true,
+        };
+        let missed = SessionResult::new(1, &s, SessionOutcome::Missed { deduction: Percent::whole(2) }, None);
+        let nobody = SessionResult::new(2, &s, SessionOutcome::NotConcerned, None);
+        apply_to_day(&mut rec, vec![missed, nobody], Percent::HUNDRED);
+        assert_eq!(rec.deduction, before.saturating_add(Percent::whole(2)));
+        assert_eq!(rec.sessions.len(), 1, "not concerned is left out");
+        assert!(
+            rec.explanation.ends_with("Apel Senin 07:30–08:00: tidak hadir (wajib), potongan 2%."),
+            "{}",
+            rec.explanation
+        );
+        let back: crate::DayRecord = serde_json::from_value(serde_json::to_value(&rec).unwrap()).unwrap();
+        assert_eq!(back, rec);
+        // The cap holds.
+        let mut capped = evaluate_day(&DayInput::new(d, &tz, &sched, &rules, at(23, 0)));
+        let again = SessionResult::new(1, &s, SessionOutcome::Missed { deduction: Percent::whole(2) }, None);
+        apply_to_day(&mut capped, vec![again], before);
+        assert_eq!(capped.deduction, before);
     }
 }

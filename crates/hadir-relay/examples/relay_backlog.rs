@@ -46,6 +46,9 @@ async fn main() -> anyhow::Result<()> {
         batch_size,
         retry_min_ms: 100,
         retry_max_secs: 2,
+        app_listen: None,
+        app_url: None,
+        app_photo_max_bytes: 2 * 1024 * 1024,
         terminals: vec![TerminalConfig::new(addr.to_string(), protocol)],
     };
 

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub struct PunchBatch {
     pub terminals: Vec<TerminalReport>,
     pub punches: Vec<RelayPunch>,
+    /// Issue 21: the office-network app's address for staff (`app_url`), shown in the central
+    /// app as "Presensi lokal".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_url: Option<String>,
 }
 
 /// What the relay knows about one terminal (shown in the server's terminal list).
@@ -57,6 +61,42 @@ pub struct Roster {
     /// Absent (older servers) = nothing to delete.
     #[serde(default)]
     pub removed: Vec<String>,
+    /// Issue 21: the unit's active employees with their argon2id password hashes, for signing
+    /// in on the office network (absent from older servers).
+    #[serde(default)]
+    pub accounts: Vec<RosterAccount>,
+}
+
+/// One employee who may sign in at the relay's local app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterAccount {
+    pub login: String,
+    #[serde(default)]
+    pub nip: Option<String>,
+    pub name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// The `meta` part of `POST /api/v1/relay/checkins` (a check-in taken on the office network).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinMeta {
+    pub login: String,
+    /// The phone's idempotency key.
+    pub idempotency_key: String,
+    /// RFC 3339, the relay's clock corrected by its offset to the server.
+    pub punched_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The server's answer to a forwarded check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinReply {
+    pub punch_id: i64,
+    /// `counted` or `pending`.
+    pub state: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

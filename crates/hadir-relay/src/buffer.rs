@@ -35,7 +35,58 @@ const SCHEMA: &[&str] = &[
         count INTEGER NOT NULL,
         record_size INTEGER NOT NULL,
         last_record BLOB NOT NULL)",
+    // Issue 21 (office-network mode): who may sign in at the relay (from the roster, replaced
+    // whole on each fetch) and the check-ins taken on the LAN, kept until the server stored them.
+    "CREATE TABLE IF NOT EXISTS staff (
+        login TEXT PRIMARY KEY,
+        nip TEXT,
+        name TEXT NOT NULL,
+        password_hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checkins (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        login TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        punched_at TEXT NOT NULL,
+        offset_ms INTEGER,
+        note TEXT,
+        photo BLOB NOT NULL,
+        recorded_at TEXT NOT NULL,
+        sent_at TEXT,
+        punch_id INTEGER,
+        state TEXT,
+        rejected TEXT,
+        UNIQUE (login, idempotency_key))",
+    "CREATE INDEX IF NOT EXISTS checkins_unsent ON checkins (id) WHERE sent_at IS NULL AND rejected IS NULL",
 ];
+
+/// One employee who may sign in at the relay's local app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub login: String,
+    pub nip: Option<String>,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// A check-in taken on the office network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalCheckin {
+    pub id: i64,
+    pub login: String,
+    pub idempotency_key: String,
+    /// RFC 3339 (the relay's clock plus its measured offset to the server).
+    pub punched_at: String,
+    pub note: Option<String>,
+    pub photo: Vec<u8>,
+}
+
+/// Check-ins by state, for the status page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckinCounts {
+    pub waiting: u64,
+    pub sent: u64,
+    pub rejected: u64,
+}
 
 /// Rows per INSERT statement (8 parameters each, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 1000;
@@ -192,6 +243,120 @@ impl Buffer {
     pub async fn reset_cursor(&self, sn: &str) -> Result<(), BufferError> {
         sqlx::query("DELETE FROM cursors WHERE sn = ?").bind(sn).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Replaces who may sign in (the roster's accounts) in one transaction.
+    pub async fn replace_staff(&self, staff: &[StaffMember]) -> Result<(), BufferError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM staff").execute(&mut *tx).await?;
+        for m in staff {
+            sqlx::query("INSERT OR REPLACE INTO staff (login, nip, name, password_hash) VALUES (?, ?, ?, ?)")
+                .bind(&m.login)
+                .bind(&m.nip)
+                .bind(&m.name)
+                .bind(&m.password_hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn staff_member(&self, login: &str) -> Result<Option<StaffMember>, BufferError> {
+        let row = sqlx::query("SELECT login, nip, name, password_hash FROM staff WHERE login = ?")
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| StaffMember { login: r.get(0), nip: r.get(1), name: r.get(2), password_hash: r.get(3) }))
+    }
+
+    pub async fn staff_count(&self) -> Result<u64, BufferError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff").fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Records a check-in once per (login, key): a retry with the same key gets the first one's
+    /// time back, and `false` (not new).
+    pub async fn record_checkin(
+        &self,
+        login: &str,
+        key: &str,
+        punched_at: &str,
+        offset_ms: Option<i64>,
+        note: Option<&str>,
+        photo: &[u8],
+    ) -> Result<(String, bool), BufferError> {
+        let done = sqlx::query(
+            "INSERT INTO checkins (login, idempotency_key, punched_at, offset_ms, note, photo, recorded_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login, idempotency_key) DO NOTHING",
+        )
+        .bind(login)
+        .bind(key)
+        .bind(punched_at)
+        .bind(offset_ms)
+        .bind(note)
+        .bind(photo)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        let first: String =
+            sqlx::query_scalar("SELECT punched_at FROM checkins WHERE login = ? AND idempotency_key = ?")
+                .bind(login)
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((first, done.rows_affected() == 1))
+    }
+
+    /// The oldest check-ins not yet stored by the server (nor refused by it).
+    pub async fn unsent_checkins(&self, limit: usize) -> Result<Vec<LocalCheckin>, BufferError> {
+        let rows = sqlx::query(
+            "SELECT id, login, idempotency_key, punched_at, note, photo FROM checkins
+             WHERE sent_at IS NULL AND rejected IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LocalCheckin {
+                id: r.get(0),
+                login: r.get(1),
+                idempotency_key: r.get(2),
+                punched_at: r.get(3),
+                note: r.get(4),
+                photo: r.get(5),
+            })
+            .collect())
+    }
+
+    /// The server stored it (or had it already): kept as sent with the server's punch id and state.
+    pub async fn checkin_sent(&self, id: i64, punch_id: i64, state: &str) -> Result<(), BufferError> {
+        sqlx::query("UPDATE checkins SET sent_at = ?, punch_id = ?, state = ? WHERE id = ?")
+            .bind(now())
+            .bind(punch_id)
+            .bind(state)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The server refused it for good (e.g. the person left the unit): never sent again.
+    pub async fn checkin_rejected(&self, id: i64, reason: &str) -> Result<(), BufferError> {
+        sqlx::query("UPDATE checkins SET rejected = ? WHERE id = ?").bind(reason).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn checkin_counts(&self) -> Result<CheckinCounts, BufferError> {
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(sent_at IS NULL AND rejected IS NULL), 0), COALESCE(SUM(sent_at IS NOT NULL), 0),
+             COALESCE(SUM(rejected IS NOT NULL), 0) FROM checkins",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let n = |i: usize| u64::try_from(r.get::<i64, _>(i)).unwrap_or(0);
+        Ok(CheckinCounts { waiting: n(0), sent: n(1), rejected: n(2) })
     }
 
     pub async fn close(&self) {

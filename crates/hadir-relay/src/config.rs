@@ -57,6 +57,17 @@ pub struct RelayConfig {
     pub retry_min_ms: u64,
     #[serde(default = "defaults::retry_max_secs")]
     pub retry_max_secs: u64,
+    /// Issue 21 (office-network mode): address where the relay serves the employee app on the
+    /// office LAN (plain HTTP), e.g. `0.0.0.0:8080`; absent = not served.
+    #[serde(default)]
+    pub app_listen: Option<String>,
+    /// The address staff type on the LAN, e.g. `http://192.168.1.10:8080` (shown on the status
+    /// page).
+    #[serde(default)]
+    pub app_url: Option<String>,
+    /// Largest selfie the local app accepts, in bytes (the app sends ~50 KB).
+    #[serde(default = "defaults::app_photo_max_bytes")]
+    pub app_photo_max_bytes: usize,
     #[serde(default)]
     pub terminals: Vec<TerminalConfig>,
 }
@@ -105,6 +116,9 @@ mod defaults {
     pub fn retry_max_secs() -> u64 {
         300
     }
+    pub fn app_photo_max_bytes() -> usize {
+        2 * 1024 * 1024
+    }
 }
 
 impl RelayConfig {
@@ -124,6 +138,8 @@ impl RelayConfig {
                 "status_listen",
                 "status_password",
                 "status_password_hash",
+                "app_listen",
+                "app_url",
             ]))
             .extract()
             .map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -170,6 +186,22 @@ impl RelayConfig {
                  di relay.toml, atau dengarkan hanya di 127.0.0.1",
                 self.status_listen
             ));
+        }
+        if let Some(a) = &self.app_listen
+            && a.parse::<SocketAddr>().is_err()
+        {
+            return bad(format!("app_listen bukan alamat ip:port ({a})"));
+        }
+        if let Some(u) = &self.app_url {
+            if self.app_listen.is_none() {
+                return bad("app_url diisi tetapi app_listen kosong".into());
+            }
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 200 {
+                return bad(format!("app_url harus diawali http:// atau https:// ({u})"));
+            }
+        }
+        if self.app_photo_max_bytes < 1024 {
+            return bad("app_photo_max_bytes terlalu kecil".into());
         }
         for t in &self.terminals {
             if t.address.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {

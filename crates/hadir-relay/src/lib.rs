@@ -21,6 +21,7 @@ pub mod config;
 pub mod emulator;
 pub mod error;
 pub mod fake_server;
+mod local;
 mod puller;
 mod roster;
 mod state;
@@ -45,6 +46,7 @@ pub struct RelayHandle {
     shared: Arc<Shared>,
     tasks: JoinSet<()>,
     status_addr: SocketAddr,
+    app_addr: Option<SocketAddr>,
     buffer: Buffer,
 }
 
@@ -53,8 +55,8 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
     config.validate()?;
     let config = Arc::new(config);
     let buffer = Buffer::open(&config.buffer).await?;
-    let server = upload::ServerClient::new(&config)?;
     let shared = Arc::new(Shared::new(&config));
+    let server = upload::ServerClient::new(&config, shared.clone())?;
     let listener = tokio::net::TcpListener::bind(&config.status_listen)
         .await
         .map_err(|source| RelayError::Listen { address: config.status_listen.clone(), source })?;
@@ -73,15 +75,39 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         tasks.spawn(puller::terminal_loop(index, term.clone(), config.clone(), shared.clone(), buffer.clone()));
     }
     tasks.spawn(upload::upload_loop(config.clone(), shared.clone(), buffer.clone(), server.clone()));
-    tasks.spawn(roster::roster_loop(config.clone(), shared.clone(), server));
-    tracing::info!(status = %status_addr, terminals = config.terminals.len(), "relay started");
-    Ok(RelayHandle { shared, tasks, status_addr, buffer })
+    tasks.spawn(roster::roster_loop(config.clone(), shared.clone(), server, buffer.clone()));
+    // Issue 21: the employee app on the office network, when configured.
+    let app_addr = match &config.app_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|source| RelayError::Listen { address: address.clone(), source })?;
+            let addr =
+                listener.local_addr().map_err(|source| RelayError::Listen { address: address.clone(), source })?;
+            let app = local::router(local::Local::new(&config, shared.clone(), buffer.clone()));
+            tasks.spawn(async move {
+                let app = app.into_make_service_with_connect_info::<SocketAddr>();
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "office-network app stopped");
+                }
+            });
+            Some(addr)
+        }
+        None => None,
+    };
+    tracing::info!(status = %status_addr, app = ?app_addr, terminals = config.terminals.len(), "relay started");
+    Ok(RelayHandle { shared, tasks, status_addr, app_addr, buffer })
 }
 
 impl RelayHandle {
     /// Where the status page listens (useful with port 0).
     pub fn status_addr(&self) -> SocketAddr {
         self.status_addr
+    }
+
+    /// Where the office-network employee app listens, when configured (`app_listen`).
+    pub fn app_addr(&self) -> Option<SocketAddr> {
+        self.app_addr
     }
 
     /// Same as the page's "Sinkron sekarang" button.
@@ -114,6 +140,9 @@ impl RelayHandle {
 pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     let relay = start(config).await?;
     println!("Relay berjalan; halaman status: http://{}/", relay.status_addr());
+    if let Some(addr) = relay.app_addr() {
+        println!("Presensi lokal (jaringan kantor): http://{addr}/");
+    }
     shutdown_signal().await;
     relay.shutdown().await;
     Ok(())

@@ -9,6 +9,7 @@ use std::time::Duration;
 use hadir_zk::binary::{UserLayout, UserRecord};
 
 use crate::api::{Roster, RosterUser};
+use crate::buffer::{Buffer, StaffMember};
 use crate::client::ZkClient;
 use crate::config::RelayConfig;
 use crate::error::ClientError;
@@ -27,7 +28,7 @@ pub struct RosterOutcome {
 }
 
 /// Fetches the roster on schedule and on demand and publishes it to the terminal tasks.
-pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, server: ServerClient) {
+pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, server: ServerClient, buffer: Buffer) {
     let every = Duration::from_secs(config.roster_interval_secs);
     let mut first = config.roster_interval_secs > 0;
     loop {
@@ -44,7 +45,22 @@ pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, s
         first = false;
         match server.roster().await {
             Ok(roster) => {
-                tracing::info!(users = roster.users.len(), "roster fetched");
+                tracing::info!(users = roster.users.len(), accounts = roster.accounts.len(), "roster fetched");
+                // Who may sign in on the office network (issue 21): replaced whole each time,
+                // so a person who left or changed their password is current within the hour.
+                let staff: Vec<StaffMember> = roster
+                    .accounts
+                    .iter()
+                    .map(|a| StaffMember {
+                        login: a.login.clone(),
+                        nip: a.nip.clone(),
+                        name: a.name.clone(),
+                        password_hash: a.password_hash.clone(),
+                    })
+                    .collect();
+                if let Err(e) = buffer.replace_staff(&staff).await {
+                    tracing::error!(error = %e, "storing the roster's accounts failed");
+                }
                 shared.roster.send_replace(Some(Arc::new(roster)));
             }
             Err(e) => {

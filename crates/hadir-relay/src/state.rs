@@ -36,6 +36,15 @@ pub struct ServerStatus {
     pub last_error: Option<String>,
     pub accepted: u64,
     pub duplicates: u64,
+    /// The server's clock minus the relay's, in milliseconds, from the `Date` header of its
+    /// last answer (1-second resolution); `None` before the first answer.
+    pub clock_offset_ms: Option<i64>,
+    /// The server refused the relay's token (401): revoked, or a wrong token in relay.toml.
+    pub token_refused: bool,
+    /// Office-network check-ins the server stored.
+    pub checkins_forwarded: u64,
+    /// The office-network app's address for staff (`app_url`, else `app_listen`).
+    pub local_app_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -63,7 +72,9 @@ impl Shared {
             .iter()
             .map(|t| TerminalStatus { address: t.address.clone(), protocol: t.protocol, ..TerminalStatus::default() })
             .collect();
-        let server = ServerStatus { url: config.server.clone(), ..ServerStatus::default() };
+        let local_app_url =
+            config.app_url.clone().or_else(|| config.app_listen.as_ref().map(|a| format!("http://{a}/")));
+        let server = ServerStatus { url: config.server.clone(), local_app_url, ..ServerStatus::default() };
         Self {
             status: Mutex::new(StatusSnapshot { terminals, server }),
             pull_now: watch::Sender::new(0),
@@ -100,6 +111,30 @@ impl Shared {
         s.server.last_error = None;
         s.server.accepted += reply.accepted;
         s.server.duplicates += reply.duplicates;
+    }
+
+    /// Notes the server's clock from an answer's `Date` header (seconds).
+    pub(crate) fn server_clock(&self, server_secs: i64) {
+        let local_ms = Timestamp::now().as_millisecond();
+        // The header is truncated to the second: its middle is the best estimate.
+        self.lock().server.clock_offset_ms = Some(server_secs * 1000 + 500 - local_ms);
+    }
+
+    /// The correction applied to the relay's clock for office-network check-ins: the measured
+    /// offset when it is at least 2 s (below that it is the header's rounding, not drift).
+    pub(crate) fn clock_correction_ms(&self) -> i64 {
+        self.lock().server.clock_offset_ms.filter(|o| o.abs() >= 2000).unwrap_or(0)
+    }
+
+    pub(crate) fn token_refused(&self, refused: bool) {
+        self.lock().server.token_refused = refused;
+    }
+
+    pub(crate) fn checkin_forwarded(&self) {
+        let mut s = self.lock();
+        s.server.reachable = Some(true);
+        s.server.last_contact = Some(Timestamp::now());
+        s.server.checkins_forwarded += 1;
     }
 
     pub(crate) fn server_error(&self, error: String) {

@@ -282,6 +282,18 @@ async fn page(State(ctx): State<Ctx>) -> impl IntoResponse {
         );
     }
     let s = &snap.server;
+    let checkins = ctx.buffer.checkin_counts().await.unwrap_or_default();
+    let staff = ctx.buffer.staff_count().await.unwrap_or(0);
+    let offset = s
+        .clock_offset_ms
+        .map(|ms| format!("{:+} detik (jam server dikurangi jam relay)", (ms as f64 / 1000.0).round() as i64))
+        .unwrap_or_else(|| "belum diukur".into());
+    let revoked = if s.token_refused {
+        "<p class=bad>Token relay ditolak server (401): relay ini dicabut atau tokennya salah. \
+         Kiriman ke server ditolak; hubungi admin BKD.</p>"
+    } else {
+        ""
+    };
     let html = format!(
         r#"<!doctype html><html lang="id"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Relay Hadir</title>
@@ -290,7 +302,11 @@ async fn page(State(ctx): State<Ctx>) -> impl IntoResponse {
 <h1>Relay presensi Hadir</h1>
 <h2>Server</h2>
 <p>Alamat: {url}<br>Terjangkau: {reach}<br>Kontak terakhir: {last}<br>Galat terakhir: {err}<br>
-Diterima server: {acc} (ganda: {dup})</p>
+Diterima server: {acc} (ganda: {dup})<br>Selisih jam: {offset}</p>
+{revoked}
+<h2>Presensi lokal (jaringan kantor)</h2>
+<p>Alamat untuk pegawai: {app_url}<br>Pegawai yang dapat masuk: {staff}<br>Absen menunggu dikirim: {waiting}<br>Absen terkirim: {sent}<br>
+Absen ditolak server: {rejected}</p>
 <h2>Mesin presensi</h2>
 <table><tr><th>Alamat</th><th>Protokol</th><th>Nomor seri</th><th>Terjangkau</th><th>Tarik terakhir</th>
 <th>Tersimpan belum terkirim</th><th>Terkirim</th><th>Selisih jam</th><th>Pengguna</th><th>Rekaman</th><th>Galat terakhir</th></tr>
@@ -305,6 +321,11 @@ Tarik data semua mesin dan kirim daftar pegawai ke mesin sekarang.</p></form>
         acc = s.accepted,
         dup = s.duplicates,
         token = ctx.guard.form_token,
+        offset = esc(&offset),
+        app_url = esc(s.local_app_url.as_deref().unwrap_or("tidak diaktifkan (app_listen)")),
+        waiting = checkins.waiting,
+        sent = checkins.sent,
+        rejected = checkins.rejected,
     );
     Html(html)
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
-use crate::api::{PunchBatch, PunchReply, Roster};
-use crate::buffer::Buffer;
+use crate::api::{CheckinMeta, CheckinReply, PunchBatch, PunchReply, Roster};
+use crate::buffer::{Buffer, LocalCheckin};
 use crate::config::RelayConfig;
 use crate::error::ServerError;
 use crate::state::Shared;
@@ -20,19 +20,35 @@ pub(crate) struct ServerClient {
     http: reqwest::Client,
     base: String,
     token: String,
+    shared: Arc<Shared>,
+}
+
+/// What became of one forwarded office-network check-in.
+pub(crate) enum Forwarded {
+    Stored(CheckinReply),
+    /// Refused for good (4xx other than 401/408/429): the reason, never resent.
+    Refused(String),
 }
 
 impl ServerClient {
-    pub(crate) fn new(config: &RelayConfig) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(config: &RelayConfig, shared: Arc<Shared>) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("hadir-relay/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { http, base: config.server.trim_end_matches('/').to_owned(), token: config.token.clone() })
+        Ok(Self { http, base: config.server.trim_end_matches('/').to_owned(), token: config.token.clone(), shared })
     }
 
-    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ServerError> {
+    /// Every answer's `Date` header keeps the relay's measure of its clock against the server's;
+    /// a 401 marks the token refused (revoked) for the status page, any other answer clears it.
+    async fn check(&self, resp: reqwest::Response) -> Result<reqwest::Response, ServerError> {
+        if let Some(date) = resp.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok())
+            && let Ok(t) = jiff::fmt::rfc2822::parse(date)
+        {
+            self.shared.server_clock(t.timestamp().as_second());
+        }
+        self.shared.token_refused(resp.status() == StatusCode::UNAUTHORIZED);
         match resp.status() {
             s if s.is_success() => Ok(resp),
             StatusCode::UNAUTHORIZED => Err(ServerError::Unauthorized),
@@ -60,12 +76,43 @@ impl ServerClient {
             .json(batch)
             .send()
             .await?;
-        Ok(Self::check(resp).await?.json().await?)
+        Ok(self.check(resp).await?.json().await?)
+    }
+
+    /// Forwards one office-network check-in (multipart meta + photo).
+    pub(crate) async fn post_checkin(&self, c: &LocalCheckin) -> Result<Forwarded, ServerError> {
+        let meta = CheckinMeta {
+            login: c.login.clone(),
+            idempotency_key: c.idempotency_key.clone(),
+            punched_at: c.punched_at.clone(),
+            note: c.note.clone(),
+        };
+        let meta = serde_json::to_string(&meta).unwrap_or_default();
+        let photo = reqwest::multipart::Part::bytes(c.photo.clone()).file_name("swafoto.jpg");
+        let form = reqwest::multipart::Form::new().text("meta", meta).part("photo", photo);
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/relay/checkins", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await?;
+        match self.check(resp).await {
+            Ok(resp) => Ok(Forwarded::Stored(resp.json().await?)),
+            Err(ServerError::Status { status, body }) if (400..500).contains(&status) && status != 408 => {
+                let reason = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| format!("http_{status}"));
+                Ok(Forwarded::Refused(reason))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub(crate) async fn roster(&self) -> Result<Roster, ServerError> {
         let resp = self.http.get(format!("{}/api/v1/relay/roster", self.base)).bearer_auth(&self.token).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        Ok(self.check(resp).await?.json().await?)
     }
 }
 
@@ -101,6 +148,20 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
     // Terminal status is reported after each pull even when no punch is new.
     let mut report_due = true;
     loop {
+        // Office-network check-ins first: few, and a person waits for them to count.
+        match forward_checkins(&buffer, &server, &shared).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "forwarding office-network check-ins failed; will retry");
+                shared.server_error(e.to_string());
+                let mut delay = backoff.next_delay();
+                if let crate::error::ServerError::Busy { retry_after: Some(after) } = e {
+                    delay = delay.max(after);
+                }
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+        }
         let batch = match buffer.unsent(config.batch_size).await {
             Ok(b) => b,
             Err(e) => {
@@ -120,6 +181,7 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
         let body = PunchBatch {
             terminals: shared.terminal_reports(),
             punches: batch.iter().map(|(_, p)| p.clone()).collect(),
+            local_url: config.app_url.clone(),
         };
         match server.post_punches(&body).await {
             Ok(reply) => {
@@ -145,6 +207,40 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
                     delay = delay.max(after);
                 }
                 tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Sends every waiting office-network check-in, oldest first; stops at the first failure that
+/// is worth retrying (the server down or busy, the token refused).
+async fn forward_checkins(buffer: &Buffer, server: &ServerClient, shared: &Shared) -> Result<(), ServerError> {
+    loop {
+        let waiting = match buffer.unsent_checkins(20).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "reading office-network check-ins failed");
+                return Ok(());
+            }
+        };
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        for c in &waiting {
+            let marked = match server.post_checkin(c).await? {
+                Forwarded::Stored(reply) => {
+                    shared.checkin_forwarded();
+                    buffer.checkin_sent(c.id, reply.punch_id, &reply.state).await
+                }
+                Forwarded::Refused(reason) => {
+                    tracing::warn!(login = %c.login, reason = %reason, "office-network check-in refused by the server");
+                    buffer.checkin_rejected(c.id, &reason).await
+                }
+            };
+            if let Err(e) = marked {
+                // Sent but not marked: it goes again, and the server answers with the same punch.
+                tracing::error!(error = %e, "marking a check-in forwarded failed");
+                return Ok(());
             }
         }
     }

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub import: ImportConfig,
     /// Outgoing webhooks (issue 25): delivery worker timing.
     pub webhooks: crate::webhooks::WebhookConfig,
+    /// Notifications (issue 25): Web Push and reminders.
+    pub notifications: crate::notifications::NotifyConfig,
     /// Largest video accepted as evidence (MP4/WebM, for manual attendance, objections and
     /// special attendance); photos and PDFs keep their 3 MB limit.
     pub evidence_video_max_bytes: usize,
@@ -231,6 +233,7 @@ impl Default for ServerConfig {
             public_url: None,
             import: ImportConfig::default(),
             webhooks: Default::default(),
+            notifications: Default::default(),
             evidence_video_max_bytes: 20 * 1024 * 1024,
             map_tile_url: String::new(),
             map_attribution: String::new(),

@@ -214,6 +214,20 @@ impl Policies {
         self.context_on(e, e.unit_id, today)
     }
 
+    /// A unit's own day `d` (no employee's calendar): the calendar in force on its path and its
+    /// holidays; `None` for a unit not loaded yet.
+    pub fn unit_day(&self, unit_id: Id, d: Date) -> Option<(Arc<Calendar>, Arc<Vec<Holiday>>)> {
+        let s = self.snapshot();
+        let path = s.unit_paths.get(&unit_id)?;
+        let calendar = s
+            .calendar_for(0, path, d)
+            .map(|(_, c)| c)
+            .or_else(|| s.default_calendar.as_ref().map(|(_, c)| c.clone()))
+            .unwrap_or_else(|| self.fallback_calendar.clone());
+        let holidays = s.unit_holidays.get(&unit_id).cloned().unwrap_or_else(|| s.national.clone());
+        Some((calendar, holidays))
+    }
+
     /// The context of `e`'s day `d` spent in `unit_id`: that unit's zone and holidays, the
     /// calendar in force that day.
     pub fn context_on(&self, e: &Employee, unit_id: Id, d: Date) -> DayContext {

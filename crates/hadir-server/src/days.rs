@@ -44,6 +44,9 @@ pub struct ApprovedInputs {
     pub presence: Vec<PresenceEntry>,
     pub outages: Vec<OutageWindow>,
     pub corrections: Vec<Correction>,
+    /// Apel/upacara sessions of the range that concern the employee (issue 21; not requests,
+    /// but read with them so every evaluation path gets them).
+    pub sessions: Vec<crate::sessions::DaySession>,
 }
 
 /// THE HOOK FOR ISSUE 7 (requests and approvals): the approved requests of `employee` touching
@@ -148,7 +151,9 @@ pub fn evaluate_with(
             channels: hadir_domain::channels::in_force(&ctx.channels, d),
             ..DayInput::new(d, &ctx.tz, &schedule, rules, now)
         };
-        out.push(hadir_domain::evaluate_day(&input));
+        let mut record = hadir_domain::evaluate_day(&input);
+        crate::sessions::apply(&mut record, inputs, rules, e, now);
+        out.push(record);
         match d.tomorrow() {
             Ok(n) => d = n,
             Err(_) => break,
@@ -205,7 +210,8 @@ pub async fn evaluate_days_on(
 ) -> Result<Vec<DayRecord>, StoreError> {
     let roster = roster_for(store, tl.last(), e, from, to).await?;
     let punches = domain_punches(&punches_around(store, e, from, to).await?);
-    let inputs = approved_inputs(store, e, from, to).await?;
+    let mut inputs = approved_inputs(store, e, from, to).await?;
+    inputs.sessions = crate::sessions::for_employee(store, tl, e, from, to).await?;
     Ok(evaluate_with(tl, &roster, e, &punches, &inputs, from, to, now))
 }
 
@@ -451,6 +457,14 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
     }
     // `approved_inputs` reads one day either side of the range.
     let mut requests = store.approved_requests_for_many(&who, add_days(lo, -1), add_days(hi, 1)).await?;
+    // Apel/upacara sessions of the batch's dates (issue 21): one read, a second only when any.
+    let sessions: Vec<Arc<hadir_store::StoredSession>> =
+        store.list_apel_sessions(lo, hi).await?.into_iter().filter(|s| !s.cancelled).map(Arc::new).collect();
+    let session_marks = if sessions.is_empty() {
+        Vec::new()
+    } else {
+        store.attendance_of(&ids, &sessions.iter().map(|s| s.id).collect::<Vec<_>>()).await?
+    };
 
     let now = Timestamp::now();
     let mut rows = Vec::new();
@@ -476,7 +490,20 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
             .into_iter()
             .filter(|r| r.date_from <= r_to && r.date_to >= r_from)
             .collect();
-        let inputs = crate::requests::inputs_from(emp, &reqs);
+        let mut inputs = crate::requests::inputs_from(emp, &reqs);
+        if !sessions.is_empty() {
+            let mut paths = HashMap::new();
+            for s in &sessions {
+                let u = tl.unit_on(s.s.date);
+                if let std::collections::hash_map::Entry::Vacant(v) = paths.entry(u) {
+                    v.insert(match inner.policies.unit_path(u) {
+                        Some(p) => p,
+                        None => store.unit_by_id(u).await?.path,
+                    });
+                }
+            }
+            inputs.sessions = crate::sessions::select(&sessions, &session_marks, e, |d| tl.unit_on(d), &paths);
+        }
         let records = evaluate_with(&tl, &roster, e, &domain_punches(&mine), &inputs, from, to, now);
         let wanted: Vec<DayRecord> = records.into_iter().filter(|r| dates.binary_search(&r.date).is_ok()).collect();
         rows.extend(storable(e, &wanted));

@@ -2,6 +2,7 @@
 //! health, metrics and the OpenAPI document.
 
 pub mod admin;
+pub mod allocator;
 pub mod api;
 pub mod auth;
 pub mod availability;
@@ -20,15 +21,19 @@ pub mod inflight;
 pub mod ingest;
 pub mod json;
 pub mod kiosk;
+pub mod notifications;
 pub mod org;
 pub mod privacy;
 pub mod recap;
 pub mod recap_export;
+pub mod reminders;
 pub mod requests;
 mod serve;
+pub mod sessions;
 pub mod signals;
 mod state;
 mod system;
+pub mod templates;
 mod thumbs;
 pub mod tpp;
 pub mod tpp_export;
@@ -90,6 +95,8 @@ impl Server {
             caches: Arc::new(state::Caches::default()),
             imports: Arc::new(import_jobs::ImportJobs::new(c.import.max_running)),
             kiosk_keys: Arc::new(kiosk::KioskKeys::default()),
+            template_keys: Arc::new(templates::TemplateKeys::default()),
+            push_keys: Arc::new(notifications::PushKeys::default()),
             signals,
         }
     }
@@ -119,12 +126,24 @@ impl Server {
         let analysing = self.config.signals.enabled.then(|| AbortOnDrop(signals::start(state.clone())));
         // Outgoing webhook deliveries (issue 25), while the server runs.
         let delivering = AbortOnDrop(webhooks::start(self.store.clone(), self.config.webhooks.clone()));
+        // Web Push deliveries (issue 25); makes the VAPID key on the first start.
+        let pushing = AbortOnDrop(notifications::start(
+            self.store.clone(),
+            state.push_keys.clone(),
+            self.config.notifications.clone(),
+        ));
+        // The reminder and alert scheduler (issue 25), once a minute.
+        let reminding = self.config.notifications.reminders_enabled.then(|| {
+            AbortOnDrop(reminders::start(self.store.clone(), state.policies.clone(), self.config.notifications.clone()))
+        });
         let app = build_router(state);
         serve::serve(listener, app, &limits, shutdown).await;
         drop(beating);
         drop(purging);
         drop(analysing);
         drop(delivering);
+        drop(pushing);
+        drop(reminding);
         availability.stop().await;
         Ok(())
     }

@@ -92,6 +92,9 @@ pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
                 "kategori_berlaku",
                 "aturan",
                 "keterangan",
+                // Issue 21: appended so the earlier columns keep their places.
+                "apel_hadir",
+                "apel_tidak_hadir",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -127,6 +130,8 @@ pub fn to_csv(r: &MonthRecap) -> Vec<u8> {
             rec.push(if m.category_covered { "ya".into() } else { "tidak".into() });
             rec.push(neutral(&format!("{} (sejak {})", m.rule_set, m.rule_effective_from)));
             rec.push(neutral(&m.notes.join(" ")));
+            rec.push(m.sessions_attended.to_string());
+            rec.push(m.sessions_missed.to_string());
             let _ = w.write_record(&rec);
         }
         let _ = w.flush();
@@ -282,6 +287,9 @@ fn unit_sheet(
             ("TPP (Rp)", 15.0),
             ("Potongan Diterapkan (Rp)", 15.0),
             ("Keterangan", 50.0),
+            // Issue 21: appended after the existing columns.
+            ("Apel/Upacara Hadir", 10.0),
+            ("Apel/Upacara Tidak Hadir", 10.0),
         ]
         .iter()
         .map(|(h, w)| (h.to_string(), *w)),
@@ -337,6 +345,8 @@ fn unit_sheet(
             notes.push(format!("Dikunci {}.", at.strftime("%Y-%m-%d")));
         }
         ws.write_string_with_format(y, c + 6, notes.join(" "), &f.text)?;
+        ws.write_number_with_format(y, c + 7, f64::from(m.sessions_attended), &f.int)?;
+        ws.write_number_with_format(y, c + 8, f64::from(m.sessions_missed), &f.int)?;
     }
     // Totals row.
     let ty = first_data + rows.len() as u32;
@@ -370,6 +380,8 @@ fn unit_sheet(
     sum(ws, c + 4, t.tpp_base as f64, &f.total_rp)?;
     sum(ws, c + 5, t.rupiah_applied as f64, &f.total_rp)?;
     ws.write_string_with_format(ty, c + 6, "", &f.total_label)?;
+    ws.write_string_with_format(ty, c + 7, "", &f.total_label)?;
+    ws.write_string_with_format(ty, c + 8, "", &f.total_label)?;
     // Attendance rate.
     ws.write_string_with_format(ty + 1, 2, "Tingkat kehadiran (hadir + dinas ÷ hari kerja)", &f.bold)?;
     ws.write_number_with_format(ty + 1, 5, t.attendance_rate, &Format::new().set_bold().set_num_format("0.00%"))?;

@@ -24,6 +24,7 @@ pub async fn serve(
     limits: &ConnectionConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    crate::allocator::tune();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();

@@ -32,6 +32,10 @@ pub struct AppState {
     pub imports: Arc<crate::import_jobs::ImportJobs>,
     /// The kiosk QR signing secret (issue 21), read from the store once.
     pub kiosk_keys: Arc<crate::kiosk::KioskKeys>,
+    /// The fingerprint/face template key (issue 25), read from the store once.
+    pub template_keys: Arc<crate::templates::TemplateKeys>,
+    /// The VAPID key of Web Push (issue 25), read from the store once.
+    pub push_keys: Arc<crate::notifications::PushKeys>,
     /// Shared with the fraud-signal analyser (issue 23).
     pub signals: crate::signals::Signals,
 }

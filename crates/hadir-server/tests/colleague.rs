@@ -1,6 +1,7 @@
 //! Issue 21, point 2: "Absen untuk rekan" over real HTTP. A colleague's phone scans the
 //! person's personal QR card and records the person's punch with the colleague as witness,
-//! inside the geofence by the colleague's position; it waits for the head, who may reject it;
+//! inside the geofence by the colleague's position; it counts at once and is listed for the
+//! head, who may reject it (then it no longer counts);
 //! a colleague may do this for at most `checkin.colleague_daily_cap` people a day. Own card,
 //! another unit's card, a reissued (revoked) card, a forged card and a position outside the
 //! geofence are refused with nothing stored.
@@ -45,44 +46,94 @@ async fn sd1_people(s: &TestServer, admin: &str, seqs: &[u16]) -> Vec<(String, S
     out
 }
 
+/// The person's day record of today (Asia/Makassar, the units' zone).
+async fn today_record(s: &TestServer, token: &str) -> Value {
+    let d = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let (st, days) = s.get(&format!("/api/v1/me/days?month={:04}-{:02}", d.year(), d.month()), token).await;
+    assert_eq!(st, StatusCode::OK, "{days}");
+    days["days"].as_array().unwrap().iter().find(|x| x["date"] == d.to_string()).unwrap().clone()
+}
+
+/// Whether the day record uses this punch at one of its checkpoints.
+fn uses(day: &Value, punch_id: &Value) -> bool {
+    day["checkpoints"].as_array().is_some_and(|cs| cs.iter().any(|c| &c["punch"]["punch_id"] == punch_id))
+}
+
 #[tokio::test]
-async fn a_colleague_checks_in_the_person_with_witness_and_the_head_decides() {
+async fn a_colleague_checks_in_the_person_it_counts_and_the_head_may_reject_it() {
     let s = TestServer::start().await;
     let o = org(&s).await;
     let people = sd1_people(&s, &o.admin, &[5]).await;
     let (witness_nip, witness) = &people[0];
     let person_card = card(&s, &o.emp_sd1).await;
     assert!(person_card.starts_with("HC1."), "{person_card}");
+    let without = today_record(&s, &o.emp_sd1).await;
 
     let (st, b, _) = s.checkin(witness, meta("c1", &person_card, at(40.0)), Some(jpeg(64))).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["punch"]["id"].clone();
     assert_eq!(b["punch"]["review"], "colleague");
-    assert_eq!(b["punch"]["state"], "pending");
+    assert_eq!(b["punch"]["state"], "counted", "a colleague's check-in counts at once: {b}");
     assert!(b["punch"]["review_detail"].as_str().unwrap().contains(witness_nip.as_str()), "{b}");
-    assert!(b["message"].as_str().unwrap().starts_with("Menunggu pemeriksaan atasan"), "{b}");
-    // Stored for the person, not for the witness.
+    let message = b["message"].as_str().unwrap();
+    assert!(message.starts_with("Diabsenkan oleh rekan") && !message.contains("Menunggu"), "{b}");
+    // Stored for the person, not for the witness, and the day record uses it.
     let mine = punches(&s, &o.emp_sd1).await;
     assert_eq!(mine.len(), 1);
     assert!((mine[0]["distance_m"].as_f64().unwrap() - 40.0).abs() < 0.5, "measured by the witness's phone");
     assert_eq!(punches(&s, witness).await.len(), 0);
+    let counted = today_record(&s, &o.emp_sd1).await;
+    assert!(uses(&counted, &id), "{counted}");
+    assert_ne!(counted["status"], without["status"], "{counted} {without}");
     // The retry of the same key is the first answer.
     let (st, again, _) = s.checkin(witness, meta("c1", &person_card, at(40.0)), Some(jpeg(64))).await;
-    assert_eq!((st, again["punch"]["id"].clone()), (StatusCode::OK, b["punch"]["id"].clone()));
+    assert_eq!((st, again["punch"]["id"].clone()), (StatusCode::OK, id.clone()));
 
-    // Listed for the head of SD1, who rejects it with a note.
+    // Listed for the head of SD1.
     let (_, queue) = s.get("/api/v1/review/punches", &o.head).await;
     let items = queue["items"].as_array().unwrap();
-    assert!(items.iter().any(|p| p["punch"]["id"] == b["punch"]["id"] && p["reason"] == "colleague"), "{queue}");
+    assert!(items.iter().any(|p| p["punch"]["id"] == id && p["reason"] == "colleague"), "{queue}");
     assert!(items.iter().all(|p| p["reason_label"] == "Diabsenkan rekan"), "{queue}");
-    let (st, d) = s
-        .post(
-            "/api/v1/review/punches/decide",
-            &o.head,
-            json!({"ids": [b["punch"]["id"]], "accept": false, "note": "Tidak terlihat di kantor"}),
-        )
-        .await;
+
+    // Refusals, with nothing changed: the person themself, another unit's head, the witness.
+    s.grant(&o.admin, &nip(4), "head", "RSUD").await;
+    let rsud_head = s.login(&nip(4), PW).await;
+    let audits = s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total;
+    let reject = json!({"ids": [id.clone()], "accept": false, "note": "Tidak terlihat di kantor"});
+    for (who, token, status) in [
+        ("the person", &o.emp_sd1, StatusCode::FORBIDDEN),
+        ("the witness", witness, StatusCode::FORBIDDEN),
+        ("another unit's head", &rsud_head, StatusCode::NOT_FOUND),
+    ] {
+        let (st, e) = s.post("/api/v1/review/punches/decide", token, reject.clone()).await;
+        assert_eq!(st, status, "{who}: {e}");
+        assert_eq!(punches(&s, &o.emp_sd1).await[0]["state"], "counted", "{who}");
+    }
+    assert_eq!(s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total, audits);
+    assert!(uses(&today_record(&s, &o.emp_sd1).await, &id));
+
+    // The head rejects it with a note: it no longer counts, the day is what it would be
+    // without it, the person reads why, and the decision is audited.
+    let (st, d) = s.post("/api/v1/review/punches/decide", &o.head, reject.clone()).await;
     assert_eq!(st, StatusCode::OK, "{d}");
-    assert_eq!(punches(&s, &o.emp_sd1).await[0]["state"], "rejected");
+    assert_eq!(d["decided"], 1, "{d}");
+    let mine = punches(&s, &o.emp_sd1).await;
+    assert_eq!(mine[0]["state"], "rejected", "{mine:?}");
+    assert!(serde_json::to_string(&mine[0]).unwrap().contains("Tidak terlihat di kantor"), "{mine:?}");
+    let after = today_record(&s, &o.emp_sd1).await;
+    assert!(!uses(&after, &id), "{after}");
+    assert_eq!(after["status"], without["status"], "{after} {without}");
+    let trail = s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap();
+    assert_eq!(trail.total, audits + 1);
+    let entry = trail.items.iter().find(|a| a.entity_id.parse::<i64>().ok() == id.as_i64()).unwrap();
+    assert_eq!(entry.action, "reject");
+    assert_eq!(entry.before.as_ref().unwrap()["hold"], Value::Null, "it counted before: {entry:?}");
+    assert_eq!(entry.after.as_ref().unwrap()["hold"], "rejected");
+    // Decided once: not listed any more, and a second decision is refused.
+    let (_, queue) = s.get("/api/v1/review/punches", &o.head).await;
+    assert!(queue["items"].as_array().unwrap().iter().all(|p| p["punch"]["id"] != id), "{queue}");
+    let (st, e) = s.post("/api/v1/review/punches/decide", &o.head, reject).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
 }
 
 #[tokio::test]
@@ -149,4 +200,56 @@ async fn own_foreign_revoked_forged_and_distant_cards_are_refused_and_the_day_is
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (_, audit) = s.get("/api/v1/audit?entity=qr_card", &o.admin).await;
     assert!(audit["items"].as_array().unwrap().iter().any(|a| a["action"] == "reissue"), "{audit}");
+}
+
+/// The daily cap holds under concurrency: four check-ins by one witness at the same moment,
+/// with a cap of two, store exactly two (each takes a unique slot row before its punch).
+#[tokio::test]
+async fn the_cap_holds_when_check_ins_race() {
+    let mut config = ServerConfig::default();
+    config.checkin.colleague_daily_cap = 2;
+    let s = TestServer::start_with(config).await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5, 6, 7, 8, 9]).await;
+    let witness = &people[0].1;
+    let mut cards = Vec::new();
+    for (_, tok) in &people[1..5] {
+        cards.push(card(&s, tok).await);
+    }
+    let go = |i: usize| s.checkin(witness, meta(&format!("r{i}"), &cards[i], at(10.0)), Some(jpeg(64)));
+    let (a, b, c, d) = tokio::join!(go(0), go(1), go(2), go(3));
+    let answers = [a, b, c, d];
+    let created = answers.iter().filter(|(st, _, _)| *st == StatusCode::CREATED).count();
+    let capped = answers
+        .iter()
+        .filter(|(st, b, _)| *st == StatusCode::UNPROCESSABLE_ENTITY && b["error"]["code"] == "colleague_cap_reached")
+        .count();
+    assert_eq!((created, capped), (2, 2), "{answers:?}");
+    let mut stored = 0;
+    for (_, tok) in &people[1..5] {
+        stored += punches(&s, tok).await.len();
+    }
+    assert_eq!(stored, 2);
+}
+
+/// A colleague's check-in in a locked month cannot be rejected any more (as other decisions).
+#[tokio::test]
+async fn a_colleague_check_in_in_a_locked_month_is_not_rejected() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let people = sd1_people(&s, &o.admin, &[5]).await;
+    let person_card = card(&s, &o.emp_sd1).await;
+    let (st, b, _) = s.checkin(&people[0].1, meta("l1", &person_card, at(10.0)), Some(jpeg(64))).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let d = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let month = format!("{:04}-{:02}", d.year(), d.month());
+    // The month is not over, so the API would not lock it yet: locked through the store.
+    let lock = hadir_store::Audit::new((None, "test"), "lock", "month", &month);
+    s.store.lock_month(&month, None, lock).await.unwrap();
+    let audits = s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total;
+    let reject = json!({"ids": [b["punch"]["id"]], "accept": false, "note": "Tidak terlihat"});
+    let (st, e) = s.post("/api/v1/review/punches/decide", &o.head, reject).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("month_locked")), "{e}");
+    assert_eq!(punches(&s, &o.emp_sd1).await[0]["state"], "counted");
+    assert_eq!(s.store.list_audit(Some("punch_hold"), 0, 100).await.unwrap().total, audits);
 }

@@ -96,7 +96,7 @@ fn command_row(r: &DbRow) -> DeviceCommand {
 }
 
 const RELAY_SELECT: &str = "SELECT r.id, r.name, r.unit_id, u.code AS unit_code, u.path AS unit_path, r.revoked,
-    r.created_at, r.last_seen, r.sync_requested FROM relays r JOIN units u ON u.id = r.unit_id";
+    r.created_at, r.last_seen, r.sync_requested, r.local_url FROM relays r JOIN units u ON u.id = r.unit_id";
 
 fn relay_row(r: &DbRow) -> Relay {
     Relay {
@@ -109,6 +109,7 @@ fn relay_row(r: &DbRow) -> Relay {
         created_at: ts(r.get("created_at")),
         last_seen: r.get::<Option<i64>, _>("last_seen").map(ts),
         sync_requested: r.get::<bool, _>("sync_requested"),
+        local_url: r.get("local_url"),
     }
 }
 
@@ -741,6 +742,11 @@ impl DeviceStore for Store {
             .await
             .map_err(db_err)?
             .rows_affected();
+        sqlx::query("DELETE FROM template_copies WHERE device_id = $1")
+            .bind(d.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         sqlx::query("DELETE FROM device_commands WHERE device_id = $1")
             .bind(d.id)
             .execute(&mut *tx)
@@ -776,5 +782,15 @@ impl DeviceStore for Store {
             .map_err(db_err)?
             .rows_affected();
         Ok(n > 0)
+    }
+
+    async fn set_relay_local_url(&self, relay_id: Id, url: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE relays SET local_url = $1 WHERE id = $2 AND NOT (local_url IS NOT DISTINCT FROM $1)")
+            .bind(url)
+            .bind(relay_id)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 }

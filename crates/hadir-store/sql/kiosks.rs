@@ -147,4 +147,48 @@ impl KioskStore for Store {
         tx.commit().await.map_err(db_err)?;
         Ok(version)
     }
+
+    async fn reserve_colleague_slot(&self, witness_id: Id, day: &str, cap: u32, key: &str) -> Result<Option<i64>> {
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT slot FROM colleague_slots WHERE witness_id = $1 AND day = $2 AND punch_key = $3",
+        )
+        .bind(witness_id)
+        .bind(day)
+        .bind(key)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db_err)?;
+        if held.is_some() {
+            return Ok(held);
+        }
+        for slot in 1..=i64::from(cap) {
+            let n = sqlx::query(
+                "INSERT INTO colleague_slots (witness_id, day, slot, punch_key) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (witness_id, day, slot) DO NOTHING",
+            )
+            .bind(witness_id)
+            .bind(day)
+            .bind(slot)
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 1 {
+                return Ok(Some(slot));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn release_colleague_slot(&self, witness_id: Id, day: &str, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM colleague_slots WHERE witness_id = $1 AND day = $2 AND punch_key = $3")
+            .bind(witness_id)
+            .bind(day)
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }

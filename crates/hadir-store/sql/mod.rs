@@ -19,12 +19,15 @@ pub(crate) mod days;
 pub(crate) mod devices;
 mod kinerja;
 mod kiosks;
+mod notifications;
 pub(crate) mod org;
 mod privacy;
 pub(crate) mod punches;
 mod recaps;
 pub(crate) mod requests;
+mod sessions;
 mod signals;
+mod templates;
 mod webhooks;
 
 pub(crate) use crate::Store;

@@ -101,8 +101,15 @@ impl PunchStore for Store {
         if !f.include_quarantined {
             qb.push(" AND NOT quarantined");
         }
-        if let Some(h) = f.hold {
-            qb.push(" AND hold = ").push_bind(h.as_str());
+        match (f.hold, &f.or_counted_review) {
+            (Some(h), Some(r)) => {
+                qb.push(" AND (hold = ").push_bind(h.as_str());
+                qb.push(" OR (hold IS NULL AND review = ").push_bind(r.clone()).push("))");
+            }
+            (Some(h), None) => {
+                qb.push(" AND hold = ").push_bind(h.as_str());
+            }
+            (None, _) => {}
         }
         if let Some(paths) = &f.subtrees {
             qb.push(" AND employee_id IN (SELECT e.id FROM employees e JOIN units u ON u.id = e.unit_id WHERE FALSE");
@@ -115,6 +122,48 @@ impl PunchStore for Store {
         qb.push(" OFFSET ").push_bind(f.offset as i64);
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         Ok(rows.iter().map(punch_row).collect())
+    }
+
+    async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
+        // One round trip (each query costs a hand-off to the connection's thread), at most
+        // 3 × per_part + 1 rows. A subquery keeps each part's ORDER BY/LIMIT in both dialects.
+        macro_rules! part {
+            ($range:literal, $order:literal) => {
+                concat!(
+                    " UNION ALL SELECT ",
+                    cols!(),
+                    " FROM (SELECT ",
+                    cols!(),
+                    " FROM punches WHERE employee_id = $2 AND ",
+                    $range,
+                    " AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY ",
+                    $order,
+                    " LIMIT $7) p"
+                )
+            };
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM punches WHERE dedup_key = $1",
+            part!("punched_at >= $3 AND punched_at < $4", "punched_at, id"),
+            part!("punched_at >= $4 AND punched_at < $6", "punched_at, id"),
+            part!("punched_at >= $5 AND punched_at < $6", "punched_at DESC, id DESC"),
+        ))
+        .bind(&q.dedup_key)
+        .bind(q.employee_id)
+        .bind(ms(q.day_starts[0]))
+        .bind(ms(q.day_starts[1]))
+        .bind(ms(q.from))
+        .bind(ms(q.to))
+        .bind(q.per_part as i64)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let mut out: Vec<Punch> = rows.iter().map(punch_row).collect();
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        out.dedup_by_key(|p| p.id);
+        Ok(out)
     }
 
     async fn punches_of(&self, employee_ids: &[Id], from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Vec<Punch>> {
@@ -180,8 +229,17 @@ impl PunchStore for Store {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let mut out = Vec::new();
         for id in ids {
+            // A colleague check-in counts at once (not held) and is decided afterwards.
+            let before: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT hold FROM punches WHERE id = $1 AND (hold = 'pending' OR (hold IS NULL AND review = 'colleague'))",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let Some(before) = before else { continue };
             let row = sqlx::query(concat!(
-                "UPDATE punches SET hold = $1, hold_by = $2, hold_at = $3, hold_note = $4 WHERE id = $5 AND hold = 'pending' RETURNING ",
+                "UPDATE punches SET hold = $1, hold_by = $2, hold_at = $3, hold_note = $4 WHERE id = $5 AND (hold = 'pending' OR (hold IS NULL AND review = 'colleague')) RETURNING ",
                 cols!(),
                 ""
             ))
@@ -196,7 +254,7 @@ impl PunchStore for Store {
             if let Some(r) = row {
                 let p = punch_row(&r);
                 let audit = Audit::new(actor, if accept { "accept" } else { "reject" }, "punch_hold", &id.to_string())
-                    .before(serde_json::json!({"hold": "pending", "review": p.p.review}))
+                    .before(serde_json::json!({"hold": before, "review": p.p.review}))
                     .after(serde_json::json!({"hold": state.as_str(), "note": note}));
                 super::audit::write_audit(&mut tx, &audit).await?;
                 // The fraud signals that held it share the decision (issue 23).

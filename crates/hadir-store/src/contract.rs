@@ -48,6 +48,7 @@ pub async fn run(s: &dyn Store) {
     held_punches_wait_for_a_decision(s).await;
     server_runs_and_windows(s).await;
     batch_reads_agree(s).await;
+    checkin_read_is_bounded(s).await;
     crate::contract_history::run(s).await;
 }
 
@@ -121,6 +122,45 @@ fn hold_punch(key: &str, employee: Id, at: Timestamp) -> NewPunch {
         hold: None,
         response: None,
     }
+}
+
+/// A check-in's read returns the retry's punch and, of the counting punches, the first few of
+/// each local day and the last few of the window: the same as filtering a full listing, and
+/// bounded however many punches the day holds.
+async fn checkin_read_is_bounded(s: &dyn Store) {
+    let emp = s.employee_by_login("198609262015051001").await.unwrap();
+    let d0: Timestamp = "2025-12-01T00:00:00Z".parse().unwrap();
+    let d1 = d0 + 24.hour();
+    let mut batch = Vec::new();
+    for i in 0..6 {
+        batch.push(hold_punch(&format!("m:cr:y{i}"), emp.id, d0 + 17.hour() + (i * 7).minute()));
+    }
+    for i in 0..30 {
+        batch.push(hold_punch(&format!("m:cr:t{i}"), emp.id, d1 + 1.hour() + (i * 11).minute()));
+    }
+    let mut held = hold_punch("m:cr:held", emp.id, d1 + 30.minute());
+    held.hold = Some(PunchHold::Pending);
+    batch.push(held);
+    let old = hold_punch("m:cr:old", emp.id, d0 - 20.hour());
+    batch.push(old);
+    s.insert_punches(&batch).await.unwrap();
+    let at = d1 + 7.hour();
+    let q = CheckinRead {
+        employee_id: emp.id,
+        dedup_key: "m:cr:old".into(),
+        from: at - 36.hour(),
+        to: at + 1.hour(),
+        day_starts: [d0, d1],
+        per_part: 4,
+    };
+    let got: Vec<String> = s.checkin_punches(&q).await.unwrap().into_iter().map(|p| p.p.dedup_key).collect();
+    let keys = |v: &[&str]| v.iter().map(|k| format!("m:cr:{k}")).collect::<Vec<_>>();
+    let want = keys(&["old", "y0", "y1", "y2", "y3", "t0", "t1", "t2", "t3", "t26", "t27", "t28", "t29"]);
+    assert_eq!(got, want, "the retry, the first 4 of each day, the last 4; never the held one");
+    let few = CheckinRead { per_part: 100, dedup_key: "m:cr:none".into(), ..q.clone() };
+    let all = s.checkin_punches(&few).await.unwrap();
+    assert_eq!(all.len(), 36, "every counting punch of the two days when the bound is not reached");
+    assert!(all.windows(2).all(|w| (w[0].p.punched_at, w[0].id) < (w[1].p.punched_at, w[1].id)), "in time order");
 }
 
 /// Runs (start, last heartbeat, clean stop) and unavailability windows as recorded.

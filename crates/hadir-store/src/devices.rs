@@ -226,6 +226,8 @@ pub struct Relay {
     pub last_seen: Option<Timestamp>,
     /// An operator asked for the roster to be written to this relay's terminals.
     pub sync_requested: bool,
+    /// The address of its office-network app, as the relay reports it (issue 21).
+    pub local_url: Option<String>,
 }
 
 /// What a relay says about one terminal it reads.
@@ -346,4 +348,6 @@ pub trait DeviceStore: Send + Sync {
     async fn request_relay_sync(&self, relay_id: Id, audit: Audit) -> Result<()>;
     /// Clears the sync request; returns whether there was one.
     async fn take_relay_sync(&self, relay_id: Id) -> Result<bool>;
+    /// Records the address of the relay's office-network app (`None` clears it).
+    async fn set_relay_local_url(&self, relay_id: Id, url: Option<&str>) -> Result<()>;
 }

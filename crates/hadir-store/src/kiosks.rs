@@ -44,4 +44,10 @@ pub trait KioskStore: Send + Sync {
     /// Issues the employee's card: version 1, or the current version + 1 (every older card is
     /// then refused). Audited in the same transaction. Returns the new version.
     async fn issue_qr_card(&self, employee_id: Id, audit: Audit) -> Result<i64>;
+    /// Takes the first free of the witness's `cap` colleague check-in slots of `day` for the
+    /// punch `key` (the slot it already holds, for a retry). `None`: all taken. Atomic: two
+    /// callers never get the same slot.
+    async fn reserve_colleague_slot(&self, witness_id: Id, day: &str, cap: u32, key: &str) -> Result<Option<i64>>;
+    /// Gives back the slot held for `key` (its check-in was refused after the reservation).
+    async fn release_colleague_slot(&self, witness_id: Id, day: &str, key: &str) -> Result<()>;
 }

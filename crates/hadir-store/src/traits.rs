@@ -141,13 +141,39 @@ pub trait PunchStore: Send + Sync {
         out.sort_by_key(|p| (p.p.punched_at, p.id));
         Ok(out)
     }
+    /// What a mobile check-in reads, bounded whatever the day already holds: the punch stored
+    /// under `q.dedup_key` (a retry), plus the counting punches (not quarantined, not held or
+    /// rejected) of `q.employee_id`: the first `q.per_part` of each local day
+    /// `[day_starts[0], day_starts[1])` and `[day_starts[1], q.to)`, and the last `q.per_part` of
+    /// `[q.from, q.to)`. In time order, each punch once. The first punches decide a day's
+    /// check-in and the last ones its check-out, so the verdict needs no more.
+    async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
+        let mut out: Vec<Punch> = self.punch_by_dedup_key(&q.dedup_key).await?.into_iter().collect();
+        let f = |from, to| PunchFilter {
+            employee_id: Some(q.employee_id),
+            from: Some(from),
+            to: Some(to),
+            limit: 100_000,
+            ..Default::default()
+        };
+        let counting = |v: Vec<Punch>| v.into_iter().filter(|p| p.counts()).collect::<Vec<_>>();
+        let n = q.per_part as usize;
+        out.extend(counting(self.list_punches(&f(q.day_starts[0], q.day_starts[1])).await?).into_iter().take(n));
+        out.extend(counting(self.list_punches(&f(q.day_starts[1], q.to)).await?).into_iter().take(n));
+        let window = counting(self.list_punches(&f(q.from, q.to)).await?);
+        out.extend(window.into_iter().rev().take(n));
+        out.sort_by_key(|p| (p.p.punched_at, p.id));
+        out.dedup_by_key(|p| p.id);
+        Ok(out)
+    }
     /// Links unmatched terminal punches with this PIN to the employee; returns the linked punches.
     /// Those from a terminal whose unit subtree does not hold the employee's unit are held in the
     /// same statement (`hold = pending`, review `pin_out_of_unit`), so they never count unseen.
     async fn match_device_pin(&self, pin: &str, employee_id: Id) -> Result<Vec<Punch>>;
     /// Releases a terminal's quarantined punches (after approval); returns them.
     async fn release_quarantine(&self, device_sn: &str) -> Result<Vec<Punch>>;
-    /// Decides held punches: those of `ids` still `pending` become `accepted` or `rejected`,
+    /// Decides held punches: those of `ids` still `pending` (or not held but of review
+    /// `colleague`: counted at once, decided afterwards) become `accepted` or `rejected`,
     /// with who decided, when and the note; one audit record (`punch_hold`) per punch in the
     /// same transaction. Returns the punches decided (others are left as they were).
     async fn decide_held_punches(
@@ -179,6 +205,9 @@ pub trait Store:
     + SignalStore
     + ChannelPolicyStore
     + WebhookStore
+    + crate::TemplateStore
+    + crate::NotificationStore
+    + crate::SessionStore
     + Send
     + Sync
 {
@@ -199,6 +228,9 @@ impl<T> Store for T where
         + SignalStore
         + ChannelPolicyStore
         + WebhookStore
+        + crate::TemplateStore
+        + crate::NotificationStore
+        + crate::SessionStore
         + Send
         + Sync
 {

@@ -525,11 +525,26 @@ pub struct PunchFilter {
     pub include_quarantined: bool,
     /// Only punches in this hold state.
     pub hold: Option<PunchHold>,
+    /// With `hold`: also the punches not held (they count) that carry this review reason, e.g.
+    /// `colleague` check-ins, which count at once and are listed until decided.
+    pub or_counted_review: Option<String>,
     /// Only punches of employees in these unit subtrees (materialised paths).
     pub subtrees: Option<Vec<String>>,
     /// Skip this many (paging; ordered by `punched_at`, `id`).
     pub offset: u32,
     pub limit: u32,
+}
+
+/// The bounded read of a mobile check-in (see `PunchStore::checkin_punches`).
+#[derive(Debug, Clone)]
+pub struct CheckinRead {
+    pub employee_id: Id,
+    pub dedup_key: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Local midnights of the day before the punch's local date and of that date.
+    pub day_starts: [Timestamp; 2],
+    pub per_part: u32,
 }
 
 /// Result of checking the whole chain.

@@ -170,7 +170,9 @@ fn operlog_oplog_user_fp_and_others() {
     body.extend_from_slice(b"FACE PIN=2\tFID=50\tSize=4\tValid=1\tTMP=AAAA\n");
     body.extend_from_slice(b"USERPIC PIN=2\tFileName=2.jpg\tSize=4\tContent=AAAA\n");
     body.extend_from_slice(b"BIOPHOTO PIN=2\tFileName=2.jpg\tType=9\n");
-    body.extend_from_slice(b"BIODATA Pin=2\tNo=0\n");
+    body.extend_from_slice(
+        b"BIODATA Pin=2\tNo=6\tIndex=0\tValid=1\tDuress=0\tType=1\tMajorVer=12\tMinorVer=0\tFormat=0\tTmp=TfJTUzIx\n",
+    );
     body.extend_from_slice(b"USER Name=NoPin\n");
     body.extend_from_slice(b"OPLOG x\t0\t2015-07-30 10:22:34\n");
 
@@ -196,14 +198,17 @@ fn operlog_oplog_user_fp_and_others() {
     assert_eq!(u.pin, "8");
     assert!(u.name.contains('\u{FFFD}'));
 
-    let OperLogEntry::Fingerprint(fp) = e[4] else { panic!("{:?}", e[4]) };
-    assert_eq!((fp.pin.as_str(), fp.fid, fp.size, fp.valid), ("2", 0, Some(12), Some(1)));
+    let OperLogEntry::Template(fp) = e[4] else { panic!("{:?}", e[4]) };
+    assert_eq!((fp.kind, fp.pin.as_str(), fp.no, fp.valid), (TemplateKind::Finger, "2", 0, 1));
     assert_eq!(fp.template, "SghTUzIxAAAD");
 
-    assert!(matches!(e[5], OperLogEntry::Face(kv) if kv.get("FID") == Some("50")));
+    let OperLogEntry::Template(face) = e[5] else { panic!("{:?}", e[5]) };
+    assert_eq!((face.kind, face.no, face.template.as_str()), (TemplateKind::Face, 50, "AAAA"));
     assert!(matches!(e[6], OperLogEntry::UserPic(kv) if kv.get("FileName") == Some("2.jpg")));
     assert!(matches!(e[7], OperLogEntry::BioPhoto(kv) if kv.get("Type") == Some("9")));
-    assert!(matches!(e[8], OperLogEntry::Other { kind, .. } if kind == "BIODATA"));
+    let OperLogEntry::Template(bio) = e[8] else { panic!("{:?}", e[8]) };
+    assert_eq!((bio.kind, bio.pin.as_str(), bio.no, bio.index), (TemplateKind::Bio(1), "2", 6, 0));
+    assert_eq!((bio.major_ver.as_str(), bio.minor_ver.as_str(), bio.template.as_str()), ("12", "0", "TfJTUzIx"));
 
     let errs: Vec<(usize, LineErrorKind)> = batch.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
     assert_eq!(
@@ -375,4 +380,57 @@ fn unknown_tables_are_kept() {
     assert_eq!(up.table, Table::Other("BIODATA".into()));
     assert_eq!(up.stamp, None);
     assert!(CdataRequest::parse("table=ATTLOG").is_err());
+}
+
+#[test]
+fn template_lines_become_update_commands_for_another_terminal() {
+    // An FP line as a terminal uploads it (section 11.5, tabs restored), a FACE line and a
+    // BIODATA line (visible-light face, Type=9); each renders as the command that writes it.
+    let tmp = "TWNTUzIxAAAEXGUECAUHCc7QAAAcXWkBAAAAhDsvGlxJAIgPYgCGAPdTxwBXAJ4PWgBZXIcPiQBeAHwPjlx7AHYPUQC6AO5TOQCIAIoPEwCLXAAP";
+    let body = format!(
+        "FP PIN=1001\tFID=6\tSize={}\tValid=1\tTMP={tmp}\r\nFACE PIN=1001\tFID=3\tSize=8\tValid=1\tTMP=AAECAwQF\nBIODATA Pin=1001\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=5\tMinorVer=8\tFormat=0\tTmp=AQIDBA==\n",
+        tmp.len()
+    );
+    let batch = parse_operlog(body.as_bytes());
+    assert!(batch.errors.is_empty(), "{:?}", batch.errors);
+    let lines: Vec<String> = batch
+        .entries
+        .iter()
+        .map(|l| match &l.entry {
+            OperLogEntry::Template(t) => Command::UpdateTemplate(t.clone()).line(&CommandId::from(7)).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!("C:7:DATA UPDATE FINGERTMP PIN=1001\tFID=6\tSize={}\tValid=1\tTMP={tmp}", tmp.len()),
+            "C:7:DATA UPDATE FACE PIN=1001\tFID=3\tSize=8\tValid=1\tTMP=AAECAwQF".to_string(),
+            "C:7:DATA UPDATE BIODATA Pin=1001\tNo=0\tIndex=0\tValid=1\tDuress=0\tType=9\tMajorVer=5\tMinorVer=8\tFormat=0\tTmp=AQIDBA==".to_string(),
+        ]
+    );
+    // The upload line of a parsed template parses back to the same template.
+    let OperLogEntry::Template(t) = &batch.entries[2].entry else { unreachable!() };
+    let again = parse_operlog(t.upload_line().as_bytes());
+    assert_eq!(again.entries[0].entry, OperLogEntry::Template(t.clone()));
+
+    let del = |kind| Command::DeleteTemplates { pin: "1001".into(), kind }.render().unwrap();
+    assert_eq!(del(TemplateKind::Finger), "DATA DELETE FINGERTMP PIN=1001");
+    assert_eq!(del(TemplateKind::Face), "DATA DELETE FACE PIN=1001");
+    assert_eq!(del(TemplateKind::Bio(9)), "DATA DELETE BIODATA Pin=1001\tType=9");
+    assert_eq!(Command::UpdateTemplate(t.clone()).reply_name(), "DATA");
+
+    // A template that is not base64 (a line break would inject a second command) is refused,
+    // in a body and in a command.
+    let bad = parse_operlog(b"FP PIN=1\tFID=0\tTMP=AAAA\rC:1:REBOOT\n");
+    assert_eq!(bad.errors.len(), 1);
+    assert_eq!(bad.errors[0].kind, LineErrorKind::BadTemplate);
+    // The error quotes the line without its template (errors are logged).
+    assert_eq!(bad.errors[0].excerpt, "FP PIN=1\tFID=0\tTMP=");
+    let bad = parse_operlog(b"BIODATA Pin=x y\tNo=0\tType=1\tTmp=U2VjcmV0VGVtcGxhdGU=\n");
+    assert_eq!(bad.errors[0].kind, LineErrorKind::BadPin);
+    assert!(!bad.errors[0].excerpt.contains("U2Vj"), "{:?}", bad.errors[0].excerpt);
+    let mut forged = t.clone();
+    forged.template = "AAAA\nC:9:REBOOT".into();
+    assert!(Command::UpdateTemplate(forged).render().is_err());
 }

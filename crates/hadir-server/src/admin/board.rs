@@ -279,6 +279,38 @@ struct BoardPage {
     nav: Nav,
     units_html: String,
     chart_svg: String,
+    sessions: Vec<SessionRow>,
+}
+
+/// A session of today on the board: how many of those who must attend (in the caller's sight)
+/// did so far.
+pub struct SessionRow {
+    pub id: i64,
+    pub label: String,
+    pub mandatory: bool,
+    pub attended: u64,
+    pub total: u64,
+}
+
+/// Today's apel/upacara sessions (the regency's date) of the caller's units, through the same
+/// API handlers as `/admin/apel` (same scope).
+async fn today_sessions(s: &AppState, c: &Caller) -> Result<Vec<SessionRow>, ConsoleError> {
+    use crate::api::sessions::{RangeQuery, attendance, list_sessions};
+    let today = today_in(&s.config.regency_zone()).to_string();
+    let q = RangeQuery { from: Some(today.clone()), to: Some(today) };
+    let axum::Json(list) = list_sessions(State(s.clone()), c.clone(), Query(q)).await?;
+    let mut rows = Vec::new();
+    for v in list.items.into_iter().filter(|v| !v.cancelled) {
+        let axum::Json(a) = attendance(State(s.clone()), c.clone(), Path(v.id)).await?;
+        rows.push(SessionRow {
+            id: v.id,
+            label: v.label,
+            mandatory: v.mandatory,
+            attended: a.attended,
+            total: a.total,
+        });
+    }
+    Ok(rows)
 }
 
 #[derive(Template)]
@@ -332,7 +364,8 @@ pub async fn page(State(s): State<AppState>, Console(c): Console) -> CResult {
     let statuses = recent_statuses(&s, &employees, 29).await?;
     let today = today_records(&s, employees).await?;
     let units_html = units_html(&s, &c, &today).await?;
-    Ok(html(&BoardPage { nav: Nav::new(&s, &c, "board"), units_html, chart_svg: chart(&statuses) }))
+    let sessions = today_sessions(&s, &c).await?;
+    Ok(html(&BoardPage { nav: Nav::new(&s, &c, "board"), units_html, chart_svg: chart(&statuses), sessions }))
 }
 
 /// `GET /admin/board/units`: today's counts only (polled by htmx every 30 s).

@@ -11,6 +11,7 @@
 //! whose `Origin` is present and not this host are refused (CSRF defence, besides SameSite).
 
 mod access;
+mod apel;
 mod audit;
 mod board;
 mod channels;
@@ -113,6 +114,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/akses", get(access::page))
         .route("/admin/kiosk", get(kiosks::page).post(kiosks::create))
         .route("/admin/kiosk/{id}/revoke", post(kiosks::revoke))
+        .route("/admin/apel", get(apel::page).post(apel::create_form))
+        .route("/admin/apel/{id}/ubah", post(apel::update_form))
+        .route("/admin/apel/{id}/batal", post(apel::cancel_form))
+        .route("/admin/apel/{id}", get(apel::session))
+        .route("/admin/apel/{id}/qr", get(apel::qr))
+        .route("/admin/apel/{id}/tandai", post(apel::mark_form))
         .route("/admin/employees/{login}/kartu-qr", get(kiosks::card))
         .route("/admin/kinerja", get(kinerja::page))
         .route("/admin/kinerja/validate", post(kinerja::validate))

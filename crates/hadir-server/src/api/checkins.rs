@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hadir_domain::capture::{CaptureAge, capture_age};
 use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
-use hadir_store::{Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
+use hadir_store::{CheckinRead, Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -178,14 +178,25 @@ pub async fn checkin(
         // One read serves two purposes: the punches around this one decide the verdict, and a
         // retry of a committed punch (same key, same capture time) is among them, so it gets the
         // first answer again without a photo write. (The insert dedups too, whatever the time.)
-        let earlier = punches_around(&s, e.id, time.punched_at).await?;
+        let earlier = punches_around(&s, e.id, &dedup_key, time.punched_at, &ctx.tz).await?;
         if let Some(p) = earlier.iter().find(|p| p.p.dedup_key == dedup_key) {
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
-        // The same kiosk code used again by the same person: the first check-in's answer.
+        // The same kiosk code used again by the same person: the first check-in's answer. A code
+        // lives 60 s, so an earlier use of it is within minutes of this one.
         if let Some(c) = &kiosk_code {
             let suffix = super::kiosks::key_suffix(c);
-            if let Some(p) = earlier.iter().find(|p| p.p.dedup_key.ends_with(&suffix)) {
+            let near = s
+                .store
+                .list_punches(&PunchFilter {
+                    employee_id: Some(e.id),
+                    from: Some(time.punched_at - SignedDuration::from_mins(10)),
+                    to: Some(time.punched_at + SignedDuration::from_mins(10)),
+                    limit: 1_000,
+                    ..Default::default()
+                })
+                .await?;
+            if let Some(p) = near.iter().find(|p| p.p.dedup_key.ends_with(&suffix)) {
                 return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
             }
         }
@@ -200,20 +211,23 @@ pub async fn checkin(
             s.signals.proofs.note(&dedup_key, k.chars().take(64).collect(), sig);
         }
         let witness = match colleague {
-            Some((_, version)) => Some(check_colleague(&s, &e, &unit, &ctx, witness_id, version, received_at).await?),
+            Some((_, version)) => {
+                Some(check_colleague(&s, &e, &ctx, witness_id, version, received_at, &dedup_key).await?)
+            }
             None => None,
         };
+        let result: ApiResult<(StatusCode, String)> = async {
         let mut new = validate(&s, &e, &unit, &ctx, meta, photo, dedup_key.clone(), time, &earlier).await?;
-        if let Some(w) = &witness {
-            // A colleague's word: stored, listed for the head or operator, counted once accepted.
-            new.hold = Some(PunchHold::Pending);
+        if let Some((w, _)) = &witness {
+            // A colleague's word counts at once (unless `validate` held it for another reason)
+            // and is listed for the head or operator, who may reject it afterwards.
+            let witness_nip = w.nip.as_deref().unwrap_or(&w.login);
             new.review = Some("colleague".into());
-            new.review_detail = Some(format!(
-                "Diabsenkan oleh rekan {} (NIP {}) dengan kartu QR; menunggu pemeriksaan atasan.",
-                w.name,
-                w.nip.as_deref().unwrap_or(&w.login)
-            ));
-            let answer = provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, true);
+            new.review_detail =
+                Some(format!("Diabsenkan oleh rekan {} (NIP {witness_nip}) dengan kartu QR.", w.name));
+            let mut answer =
+                provisional_answer(&e, &ctx, new.punched_at, new.source, &earlier, new.hold.is_some());
+            answer.message = format!("Diabsenkan oleh rekan {} — {}", w.name, answer.message);
             new.response = Some(serde_json::to_string(&answer).unwrap_or_default());
         }
         let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
@@ -248,6 +262,15 @@ pub async fn checkin(
             }
             None => Err(ApiError::internal()),
         }
+        }
+        .await;
+        // A refused colleague check-in gives its slot of the witness's daily cap back.
+        if let (Err(_), Some((_, day))) = (&result, &witness)
+            && let Err(err) = s.store.release_colleague_slot(witness_id, day, &dedup_key).await
+        {
+            tracing::warn!(error = %err, "colleague slot not released");
+        }
+        result
     })
     .await;
     match outcome {
@@ -489,16 +512,18 @@ fn witness_suffix(witness_id: Id) -> String {
 }
 
 /// "Absen untuk rekan": the card is the current one, the witness is an active employee of the
-/// same unit, and has checked in fewer colleagues today than the cap. Returns the witness.
+/// same unit, and takes one of their `colleague_daily_cap` slots of today (a unique row per
+/// witness, day and slot, so concurrent check-ins cannot pass the cap). Returns the witness and
+/// the day of the slot (given back if the check-in is refused later).
 async fn check_colleague(
     s: &AppState,
     person: &Employee,
-    unit: &Unit,
     ctx: &DayContext,
     witness_id: Id,
     card_version: i64,
     now: Timestamp,
-) -> ApiResult<Employee> {
+    key: &str,
+) -> ApiResult<(Employee, String)> {
     if s.store.qr_card_version(person.id).await? != Some(card_version) {
         return Err(ApiError::unprocessable(
             "card_revoked",
@@ -516,29 +541,15 @@ async fn check_colleague(
         ));
     }
     let cap = s.config.checkin.colleague_daily_cap;
-    let today = now.to_zoned_datetime(ctx.tz.clone()).date();
-    let start = crate::days::day_start(&ctx.tz, today);
-    let suffix = witness_suffix(witness_id);
-    let done = s
-        .store
-        .list_punches(&PunchFilter {
-            from: Some(start),
-            to: Some(start + SignedDuration::from_hours(24)),
-            subtrees: Some(vec![unit.path.clone()]),
-            ..Default::default()
-        })
-        .await?
-        .iter()
-        .filter(|p| p.p.dedup_key.ends_with(&suffix))
-        .count();
-    if done >= cap as usize {
+    let day = now.to_zoned_datetime(ctx.tz.clone()).date().to_string();
+    if s.store.reserve_colleague_slot(witness_id, &day, cap, key).await?.is_none() {
         return Err(ApiError::unprocessable(
             "colleague_cap_reached",
-            format!("Anda sudah mengabsenkan {done} rekan hari ini (batas {cap} orang per hari)."),
+            format!("Anda sudah mengabsenkan {cap} rekan hari ini (batas {cap} orang per hari)."),
         )
-        .with_details(serde_json::json!({"cap": cap, "today": done})));
+        .with_details(serde_json::json!({"cap": cap, "today": cap})));
     }
-    Ok(w)
+    Ok((w, day))
 }
 
 fn kiosk_code_invalid() -> ApiError {
@@ -697,15 +708,30 @@ async fn late_capture(
     Ok((("offline_gap".into(), detail), true))
 }
 
-/// The employee's punches from 36 h before to 1 h after `at`: enough for the day `at` belongs
-/// to, overnight shifts included.
-async fn punches_around(s: &AppState, employee_id: Id, at: Timestamp) -> ApiResult<Vec<Punch>> {
+/// What the check-in needs of the employee's punches: the one stored under `dedup_key` (a
+/// retry), and the counting punches from 36 h before to 1 h after `at` (the day `at` belongs
+/// to, overnight shifts included), bounded: the first [`PER_PART`] of yesterday and of today
+/// (local) and the last [`PER_PART`]. The first punches decide a check-in, the last ones a
+/// check-out, so a person with hundreds of punches a day costs what one with a few costs.
+async fn punches_around(
+    s: &AppState,
+    employee_id: Id,
+    dedup_key: &str,
+    at: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> ApiResult<Vec<Punch>> {
+    const PER_PART: u32 = 16;
+    let today = at.to_zoned_datetime(tz.clone()).date();
+    let yesterday = today.yesterday().unwrap_or(today);
+    let midnight = |d| crate::days::day_start(tz, d);
     Ok(s.store
-        .list_punches(&PunchFilter {
-            employee_id: Some(employee_id),
-            from: Some(at - SignedDuration::from_hours(36)),
-            to: Some(at + SignedDuration::from_hours(1)),
-            ..Default::default()
+        .checkin_punches(&CheckinRead {
+            employee_id,
+            dedup_key: dedup_key.to_string(),
+            from: at - SignedDuration::from_hours(36),
+            to: at + SignedDuration::from_hours(1),
+            day_starts: [midnight(yesterday), midnight(today)],
+            per_part: PER_PART,
         })
         .await?)
 }

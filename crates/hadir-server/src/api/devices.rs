@@ -435,7 +435,8 @@ pub async fn discard_device(
 
 #[derive(Serialize, ToSchema)]
 pub struct SyncResponse {
-    /// Commands queued for the terminal (one per employee).
+    /// Commands queued for the terminal (one per employee, then the fingerprint/face templates
+    /// it lacks or failed to take).
     pub queued: usize,
     /// `DATA UPDATE USERINFO` for active employees with a device PIN.
     pub updates: usize,
@@ -463,6 +464,7 @@ pub async fn sync_employees(
         ));
     };
     let mut lines = Vec::new();
+    let mut synced = Vec::new();
     let (mut updates, mut deletes) = (0, 0);
     let mut offset = 0;
     loop {
@@ -471,6 +473,9 @@ pub async fn sync_employees(
         let n = page.items.len() as u32;
         for e in page.items {
             let Some(pin) = e.device_pin.clone() else { continue };
+            if e.active {
+                synced.push(e.id);
+            }
             let cmd = if e.active {
                 Command::UpdateUser(UserUpdate::new(&pin, &e.name))
             } else {
@@ -505,6 +510,8 @@ pub async fn sync_employees(
         let audit = Audit::new(caller.actor(), "sync_employees", "device", &d.sn)
             .after(serde_json::json!({"updates": updates, "deletes": deletes}));
         queued = s.store.queue_device_commands(&d.sn, &lines, Some(audit)).await?.len();
+        // Fingerprint/face templates the terminal lacks follow the users (issue 25).
+        queued += crate::templates::resend_to(&s, &d.sn, &synced).await?;
     }
     Ok(Json(SyncResponse { queued, updates, deletes, relay_sync }))
 }

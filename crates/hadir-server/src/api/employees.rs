@@ -448,6 +448,10 @@ pub async fn update_employee(
         crate::iclock::punches::match_pin_and_recompute(&s, &updated).await;
     }
     s.forget_account(e.account_id);
+    if unit_from.is_some() || p.device_pin.is_some() || p.active.is_some() || end.is_some() {
+        // The terminals holding the employee's templates follow the change (issue 25).
+        crate::templates::follow_in_background(&s, e.id);
+    }
     if let Some(from) = unit_from {
         // Another unit (calendar, holidays, zone) from a date: only days from then on change.
         let target = hadir_store::RecomputeTarget::Employees(vec![e.id]);

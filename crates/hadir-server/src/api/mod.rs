@@ -12,15 +12,19 @@ pub mod employees;
 pub mod integration;
 pub mod kinerja;
 pub mod kiosks;
+pub mod local_presence;
 pub mod logfiles;
+pub mod notifications;
 pub mod policies;
 pub mod privacy;
 pub(crate) mod punches;
 pub mod recap;
+pub mod relay_checkins;
 pub mod relays;
 pub mod requests;
 pub(crate) mod review;
 mod roles;
+pub mod sessions;
 pub(crate) mod signals;
 pub mod tpp;
 pub mod units;
@@ -134,15 +138,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relays::revoke_relay))
         .routes(routes!(relays::upload_punches))
         .routes(routes!(relays::roster))
+        .routes(routes!(relay_checkins::relay_checkin))
+        .routes(routes!(local_presence::my_local_presence))
+        .routes(routes!(relays::templates, relays::report_templates))
         .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
         .routes(routes!(kiosks::revoke_kiosk))
         .routes(routes!(kiosks::kiosk_code))
+        .routes(routes!(sessions::create_session, sessions::list_sessions))
+        .routes(routes!(sessions::update_session))
+        .routes(routes!(sessions::cancel_session))
+        .routes(routes!(sessions::session_code))
+        .routes(routes!(sessions::kiosk_session_code))
+        .routes(routes!(sessions::checkin_session))
+        .routes(routes!(sessions::attendance))
+        .routes(routes!(sessions::mark))
         .routes(routes!(cards::my_card))
         .routes(routes!(cards::reissue_my_card))
         .routes(routes!(cards::employee_card))
         .routes(routes!(cards::reissue_employee_card))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(notifications::list_subscriptions, notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(notifications::get_prefs, notifications::put_prefs))
         .routes(routes!(privacy::privacy_notice))
         .routes(routes!(privacy::my_access_log))
         .routes(routes!(privacy::access_log))

@@ -37,6 +37,8 @@ pub struct RelayView {
     pub last_seen: Option<String>,
     /// An operator asked for the roster to be written to its terminals.
     pub sync_requested: bool,
+    /// The address of its office-network app, as the relay reports it.
+    pub local_url: Option<String>,
 }
 
 impl From<Relay> for RelayView {
@@ -50,6 +52,7 @@ impl From<Relay> for RelayView {
             created_at: rfc3339_local(&tz, r.created_at),
             last_seen: r.last_seen.map(|t| rfc3339_local(&tz, t)),
             sync_requested: r.sync_requested,
+            local_url: r.local_url,
         }
     }
 }
@@ -188,6 +191,10 @@ pub struct RelayUpload {
     pub terminals: Vec<TerminalReport>,
     #[serde(default)]
     pub punches: Vec<RelayPunch>,
+    /// Issue 21: the address of the relay's office-network app (`http://…`), shown to the
+    /// employees of its unit subtree as "Presensi lokal". Absent: left as it is.
+    #[serde(default)]
+    pub local_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -283,6 +290,15 @@ pub async fn upload_punches(
         }
     }
     let report = s.store.relay_report(relay.id, &reports, now).await?;
+    if let Some(url) = up.local_url.as_deref().map(str::trim) {
+        let valid = (url.starts_with("http://") || url.starts_with("https://"))
+            && url.len() <= 200
+            && !url.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | '"'));
+        let url = if url.is_empty() { None } else { valid.then_some(url) };
+        if url.is_some() || up.local_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            s.store.set_relay_local_url(relay.id, url).await?;
+        }
+    }
     for sn in &report.refused {
         tracing::warn!(relay = relay.id, sn = %sn, "relay reported a terminal of another unit: refused");
     }
@@ -405,6 +421,20 @@ pub struct Roster {
     /// terminal users a relay deletes (a PIN not mentioned, e.g. another unit's person on a
     /// shared terminal, is left alone).
     pub removed: Vec<String>,
+    /// Issue 21 (office-network mode): the active employees of the relay's unit subtree who have
+    /// a password, with its argon2id hash, so the relay can sign them in on the office LAN while
+    /// the uplink is down. Only ever sent to a relay token, only for its own subtree.
+    pub accounts: Vec<RosterAccount>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterAccount {
+    /// The login name the app signs in with (the NIP, or an internal number for honorer).
+    pub login: String,
+    pub nip: Option<String>,
+    pub name: String,
+    /// The account's argon2id PHC string.
+    pub password_hash: String,
 }
 
 /// Device PINs that left `unit_code`'s subtree by an employee update (moved to a unit outside it,
@@ -448,12 +478,18 @@ async fn moved_out_pins(s: &AppState, unit_code: &str) -> ApiResult<Vec<String>>
         (status = 429, body = ErrorBody, description = "Too many requests from this address: retry after Retry-After")))]
 pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<Roster>> {
     let mut users = Vec::new();
+    let mut accounts = Vec::new();
     let mut offset = 0;
     loop {
         let f = EmployeeFilter { unit_code: Some(relay.unit_code.clone()), offset, limit: 1000, ..Default::default() };
         let page = s.store.list_employees(&Scope::All, &f).await?;
         let n = page.items.len() as u32;
         for e in page.items {
+            if e.active
+                && let Some(account) = relay_account(&s, &e).await?
+            {
+                accounts.push(account);
+            }
             let Some(pin) = e.device_pin else { continue };
             let name = hadir_zk::push::sanitize_field(&e.name);
             users.push(RosterUser {
@@ -477,5 +513,148 @@ pub async fn roster(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> A
     removed.sort();
     removed.dedup();
     s.store.take_relay_sync(relay.id).await?;
-    Ok(Json(Roster { users, removed }))
+    Ok(Json(Roster { users, removed, accounts }))
+}
+
+/// The employee's sign-in for the relay: an active account with an argon2id password (one read
+/// per employee; the roster is fetched hourly per relay).
+async fn relay_account(s: &AppState, e: &hadir_store::Employee) -> ApiResult<Option<RosterAccount>> {
+    let account = match s.store.account_by_id(e.account_id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    if !account.active || !account.password_hash.starts_with("$argon2id$") {
+        return Ok(None);
+    }
+    Ok(Some(RosterAccount {
+        login: e.login.clone(),
+        nip: e.nip.clone(),
+        name: e.name.clone(),
+        password_hash: account.password_hash,
+    }))
+}
+
+/// One template for the relay to write (issue 25): the only answer that carries a template,
+/// to the relay of the employee's unit only.
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplate {
+    /// Quote it, with `version`, in the report.
+    pub id: i64,
+    /// Which version of the template this is (opaque).
+    pub version: String,
+    pub pin: String,
+    /// `finger`, `face` or `bio:<type>`.
+    pub kind: String,
+    /// Finger (0–9) or face template number.
+    pub no: u32,
+    /// BIODATA index; 0 otherwise.
+    pub index: u32,
+    /// 1 usable, 3 duress.
+    pub valid: u32,
+    /// Base64, as the enrolling terminal sent it.
+    pub template: String,
+    /// The relay's terminals (serials) that lack it.
+    pub terminals: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplateRemoval {
+    /// Delete this user (and its templates) from these terminals.
+    pub pin: String,
+    pub terminals: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplates {
+    pub templates: Vec<RelayTemplate>,
+    pub removed: Vec<RelayTemplateRemoval>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Fingerprint and face templates the relay's terminals lack, for the employees of its unit
+/// subtree, and the employees its terminals should lose (relay token). Write the users first
+/// (roster), then these; report what was written with `POST /api/v1/relay/templates`.
+#[utoipa::path(get, path = "/api/v1/relay/templates", tag = "relays",
+    responses((status = 200, body = RelayTemplates), (status = 401, body = ErrorBody)))]
+pub async fn templates(State(s): State<AppState>, RelayAuth(relay): RelayAuth) -> ApiResult<Json<RelayTemplates>> {
+    let (give, remove) = crate::templates::for_relay(&s, &relay).await?;
+    let templates = give
+        .into_iter()
+        .map(|g| RelayTemplate {
+            id: g.template_id,
+            version: hex(&g.digest),
+            pin: g.template.pin.clone(),
+            kind: g.template.kind.as_key(),
+            no: g.template.no,
+            index: g.template.index,
+            valid: g.template.valid,
+            template: g.template.template,
+            terminals: g.terminals,
+        })
+        .collect::<Vec<_>>();
+    tracing::info!(
+        relay = relay.id,
+        templates = templates.len(),
+        removals = remove.len(),
+        "templates handed to a relay"
+    );
+    let removed = remove.into_iter().map(|r| RelayTemplateRemoval { pin: r.pin, terminals: r.terminals }).collect();
+    Ok(Json(RelayTemplates { templates, removed }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TemplateWritten {
+    pub sn: String,
+    pub id: i64,
+    pub version: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserRemoved {
+    pub sn: String,
+    pub pin: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayTemplateReport {
+    #[serde(default)]
+    pub written: Vec<TemplateWritten>,
+    #[serde(default)]
+    pub removed: Vec<UserRemoved>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplateReportReply {
+    /// Entries recorded (others, e.g. a terminal not the relay's or an outdated version, are ignored).
+    pub recorded: usize,
+}
+
+/// The relay reports which templates it wrote to which terminals, and which users it removed
+/// (relay token): a written version is not handed to it again.
+#[utoipa::path(post, path = "/api/v1/relay/templates", tag = "relays", request_body = RelayTemplateReport,
+    responses((status = 200, body = RelayTemplateReportReply), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn report_templates(
+    State(s): State<AppState>,
+    RelayAuth(relay): RelayAuth,
+    ApiJson(r): ApiJson<RelayTemplateReport>,
+) -> ApiResult<Json<RelayTemplateReportReply>> {
+    if r.written.len() + r.removed.len() > MAX_PUNCHES {
+        return Err(ApiError::unprocessable("too_many", "Laporan terlalu besar."));
+    }
+    let written: Vec<(String, i64, Vec<u8>)> =
+        r.written.into_iter().filter_map(|w| Some((w.sn, w.id, unhex(&w.version)?))).collect();
+    let removed: Vec<(String, String)> = r.removed.into_iter().map(|u| (u.sn, u.pin)).collect();
+    let recorded = crate::templates::relay_wrote(&s, &relay, &written, &removed).await?;
+    Ok(Json(RelayTemplateReportReply { recorded }))
 }

@@ -848,6 +848,7 @@ pub async fn decide_request(
     if r.state == RequestState::Approved {
         recompute_after(&s, &r).await;
     }
+    crate::notifications::decision_notice(&s, &r).await;
     Ok(Json(view(r, &caller, own_unit.as_deref(), &tz)))
 }
 

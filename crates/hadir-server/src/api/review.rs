@@ -2,6 +2,8 @@
 //! prove the person was there then (a late phone capture, a terminal backlog, a PIN outside the
 //! terminal's unit, …). An operator or head of the employee's unit subtree, or an admin, accepts
 //! or rejects them with a note; the day is recomputed. Nobody decides their own punches.
+//! A colleague's check-in (issue 21) counts at once and is listed here too: rejecting it
+//! takes it out of the day; accepting it only confirms it (it leaves the list).
 
 use crate::api::punches::parse_day;
 use crate::api::requests::DecisionInput;
@@ -107,6 +109,8 @@ async fn select(s: &AppState, caller: &Caller, q: &ReviewQuery, limit: u32) -> A
     let start = |d: Date| d.to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).ok();
     let f = PunchFilter {
         hold: Some(PunchHold::Pending),
+        // Colleague check-ins count at once and stay listed until decided.
+        or_counted_review: Some("colleague".into()),
         subtrees,
         device_sn: q.device_sn.clone().filter(|v| !v.is_empty()),
         from: parse_day(&q.from, "from")?.and_then(start),
@@ -283,7 +287,8 @@ pub async fn decide_review(
             // Outside the caller's scope the punch does not exist.
             return Err(ApiError::not_found("Absen"));
         }
-        if p.p.hold != Some(PunchHold::Pending) {
+        let counted_colleague = p.p.hold.is_none() && p.p.review.as_deref() == Some("colleague");
+        if p.p.hold != Some(PunchHold::Pending) && !counted_colleague {
             return Err(ApiError::new(
                 axum::http::StatusCode::CONFLICT,
                 "not_pending",
@@ -335,6 +340,7 @@ pub async fn decide_review(
     }
     let decided = s.store.decide_held_punches(&plain, body.accept, note, Timestamp::now(), caller.actor()).await?;
     crate::iclock::punches::days_dirty(&s, &decided);
+    crate::notifications::held_punch_notices(&s, &decided, body.accept, note).await;
     done.extend(decided.iter().map(|p| p.id));
     tracing::info!(by = %caller.username, accept = body.accept, punches = done.len(), "held punches decided");
     Ok(Json(DecideResult { decided: done.len(), ids: done }))

@@ -46,7 +46,7 @@ struct Pool {
 }
 
 static POOL: LazyLock<Pool> = LazyLock::new(|| {
-    fixed_mmap_threshold();
+    crate::allocator::tune();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
@@ -70,19 +70,6 @@ static POOL: LazyLock<Pool> = LazyLock::new(|| {
     }
     Pool { jobs: tx, queued: AtomicUsize::new(0), threads }
 });
-
-/// Allocations of 1 MiB and more are mapped and unmapped on free. glibc's default raises that
-/// threshold to the size of the last large block freed, after which each argon2 block (19 MiB)
-/// comes from the heap and is kept: measured +19.5 MB of resident memory per login, 350 MB
-/// after 250 logins. With the threshold fixed, the process stays at its size (measured: flat).
-fn fixed_mmap_threshold() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes the allocator's tuning; it is called before the hashing
-    // threads exist and takes plain integers.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-    }
-}
 
 /// Every hashing thread is busy and too many logins wait: try again shortly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

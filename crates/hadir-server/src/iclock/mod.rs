@@ -43,6 +43,7 @@ const MAX_COMMANDS_PER_POLL: u32 = 200;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     silence::spawn_monitor(state.store.clone(), silence::SilenceRule::from_config(&state.config.terminals));
+    crate::templates::spawn_sweeper(state.clone());
     Router::new()
         .route("/iclock/cdata", get(cdata_get).post(cdata_post))
         .route("/iclock/cdata.aspx", get(cdata_get).post(cdata_post))
@@ -402,12 +403,17 @@ async fn operlog(s: &AppState, d: &Device, up: &Upload, body: &[u8]) -> Result<R
                 users += 1;
                 tracing::debug!(sn = %d.sn, pin = %u.pin, name = %u.name, "terminal user");
             }
-            OperLogEntry::Fingerprint(_) => fps += 1,
+            OperLogEntry::Template(_) => fps += 1,
             OperLogEntry::OpLog(_) => ops += 1,
             _ => other += 1,
         }
     }
-    tracing::info!(sn = %d.sn, users, fingerprints = fps, operations = ops, other, "OPERLOG received");
+    tracing::info!(sn = %d.sn, users, templates = fps, operations = ops, other, "OPERLOG received");
+    let templates = crate::templates::templates_in(batch.entries.iter().map(|l| &l.entry));
+    if !templates.is_empty() {
+        let r = crate::templates::receive(s, d, &templates).await?;
+        tracing::info!(sn = %d.sn, stored = r.stored, unchanged = r.unchanged, dropped = r.dropped, "templates received");
+    }
     if let Some(stamp) = up.op_stamp.or(up.stamp)
         && !batch.entries.is_empty()
     {
@@ -427,20 +433,23 @@ async fn getrequest(State(s): State<AppState>, ip: PeerIp, RawQuery(q): RawQuery
         c.records = i.attendance_records.map(i64::from);
         c.reported_ip = i.ip.clone();
     }
-    contact(&s, c, &ip).await?;
+    let d = contact(&s, c, &ip).await?;
+    // Templates travel as placeholders in the queue: open the ones waiting before taking.
+    let prepared = if d.pending_commands > 0 {
+        let queued = s.store.queued_device_commands(&req.sn, MAX_COMMANDS_PER_POLL).await?;
+        crate::templates::Prepared::for_queue(&s, &queued).await?
+    } else {
+        crate::templates::Prepared::default()
+    };
     // Taken (queued → sent) in one step, as many as fit in the reply, so two polls of this
     // terminal, on this instance or another, never hand out the same command.
-    let fit = |q: &[DeviceCommand]| push::getrequest_reply(q.iter().map(command_line)).1;
+    let fit = |q: &[DeviceCommand]| push::getrequest_reply(prepared.lines(q)).1;
     let taken = s.store.take_device_commands(&req.sn, MAX_COMMANDS_PER_POLL, Timestamp::now(), &fit).await?;
-    let (body, sent) = push::getrequest_reply(taken.iter().map(command_line));
+    let (body, sent) = push::getrequest_reply(prepared.lines(&taken));
     if sent > 0 {
         tracing::info!(sn = %req.sn, commands = sent, "commands sent to terminal");
     }
     Ok(ok(body))
-}
-
-fn command_line(c: &DeviceCommand) -> String {
-    format!("C:{}:{}", c.id, c.command)
 }
 
 /// `POST /iclock/devicecmd?SN=…`: results of the commands the terminal ran.

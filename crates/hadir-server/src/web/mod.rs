@@ -10,12 +10,8 @@ use axum::Router;
 use axum::http::{HeaderName, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rust_embed::RustEmbed;
+use hadir_app_assets::AppAssets;
 use sha2::{Digest, Sha256};
-
-#[derive(RustEmbed)]
-#[folder = "web/app/"]
-struct AppAssets;
 
 const SW_PATH: &str = "sw.js";
 

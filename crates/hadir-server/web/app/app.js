@@ -52,12 +52,18 @@
     if (!H.api.session()) return showLogin();
     var h = location.hash.replace(/^#\/?/, '');
     var parts = h.split('/');
+    if (H.relay) { // the office relay offers check-in only
+      if (parts[0] === 'absen') return app.show('checkin', { special: false });
+      if (parts[0] === 'hasil') return app.show(H.checkin && H.checkin.hasResult() ? 'result' : 'home');
+      return app.show('home');
+    }
     switch (parts[0]) {
       case '': return app.show('home');
       case 'absen': return app.show('checkin', { special: false });
       case 'absen-khusus': return app.show('checkin', { special: true });
       case 'pindai-qr': return app.show('scan', { card: false });
       case 'pindai-rekan': return app.show('scan', { card: true });
+      case 'pindai-apel': return app.show('scan', { session: true });
       case 'absen-rekan':
         if (!(H.scan && H.scan.card)) return app.go('#/pindai-rekan');
         return app.show('checkin', { special: false, colleague: H.scan.card });
@@ -85,6 +91,7 @@
   }
   function loadRegency() {
     try { showRegency(localStorage.getItem('hadir.regency')); } catch (e) { /* private mode */ }
+    if (H.relay) { showRegency('Presensi lokal — jaringan kantor'); return; }
     fetch('/api/v1/info').then(function (r) { return r.ok ? r.json() : null; }).then(function (i) {
       if (!i || !i.regency_name) return;
       showRegency(i.regency_name);
@@ -103,6 +110,7 @@
   }
 
   function signedIn() {
+    expiring = null;
     var s = H.api.session();
     app.user = s.user;
     $('screen-login').hidden = true;
@@ -112,17 +120,22 @@
     // Keep the service worker's copy of the token in step (e.g. after storage was cleared).
     H.idb.put('kv', { token: s.token, user_id: s.user.id }, 'session').catch(function () {});
     showResetNotice(s.password_reset);
-    startGeo();
+    if (!H.relay) startGeo();
     route();
     refreshOutbox();
     flush();
   }
 
+  // Several requests of one screen may come back 401 together: sign out once (until the next
+  // sign-in), not once per request.
+  var expiring = null;
   function sessionExpired() {
-    return H.api.logout().then(function () {
+    if (expiring) return expiring;
+    expiring = H.api.logout().then(function () {
       app.user = null;
       showLogin('Sesi Anda berakhir. Silakan masuk lagi; absen yang menunggu akan dikirim setelahnya.');
     });
+    return expiring;
   }
 
   function setupLogin() {
@@ -297,7 +310,8 @@
 
   // ---- boot -------------------------------------------------------------------------------
   function boot() {
-    if ('serviceWorker' in navigator) {
+    if (H.relay) document.body.classList.add('relay-mode');
+    if ('serviceWorker' in navigator && !H.relay) {
       navigator.serviceWorker.register('/app/sw.js', { scope: '/' }).catch(function () {});
     }
     loadRegency();

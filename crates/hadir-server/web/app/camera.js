@@ -67,4 +67,24 @@
   };
 
   H.Camera = Camera;
+
+  // A picture from the file input (the office relay's plain-HTTP page has no live camera),
+  // longest side at most 640 px as JPEG; the file itself when the browser cannot decode it.
+  H.shrinkImage = function (file) {
+    return new Promise(function (resolve) {
+      var img = new Image(), url = URL.createObjectURL(file);
+      img.onload = function () {
+        URL.revokeObjectURL(url);
+        var scale = Math.min(1, MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+        var c = document.createElement('canvas');
+        c.width = Math.max(1, Math.round(img.naturalWidth * scale));
+        c.height = Math.max(1, Math.round(img.naturalHeight * scale));
+        c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+        if (!c.toBlob) return resolve(file);
+        c.toBlob(function (b) { resolve(b ? stamped(b) : file); }, 'image/jpeg', QUALITY);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };
+      img.src = url;
+    });
+  };
 })(self.H = self.H || {});

@@ -24,6 +24,11 @@
 
   function geoLine() {
     var p = (shot && shot.pos) || H.app.position, line = $('checkin-geo');
+    if (H.relay) {
+      line.textContent = 'Presensi lokal: tempat dibuktikan oleh jaringan kantor. Ambil swafoto lalu kirim.';
+      updateSend();
+      return;
+    }
     if (kiosk) {
       line.textContent = 'Tempat dibuktikan oleh kode QR kantor (berlaku 60 detik): ambil swafoto lalu kirim.';
       updateSend();
@@ -39,7 +44,7 @@
   }
 
   function updateSend() {
-    $('checkin-send').disabled = sending || !shot || !(kiosk || shot.pos || H.app.position);
+    $('checkin-send').disabled = sending || !shot || !(kiosk || H.relay || shot.pos || H.app.position);
   }
 
   function setShot(s) {
@@ -55,6 +60,7 @@
 
   function startCamera() {
     H.showError('cam-error', '');
+    if (H.relay) { $('cam-video').hidden = true; $('cam-shoot').textContent = 'Ambil swafoto'; return; }
     cam = cam || new H.Camera($('cam-video'));
     cam.start('user').catch(function (e) { H.showError('cam-error', e.message); });
   }
@@ -87,7 +93,19 @@
     if (cam) cam.stop();
   }
 
+  // Office relay: the phone's camera app through the file input, shrunk like a live frame.
+  function fromFile() {
+    var f = $('cam-file').files && $('cam-file').files[0];
+    $('cam-file').value = '';
+    if (!f) return;
+    H.shrinkImage(f).then(function (blob) {
+      setShot({ blob: blob, url: URL.createObjectURL(blob), capturedAt: new Date().toISOString(), pos: null });
+      geoLine();
+    }, function (e) { H.showError('cam-error', e.message); });
+  }
+
   function shoot() {
+    if (H.relay) return $('cam-file').click();
     cam.capture().then(function (blob) {
       // The capture time is the punch time: a queued punch keeps it however late it is sent.
       setShot({ blob: blob, url: URL.createObjectURL(blob), capturedAt: new Date().toISOString(), pos: H.app.position });
@@ -101,7 +119,7 @@
     var note = $('checkin-note').value.trim();
     if (special && !note) return H.showError('checkin-error', 'Tulis keterangan tugas untuk absen khusus.');
     var pos = shot.pos || H.app.position;
-    if (!pos && !kiosk) return H.showError('checkin-error', 'Lokasi belum didapat. Tunggu sebentar.');
+    if (!pos && !kiosk && !H.relay) return H.showError('checkin-error', 'Lokasi belum didapat. Tunggu sebentar.');
     sending = true;
     updateSend();
     $('checkin-send').textContent = 'Mengirim…';
@@ -109,7 +127,7 @@
     var key = H.uuid();
     blobToBuffer(s.blob).then(function (buf) {
       // Signed with this phone's device key (device.js); unsigned if that is not possible.
-      return H.device.sign(key, buf).then(function (proof) {
+      return (H.relay ? Promise.resolve(null) : H.device.sign(key, buf)).then(function (proof) {
         return H.outbox.add(Object.assign({
           key: key, user_id: H.app.user.id, lat: pos ? pos.lat : undefined, lon: pos ? pos.lon : undefined,
           accuracy_m: pos ? Math.round(pos.accuracy * 10) / 10 : undefined,
@@ -147,7 +165,13 @@
       var b = out.body || {}, p = b.punch || {}, v = b.verdict || {};
       // What happened, in colour and words: green on time, amber late or early (with the code
       // and minutes), grey when the punch does not count, blue when it waits for a decision.
-      if (r.special || p.state === 'pending') {
+      if (b.relay) {
+        // The relay's time, shown on the phone's clock (the relay does not know the unit's zone).
+        cls = 'ok'; icon = '✓'; title = 'Absen tercatat di kantor';
+        p = { location: 'Jaringan kantor' };
+        hhmm = String(new Date(b.punch.punched_at).getHours()).padStart(2, '0') + ':' +
+          String(new Date(b.punch.punched_at).getMinutes()).padStart(2, '0');
+      } else if (r.special || p.state === 'pending') {
         cls = 'pending'; icon = '⏳';
         title = r.special ? 'Absen khusus terkirim' : 'Menunggu pemeriksaan atasan';
       } else if (v.ignored) {
@@ -165,7 +189,7 @@
       if (r.special) message += out.requestError ? ' ' + out.requestError.message : ' Permohonan persetujuan dikirim ke atasan.';
       // The server's message usually names the person already (for a colleague: them).
       var who = r.colleague || message.indexOf(H.app.user.name) >= 0 ? '' : H.app.user.name;
-      detail = [who, p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
+      detail = [who, b.relay ? 'pukul ' + hhmm : p.punched_at ? H.clock(p.punched_at) + (v.zone ? ' ' + v.zone : '') : '',
         p.location ? p.location + (p.distance_m != null ? ' (' + H.metres(p.distance_m) + ')' : '') : ''].filter(Boolean).join(' · ');
     } else if (out.kind === 'rejected') {
       var e = out.error || {};
@@ -198,7 +222,8 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     $('cam-shoot').addEventListener('click', shoot);
-    $('cam-retake').addEventListener('click', function () { setShot(null); startCamera(); });
+    $('cam-file').addEventListener('change', fromFile);
+    $('cam-retake').addEventListener('click', function () { setShot(null); startCamera(); if (H.relay) shoot(); });
     $('checkin-send').addEventListener('click', send);
     $('checkin-cancel').addEventListener('click', function () { H.app.go('#/'); });
     $('result-done').addEventListener('click', function () { result = null; H.app.go('#/'); });

@@ -109,5 +109,38 @@
     H.app.onFix(renderGeo);
   });
 
-  H.app.register('home', { enter: function () { renderGeo(); loadToday(); } });
+  // "Presensi lokal: http://…": where to check in on the office network when the internet is
+  // down (issue 21). Kept for offline starts, when it matters most.
+  function renderLocal(items) {
+    var p = H.clear($('local-presence'));
+    p.hidden = !items.length;
+    items.forEach(function (i, n) {
+      if (n) p.appendChild(el('br'));
+      p.appendChild(document.createTextNode('Presensi lokal (saat internet kantor mati): '));
+      p.appendChild(el('a', { href: i.url, textContent: i.url, rel: 'noopener' }));
+    });
+  }
+  function loadLocal() {
+    var kept = [];
+    try { kept = JSON.parse(localStorage.getItem('hadir.local') || '[]'); } catch (e) { kept = []; }
+    renderLocal(kept);
+    H.api.get('/api/v1/me/local-presence').then(function (r) {
+      var items = (r && r.items) || [];
+      try { localStorage.setItem('hadir.local', JSON.stringify(items)); } catch (e) { /* private mode */ }
+      renderLocal(items);
+    }, function () { /* offline or an older server: the kept list stays */ });
+  }
+
+  // On the office relay: no schedule or position, only the check-in button and where it goes.
+  function relayHome() {
+    $('geo-status').className = 'geo inside';
+    $('geo-status').textContent = 'Presensi lokal melalui jaringan kantor';
+    $('geo-detail').textContent = 'Tempat dibuktikan oleh jaringan kantor (tanpa GPS). Waktu absen dicatat relay kantor ' +
+      'dan dikirim ke server Hadir otomatis saat internet tersedia.';
+    ['btn-scan', 'btn-colleague', 'btn-special', 'btn-kinerja', 'password-open'].forEach(function (id) { $(id).hidden = true; });
+    document.querySelector('.today-card').hidden = true;
+    document.querySelector('.tabbar').hidden = true;
+  }
+
+  H.app.register('home', { enter: function () { if (H.relay) return relayHome(); renderGeo(); loadToday(); loadLocal(); if (H.sessions) H.sessions.load(); } });
 })(self.H = self.H || {});

@@ -5,6 +5,8 @@
   'use strict';
   var KEY = 'hadir.kioskToken';
   var timer = null;
+  // `/kiosk?apel=<id>`: the QR code of an apel/upacara session instead of the office's (issue 21).
+  var APEL = new URLSearchParams(location.search).get('apel');
   function $(id) { return document.getElementById(id); }
 
   function show(login) {
@@ -46,13 +48,19 @@
   function tick() {
     var token = localStorage.getItem(KEY);
     if (!token) return stop();
-    fetch('/api/v1/kiosk/code', { headers: { Authorization: 'Bearer ' + token }, cache: 'no-store' })
+    fetch(APEL ? '/api/v1/kiosk/sessions/' + encodeURIComponent(APEL) + '/code' : '/api/v1/kiosk/code', { headers: { Authorization: 'Bearer ' + token }, cache: 'no-store' })
       .then(function (res) {
         return res.json().catch(function () { return null; }).then(function (b) {
           if (res.status === 401) {
             localStorage.removeItem(KEY);
             stop();
             error('kiosk-error', (b && b.error && b.error.message) || 'Token kiosk tidak sah.');
+            return;
+          }
+          if (res.status === 404 || res.status === 422) {
+            // This kiosk may not show that session (another unit's, cancelled, without QR).
+            error('kiosk-status', (b && b.error && b.error.message) || 'Sesi tidak ditemukan.');
+            schedule(30000);
             return;
           }
           if (!res.ok || !b) throw new Error('status ' + res.status);
@@ -82,6 +90,11 @@
       tick();
     });
     $('kiosk-logout').addEventListener('click', function () { localStorage.removeItem(KEY); stop(); });
+    if (APEL) {
+      document.title = 'Hadir — QR apel/upacara';
+      $('kiosk-hint').textContent = 'Buka aplikasi Hadir, pada kartu "Apel / upacara hari ini" pilih Pindai QR apel, arahkan kamera ke kode ini.';
+      $('kiosk-recent-box').hidden = true;
+    }
     if (localStorage.getItem(KEY)) { show(false); tick(); } else { show(true); }
   });
 })();

@@ -60,6 +60,7 @@
       H.showError('privacy-error', '');
       loadNotice();
       loadLog();
+      if (H.notify) H.notify.enter();
     }
   });
 

@@ -6,7 +6,8 @@
   'use strict';
   var $ = H.$;
   var cam = null, timer = null, active = false, decode = null, canvas = null;
-  var mode = 'kiosk';   // 'kiosk': the office kiosk's code; 'card': a colleague's personal card
+  var mode = 'kiosk';   // 'kiosk': the office kiosk's code; 'card': a colleague's personal card;
+                        // 'session': an apel/upacara's own code (sessions.js)
 
   function loadJsQR() {
     if (self.jsQR) return Promise.resolve(self.jsQR);
@@ -49,6 +50,15 @@
   }
 
   function found(text) {
+    if (mode === 'session') {
+      if (!/^HS1\./.test(text)) {
+        H.showError('scan-error', 'Ini bukan kode QR apel. Arahkan kamera ke kode QR di layar tempat apel.');
+        return false;
+      }
+      stop();
+      H.sessions.withCode(text);
+      return true;
+    }
     if (mode === 'card') {
       if (!/^HC1\./.test(text)) {
         H.showError('scan-error', 'Ini bukan kartu QR pegawai. Arahkan kamera ke kartu QR pribadi rekan Anda.');
@@ -83,8 +93,9 @@
   }
 
   function enter(arg) {
-    mode = arg && arg.card ? 'card' : 'kiosk';
-    $('scan-title').textContent = mode === 'card' ? 'Absen untuk rekan: pindai kartu QR rekan' : 'Pindai QR kantor';
+    mode = arg && arg.card ? 'card' : arg && arg.session ? 'session' : 'kiosk';
+    $('scan-title').textContent = mode === 'card' ? 'Absen untuk rekan: pindai kartu QR rekan'
+      : mode === 'session' ? 'Pindai QR apel' : 'Pindai QR kantor';
     H.showError('scan-error', '');
     H.scan.code = null;
     H.scan.card = null;
@@ -96,7 +107,8 @@
       document.body.setAttribute('data-qr-decoder', decode.kind);
       $('scan-status').textContent = mode === 'card'
         ? 'Arahkan kamera ke kartu QR pribadi rekan yang ponselnya bermasalah.'
-        : 'Arahkan kamera ke kode QR di layar kiosk kantor.';
+        : mode === 'session' ? 'Arahkan kamera ke kode QR apel di layar tempat apel.'
+          : 'Arahkan kamera ke kode QR di layar kiosk kantor.';
       loop();
     }, function (e) {
       H.showError('scan-error', e && e.message && e.message !== 'jsQR' ? e.message : 'Pembaca kode QR tidak dapat dimuat. Muat ulang halaman, lalu coba lagi.');

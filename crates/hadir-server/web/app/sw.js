@@ -99,3 +99,28 @@ self.addEventListener('sync', function (ev) {
     if (r && r.pending > 0) throw new Error(r.pending + ' absen masih menunggu');
   }));
 });
+
+// Notifications (issue 25): the server's push carries {kind, title, body, url, tag}, encrypted
+// for this browser; the browser has already decrypted it.
+self.addEventListener('push', function (ev) {
+  var m = {};
+  try { m = ev.data ? ev.data.json() : {}; } catch (e) { m = { body: ev.data ? ev.data.text() : '' }; }
+  ev.waitUntil(self.registration.showNotification(m.title || 'Hadir', {
+    body: m.body || '',
+    tag: m.tag || undefined,
+    icon: '/app/icon-192.png',
+    data: { url: m.url || '/' }
+  }));
+});
+
+self.addEventListener('notificationclick', function (ev) {
+  ev.notification.close();
+  var url = (ev.notification.data && ev.notification.data.url) || '/';
+  if (url.charAt(0) !== '/') url = '/'; // only this app's own pages
+  ev.waitUntil(self.clients.matchAll({ type: 'window' }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if ('focus' in list[i]) { list[i].navigate(url); return list[i].focus(); }
+    }
+    return self.clients.openWindow(url);
+  }));
+});

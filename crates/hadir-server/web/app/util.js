@@ -18,6 +18,10 @@
 
   if (typeof document === 'undefined') return; // the rest is for pages only
 
+  // Served by an office relay on the LAN (issue 21): plain HTTP, so no live camera and no
+  // position; sign-in and check-in only, recorded by the relay and forwarded later.
+  H.relay = document.documentElement.getAttribute('data-mode') === 'relay';
+
   H.$ = function (id) { return document.getElementById(id); };
 
   // Creates an element: el('li', {className: 'x'}, ['text', child]). Text is never parsed as HTML.

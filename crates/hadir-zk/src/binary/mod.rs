@@ -30,6 +30,7 @@ mod packet;
 mod sizes;
 mod time;
 mod user;
+mod usertemp;
 
 pub use attendance::{AttendanceRecord, AttendanceSet, RecordError, encode_attendance, parse_attendance};
 pub use buffer::{
@@ -45,3 +46,4 @@ pub use packet::{Packet, checksum, next_reply_number};
 pub use sizes::FreeSizes;
 pub use time::{decode_time, decode_time_hex, encode_time, set_time_request};
 pub use user::{UserLayout, UserRecord, encode_user, parse_users};
+pub use usertemp::{CMD_SAVE_USERTEMPS, FingerTemplate, decode_usertemps, encode_usertemps, save_usertemps_request};

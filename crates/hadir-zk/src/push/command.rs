@@ -108,6 +108,13 @@ impl UserUpdate {
 pub enum Command {
     /// Add or update a user.
     UpdateUser(UserUpdate),
+    /// Write a fingerprint/face template (`DATA UPDATE FINGERTMP|FACE|BIODATA`).
+    UpdateTemplate(super::BioTemplate),
+    /// Remove every template of one kind of a user (`DATA DELETE FINGERTMP|FACE|BIODATA`).
+    DeleteTemplates {
+        pin: String,
+        kind: super::TemplateKind,
+    },
     /// Delete a user with fingerprints, face and photo.
     DeleteUser {
         pin: String,
@@ -166,6 +173,14 @@ impl Command {
                 }
                 s
             }
+            Self::UpdateTemplate(t) => {
+                t.check()?;
+                t.update_command()
+            }
+            Self::DeleteTemplates { pin, kind } => {
+                check_pin(pin)?;
+                super::template::delete_command(pin, *kind)
+            }
             Self::DeleteUser { pin } => {
                 check_pin(pin)?;
                 format!("DATA DELETE USERINFO PIN={pin}")
@@ -205,7 +220,12 @@ impl Command {
     /// What the terminal puts in `CMD=` when it reports the result.
     pub fn reply_name(&self) -> &'static str {
         match self {
-            Self::UpdateUser(_) | Self::DeleteUser { .. } | Self::QueryAttLog { .. } | Self::QueryUser { .. } => "DATA",
+            Self::UpdateUser(_)
+            | Self::UpdateTemplate(_)
+            | Self::DeleteTemplates { .. }
+            | Self::DeleteUser { .. }
+            | Self::QueryAttLog { .. }
+            | Self::QueryUser { .. } => "DATA",
             Self::ClearLog => "CLEAR_LOG",
             Self::Check => "CHECK",
             Self::Log => "LOG",

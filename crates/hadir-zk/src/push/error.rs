@@ -26,6 +26,8 @@ pub enum LineErrorKind {
     NotANumber { field: &'static str },
     #[error("field wajib {field} tidak ada")]
     MissingField { field: &'static str },
+    #[error("templat sidik jari/wajah rusak atau terlalu panjang")]
+    BadTemplate,
     #[error("baris tidak dikenal")]
     Unrecognised,
 }

@@ -23,6 +23,7 @@ mod operlog;
 mod photo;
 mod query;
 mod reply;
+mod template;
 mod version;
 
 pub(crate) use attlog::valid_pin as attlog_valid_pin;
@@ -31,13 +32,11 @@ pub use command::{Command, CommandError, CommandId, UserUpdate, getrequest_reply
 pub use devicecmd::{CommandResult, DeviceCmdBatch, parse_devicecmd, return_code_meaning};
 pub use error::{LineError, LineErrorKind, PushError};
 pub use handshake::{HandshakeConfig, TimeZoneOption, TransFlags, handshake_reply};
-pub use operlog::{
-    FingerprintTemplate, KeyValues, OpLog, OperLogBatch, OperLogEntry, OperLogLine, UserInfo, parse_operlog,
-    parse_options,
-};
+pub use operlog::{KeyValues, OpLog, OperLogBatch, OperLogEntry, OperLogLine, UserInfo, parse_operlog, parse_options};
 pub use photo::{AttPhoto, split_attphoto};
 pub use query::{
     CdataRequest, DeviceCmdRequest, DeviceInfo, GetRequest, Handshake, Query, Table, Upload, percent_decode,
 };
 pub use reply::{REPLY_OK, http_date, reply_ok_count};
+pub use template::{BioTemplate, MAX_TEMPLATE_CHARS, TemplateKind};
 pub use version::PushVersion;

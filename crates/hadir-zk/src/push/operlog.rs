@@ -5,6 +5,7 @@ use jiff::civil::DateTime;
 
 use super::attlog::valid_pin;
 use super::error::{LineError, LineErrorKind};
+use super::template::BioTemplate;
 
 /// `key=value` pairs in the order received. Lookups ignore ASCII case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct KeyValues(pub Vec<(String, String)>);
 impl KeyValues {
     /// Splits `rest` on any of `seps`; a part without `=` is kept with an
     /// empty value. Only the first `=` separates (values may contain `=`).
-    fn parse(rest: &str, seps: &[char]) -> Self {
+    pub(crate) fn parse(rest: &str, seps: &[char]) -> Self {
         Self(
             rest.split(seps)
                 .map(|p| p.trim_matches(|c| c == '\r' || c == ' '))
@@ -66,29 +67,16 @@ pub struct UserInfo {
     pub vice_card: Option<String>,
 }
 
-/// `FP PIN=… \t FID=… \t Size=… \t Valid=… \t TMP=<base64>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FingerprintTemplate {
-    pub pin: String,
-    /// Finger 0–9.
-    pub fid: u32,
-    /// Length of the base64 template, as claimed by the terminal.
-    pub size: Option<u32>,
-    pub valid: Option<u32>,
-    /// Base64 template, kept as text.
-    pub template: String,
-}
-
 /// One OPERLOG line, by its first word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OperLogEntry {
     OpLog(OpLog),
     User(UserInfo),
-    Fingerprint(FingerprintTemplate),
-    Face(KeyValues),
+    /// `FP`, `FACE` or `BIODATA`: a biometric template.
+    Template(BioTemplate),
     UserPic(KeyValues),
     BioPhoto(KeyValues),
-    /// Kinds we do not interpret (BIODATA, ERRORLOG, …): kept for logging.
+    /// Kinds we do not interpret (ERRORLOG, …): kept for logging.
     Other {
         kind: String,
         rest: String,
@@ -152,32 +140,31 @@ fn parse_user(rest: &str) -> Result<UserInfo, LineErrorKind> {
     })
 }
 
-fn parse_fp(rest: &str) -> Result<FingerprintTemplate, LineErrorKind> {
-    let kv = KeyValues::parse(rest, &['\t']);
-    let pin = required_pin(&kv)?;
-    let fid = opt_num(&kv, "FID")?.ok_or(LineErrorKind::MissingField { field: "FID" })?;
-    Ok(FingerprintTemplate {
-        pin,
-        fid,
-        size: opt_num(&kv, "Size")?,
-        valid: opt_num(&kv, "Valid")?,
-        template: kv.text("TMP").trim().to_owned(),
-    })
-}
-
 fn parse_line(line: &str) -> Result<OperLogEntry, LineErrorKind> {
     let line = line.trim_start();
     let (kind, rest) = line.split_once([' ', '\t']).unwrap_or((line, ""));
     Ok(match kind {
         "OPLOG" => OperLogEntry::OpLog(parse_oplog(rest)?),
         "USER" => OperLogEntry::User(parse_user(rest)?),
-        "FP" => OperLogEntry::Fingerprint(parse_fp(rest)?),
-        "FACE" => OperLogEntry::Face(KeyValues::parse(rest, &['\t'])),
+        "FP" | "FACE" | "BIODATA" => OperLogEntry::Template(super::template::parse(kind, rest)?),
         "USERPIC" => OperLogEntry::UserPic(KeyValues::parse(rest, &['\t'])),
         "BIOPHOTO" => OperLogEntry::BioPhoto(KeyValues::parse(rest, &['\t'])),
         "" => return Err(LineErrorKind::Unrecognised),
         other => OperLogEntry::Other { kind: crate::util::excerpt(other, 32), rest: crate::util::excerpt(rest, 200) },
     })
+}
+
+/// A line as it may be quoted in an error (and so in logs): a template line is cut before its
+/// template (`TMP=`/`Tmp=`), which must never reach a log, even in part.
+fn without_template(line: &str) -> &str {
+    let word = line.trim_start().split([' ', '\t']).next().unwrap_or_default();
+    if !matches!(word, "FP" | "FACE" | "BIODATA") {
+        return line;
+    }
+    match line.to_ascii_uppercase().find("TMP=") {
+        Some(i) => line.get(..i + 4).unwrap_or_default(),
+        None => line,
+    }
 }
 
 /// Parses an OPERLOG body line by line (UTF-8, invalid bytes replaced).
@@ -194,7 +181,7 @@ pub fn parse_operlog(body: &[u8]) -> OperLogBatch {
         }
         match parse_line(line) {
             Ok(entry) => batch.entries.push(OperLogLine { line: line_no, entry }),
-            Err(kind) => batch.errors.push(LineError::new(line_no, kind, line)),
+            Err(kind) => batch.errors.push(LineError::new(line_no, kind, without_template(line))),
         }
     }
     batch

@@ -74,8 +74,20 @@ pub fn usb_logfile(data: &[u8]) {
     assert!(f.records.len() + f.errors.len() + usize::from(f.header_line.is_some()) == f.lines);
 }
 
+/// Every template parsed from any body renders as a single-line command and parses back from
+/// its own upload line unchanged.
 pub fn push_operlog(data: &[u8]) {
-    let _ = push::parse_operlog(data);
+    for line in push::parse_operlog(data).entries {
+        if let push::OperLogEntry::Template(t) = line.entry {
+            let cmd = push::Command::UpdateTemplate(t.clone())
+                .line(&push::CommandId::from(1))
+                .expect("parsed templates render");
+            assert!(!cmd.contains(['\n', '\r']), "{cmd:?}");
+            let back = push::parse_operlog(t.upload_line().as_bytes());
+            assert_eq!(back.entries.len(), 1);
+            assert_eq!(back.entries[0].entry, push::OperLogEntry::Template(t));
+        }
+    }
     let _ = push::parse_options(data);
 }
 
@@ -273,7 +285,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "push_operlog" => s(&[
             "OPLOG 4\t14\t2015-07-30 10:22:34\t0\t0\t0\t0\n",
             "USER PIN=36234\tName=Ni Luh Ayu\tPri=0\tPasswd=\tCard=133440\tGrp=1\tTZ=0001000000000000\tVerify=-1\n",
-            "FP PIN=2\tFID=0\tSize=12\tValid=1\tTMP=SghTUzIxAAAD\nFACE PIN=2\tFID=50\n",
+            "FP PIN=2\tFID=0\tSize=12\tValid=1\tTMP=SghTUzIxAAAD\nFACE PIN=2\tFID=50\tSize=4\tValid=1\tTMP=AAAA\n",
+            "BIODATA Pin=2\tNo=6\tIndex=0\tValid=1\tDuress=0\tType=1\tMajorVer=12\tMinorVer=0\tFormat=0\tTmp=TfJTUzIx\n",
             "FingerFunOn=1,FaceFunOn=1",
         ]),
         "push_attphoto" => s(&["PIN=20150731103012-123.jpg\nSN=0316144680030\nsize=4\nCMD=uploadphoto\0\u{1}\u{2}"]),
