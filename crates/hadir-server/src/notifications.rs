@@ -69,6 +69,9 @@ pub struct NotifyConfig {
     pub relay_offline_minutes: u32,
     /// Requests waiting longer than this for their head alert the heads over the unit, hours.
     pub requests_waiting_hours: u32,
+    /// Held punches waiting longer than this for a decision alert the heads and operators
+    /// over the employee's unit, hours.
+    pub review_waiting_hours: u32,
 }
 
 impl Default for NotifyConfig {
@@ -91,6 +94,7 @@ impl Default for NotifyConfig {
             terminal_silent_minutes: 60,
             relay_offline_minutes: 30,
             requests_waiting_hours: 24,
+            review_waiting_hours: 24,
         }
     }
 }

@@ -3,8 +3,8 @@
 use super::{Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::{
-    DeliveryAttempt, DeliveryState, Id, NewNotification, NotificationStore, PushDelivery, PushSubscription, Result,
-    RoleHolder,
+    DeliveryAttempt, DeliveryState, HeldWaiting, Id, NewNotification, NotificationStore, PushDelivery,
+    PushSubscription, Result, RoleHolder,
 };
 use jiff::Timestamp;
 use sqlx::Row;
@@ -274,6 +274,32 @@ impl NotificationStore for Store {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn held_waiting(&self, received_before: Timestamp) -> Result<Vec<HeldWaiting>> {
+        // `hold = 'pending'` uses the partial index `punches_held`.
+        let rows = sqlx::query(
+            "SELECT e.id AS employee_id, e.account_id, u.id AS unit_id, u.path AS unit_path,
+                CAST(COUNT(*) AS BIGINT) AS n, MIN(p.received_at) AS oldest
+             FROM punches p JOIN employees e ON e.id = p.employee_id JOIN units u ON u.id = e.unit_id
+             WHERE p.hold = 'pending' AND NOT p.quarantined AND p.received_at <= $1
+             GROUP BY e.id, e.account_id, u.id, u.path ORDER BY u.id, e.id",
+        )
+        .bind(ms(received_before))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| HeldWaiting {
+                employee_id: r.get("employee_id"),
+                account_id: r.get("account_id"),
+                unit_id: r.get("unit_id"),
+                unit_path: r.get("unit_path"),
+                count: r.get("n"),
+                oldest: ts(r.get("oldest")),
+            })
+            .collect())
     }
 
     async fn push_deliveries_of(&self, account_id: Id, limit: u32) -> Result<Vec<PushDelivery>> {
