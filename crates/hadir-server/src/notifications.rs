@@ -146,7 +146,7 @@ impl Kind {
             Kind::ReminderClose => "Pengingat sebelum jam absen ditutup (jika belum absen)",
             Kind::Decision => "Keputusan atas pengajuan dan absen yang diperiksa",
             Kind::TerminalSilent => "Mesin absen tidak mengirim data pada jam kerja",
-            Kind::RelayOffline => "Relay kantor tidak terhubung",
+            Kind::RelayOffline => "Penerus data kantor tidak terhubung",
             Kind::ReviewWaiting => "Absen menunggu pemeriksaan terlalu lama",
             Kind::RequestsWaiting => "Pengajuan menunggu keputusan",
         }

@@ -244,9 +244,10 @@ async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now:
             )
         };
         let (title, body) = match kind {
-            Kind::RelayOffline => {
-                ("Relay kantor tidak terhubung".to_string(), format!("{what} tidak terhubung ke server sejak {since}."))
-            }
+            Kind::RelayOffline => (
+                "Penerus data kantor tidak terhubung".to_string(),
+                format!("{what} tidak terhubung ke server sejak {since}."),
+            ),
             _ => (
                 "Mesin absen tidak mengirim data".to_string(),
                 format!("{what} tidak mengirim data sejak {since}. Periksa listrik dan jaringannya."),

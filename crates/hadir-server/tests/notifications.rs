@@ -804,7 +804,7 @@ async fn an_offline_relay_alerts_its_units_operators_once_in_working_hours() {
     let msgs = received(&svc, &op_phone);
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0]["kind"], "relay_offline");
-    assert_eq!(msgs[0]["title"], "Relay kantor tidak terhubung");
+    assert_eq!(msgs[0]["title"], "Penerus data kantor tidak terhubung");
     let body = msgs[0]["body"].as_str().unwrap();
     assert!(body.contains("Relay SD1 (SD1)") && body.contains("08:00 WITA"), "{body}");
     assert!(received(&svc, &rsud_phone).is_empty());
@@ -828,4 +828,151 @@ async fn an_offline_relay_alerts_its_units_operators_once_in_working_hours() {
     let day3 = next_workday(&policies, sd1, next);
     assert_eq!(tick(local(wita, day3, 9 * 60)).await.unwrap().alerts, 0);
     assert!(received(&svc, &rsud_phone).is_empty());
+}
+
+/// A console session cookie (the login form, as a browser sends it).
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = console_client()
+        .post(s.url("/admin/login"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+fn console_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Posts the alerts form (htmx, same origin unless `origin` says otherwise).
+async fn post_alerts(
+    s: &TestServer,
+    cookie: Option<&str>,
+    body: &str,
+    origin: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut req = console_client()
+        .post(s.url("/admin/pemberitahuan"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("HX-Request", "true")
+        .body(body.to_string());
+    if let Some(c) = cookie {
+        req = req.header(reqwest::header::COOKIE, c);
+    }
+    if let Some(o) = origin {
+        req = req.header(reqwest::header::ORIGIN, o);
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.headers().clone(), r.text().await.unwrap())
+}
+
+async fn alerts_page(s: &TestServer, cookie: &str) -> (StatusCode, String) {
+    let r = console_client()
+        .get(s.url("/admin/pemberitahuan"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The kinds the API says are on for `token`.
+async fn enabled(s: &TestServer, token: &str) -> Vec<String> {
+    let (st, p) = s.get("/api/v1/me/notification-prefs", token).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    p["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["enabled"] == true)
+        .map(|k| k["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_console_form_saves_the_callers_alert_choices_and_refusals_change_nothing() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let op = console_session(&s, &nip(1), PW).await;
+    let all = [
+        "reminder_open",
+        "reminder_close",
+        "decision",
+        "terminal_silent",
+        "relay_offline",
+        "review_waiting",
+        "requests_waiting",
+    ];
+    assert_eq!(enabled(&s, &o.operator).await, all, "never chosen: everything on");
+
+    // The page: the alerts (and, being an employee too, the reminders), all checked, in
+    // Indonesian; no browser subscribed yet, and where to do it.
+    let (st, page) = alerts_page(&s, &op).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("<h1>Pemberitahuan</h1>") && page.contains(r#"aria-current="page">Pemberitahuan"#));
+    for k in all {
+        assert!(page.contains(&format!(r#"value="{k}" id="kind-{k}" checked"#)), "{k}");
+    }
+    assert!(
+        page.contains("Absen menunggu pemeriksaan terlalu lama")
+            && page.contains("Penerus data kantor tidak terhubung")
+    );
+    assert!(page.contains(r#"id="no-subscription""#));
+    // A browser subscribed through the app shows as its push service.
+    let phone = Browser::new("http://127.0.0.1:9", "op");
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &o.operator, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, page) = alerts_page(&s, &op).await;
+    assert!(!page.contains(r#"id="no-subscription""#));
+    assert!(page.contains("<td>127.0.0.1</td>"), "{page}");
+
+    // Saving two kinds: the rest are off, through the API's store.
+    let (st, _, body) = post_alerts(&s, Some(&op), "kind=terminal_silent&kind=review_waiting", None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("2 jenis pemberitahuan aktif"), "{body}");
+    let chosen = ["terminal_silent", "review_waiting"];
+    assert_eq!(enabled(&s, &o.operator).await, chosen);
+    let (_, page) = alerts_page(&s, &op).await;
+    assert!(page.contains(r#"value="review_waiting" id="kind-review_waiting" checked"#));
+    assert!(page.contains(r#"value="relay_offline" id="kind-relay_offline">"#), "unchecked");
+
+    // Refusals, each changing nothing: a kind that does not exist, a cross-site post, no
+    // session, an employee without a console role.
+    let (st, h, body) = post_alerts(&s, Some(&op), "kind=relay_offline&kind=bukan_jenis", None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(h["hx-retarget"], "#flash");
+    assert!(body.contains("tidak tersedia untuk akun Anda") && body.contains("invalid_kind"), "{body}");
+    let (st, _, body) = post_alerts(&s, Some(&op), "kind=relay_offline", Some("http://evil.example")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("dikirim dari situs lain"), "{body}");
+    let (st, h, _) = post_alerts(&s, None, "kind=relay_offline", None).await;
+    assert_eq!(
+        (st, h.get("hx-redirect").map(|v| v.to_str().unwrap())),
+        (StatusCode::UNAUTHORIZED, Some("/admin/login"))
+    );
+    // (The console's login refuses an employee; their app session's token is tried as the cookie.)
+    let emp = format!("hadir_session={}", o.emp_sd1);
+    assert_eq!(alerts_page(&s, &emp).await.0, StatusCode::FORBIDDEN);
+    let (st, _, _) = post_alerts(&s, Some(&emp), "kind=decision", None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(enabled(&s, &o.operator).await, chosen);
+    assert_eq!(enabled(&s, &o.emp_sd1).await, ["reminder_open", "reminder_close", "decision"]);
+
+    // The admin (no employee record) sees only the alerts and cannot choose a reminder.
+    let admin = console_session(&s, "admin", common::ADMIN_PW).await;
+    let (st, page) = alerts_page(&s, &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"id="kind-requests_waiting""#) && !page.contains(r#"id="kind-reminder_open""#));
+    let (st, _, body) = post_alerts(&s, Some(&admin), "kind=reminder_open", None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(enabled(&s, &o.admin).await, ["terminal_silent", "relay_offline", "review_waiting", "requests_waiting"]);
+
+    // Everything unchecked: nothing is received.
+    let (st, _, body) = post_alerts(&s, Some(&op), "", None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("tidak akan menerima pemberitahuan"), "{body}");
+    assert!(enabled(&s, &o.operator).await.is_empty());
 }
