@@ -19,11 +19,10 @@
 //! The VAPID key pair is made on first start and kept as the server secret `vapid` (every
 //! instance reads the same one); its public key is served to the app.
 
-use crate::webhooks::{WebhookConfig, backoff};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hadir_store::{DeliveryAttempt, Id, NewNotification, PushDelivery, Store, StoreError};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use p256::ecdsa::SigningKey;
 use p256::ecdsa::signature::Signer;
 use serde::{Deserialize, Serialize};
@@ -399,11 +398,7 @@ const BATCH: u32 = 50;
 /// Starts the push worker (and makes the VAPID key if this is the first start).
 pub fn start(store: Arc<dyn Store>, keys: Arc<PushKeys>, cfg: NotifyConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(cfg.timeout_secs.max(1)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let client = match crate::outbox::http_client(cfg.timeout_secs) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "push client not built: no notifications");
@@ -438,9 +433,8 @@ pub async fn deliver_due(
     cfg: &NotifyConfig,
 ) -> Result<usize, StoreError> {
     let now = Timestamp::now();
-    let lease = now + SignedDuration::from_secs((cfg.timeout_secs as i64).saturating_mul(3).max(30));
+    let lease = crate::outbox::lease_until(now, cfg.timeout_secs);
     let due = store.claim_due_pushes(now, lease, BATCH).await?;
-    let backoff_cfg = WebhookConfig { backoff_base_ms: cfg.backoff_base_ms, ..WebhookConfig::default() };
     for d in &due {
         let outcome = attempt(client, key, cfg, d).await;
         if outcome == Outcome::Gone {
@@ -449,18 +443,14 @@ pub async fn deliver_due(
             metrics::counter!("hadir_push_attempts_total", "outcome" => "gone").increment(1);
             continue;
         }
-        let attempts = u32::try_from(d.attempts).unwrap_or(u32::MAX).saturating_add(1);
+        let attempts = crate::outbox::attempts_after(d.attempts);
         let (delivered, status, error, retry) = match outcome {
             Outcome::Delivered(s) => (true, Some(s), None, false),
-            Outcome::Retry(s, e) => (false, s, Some(e), attempts < cfg.max_attempts),
+            Outcome::Retry(s, e) => (false, s, Some(e), true),
             Outcome::Failed(s, e) => (false, s, Some(e), false),
             Outcome::Gone => unreachable!("handled above"),
         };
-        let retry_at = retry.then(|| {
-            Timestamp::now()
-                + SignedDuration::try_from(backoff(&backoff_cfg, attempts - 1))
-                    .unwrap_or(SignedDuration::from_hours(24))
-        });
+        let retry_at = crate::outbox::retry_at(cfg.backoff_base_ms, attempts, cfg.max_attempts, retry);
         if !delivered {
             tracing::warn!(
                 delivery = d.id,
