@@ -13,6 +13,7 @@
 //! the analyser waits (at most `max_defer_secs`), then drains the backlog in batches.
 
 pub mod device;
+pub mod embed;
 pub mod face;
 pub mod photo;
 
