@@ -597,3 +597,147 @@ async fn with_face_signals_off_the_same_photos_are_not_flagged() {
     assert_eq!(review_kinds(&s, &o.admin, none).await, Vec::<String>::new());
     assert_eq!(own_punch(&s, &o.emp_sd1, two).await["state"], "counted");
 }
+
+/// Two portraits of one person and one of another (public domain; see
+/// `tests/fixtures/face/README-embedder.md`).
+#[cfg(feature = "face")]
+const SAME_A: &[u8] = include_bytes!("fixtures/face/same_a.jpg");
+#[cfg(feature = "face")]
+const SAME_B: &[u8] = include_bytes!("fixtures/face/same_b.jpg");
+#[cfg(feature = "face")]
+const OTHER: &[u8] = include_bytes!("fixtures/face/other.jpg");
+
+/// Uploads a photo as `nip`'s reference face.
+#[cfg(feature = "face")]
+async fn upload_reference(s: &TestServer, token: &str, nip: &str, photo: &[u8]) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(photo.to_vec()).file_name("wajah.jpg").mime_str("image/jpeg").unwrap(),
+    );
+    let url = s.url(&format!("/api/v1/employees/{nip}/reference-face"));
+    let r = s.client.post(url).bearer_auth(token).multipart(form).send().await.unwrap();
+    let st = r.status();
+    let text = r.text().await.unwrap();
+    (st, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// The reference-face audit records (action, employee id).
+#[cfg(feature = "face")]
+async fn face_audit(s: &TestServer, admin: &str) -> Vec<(String, String)> {
+    let (st, b) = s.get("/api/v1/audit?entity=employee&limit=100", admin).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let items = b["items"].as_array().unwrap();
+    for a in items {
+        assert!(!a.to_string().contains("embedding\":["), "no embedding in the audit trail: {a}");
+    }
+    items
+        .iter()
+        .filter(|a| a["action"].as_str().is_some_and(|a| a.ends_with("_reference_face")))
+        .map(|a| (a["action"].as_str().unwrap().to_string(), a["entity_id"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[cfg(feature = "face")]
+#[tokio::test]
+async fn a_selfie_unlike_the_reference_face_waits_for_review_with_its_score() {
+    let mut c = config();
+    c.signals.faces = true;
+    let s = TestServer::start_with_signals(c).await;
+    let o = org(&s).await;
+    let path = |n: u16| format!("/api/v1/employees/{}/reference-face", nip(n));
+    let (_, me) = s.get(&format!("/api/v1/employees/{}", nip(3)), &o.admin).await;
+    let emp_id = me["id"].as_i64().unwrap().to_string();
+
+    // A selfie of the employee before any reference: one face, nothing compared, counted.
+    let a = checkin_ok(&s, &o.emp_sd1, meta("a", sd1(12.3), 9.7), SAME_A.to_vec()).await;
+    let rsud_at = GeoPoint::new(-0.52013, 117.16021);
+    let rsud = checkin_ok(&s, &o.emp_rsud, meta("r", rsud_at, 8.2), jpeg(&scene(5, 640, 480), 85)).await;
+    drained(&s, &o.admin).await;
+    assert_eq!(review_kinds(&s, &o.admin, a).await, Vec::<String>::new());
+
+    // Refusals, and nothing stored by any of them.
+    let (st, b) = s.post(&path(3), &o.emp_sd1, json!({"punch_id": a})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_reference")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("sendiri"), "{b}");
+    let (st, b) = upload_reference(&s, &o.emp_sd1, &nip(3), SAME_A).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_reference")), "{b}");
+    let (st, b) = upload_reference(&s, &o.head, &nip(2), SAME_A).await;
+    assert_eq!(
+        (st, b["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("own_reference")),
+        "head for themself: {b}"
+    );
+    // The operator of DIK does not reach RSUD's employee (nor the head of SD1).
+    let (st, b) = upload_reference(&s, &o.operator, &nip(4), OTHER).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    let (st, b) = s.post(&path(4), &o.head, json!({"punch_id": rsud})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    // Photos with no face or several faces; another employee's punch; no punch at all.
+    let (st, b) = upload_reference(&s, &o.head, &nip(3), FACE_NONE).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("face_none")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("Tidak ada wajah"), "{b}");
+    let (st, b) = upload_reference(&s, &o.head, &nip(3), FACE_TWO).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("face_several")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("2 wajah"), "{b}");
+    let (st, b) = s.post(&path(3), &o.admin, json!({"punch_id": rsud})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("punch_not_usable")), "{b}");
+    let (st, b) = s.post(&path(3), &o.head, json!({"punch_id": 999_999})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("punch_not_usable")), "{b}");
+    let (st, b) = upload_reference(&s, &o.head, &nip(3), b"not a picture").await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_unreadable")), "{b}");
+    let (st, b) = s.get(&path(3), &o.head).await;
+    assert_eq!((st, &b["has_reference"]), (StatusCode::OK, &json!(false)), "{b}");
+    assert!(face_audit(&s, &o.admin).await.is_empty());
+
+    // The head of SD1 enrols the employee's selfie; the answer never holds the embedding.
+    let (st, b) = s.post(&path(3), &o.head, json!({"punch_id": a})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!((&b["has_reference"], &b["source"], &b["punch_id"]), (&json!(true), &json!("punch"), &json!(a)), "{b}");
+    assert_eq!(b["enrolled_by"], nip(2), "{b}");
+    assert!(b.get("embedding").is_none() && !b.to_string().contains("embedding"), "{b}");
+    let (_, seen) = s.get(&path(3), &o.emp_sd1).await;
+    assert_eq!((&seen["has_reference"], seen.get("embedding")), (&json!(true), None), "{seen}");
+    assert_eq!(face_audit(&s, &o.admin).await, [("enrol_reference_face".to_string(), emp_id.clone())]);
+
+    // Another photo of the same person counts; another person's face waits, with the score.
+    let same = checkin_ok(&s, &o.emp_sd1, meta("b", sd1(10.8), 8.9), SAME_B.to_vec()).await;
+    let other = checkin_ok(&s, &o.emp_sd1, meta("c", sd1(11.9), 10.6), OTHER.to_vec()).await;
+    drained(&s, &o.admin).await;
+    assert_eq!(review_kinds(&s, &o.admin, same).await, Vec::<String>::new(), "the same face is not flagged");
+    assert_eq!(own_punch(&s, &o.emp_sd1, same).await["state"], "counted");
+    assert_eq!(review_kinds(&s, &o.head, other).await, ["face_mismatch"]);
+    let (_, list) = s.get("/api/v1/review/punches", &o.head).await;
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["punch"]["id"] == other).unwrap().clone();
+    let score = item["signals"][0]["score"].as_f64().unwrap();
+    assert!((0.3..0.55).contains(&score), "{item}");
+    let shown = format!("{score:.2}").replace('.', ",");
+    assert_eq!(item["signals"][0]["detail"], format!("Wajah tidak mirip dengan foto acuan ({shown})."), "{item}");
+    let mine = own_punch(&s, &o.emp_sd1, other).await;
+    assert_eq!(mine["state"], "pending", "{mine}");
+    assert_eq!(mine["review_detail"], "Diperiksa karena wajah tidak mirip dengan foto acuan");
+    // RSUD's employee has no reference: their selfie (no face) was never compared.
+    assert_eq!(review_kinds(&s, &o.admin, rsud).await, ["face_none"]);
+
+    // The operator of DIK (above SD1) replaces it with an uploaded photo; then removes it.
+    let (st, b) = upload_reference(&s, &o.operator, &nip(3), SAME_B).await;
+    assert_eq!((st, &b["source"], &b["punch_id"]), (StatusCode::CREATED, &json!("upload"), &Value::Null), "{b}");
+    assert_eq!(b["enrolled_by"], nip(1), "{b}");
+    let (st, b) = s.call(reqwest::Method::DELETE, &path(3), Some(&o.emp_sd1), Value::Null).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("own_reference")), "{b}");
+    assert_eq!(s.get(&path(3), &o.head).await.1["has_reference"], true);
+    let (st, b) = s.call(reqwest::Method::DELETE, &path(3), Some(&o.head), Value::Null).await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, _) = s.call(reqwest::Method::DELETE, &path(3), Some(&o.head), Value::Null).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&path(3), &o.head).await.1["has_reference"], false);
+    let audit = face_audit(&s, &o.admin).await;
+    assert_eq!(audit.len(), 3, "{audit:?}");
+    assert!(audit.iter().any(|(a, id)| a == "remove_reference_face" && *id == emp_id), "{audit:?}");
+
+    // Without a reference, another person's face is no longer compared (the same picture
+    // re-encoded: its bytes are not a stored punch's, its print is).
+    let again = jpeg(&image::load_from_memory(OTHER).unwrap().to_rgb8(), 70);
+    let later = checkin_ok(&s, &o.emp_sd1, meta("d", sd1(13.4), 7.3), again).await;
+    drained(&s, &o.admin).await;
+    assert!(!review_kinds(&s, &o.admin, later).await.contains(&"face_mismatch".to_string()));
+}

@@ -51,8 +51,99 @@ fn key_row(r: &super::DbRow) -> DeviceKey {
     }
 }
 
+const FACE_COLS: &str =
+    "employee_id, model, embedding, source, punch_id, enrolled_by_account, enrolled_by, enrolled_at";
+
+fn face_row(r: &super::DbRow) -> ReferenceFace {
+    ReferenceFace {
+        employee_id: r.get("employee_id"),
+        model: r.get("model"),
+        embedding: r.get("embedding"),
+        source: r.get("source"),
+        punch_id: r.get("punch_id"),
+        enrolled_by_account: r.get("enrolled_by_account"),
+        enrolled_by: r.get("enrolled_by"),
+        enrolled_at: ts(r.get("enrolled_at")),
+    }
+}
+
+/// What an audit record says of a reference face (never the embedding).
+fn face_summary(f: &ReferenceFace) -> serde_json::Value {
+    serde_json::json!({"source": f.source, "punch_id": f.punch_id, "model": f.model})
+}
+
 #[async_trait]
 impl SignalStore for Store {
+    async fn set_reference_face(&self, f: &ReferenceFace, audit: Audit) -> Result<ReferenceFace> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let before =
+            sqlx::query(AssertSqlSafe(format!("SELECT {FACE_COLS} FROM reference_faces WHERE employee_id = $1")))
+                .bind(f.employee_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .map(|r| face_row(&r));
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO reference_faces ({FACE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (employee_id) DO UPDATE SET model = excluded.model, embedding = excluded.embedding,
+             source = excluded.source, punch_id = excluded.punch_id, enrolled_by_account = excluded.enrolled_by_account,
+             enrolled_by = excluded.enrolled_by, enrolled_at = excluded.enrolled_at
+             RETURNING {FACE_COLS}"
+        )))
+        .bind(f.employee_id)
+        .bind(&f.model)
+        .bind(&f.embedding)
+        .bind(&f.source)
+        .bind(f.punch_id)
+        .bind(f.enrolled_by_account)
+        .bind(&f.enrolled_by)
+        .bind(ms(f.enrolled_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let stored = face_row(&r);
+        let mut audit = audit.after(face_summary(&stored));
+        if let Some(b) = &before {
+            audit = audit.before(face_summary(b));
+        }
+        super::audit::write_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(stored)
+    }
+
+    async fn reference_face(&self, employee_id: Id) -> Result<Option<ReferenceFace>> {
+        let r = sqlx::query(AssertSqlSafe(format!("SELECT {FACE_COLS} FROM reference_faces WHERE employee_id = $1")))
+            .bind(employee_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_err)?;
+        Ok(r.as_ref().map(face_row))
+    }
+
+    async fn reference_faces_of(&self, employee_ids: &[Id]) -> Result<Vec<ReferenceFace>> {
+        let mut qb = QueryBuilder::<Db>::new(format!("SELECT {FACE_COLS} FROM reference_faces WHERE employee_id"));
+        crate::dialect::push_in_ids(&mut qb, employee_ids);
+        let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
+        Ok(rows.iter().map(face_row).collect())
+    }
+
+    async fn remove_reference_face(&self, employee_id: Id, audit: Audit) -> Result<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM reference_faces WHERE employee_id = $1 RETURNING {FACE_COLS}"
+        )))
+        .bind(employee_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(before) = r.as_ref().map(face_row) else {
+            return Ok(false);
+        };
+        super::audit::write_audit(&mut tx, &audit.before(face_summary(&before))).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
     async fn register_device_key(
         &self,
         employee_id: Id,

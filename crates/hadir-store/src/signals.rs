@@ -71,6 +71,22 @@ pub struct PunchDevice {
     pub verified: bool,
 }
 
+/// An employee's reference face (issue 23, point 2): the embedding each selfie is compared with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceFace {
+    pub employee_id: Id,
+    /// The model (and crop) the embedding was computed with.
+    pub model: String,
+    /// The embedding as stored (little-endian f32s); never shown in an API answer.
+    pub embedding: Vec<u8>,
+    /// `punch` (from `punch_id`'s photo) or `upload`.
+    pub source: String,
+    pub punch_id: Option<Id>,
+    pub enrolled_by_account: Option<Id>,
+    pub enrolled_by: String,
+    pub enrolled_at: Timestamp,
+}
+
 /// One batch's analysis, written at once.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
@@ -154,4 +170,14 @@ pub trait SignalStore: Send + Sync {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<SignalCount>>;
+    /// Sets (or replaces) an employee's reference face and writes `audit` (with the source
+    /// before and after, never the embedding) in the same transaction.
+    async fn set_reference_face(&self, r: &ReferenceFace, audit: Audit) -> Result<ReferenceFace>;
+    /// An employee's reference face, if any.
+    async fn reference_face(&self, employee_id: Id) -> Result<Option<ReferenceFace>>;
+    /// The reference faces of these employees (those that have one).
+    async fn reference_faces_of(&self, employee_ids: &[Id]) -> Result<Vec<ReferenceFace>>;
+    /// Removes an employee's reference face and writes `audit` in the same transaction; `false`
+    /// (nothing written) when there was none.
+    async fn remove_reference_face(&self, employee_id: Id, audit: Audit) -> Result<bool>;
 }

@@ -66,6 +66,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("employee", "remove_location", "mencabut lokasi absen tambahan"),
     ("employee", "accept_device", "menerima perangkat (HP) baru pegawai"),
     ("employee", "reject_device", "menolak perangkat (HP) baru pegawai"),
+    ("employee", "enrol_reference_face", "menetapkan foto acuan wajah pegawai"),
+    ("employee", "remove_reference_face", "menghapus foto acuan wajah pegawai"),
     ("account", "grant_role", "memberi peran"),
     ("account", "revoke_role", "mencabut peran"),
     ("account", "change_password", "mengganti kata sandinya sendiri"),

@@ -9,6 +9,7 @@ pub mod checkins;
 pub mod days;
 pub mod devices;
 pub mod employees;
+pub mod faces;
 pub mod integration;
 pub mod kinerja;
 pub mod kiosks;
@@ -156,6 +157,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::reissue_my_card))
         .routes(routes!(cards::employee_card))
         .routes(routes!(cards::reissue_employee_card))
+        .routes(routes!(faces::get_reference_face, faces::enrol_reference_face, faces::remove_reference_face))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(notifications::list_subscriptions, notifications::subscribe, notifications::unsubscribe))

@@ -72,6 +72,9 @@ pub struct SignalConfig {
     pub face_min_score: f32,
     /// Two detections overlapping more than this (intersection over union) are one face.
     pub face_max_overlap: f32,
+    /// A selfie whose face's cosine similarity to the employee's reference face is below this
+    /// (0–1) raises `face_mismatch` (only for employees with a reference face).
+    pub face_min_similarity: f32,
 }
 
 impl Default for SignalConfig {
@@ -99,6 +102,7 @@ impl Default for SignalConfig {
             faces: true,
             face_min_score: 0.6,
             face_max_overlap: 0.3,
+            face_min_similarity: 0.6,
         }
     }
 }
@@ -131,6 +135,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "no_device_key" => "absen tanpa kunci perangkat",
         "face_none" => "tidak ada wajah pada swafoto",
         "face_several" => "lebih dari satu wajah pada swafoto",
+        "face_mismatch" => "wajah tidak mirip dengan foto acuan",
         _ => "tanda lain",
     }
 }
@@ -142,6 +147,9 @@ pub struct Signals {
     committed: Arc<AtomicU64>,
     /// Device proofs of check-ins not analysed yet (see `device.rs`).
     pub proofs: Arc<device::Proofs>,
+    /// The face detector and embedder, loaded once on first use (by the analyser or an
+    /// enrolment) and shared; `None` inside when they cannot be had.
+    models: Arc<tokio::sync::OnceCell<Option<Arc<embed::FaceModels>>>>,
 }
 
 impl Signals {
@@ -155,29 +163,36 @@ impl Signals {
     }
 }
 
-/// Builds the face detector's plan once (off the runtime's threads); `None` (face signals off,
-/// said in the log) when it cannot be had.
-async fn load_detector() -> Option<Arc<face::Detector>> {
-    match tokio::task::spawn_blocking(face::Detector::load).await {
-        Ok(Ok(d)) => {
-            tracing::info!("face signals on (BlazeFace short range, embedded)");
-            Some(Arc::new(d))
-        }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "face signals off: the face detector is not available");
-            None
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "face signals off: loading the face detector failed");
-            None
-        }
+impl Signals {
+    /// The face models, built once (off the runtime's threads) and shared; `None` (said in the
+    /// log once) when they cannot be had.
+    pub async fn face_models(&self) -> Option<Arc<embed::FaceModels>> {
+        self.models
+            .get_or_init(|| async {
+                match tokio::task::spawn_blocking(embed::FaceModels::load).await {
+                    Ok(Ok(m)) => {
+                        tracing::info!("face models loaded (BlazeFace short range, HSE faceres; embedded)");
+                        Some(Arc::new(m))
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "face signals off: the face models are not available");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "face signals off: loading the face models failed");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
     }
 }
 
 /// Starts the analyser (needs a Tokio runtime).
 pub fn start(s: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let faces = if s.config.signals.faces { load_detector().await } else { None };
+        let faces = if s.config.signals.faces { s.signals.face_models().await } else { None };
         let mut a = Analyser { hold_hook: s.recompute.commit_hook(), s, index: Vec::new(), loaded: None, faces };
         a.run().await
     })
@@ -190,8 +205,8 @@ struct Analyser {
     index: Vec<PhotoPrint>,
     /// Prints of punches up to this id are in `index` (`None`: not loaded yet).
     loaded: Option<Id>,
-    /// The face detector, when face signals are on.
-    faces: Option<Arc<face::Detector>>,
+    /// The face models, when face signals are on.
+    faces: Option<Arc<embed::FaceModels>>,
 }
 
 impl Analyser {
@@ -286,7 +301,7 @@ async fn analyse(
     s: &AppState,
     cfg: &SignalConfig,
     index: &[PhotoPrint],
-    faces: Option<Arc<face::Detector>>,
+    faces: Option<Arc<embed::FaceModels>>,
     punches: &[Punch],
 ) -> Result<Analysis, hadir_store::StoreError> {
     let mut a = Analysis { hold: cfg.hold, ..Default::default() };
@@ -303,6 +318,23 @@ async fn analyse(
             }
         }
     }
+    // Reference faces of the batch's employees (only those are embedded: one per selfie).
+    let mut references: HashMap<Id, embed::Embedding> = HashMap::new();
+    if faces.is_some() && !photos.is_empty() {
+        let mut ids: Vec<Id> = photos.iter().filter_map(|(_, e, _)| *e).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for r in s.store.reference_faces_of(&ids).await? {
+            match embed::from_bytes(&r.embedding).filter(|_| r.model == embed::MODEL) {
+                Some(e) => {
+                    references.insert(r.employee_id, e);
+                }
+                None => {
+                    tracing::warn!(employee = r.employee_id, model = %r.model, "reference face of another model; not compared")
+                }
+            }
+        }
+    }
     let max_pixels = s.config.checkin.max_image_pixels;
     let (min_score, max_overlap) = (cfg.face_min_score, cfg.face_max_overlap);
     let measured = tokio::task::spawn_blocking(move || {
@@ -310,9 +342,13 @@ async fn analyse(
             .into_iter()
             .map(|(id, e, b)| {
                 let img = photo::decode(&b, max_pixels);
+                let reference = e.and_then(|e| references.get(&e));
                 let found = match (&faces, &img) {
-                    (Some(d), Some(img)) => match d.faces(img, min_score, max_overlap) {
-                        Ok(f) => Some(f),
+                    (Some(m), Some(img)) => match m.see(img, min_score, max_overlap, reference.is_some()) {
+                        Ok(seen) => {
+                            let similarity = seen.embedding.as_deref().zip(reference).map(|(a, r)| embed::cosine(a, r));
+                            Some((seen.faces, similarity))
+                        }
                         Err(err) => {
                             tracing::warn!(punch = id, error = %err, "fraud signals: face detection failed");
                             None
@@ -338,6 +374,10 @@ async fn analyse(
             a.signals.push(signal("photo_unreadable", "Foto tidak dapat dibuka sebagai gambar.".into(), None));
             continue;
         };
+        let (found, similarity) = match found {
+            Some((f, sim)) => (Some(f), sim),
+            None => (None, None),
+        };
         match found.as_deref() {
             Some([]) => a.signals.push(signal("face_none", "Tidak ada wajah pada swafoto.".into(), None)),
             Some(several @ [_, _, ..]) => {
@@ -345,6 +385,10 @@ async fn analyse(
                 a.signals.push(signal("face_several", detail, Some(several.len() as f64)));
             }
             _ => {}
+        }
+        if let Some(sim) = similarity.filter(|sim| *sim < cfg.face_min_similarity) {
+            let detail = format!("Wajah tidak mirip dengan foto acuan ({}).", decimal_comma(sim));
+            a.signals.push(signal("face_mismatch", detail, Some((f64::from(sim) * 1000.0).round() / 1000.0)));
         }
         let mut why = Vec::new();
         if f.width.min(f.height) < cfg.photo_min_side {
@@ -452,6 +496,11 @@ async fn analyse(
     a.reasons = kinds.into_iter().map(|(id, labels)| (id, format!("Diperiksa karena {}", labels.join("; ")))).collect();
     a.at = Some(jiff::Timestamp::now());
     Ok(a)
+}
+
+/// A similarity as an Indonesian reader writes it: two decimals, decimal comma (`0,41`).
+pub fn decimal_comma(v: f32) -> String {
+    format!("{v:.2}").replace('.', ",")
 }
 
 /// For the console and tests: where the analyser stands.
