@@ -171,7 +171,7 @@ impl Signals {
             .get_or_init(|| async {
                 match tokio::task::spawn_blocking(embed::FaceModels::load).await {
                     Ok(Ok(m)) => {
-                        tracing::info!("face models loaded (BlazeFace short range, HSE faceres; embedded)");
+                        tracing::info!("face signals on (BlazeFace short range and HSE faceres, embedded)");
                         Some(Arc::new(m))
                     }
                     Ok(Err(e)) => {
