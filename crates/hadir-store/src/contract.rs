@@ -51,6 +51,44 @@ pub async fn run(s: &dyn Store) {
     checkin_read_is_bounded(s).await;
     crate::contract_history::run(s).await;
     relay_selfie_reuse_is_held(s).await;
+    reference_faces(s).await;
+}
+
+/// A reference face is set, replaced (the audit record says what it replaced, never the
+/// embedding), read alone and in a batch, and removed once.
+async fn reference_faces(s: &dyn Store) {
+    let a = s.employee_by_login("198609262015051001").await.unwrap();
+    let b = s.employee_by_login("198609262015051002").await.unwrap();
+    assert_eq!(s.reference_face(a.id).await.unwrap(), None);
+    let t0 = jiff::Timestamp::from_second(1_765_000_000).unwrap();
+    let face = |embedding: Vec<u8>, source: &str, punch_id: Option<Id>| ReferenceFace {
+        employee_id: a.id,
+        model: "faceres-1.2".into(),
+        embedding,
+        source: source.into(),
+        punch_id,
+        enrolled_by_account: None,
+        enrolled_by: "kepala".into(),
+        enrolled_at: t0,
+    };
+    let audit = |action: &str| Audit::new((None, "kepala"), action, "employee", &a.id.to_string());
+    let first = face(vec![1, 2, 3, 4], "upload", None);
+    assert_eq!(s.set_reference_face(&first, audit("enrol_reference_face")).await.unwrap(), first);
+    let second = face(vec![9; 8], "upload", None);
+    assert_eq!(s.set_reference_face(&second, audit("enrol_reference_face")).await.unwrap(), second);
+    assert_eq!(s.reference_face(a.id).await.unwrap(), Some(second.clone()));
+    assert_eq!(s.reference_faces_of(&[a.id, b.id]).await.unwrap(), vec![second]);
+    assert!(s.reference_faces_of(&[]).await.unwrap().is_empty());
+    let trail = s.list_audit(Some("employee"), 0, 500).await.unwrap().items;
+    let enrolled: Vec<_> = trail.iter().filter(|e| e.action == "enrol_reference_face").collect();
+    assert_eq!(enrolled.len(), 2, "{enrolled:?}");
+    assert!(enrolled.iter().any(|e| e.before.as_ref().is_some_and(|b| b["source"] == "upload")));
+    assert!(enrolled.iter().all(|e| !format!("{e:?}").contains("embedding")));
+    assert!(s.remove_reference_face(a.id, audit("remove_reference_face")).await.unwrap());
+    assert!(!s.remove_reference_face(a.id, audit("remove_reference_face")).await.unwrap());
+    assert_eq!(s.reference_face(a.id).await.unwrap(), None);
+    let trail = s.list_audit(Some("employee"), 0, 500).await.unwrap().items;
+    assert_eq!(trail.iter().filter(|e| e.action == "remove_reference_face").count(), 1);
 }
 
 /// A held punch is stored in the chain but listed as pending until decided; a decision is
