@@ -734,6 +734,11 @@ async fn a_selfie_unlike_the_reference_face_waits_for_review_with_its_score() {
     assert_eq!(audit.len(), 3, "{audit:?}");
     assert!(audit.iter().any(|(a, id)| a == "remove_reference_face" && *id == emp_id), "{audit:?}");
 
+    // The routes are documented.
+    let doc: Value = s.client.get(s.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let route = &doc["paths"]["/api/v1/employees/{nip}/reference-face"];
+    assert!(["get", "post", "delete"].iter().all(|m| route.get(*m).is_some()), "{route}");
+
     // Without a reference, another person's face is no longer compared (the same picture
     // re-encoded: its bytes are not a stored punch's, its print is).
     let again = jpeg(&image::load_from_memory(OTHER).unwrap().to_rgb8(), 70);
