@@ -35,7 +35,7 @@ pub(crate) const MAX_WRITE_BYTES_PER_SESSION: usize = 1 << 20;
 /// Fingers uploaded from one terminal per session at most (the server takes 100 per request),
 /// and their bytes.
 pub(crate) const MAX_UPLOADS_PER_SESSION: usize = 100;
-pub(crate) const MAX_UPLOAD_BYTES_PER_SESSION: usize = 512 << 10;
+pub(crate) const MAX_UPLOAD_BYTES_PER_SESSION: usize = 256 << 10;
 /// The row marking "this terminal's fingers were read" when it had none.
 const READ_MARK: (&str, u8) = ("", u8::MAX);
 
