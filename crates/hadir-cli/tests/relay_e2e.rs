@@ -3,8 +3,8 @@
 //! aborted and restarted on the same buffer. Every punch reaches the server exactly once, with
 //! its original terminal time.
 
-use hadir_relay::emulator::{Emulator, EmulatorConfig};
 use hadir_relay::RelayHandle;
+use hadir_relay::emulator::{Emulator, EmulatorConfig};
 use jiff::civil::date;
 use reqwest::Client;
 use serde_json::{Value, json};

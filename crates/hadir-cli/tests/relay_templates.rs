@@ -158,11 +158,16 @@ async fn run(db_url: Option<&str>) {
     assert_eq!(emu.stats().templates_written, writes, "nothing rewritten");
 
     // 3. The employee moves to SD2: SD1's terminal loses them and their fingers.
-    let (st, v) =
-        call(reqwest::Method::PATCH, format!("/api/v1/employees/{NIP}"), admin.clone(), Some(json!({"unit_code": "SD2"})))
-            .await;
+    let (st, v) = call(
+        reqwest::Method::PATCH,
+        format!("/api/v1/employees/{NIP}"),
+        admin.clone(),
+        Some(json!({"unit_code": "SD2"})),
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
-    let gone = eventually(|| async { emu.templates().is_empty() && !emu.users().iter().any(|u| u.user_id == "7") }).await;
+    let gone =
+        eventually(|| async { emu.templates().is_empty() && !emu.users().iter().any(|u| u.user_id == "7") }).await;
     assert!(gone, "still on the terminal: {:?}", emu.templates().iter().map(|t| (&t.0, t.1)).collect::<Vec<_>>());
     let settled = eventually(|| async {
         relay_templates(&c, &base, &relay_token).await == json!({"templates": [], "removed": []})

@@ -169,9 +169,8 @@ pub(crate) async fn sync_terminal(
 
     // Removals: the user, or only their fingers while the roster keeps them on this unit's
     // terminals (a move between two sub-units of the relay's unit).
-    let kept: BTreeSet<&str> = roster
-        .map(|r| r.users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect())
-        .unwrap_or_default();
+    let kept: BTreeSet<&str> =
+        roster.map(|r| r.users.iter().filter(|u| u.active).map(|u| u.pin.as_str()).collect()).unwrap_or_default();
     let mut forgotten = Vec::new();
     for pin in &removals {
         if let Some(user) = by_pin.get(pin) {

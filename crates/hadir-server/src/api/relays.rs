@@ -730,7 +730,10 @@ pub async fn upload_templates(
     if up.templates.len() > crate::templates::MAX_TEMPLATES_PER_BODY {
         return Err(ApiError::unprocessable(
             "too_many",
-            format!("Terlalu banyak templat dalam satu kiriman (maksimal {}).", crate::templates::MAX_TEMPLATES_PER_BODY),
+            format!(
+                "Terlalu banyak templat dalam satu kiriman (maksimal {}).",
+                crate::templates::MAX_TEMPLATES_PER_BODY
+            ),
         ));
     }
     // Every entry is checked before anything is stored.
@@ -762,7 +765,8 @@ pub async fn upload_templates(
             None => per_sn.push((t.sn.clone(), vec![b])),
         }
     }
-    let mine = s.store.list_devices(&hadir_store::DeviceFilter { relay_id: Some(relay.id), ..Default::default() }).await?;
+    let mine =
+        s.store.list_devices(&hadir_store::DeviceFilter { relay_id: Some(relay.id), ..Default::default() }).await?;
     let mut reply = RelayTemplateUploadReply { stored: 0, unchanged: 0, dropped: 0 };
     for (sn, entries) in per_sn {
         let device = mine.iter().find(|d| {
@@ -772,7 +776,11 @@ pub async fn upload_templates(
                 && d.unit_path.as_deref().is_some_and(|p| p.starts_with(&relay.unit_path))
         });
         let Some(device) = device else {
-            tracing::warn!(relay = relay.id, templates = entries.len(), "fingers of a terminal not the relay's dropped");
+            tracing::warn!(
+                relay = relay.id,
+                templates = entries.len(),
+                "fingers of a terminal not the relay's dropped"
+            );
             reply.dropped += entries.len();
             continue;
         };

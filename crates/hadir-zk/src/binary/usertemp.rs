@@ -163,10 +163,9 @@ const TABLE_HEAD: usize = 6;
 /// dataset including its leading u32 total). Never panics on any input.
 pub fn parse_fingertmp(dataset: &[u8]) -> Result<Vec<FingerTemplate>, BinaryError> {
     let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort { len: dataset.len(), min: 4 })? as usize;
-    let body = dataset.get(4..4usize.saturating_add(total)).ok_or(BinaryError::TooShort {
-        len: dataset.len(),
-        min: 4usize.saturating_add(total),
-    })?;
+    let body = dataset
+        .get(4..4usize.saturating_add(total))
+        .ok_or(BinaryError::TooShort { len: dataset.len(), min: 4usize.saturating_add(total) })?;
     let mut out = Vec::new();
     let mut at = 0usize;
     while at < body.len() {
@@ -259,9 +258,12 @@ mod tests {
         assert!(encode_usertemps(&users, &finger11, UserLayout::Zk8).is_err());
         let big = [FingerTemplate { uid: 5, finger: 0, valid: 1, template: vec![1; 70_000] }];
         assert!(encode_usertemps(&users, &big, UserLayout::Zk8).is_err());
-        let good =
-            encode_usertemps(&users, &[FingerTemplate { uid: 5, finger: 0, valid: 1, template: vec![7; 4] }], UserLayout::Zk8)
-                .unwrap();
+        let good = encode_usertemps(
+            &users,
+            &[FingerTemplate { uid: 5, finger: 0, valid: 1, template: vec![7; 4] }],
+            UserLayout::Zk8,
+        )
+        .unwrap();
         for n in 0..good.len() {
             let _ = decode_usertemps(&good[..n], UserLayout::Zk8);
             let mut bad = good.clone();
