@@ -245,6 +245,17 @@ pub struct UploadedTemplate {
     pub template: String,
 }
 
+/// Never prints the template.
+impl std::fmt::Debug for UploadedTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadedTemplate")
+            .field("sn", &self.sn)
+            .field("pin", &self.pin)
+            .field("finger", &self.finger)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The server's answer to an upload.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateUploadReply {

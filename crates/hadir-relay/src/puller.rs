@@ -274,16 +274,19 @@ impl Task {
         }
 
         // Issue 25: templates, once the users are there. The table is read when the finger
-        // count moved, fingers wait to be uploaded, or a new list came.
+        // count moved, fingers wait to be uploaded, or a new list came; never before the first
+        // list (its removals and pending versions decide what not to upload; an older server
+        // hands none and takes no fingers).
         let (seen, waiting) = self.fingers.lock().map(|f| *f).unwrap_or((None, false));
-        let read = sizes.fingers > 0 && (seen != Some(sizes.fingers) || waiting || templates.is_some());
+        let listed = self.shared.templates.borrow().is_some();
+        let read = listed && sizes.fingers > 0 && (seen != Some(sizes.fingers) || waiting || templates.is_some());
         let mut outcome = None;
         if templates.is_some() || read {
             let latest = self.shared.roster.borrow().clone();
             let o = sync_terminal(client, &self.buffer, &sn, templates, latest.as_deref(), read).await?;
             applied.templates = templates.is_some();
             outcome = Some((sn, o));
-        } else if let Ok(mut f) = self.fingers.lock() {
+        } else if listed && let Ok(mut f) = self.fingers.lock() {
             f.0 = Some(sizes.fingers);
         }
         Ok((applied, outcome))
