@@ -159,6 +159,7 @@ impl Task {
             }
         }
         let mut waiting = o.capped_reads;
+        let mut accepted = 0u64;
         if !o.upload.is_empty() {
             let upload = TemplateUpload { templates: o.upload };
             let took = match self.server.upload_templates(&upload).await {
@@ -176,6 +177,7 @@ impl Task {
                 }
             };
             if took {
+                accepted = o.upload_digests.len() as u64;
                 if let Err(e) = self.buffer.update_template_digests(sn, &o.upload_digests, &[]).await {
                     tracing::error!(error = %e, "recording finger digests failed");
                     waiting = true;
@@ -187,6 +189,11 @@ impl Task {
         if let Ok(mut f) = self.fingers.lock() {
             *f = (Some(o.fingers), waiting);
         }
+        self.shared.update_terminal(self.index, |t| {
+            t.fingers = Some(i64::from(o.fingers));
+            t.fingers_written += o.report.written.len() as u64;
+            t.fingers_uploaded += accepted;
+        });
         if o.capped_writes && reported {
             // More to write: fetch the rest now rather than at the next roster time.
             self.shared.roster_now.notify_one();

@@ -26,6 +26,12 @@ pub struct TerminalStatus {
     pub last_roster_sync: Option<Timestamp>,
     /// Records in the terminal's log the relay has not read yet (when known).
     pub unread: Option<u32>,
+    /// Issue 25: fingerprint templates on the terminal (at its last template read or write),
+    /// and since the relay started: fingers it wrote there from the server, fingers enrolled
+    /// there that it uploaded.
+    pub fingers: Option<i64>,
+    pub fingers_written: u64,
+    pub fingers_uploaded: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

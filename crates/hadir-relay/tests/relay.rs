@@ -451,6 +451,11 @@ async fn templates_written_removed_read_and_uploaded_once() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(lock(&server.state()).uploads.len(), 2);
     assert_eq!(emu.stats().templates_written, 1, "a finger reported written is not written again");
+    // The status page counts them.
+    let t = &relay.status().terminals[0];
+    assert_eq!((t.fingers, t.fingers_written, t.fingers_uploaded), (Some(3), 1, 2));
+    let html = reqwest::get(format!("http://{}/", relay.status_addr())).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sidik jari") && html.contains("3 (ditulis 1, diunggah 2)"), "{html}");
     relay.shutdown().await;
 
     // A restart on the same buffer: the fingers seen are remembered, nothing is re-uploaded.
