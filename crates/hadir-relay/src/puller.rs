@@ -164,11 +164,20 @@ impl Task {
             let upload = TemplateUpload { templates: o.upload };
             let took = match self.server.upload_templates(&upload).await {
                 Ok(r) => {
+                    accepted = o.upload_digests.len() as u64;
                     tracing::info!(terminal = %self.term.address, stored = r.stored, unchanged = r.unchanged, dropped = r.dropped, "fingers uploaded");
                     true
                 }
                 Err(ServerError::Status { status: 404, .. }) => {
                     tracing::info!("the server takes no fingers from relays (older version)");
+                    true
+                }
+                // Refused for good (not a passing state): not resent until the fingers change,
+                // so one bad finger cannot keep the relay re-reading its terminal.
+                Err(ServerError::Status { status, body })
+                    if (400..500).contains(&status) && !matches!(status, 401 | 408 | 429) =>
+                {
+                    tracing::warn!(terminal = %self.term.address, status, body = %body, "the server refused the fingers; not resent");
                     true
                 }
                 Err(e) => {
@@ -177,7 +186,6 @@ impl Task {
                 }
             };
             if took {
-                accepted = o.upload_digests.len() as u64;
                 if let Err(e) = self.buffer.update_template_digests(sn, &o.upload_digests, &[]).await {
                     tracing::error!(error = %e, "recording finger digests failed");
                     waiting = true;

@@ -36,6 +36,9 @@ pub(crate) const MAX_WRITE_BYTES_PER_SESSION: usize = 1 << 20;
 /// and their bytes.
 pub(crate) const MAX_UPLOADS_PER_SESSION: usize = 100;
 pub(crate) const MAX_UPLOAD_BYTES_PER_SESSION: usize = 256 << 10;
+/// Largest finger uploaded, in bytes (the server takes 8 KiB of base64; ZKFinger templates are
+/// 1–2 KiB).
+const MAX_UPLOAD_TEMPLATE: usize = 6 * 1024;
 /// The row marking "this terminal's fingers were read" when it had none.
 const READ_MARK: (&str, u8) = ("", u8::MAX);
 
@@ -77,6 +80,18 @@ fn to_finger(t: &RelayTemplate, uid: u16) -> Result<FingerTemplate, &'static str
     }
     let valid = u8::try_from(t.valid).unwrap_or(1);
     Ok(FingerTemplate { uid, finger, valid, template: bytes })
+}
+
+/// A finger the server's upload takes: a PIN of letters and digits (at most 24), finger 0–9,
+/// flag 0–3, 1 byte to [`MAX_UPLOAD_TEMPLATE`].
+fn uploadable(pin: &str, f: &FingerTemplate) -> bool {
+    !pin.is_empty()
+        && pin.len() <= 24
+        && pin.bytes().all(|b| b.is_ascii_alphanumeric())
+        && f.finger <= 9
+        && f.valid <= 3
+        && !f.template.is_empty()
+        && f.template.len() <= MAX_UPLOAD_TEMPLATE
 }
 
 /// Writes this terminal's part of `plan`, applies its removals, and (with `read`) reads its
@@ -200,12 +215,18 @@ pub(crate) async fn sync_terminal(
     let known = buffer.template_digests(sn).await?;
     if read {
         let pins: BTreeMap<u16, &str> = users.iter().map(|u| (u.uid, u.user_id.as_str())).collect();
-        let listed: BTreeSet<(&str, u32)> = mine.iter().map(|t| (t.pin.as_str(), t.no)).collect();
+        let listed: BTreeSet<(&str, u32)> =
+            mine.iter().filter(|t| t.kind == "finger").map(|t| (t.pin.as_str(), t.no)).collect();
         let (mut count, mut bytes) = (0usize, 0usize);
         for f in &table {
             let Some(pin) = pins.get(&f.uid).copied() else { continue };
             // The server has a version of its own for it, or the employee left: not uploaded.
-            if listed.contains(&(pin, u32::from(f.finger))) || removals.contains(&pin) || f.finger > 9 {
+            if listed.contains(&(pin, u32::from(f.finger))) || removals.contains(&pin) {
+                continue;
+            }
+            // What the server would refuse (and with it the whole request) is not sent.
+            if !uploadable(pin, f) {
+                tracing::debug!(sn, pin, finger = f.finger, "finger not uploadable (PIN, slot, flag or size)");
                 continue;
             }
             let d = digest(&f.template);
@@ -269,6 +290,22 @@ mod tests {
         assert_eq!(to_finger(&listed("finger", 1, ""), 3).unwrap_err(), "bad_template");
         let huge = STANDARD.encode(vec![0u8; 70_000]);
         assert_eq!(to_finger(&listed("finger", 1, &huge), 3).unwrap_err(), "too_large");
+    }
+
+    #[test]
+    fn only_what_the_server_takes_is_uploaded() {
+        let f = |finger: u8, valid: u8, n: usize| FingerTemplate { uid: 1, finger, valid, template: vec![1; n] };
+        assert!(uploadable("1003", &f(0, 1, 1500)));
+        assert!(uploadable("A7", &f(9, 3, MAX_UPLOAD_TEMPLATE)));
+        assert!(!uploadable("", &f(0, 1, 10)));
+        assert!(!uploadable("12 3", &f(0, 1, 10)));
+        assert!(!uploadable(&"1".repeat(25), &f(0, 1, 10)));
+        assert!(!uploadable("1", &f(10, 1, 10)));
+        assert!(!uploadable("1", &f(0, 4, 10)));
+        assert!(!uploadable("1", &f(0, 1, 0)));
+        assert!(!uploadable("1", &f(0, 1, MAX_UPLOAD_TEMPLATE + 1)));
+        // What the relay sends fits the server's limit of 8 KiB of base64.
+        assert!(STANDARD.encode(vec![0u8; MAX_UPLOAD_TEMPLATE]).len() <= 8 * 1024);
     }
 
     #[test]
