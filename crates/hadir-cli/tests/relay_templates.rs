@@ -7,6 +7,10 @@
 //! * An employee moved out of SD1 is deleted from the relay's terminal.
 //! * No API answer carries a template.
 //!
+//! The relay fetches its roster and template list only when the server asks (in its answer to
+//! an upload), which the server does when one of the relay's terminals lacks a finger or holds
+//! an employee who left the unit.
+//!
 //! On SQLite; on PostgreSQL too when `HADIR_TEST_PG_URL` names a server.
 
 use base64::Engine;
@@ -108,7 +112,9 @@ async fn run(db_url: Option<&str>) {
     })
     .await
     .unwrap();
-    let relay = common::start_relay(&base, &relay_token, &dir.path().join("relay.db"), emu.tcp_addr(), 1).await;
+    // The roster (and the template list) only on demand: the server asks the relay to sync when
+    // one of its terminals lacks a finger or holds a moved employee.
+    let relay = common::start_relay(&base, &relay_token, &dir.path().join("relay.db"), emu.tcp_addr(), 0).await;
 
     // 1. Enrolment on SD1's PUSH terminal: the relay writes the finger to its terminal.
     let bkd = template(1);

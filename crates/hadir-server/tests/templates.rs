@@ -337,8 +337,18 @@ async fn a_relay_gets_its_units_templates_reports_them_written_and_loses_a_moved
     assert_eq!(operlog(&s, "KAB-BKD", &fp_line("3", 6, &tmp)).await, "OK:1");
     let stored = s.store.templates_of(emp).await.unwrap();
     assert_eq!(stored.len(), 1);
-    // No PUSH command for the relay's terminals: their relay writes them.
+    // No PUSH command for the relay's terminals: their relay writes them, asked to sync now (in
+    // the answers to its uploads, until it fetches the roster); the RSUD relay is not.
     assert_eq!(s.store.device_by_sn("RLY-SD1").await.unwrap().pending_commands, 0);
+    let empty = json!({"terminals": [], "punches": []});
+    let (_, b) = s.post("/api/v1/relay/punches", &sd1, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(true), "{b}");
+    let (st, _) = s.get("/api/v1/relay/roster", &sd1).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, b) = s.post("/api/v1/relay/punches", &sd1, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(false), "{b}");
+    let (_, b) = s.post("/api/v1/relay/punches", &rsud, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(false), "{b}");
 
     // The SD1 relay gets it, for its terminal; the RSUD relay gets nothing.
     let (st, v) = s.get("/api/v1/relay/templates", &sd1).await;
