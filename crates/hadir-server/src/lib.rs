@@ -23,6 +23,7 @@ pub mod json;
 pub mod kiosk;
 pub mod notifications;
 pub mod org;
+pub mod outbox;
 pub mod privacy;
 pub mod recap;
 pub mod recap_export;

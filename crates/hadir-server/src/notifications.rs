@@ -19,11 +19,10 @@
 //! The VAPID key pair is made on first start and kept as the server secret `vapid` (every
 //! instance reads the same one); its public key is served to the app.
 
-use crate::webhooks::{WebhookConfig, backoff};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hadir_store::{DeliveryAttempt, Id, NewNotification, PushDelivery, Store, StoreError};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use p256::ecdsa::SigningKey;
 use p256::ecdsa::signature::Signer;
 use serde::{Deserialize, Serialize};
@@ -69,6 +68,9 @@ pub struct NotifyConfig {
     pub relay_offline_minutes: u32,
     /// Requests waiting longer than this for their head alert the heads over the unit, hours.
     pub requests_waiting_hours: u32,
+    /// Held punches waiting longer than this for a decision alert the heads and operators
+    /// over the employee's unit, hours.
+    pub review_waiting_hours: u32,
 }
 
 impl Default for NotifyConfig {
@@ -91,6 +93,7 @@ impl Default for NotifyConfig {
             terminal_silent_minutes: 60,
             relay_offline_minutes: 30,
             requests_waiting_hours: 24,
+            review_waiting_hours: 24,
         }
     }
 }
@@ -142,7 +145,7 @@ impl Kind {
             Kind::ReminderClose => "Pengingat sebelum jam absen ditutup (jika belum absen)",
             Kind::Decision => "Keputusan atas pengajuan dan absen yang diperiksa",
             Kind::TerminalSilent => "Mesin absen tidak mengirim data pada jam kerja",
-            Kind::RelayOffline => "Relay kantor tidak terhubung",
+            Kind::RelayOffline => "Penerus data kantor tidak terhubung",
             Kind::ReviewWaiting => "Absen menunggu pemeriksaan terlalu lama",
             Kind::RequestsWaiting => "Pengajuan menunggu keputusan",
         }
@@ -395,11 +398,7 @@ const BATCH: u32 = 50;
 /// Starts the push worker (and makes the VAPID key if this is the first start).
 pub fn start(store: Arc<dyn Store>, keys: Arc<PushKeys>, cfg: NotifyConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(cfg.timeout_secs.max(1)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let client = match crate::outbox::http_client(cfg.timeout_secs) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "push client not built: no notifications");
@@ -434,9 +433,8 @@ pub async fn deliver_due(
     cfg: &NotifyConfig,
 ) -> Result<usize, StoreError> {
     let now = Timestamp::now();
-    let lease = now + SignedDuration::from_secs((cfg.timeout_secs as i64).saturating_mul(3).max(30));
+    let lease = crate::outbox::lease_until(now, cfg.timeout_secs);
     let due = store.claim_due_pushes(now, lease, BATCH).await?;
-    let backoff_cfg = WebhookConfig { backoff_base_ms: cfg.backoff_base_ms, ..WebhookConfig::default() };
     for d in &due {
         let outcome = attempt(client, key, cfg, d).await;
         if outcome == Outcome::Gone {
@@ -445,18 +443,14 @@ pub async fn deliver_due(
             metrics::counter!("hadir_push_attempts_total", "outcome" => "gone").increment(1);
             continue;
         }
-        let attempts = u32::try_from(d.attempts).unwrap_or(u32::MAX).saturating_add(1);
+        let attempts = crate::outbox::attempts_after(d.attempts);
         let (delivered, status, error, retry) = match outcome {
             Outcome::Delivered(s) => (true, Some(s), None, false),
-            Outcome::Retry(s, e) => (false, s, Some(e), attempts < cfg.max_attempts),
+            Outcome::Retry(s, e) => (false, s, Some(e), true),
             Outcome::Failed(s, e) => (false, s, Some(e), false),
             Outcome::Gone => unreachable!("handled above"),
         };
-        let retry_at = retry.then(|| {
-            Timestamp::now()
-                + SignedDuration::try_from(backoff(&backoff_cfg, attempts - 1))
-                    .unwrap_or(SignedDuration::from_hours(24))
-        });
+        let retry_at = crate::outbox::retry_at(cfg.backoff_base_ms, attempts, cfg.max_attempts, retry);
         if !delivered {
             tracing::warn!(
                 delivery = d.id,

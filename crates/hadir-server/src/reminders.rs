@@ -10,6 +10,10 @@
 //! punches already made, quiet hours). Each reminder is queued once under the key
 //! `reminder:<employee>:<date>:<checkpoint>:<open|close>` (a second tick, or a second instance,
 //! adds nothing), and only if the person chose that kind.
+//!
+//! The same pass alerts the people who look after units (in the unit's working hours, never in
+//! the quiet window): silent terminals and offline relays (operators), requests waiting for a
+//! head (heads), and held punches waiting in review (heads and operators).
 
 use crate::context::Policies;
 use crate::notifications::{Kind, Message, NotifyConfig, Recipient, notify};
@@ -30,7 +34,8 @@ pub struct TickReport {
     pub employees: u64,
     /// Reminders queued now (not counting those queued by an earlier tick).
     pub queued: u64,
-    /// Alerts to operators queued now (silent terminals, relays offline).
+    /// Alerts to operators and heads queued now (silent terminals, relays offline, requests
+    /// and review items waiting).
     pub alerts: u64,
 }
 
@@ -214,6 +219,7 @@ async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now:
         ));
     }
     queued += requests_waiting(store, policies, cfg, now).await?;
+    queued += review_waiting(store, policies, cfg, now).await?;
     for (what, unit_id, zone, last, kind, key) in silent {
         let Ok(tz) = unit_zone(&zone) else { continue };
         if policies.unit_path(unit_id).is_none() {
@@ -238,9 +244,10 @@ async fn alerts(store: &dyn Store, policies: &Policies, cfg: &NotifyConfig, now:
             )
         };
         let (title, body) = match kind {
-            Kind::RelayOffline => {
-                ("Relay kantor tidak terhubung".to_string(), format!("{what} tidak terhubung ke server sejak {since}."))
-            }
+            Kind::RelayOffline => (
+                "Penerus data kantor tidak terhubung".to_string(),
+                format!("{what} tidak terhubung ke server sejak {since}."),
+            ),
             _ => (
                 "Mesin absen tidak mengirim data".to_string(),
                 format!("{what} tidak mengirim data sejak {since}. Periksa listrik dan jaringannya."),
@@ -315,6 +322,82 @@ async fn requests_waiting(
             if notify(store, &to, Kind::RequestsWaiting, &key, &msg, now).await? {
                 queued += 1;
             }
+        }
+    }
+    Ok(queued)
+}
+
+/// Held punches (the review queue) received more than `review_waiting_hours` ago and still
+/// pending: each head and operator over an employee's unit (the people who may decide them)
+/// is told once per local day, with how many wait in the units of theirs that are in working
+/// hours now; their own punches are not counted (nobody decides their own), and a person with
+/// none left to decide is not told.
+async fn review_waiting(
+    store: &dyn Store,
+    policies: &Policies,
+    cfg: &NotifyConfig,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let s = settings(cfg);
+    let after = jiff::SignedDuration::from_hours(i64::from(cfg.review_waiting_hours.max(1)));
+    let waiting = store.held_waiting(now - after).await?;
+    struct Waiting {
+        to: Recipient,
+        count: i64,
+        date: jiff::civil::Date,
+        units: Vec<String>,
+    }
+    let mut per: std::collections::BTreeMap<hadir_store::Id, Waiting> = Default::default();
+    let mut unit_ids: Vec<hadir_store::Id> = waiting.iter().map(|w| w.unit_id).collect();
+    unit_ids.dedup();
+    for unit_id in unit_ids {
+        let unit = store.unit_by_id(unit_id).await?;
+        let Ok(tz) = unit_zone(&unit.timezone) else { continue };
+        if policies.unit_path(unit_id).is_none() {
+            policies.note_unit(unit.id, &unit.path, &unit.timezone);
+        }
+        let (date, minute) = local_now(now, &tz);
+        if !working(policies, &s, unit_id, date, minute) {
+            continue;
+        }
+        let here: Vec<&hadir_store::HeldWaiting> = waiting.iter().filter(|w| w.unit_id == unit_id).collect();
+        let mut deciders = store.role_holders_over(&unit.path, "head").await?;
+        for o in store.role_holders_over(&unit.path, "operator").await? {
+            if !deciders.iter().any(|h| h.account_id == o.account_id) {
+                deciders.push(o);
+            }
+        }
+        for h in deciders {
+            // Nobody decides their own punches: those are not theirs to hear of.
+            let count: i64 = here.iter().filter(|w| w.account_id != h.account_id).map(|w| w.count).sum();
+            if count == 0 {
+                continue;
+            }
+            let to = Recipient { account_id: h.account_id, login: h.login, name: h.name, nip: h.nip };
+            let w = per.entry(to.account_id).or_insert_with(|| Waiting { to, count: 0, date, units: Vec::new() });
+            w.count += count;
+            w.units.push(unit.name.clone());
+        }
+    }
+    let mut queued = 0;
+    for (account_id, w) in per {
+        let places = match w.units.as_slice() {
+            [one] => one.clone(),
+            [a, b] => format!("{a} dan {b}"),
+            [a, b, rest @ ..] => format!("{a}, {b} dan {} unit lain", rest.len()),
+            [] => continue,
+        };
+        let msg = Message {
+            title: "Absen menunggu pemeriksaan".into(),
+            body: format!(
+                "{} absen di {places} menunggu pemeriksaan lebih dari {} jam. Terima atau tolak di Kotak masuk konsol.",
+                w.count, cfg.review_waiting_hours
+            ),
+            url: "/admin/inbox".into(),
+        };
+        let key = format!("alert:review:{}:{account_id}", w.date);
+        if notify(store, &w.to, Kind::ReviewWaiting, &key, &msg, now).await? {
+            queued += 1;
         }
     }
     Ok(queued)

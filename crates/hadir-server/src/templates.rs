@@ -243,9 +243,14 @@ pub fn templates_in<'a>(entries: impl Iterator<Item = &'a OperLogEntry>) -> Vec<
 
 /// The employee's unit today (in their zone), from the dated unit history.
 async fn unit_today(store: &dyn Store, e: &Employee) -> Result<hadir_store::Unit, StoreError> {
+    unit_at(store, e, jiff::Timestamp::now()).await
+}
+
+/// The employee's unit on the local date (in their zone) of `now`, from the dated unit history.
+async fn unit_at(store: &dyn Store, e: &Employee, now: jiff::Timestamp) -> Result<hadir_store::Unit, StoreError> {
     let tz = hadir_domain::unit_zone(&e.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let history = store.unit_history(&[e.id]).await?;
-    let id = hadir_store::unit_on(&history, e.unit_id, crate::days::today_in(&tz));
+    let id = hadir_store::unit_on(&history, e.unit_id, now.to_zoned_datetime(tz).date());
     store.unit_by_id(id).await
 }
 
@@ -285,25 +290,34 @@ fn pin_of(command: &str) -> Option<&str> {
 /// they do not hold yet (with `retry_failed`, also those whose last write failed), terminals
 /// no longer of their unit lose the employee. Returns the commands queued.
 pub async fn follow(s: &AppState, employee_id: Id, retry_failed: bool) -> Result<usize, StoreError> {
-    follow_on(s, employee_id, None, retry_failed).await
+    let now = jiff::Timestamp::now();
+    follow_on(s.store.as_ref(), &s.template_keys, employee_id, None, retry_failed, now).await
 }
 
-/// [`follow`], limited to the terminal `only` when given.
-async fn follow_on(s: &AppState, employee_id: Id, only: Option<&str>, retry_failed: bool) -> Result<usize, StoreError> {
-    let e = s.store.employee_by_id(employee_id).await?;
-    let templates = s.store.templates_of(e.id).await?;
+/// [`follow`] as of `now` (the employee's unit on that local date), limited to the terminal
+/// `only` when given.
+async fn follow_on(
+    store: &dyn Store,
+    template_keys: &TemplateKeys,
+    employee_id: Id,
+    only: Option<&str>,
+    retry_failed: bool,
+    now: jiff::Timestamp,
+) -> Result<usize, StoreError> {
+    let e = store.employee_by_id(employee_id).await?;
+    let templates = store.templates_of(e.id).await?;
     if templates.is_empty() {
         return Ok(0);
     }
-    let copies = s.store.template_copies(e.id).await?;
-    let devices = s.store.list_devices(&DeviceFilter::default()).await?;
-    let path = unit_today(s.store.as_ref(), &e).await?.path;
+    let copies = store.template_copies(e.id).await?;
+    let devices = store.list_devices(&DeviceFilter::default()).await?;
+    let path = unit_at(store, &e, now).await?.path;
     let wanted: Vec<&Device> = match (&e.device_pin, e.active) {
         (Some(_), true) => targets(&devices, &path).collect(),
         _ => Vec::new(),
     };
     let mine = |sn: &str| only.is_none_or(|o| o == sn);
-    let keys = s.template_keys.keys(s.store.as_ref()).await?;
+    let keys = template_keys.keys(store).await?;
     let mut queued = 0;
     for d in wanted.iter().filter(|d| mine(&d.sn)) {
         let Some(pin) = e.device_pin.as_deref() else { break };
@@ -333,9 +347,9 @@ async fn follow_on(s: &AppState, employee_id: Id, only: Option<&str>, retry_fail
                 && !copies.iter().any(|c| c.device_sn == d.sn)
                 && let Ok(line) = Command::UpdateUser(UserUpdate::new(pin, &e.name)).render()
             {
-                queued += s.store.queue_device_commands(&d.sn, &[line], None).await?.len();
+                queued += store.queue_device_commands(&d.sn, &[line], None).await?.len();
             }
-            queued += s.store.queue_template_commands(&d.sn, &items).await?.len();
+            queued += store.queue_template_commands(&d.sn, &items).await?.len();
             tracing::info!(sn = %d.sn, employee = %e.login, templates = items.len(), "templates queued for terminal");
         }
     }
@@ -354,7 +368,7 @@ async fn follow_on(s: &AppState, employee_id: Id, only: Option<&str>, retry_fail
         }
         let Some(pin) = e.device_pin.as_deref() else { continue };
         let Ok(line) = (Command::DeleteUser { pin: pin.to_owned() }).render() else { continue };
-        queued += s.store.queue_template_removal(&d.sn, e.id, &[line]).await?.len();
+        queued += store.queue_template_removal(&d.sn, e.id, &[line]).await?.len();
         tracing::info!(sn = %d.sn, employee = %e.login, "employee and templates removed from a terminal outside their unit");
     }
     Ok(queued)
@@ -508,7 +522,7 @@ pub async fn resend_to(s: &AppState, sn: &str, employee_ids: &[Id]) -> Result<us
     let with: HashSet<Id> = s.store.employees_with_templates().await?.into_iter().collect();
     let mut n = 0;
     for id in employee_ids.iter().filter(|id| with.contains(id)) {
-        n += follow_on(s, *id, Some(sn), true).await?;
+        n += follow_on(s.store.as_ref(), &s.template_keys, *id, Some(sn), true, jiff::Timestamp::now()).await?;
     }
     Ok(n)
 }
@@ -526,25 +540,30 @@ pub fn follow_in_background(s: &AppState, employee_id: Id) {
     });
 }
 
+/// One sweep at `now`: every employee with templates is followed as of their unit on the
+/// local date of `now` (a dated transfer moves the templates from its date, never before).
+/// An employee who fails is logged and skipped. Returns the commands queued.
+pub async fn sweep(store: &dyn Store, keys: &TemplateKeys, now: jiff::Timestamp) -> Result<usize, StoreError> {
+    let mut queued = 0;
+    for id in store.employees_with_templates().await? {
+        match follow_on(store, keys, id, None, false, now).await {
+            Ok(n) => queued += n,
+            Err(e) => tracing::warn!(employee_id = id, error = %e, "templates: sweep failed for an employee"),
+        }
+    }
+    Ok(queued)
+}
+
 /// Every [`SWEEP_EVERY`], applies dated transfers that took effect since (no request marks
-/// them): each employee with templates is followed.
+/// them): [`sweep`] with the clock.
 pub fn spawn_sweeper(s: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let ids = match s.store.employees_with_templates().await {
-                Ok(ids) => ids,
-                Err(e) => {
-                    tracing::warn!(error = %e, "templates: sweep could not list employees");
-                    continue;
-                }
-            };
-            for id in ids {
-                if let Err(e) = follow(&s, id, false).await {
-                    tracing::warn!(employee_id = id, error = %e, "templates: sweep failed for an employee");
-                }
+            if let Err(e) = sweep(s.store.as_ref(), &s.template_keys, jiff::Timestamp::now()).await {
+                tracing::warn!(error = %e, "templates: sweep could not list employees");
             }
         }
     });

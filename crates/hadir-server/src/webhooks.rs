@@ -21,7 +21,7 @@
 
 use hadir_store::{DeliveryAttempt, Store, StoreError, WebhookDelivery};
 use hmac::{Hmac, KeyInit, Mac};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -73,18 +73,13 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 
 /// The wait before attempt `attempt + 1` after `attempt` failed ones.
 pub fn backoff(cfg: &WebhookConfig, attempts: u32) -> Duration {
-    let ms = cfg.backoff_base_ms.saturating_mul(1u64 << attempts.min(30));
-    Duration::from_millis(ms.min(24 * 3600 * 1000))
+    crate::outbox::backoff(cfg.backoff_base_ms, attempts)
 }
 
 /// Starts the delivery worker.
 pub fn start(store: Arc<dyn Store>, cfg: WebhookConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(cfg.timeout_secs.max(1)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let client = match crate::outbox::http_client(cfg.timeout_secs) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "webhook client not built: no deliveries");
@@ -110,15 +105,12 @@ pub async fn deliver_due(
     cfg: &WebhookConfig,
 ) -> Result<usize, StoreError> {
     let now = Timestamp::now();
-    let lease = now + SignedDuration::from_secs((cfg.timeout_secs as i64).saturating_mul(3).max(30));
+    let lease = crate::outbox::lease_until(now, cfg.timeout_secs);
     let due = store.claim_due_webhooks(now, lease, BATCH).await?;
     for d in &due {
         let attempt = attempt(client, d).await;
-        let attempts = u32::try_from(d.attempts).unwrap_or(u32::MAX).saturating_add(1);
-        let retry_at = (!attempt.0 && attempts < cfg.max_attempts).then(|| {
-            let wait = backoff(cfg, attempts - 1);
-            Timestamp::now() + SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(24))
-        });
+        let attempts = crate::outbox::attempts_after(d.attempts);
+        let retry_at = crate::outbox::retry_at(cfg.backoff_base_ms, attempts, cfg.max_attempts, !attempt.0);
         let (delivered, status, error) = attempt;
         if delivered {
             tracing::info!(delivery = d.id, endpoint = %d.endpoint_name, kind = %d.event_kind, "webhook delivered");

@@ -418,6 +418,7 @@ async fn no_english_word_on_any_console_page() {
         format!("/admin/employees/{}/kartu-qr", nip(3)),
         "/admin/kanal".into(),
         "/admin/integrasi".into(),
+        "/admin/pemberitahuan".into(),
         "/admin/tanda".into(),
         "/admin/tanda/perangkat".into(),
     ];

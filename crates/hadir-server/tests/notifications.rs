@@ -642,3 +642,337 @@ async fn a_silent_terminal_alerts_the_operators_of_its_unit_only_in_working_hour
     assert!(received(&svc, &dik_phone).iter().all(|m| m["kind"] == "terminal_silent"));
     assert!(received(&svc, &rsud_phone).is_empty());
 }
+
+/// The next working day (no holiday) of the unit after `d`.
+fn next_workday(policies: &hadir_server::context::Policies, unit_id: i64, d: Date) -> Date {
+    let mut d = d.tomorrow().unwrap();
+    while policies.unit_day(unit_id, d).is_none_or(|(c, h)| {
+        hadir_domain::holiday_on(&h, d).is_some() || c.resolve(d, &[]).is_ok_and(|r| r.day.is_none())
+    }) {
+        d = d.tomorrow().unwrap();
+    }
+    d
+}
+
+/// The kinds of the pushes `b` could decrypt.
+fn kinds(svc: &PushService, b: &Browser) -> Vec<String> {
+    received(svc, b).iter().map(|m| m["kind"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[tokio::test]
+async fn held_punches_waiting_too_long_alert_their_units_deciders_once_a_day_never_at_night() {
+    let mut cfg = config();
+    cfg.notifications.reminders_enabled = false; // the test drives the scheduler
+    let s = TestServer::start_with(cfg.clone()).await;
+    let o = org(&s).await; // operator of DIK (over SD1), head of SD1; all units WITA
+    s.grant(&o.admin, &nip(4), "operator", "RSUD").await;
+    let rsud_operator = s.login(&nip(4), PW).await;
+    let (base, svc) = push_service().await;
+    let (op_phone, head_phone, rsud_phone, emp_phone) = (
+        Browser::new(&base, "op-dik"),
+        Browser::new(&base, "kepala-sd1"),
+        Browser::new(&base, "op-rsud"),
+        Browser::new(&base, "pegawai-sd1"),
+    );
+    for (token, b) in
+        [(&o.operator, &op_phone), (&o.head, &head_phone), (&rsud_operator, &rsud_phone), (&o.emp_sd1, &emp_phone)]
+    {
+        let (st, r) = s.post("/api/v1/me/push-subscriptions", token, b.json()).await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+    }
+    let store = s.store.as_ref();
+    let wita = "Asia/Makassar";
+    let date = workday_last_month();
+    let received_at = local(wita, date, 8 * 60);
+    // Held for review: an SD1 employee's punch flagged by a fraud signal, the SD1 head's own
+    // late phone capture, and the RSUD operator's own punch (nobody else decides RSUD).
+    let held = |login: u16, reason: &str, minute: u16| {
+        let login = nip(login);
+        let reason = reason.to_string();
+        async move {
+            let e = store.employee_by_login(&login).await.unwrap();
+            let mut p = punch(e.id, local(wita, date, minute));
+            p.received_at = received_at;
+            p.hold = Some(hadir_store::PunchHold::Pending);
+            p.review = Some(reason);
+            match &store.insert_punches(&[p]).await.unwrap()[0] {
+                hadir_store::PunchInsert::Inserted(p) => p.id,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let emp_punch = held(3, "signal", 7 * 60 + 5).await;
+    held(2, "offline_gap", 7 * 60 + 10).await;
+    held(4, "backlog", 7 * 60 + 15).await;
+
+    let policies = hadir_server::context::Policies::load(store).await.unwrap();
+    let n = cfg.notifications.clone();
+    assert_eq!(n.review_waiting_hours, 24, "the default");
+    let tick = |now| hadir_server::reminders::tick(store, &policies, &n, now);
+    let sd1 = store.employee_by_login(&nip(3)).await.unwrap().unit_id;
+
+    // Two hours later: not waiting long enough.
+    assert_eq!(tick(local(wita, date, 10 * 60)).await.unwrap().alerts, 0);
+    // The next working day, past 24 hours: the operator over SD1 and the SD1 head, once.
+    let day2 = next_workday(&policies, sd1, date);
+    let r = tick(local(wita, day2, 9 * 60)).await.unwrap();
+    assert_eq!(r.alerts, 2, "{r:?}");
+    assert_eq!(tick(local(wita, day2, 11 * 60)).await.unwrap().alerts, 0, "once a day");
+    pushes(&svc, 2).await;
+    let msgs = received(&svc, &op_phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "review_waiting");
+    assert_eq!(msgs[0]["title"], "Absen menunggu pemeriksaan");
+    assert_eq!(msgs[0]["url"], "/admin/inbox");
+    let body = msgs[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("2 absen di ") && body.contains("lebih dari 24 jam"), "{body}");
+    // The head is not told of their own punch: one.
+    let msgs = received(&svc, &head_phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "review_waiting");
+    assert!(msgs[0]["body"].as_str().unwrap().starts_with("1 absen di "), "{}", msgs[0]);
+    // RSUD's operator (only their own punch waits there) and the employee: nothing.
+    assert!(received(&svc, &rsud_phone).is_empty());
+    assert!(received(&svc, &emp_phone).is_empty());
+
+    // At night nobody is woken, though it is a new day; that working morning, again.
+    let day3 = next_workday(&policies, sd1, day2);
+    assert_eq!(tick(local(wita, day3, 22 * 60)).await.unwrap().alerts, 0);
+    assert_eq!(tick(local(wita, day3.tomorrow().unwrap(), 2 * 60)).await.unwrap().alerts, 0);
+    assert_eq!(svc.got.lock().unwrap().len(), 2);
+
+    // The head decides the employee's punch: the next day only the head's own is left, which
+    // only the operator hears of.
+    let (st, b) = s.post("/api/v1/review/punches/decide", &o.head, json!({"ids": [emp_punch], "accept": true})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    pushes(&svc, 3).await; // the employee's decision notice
+    assert_eq!(kinds(&svc, &emp_phone), ["decision"]);
+    let r = tick(local(wita, day3, 9 * 60)).await.unwrap();
+    assert_eq!(r.alerts, 1, "{r:?}");
+    pushes(&svc, 4).await;
+    let msgs = received(&svc, &op_phone);
+    assert_eq!(msgs.len(), 2);
+    assert!(msgs[1]["body"].as_str().unwrap().starts_with("1 absen di "), "{}", msgs[1]);
+    assert_eq!(received(&svc, &head_phone).len(), 1);
+    assert!(received(&svc, &rsud_phone).is_empty());
+    assert_eq!(kinds(&svc, &emp_phone), ["decision"]);
+
+    // An operator who turned the kind off is not told.
+    let (st, _) = s
+        .call(Method::PUT, "/api/v1/me/notification-prefs", Some(&o.operator), json!({"kinds": ["terminal_silent"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let day4 = next_workday(&policies, sd1, day3);
+    assert_eq!(tick(local(wita, day4, 9 * 60)).await.unwrap().alerts, 0);
+}
+
+#[tokio::test]
+async fn an_offline_relay_alerts_its_units_operators_once_in_working_hours() {
+    let mut cfg = config();
+    cfg.notifications.reminders_enabled = false;
+    let s = TestServer::start_with(cfg.clone()).await;
+    let o = org(&s).await;
+    s.grant(&o.admin, &nip(4), "operator", "RSUD").await;
+    let rsud_operator = s.login(&nip(4), PW).await;
+    let (base, svc) = push_service().await;
+    let (op_phone, rsud_phone, head_phone) =
+        (Browser::new(&base, "op-dik"), Browser::new(&base, "op-rsud"), Browser::new(&base, "kepala"));
+    for (token, b) in [(&o.operator, &op_phone), (&rsud_operator, &rsud_phone), (&o.head, &head_phone)] {
+        let (st, r) = s.post("/api/v1/me/push-subscriptions", token, b.json()).await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+    }
+    let (st, b) = s.post("/api/v1/relays", &o.admin, json!({"name": "Relay SD1", "unit_code": "SD1"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let relay_id = b["id"].as_i64().unwrap();
+    // A relay that never called in is not "offline": it was never set up.
+    let store = s.store.as_ref();
+    let wita = "Asia/Makassar";
+    let date = workday_last_month();
+    let policies = hadir_server::context::Policies::load(store).await.unwrap();
+    let n = cfg.notifications.clone();
+    let tick = |now| hadir_server::reminders::tick(store, &policies, &n, now);
+    assert_eq!(tick(local(wita, date, 10 * 60)).await.unwrap().alerts, 0);
+    // Its last call: 08:00 WITA that day.
+    store.relay_report(relay_id, &[], local(wita, date, 8 * 60)).await.unwrap();
+
+    // 20 minutes later: not yet offline (30 minutes by default).
+    assert_eq!(tick(local(wita, date, 8 * 60 + 20)).await.unwrap().alerts, 0);
+    // An hour later: the operator over SD1, once that day; not RSUD's operator, not the head.
+    assert_eq!(tick(local(wita, date, 9 * 60)).await.unwrap().alerts, 1);
+    assert_eq!(tick(local(wita, date, 10 * 60)).await.unwrap().alerts, 0);
+    pushes(&svc, 1).await;
+    let msgs = received(&svc, &op_phone);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["kind"], "relay_offline");
+    assert_eq!(msgs[0]["title"], "Penerus data kantor tidak terhubung");
+    let body = msgs[0]["body"].as_str().unwrap();
+    assert!(body.contains("Relay SD1 (SD1)") && body.contains("08:00 WITA"), "{body}");
+    assert!(received(&svc, &rsud_phone).is_empty());
+    assert!(received(&svc, &head_phone).is_empty());
+
+    // Still offline the next working day: nothing at night, then that morning once more.
+    let sd1 = store.employee_by_login(&nip(3)).await.unwrap().unit_id;
+    let next = next_workday(&policies, sd1, date);
+    assert_eq!(tick(local(wita, next, 2 * 60)).await.unwrap().alerts, 0);
+    assert_eq!(tick(local(wita, next, 22 * 60)).await.unwrap().alerts, 0);
+    assert_eq!(svc.got.lock().unwrap().len(), 1);
+    assert_eq!(tick(local(wita, next, 8 * 60)).await.unwrap().alerts, 1);
+    pushes(&svc, 2).await;
+    assert_eq!(received(&svc, &op_phone).len(), 2);
+    let body = received(&svc, &op_phone)[1]["body"].as_str().unwrap().to_string();
+    assert!(body.contains(&format!("{} pukul 08:00 WITA", date.strftime("%d-%m-%Y"))), "{body}");
+
+    // A revoked relay alerts nobody.
+    let (st, _) = s.post(&format!("/api/v1/relays/{relay_id}/revoke"), &o.admin, json!({})).await;
+    assert_eq!(st, StatusCode::OK);
+    let day3 = next_workday(&policies, sd1, next);
+    assert_eq!(tick(local(wita, day3, 9 * 60)).await.unwrap().alerts, 0);
+    assert!(received(&svc, &rsud_phone).is_empty());
+}
+
+/// A console session cookie (the login form, as a browser sends it).
+async fn console_session(s: &TestServer, user: &str, pw: &str) -> String {
+    let r = console_client()
+        .post(s.url("/admin/login"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={pw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+fn console_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Posts the alerts form (htmx, same origin unless `origin` says otherwise).
+async fn post_alerts(
+    s: &TestServer,
+    cookie: Option<&str>,
+    body: &str,
+    origin: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut req = console_client()
+        .post(s.url("/admin/pemberitahuan"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("HX-Request", "true")
+        .body(body.to_string());
+    if let Some(c) = cookie {
+        req = req.header(reqwest::header::COOKIE, c);
+    }
+    if let Some(o) = origin {
+        req = req.header(reqwest::header::ORIGIN, o);
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.headers().clone(), r.text().await.unwrap())
+}
+
+async fn alerts_page(s: &TestServer, cookie: &str) -> (StatusCode, String) {
+    let r = console_client()
+        .get(s.url("/admin/pemberitahuan"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The kinds the API says are on for `token`.
+async fn enabled(s: &TestServer, token: &str) -> Vec<String> {
+    let (st, p) = s.get("/api/v1/me/notification-prefs", token).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    p["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["enabled"] == true)
+        .map(|k| k["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_console_form_saves_the_callers_alert_choices_and_refusals_change_nothing() {
+    let s = TestServer::start_with(config()).await;
+    let o = org(&s).await;
+    let op = console_session(&s, &nip(1), PW).await;
+    let all = [
+        "reminder_open",
+        "reminder_close",
+        "decision",
+        "terminal_silent",
+        "relay_offline",
+        "review_waiting",
+        "requests_waiting",
+    ];
+    assert_eq!(enabled(&s, &o.operator).await, all, "never chosen: everything on");
+
+    // The page: the alerts (and, being an employee too, the reminders), all checked, in
+    // Indonesian; no browser subscribed yet, and where to do it.
+    let (st, page) = alerts_page(&s, &op).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("<h1>Pemberitahuan</h1>") && page.contains(r#"aria-current="page">Pemberitahuan"#));
+    for k in all {
+        assert!(page.contains(&format!(r#"value="{k}" id="kind-{k}" checked"#)), "{k}");
+    }
+    assert!(
+        page.contains("Absen menunggu pemeriksaan terlalu lama")
+            && page.contains("Penerus data kantor tidak terhubung")
+    );
+    assert!(page.contains(r#"id="no-subscription""#));
+    // A browser subscribed through the app shows as its push service.
+    let phone = Browser::new("http://127.0.0.1:9", "op");
+    let (st, b) = s.post("/api/v1/me/push-subscriptions", &o.operator, phone.json()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, page) = alerts_page(&s, &op).await;
+    assert!(!page.contains(r#"id="no-subscription""#));
+    assert!(page.contains("<td>127.0.0.1</td>"), "{page}");
+
+    // Saving two kinds: the rest are off, through the API's store.
+    let (st, _, body) = post_alerts(&s, Some(&op), "kind=terminal_silent&kind=review_waiting", None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("2 jenis pemberitahuan aktif"), "{body}");
+    let chosen = ["terminal_silent", "review_waiting"];
+    assert_eq!(enabled(&s, &o.operator).await, chosen);
+    let (_, page) = alerts_page(&s, &op).await;
+    assert!(page.contains(r#"value="review_waiting" id="kind-review_waiting" checked"#));
+    assert!(page.contains(r#"value="relay_offline" id="kind-relay_offline">"#), "unchecked");
+
+    // Refusals, each changing nothing: a kind that does not exist, a cross-site post, no
+    // session, an employee without a console role.
+    let (st, h, body) = post_alerts(&s, Some(&op), "kind=relay_offline&kind=bukan_jenis", None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(h["hx-retarget"], "#flash");
+    assert!(body.contains("tidak tersedia untuk akun Anda") && body.contains("invalid_kind"), "{body}");
+    let (st, _, body) = post_alerts(&s, Some(&op), "kind=relay_offline", Some("http://evil.example")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("dikirim dari situs lain"), "{body}");
+    let (st, h, _) = post_alerts(&s, None, "kind=relay_offline", None).await;
+    assert_eq!(
+        (st, h.get("hx-redirect").map(|v| v.to_str().unwrap())),
+        (StatusCode::UNAUTHORIZED, Some("/admin/login"))
+    );
+    // (The console's login refuses an employee; their app session's token is tried as the cookie.)
+    let emp = format!("hadir_session={}", o.emp_sd1);
+    assert_eq!(alerts_page(&s, &emp).await.0, StatusCode::FORBIDDEN);
+    let (st, _, _) = post_alerts(&s, Some(&emp), "kind=decision", None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(enabled(&s, &o.operator).await, chosen);
+    assert_eq!(enabled(&s, &o.emp_sd1).await, ["reminder_open", "reminder_close", "decision"]);
+
+    // The admin (no employee record) sees only the alerts and cannot choose a reminder.
+    let admin = console_session(&s, "admin", common::ADMIN_PW).await;
+    let (st, page) = alerts_page(&s, &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.contains(r#"id="kind-requests_waiting""#) && !page.contains(r#"id="kind-reminder_open""#));
+    let (st, _, body) = post_alerts(&s, Some(&admin), "kind=reminder_open", None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(enabled(&s, &o.admin).await, ["terminal_silent", "relay_offline", "review_waiting", "requests_waiting"]);
+
+    // Everything unchecked: nothing is received.
+    let (st, _, body) = post_alerts(&s, Some(&op), "", None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("tidak akan menerima pemberitahuan"), "{body}");
+    assert!(enabled(&s, &o.operator).await.is_empty());
+}

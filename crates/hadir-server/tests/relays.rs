@@ -218,3 +218,54 @@ async fn relay_body_limit() {
     let (st, b) = s.post("/api/v1/relay/punches", &token, batch(json!(many))).await;
     assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
 }
+
+/// Sends an office-network check-in as the relay forwards it (relay token, multipart).
+async fn relay_checkin(s: &TestServer, token: &str, login: &str, key: &str, photo: Vec<u8>) -> (StatusCode, Value) {
+    let meta = json!({"login": login, "idempotency_key": key, "punched_at": jiff::Timestamp::now().to_string()});
+    let form = reqwest::multipart::Form::new()
+        .text("meta", meta.to_string())
+        .part("photo", reqwest::multipart::Part::bytes(photo).file_name("selfie.jpg").mime_str("image/jpeg").unwrap());
+    let r = s.client.post(s.url("/api/v1/relay/checkins")).bearer_auth(token).multipart(form).send().await.unwrap();
+    let st = r.status();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Issue 23 point 1 on the office network: a selfie whose bytes a stored punch already holds is a
+/// copied file. The relay already told the person "tercatat", so the server cannot refuse it: the
+/// punch is stored held with the reason (it does not count until a head decides), and the photo
+/// then still blocks a phone check-in that reuses it.
+#[tokio::test]
+async fn relay_checkin_with_a_reused_photo_waits_for_review() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (_, token) = create_relay(&s, &o.admin, "Jaringan Dinas Pendidikan", "DIK").await;
+    let photo = jpeg(48);
+
+    let (st, first) = relay_checkin(&s, &token, &nip(3), "k-first", photo.clone()).await;
+    assert_eq!((st, first["state"].as_str()), (StatusCode::CREATED, Some("counted")), "{first}");
+
+    // The same bytes for another person of the unit: stored, held, with the reason.
+    let (st, copy) = relay_checkin(&s, &token, &nip(2), "k-copy", photo.clone()).await;
+    assert_eq!((st, copy["state"].as_str()), (StatusCode::CREATED, Some("pending")), "{copy}");
+    assert_ne!(copy["punch_id"], first["punch_id"], "its own punch, not the earlier one");
+    assert!(copy["message"].as_str().unwrap().contains("menunggu pemeriksaan"), "{copy}");
+    let head = s.store.employee_by_login(&nip(2)).await.unwrap();
+    let held = s.store.list_punches(&PunchFilter { employee_id: Some(head.id), ..Default::default() }).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].p.hold, Some(hadir_store::PunchHold::Pending));
+    assert_eq!(held[0].p.review.as_deref(), Some("photo_reused"));
+    assert!(held[0].p.review_detail.as_deref().unwrap().contains("sama persis"), "{:?}", held[0].p.review_detail);
+
+    // A retry of the copy gets the same held punch back; nothing new is stored.
+    let (st, again) = relay_checkin(&s, &token, &nip(2), "k-copy", photo.clone()).await;
+    assert_eq!((st, &again["punch_id"], again["state"].as_str()), (StatusCode::OK, &copy["punch_id"], Some("pending")));
+    let all = s.store.list_punches(&PunchFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 2);
+
+    // A phone check-in with the photo the relay stored is refused as on the phone path.
+    let meta = json!({"idempotency_key": "phone-copy", "lat": SD1_LAT, "lon": SD1_LON, "accuracy_m": 8.0});
+    let (st, b, _) = s.checkin(&o.emp_sd1, meta, Some(photo)).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_reused")), "{b}");
+    assert_eq!(s.store.list_punches(&PunchFilter::default()).await.unwrap().len(), 2, "nothing stored for the refusal");
+    assert_eq!(s.store.verify_chain().await.unwrap().first_broken, None);
+}

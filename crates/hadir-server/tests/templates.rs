@@ -507,3 +507,113 @@ async fn a_relay_uploads_fingers_enrolled_on_its_terminals_within_its_unit_only(
         .await;
     assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
 }
+
+/// The instant of local `hour`:00 on `d` in WITA (the test organisation's zone).
+fn wita(d: jiff::civil::Date, hour: i8) -> jiff::Timestamp {
+    d.at(hour, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).unwrap().timestamp()
+}
+
+/// Acknowledges every command of a getrequest reply as done.
+async fn ack(s: &TestServer, sn: &str, body: &str) {
+    let results: String = commands(body).iter().map(|(id, _)| format!("ID={id}&Return=0&CMD=DATA\n")).collect();
+    let (st, r) = raw(s, Method::POST, &format!("/iclock/devicecmd?SN={sn}"), results.as_bytes()).await;
+    assert_eq!((st, r.as_str()), (StatusCode::OK, "OK"));
+}
+
+#[tokio::test]
+async fn a_dated_transfer_moves_the_templates_on_its_date_and_not_the_day_before() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    terminal(&s, &o.admin, "KAB-BKD", "KAB", true).await;
+    terminal(&s, &o.admin, "SD1-A", "SD1", true).await;
+    terminal(&s, &o.admin, "RSUD-A", "RSUD", true).await;
+    let emp = employee_id(&s, "3").await;
+    let tmp = finger(9);
+    assert_eq!(operlog(&s, "KAB-BKD", &fp_line("3", 6, &tmp)).await, "OK:1");
+    let b = poll(&s, "SD1-A").await;
+    assert_eq!(commands(&b).len(), 2, "the user and the finger: {b}");
+    ack(&s, "SD1-A", &b).await;
+
+    // A transfer to RSUD from a date ahead (a decree entered before it takes effect). The API
+    // takes dates up to today; the dated row is written as the store keeps it.
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let effective = today.checked_add(jiff::ToSpan::days(3)).unwrap();
+    let audit = hadir_store::Audit::new((None, "uji"), "update", "employee", &nip(3));
+    let u = hadir_store::EmployeeUpdate {
+        unit_code: Some("RSUD".into()),
+        unit_from: Some(effective),
+        ..Default::default()
+    };
+    s.store.update_employee(emp, &u, audit).await.unwrap();
+    let keys = hadir_server::templates::TemplateKeys::default();
+    let sweep = |now| hadir_server::templates::sweep(s.store.as_ref(), &keys, now);
+
+    // The day before (late in the evening, and a minute before midnight): the old unit's
+    // terminal keeps the employee, the new unit's gets nothing.
+    assert_eq!(sweep(wita(effective.yesterday().unwrap(), 12)).await.unwrap(), 0);
+    let last_minute = wita(effective, 0) - jiff::SignedDuration::from_mins(1);
+    assert_eq!(sweep(last_minute).await.unwrap(), 0);
+    for sn in ["SD1-A", "RSUD-A", "KAB-BKD"] {
+        assert_eq!(poll(&s, sn).await, "OK", "{sn}");
+    }
+
+    // On the day (just after midnight): the RSUD terminal is sent the user, then the finger;
+    // the SD1 terminal the removal; the BKD terminal (its subtree still holds RSUD) nothing.
+    assert_eq!(sweep(wita(effective, 0) + jiff::SignedDuration::from_mins(5)).await.unwrap(), 3);
+    let b = poll(&s, "RSUD-A").await;
+    let sent: Vec<String> = commands(&b).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        sent,
+        [USER3.to_string(), format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp}", tmp.len())]
+    );
+    ack(&s, "RSUD-A", &b).await;
+    let b = poll(&s, "SD1-A").await;
+    assert_eq!(commands(&b).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), ["DATA DELETE USERINFO PIN=3"]);
+    ack(&s, "SD1-A", &b).await;
+    assert_eq!(poll(&s, "KAB-BKD").await, "OK");
+
+    // The day after: nothing more (each terminal already holds what it should).
+    assert_eq!(sweep(wita(effective.tomorrow().unwrap(), 9)).await.unwrap(), 0);
+    for sn in ["SD1-A", "RSUD-A", "KAB-BKD"] {
+        assert_eq!(poll(&s, sn).await, "OK", "{sn}");
+    }
+}
+
+#[tokio::test]
+async fn a_dated_transfer_first_swept_the_day_after_still_moves_the_templates() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    terminal(&s, &o.admin, "SD1-A", "SD1", true).await;
+    terminal(&s, &o.admin, "RSUD-A", "RSUD", true).await;
+    terminal(&s, &o.admin, "SD1-B", "SD1", true).await;
+    let emp = employee_id(&s, "3").await;
+    let tmp = finger(11);
+    // Enrolled at the SD1 terminal A: B gets it.
+    assert_eq!(operlog(&s, "SD1-A", &fp_line("3", 2, &tmp)).await, "OK:1");
+    let b = poll(&s, "SD1-B").await;
+    assert_eq!(commands(&b).len(), 2, "{b}");
+    ack(&s, "SD1-B", &b).await;
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let effective = today.checked_add(jiff::ToSpan::days(2)).unwrap();
+    let audit = hadir_store::Audit::new((None, "uji"), "update", "employee", &nip(3));
+    let u = hadir_store::EmployeeUpdate {
+        unit_code: Some("RSUD".into()),
+        unit_from: Some(effective),
+        ..Default::default()
+    };
+    s.store.update_employee(emp, &u, audit).await.unwrap();
+    let keys = hadir_server::templates::TemplateKeys::default();
+    // The server was down on the day: the first sweep after it, the next morning, applies it.
+    let n =
+        hadir_server::templates::sweep(s.store.as_ref(), &keys, wita(effective.tomorrow().unwrap(), 8)).await.unwrap();
+    assert_eq!(n, 4, "user and finger to RSUD-A, removal from both SD1 terminals");
+    assert_eq!(commands(&poll(&s, "RSUD-A").await).len(), 2);
+    for sn in ["SD1-A", "SD1-B"] {
+        let b = poll(&s, sn).await;
+        assert_eq!(
+            commands(&b).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+            ["DATA DELETE USERINFO PIN=3"],
+            "{sn}"
+        );
+    }
+}

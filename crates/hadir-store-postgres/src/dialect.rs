@@ -130,7 +130,7 @@ pub(crate) async fn insert_punches(store: &crate::PgStore, batch: &[NewPunch]) -
     // Photos already held by a stored punch (under the chain lock, so no other writer can add
     // one now); a photo met earlier in this batch is added as the batch goes.
     let hashes: Vec<&str> =
-        batch.iter().filter(|p| p.source.is_selfie()).filter_map(|p| p.photo_hash.as_deref()).collect();
+        batch.iter().filter(|p| p.photo_must_be_unique()).filter_map(|p| p.photo_hash.as_deref()).collect();
     let mut photos: HashMap<String, Punch> = if hashes.is_empty() {
         HashMap::new()
     } else {
@@ -164,7 +164,7 @@ pub(crate) async fn insert_punches(store: &crate::PgStore, batch: &[NewPunch]) -
             out.push(PunchInsert::Duplicate(k.clone()));
             continue;
         }
-        if let Some(earlier) = p.photo_hash.as_ref().filter(|_| p.source.is_selfie()).and_then(|h| photos.get(h)) {
+        if let Some(earlier) = p.photo_hash.as_ref().filter(|_| p.photo_must_be_unique()).and_then(|h| photos.get(h)) {
             out.push(PunchInsert::PhotoReused(earlier.clone()));
             continue;
         }

@@ -75,7 +75,7 @@ pub(crate) async fn insert_punches(store: &crate::SqliteStore, batch: &[NewPunch
             continue;
         }
         // One writer: a photo stored earlier (or earlier in this batch) is visible here.
-        if let Some(h) = p.photo_hash.as_ref().filter(|_| p.source.is_selfie())
+        if let Some(h) = p.photo_hash.as_ref().filter(|_| p.photo_must_be_unique())
             && let Some(r) =
                 sqlx::query(AssertSqlSafe(format!("SELECT {PUNCH_COLS} FROM punches WHERE photo_hash = $1 LIMIT 1")))
                     .bind(h)

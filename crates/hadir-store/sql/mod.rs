@@ -21,6 +21,7 @@ mod kinerja;
 mod kiosks;
 mod notifications;
 pub(crate) mod org;
+mod outbox;
 mod privacy;
 pub(crate) mod punches;
 mod recaps;

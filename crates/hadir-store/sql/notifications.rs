@@ -3,8 +3,8 @@
 use super::{Store, db_err, ms, ts};
 use async_trait::async_trait;
 use hadir_store::{
-    DeliveryAttempt, DeliveryState, Id, NewNotification, NotificationStore, PushDelivery, PushSubscription, Result,
-    RoleHolder,
+    DeliveryAttempt, DeliveryState, HeldWaiting, Id, NewNotification, NotificationStore, PushDelivery,
+    PushSubscription, Result, RoleHolder,
 };
 use jiff::Timestamp;
 use sqlx::Row;
@@ -219,61 +219,46 @@ impl NotificationStore for Store {
     }
 
     async fn claim_due_pushes(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PushDelivery>> {
-        let due = sqlx::query(
-            "SELECT id FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-             ORDER BY next_attempt_at, id LIMIT $2",
-        )
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
         let mut out = Vec::new();
-        for r in due {
-            let id: Id = r.get("id");
-            // Taken only if still due: another instance that took it first moved its time.
-            let taken = sqlx::query(
-                "UPDATE push_deliveries SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at <= $3",
-            )
-            .bind(ms(lease_until))
-            .bind(id)
-            .bind(ms(now))
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if taken == 1 {
-                let r = sqlx::query(concat!(push_select!(), " WHERE d.id = $1"))
-                    .bind(id)
-                    .fetch_optional(&self.write)
-                    .await
-                    .map_err(db_err)?;
-                out.extend(r.as_ref().map(delivery));
-            }
+        for id in super::outbox::PUSHES.claim_due(self, now, lease_until, limit).await? {
+            let r = sqlx::query(concat!(push_select!(), " WHERE d.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.write)
+                .await
+                .map_err(db_err)?;
+            out.extend(r.as_ref().map(delivery));
         }
         Ok(out)
     }
 
     async fn record_push_attempt(&self, id: Id, a: &DeliveryAttempt, now: Timestamp) -> Result<()> {
-        let state = match (a.delivered, a.retry_at) {
-            (true, _) => DeliveryState::Delivered,
-            (false, Some(_)) => DeliveryState::Pending,
-            (false, None) => DeliveryState::Failed,
-        };
-        sqlx::query(
-            "UPDATE push_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_status = $3,
-                last_error = $4, delivered_at = $5 WHERE id = $6",
+        super::outbox::PUSHES.record_attempt(self, id, a, now).await
+    }
+
+    async fn held_waiting(&self, received_before: Timestamp) -> Result<Vec<HeldWaiting>> {
+        // `hold = 'pending'` uses the partial index `punches_held`.
+        let rows = sqlx::query(
+            "SELECT e.id AS employee_id, e.account_id, u.id AS unit_id, u.path AS unit_path,
+                CAST(COUNT(*) AS BIGINT) AS n, MIN(p.received_at) AS oldest
+             FROM punches p JOIN employees e ON e.id = p.employee_id JOIN units u ON u.id = e.unit_id
+             WHERE p.hold = 'pending' AND NOT p.quarantined AND p.received_at <= $1
+             GROUP BY e.id, e.account_id, u.id, u.path ORDER BY u.id, e.id",
         )
-        .bind(state.as_str())
-        .bind(ms(a.retry_at.unwrap_or(now)))
-        .bind(a.status)
-        .bind(a.error.as_deref())
-        .bind(a.delivered.then(|| ms(now)))
-        .bind(id)
-        .execute(&self.write)
+        .bind(ms(received_before))
+        .fetch_all(&self.read)
         .await
         .map_err(db_err)?;
-        Ok(())
+        Ok(rows
+            .iter()
+            .map(|r| HeldWaiting {
+                employee_id: r.get("employee_id"),
+                account_id: r.get("account_id"),
+                unit_id: r.get("unit_id"),
+                unit_path: r.get("unit_path"),
+                count: r.get("n"),
+                oldest: ts(r.get("oldest")),
+            })
+            .collect())
     }
 
     async fn push_deliveries_of(&self, account_id: Id, limit: u32) -> Result<Vec<PushDelivery>> {

@@ -116,61 +116,20 @@ impl WebhookStore for Store {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<WebhookDelivery>> {
-        let due = sqlx::query(
-            "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-             ORDER BY next_attempt_at, id LIMIT $2",
-        )
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
         let mut out = Vec::new();
-        for r in due {
-            let id: Id = r.get("id");
-            // Taken only if still due: another instance that took it first moved its time.
-            let taken = sqlx::query(
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at <= $3",
-            )
-            .bind(ms(lease_until))
-            .bind(id)
-            .bind(ms(now))
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if taken == 1 {
-                let r = sqlx::query(concat!(delivery_select!(), " WHERE d.id = $1"))
-                    .bind(id)
-                    .fetch_one(&self.write)
-                    .await
-                    .map_err(db_err)?;
-                out.push(delivery(&r));
-            }
+        for id in super::outbox::WEBHOOKS.claim_due(self, now, lease_until, limit).await? {
+            let r = sqlx::query(concat!(delivery_select!(), " WHERE d.id = $1"))
+                .bind(id)
+                .fetch_one(&self.write)
+                .await
+                .map_err(db_err)?;
+            out.push(delivery(&r));
         }
         Ok(out)
     }
 
     async fn record_webhook_attempt(&self, id: Id, a: &DeliveryAttempt, now: Timestamp) -> Result<()> {
-        let state = match (a.delivered, a.retry_at) {
-            (true, _) => DeliveryState::Delivered,
-            (false, Some(_)) => DeliveryState::Pending,
-            (false, None) => DeliveryState::Failed,
-        };
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_status = $3,
-                last_error = $4, delivered_at = $5 WHERE id = $6",
-        )
-        .bind(state.as_str())
-        .bind(ms(a.retry_at.unwrap_or(now)))
-        .bind(a.status)
-        .bind(a.error.as_deref())
-        .bind(a.delivered.then(|| ms(now)))
-        .bind(id)
-        .execute(&self.write)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        super::outbox::WEBHOOKS.record_attempt(self, id, a, now).await
     }
 
     async fn list_webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>> {

@@ -50,6 +50,7 @@ pub async fn run(s: &dyn Store) {
     batch_reads_agree(s).await;
     checkin_read_is_bounded(s).await;
     crate::contract_history::run(s).await;
+    relay_selfie_reuse_is_held(s).await;
 }
 
 /// A held punch is stored in the chain but listed as pending until decided; a decision is
@@ -567,4 +568,29 @@ async fn audit_trail(s: &dyn Store) {
     let all = s.list_audit(None, 0, 1).await.unwrap();
     assert_eq!(all.items.len(), 1);
     assert!(all.total > page.total);
+}
+
+/// An office-network (relay) selfie whose photo a stored punch holds is refused like a phone's,
+/// unless it is held for review, which is how the relay path stores it (the relay already
+/// answered its person, so it cannot be refused any more).
+async fn relay_selfie_reuse_is_held(s: &dyn Store) {
+    let emp = s.employee_by_login("198609262015051001").await.unwrap();
+    let t0: Timestamp = "2025-11-20T00:00:00Z".parse().unwrap();
+    let mut phone = punch("m:1:relay-story-phone", Some(emp.id), t0);
+    phone.photo_hash = Some("photo-relay-story".into());
+    assert!(matches!(&s.insert_punches(&[phone.clone()]).await.unwrap()[0], PunchInsert::Inserted(_)));
+    let mut relay = punch("m:1:relay-story#r1", Some(emp.id), t0 + 1.hour());
+    relay.source = PunchSource::Relay;
+    relay.photo_hash = phone.photo_hash.clone();
+    let r = s.insert_punches(std::slice::from_ref(&relay)).await.unwrap();
+    assert!(matches!(&r[0], PunchInsert::PhotoReused(p) if p.p.dedup_key == phone.dedup_key), "counting: refused");
+    assert!(s.punch_by_dedup_key(&relay.dedup_key).await.unwrap().is_none());
+    relay.hold = Some(PunchHold::Pending);
+    let r = s.insert_punches(std::slice::from_ref(&relay)).await.unwrap();
+    assert!(matches!(&r[0], PunchInsert::Inserted(p) if !p.counts()), "held: stored, not counted");
+    // The held punch's photo still blocks a later phone punch.
+    let mut later = punch("m:1:relay-story-later", Some(emp.id), t0 + 2.hour());
+    later.photo_hash = relay.photo_hash.clone();
+    assert!(matches!(&s.insert_punches(&[later]).await.unwrap()[0], PunchInsert::PhotoReused(_)));
+    assert_eq!(s.verify_chain().await.unwrap().first_broken, None);
 }

@@ -57,6 +57,20 @@ pub struct RoleHolder {
     pub nip: Option<String>,
 }
 
+/// Held punches of one employee waiting for a decision since before some instant (the review
+/// queue's items waiting too long), with where the employee works now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldWaiting {
+    pub employee_id: Id,
+    /// The employee's own account: never told about their own punches.
+    pub account_id: Id,
+    pub unit_id: Id,
+    pub unit_path: String,
+    pub count: i64,
+    /// When the oldest of them was received.
+    pub oldest: Timestamp,
+}
+
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
     /// Adds (or, for an endpoint already known, takes over for `account_id` with new keys) a
@@ -88,6 +102,9 @@ pub trait NotificationStore: Send + Sync {
     /// Active accounts holding `role` (`operator`, `head`) on the unit of `unit_path` or one
     /// of its ancestors (their scope covers it), by account id.
     async fn role_holders_over(&self, unit_path: &str, role: &str) -> Result<Vec<RoleHolder>>;
+    /// Punches held for a decision (`hold = 'pending'`, not quarantined) received at or before
+    /// `received_before`, counted per employee, by unit then employee.
+    async fn held_waiting(&self, received_before: Timestamp) -> Result<Vec<HeldWaiting>>;
     /// The account's push deliveries, newest first (their own log).
     async fn push_deliveries_of(&self, account_id: Id, limit: u32) -> Result<Vec<PushDelivery>>;
 }

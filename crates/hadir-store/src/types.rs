@@ -371,8 +371,10 @@ pub enum PunchSource {
 
 impl PunchSource {
     /// The channels whose photo is a selfie taken at the punch: its bytes may prove one punch only.
+    /// A relay's punch carries one only when a phone checked in on the office network (its
+    /// terminals' punches have none).
     pub fn is_selfie(&self) -> bool {
-        matches!(self, PunchSource::Mobile | PunchSource::Special)
+        matches!(self, PunchSource::Mobile | PunchSource::Special | PunchSource::Relay)
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -430,6 +432,18 @@ pub struct NewPunch {
     /// counted until a responsible person accepts it. `None`: counts as received.
     #[serde(default)]
     pub hold: Option<PunchHold>,
+}
+
+impl NewPunch {
+    /// Whether the store refuses this punch (`PhotoReused`) when a stored punch already holds its
+    /// photo: a copied file, not a selfie taken now. A relay check-in was acknowledged to the
+    /// person offline and cannot be refused any more, so once it is held for review it is stored
+    /// with the reused photo and waits for a responsible person's decision.
+    pub fn photo_must_be_unique(&self) -> bool {
+        self.photo_hash.is_some()
+            && self.source.is_selfie()
+            && !(self.source == PunchSource::Relay && self.hold.is_some())
+    }
 }
 
 /// Where a punch that waits for a person's decision stands.

@@ -11,6 +11,7 @@
 //! whose `Origin` is present and not this host are refused (CSRF defence, besides SameSite).
 
 mod access;
+mod alerts;
 mod apel;
 mod audit;
 mod board;
@@ -134,6 +135,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tanda/perangkat/{id}", post(signals::decide_device))
         .route("/admin/kanal", get(channels::page).post(channels::save))
         .route("/admin/integrasi", get(integrations::page).post(integrations::create))
+        .route("/admin/pemberitahuan", get(alerts::page).post(alerts::save))
         .layer(middleware::from_fn(guard))
 }
 

@@ -174,6 +174,31 @@ pub async fn relay_checkin(
         quarantined: false,
         response: Some(message),
     };
+    let mut result = submit(&s, new.clone()).await?;
+    // The same photo bytes as a stored punch's: a copied file, not a selfie taken now. The
+    // person was already told "tercatat" by the relay, so it is not refused: it is stored held,
+    // with the reason, for a responsible person to decide.
+    if matches!(result, PunchInsert::PhotoReused(_)) {
+        let mut held = new;
+        held.hold = Some(PunchHold::Pending);
+        held.review = Some("photo_reused".into());
+        held.review_detail = Some(format!(
+            "Swafoto yang dikirim melalui jaringan kantor {} sama persis dengan foto absen lain yang sudah tersimpan (bukan foto baru).",
+            relay.name
+        ));
+        held.response = Some(format!("Absen {} pukul {shown} menunggu pemeriksaan atasan.", e.name));
+        result = submit(&s, held).await?;
+    }
+    metrics::counter!("hadir_relay_checkins_total").increment(1);
+    match result {
+        PunchInsert::Inserted(p) => Ok(json(StatusCode::CREATED, reply(&p))),
+        PunchInsert::Duplicate(p) => Ok(json(StatusCode::OK, reply(&p))),
+        // Only a punch that must hold a fresh photo can get here, and the held one need not.
+        PunchInsert::PhotoReused(_) => Err(ApiError::internal()),
+    }
+}
+
+async fn submit(s: &AppState, new: NewPunch) -> ApiResult<PunchInsert> {
     let results = s.ingest.submit(vec![new]).await.map_err(|err| match err {
         IngestError::Overloaded => ApiError::unavailable("Server sedang sibuk; kirim ulang nanti.", 30),
         IngestError::Failed(msg) => {
@@ -181,12 +206,7 @@ pub async fn relay_checkin(
             ApiError::internal()
         }
     })?;
-    metrics::counter!("hadir_relay_checkins_total").increment(1);
-    match results.into_iter().next() {
-        Some(PunchInsert::Inserted(p)) => Ok(json(StatusCode::CREATED, reply(&p))),
-        Some(PunchInsert::Duplicate(p) | PunchInsert::PhotoReused(p)) => Ok(json(StatusCode::OK, reply(&p))),
-        None => Err(ApiError::internal()),
-    }
+    results.into_iter().next().ok_or_else(ApiError::internal)
 }
 
 async fn read_form(mut mp: Multipart, photo_max: usize) -> ApiResult<(RelayCheckinMeta, Option<Bytes>)> {

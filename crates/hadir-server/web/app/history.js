@@ -50,6 +50,9 @@
     $('month-title').textContent = H.monthTitle(ym);
     $('month-next').disabled = ym >= currentMonth();
     H.showError('history-error', '');
+    // The previous month's numbers must never sit under the new month's title while it loads.
+    $('summary').hidden = true;
+    H.clear($('calendar')); H.clear($('day-list'));
     return H.api.get('/api/v1/me/days?month=' + ym).then(function (d) {
       if (month !== ym) return;
       data = d;
