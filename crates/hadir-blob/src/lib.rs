@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod segments;
-pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
 use segments::Segments;
+pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
 
 /// How the local backend stores new objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

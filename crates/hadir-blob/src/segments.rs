@@ -196,10 +196,8 @@ fn scan_segment(path: &Path) -> std::io::Result<Scanned> {
             return Ok((found, off));
         }
         let mut h = [0u8; HEADER];
-        let Some(hd) = (off + HEADER as u64 <= file_len)
-            .then(|| r.read_exact(&mut h))
-            .transpose()?
-            .and_then(|_| parse_header(&h))
+        let Some(hd) =
+            (off + HEADER as u64 <= file_len).then(|| r.read_exact(&mut h)).transpose()?.and_then(|_| parse_header(&h))
         else {
             return Ok((found, off));
         };
