@@ -5,10 +5,10 @@
 //! `object_store`: local files under the data directory by default, or an S3-compatible bucket
 //! (`s3://bucket/prefix`) shared by several server instances.
 //!
-//! Local layout ([`LocalLayout`]): by default new objects are appended to segment files
-//! (`segments/000001.seg`, see the `segments` module): a put returns once the record is on disk,
-//! and concurrent puts share one `fdatasync` (group commit). With `files` each object is its own
-//! file (`photos/ab/cd/abcd…`), not synced one by one: the ingest writer calls
+//! Local layout ([`LocalLayout`]): with `segments` (opt-in) new objects are appended to segment
+//! files (`segments/000001.seg`, see the `segments` module): a put returns once the record is on
+//! disk, and concurrent puts share one `fdatasync` (group commit). With `files` (the default) each
+//! object is its own file (`photos/ab/cd/abcd…`), not synced one by one: the ingest writer calls
 //! [`BlobStore::sync`] once per batch before it commits the punches that reference the photos.
 //! Reads look in the segments first, then in the files, so a data directory written with either
 //! layout (or both) stays readable. Named derived objects (thumbnails) are always files.
@@ -29,10 +29,12 @@ pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocalLayout {
-    /// Appended to segment files, one fsync per batch of concurrent puts (the default).
-    #[default]
+    /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
+    /// start-up scan reads every segment and the index grows with the photos kept, neither
+    /// bounded by configuration yet, and there is no export to S3 (docs/DEPLOYMENT.md).
     Segments,
-    /// One file per object (the layout before segments).
+    /// One file per object (the default).
+    #[default]
     Files,
 }
 
