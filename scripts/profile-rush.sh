@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 N=${1:-20000}
 SECS=${2:-6}
 OUT=$(mktemp -d)
-cargo build --release -q -p hadir-cli
-./target/release/hadir loadgen --employees "$N" --concurrency 256 >"$OUT/loadgen.out" 2>"$OUT/loadgen.err" &
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p hadir-cli
+BIN=${CARGO_TARGET_DIR:-target}/release/hadir
+"$BIN" loadgen --employees "$N" --concurrency 256 >"$OUT/loadgen.out" 2>"$OUT/loadgen.err" &
 LG=$!
 until grep -q healthz "$OUT/loadgen.err" 2>/dev/null; do sleep 0.1; done
 sleep 0.5
-SP=$(pgrep -n -f " serve --listen 127.0.0.1:0")
+# The server is the load generator's child (other servers may run on a shared machine).
+SP=$(pgrep -n -P "$LG" -f " serve --listen 127.0.0.1:0")
 perf record -F 499 -g -p "$SP" -o "$OUT/perf.data" >/dev/null 2>&1 &
 PP=$!
 sleep "$SECS"

@@ -71,7 +71,7 @@ HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --test
 HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-server --lib ingest::
 
 step "The hadir binary on PostgreSQL (backend by URL; migrate-data; two instances on one database)"
-HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres --test migrate --test two_instances
+HADIR_TEST_PG_URL="$PG_URL" HADIR_REQUIRE_PG=1 cargo test -p hadir-cli --test postgres --test migrate --test two_instances --test relay_templates
 
 step "Protocol parser fuzzing (bounded: ${HADIR_FUZZ_SECS:=20} s per target)"
 HADIR_FUZZ_SECS=$HADIR_FUZZ_SECS cargo test -p hadir-zk --release -- --ignored fuzz

@@ -5,9 +5,13 @@
 //! `object_store`: local files under the data directory by default, or an S3-compatible bucket
 //! (`s3://bucket/prefix`) shared by several server instances.
 //!
-//! Durability: local puts are not synced one by one (one fsync per photo caps ingest at ~1,500/s
-//! on this class of machine); the ingest writer calls [`BlobStore::sync`] once per batch, before
-//! it commits the punches that reference the photos.
+//! Local layout ([`LocalLayout`]): with `segments` (opt-in) new objects are appended to segment
+//! files (`segments/000001.seg`, see the `segments` module): a put returns once the record is on
+//! disk, and concurrent puts share one `fdatasync` (group commit). With `files` (the default) each
+//! object is its own file (`photos/ab/cd/abcd…`), not synced one by one: the ingest writer calls
+//! [`BlobStore::sync`] once per batch before it commits the punches that reference the photos.
+//! Reads look in the segments first, then in the files, so a data directory written with either
+//! layout (or both) stays readable. Named derived objects (thumbnails) are always files.
 
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
@@ -16,6 +20,23 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod segments;
+use segments::Segments;
+pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
+
+/// How the local backend stores new objects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalLayout {
+    /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
+    /// start-up scan reads every segment and the index grows with the photos kept, neither
+    /// bounded by configuration yet, and there is no export to S3 (docs/DEPLOYMENT.md).
+    Segments,
+    /// One file per object (the default).
+    #[default]
+    Files,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -48,6 +69,9 @@ pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
     /// Root directory for the local backend (used to sync the file system).
     local_root: Option<PathBuf>,
+    /// The local segment store (always read; written when the layout is `segments`).
+    segments: Option<Arc<Segments>>,
+    layout: LocalLayout,
 }
 
 /// The SHA-256 of `bytes` as lowercase hex: the object's name.
@@ -64,11 +88,29 @@ fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
 }
 
 impl BlobStore {
-    /// Local files under `root` (created if missing).
+    /// Local storage under `root` (created if missing), new objects in segments.
     pub fn local(root: &Path) -> Result<BlobStore> {
+        BlobStore::local_with(root, LocalLayout::default())
+    }
+
+    /// Local storage under `root` with the given layout for new objects.
+    pub fn local_with(root: &Path, layout: LocalLayout) -> Result<BlobStore> {
+        Ok(BlobStore::local_opened(root, layout, MAX_SEGMENT_BYTES)?.0)
+    }
+
+    /// As [`local_with`](Self::local_with), with the segment size cap and what the segment scan
+    /// found (tests, and the log at start).
+    pub fn local_opened(root: &Path, layout: LocalLayout, max_segment_bytes: u64) -> Result<(BlobStore, OpenReport)> {
         std::fs::create_dir_all(root).map_err(|e| BlobError::Backend(e.to_string()))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| BlobError::Backend(e.to_string()))?;
-        Ok(BlobStore { inner: Arc::new(fs), local_root: Some(root.to_path_buf()) })
+        let (segments, report) = Segments::open(root, max_segment_bytes.min(MAX_SEGMENT_BYTES))?;
+        let store = BlobStore {
+            inner: Arc::new(fs),
+            local_root: Some(root.to_path_buf()),
+            segments: Some(Arc::new(segments)),
+            layout,
+        };
+        Ok((store, report))
     }
 
     /// An S3-compatible bucket: `s3://bucket` or `s3://bucket/prefix`. Puts are durable when
@@ -103,26 +145,39 @@ impl BlobStore {
         let s3 = b.build().map_err(|e| BlobError::Backend(e.to_string()))?;
         let inner: Arc<dyn ObjectStore> =
             if prefix.is_empty() { Arc::new(s3) } else { Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)) };
-        Ok(BlobStore { inner, local_root: None })
+        Ok(BlobStore { inner, local_root: None, segments: None, layout: LocalLayout::Files })
     }
 
-    /// Local files (`file:///path` or a plain path) or S3 (`s3://bucket/prefix`).
+    /// Local storage (`file:///path` or a plain path) or S3 (`s3://bucket/prefix`).
     pub fn from_url(url: &str, s3: &S3Settings) -> Result<BlobStore> {
+        BlobStore::from_url_with(url, s3, LocalLayout::default())
+    }
+
+    /// As [`from_url`](Self::from_url) with the layout of a local store.
+    pub fn from_url_with(url: &str, s3: &S3Settings, layout: LocalLayout) -> Result<BlobStore> {
         if url.starts_with("s3://") {
             return BlobStore::s3(url, s3);
         }
-        BlobStore::local(Path::new(url.strip_prefix("file://").unwrap_or(url)))
+        BlobStore::local_with(Path::new(url.strip_prefix("file://").unwrap_or(url)), layout)
     }
 
     /// Any `object_store` implementation (e.g. S3 for scale-out).
     pub fn from_object_store(inner: Arc<dyn ObjectStore>) -> BlobStore {
-        BlobStore { inner, local_root: None }
+        BlobStore { inner, local_root: None, segments: None, layout: LocalLayout::Files }
+    }
+
+    fn segments_for_writes(&self) -> Option<&Arc<Segments>> {
+        self.segments.as_ref().filter(|_| self.layout == LocalLayout::Segments)
     }
 
     /// Stores `bytes` under their hash in `kind` (e.g. `photos`) and returns the hash.
     pub async fn put(&self, kind: &str, bytes: Bytes) -> Result<String> {
         let hash = content_hash(&bytes);
         let path = object_path(kind, &hash)?;
+        if let Some(seg) = self.segments_for_writes() {
+            seg.put(kind, &raw_hash(&hash)?, &bytes).await?;
+            return Ok(hash);
+        }
         // Content addressing: an existing object already holds exactly these bytes.
         if self.inner.head(&path).await.is_ok() {
             return Ok(hash);
@@ -140,6 +195,15 @@ impl BlobStore {
 
     pub async fn get(&self, kind: &str, hash: &str) -> Result<Bytes> {
         let path = object_path(kind, hash)?;
+        if let Some(seg) = &self.segments {
+            let (seg, kind2, raw) = (seg.clone(), kind.to_string(), raw_hash(hash)?);
+            let found = tokio::task::spawn_blocking(move || seg.get(&kind2, &raw))
+                .await
+                .map_err(|e| BlobError::Backend(e.to_string()))??;
+            if let Some(b) = found {
+                return Ok(Bytes::from(b));
+            }
+        }
         match self.inner.get(&path).await {
             Ok(r) => r.bytes().await.map_err(|e| BlobError::Backend(e.to_string())),
             Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound),
@@ -151,6 +215,12 @@ impl BlobStore {
     /// purge interrupted after the delete can simply run again.
     pub async fn delete(&self, kind: &str, hash: &str) -> Result<()> {
         let path = object_path(kind, hash)?;
+        if let Some(seg) = &self.segments {
+            let (seg, kind2, raw) = (seg.clone(), kind.to_string(), raw_hash(hash)?);
+            tokio::task::spawn_blocking(move || seg.delete(&kind2, &raw))
+                .await
+                .map_err(|e| BlobError::Backend(e.to_string()))??;
+        }
         match self.inner.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(BlobError::Backend(e.to_string())),
@@ -160,6 +230,11 @@ impl BlobStore {
     /// Whether an object exists.
     pub async fn exists(&self, kind: &str, hash: &str) -> Result<bool> {
         let path = object_path(kind, hash)?;
+        if let Some(seg) = &self.segments
+            && seg.exists(kind, &raw_hash(hash)?)?
+        {
+            return Ok(true);
+        }
         match self.inner.head(&path).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -167,16 +242,27 @@ impl BlobStore {
         }
     }
 
-    /// Makes every completed put durable. Local files: one `syncfs` of the file system holding
+    /// Makes every completed put durable. Segments: nothing to do (puts are durable). Local files: one `syncfs` of the file system holding
     /// the root (one call for a whole batch of photos). Remote stores are durable on put.
     pub async fn sync(&self) -> Result<()> {
         let Some(root) = self.local_root.clone() else {
             return Ok(());
         };
+        if self.layout == LocalLayout::Segments {
+            // Every segment put was durable before it returned.
+            return Ok(());
+        }
         tokio::task::spawn_blocking(move || sync_filesystem(&root))
             .await
             .map_err(|e| BlobError::Backend(e.to_string()))?
     }
+}
+
+/// The 32 bytes of a (checked, lowercase hex) object name.
+fn raw_hash(hash: &str) -> Result<[u8; 32]> {
+    let mut raw = [0u8; 32];
+    hex::decode_to_slice(hash, &mut raw).map_err(|_| BlobError::BadName)?;
+    Ok(raw)
 }
 
 #[cfg(target_os = "linux")]
@@ -210,7 +296,7 @@ mod tests {
     #[tokio::test]
     async fn put_get_roundtrip_and_dedup() {
         let dir = tempfile::tempdir().unwrap();
-        let b = BlobStore::local(dir.path()).unwrap();
+        let b = BlobStore::local_with(dir.path(), LocalLayout::Files).unwrap();
         let h1 = b.put("photos", Bytes::from_static(b"jpeg bytes")).await.unwrap();
         let h2 = b.put("photos", Bytes::from_static(b"jpeg bytes")).await.unwrap();
         assert_eq!(h1, h2);

@@ -22,6 +22,9 @@ pub struct Settings {
     pub blob_url: Option<String>,
     /// Settings of the S3-compatible store named by `blob_url`.
     pub s3: hadir_blob::S3Settings,
+    /// How a local blob store keeps new photos: `segments` (default; appended to segment files,
+    /// one fsync per batch) or `files` (one file per photo). Both are always read.
+    pub blob_layout: hadir_blob::LocalLayout,
     pub listen: String,
     pub server: ServerConfig,
 }
@@ -33,6 +36,7 @@ impl Default for Settings {
             database_url: None,
             blob_url: None,
             s3: hadir_blob::S3Settings::default(),
+            blob_layout: hadir_blob::LocalLayout::default(),
             listen: "127.0.0.1:8080".into(),
             server: ServerConfig::default(),
         }
@@ -86,8 +90,9 @@ impl Settings {
         let url =
             self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data.join("hadir.db").display()));
         let blob = match &self.blob_url {
-            Some(url) => BlobStore::from_url(url, &self.s3).with_context(|| format!("cannot open blob store {url}"))?,
-            None => BlobStore::local(&self.data.join("blobs"))?,
+            Some(url) => BlobStore::from_url_with(url, &self.s3, self.blob_layout)
+                .with_context(|| format!("cannot open blob store {url}"))?,
+            None => BlobStore::local_with(&self.data.join("blobs"), self.blob_layout)?,
         };
         match Backend::of(&url)? {
             Backend::Sqlite => {

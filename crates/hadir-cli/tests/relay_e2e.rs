@@ -3,32 +3,20 @@
 //! aborted and restarted on the same buffer. Every punch reaches the server exactly once, with
 //! its original terminal time.
 
+use hadir_relay::RelayHandle;
 use hadir_relay::emulator::{Emulator, EmulatorConfig};
-use hadir_relay::{RelayConfig, RelayHandle};
 use jiff::civil::date;
 use reqwest::Client;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::BIN;
 const NIP: &str = "198609262015051001";
 
 fn start_server(data: &std::path::Path, addr: &str) -> Child {
-    let mut child = Command::new(BIN)
-        .args(["--data", data.to_str().unwrap(), "serve", "--listen", addr])
-        .env("HADIR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("listening on"), "{line}");
-    child
+    common::start_server(data, addr, None)
 }
 
 async fn punch_times(c: &Client, base: &str, token: &str) -> Vec<String> {
@@ -59,14 +47,7 @@ async fn wait_for(c: &Client, base: &str, token: &str, n: usize) -> Vec<String> 
 }
 
 async fn relay(server: &str, token: &str, buffer: &std::path::Path, terminal: std::net::SocketAddr) -> RelayHandle {
-    let cfg = RelayConfig::from_toml(&format!(
-        "server = \"{server}\"\ntoken = \"{token}\"\ninterval_secs = 1\nbuffer = \"{}\"\nstatus_listen = \"127.0.0.1:0\"\n\
-         retry_min_ms = 200\nretry_max_secs = 1\nroster_interval_secs = 0\n\
-         [[terminals]]\naddress = \"{terminal}\"\nprotocol = \"tcp\"\n",
-        buffer.display()
-    ))
-    .unwrap();
-    hadir_relay::start(cfg).await.unwrap()
+    common::start_relay(server, token, buffer, terminal, 0).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

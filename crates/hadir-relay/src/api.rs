@@ -117,3 +117,151 @@ pub struct RosterUser {
 fn yes() -> bool {
     true
 }
+
+/// `GET /api/v1/relay/templates` (issue 25): the templates the relay's terminals lack and the
+/// employees they should lose. Held in memory only, until the next fetch replaces it.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelayTemplates {
+    #[serde(default)]
+    pub templates: Vec<RelayTemplate>,
+    #[serde(default)]
+    pub removed: Vec<RelayTemplateRemoval>,
+}
+
+/// Never prints a template.
+impl std::fmt::Debug for RelayTemplates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayTemplates")
+            .field("templates", &self.templates.len())
+            .field("removed", &self.removed.len())
+            .finish()
+    }
+}
+
+/// One template to write to the listed terminals.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayTemplate {
+    pub id: i64,
+    /// Quoted back in the report.
+    pub version: String,
+    pub pin: String,
+    /// `finger`, `face` or `bio:<type>`; the relay writes `finger` (the only kind port 4370
+    /// carries) and reports the others failed.
+    pub kind: String,
+    pub no: u32,
+    #[serde(default)]
+    pub index: u32,
+    #[serde(default = "one")]
+    pub valid: u32,
+    /// Base64.
+    pub template: String,
+    pub terminals: Vec<String>,
+}
+
+impl std::fmt::Debug for RelayTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayTemplate")
+            .field("id", &self.id)
+            .field("pin", &self.pin)
+            .field("kind", &self.kind)
+            .field("no", &self.no)
+            .field("terminals", &self.terminals)
+            .finish_non_exhaustive()
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An employee (by device PIN) the listed terminals should lose, with their templates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayTemplateRemoval {
+    pub pin: String,
+    pub terminals: Vec<String>,
+}
+
+/// `POST /api/v1/relay/templates`: what the relay did with the templates handed to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateReport {
+    pub written: Vec<TemplateWritten>,
+    pub removed: Vec<TemplateUserRemoved>,
+    /// Templates the terminal cannot take (a kind port 4370 does not carry, bad data): the server
+    /// logs them; they are not retried until they change.
+    #[serde(default)]
+    pub failed: Vec<TemplateFailed>,
+}
+
+impl TemplateReport {
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty() && self.removed.is_empty() && self.failed.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateWritten {
+    pub sn: String,
+    pub id: i64,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateUserRemoved {
+    pub sn: String,
+    pub pin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateFailed {
+    pub sn: String,
+    pub id: i64,
+    pub version: String,
+    /// `unsupported_kind`, `bad_template`, `too_large`.
+    pub reason: String,
+}
+
+/// `POST /api/v1/relay/templates/upload`: fingers enrolled on the relay's terminals.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateUpload {
+    pub templates: Vec<UploadedTemplate>,
+}
+
+impl std::fmt::Debug for TemplateUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateUpload").field("templates", &self.templates.len()).finish()
+    }
+}
+
+/// One fingerprint template read from a terminal's template table.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadedTemplate {
+    pub sn: String,
+    pub pin: String,
+    /// 0–9.
+    pub finger: u8,
+    /// 1 usable, 3 duress.
+    pub valid: u8,
+    /// Base64 of the template bytes.
+    pub template: String,
+}
+
+/// Never prints the template.
+impl std::fmt::Debug for UploadedTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadedTemplate")
+            .field("sn", &self.sn)
+            .field("pin", &self.pin)
+            .field("finger", &self.finger)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's answer to an upload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateUploadReply {
+    pub stored: usize,
+    pub unchanged: usize,
+    /// Not stored: unknown PIN, an employee outside the terminal's unit, a terminal not the
+    /// relay's or not approved.
+    pub dropped: usize,
+}

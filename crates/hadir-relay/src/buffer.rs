@@ -57,7 +57,18 @@ const SCHEMA: &[&str] = &[
         rejected TEXT,
         UNIQUE (login, idempotency_key))",
     "CREATE INDEX IF NOT EXISTS checkins_unsent ON checkins (id) WHERE sent_at IS NULL AND rejected IS NULL",
+    // Issue 25: a SHA-256 per finger the relay has seen on a terminal (written by it, or read
+    // and handed to the server), so only new or changed fingers are uploaded. Never a template.
+    "CREATE TABLE IF NOT EXISTS template_digests (
+        sn TEXT NOT NULL,
+        pin TEXT NOT NULL,
+        finger INTEGER NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (sn, pin, finger))",
 ];
+
+/// The digest of a finger known on a terminal, by (PIN, finger).
+pub type TemplateDigests = BTreeMap<(String, u8), Vec<u8>>;
 
 /// One employee who may sign in at the relay's local app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +253,56 @@ impl Buffer {
     /// Forgets the read position (after the terminal's log was cleared).
     pub async fn reset_cursor(&self, sn: &str) -> Result<(), BufferError> {
         sqlx::query("DELETE FROM cursors WHERE sn = ?").bind(sn).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The finger digests known for terminal `sn`; `None` when none was ever recorded (the
+    /// terminal's fingers were never read).
+    pub async fn template_digests(&self, sn: &str) -> Result<Option<TemplateDigests>, BufferError> {
+        let rows = sqlx::query("SELECT pin, finger, digest FROM template_digests WHERE sn = ?")
+            .bind(sn)
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| ((r.get(0), u8::try_from(r.get::<i64, _>(1)).unwrap_or(u8::MAX)), r.get(2)))
+                .collect(),
+        ))
+    }
+
+    /// Records finger digests of terminal `sn` (replacing those of the same finger) and forgets
+    /// every finger of the PINs in `forget`, in one transaction. An empty digest marks a
+    /// terminal read with no finger (so its next read is not taken for a first one).
+    pub async fn update_template_digests(
+        &self,
+        sn: &str,
+        set: &[(String, u8, Vec<u8>)],
+        forget: &[String],
+    ) -> Result<(), BufferError> {
+        let mut tx = self.pool.begin().await?;
+        for pin in forget {
+            sqlx::query("DELETE FROM template_digests WHERE sn = ? AND pin = ?")
+                .bind(sn)
+                .bind(pin)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (pin, finger, digest) in set {
+            sqlx::query(
+                "INSERT INTO template_digests (sn, pin, finger, digest) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (sn, pin, finger) DO UPDATE SET digest = excluded.digest",
+            )
+            .bind(sn)
+            .bind(pin)
+            .bind(i64::from(*finger))
+            .bind(digest)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

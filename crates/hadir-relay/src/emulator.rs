@@ -5,6 +5,13 @@
 //! get/set time, buffered reads (1503 → inline 1501 or a size; 1504 → 1500,
 //! 1501 data, 2000; 1502), user write/delete, clear log, `CMD_EXIT`.
 //! Punches can be added while it runs; users can be inspected.
+//!
+//! Fingerprint templates (issue 25): the buffered write (1500 with the size,
+//! 1501 chunks) followed by `CMD_SAVE_USERTEMPS` (110) stores users and
+//! templates; the template table is read with 1503 of `CMD_DB_RRQ` /
+//! `FCT_FINGERTMP`; `CMD_DELETE_USERTEMP` deletes one finger and
+//! `CMD_DELETE_USER` the user with its fingers. Tests enrol fingers with
+//! [`Emulator::enroll_finger`] and inspect them with [`Emulator::templates`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,8 +19,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use hadir_zk::binary::consts::*;
 use hadir_zk::binary::{
-    AttendanceRecord, Packet, TcpDecoder, UserLayout, UserRecord, decode_time, encode_attendance, encode_time,
-    encode_user, make_commkey, parse_text_reply, parse_users, tcp_frame,
+    AttendanceRecord, CMD_SAVE_USERTEMPS, FingerTemplate, Packet, TcpDecoder, UserLayout, UserRecord, decode_time,
+    decode_usertemps, encode_attendance, encode_fingertmp, encode_time, encode_user, make_commkey, parse_text_reply,
+    parse_users, tcp_frame,
 };
 use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp};
@@ -70,13 +78,25 @@ pub struct EmulatorStats {
     pub user_writes: u64,
     pub user_deletes: u64,
     pub clears: u64,
+    /// `CMD_SAVE_USERTEMPS` accepted, and templates they stored.
+    pub template_saves: u64,
+    pub templates_written: u64,
+    /// `CMD_DELETE_USERTEMP` accepted.
+    pub template_deletes: u64,
+    /// Template table reads (1503 of `FCT_FINGERTMP`).
+    pub template_reads: u64,
 }
+
+/// Largest buffered write accepted (a real terminal's buffer is bounded too).
+const MAX_WRITE_BUFFER: usize = 4 << 20;
 
 struct Device {
     config: EmulatorConfig,
     /// In slot order; real terminals also list empty slots (uid 0).
     users: Vec<UserRecord>,
     records: Vec<AttendanceRecord>,
+    /// Fingerprint templates by (uid, finger), in enrolment order.
+    templates: Vec<FingerTemplate>,
     clock_offset: SignedDuration,
     next_session: u16,
     stats: EmulatorStats,
@@ -89,6 +109,8 @@ struct Session {
     id: u16,
     authed: bool,
     buffer: Option<Vec<u8>>,
+    /// A buffered write under way: the announced size and what came so far.
+    incoming: Option<(usize, Vec<u8>)>,
 }
 
 enum Transport {
@@ -123,6 +145,7 @@ impl Emulator {
             config,
             users: Vec::new(),
             records: Vec::new(),
+            templates: Vec::new(),
             clock_offset: SignedDuration::ZERO,
             next_session: 0x45cf,
             stats: EmulatorStats::default(),
@@ -167,6 +190,30 @@ impl Emulator {
         }
     }
 
+    /// Enrols a finger on the terminal, as its keypad menu does, for the
+    /// user with this PIN. False when no user has it.
+    pub fn enroll_finger(&self, pin: &str, finger: u8, template: &[u8]) -> bool {
+        let mut d = lock(&self.device);
+        let Some(uid) = d.users.iter().find(|u| u.user_id == pin).map(|u| u.uid) else { return false };
+        d.put_template(FingerTemplate { uid, finger, valid: 1, template: template.to_vec() });
+        true
+    }
+
+    /// The templates it holds, as (PIN, finger, bytes), in (PIN, finger) order.
+    pub fn templates(&self) -> Vec<(String, u8, Vec<u8>)> {
+        let d = lock(&self.device);
+        let mut out: Vec<(String, u8, Vec<u8>)> = d
+            .templates
+            .iter()
+            .map(|t| {
+                let pin = d.users.iter().find(|u| u.uid == t.uid).map(|u| u.user_id.clone());
+                (pin.unwrap_or_else(|| format!("uid:{}", t.uid)), t.finger, t.template.clone())
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        out
+    }
+
     pub fn record_count(&self) -> usize {
         lock(&self.device).records.len()
     }
@@ -208,10 +255,46 @@ impl Device {
         }
     }
 
+    fn put_template(&mut self, t: FingerTemplate) {
+        match self.templates.iter_mut().find(|x| x.uid == t.uid && x.finger == t.finger) {
+            Some(slot) => *slot = t,
+            None => self.templates.push(t),
+        }
+    }
+
+    /// `CMD_SAVE_USERTEMPS`: stores the users and templates of the buffered write.
+    fn save_usertemps(&mut self, s: &mut Session) -> bool {
+        let Some((size, data)) = s.incoming.take() else { return false };
+        if data.len() != size {
+            return false;
+        }
+        let layout = self.config.user_layout;
+        let Ok((raw_users, templates)) = decode_usertemps(&data, layout) else { return false };
+        let mut users = Vec::with_capacity(raw_users.len());
+        for raw in &raw_users {
+            let dataset = with_total(raw.clone());
+            match parse_users(&dataset, 1) {
+                Ok((_, mut u)) if u.len() == 1 => users.append(&mut u),
+                _ => return false,
+            }
+        }
+        // A template's user must be in the payload or on the terminal.
+        let known = |uid: u16| users.iter().any(|u| u.uid == uid) || self.users.iter().any(|u| u.uid == uid);
+        if !templates.iter().all(|t| known(t.uid)) {
+            return false;
+        }
+        users.into_iter().for_each(|u| self.put_user(u));
+        self.stats.template_saves += 1;
+        self.stats.templates_written += templates.len() as u64;
+        templates.into_iter().for_each(|t| self.put_template(t));
+        true
+    }
+
     fn free_sizes(&self) -> Vec<u8> {
         let mut f = [0i32; 20];
         let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
         f[4] = n(self.users.len());
+        f[6] = n(self.templates.len());
         f[8] = n(self.records.len());
         f[14] = 3000;
         f[15] = 10_000;
@@ -270,7 +353,7 @@ impl Device {
         match req.command {
             CMD_CONNECT => {
                 self.stats.connects += 1;
-                *s = Session { id: self.next_session, authed: self.config.comm_key == 0, buffer: None };
+                *s = Session { id: self.next_session, authed: self.config.comm_key == 0, ..Session::default() };
                 self.next_session = self.next_session.wrapping_add(1).max(1);
                 let cmd = if s.authed { CMD_ACK_OK } else { CMD_ACK_UNAUTH };
                 return (vec![reply(cmd, s.id, Vec::new())], false);
@@ -321,9 +404,17 @@ impl Device {
             CMD_PREPARE_BUFFER => {
                 self.stats.prepares += 1;
                 let command = req.data.get(1..3).map(|b| u16::from_le_bytes([b[0], b[1]]));
-                let dataset = match command {
-                    Some(CMD_ATTLOG_RRQ) => self.attlog_dataset(),
-                    Some(CMD_USERTEMP_RRQ) => self.users_dataset(),
+                let fct = req.data.get(3..7).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                let dataset = match (command, fct) {
+                    (Some(CMD_ATTLOG_RRQ), _) => self.attlog_dataset(),
+                    (Some(CMD_USERTEMP_RRQ), _) => self.users_dataset(),
+                    (Some(CMD_DB_RRQ), Some(FCT_FINGERTMP)) => {
+                        self.stats.template_reads += 1;
+                        match encode_fingertmp(&self.templates) {
+                            Ok(d) => d,
+                            Err(_) => return (vec![reply(CMD_ACK_ERROR, s.id, Vec::new())], false),
+                        }
+                    }
                     _ => return (vec![reply(CMD_ACK_ERROR, s.id, Vec::new())], false),
                 };
                 if dataset.len() <= self.config.inline_max {
@@ -342,8 +433,48 @@ impl Device {
             CMD_READ_BUFFER => self.read_buffer(s, req, transport),
             CMD_FREE_DATA => {
                 s.buffer = None;
+                s.incoming = None;
                 ok(s)
             }
+            // The buffered write: announce the size, then the data in chunks.
+            CMD_PREPARE_DATA => match req.data.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) {
+                Some(size) if (size as usize) <= MAX_WRITE_BUFFER => {
+                    s.incoming = Some((size as usize, Vec::new()));
+                    ok(s)
+                }
+                _ => vec![reply(CMD_ACK_ERROR, s.id, Vec::new())],
+            },
+            CMD_DATA => match s.incoming.as_mut() {
+                Some((size, data)) if data.len() + req.data.len() <= *size => {
+                    data.extend_from_slice(&req.data);
+                    ok(s)
+                }
+                _ => {
+                    s.incoming = None;
+                    vec![reply(CMD_ACK_ERROR, s.id, Vec::new())]
+                }
+            },
+            CMD_SAVE_USERTEMPS => {
+                if self.save_usertemps(s) {
+                    ok(s)
+                } else {
+                    vec![reply(CMD_ACK_ERROR, s.id, Vec::new())]
+                }
+            }
+            CMD_DELETE_USERTEMP => match req.data.get(..3) {
+                Some(b) => {
+                    let (uid, finger) = (u16::from_le_bytes([b[0], b[1]]), b[2]);
+                    let before = self.templates.len();
+                    self.templates.retain(|t| !(t.uid == uid && t.finger == finger));
+                    if self.templates.len() < before {
+                        self.stats.template_deletes += 1;
+                        ok(s)
+                    } else {
+                        vec![reply(CMD_ACK_ERROR, s.id, Vec::new())]
+                    }
+                }
+                None => vec![reply(CMD_ACK_ERROR, s.id, Vec::new())],
+            },
             CMD_USER_WRQ => {
                 let len = u32::try_from(req.data.len()).unwrap_or(0);
                 let mut dataset = len.to_le_bytes().to_vec();
@@ -362,6 +493,7 @@ impl Device {
                     self.stats.user_deletes += 1;
                     let uid = u16::from_le_bytes([b[0], b[1]]);
                     self.users.retain(|u| u.uid != uid);
+                    self.templates.retain(|t| t.uid != uid);
                     ok(s)
                 }
                 None => vec![reply(CMD_ACK_ERROR, s.id, Vec::new())],

@@ -15,7 +15,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::api::{PunchBatch, PunchReply, RelayPunch, Roster, TerminalReport};
+use crate::api::{
+    PunchBatch, PunchReply, RelayPunch, RelayTemplates, Roster, TemplateReport, TemplateUpload, TemplateUploadReply,
+    TerminalReport, UploadedTemplate,
+};
 
 /// What the fake server holds; shared across restarts.
 #[derive(Debug, Default)]
@@ -36,6 +39,12 @@ pub struct FakeState {
     pub busy: u32,
     /// Stored, then slow to answer: lets a test kill the relay mid-upload.
     pub reply_delay: Duration,
+    /// Issue 25: the templates handed out (`None`: 404, as an older server), the reports
+    /// received, the fingers uploaded (accepted ones), and how many uploads to fail (500) first.
+    pub templates: Option<RelayTemplates>,
+    pub template_reports: Vec<TemplateReport>,
+    pub uploads: Vec<UploadedTemplate>,
+    pub upload_failures: u32,
 }
 
 pub type SharedFakeState = Arc<Mutex<FakeState>>;
@@ -107,6 +116,8 @@ fn router(state: SharedFakeState) -> Router {
     Router::new()
         .route("/api/v1/relay/punches", post(punches))
         .route("/api/v1/relay/roster", get(roster))
+        .route("/api/v1/relay/templates", get(templates).post(template_report))
+        .route("/api/v1/relay/templates/upload", post(template_upload))
         .with_state(state)
 }
 
@@ -160,4 +171,60 @@ async fn roster(State(state): State<SharedFakeState>, headers: HeaderMap) -> Res
     let mut s = lock(&state);
     s.roster_gets += 1;
     Json(s.roster.clone()).into_response()
+}
+
+async fn templates(State(state): State<SharedFakeState>, headers: HeaderMap) -> Response {
+    if !authorized(&state, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match lock(&state).templates.clone() {
+        Some(t) => Json(t).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Records the report; what was written or removed is no longer handed out (as the server).
+async fn template_report(
+    State(state): State<SharedFakeState>,
+    headers: HeaderMap,
+    Json(report): Json<TemplateReport>,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut s = lock(&state);
+    if let Some(t) = s.templates.as_mut() {
+        for w in &report.written {
+            for item in t.templates.iter_mut().filter(|i| i.id == w.id) {
+                item.terminals.retain(|sn| *sn != w.sn);
+            }
+        }
+        t.templates.retain(|i| !i.terminals.is_empty());
+        for r in &report.removed {
+            for item in t.removed.iter_mut().filter(|i| i.pin == r.pin) {
+                item.terminals.retain(|sn| *sn != r.sn);
+            }
+        }
+        t.removed.retain(|i| !i.terminals.is_empty());
+    }
+    s.template_reports.push(report);
+    Json(serde_json::json!({"recorded": 0})).into_response()
+}
+
+async fn template_upload(
+    State(state): State<SharedFakeState>,
+    headers: HeaderMap,
+    Json(up): Json<TemplateUpload>,
+) -> Response {
+    if !authorized(&state, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut s = lock(&state);
+    if s.upload_failures > 0 {
+        s.upload_failures -= 1;
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let stored = up.templates.len();
+    s.uploads.extend(up.templates);
+    Json(TemplateUploadReply { stored, unchanged: 0, dropped: 0 }).into_response()
 }

@@ -6,7 +6,9 @@
 //! * one puller per terminal ([`puller`]): connect, read new records into the
 //!   buffer (page by page, cursor in the same transaction), apply the roster;
 //! * the uploader: batches to `POST /api/v1/relay/punches`, backoff + jitter;
-//! * the roster fetcher: `GET /api/v1/relay/roster` on schedule and on demand;
+//! * the roster fetcher: `GET /api/v1/relay/roster` on schedule and on demand, then
+//!   `GET /api/v1/relay/templates`; the pullers write the templates and read new fingers
+//!   ([`templates`], issue 25);
 //! * the status page (axum) with its "Sinkron sekarang" button: loopback
 //!   unless configured, a password when exposed, same-origin + form token on
 //!   every POST ([`status`]).
@@ -26,6 +28,7 @@ mod puller;
 mod roster;
 mod state;
 mod status;
+mod templates;
 mod upload;
 
 use std::net::SocketAddr;
@@ -72,7 +75,14 @@ pub async fn start(config: RelayConfig) -> Result<RelayHandle, RelayError> {
         }
     });
     for (index, term) in config.terminals.iter().enumerate() {
-        tasks.spawn(puller::terminal_loop(index, term.clone(), config.clone(), shared.clone(), buffer.clone()));
+        tasks.spawn(puller::terminal_loop(
+            index,
+            term.clone(),
+            config.clone(),
+            shared.clone(),
+            buffer.clone(),
+            server.clone(),
+        ));
     }
     tasks.spawn(upload::upload_loop(config.clone(), shared.clone(), buffer.clone(), server.clone()));
     tasks.spawn(roster::roster_loop(config.clone(), shared.clone(), server, buffer.clone()));

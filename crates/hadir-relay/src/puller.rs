@@ -3,23 +3,25 @@
 //! slow terminal only ever delays its own task.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hadir_zk::binary::AttendanceRecord;
 use jiff::Timestamp;
 use thiserror::Error;
 
-use crate::api::{RelayPunch, Roster};
+use crate::api::{RelayPunch, RelayTemplates, Roster, TemplateUpload};
 use crate::buffer::Buffer;
 use crate::client::{ZkClient, read_new_attendance};
 use crate::config::{RelayConfig, TerminalConfig};
-use crate::error::{BufferError, ClientError};
+use crate::error::{BufferError, ClientError, ServerError};
 use crate::roster::apply_roster;
 use crate::state::Shared;
+use crate::templates::sync_terminal;
+use crate::upload::ServerClient;
 
 #[derive(Debug, Error)]
-enum CycleError {
+pub(crate) enum CycleError {
     #[error(transparent)]
     Client(#[from] ClientError),
     #[error(transparent)]
@@ -34,6 +36,17 @@ struct Task {
     config: Arc<RelayConfig>,
     shared: Arc<Shared>,
     buffer: Buffer,
+    server: ServerClient,
+    /// Issue 25: the finger count at the last template read (`None` before the first), and
+    /// whether fingers read are still waiting to be uploaded.
+    fingers: Mutex<(Option<i32>, bool)>,
+}
+
+/// What a session applied.
+#[derive(Default)]
+struct Applied {
+    roster: bool,
+    templates: bool,
 }
 
 pub(crate) async fn terminal_loop(
@@ -42,25 +55,35 @@ pub(crate) async fn terminal_loop(
     config: Arc<RelayConfig>,
     shared: Arc<Shared>,
     buffer: Buffer,
+    server: ServerClient,
 ) {
-    let task = Task { index, term, config, shared, buffer };
+    let task = Task { index, term, config, shared, buffer, server, fingers: Mutex::new((None, false)) };
     let mut pull_rx = task.shared.pull_now.subscribe();
     let mut roster_rx = task.shared.roster.subscribe();
+    let mut templates_rx = task.shared.templates.subscribe();
     let mut applied: Option<Arc<Roster>> = None;
+    let mut applied_templates: Option<Arc<RelayTemplates>> = None;
     // Each page is committed as it is read, so cutting a long pull short
     // loses nothing: the next cycle resumes from the cursor.
     let cap = task.term.timeout(&task.config).saturating_mul(180);
     loop {
         let latest = roster_rx.borrow_and_update().clone();
         let pending = latest.filter(|r| !applied.as_ref().is_some_and(|a| Arc::ptr_eq(a, r)));
-        let outcome = match tokio::time::timeout(cap, task.cycle(pending.as_deref())).await {
-            Ok(r) => r,
-            Err(_) => Err(CycleError::Overall(cap)),
-        };
+        let latest_templates = templates_rx.borrow_and_update().clone();
+        let pending_templates =
+            latest_templates.filter(|t| !applied_templates.as_ref().is_some_and(|a| Arc::ptr_eq(a, t)));
+        let outcome =
+            match tokio::time::timeout(cap, task.cycle(pending.as_deref(), pending_templates.as_deref())).await {
+                Ok(r) => r,
+                Err(_) => Err(CycleError::Overall(cap)),
+            };
         match outcome {
-            Ok(roster_done) => {
-                if roster_done {
+            Ok(done) => {
+                if done.roster {
                     applied = pending;
+                }
+                if done.templates {
+                    applied_templates = pending_templates;
                 }
                 task.shared.update_terminal(index, |t| {
                     t.reachable = Some(true);
@@ -91,6 +114,7 @@ pub(crate) async fn terminal_loop(
             () = tokio::time::sleep(task.config.interval()) => {}
             r = pull_rx.changed() => if r.is_err() { tokio::time::sleep(task.config.interval()).await },
             r = roster_rx.changed() => if r.is_err() { tokio::time::sleep(task.config.interval()).await },
+            r = templates_rx.changed() => if r.is_err() { tokio::time::sleep(task.config.interval()).await },
         }
     }
 }
@@ -100,16 +124,97 @@ fn format_time(r: &AttendanceRecord) -> String {
 }
 
 impl Task {
-    /// One pull; `Ok(true)` when `roster` was applied.
-    async fn cycle(&self, roster: Option<&Roster>) -> Result<bool, CycleError> {
+    /// One pull, then what the templates part has to tell the server (after the terminal's
+    /// session is closed).
+    async fn cycle(&self, roster: Option<&Roster>, templates: Option<&RelayTemplates>) -> Result<Applied, CycleError> {
         let t = &self.term;
         let mut client = ZkClient::connect(&t.address, t.protocol, t.comm_key, t.timeout(&self.config)).await?;
-        let result = self.session(&mut client, roster).await;
+        let result = self.session(&mut client, roster, templates).await;
         client.disconnect().await;
-        result
+        let (mut applied, outcome) = result?;
+        if let Some((sn, outcome)) = outcome {
+            applied.templates &= self.tell_server(&sn, outcome).await;
+        }
+        Ok(applied)
     }
 
-    async fn session(&self, client: &mut ZkClient, roster: Option<&Roster>) -> Result<bool, CycleError> {
+    /// Reports the templates written/removed and uploads the fingers read. False when the
+    /// report did not reach the server (the list is applied again next session: rewriting a
+    /// finger the terminal holds is harmless).
+    async fn tell_server(&self, sn: &str, o: crate::templates::Outcome) -> bool {
+        let mut reported = true;
+        if !o.report.is_empty() {
+            match self.server.report_templates(&o.report).await {
+                Ok(()) => tracing::info!(
+                    terminal = %self.term.address,
+                    written = o.report.written.len(),
+                    removed = o.report.removed.len(),
+                    failed = o.report.failed.len(),
+                    "templates reported"
+                ),
+                Err(e) => {
+                    tracing::warn!(terminal = %self.term.address, error = %e, "reporting templates failed");
+                    reported = false;
+                }
+            }
+        }
+        let mut waiting = o.capped_reads;
+        let mut accepted = 0u64;
+        if !o.upload.is_empty() {
+            let upload = TemplateUpload { templates: o.upload };
+            let took = match self.server.upload_templates(&upload).await {
+                Ok(r) => {
+                    accepted = o.upload_digests.len() as u64;
+                    tracing::info!(terminal = %self.term.address, stored = r.stored, unchanged = r.unchanged, dropped = r.dropped, "fingers uploaded");
+                    true
+                }
+                Err(ServerError::Status { status: 404, .. }) => {
+                    tracing::info!("the server takes no fingers from relays (older version)");
+                    true
+                }
+                // Refused for good (not a passing state): not resent until the fingers change,
+                // so one bad finger cannot keep the relay re-reading its terminal.
+                Err(ServerError::Status { status, body })
+                    if (400..500).contains(&status) && !matches!(status, 401 | 408 | 429) =>
+                {
+                    tracing::warn!(terminal = %self.term.address, status, body = %body, "the server refused the fingers; not resent");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(terminal = %self.term.address, error = %e, "uploading fingers failed; retried");
+                    false
+                }
+            };
+            if took {
+                if let Err(e) = self.buffer.update_template_digests(sn, &o.upload_digests, &[]).await {
+                    tracing::error!(error = %e, "recording finger digests failed");
+                    waiting = true;
+                }
+            } else {
+                waiting = true;
+            }
+        }
+        if let Ok(mut f) = self.fingers.lock() {
+            *f = (Some(o.fingers), waiting);
+        }
+        self.shared.update_terminal(self.index, |t| {
+            t.fingers = Some(i64::from(o.fingers));
+            t.fingers_written += o.report.written.len() as u64;
+            t.fingers_uploaded += accepted;
+        });
+        if o.capped_writes && reported {
+            // More to write: fetch the rest now rather than at the next roster time.
+            self.shared.roster_now.notify_one();
+        }
+        reported
+    }
+
+    async fn session(
+        &self,
+        client: &mut ZkClient,
+        roster: Option<&Roster>,
+        templates: Option<&RelayTemplates>,
+    ) -> Result<(Applied, Option<(String, crate::templates::Outcome)>), CycleError> {
         let sn = client.serial_number().await?;
         if sn.is_empty() {
             return Err(ClientError::Inconsistent("nomor seri kosong".into()).into());
@@ -175,14 +280,31 @@ impl Task {
             self.shared.upload_now.notify_one();
         }
 
-        let mut roster_done = false;
+        let mut applied = Applied::default();
         if let Some(roster) = roster {
             let outcome = apply_roster(client, roster, u32::try_from(sizes.users).unwrap_or(0)).await?;
             tracing::info!(terminal = %self.term.address, ?outcome, "roster applied");
-            roster_done = true;
+            applied.roster = true;
             self.shared.update_terminal(self.index, |s| s.last_roster_sync = Some(Timestamp::now()));
         }
-        Ok(roster_done)
+
+        // Issue 25: templates, once the users are there. The table is read when the finger
+        // count moved, fingers wait to be uploaded, or a new list came; never before the first
+        // list (its removals and pending versions decide what not to upload; an older server
+        // hands none and takes no fingers).
+        let (seen, waiting) = self.fingers.lock().map(|f| *f).unwrap_or((None, false));
+        let listed = self.shared.templates.borrow().is_some();
+        let read = listed && sizes.fingers > 0 && (seen != Some(sizes.fingers) || waiting || templates.is_some());
+        let mut outcome = None;
+        if templates.is_some() || read {
+            let latest = self.shared.roster.borrow().clone();
+            let o = sync_terminal(client, &self.buffer, &sn, templates, latest.as_deref(), read).await?;
+            applied.templates = templates.is_some();
+            outcome = Some((sn, o));
+        } else if listed && let Ok(mut f) = self.fingers.lock() {
+            f.0 = Some(sizes.fingers);
+        }
+        Ok((applied, outcome))
     }
 
     /// Clears the terminal's log only when the relay has read every record on

@@ -12,7 +12,7 @@ use crate::api::{Roster, RosterUser};
 use crate::buffer::{Buffer, StaffMember};
 use crate::client::ZkClient;
 use crate::config::RelayConfig;
-use crate::error::ClientError;
+use crate::error::{ClientError, ServerError};
 use crate::state::Shared;
 use crate::upload::ServerClient;
 
@@ -62,6 +62,17 @@ pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, s
                     tracing::error!(error = %e, "storing the roster's accounts failed");
                 }
                 shared.roster.send_replace(Some(Arc::new(roster)));
+                // Issue 25: the templates to write, after the users they belong to.
+                match server.templates().await {
+                    Ok(t) => {
+                        tracing::info!(templates = t.templates.len(), removals = t.removed.len(), "templates fetched");
+                        shared.templates.send_replace(Some(Arc::new(t)));
+                    }
+                    Err(ServerError::Status { status: 404, .. }) => {
+                        tracing::debug!("the server hands out no templates (older version)");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "fetching the templates failed"),
+                }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "fetching the roster failed");

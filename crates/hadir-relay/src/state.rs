@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
-use crate::api::{PunchReply, Roster, TerminalReport};
+use crate::api::{PunchReply, RelayTemplates, Roster, TerminalReport};
 use crate::config::{Protocol, RelayConfig};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -26,6 +26,12 @@ pub struct TerminalStatus {
     pub last_roster_sync: Option<Timestamp>,
     /// Records in the terminal's log the relay has not read yet (when known).
     pub unread: Option<u32>,
+    /// Issue 25: fingerprint templates on the terminal (at its last template read or write),
+    /// and since the relay started: fingers it wrote there from the server, fingers enrolled
+    /// there that it uploaded.
+    pub fingers: Option<i64>,
+    pub fingers_written: u64,
+    pub fingers_uploaded: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -61,6 +67,8 @@ pub(crate) struct Shared {
     pub(crate) roster_now: Notify,
     /// The latest roster fetched from the server; terminal tasks apply each new one.
     pub(crate) roster: watch::Sender<Option<Arc<Roster>>>,
+    /// The latest templates to write (issue 25), fetched with the roster; memory only.
+    pub(crate) templates: watch::Sender<Option<Arc<RelayTemplates>>>,
     /// Wakes the uploader (new records, or terminal status to report).
     pub(crate) upload_now: Notify,
 }
@@ -80,6 +88,7 @@ impl Shared {
             pull_now: watch::Sender::new(0),
             roster_now: Notify::new(),
             roster: watch::Sender::new(None),
+            templates: watch::Sender::new(None),
             upload_now: Notify::new(),
         }
     }

@@ -267,7 +267,7 @@ async fn page(State(ctx): State<Ctx>) -> impl IntoResponse {
         let _ = write!(
             rows,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&t.address),
             format!("{:?}", t.protocol).to_uppercase(),
             esc(t.sn.as_deref().unwrap_or("–")),
@@ -278,6 +278,10 @@ async fn page(State(ctx): State<Ctx>) -> impl IntoResponse {
             drift,
             opt(t.users),
             opt(t.records),
+            match t.fingers {
+                Some(n) => format!("{n} (ditulis {}, diunggah {})", t.fingers_written, t.fingers_uploaded),
+                None => "–".into(),
+            },
             esc(t.last_error.as_deref().unwrap_or("")),
         );
     }
@@ -309,7 +313,7 @@ Diterima server: {acc} (ganda: {dup})<br>Selisih jam: {offset}</p>
 Absen ditolak server: {rejected}</p>
 <h2>Mesin presensi</h2>
 <table><tr><th>Alamat</th><th>Protokol</th><th>Nomor seri</th><th>Terjangkau</th><th>Tarik terakhir</th>
-<th>Tersimpan belum terkirim</th><th>Terkirim</th><th>Selisih jam</th><th>Pengguna</th><th>Rekaman</th><th>Galat terakhir</th></tr>
+<th>Tersimpan belum terkirim</th><th>Terkirim</th><th>Selisih jam</th><th>Pengguna</th><th>Rekaman</th><th>Sidik jari</th><th>Galat terakhir</th></tr>
 {rows}</table>
 <form method="post" action="/sinkron"><input type="hidden" name="token" value="{token}"><p><button type="submit">Sinkron sekarang</button>
 Tarik data semua mesin dan kirim daftar pegawai ke mesin sekarang.</p></form>

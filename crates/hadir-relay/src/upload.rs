@@ -8,7 +8,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 
-use crate::api::{CheckinMeta, CheckinReply, PunchBatch, PunchReply, Roster};
+use crate::api::{
+    CheckinMeta, CheckinReply, PunchBatch, PunchReply, RelayTemplates, Roster, TemplateReport, TemplateUpload,
+    TemplateUploadReply,
+};
 use crate::buffer::{Buffer, LocalCheckin};
 use crate::config::RelayConfig;
 use crate::error::ServerError;
@@ -108,6 +111,37 @@ impl ServerClient {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The templates the relay's terminals lack, and the employees they should lose (issue 25).
+    pub(crate) async fn templates(&self) -> Result<RelayTemplates, ServerError> {
+        let resp =
+            self.http.get(format!("{}/api/v1/relay/templates", self.base)).bearer_auth(&self.token).send().await?;
+        Ok(self.check(resp).await?.json().await?)
+    }
+
+    /// Reports what was written to and removed from the terminals.
+    pub(crate) async fn report_templates(&self, report: &TemplateReport) -> Result<(), ServerError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/relay/templates", self.base))
+            .bearer_auth(&self.token)
+            .json(report)
+            .send()
+            .await?;
+        self.check(resp).await.map(drop)
+    }
+
+    /// Uploads fingers enrolled on the relay's terminals.
+    pub(crate) async fn upload_templates(&self, upload: &TemplateUpload) -> Result<TemplateUploadReply, ServerError> {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/relay/templates/upload", self.base))
+            .bearer_auth(&self.token)
+            .json(upload)
+            .send()
+            .await?;
+        Ok(self.check(resp).await?.json().await?)
     }
 
     pub(crate) async fn roster(&self) -> Result<Roster, ServerError> {

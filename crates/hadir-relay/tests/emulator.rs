@@ -9,7 +9,9 @@ use hadir_relay::client::{AttlogCursor, ZkClient, read_new_attendance};
 use hadir_relay::emulator::{Emulator, EmulatorConfig};
 use hadir_relay::error::ClientError;
 use hadir_zk::binary::consts::*;
-use hadir_zk::binary::{FreeSizes, Packet, TcpDecoder, UserLayout, UserRecord, make_commkey, parse_users, tcp_frame};
+use hadir_zk::binary::{
+    CMD_SAVE_USERTEMPS, FreeSizes, Packet, TcpDecoder, UserLayout, UserRecord, make_commkey, parse_users, tcp_frame,
+};
 use jiff::civil::{DateTime, date};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -240,4 +242,105 @@ async fn emulator_serves_a_real_users_dataset_in_the_real_frame_sequence() {
     let theirs: Vec<u8> =
         users.iter().flat_map(|u| hadir_zk::binary::encode_user(u, UserLayout::Zk8).unwrap()).collect();
     assert!(ours == theirs, "users read back through the emulator equal the recorded ones");
+}
+
+// ---- fingerprint templates (issue 25) ----
+
+#[tokio::test]
+async fn templates_write_read_and_delete_over_tcp_and_udp() {
+    for protocol in [Protocol::Tcp, Protocol::Udp] {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let u = UserRecord { uid: 4, user_id: "1004".into(), name: "Ani".into(), ..Default::default() };
+        emu.add_user(u.clone());
+        let mut c = ZkClient::connect(&addr(&emu, protocol), protocol, 0, T).await.unwrap();
+        // A template larger than one 1 KiB write chunk, and a small one.
+        let big: Vec<u8> = (0..1700u32).map(|i| (i % 251) as u8).collect();
+        let fingers = [
+            hadir_zk::binary::FingerTemplate { uid: 4, finger: 6, valid: 1, template: big.clone() },
+            hadir_zk::binary::FingerTemplate { uid: 4, finger: 1, valid: 1, template: vec![7; 40] },
+        ];
+        c.save_user_templates(&u, &fingers, UserLayout::Zk8).await.unwrap();
+        c.refresh_data().await.unwrap();
+        assert_eq!(
+            emu.templates(),
+            vec![("1004".to_owned(), 1, vec![7; 40]), ("1004".to_owned(), 6, big.clone())],
+            "{protocol:?}"
+        );
+        assert_eq!(emu.users().len(), 1, "the user is rewritten in place, not doubled");
+        assert_eq!((emu.stats().template_saves, emu.stats().templates_written), (1, 2));
+        let sizes = c.free_sizes().await.unwrap();
+        assert_eq!(sizes.fingers, 2);
+        // Read back as the table.
+        let back = c.read_templates(2).await.unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[0].uid, back[0].finger, back[0].valid, &back[0].template), (4, 6, 1, &big));
+        assert_eq!(emu.stats().template_reads, 1);
+        // Rewriting a finger replaces it.
+        let newer = hadir_zk::binary::FingerTemplate { uid: 4, finger: 1, valid: 1, template: vec![8; 30] };
+        c.save_user_templates(&u, &[newer], UserLayout::Zk8).await.unwrap();
+        assert_eq!(emu.templates()[0], ("1004".to_owned(), 1, vec![8; 30]));
+        // Deleting one finger, then a finger that is not there (refused, nothing changes).
+        c.delete_user_template(4, 1).await.unwrap();
+        assert_eq!(emu.templates().len(), 1);
+        assert!(matches!(c.delete_user_template(4, 1).await, Err(ClientError::Refused { .. })));
+        assert_eq!(emu.templates().len(), 1);
+        // Deleting the user deletes its fingers.
+        c.delete_user(4).await.unwrap();
+        assert!(emu.templates().is_empty());
+        assert_eq!(c.read_templates(0).await.unwrap(), vec![]);
+        c.disconnect().await;
+    }
+}
+
+#[tokio::test]
+async fn template_protocol_bytes_and_refusals() {
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    emu.add_user(UserRecord { uid: 2, user_id: "7".into(), name: "Tono".into(), ..Default::default() });
+    assert!(emu.enroll_finger("7", 3, b"FINGER"));
+    assert!(!emu.enroll_finger("8", 3, b"NOBODY"), "no user with that PIN");
+    let mut raw =
+        Raw { stream: tokio::net::TcpStream::connect(emu.tcp_addr()).await.unwrap(), dec: TcpDecoder::default() };
+    raw.send(&Packet::new(CMD_CONNECT, 0, 0, []).encode()).await;
+    let session = Packet::decode(&raw.recv().await).unwrap().session;
+    // 1503 with pyzk's `pack('<bhii', 1, CMD_DB_RRQ, FCT_FINGERTMP, 0)`: the table comes inline.
+    raw.send(&Packet::new(CMD_PREPARE_BUFFER, session, 1, [1, 7, 0, 2, 0, 0, 0, 0, 0, 0, 0]).encode()).await;
+    let p = Packet::decode(&raw.recv().await).unwrap();
+    assert_eq!(p.command, CMD_DATA);
+    // total 12; size 12 = 6 + 6, uid 2, finger 3, valid 1, "FINGER"
+    assert_eq!(p.data, [&[12u8, 0, 0, 0, 12, 0, 2, 0, 3, 1][..], b"FINGER"].concat());
+    // The buffered write with a payload built by hand: no users, one template for uid 2 finger 5.
+    let mut payload = vec![0, 0, 0, 0, 8, 0, 0, 0, 5, 0, 0, 0];
+    payload.extend([2, 2, 0, 0x15, 0, 0, 0, 0]);
+    payload.extend([3, 0, b'a', b'b', b'c']);
+    let size = (payload.len() as u32).to_le_bytes();
+    raw.send(&Packet::new(CMD_PREPARE_DATA, session, 2, size).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_OK);
+    // A chunk beyond the announced size is refused and drops the write.
+    raw.send(&Packet::new(CMD_DATA, session, 3, [payload.clone(), vec![0]].concat()).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_ERROR);
+    raw.send(&Packet::new(CMD_SAVE_USERTEMPS, session, 4, [12, 0, 0, 0, 0, 0, 8, 0]).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_ERROR);
+    assert_eq!(emu.templates().len(), 1, "nothing stored");
+    // Again, correctly.
+    raw.send(&Packet::new(CMD_PREPARE_DATA, session, 5, size).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_OK);
+    raw.send(&Packet::new(CMD_DATA, session, 6, payload.clone()).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_OK);
+    raw.send(&Packet::new(CMD_SAVE_USERTEMPS, session, 7, [12, 0, 0, 0, 0, 0, 8, 0]).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_OK);
+    assert_eq!(emu.templates()[1], ("7".to_owned(), 5, b"abc".to_vec()));
+    // A template for a uid nobody has is refused.
+    let mut orphan = payload.clone();
+    orphan[13] = 9;
+    raw.send(&Packet::new(CMD_PREPARE_DATA, session, 8, size).encode()).await;
+    let _ = raw.recv().await;
+    raw.send(&Packet::new(CMD_DATA, session, 9, orphan).encode()).await;
+    let _ = raw.recv().await;
+    raw.send(&Packet::new(CMD_SAVE_USERTEMPS, session, 10, [12, 0, 0, 0, 0, 0, 8, 0]).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_ERROR);
+    assert_eq!(emu.templates().len(), 2);
+    // CMD_DELETE_USERTEMP: pyzk's `pack('hb', uid, finger)`.
+    raw.send(&Packet::new(CMD_DELETE_USERTEMP, session, 11, [2, 0, 3]).encode()).await;
+    assert_eq!(Packet::decode(&raw.recv().await).unwrap().command, CMD_ACK_OK);
+    assert_eq!(emu.templates(), vec![("7".to_owned(), 5, b"abc".to_vec())]);
 }

@@ -358,3 +358,117 @@ async fn relay_process_killed_with_sigkill_mid_upload() {
     assert_eq!(stored_keys(&server, "K9"), expected);
     assert_eq!(lock(&server.state()).duplicates, first, "only the unacknowledged batch went twice");
 }
+
+/// Issue 25, relay side against the fake server: the list's fingers are written (once), kinds
+/// port 4370 cannot carry and broken data are reported failed, a PIN to remove that the roster
+/// still lists loses only its fingers, fingers enrolled on the terminal are uploaded once each
+/// (a failed upload is retried), and a restart on the same buffer uploads nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_written_removed_read_and_uploaded_once() {
+    use base64::Engine;
+    use hadir_relay::api::{RelayTemplate, RelayTemplateRemoval, RelayTemplates};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(TOKEN).unwrap();
+    let emu = Emulator::start(EmulatorConfig { serial: "EMU-T".into(), ..Default::default() }).await.unwrap();
+    let user =
+        |uid: u16, pin: &str| UserRecord { uid, user_id: pin.into(), name: format!("P {pin}"), ..Default::default() };
+    emu.add_user(user(1, "1001"));
+    emu.add_user(user(2, "1002"));
+    emu.add_user(user(3, "1003"));
+    assert!(emu.enroll_finger("1002", 3, &[0x22; 500])); // to be removed
+    assert!(emu.enroll_finger("1003", 1, &[0x33; 600])); // enrolled here: uploaded
+    let ru = |pin: &str| RosterUser {
+        pin: pin.into(),
+        name: format!("P {pin}"),
+        privilege: 0,
+        password: String::new(),
+        card: String::new(),
+        active: true,
+    };
+    let item = |id: i64, kind: &str, no: u32, template: String| RelayTemplate {
+        id,
+        version: format!("v{id}"),
+        pin: "1001".into(),
+        kind: kind.into(),
+        no,
+        index: 0,
+        valid: 1,
+        template,
+        terminals: vec!["EMU-T".into(), "OTHER".into()],
+    };
+    let state = server.state();
+    {
+        let mut s = lock(&state);
+        s.roster = Roster { users: vec![ru("1001"), ru("1002"), ru("1003")], removed: vec![], accounts: vec![] };
+        s.templates = Some(RelayTemplates {
+            templates: vec![
+                item(11, "finger", 6, b64(&[0x11; 1500])),
+                item(12, "face", 0, b64(&[0x12; 100])),
+                item(13, "finger", 2, "%%not base64%%".into()),
+            ],
+            removed: vec![RelayTemplateRemoval { pin: "1002".into(), terminals: vec!["EMU-T".into()] }],
+        });
+        s.upload_failures = 1;
+    }
+    let buffer = dir.path().join("relay.db");
+    let cfg = || RelayConfig {
+        roster_interval_secs: 1,
+        ..config(&server.url(), &buffer, vec![term(emu.tcp_addr(), Protocol::Tcp, 0)])
+    };
+    let relay = hadir_relay::start(cfg()).await.unwrap();
+    wait_until("finger written", Duration::from_secs(15), || emu.templates().iter().any(|t| t.0 == "1001" && t.1 == 6))
+        .await;
+    wait_until("report received", Duration::from_secs(15), || !lock(&server.state()).template_reports.is_empty()).await;
+    wait_until("upload accepted after one failure", Duration::from_secs(15), || {
+        !lock(&server.state()).uploads.is_empty()
+    })
+    .await;
+    {
+        let s = lock(&state);
+        let r = &s.template_reports[0];
+        assert_eq!(r.written.iter().map(|w| (w.sn.as_str(), w.id)).collect::<Vec<_>>(), [("EMU-T", 11)]);
+        let mut failed: Vec<_> = r.failed.iter().map(|f| (f.id, f.reason.as_str())).collect();
+        failed.sort();
+        assert_eq!(failed, [(12, "unsupported_kind"), (13, "bad_template")]);
+        assert_eq!(r.removed.iter().map(|x| (x.sn.as_str(), x.pin.as_str())).collect::<Vec<_>>(), [("EMU-T", "1002")]);
+        assert_eq!(s.upload_failures, 0);
+        let up: Vec<_> = s.uploads.iter().map(|u| (u.sn.as_str(), u.pin.as_str(), u.finger)).collect();
+        assert_eq!(up, [("EMU-T", "1003", 1)], "the relay's own write and the removed PIN are not uploaded");
+        assert_eq!(s.uploads[0].template, b64(&[0x33; 600]));
+    }
+    // 1002 stays (the roster lists it) without fingers; 1001's finger is there exactly.
+    assert!(emu.users().iter().any(|u| u.user_id == "1002"));
+    let held: Vec<_> = emu.templates().into_iter().map(|(p, f, b)| (p, f, b.len())).collect();
+    assert_eq!(held, [("1001".to_string(), 6, 1500), ("1003".to_string(), 1, 600)]);
+    assert_eq!(emu.stats().templates_written, 1);
+
+    // A finger enrolled on the terminal later is uploaded, alone.
+    assert!(emu.enroll_finger("1003", 2, &[0x34; 700]));
+    wait_until("second upload", Duration::from_secs(15), || lock(&server.state()).uploads.len() == 2).await;
+    assert_eq!(lock(&server.state()).uploads[1].finger, 2);
+    // Several more cycles (the roster and the list are fetched every second): nothing again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(lock(&server.state()).uploads.len(), 2);
+    assert_eq!(emu.stats().templates_written, 1, "a finger reported written is not written again");
+    // The status page counts them.
+    let t = &relay.status().terminals[0];
+    assert_eq!((t.fingers, t.fingers_written, t.fingers_uploaded), (Some(3), 1, 2));
+    let html = reqwest::get(format!("http://{}/", relay.status_addr())).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sidik jari") && html.contains("3 (ditulis 1, diunggah 2)"), "{html}");
+    relay.shutdown().await;
+
+    // A restart on the same buffer: the fingers seen are remembered, nothing is re-uploaded.
+    let relay = hadir_relay::start(cfg()).await.unwrap();
+    wait_until("a template list fetched", Duration::from_secs(15), || lock(&server.state()).roster_gets >= 8).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(lock(&server.state()).uploads.len(), 2);
+    // No template is kept on disk: not the ones written, not the ones read.
+    relay.shutdown().await;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for t in [[0x11u8; 64], [0x33; 64], [0x34; 64]] {
+            assert!(!bytes.windows(64).any(|w| w == t), "a template on the relay's disk");
+        }
+    }
+}

@@ -189,8 +189,46 @@ pub async fn receive(s: &AppState, d: &Device, entries: &[&BioTemplate]) -> Resu
     metrics::counter!("hadir_templates_total", "outcome" => "unchanged").increment(out.unchanged as u64);
     for id in changed {
         follow(s, id, false).await?;
+        nudge_relays(s, id).await?;
     }
     Ok(out)
+}
+
+/// Asks the relays whose terminals lack one of the employee's fingerprints, or hold the
+/// employee but should not any more, to sync now (their next upload is answered
+/// `sync_roster`), rather than at their roster time (hourly by default).
+pub async fn nudge_relays(s: &AppState, employee_id: Id) -> Result<(), StoreError> {
+    let e = s.store.employee_by_id(employee_id).await?;
+    let templates = s.store.templates_of(e.id).await?;
+    if templates.is_empty() {
+        return Ok(());
+    }
+    let copies = s.store.template_copies(e.id).await?;
+    let path = unit_today(s.store.as_ref(), &e).await?.path;
+    let keep = e.device_pin.is_some() && e.active;
+    let mut relays: Vec<Id> = Vec::new();
+    for d in s.store.list_devices(&DeviceFilter::default()).await? {
+        let Some(relay_id) = d.relay_id.filter(|_| relay_written(&d) && d.state == DeviceState::Active) else {
+            continue;
+        };
+        let holds_unit = d.unit_path.as_deref().is_some_and(|p| path.starts_with(p));
+        let lacks = templates
+            .iter()
+            .filter(|t| t.kind == "finger")
+            .any(|t| !copies.iter().any(|c| c.device_sn == d.sn && c.template_id == t.id && c.digest == t.digest));
+        let leaving = copies.iter().any(|c| c.device_sn == d.sn);
+        if ((keep && holds_unit && lacks) || (!(keep && holds_unit) && leaving)) && !relays.contains(&relay_id) {
+            relays.push(relay_id);
+        }
+    }
+    for relay_id in relays {
+        let audit = hadir_store::Audit::new((None, "sistem templat"), "sync_templates", "relay", &relay_id.to_string());
+        match s.store.request_relay_sync(relay_id, audit).await {
+            Ok(()) | Err(StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// The templates among OPERLOG entries.
@@ -495,6 +533,9 @@ pub fn follow_in_background(s: &AppState, employee_id: Id) {
     tokio::spawn(async move {
         if let Err(e) = follow(&s, employee_id, false).await {
             tracing::error!(employee_id, error = %e, "templates: following an employee failed");
+        }
+        if let Err(e) = nudge_relays(&s, employee_id).await {
+            tracing::warn!(employee_id, error = %e, "templates: asking relays to sync failed");
         }
     });
 }

@@ -67,6 +67,7 @@ async fn a_colleague_checks_in_the_person_it_counts_and_the_head_may_reject_it()
     let (witness_nip, witness) = &people[0];
     let person_card = card(&s, &o.emp_sd1).await;
     assert!(person_card.starts_with("HC1."), "{person_card}");
+    s.shape_today(&o.admin, &nip(3), "Asia/Makassar").await;
     let without = today_record(&s, &o.emp_sd1).await;
 
     let (st, b, _) = s.checkin(witness, meta("c1", &person_card, at(40.0)), Some(jpeg(64))).await;

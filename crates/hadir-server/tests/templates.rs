@@ -337,8 +337,18 @@ async fn a_relay_gets_its_units_templates_reports_them_written_and_loses_a_moved
     assert_eq!(operlog(&s, "KAB-BKD", &fp_line("3", 6, &tmp)).await, "OK:1");
     let stored = s.store.templates_of(emp).await.unwrap();
     assert_eq!(stored.len(), 1);
-    // No PUSH command for the relay's terminals: their relay writes them.
+    // No PUSH command for the relay's terminals: their relay writes them, asked to sync now (in
+    // the answers to its uploads, until it fetches the roster); the RSUD relay is not.
     assert_eq!(s.store.device_by_sn("RLY-SD1").await.unwrap().pending_commands, 0);
+    let empty = json!({"terminals": [], "punches": []});
+    let (_, b) = s.post("/api/v1/relay/punches", &sd1, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(true), "{b}");
+    let (st, _) = s.get("/api/v1/relay/roster", &sd1).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, b) = s.post("/api/v1/relay/punches", &sd1, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(false), "{b}");
+    let (_, b) = s.post("/api/v1/relay/punches", &rsud, empty.clone()).await;
+    assert_eq!(b["sync_roster"], json!(false), "{b}");
 
     // The SD1 relay gets it, for its terminal; the RSUD relay gets nothing.
     let (st, v) = s.get("/api/v1/relay/templates", &sd1).await;
@@ -407,6 +417,95 @@ async fn a_relay_gets_its_units_templates_reports_them_written_and_loses_a_moved
     let (_, v) = s.get("/api/v1/relay/templates", &rsud2).await;
     assert_eq!(v["templates"][0]["terminals"], json!(["RLY-RSUD2"]), "{v}");
     assert_eq!(v["templates"][0]["template"].as_str(), Some(tmp.as_str()));
+}
+
+fn upload(sn: &str, pin: &str, finger: u32, tmp: &str) -> serde_json::Value {
+    json!({"sn": sn, "pin": pin, "finger": finger, "valid": 1, "template": tmp})
+}
+
+#[tokio::test]
+async fn a_relay_uploads_fingers_enrolled_on_its_terminals_within_its_unit_only() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    terminal(&s, &o.admin, "SD1-A", "SD1", true).await;
+    let (_, sd1) = relay_with_terminal(&s, &o.admin, "Relay SD1", "SD1", "RLY-SD1").await;
+    let (_, rsud) = relay_with_terminal(&s, &o.admin, "Relay RSUD", "RSUD", "RLY-RSUD").await;
+    let emp3 = employee_id(&s, "3").await;
+    let emp4 = employee_id(&s, "4").await;
+    let tmp = finger(5);
+    let path = "/api/v1/relay/templates/upload";
+    let good = json!({"templates": [upload("RLY-SD1", "3", 6, &tmp)]});
+
+    // Refusals first; none stores or queues anything.
+    for token in [o.admin.as_str(), o.emp_sd1.as_str(), "not-a-token"] {
+        let (st, _) = s.post(path, token, good.clone()).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let many: Vec<_> = (0..101).map(|i| upload("RLY-SD1", "3", i % 10, &tmp)).collect();
+    let (st, b) = s.post(path, &sd1, json!({ "templates": many })).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many")), "{b}");
+    let huge = "A".repeat(8 * 1024 + 4);
+    let (st, b) = s.post(path, &sd1, json!({"templates": [upload("RLY-SD1", "3", 6, &huge)]})).await;
+    assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("template_too_large")));
+    assert!(b["error"]["message"].as_str().unwrap().contains("terlalu besar"), "{b}");
+    // Malformed entries refuse the whole request, good ones with them.
+    for bad in [
+        upload("RLY-SD1", "3", 10, &tmp),
+        upload("RLY-SD1", "3\tFID=1", 6, &tmp),
+        upload("RLY-SD1", "", 6, &tmp),
+        upload("RLY-SD1", "3", 6, "AAAA\nFP PIN=4"),
+        upload("RLY-SD1", "3", 6, ""),
+    ] {
+        let (st, b) = s.post(path, &sd1, json!({"templates": [upload("RLY-SD1", "3", 1, &tmp), bad]})).await;
+        assert_eq!((st, b["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_template")), "{b}");
+    }
+    // Well-formed but not the relay's to give: an RSUD employee through the SD1 relay, an SD1
+    // employee through the RSUD relay, another relay's terminal, a PIN nobody has.
+    for (token, entry) in [
+        (&sd1, upload("RLY-SD1", "4", 6, &tmp)),
+        (&rsud, upload("RLY-RSUD", "3", 6, &tmp)),
+        (&sd1, upload("RLY-RSUD", "4", 6, &tmp)),
+        (&sd1, upload("SD1-A", "3", 6, &tmp)),
+        (&sd1, upload("RLY-SD1", "999", 6, &tmp)),
+    ] {
+        let (st, b) = s.post(path, token, json!({ "templates": [entry] })).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(b, json!({"stored": 0, "unchanged": 0, "dropped": 1}));
+    }
+    assert!(s.store.templates_of(emp3).await.unwrap().is_empty());
+    assert!(s.store.templates_of(emp4).await.unwrap().is_empty());
+    assert!(s.store.employees_with_templates().await.unwrap().is_empty());
+    assert_eq!(poll(&s, "SD1-A").await, "OK");
+
+    // A finger enrolled on the SD1 relay's terminal: stored sealed, queued for SD1's PUSH
+    // terminal exactly as read, and not handed back to the terminal it came from.
+    let (st, b) = s.post(path, &sd1, good.clone()).await;
+    assert_eq!((st, b), (StatusCode::OK, json!({"stored": 1, "unchanged": 0, "dropped": 0})));
+    let stored = s.store.templates_of(emp3).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].kind.as_str(), stored[0].no, stored[0].source_sn.as_str()), ("finger", 6, "RLY-SD1"));
+    assert!(!stored[0].sealed.windows(32).any(|w| tmp.as_bytes().windows(32).any(|x| x == w)));
+    let b = poll(&s, "SD1-A").await;
+    let cmds = commands(&b);
+    assert_eq!(cmds.len(), 2, "{b}");
+    assert_eq!(cmds[0].1, USER3);
+    assert_eq!(cmds[1].1, format!("DATA UPDATE FINGERTMP PIN=3\tFID=6\tSize={}\tValid=1\tTMP={tmp}", tmp.len()));
+    let (_, v) = s.get("/api/v1/relay/templates", &sd1).await;
+    assert_eq!(v, json!({"templates": [], "removed": []}));
+    // The same finger again: unchanged, nothing queued.
+    let (st, b) = s.post(path, &sd1, good).await;
+    assert_eq!((st, b), (StatusCode::OK, json!({"stored": 0, "unchanged": 1, "dropped": 0})));
+    assert_eq!(poll(&s, "SD1-A").await, "OK");
+
+    // A report of templates the terminal cannot take is accepted (logged), records nothing.
+    let (st, b) = s
+        .post(
+            "/api/v1/relay/templates",
+            &sd1,
+            json!({"failed": [{"sn": "RLY-SD1", "id": stored[0].id, "version": "00", "reason": "unsupported_kind"}]}),
+        )
+        .await;
+    assert_eq!((st, b["recorded"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
 }
 
 /// The instant of local `hour`:00 on `d` in WITA (the test organisation's zone).

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use hadir_zk::binary::consts::*;
 use hadir_zk::binary::{
-    ChunkProgress, ChunkReader, FreeSizes, MAX_CHUNK_TCP, MAX_CHUNK_UDP, Packet, PrepareReply, UserLayout, UserRecord,
-    chunk_plan, decode_time, delete_user_request, encode_user, make_commkey, next_reply_number, options_request,
+    CMD_SAVE_USERTEMPS, ChunkProgress, ChunkReader, FingerTemplate, FreeSizes, MAX_CHUNK_TCP, MAX_CHUNK_UDP, Packet,
+    PrepareReply, UserLayout, UserRecord, chunk_plan, decode_time, delete_user_request, delete_usertemp_request,
+    encode_user, encode_usertemps, make_commkey, next_reply_number, options_request, parse_fingertmp,
     parse_options_reply, parse_text_reply, parse_users, prepare_buffer_request, prepare_users_request,
-    read_buffer_request, set_time_request,
+    read_buffer_request, save_usertemps_request, set_time_request,
 };
 use jiff::civil::DateTime;
 
@@ -26,6 +27,8 @@ use transport::Transport;
 
 /// Over UDP a lost datagram loses a chunk: ask again this many times.
 const UDP_CHUNK_ATTEMPTS: usize = 3;
+/// Bytes per `CMD_DATA` packet of a buffered write (as pyzk sends them; fits a UDP datagram).
+const WRITE_CHUNK: usize = 1024;
 
 pub struct ZkClient {
     transport: Transport,
@@ -234,6 +237,41 @@ impl ZkClient {
 
     pub async fn delete_user(&mut self, uid: u16) -> Result<(), ClientError> {
         self.request(CMD_DELETE_USER, &delete_user_request(uid)).await.map(drop)
+    }
+
+    /// The fingerprint template table (`CMD_DB_RRQ` / `FCT_FINGERTMP`); `fingers` is the count
+    /// from the free sizes (0 reads nothing).
+    pub async fn read_templates(&mut self, fingers: u32) -> Result<Vec<FingerTemplate>, ClientError> {
+        if fingers == 0 {
+            return Ok(Vec::new());
+        }
+        let data = self.read_dataset(CMD_DB_RRQ, FCT_FINGERTMP).await?;
+        Ok(parse_fingertmp(&data)?)
+    }
+
+    /// Writes `user` (as it is on the terminal, or new) with `templates` (all of that user's uid):
+    /// the buffered write (`CMD_FREE_DATA`, `CMD_PREPARE_DATA` with the size, `CMD_DATA` in
+    /// 1 KiB chunks), then `CMD_SAVE_USERTEMPS`. The caller refreshes the terminal's data.
+    pub async fn save_user_templates(
+        &mut self,
+        user: &UserRecord,
+        templates: &[FingerTemplate],
+        layout: UserLayout,
+    ) -> Result<(), ClientError> {
+        let payload = encode_usertemps(std::slice::from_ref(user), templates, layout)?;
+        let size = u32::try_from(payload.len())
+            .map_err(|_| ClientError::Inconsistent(format!("muatan templat {} byte", payload.len())))?;
+        self.free_data().await?;
+        self.request(CMD_PREPARE_DATA, &size.to_le_bytes()).await?;
+        for chunk in payload.chunks(WRITE_CHUNK) {
+            self.request(CMD_DATA, chunk).await?;
+        }
+        self.request(CMD_SAVE_USERTEMPS, &save_usertemps_request()).await.map(drop)
+    }
+
+    /// Deletes one finger of the user with `uid` (`CMD_DELETE_USERTEMP`).
+    pub async fn delete_user_template(&mut self, uid: u16, finger: u8) -> Result<(), ClientError> {
+        self.request(CMD_DELETE_USERTEMP, &delete_usertemp_request(uid, finger)).await.map(drop)
     }
 
     /// Ends the session (`CMD_EXIT`); errors are irrelevant by then.

@@ -142,6 +142,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(relay_checkins::relay_checkin))
         .routes(routes!(local_presence::my_local_presence))
         .routes(routes!(relays::templates, relays::report_templates))
+        .routes(routes!(relays::upload_templates))
         .routes(routes!(kiosks::create_kiosk, kiosks::list_kiosks))
         .routes(routes!(kiosks::revoke_kiosk))
         .routes(routes!(kiosks::kiosk_code))

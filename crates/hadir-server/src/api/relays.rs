@@ -632,6 +632,17 @@ pub struct RelayTemplateReport {
     pub written: Vec<TemplateWritten>,
     #[serde(default)]
     pub removed: Vec<UserRemoved>,
+    /// Templates a terminal cannot take (e.g. a face template over port 4370): logged only.
+    #[serde(default)]
+    pub failed: Vec<TemplateFailed>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TemplateFailed {
+    pub sn: String,
+    pub id: i64,
+    #[serde(default)]
+    pub reason: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -649,12 +660,142 @@ pub async fn report_templates(
     RelayAuth(relay): RelayAuth,
     ApiJson(r): ApiJson<RelayTemplateReport>,
 ) -> ApiResult<Json<RelayTemplateReportReply>> {
-    if r.written.len() + r.removed.len() > MAX_PUNCHES {
+    if r.written.len() + r.removed.len() + r.failed.len() > MAX_PUNCHES {
         return Err(ApiError::unprocessable("too_many", "Laporan terlalu besar."));
+    }
+    for f in r.failed.iter().take(20) {
+        let reason: String = f.reason.chars().filter(char::is_ascii_graphic).take(40).collect();
+        let sn: String = f.sn.chars().filter(char::is_ascii_graphic).take(40).collect();
+        tracing::warn!(relay = relay.id, sn = %sn, template = f.id, reason = %reason, "relay could not write a template");
     }
     let written: Vec<(String, i64, Vec<u8>)> =
         r.written.into_iter().filter_map(|w| Some((w.sn, w.id, unhex(&w.version)?))).collect();
     let removed: Vec<(String, String)> = r.removed.into_iter().map(|u| (u.sn, u.pin)).collect();
     let recorded = crate::templates::relay_wrote(&s, &relay, &written, &removed).await?;
     Ok(Json(RelayTemplateReportReply { recorded }))
+}
+
+/// Longest fingerprint template a relay may upload, in base64 characters (ZKFinger templates
+/// are 1–2 KiB).
+pub const MAX_RELAY_TEMPLATE_CHARS: usize = 8 * 1024;
+
+/// One finger read from a relay terminal's template table.
+#[derive(Deserialize, ToSchema)]
+pub struct UploadedTemplate {
+    /// The relay's terminal it was read from.
+    pub sn: String,
+    /// The terminal user's PIN (the employee's device PIN).
+    pub pin: String,
+    /// 0–9.
+    pub finger: u8,
+    /// 1 usable, 3 duress.
+    #[serde(default = "one")]
+    pub valid: u8,
+    /// Base64 of the template bytes.
+    pub template: String,
+}
+
+fn one() -> u8 {
+    1
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayTemplateUpload {
+    pub templates: Vec<UploadedTemplate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RelayTemplateUploadReply {
+    /// New or changed templates stored (and queued for the employee's other terminals).
+    pub stored: usize,
+    /// Already held in this version.
+    pub unchanged: usize,
+    /// Not stored: unknown PIN, employee outside the terminal's unit, a terminal that is not
+    /// the relay's or not approved.
+    pub dropped: usize,
+}
+
+/// Fingers enrolled on the relay's terminals (relay token, issue 25): stored like the ones
+/// PUSH terminals upload (sealed; only for employees whose unit lies in the terminal's unit
+/// subtree, which lies in the relay's) and queued for the employee's other terminals. At most
+/// 100 per request; a request with any malformed entry is refused whole.
+#[utoipa::path(post, path = "/api/v1/relay/templates/upload", tag = "relays", request_body = RelayTemplateUpload,
+    responses((status = 200, body = RelayTemplateUploadReply), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_templates(
+    State(s): State<AppState>,
+    RelayAuth(relay): RelayAuth,
+    ApiJson(up): ApiJson<RelayTemplateUpload>,
+) -> ApiResult<Json<RelayTemplateUploadReply>> {
+    use hadir_zk::push::{OperLogEntry, parse_operlog};
+    if up.templates.len() > crate::templates::MAX_TEMPLATES_PER_BODY {
+        return Err(ApiError::unprocessable(
+            "too_many",
+            format!(
+                "Terlalu banyak templat dalam satu kiriman (maksimal {}).",
+                crate::templates::MAX_TEMPLATES_PER_BODY
+            ),
+        ));
+    }
+    // Every entry is checked before anything is stored.
+    let mut per_sn: Vec<(String, Vec<hadir_zk::push::BioTemplate>)> = Vec::new();
+    for t in &up.templates {
+        if t.template.len() > MAX_RELAY_TEMPLATE_CHARS {
+            return Err(ApiError::unprocessable("template_too_large", "Templat sidik jari terlalu besar."));
+        }
+        let pin_ok = !t.pin.is_empty() && t.pin.len() <= 24 && t.pin.bytes().all(|b| b.is_ascii_alphanumeric());
+        let base64_ok = !t.template.is_empty()
+            && t.template.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if t.finger > 9 || !pin_ok || !base64_ok || !matches!(t.valid, 0..=3) {
+            return Err(ApiError::unprocessable("bad_template", "Data templat sidik jari tidak sah."));
+        }
+        let line = format!(
+            "FP PIN={}\tFID={}\tSize={}\tValid={}\tTMP={}",
+            t.pin,
+            t.finger,
+            t.template.len(),
+            t.valid,
+            t.template
+        );
+        let parsed = parse_operlog(line.as_bytes());
+        let Some(OperLogEntry::Template(b)) = parsed.entries.into_iter().next().map(|e| e.entry) else {
+            return Err(ApiError::unprocessable("bad_template", "Data templat sidik jari tidak sah."));
+        };
+        match per_sn.iter_mut().find(|(sn, _)| *sn == t.sn) {
+            Some((_, v)) => v.push(b),
+            None => per_sn.push((t.sn.clone(), vec![b])),
+        }
+    }
+    let mine =
+        s.store.list_devices(&hadir_store::DeviceFilter { relay_id: Some(relay.id), ..Default::default() }).await?;
+    let mut reply = RelayTemplateUploadReply { stored: 0, unchanged: 0, dropped: 0 };
+    for (sn, entries) in per_sn {
+        let device = mine.iter().find(|d| {
+            d.sn == sn
+                && d.relay_id == Some(relay.id)
+                && d.ip.is_none()
+                && d.unit_path.as_deref().is_some_and(|p| p.starts_with(&relay.unit_path))
+        });
+        let Some(device) = device else {
+            tracing::warn!(
+                relay = relay.id,
+                templates = entries.len(),
+                "fingers of a terminal not the relay's dropped"
+            );
+            reply.dropped += entries.len();
+            continue;
+        };
+        let refs: Vec<&hadir_zk::push::BioTemplate> = entries.iter().collect();
+        let got = crate::templates::receive(&s, device, &refs).await?;
+        reply.stored += got.stored;
+        reply.unchanged += got.unchanged;
+        reply.dropped += got.dropped;
+    }
+    tracing::info!(
+        relay = relay.id,
+        stored = reply.stored,
+        unchanged = reply.unchanged,
+        dropped = reply.dropped,
+        "fingers uploaded by a relay"
+    );
+    Ok(Json(reply))
 }

@@ -322,3 +322,32 @@ pub fn punch(emp: i64, t: jiff::Timestamp) -> hadir_store::NewPunch {
         response: None,
     }
 }
+
+impl TestServer {
+    /// Gives `nip` a one-checkpoint day today in zone `tz` (a roster shift, worked even on a
+    /// holiday) whose window holds the current minute, so a punch made now is used by the day
+    /// record whatever the hour the test runs at (the weekly pattern's windows end at 18:00).
+    /// Near local midnight the window is cut at the day's edges.
+    pub async fn shape_today(&self, admin: &str, nip: &str, tz: &str) {
+        let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get(tz).unwrap());
+        let m = i32::from(now.hour()) * 60 + i32::from(now.minute());
+        let hhmm = |m: i32| format!("{:02}:{:02}", m / 60, m % 60);
+        let (start, end) = ((m - 120).max(0), (m + 120).min(24 * 60 - 1));
+        let cal = json!({
+            "name": format!("Uji {nip}"), "kind": "roster",
+            "weekly": {"monday": null, "tuesday": null, "wednesday": null, "thursday": null, "friday": null,
+                       "saturday": null, "sunday": null},
+            "overrides": [],
+            "shifts": [{"code": "U", "name": "Uji", "schedule": {"checkpoints": [
+                {"name": "masuk", "kind": "check_in", "due": hhmm(m), "window_start": hhmm(start), "window_end": hhmm(end)}],
+                "break_minutes": 0}}],
+        });
+        let (st, b) = self.post("/api/v1/calendars", admin, cal).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        let (st, b) = self.post(&format!("/api/v1/calendars/{}/assign", b["id"]), admin, json!({"nip": nip})).await;
+        assert!(st.is_success(), "{b}");
+        let roster = json!({"entries": [{"nip": nip, "date": now.date().to_string(), "shift": "U"}]});
+        let (st, b) = self.call(Method::PUT, "/api/v1/roster", Some(admin), roster).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+    }
+}

@@ -46,4 +46,7 @@ pub use packet::{Packet, checksum, next_reply_number};
 pub use sizes::FreeSizes;
 pub use time::{decode_time, decode_time_hex, encode_time, set_time_request};
 pub use user::{UserLayout, UserRecord, encode_user, parse_users};
-pub use usertemp::{CMD_SAVE_USERTEMPS, FingerTemplate, decode_usertemps, encode_usertemps, save_usertemps_request};
+pub use usertemp::{
+    CMD_SAVE_USERTEMPS, FingerTemplate, decode_usertemps, delete_usertemp_request, encode_fingertmp, encode_usertemps,
+    parse_fingertmp, save_usertemps_request,
+};

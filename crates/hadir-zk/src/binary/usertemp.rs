@@ -15,8 +15,15 @@
 //! The layout follows the public descriptions of the protocol (e.g. pyzk's
 //! `HR_save_usertemplates`); it is not checked against a real terminal yet
 //! (on the 72-byte layout some writers set the byte before the group to 1,
-//! [`encode_user`] leaves it 0). Not yet used by the relay (issue 25): the
-//! relay's template write, and the emulator's answer, are to be built on this.
+//! [`encode_user`] leaves it 0). The relay writes templates with it (issue 25).
+//!
+//! Reading: the buffered read (`CMD_PREPARE_BUFFER`) of `CMD_DB_RRQ` with
+//! `FCT_FINGERTMP` gives the template table, a u32 total byte count then per
+//! template: its entry size (u16, 6 + template bytes), the user's uid (u16),
+//! the finger (u8), the valid flag (u8: 1 usable, 3 duress), the template
+//! bytes ([`parse_fingertmp`]). Deleting one finger: `CMD_DELETE_USERTEMP`
+//! with the uid (u16) and the finger (u8) ([`delete_usertemp_request`]);
+//! deleting the user (`CMD_DELETE_USER`) deletes its fingers too.
 
 use super::error::BinaryError;
 use super::user::{UserLayout, UserRecord, encode_user};
@@ -33,6 +40,9 @@ pub struct FingerTemplate {
     pub uid: u16,
     /// Finger 0–9.
     pub finger: u8,
+    /// 1 usable, 3 duress (as the template table reports it; the save
+    /// payload has no place for it).
+    pub valid: u8,
     /// The template bytes (ZKFinger format, base64-decoded).
     pub template: Vec<u8>,
 }
@@ -43,6 +53,7 @@ impl std::fmt::Debug for FingerTemplate {
         f.debug_struct("FingerTemplate")
             .field("uid", &self.uid)
             .field("finger", &self.finger)
+            .field("valid", &self.valid)
             .field("len", &self.template.len())
             .finish()
     }
@@ -140,9 +151,64 @@ pub fn decode_usertemps(
         let at = u32_at(e, 4).ok_or_else(bad)? as usize;
         let len = u16_at(fpack, at).ok_or_else(bad)? as usize;
         let bytes = fpack.get(at + 2..at + 2 + len).ok_or_else(bad)?;
-        templates.push(FingerTemplate { uid, finger, template: bytes.to_vec() });
+        templates.push(FingerTemplate { uid, finger, valid: 1, template: bytes.to_vec() });
     }
     Ok((users, templates))
+}
+
+/// Entry head of the template table: size, uid, finger, valid.
+const TABLE_HEAD: usize = 6;
+
+/// Parses the template table read with `CMD_DB_RRQ` / `FCT_FINGERTMP` (the
+/// dataset including its leading u32 total). Never panics on any input.
+pub fn parse_fingertmp(dataset: &[u8]) -> Result<Vec<FingerTemplate>, BinaryError> {
+    let total = u32_at(dataset, 0).ok_or(BinaryError::TooShort { len: dataset.len(), min: 4 })? as usize;
+    let body = dataset
+        .get(4..4usize.saturating_add(total))
+        .ok_or(BinaryError::TooShort { len: dataset.len(), min: 4usize.saturating_add(total) })?;
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < body.len() {
+        let bad = || BinaryError::Encode { field: "fingertmp", reason: "entri templat tidak sah" };
+        let size = u16_at(body, at).ok_or_else(bad)? as usize;
+        if size < TABLE_HEAD {
+            return Err(bad());
+        }
+        let entry = body.get(at..at + size).ok_or_else(bad)?;
+        out.push(FingerTemplate {
+            uid: u16_at(entry, 2).ok_or_else(bad)?,
+            finger: entry[4],
+            valid: entry[5],
+            template: entry[TABLE_HEAD..].to_vec(),
+        });
+        at += size;
+    }
+    Ok(out)
+}
+
+/// The template table as a terminal sends it (the emulator's answer).
+pub fn encode_fingertmp(templates: &[FingerTemplate]) -> Result<Vec<u8>, BinaryError> {
+    let mut body = Vec::new();
+    for t in templates {
+        let size = u16::try_from(t.template.len() + TABLE_HEAD)
+            .map_err(|_| BinaryError::Encode { field: "template", reason: "lebih dari 65529 byte" })?;
+        body.extend(size.to_le_bytes());
+        body.extend(t.uid.to_le_bytes());
+        body.push(t.finger);
+        body.push(t.valid);
+        body.extend(&t.template);
+    }
+    let total =
+        u32::try_from(body.len()).map_err(|_| BinaryError::Encode { field: "fingertmp", reason: "terlalu besar" })?;
+    let mut out = total.to_le_bytes().to_vec();
+    out.extend(body);
+    Ok(out)
+}
+
+/// Data of `CMD_DELETE_USERTEMP`: the user's uid and the finger.
+pub fn delete_usertemp_request(uid: u16, finger: u8) -> [u8; 3] {
+    let u = uid.to_le_bytes();
+    [u[0], u[1], finger]
 }
 
 #[cfg(test)]
@@ -166,8 +232,8 @@ mod tests {
     fn a_payload_has_the_head_users_table_and_templates_in_order() {
         let users = [user(5, "3")];
         let t = [
-            FingerTemplate { uid: 5, finger: 6, template: vec![0xAA; 3] },
-            FingerTemplate { uid: 5, finger: 1, template: vec![0xBB; 2] },
+            FingerTemplate { uid: 5, finger: 6, valid: 1, template: vec![0xAA; 3] },
+            FingerTemplate { uid: 5, finger: 1, valid: 1, template: vec![0xBB; 2] },
         ];
         let p = encode_usertemps(&users, &t, UserLayout::Zk8).unwrap();
         // head: 73 bytes of users, 16 of table, (2+3)+(2+2) of templates
@@ -186,15 +252,18 @@ mod tests {
     #[test]
     fn refusals_and_garbage() {
         let users = [user(5, "3")];
-        let orphan = [FingerTemplate { uid: 9, finger: 0, template: vec![1] }];
+        let orphan = [FingerTemplate { uid: 9, finger: 0, valid: 1, template: vec![1] }];
         assert!(encode_usertemps(&users, &orphan, UserLayout::Zk8).is_err());
-        let finger11 = [FingerTemplate { uid: 5, finger: 11, template: vec![1] }];
+        let finger11 = [FingerTemplate { uid: 5, finger: 11, valid: 1, template: vec![1] }];
         assert!(encode_usertemps(&users, &finger11, UserLayout::Zk8).is_err());
-        let big = [FingerTemplate { uid: 5, finger: 0, template: vec![1; 70_000] }];
+        let big = [FingerTemplate { uid: 5, finger: 0, valid: 1, template: vec![1; 70_000] }];
         assert!(encode_usertemps(&users, &big, UserLayout::Zk8).is_err());
-        let good =
-            encode_usertemps(&users, &[FingerTemplate { uid: 5, finger: 0, template: vec![7; 4] }], UserLayout::Zk8)
-                .unwrap();
+        let good = encode_usertemps(
+            &users,
+            &[FingerTemplate { uid: 5, finger: 0, valid: 1, template: vec![7; 4] }],
+            UserLayout::Zk8,
+        )
+        .unwrap();
         for n in 0..good.len() {
             let _ = decode_usertemps(&good[..n], UserLayout::Zk8);
             let mut bad = good.clone();
@@ -202,5 +271,34 @@ mod tests {
             let _ = decode_usertemps(&bad, UserLayout::Zk8);
         }
         assert!(decode_usertemps(&[0xFF; 12], UserLayout::Zk8).is_err());
+    }
+
+    #[test]
+    fn the_template_table_reads_as_pyzk_unpacks_it() {
+        // total 9; one entry: size 9 (6 + 3), uid 0x0102, finger 6, valid 1, bytes 'ABC'
+        let ds = vec![9, 0, 0, 0, 9, 0, 2, 1, 6, 1, b'A', b'B', b'C'];
+        let t = parse_fingertmp(&ds).unwrap();
+        assert_eq!(t, vec![FingerTemplate { uid: 0x0102, finger: 6, valid: 1, template: b"ABC".to_vec() }]);
+        assert_eq!(encode_fingertmp(&t).unwrap(), ds);
+        let two = [
+            FingerTemplate { uid: 1, finger: 0, valid: 3, template: vec![0x11; 5] },
+            FingerTemplate { uid: 7, finger: 9, valid: 1, template: vec![0x22; 700] },
+        ];
+        assert_eq!(parse_fingertmp(&encode_fingertmp(&two).unwrap()).unwrap(), two);
+        assert_eq!(parse_fingertmp(&[0, 0, 0, 0]).unwrap(), vec![]);
+        assert_eq!(delete_usertemp_request(0x0203, 6), [3, 2, 6]);
+    }
+
+    #[test]
+    fn a_broken_template_table_is_an_error_not_a_panic() {
+        let good = encode_fingertmp(&[FingerTemplate { uid: 1, finger: 2, valid: 1, template: vec![9; 8] }]).unwrap();
+        for n in 0..good.len() {
+            assert!(parse_fingertmp(&good[..n]).is_err(), "{n} bytes");
+            let mut bad = good.clone();
+            bad[n] ^= 0xFF;
+            let _ = parse_fingertmp(&bad);
+        }
+        // An entry claiming less than its head.
+        assert!(parse_fingertmp(&[6, 0, 0, 0, 2, 0, 1, 0, 0, 1]).is_err());
     }
 }

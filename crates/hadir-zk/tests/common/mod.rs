@@ -194,6 +194,14 @@ pub fn bin_datasets(data: &[u8]) {
             let _ = binary::encode_user(u, layout);
         }
     }
+    // Issue 25: the template table read back byte for byte, and the save payload.
+    if let Ok(fingers) = binary::parse_fingertmp(dataset) {
+        let again = binary::encode_fingertmp(&fingers).expect("parsed fingers encode");
+        assert_eq!(again.as_slice(), &dataset[..again.len()]);
+    }
+    for layout in [binary::UserLayout::Zk6, binary::UserLayout::Zk8] {
+        let _ = binary::decode_usertemps(dataset, layout);
+    }
 }
 
 /// A sequence of packets (split at 0xFE) answering one 1504 request.
@@ -309,7 +317,18 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             let mut users = vec![1, 0];
             users.extend(72u32.to_le_bytes());
             users.extend(b"\x01\x00\x00".iter().chain([0u8; 69].iter()));
-            vec![att, users]
+            let finger = |uid: u16, f: u8, n: usize| binary::FingerTemplate {
+                uid,
+                finger: f,
+                valid: 1,
+                template: vec![0x5a; n],
+            };
+            let mut fingers = vec![0, 0];
+            fingers.extend(binary::encode_fingertmp(&[finger(1, 0, 40), finger(2, 6, 9)]).unwrap());
+            let user = binary::UserRecord { uid: 1, user_id: "7".into(), name: "A".into(), ..Default::default() };
+            let mut save = vec![0, 0];
+            save.extend(binary::encode_usertemps(&[user], &[finger(1, 3, 20)], binary::UserLayout::Zk8).unwrap());
+            vec![att, users, fingers, save]
         }
         "bin_chunks" => {
             let mut v = 8u32.to_le_bytes().to_vec();

@@ -1,0 +1,546 @@
+//! The segment store: local photos and evidence appended to segment files instead of one file
+//! per object, with one `fdatasync` per batch of concurrent writes (group commit).
+//!
+//! Layout: `ROOT/segments/000001.seg`, `000002.seg`, … Each store instance that writes opens a
+//! new segment (never appends to one written before it started) and rolls to the next one past
+//! [`MAX_SEGMENT_BYTES`]. A segment is a sequence of records:
+//!
+//! ```text
+//! 0   4  magic "HSG1"
+//! 4   1  state: 1 live, 0 deleted (the only byte ever rewritten in place)
+//! 5   1  kind length k (e.g. 6 for "photos")
+//! 6   2  zero
+//! 8   4  payload length n (u32 LE)
+//! 12  4  CRC-32 of bytes 5..12, the hash, the kind and the payload
+//! 16  32 SHA-256 of the payload (the object's name)
+//! 48  k  kind
+//! 48+k n payload
+//! ```
+//!
+//! Durability: [`Segments::put`] returns only once an `fdatasync` that started after its record
+//! was written has completed. Writers append under a mutex; whoever then finds no sync running
+//! starts one covering everything written so far, and the others wait for it (or the next).
+//!
+//! Index: in memory, rebuilt at open by reading every segment (records whose length or CRC do
+//! not check out end that segment's scan: a torn last record after a power loss is ignored and
+//! logged). 16 bytes per object (an 8-byte key from the hash and kind, an 8-byte location), in
+//! a hash table with its spare capacity about 20–40 bytes per object; the rare key collision
+//! lives in a small overflow map. Reads check the record's header (hash, kind, state) and CRC.
+//!
+//! Deletion (retention): the record's state byte is set to 0 and synced, its bytes are freed
+//! with `fallocate(PUNCH_HOLE)` where the file system supports it, and a segment with no live
+//! record left is removed once no writer holds it.
+
+use crate::{BlobError, Result};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::watch;
+
+/// A writer rolls to a new segment past this size (offsets in the index are 32-bit).
+pub const MAX_SEGMENT_BYTES: u64 = 1 << 30;
+const MAGIC: &[u8; 4] = b"HSG1";
+const HEADER: usize = 48;
+const LIVE: u8 = 1;
+const DEAD: u8 = 0;
+
+fn io(e: std::io::Error) -> BlobError {
+    BlobError::Backend(e.to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Loc {
+    seg: u32,
+    off: u32,
+}
+
+impl Loc {
+    /// The record's place in the global write order (segment ids only grow).
+    fn pos(self) -> u64 {
+        ((self.seg as u64) << 32) | self.off as u64
+    }
+}
+
+fn key(kind: &str, hash: &[u8; 32]) -> u64 {
+    let mut k = u64::from_le_bytes(hash[0..8].try_into().expect("8 bytes"));
+    for b in kind.bytes() {
+        k = k.rotate_left(5) ^ b as u64;
+    }
+    k
+}
+
+#[derive(Default)]
+struct Index {
+    map: HashMap<u64, Loc>,
+    /// Objects whose 8-byte key another object already has.
+    overflow: HashMap<(String, [u8; 32]), Vec<Loc>>,
+    /// Live records per segment.
+    live: HashMap<u32, u32>,
+}
+
+struct Active {
+    id: u32,
+    file: Arc<File>,
+    len: u64,
+}
+
+#[derive(Default)]
+struct Writer {
+    active: Option<Active>,
+    /// End of the last record written, as a global position (`seg << 32 | offset`).
+    written: u64,
+    /// Everything before this position is on disk.
+    synced: u64,
+    syncing: bool,
+    /// Segments rolled away from and not yet synced.
+    unsynced: Vec<Arc<File>>,
+    /// A failed sync: written data may be lost, so no later put is acknowledged.
+    failed: Option<String>,
+    next_id: u32,
+}
+
+pub(crate) struct Segments {
+    dir: PathBuf,
+    max_bytes: u64,
+    index: RwLock<Index>,
+    files: RwLock<HashMap<u32, Arc<File>>>,
+    writer: Mutex<Writer>,
+    /// Bumped after every sync attempt; waiters re-check the writer state.
+    synced_tx: watch::Sender<u64>,
+}
+
+/// What a header says.
+struct Header {
+    state: u8,
+    kind_len: usize,
+    len: usize,
+    crc: u32,
+    hash: [u8; 32],
+}
+
+fn parse_header(h: &[u8; HEADER]) -> Option<Header> {
+    if &h[0..4] != MAGIC || h[6] != 0 || h[7] != 0 || (h[4] != LIVE && h[4] != DEAD) || h[5] == 0 {
+        return None;
+    }
+    Some(Header {
+        state: h[4],
+        kind_len: h[5] as usize,
+        len: u32::from_le_bytes(h[8..12].try_into().ok()?) as usize,
+        crc: u32::from_le_bytes(h[12..16].try_into().ok()?),
+        hash: h[16..48].try_into().ok()?,
+    })
+}
+
+fn checksum(h: &[u8; HEADER], kind: &[u8], payload: &[u8]) -> u32 {
+    let mut c = crc32fast::Hasher::new();
+    c.update(&h[5..12]);
+    c.update(&h[16..48]);
+    c.update(kind);
+    c.update(payload);
+    c.finalize()
+}
+
+fn encode(kind: &str, hash: &[u8; 32], payload: &[u8]) -> Vec<u8> {
+    let mut h = [0u8; HEADER];
+    h[0..4].copy_from_slice(MAGIC);
+    h[4] = LIVE;
+    h[5] = kind.len() as u8;
+    h[8..12].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    h[16..48].copy_from_slice(hash);
+    let crc = checksum(&h, kind.as_bytes(), payload);
+    h[12..16].copy_from_slice(&crc.to_le_bytes());
+    let mut rec = Vec::with_capacity(HEADER + kind.len() + payload.len());
+    rec.extend_from_slice(&h);
+    rec.extend_from_slice(kind.as_bytes());
+    rec.extend_from_slice(payload);
+    rec
+}
+
+fn seg_path(dir: &Path, id: u32) -> PathBuf {
+    dir.join(format!("{id:06}.seg"))
+}
+
+fn segment_ids(dir: &Path) -> Result<Vec<u32>> {
+    let mut ids = Vec::new();
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
+        Err(e) => return Err(io(e)),
+    };
+    for e in rd {
+        let name = e.map_err(io)?.file_name();
+        if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".seg")).and_then(|n| n.parse::<u32>().ok()) {
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Records found in one segment: (kind, hash, offset) of each live one, and where the valid
+/// records end.
+type Scanned = (Vec<(String, [u8; 32], u32)>, u64);
+
+fn scan_segment(path: &Path) -> std::io::Result<Scanned> {
+    let f = File::open(path)?;
+    let file_len = f.metadata()?.len();
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let mut found = Vec::new();
+    let mut off = 0u64;
+    let mut payload = Vec::new();
+    loop {
+        if off == file_len {
+            return Ok((found, off));
+        }
+        let mut h = [0u8; HEADER];
+        let Some(hd) =
+            (off + HEADER as u64 <= file_len).then(|| r.read_exact(&mut h)).transpose()?.and_then(|_| parse_header(&h))
+        else {
+            return Ok((found, off));
+        };
+        let total = (HEADER + hd.kind_len + hd.len) as u64;
+        if off + total > file_len || off > u32::MAX as u64 {
+            return Ok((found, off));
+        }
+        let mut kind = vec![0u8; hd.kind_len];
+        r.read_exact(&mut kind)?;
+        payload.resize(hd.len, 0);
+        r.read_exact(&mut payload)?;
+        if checksum(&h, &kind, &payload) != hd.crc {
+            return Ok((found, off));
+        }
+        if hd.state == LIVE
+            && let Ok(kind) = String::from_utf8(kind)
+        {
+            found.push((kind, hd.hash, off as u32));
+        }
+        off += total;
+    }
+}
+
+fn lock_exclusive(f: &File, wait: bool) -> bool {
+    use std::os::fd::AsRawFd;
+    let op = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+    // SAFETY: flock only reads the descriptor, which stays open for the call.
+    unsafe { libc::flock(f.as_raw_fd(), op) == 0 }
+}
+
+fn unlock(f: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: as above.
+    unsafe {
+        libc::flock(f.as_raw_fd(), libc::LOCK_UN);
+    }
+}
+
+/// Frees a deleted record's bytes where the file system can (the file keeps its size).
+fn punch_hole(f: &File, off: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fallocate only reads the descriptor; failure (e.g. EOPNOTSUPP) is harmless.
+    unsafe {
+        libc::fallocate(
+            f.as_raw_fd(),
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            off as libc::off_t,
+            len as libc::off_t,
+        );
+    }
+}
+
+/// Scan report of an open: how many records and how many ignored bytes (torn tails).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OpenReport {
+    pub segments: usize,
+    pub live: usize,
+    pub ignored_bytes: u64,
+}
+
+impl Segments {
+    /// Opens (and indexes) the segments under `root/segments`; creates nothing until a write.
+    pub(crate) fn open(root: &Path, max_bytes: u64) -> Result<(Segments, OpenReport)> {
+        let dir = root.join("segments");
+        let ids = segment_ids(&dir)?;
+        let mut index = Index::default();
+        let mut report = OpenReport { segments: ids.len(), ..Default::default() };
+        for &id in &ids {
+            let path = seg_path(&dir, id);
+            let (found, end) = scan_segment(&path).map_err(io)?;
+            // A process killed before its sync leaves records only in the page cache: make what
+            // this open will serve durable (cheap for a segment that is already clean).
+            File::open(&path).and_then(|f| f.sync_data()).map_err(io)?;
+            let len = std::fs::metadata(&path).map_err(io)?.len();
+            if end < len {
+                tracing::warn!(segment = %path.display(), valid_bytes = end, ignored_bytes = len - end,
+                    "segment ends in an incomplete or damaged record (a write cut short); ignoring the rest");
+                report.ignored_bytes += len - end;
+            }
+            for (kind, hash, off) in found {
+                index.insert(&kind, &hash, Loc { seg: id, off });
+            }
+        }
+        report.live = index.len();
+        let next_id = ids.last().map_or(1, |l| l + 1);
+        let (synced_tx, _) = watch::channel(0);
+        let s = Segments {
+            dir,
+            max_bytes,
+            index: RwLock::new(index),
+            files: RwLock::new(HashMap::new()),
+            // Everything found at open is before any position this instance writes, and synced.
+            writer: Mutex::new(Writer {
+                next_id,
+                written: (next_id as u64) << 32,
+                synced: (next_id as u64) << 32,
+                ..Default::default()
+            }),
+            synced_tx,
+        };
+        Ok((s, report))
+    }
+
+    fn file(&self, seg: u32) -> std::io::Result<Arc<File>> {
+        if let Some(f) = self.files.read().expect("files lock").get(&seg) {
+            return Ok(f.clone());
+        }
+        let f = Arc::new(File::open(seg_path(&self.dir, seg))?);
+        self.files.write().expect("files lock").insert(seg, f.clone());
+        Ok(f)
+    }
+
+    fn candidates(&self, kind: &str, hash: &[u8; 32]) -> Vec<Loc> {
+        let ix = self.index.read().expect("index lock");
+        let mut v: Vec<Loc> = ix.map.get(&key(kind, hash)).copied().into_iter().collect();
+        v.extend(ix.overflow.get(&(kind.to_string(), *hash)).into_iter().flatten().copied());
+        v
+    }
+
+    /// Reads and checks the record at `loc`: its bytes if it is live and holds `kind`/`hash`.
+    fn read_at(&self, loc: Loc, kind: &str, hash: &[u8; 32], with_payload: bool) -> Result<Option<Vec<u8>>> {
+        let f = match self.file(loc.seg) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let mut h = [0u8; HEADER];
+        f.read_exact_at(&mut h, loc.off as u64).map_err(io)?;
+        let Some(hd) = parse_header(&h) else {
+            return Err(BlobError::Backend(format!("segment {} offset {}: bad record header", loc.seg, loc.off)));
+        };
+        if hd.hash != *hash || hd.kind_len != kind.len() || hd.state != LIVE {
+            return Ok(None);
+        }
+        let mut rest = vec![0u8; hd.kind_len + if with_payload { hd.len } else { 0 }];
+        f.read_exact_at(&mut rest, loc.off as u64 + HEADER as u64).map_err(io)?;
+        if &rest[..hd.kind_len] != kind.as_bytes() {
+            return Ok(None);
+        }
+        if !with_payload {
+            return Ok(Some(Vec::new()));
+        }
+        let payload = rest.split_off(hd.kind_len);
+        if checksum(&h, kind.as_bytes(), &payload) != hd.crc {
+            return Err(BlobError::Backend(format!("segment {} offset {}: checksum mismatch", loc.seg, loc.off)));
+        }
+        Ok(Some(payload))
+    }
+
+    /// Where a live record of `kind`/`hash` is.
+    fn find(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Loc>> {
+        for loc in self.candidates(kind, hash) {
+            if self.read_at(loc, kind, hash, false)?.is_some() {
+                return Ok(Some(loc));
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn get(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        for loc in self.candidates(kind, hash) {
+            if let Some(b) = self.read_at(loc, kind, hash, true)? {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn exists(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
+        Ok(self.find(kind, hash)?.is_some())
+    }
+
+    /// Appends the object (unless a live copy exists) and returns once it is durable.
+    pub(crate) async fn put(self: &Arc<Self>, kind: &str, hash: &[u8; 32], payload: &[u8]) -> Result<()> {
+        if kind.is_empty() || kind.len() > 32 || payload.len() > (u32::MAX as usize) / 2 {
+            return Err(BlobError::BadName);
+        }
+        let pos = {
+            let mut w = self.writer.lock().expect("writer lock");
+            if let Some(e) = &w.failed {
+                return Err(BlobError::Backend(format!("an earlier segment sync failed: {e}")));
+            }
+            // Under the writer lock, so two puts of the same bytes never both append.
+            if let Some(loc) = self.find(kind, hash)? {
+                loc.pos() + 1
+            } else {
+                let rec = encode(kind, hash, payload);
+                let loc = self.append(&mut w, &rec)?;
+                self.index.write().expect("index lock").insert(kind, hash, loc);
+                w.written
+            }
+        };
+        self.wait_durable(pos).await
+    }
+
+    /// Writes `rec` at the end of the active segment (rolling or opening one as needed).
+    fn append(&self, w: &mut Writer, rec: &[u8]) -> Result<Loc> {
+        let roll = w.active.as_ref().is_none_or(|a| a.len > 0 && a.len + rec.len() as u64 > self.max_bytes);
+        if roll {
+            std::fs::create_dir_all(&self.dir).map_err(io)?;
+            let (id, file) = loop {
+                let id = w.next_id;
+                w.next_id += 1;
+                match OpenOptions::new().read(true).append(true).create_new(true).open(seg_path(&self.dir, id)) {
+                    Ok(f) => break (id, f),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(io(e)),
+                }
+            };
+            // The writer holds its segment locked, so a deleter never removes it under it.
+            lock_exclusive(&file, true);
+            File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
+            let file = Arc::new(file);
+            if let Some(old) = w.active.take() {
+                // Nothing more is appended to it: deleters may remove it once nothing is live.
+                unlock(&old.file);
+                w.unsynced.push(old.file);
+            }
+            self.files.write().expect("files lock").insert(id, file.clone());
+            w.active = Some(Active { id, file, len: 0 });
+            w.written = (id as u64) << 32;
+        }
+        let a = w.active.as_mut().expect("active segment");
+        let loc = Loc { seg: a.id, off: a.len as u32 };
+        if let Err(e) = a.file.write_all_at(rec, a.len) {
+            // A partial append would leave a torn record before the next one: stop using this file.
+            w.active = None;
+            return Err(io(e));
+        }
+        a.len += rec.len() as u64;
+        w.written = ((a.id as u64) << 32) | a.len;
+        Ok(loc)
+    }
+
+    /// Waits until everything before `pos` is synced, starting a sync when none is running.
+    async fn wait_durable(self: &Arc<Self>, pos: u64) -> Result<()> {
+        let mut rx = self.synced_tx.subscribe();
+        loop {
+            {
+                let mut w = self.writer.lock().expect("writer lock");
+                if w.synced >= pos {
+                    return Ok(());
+                }
+                if let Some(e) = &w.failed {
+                    return Err(BlobError::Backend(format!("segment sync failed: {e}")));
+                }
+                if !w.syncing {
+                    w.syncing = true;
+                    let target = w.written;
+                    let mut files = std::mem::take(&mut w.unsynced);
+                    files.extend(w.active.as_ref().map(|a| a.file.clone()));
+                    // Its own task, so a caller that goes away cannot leave `syncing` set.
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        let r = tokio::task::spawn_blocking(move || files.iter().try_for_each(|f| f.sync_data()))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()));
+                        {
+                            let mut w = me.writer.lock().expect("writer lock");
+                            w.syncing = false;
+                            match r {
+                                Ok(()) => w.synced = w.synced.max(target),
+                                Err(e) => {
+                                    tracing::error!(error = %e, "segment fdatasync failed; refusing further photo writes");
+                                    w.failed = Some(e);
+                                }
+                            }
+                        }
+                        me.synced_tx.send_modify(|n| *n += 1);
+                    });
+                }
+            }
+            let _ = rx.changed().await;
+        }
+    }
+
+    /// Marks the live record of `kind`/`hash` deleted (synced), frees its bytes, and removes its
+    /// segment once nothing in it is live. Missing objects are not an error.
+    pub(crate) fn delete(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
+        let w = self.writer.lock().expect("writer lock");
+        let mut any = false;
+        while let Some(loc) = self.find(kind, hash)? {
+            any = true;
+            let f = OpenOptions::new().write(true).open(seg_path(&self.dir, loc.seg)).map_err(io)?;
+            f.write_all_at(&[DEAD], loc.off as u64 + 4).map_err(io)?;
+            f.sync_data().map_err(io)?;
+            let len = {
+                let mut h = [0u8; HEADER];
+                f.read_exact_at(&mut h, loc.off as u64).ok();
+                parse_header(&h).map_or(0, |hd| hd.kind_len + hd.len)
+            };
+            punch_hole(&f, loc.off as u64 + HEADER as u64, len as u64);
+            let empty = self.index.write().expect("index lock").remove(kind, hash, loc);
+            let writing = w.active.as_ref().is_some_and(|a| a.id == loc.seg);
+            if empty && !writing && lock_exclusive(&f, false) {
+                // Nobody appends to it and nothing in it is live.
+                std::fs::remove_file(seg_path(&self.dir, loc.seg)).map_err(io)?;
+                self.files.write().expect("files lock").remove(&loc.seg);
+                File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
+            }
+        }
+        Ok(any)
+    }
+}
+
+impl Index {
+    /// Adds a live record. A key already taken (by another object, or by another copy of this
+    /// one written by a second store instance) sends the record to the overflow map, so every
+    /// live copy stays reachable and a delete finds them all.
+    fn insert(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) {
+        match self.map.entry(key(kind, hash)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(loc);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.overflow.entry((kind.to_string(), *hash)).or_default().push(loc);
+            }
+        }
+        *self.live.entry(loc.seg).or_default() += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.map.len() + self.overflow.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// Forgets `loc`; true when its segment has no live record left.
+    fn remove(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) -> bool {
+        let k = key(kind, hash);
+        if self.map.get(&k) == Some(&loc) {
+            self.map.remove(&k);
+        } else if let Some(v) = self.overflow.get_mut(&(kind.to_string(), *hash)) {
+            v.retain(|l| *l != loc);
+            if v.is_empty() {
+                self.overflow.remove(&(kind.to_string(), *hash));
+            }
+        }
+        let n = self.live.entry(loc.seg).or_default();
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            self.live.remove(&loc.seg);
+            return true;
+        }
+        false
+    }
+}
