@@ -56,7 +56,20 @@ pub struct LoadgenArgs {
     /// or a buggy client produces); jobs interleave people, so one person's punches overlap.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub punches_per_employee: u32,
+    /// Face verification's worst case: every employee gets a reference face (one photo of a
+    /// person, enrolled for all) and every selfie is another photo of that person, so the
+    /// analyser detects and embeds a face for every check-in.
+    #[arg(long)]
+    pub faces: bool,
+    /// Give up waiting for the fraud-signal backlog to drain after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub drain_limit_secs: u64,
 }
+
+/// Two photos of the same person (public domain, see hadir-server's
+/// `tests/fixtures/face/README-embedder.md`): the reference and the selfie of `--faces`.
+const FACE_REFERENCE: &[u8] = include_bytes!("../../hadir-server/tests/fixtures/face/same_a.jpg");
+const FACE_SELFIE: &[u8] = include_bytes!("../../hadir-server/tests/fixtures/face/same_b.jpg");
 
 struct Person {
     token: String,
@@ -72,7 +85,21 @@ const OFFICES: &[(&str, &str, f64, f64)] = &[
     ("LG-WIT", "Asia/Jayapura", -2.53, 140.72),
 ];
 
-async fn seed(store: &dyn Store, n: usize) -> Result<Vec<Person>> {
+/// The reference embedding `--faces` enrols for everyone, computed as enrolment does.
+fn reference_embedding() -> Result<Vec<u8>> {
+    use hadir_server::signals::{embed, photo};
+    let models = embed::FaceModels::load().map_err(|e| anyhow::anyhow!("face models: {e}"))?;
+    let img = photo::decode(FACE_REFERENCE, 40_000_000).context("decode the reference photo")?;
+    let defaults = hadir_server::signals::SignalConfig::default();
+    let e = models
+        .embed(&img, defaults.face_min_score, defaults.face_max_overlap)
+        .map_err(|e| anyhow::anyhow!("embed: {e}"))?
+        .context("no face on the reference photo")?;
+    Ok(embed::to_bytes(&e))
+}
+
+async fn seed(store: &dyn Store, n: usize, faces: bool) -> Result<Vec<Person>> {
+    let reference = if faces { Some(reference_embedding()?) } else { None };
     let audit = || Audit::new((None, "loadgen"), "seed", "loadgen", "-");
     for (code, tz, lat, lon) in OFFICES {
         let u = NewUnit {
@@ -105,6 +132,19 @@ async fn seed(store: &dyn Store, n: usize) -> Result<Vec<Person>> {
             password_hash: hash.clone(),
         };
         let emp = store.create_employee(&e, audit()).await?;
+        if let Some(embedding) = &reference {
+            let face = hadir_store::ReferenceFace {
+                employee_id: emp.id,
+                model: hadir_server::signals::embed::MODEL.into(),
+                embedding: embedding.clone(),
+                source: "upload".into(),
+                punch_id: None,
+                enrolled_by_account: None,
+                enrolled_by: "loadgen".into(),
+                enrolled_at: jiff::Timestamp::now(),
+            };
+            store.set_reference_face(&face, audit()).await?;
+        }
         let token = hadir_server::auth::token::generate();
         store.create_session(&hadir_server::auth::token::hash(&token), emp.account_id, expires).await?;
         people.push(Person { token, nip, lat, lon });
@@ -278,7 +318,7 @@ pub async fn run(args: LoadgenArgs, database_url: Option<String>) -> Result<()> 
         bail!("the database already has employees; use an empty one");
     }
     let people = {
-        let people = seed(store.as_ref(), args.employees).await?;
+        let people = seed(store.as_ref(), args.employees, args.faces).await?;
         hadir_store::AccountStore::create_admin(
             store.as_ref(),
             "admin",
@@ -377,7 +417,7 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
         None
     };
 
-    let photo = bytes::Bytes::from(selfie());
+    let photo = bytes::Bytes::from(if args.faces { FACE_SELFIE.to_vec() } else { selfie() });
     let next = Arc::new(AtomicUsize::new(0));
     let acked = Arc::new(AtomicUsize::new(0));
     let lat: Arc<Mutex<Vec<f64>>> = Arc::default();
@@ -484,7 +524,8 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     let counts = stored_counts(&client, &base_now, &admin_token, &nips).await;
     let wrong = counts.iter().filter(|n| **n != per_person).count();
     // Fraud signals (issue 23) are analysed after the rush: how long their backlog takes to drain.
-    let signals = signal_drain(&client, &base_now, &admin_token, rush_end).await;
+    let signals = signal_drain(&client, &base_now, &admin_token, rush_end, args.drain_limit_secs).await;
+    let signal_kinds = if signals.is_some() { signal_kinds(&client, &base_now, &admin_token).await } else { None };
     let errors = errors.lock().await.clone();
     println!("# hadir loadgen");
     println!("employees            {}", people.len());
@@ -519,9 +560,13 @@ async fn burst(args: &LoadgenArgs, server: &Server, people: &[Person]) -> Result
     println!("server_rss_idle_mb   {:.0}", rss_idle as f64 / 1024.0);
     println!("server_rss_peak_mb   {:.0}", rss_peak as f64 / 1024.0);
     println!("server_rss_hwm_mb    {:.0}", rss_kib(server.pid(), "VmHWM:").unwrap_or(0) as f64 / 1024.0);
-    if let Some((backlog_at_end, drain_s)) = signals {
+    if let Some((backlog_at_end, drain_s, left)) = signals {
         println!("signal_backlog_after_rush {backlog_at_end}");
         println!("signal_drained_s_after_rush {drain_s:.1}");
+        println!("signal_backlog_left  {left}");
+        if let Some(kinds) = &signal_kinds {
+            println!("signals_by_kind      {kinds:?}");
+        }
     }
     println!("stored_exactly_once  {}", if wrong == 0 && ok == jobs { "yes" } else { "NO" });
     if wrong != 0 {
@@ -777,7 +822,36 @@ async fn soak(args: &LoadgenArgs, server: &Server, people: &[Person], rate: u32)
 
 /// The fraud-signal backlog when the rush ended and the seconds from then until it was empty
 /// (`None` when the analyser is off or the status is unreadable; gives up after 10 minutes).
-async fn signal_drain(c: &Client, base: &str, token: &str, rush_end: Instant) -> Option<(i64, f64)> {
+/// This month's fraud signals by kind over all units (what the analyser found).
+async fn signal_kinds(c: &Client, base: &str, token: &str) -> Option<BTreeMap<String, i64>> {
+    let month = hadir_server::org::today_jakarta().strftime("%Y-%m").to_string();
+    let v: Value = c
+        .get(format!("{base}/api/v1/signals/summary?month={month}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    let mut kinds = BTreeMap::new();
+    for unit in v["units"].as_array()? {
+        for k in unit["kinds"].as_array()? {
+            *kinds.entry(k["kind"].as_str()?.to_string()).or_insert(0) += k["count"].as_i64()?;
+        }
+    }
+    Some(kinds)
+}
+
+/// The backlog when the rush ended, the seconds until it was empty (or the limit), and what
+/// was left then.
+async fn signal_drain(
+    c: &Client,
+    base: &str,
+    token: &str,
+    rush_end: Instant,
+    limit_secs: u64,
+) -> Option<(i64, f64, i64)> {
     let status = || async {
         let v: Value =
             c.get(format!("{base}/api/v1/signals/status")).bearer_auth(token).send().await.ok()?.json().await.ok()?;
@@ -788,11 +862,11 @@ async fn signal_drain(c: &Client, base: &str, token: &str, rush_end: Instant) ->
         return None;
     }
     let mut backlog = first;
-    while backlog > 0 && rush_end.elapsed() < Duration::from_secs(600) {
+    while backlog > 0 && rush_end.elapsed() < Duration::from_secs(limit_secs) {
         tokio::time::sleep(Duration::from_millis(200)).await;
         backlog = status().await?.1;
     }
-    Some((first, rush_end.elapsed().as_secs_f64()))
+    Some((first, rush_end.elapsed().as_secs_f64(), backlog))
 }
 
 async fn login_admin(c: &Client, base: &str) -> Result<String> {
