@@ -106,7 +106,8 @@ impl AuditStore for Store {
              FROM audit_log WHERE TRUE",
         );
         push_filter(&mut qb, f);
-        qb.push(" ORDER BY id DESC LIMIT ").push_bind(limit as i64).push(" OFFSET ").push_bind(offset as i64);
+        // LIMIT/OFFSET as literals: see `punches::list_punches`.
+        qb.push(format_args!(" ORDER BY id DESC LIMIT {} OFFSET {}", limit as i64, offset as i64));
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         let items = rows

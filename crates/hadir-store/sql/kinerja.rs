@@ -481,7 +481,8 @@ impl KinerjaStore for Store {
             }
         }
         let limit = if f.limit == 0 { 500 } else { f.limit.min(20_000) };
-        qb.push(" ORDER BY a.employee_id, a.date, a.start_minute, a.id LIMIT ").push_bind(i64::from(limit));
+        // LIMIT as a literal: see `punches::list_punches`.
+        qb.push(format_args!(" ORDER BY a.employee_id, a.date, a.start_minute, a.id LIMIT {limit}"));
         let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(row).collect()
     }

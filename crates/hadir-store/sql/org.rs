@@ -536,10 +536,8 @@ impl OrgStore for Store {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         let total: i64 = build("COUNT(*)").build_query_scalar().fetch_one(&mut *conn).await.map_err(db_err)?;
         let mut qb = build(EMPLOYEE_COLS);
-        qb.push(" ORDER BY u.path, e.name LIMIT ")
-            .push_bind(f.limit as i64)
-            .push(" OFFSET ")
-            .push_bind(f.offset as i64);
+        // LIMIT/OFFSET as literals: see `punches::list_punches`.
+        qb.push(format_args!(" ORDER BY u.path, e.name LIMIT {} OFFSET {}", f.limit as i64, f.offset as i64));
         let rows = qb.build().fetch_all(&mut *conn).await.map_err(db_err)?;
         Ok(Page {
             items: rows.iter().map(employee_row).collect(),

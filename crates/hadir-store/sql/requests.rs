@@ -391,7 +391,8 @@ impl RequestStore for Store {
         let total: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await.map_err(db_err)?;
         let mut qb = QueryBuilder::<Db>::new(COLS);
         push_filter(&mut qb, f);
-        qb.push(" ORDER BY r.id DESC LIMIT ").push_bind(f.limit as i64).push(" OFFSET ").push_bind(f.offset as i64);
+        // LIMIT/OFFSET as literals: see `punches::list_punches`.
+        qb.push(format_args!(" ORDER BY r.id DESC LIMIT {} OFFSET {}", f.limit as i64, f.offset as i64));
         let rows = qb.build().fetch_all(&mut *conn).await.map_err(db_err)?;
         let mut items = Vec::with_capacity(rows.len());
         for r in &rows {

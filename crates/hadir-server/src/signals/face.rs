@@ -3,7 +3,7 @@
 //! to ONNX by `scripts/fetch-face-models.sh`) is embedded in the binary and run with tract, a
 //! pure-Rust inference library, in the background analyser only: one optimized plan built once
 //! and shared, a fixed 128×128 input (so each photo costs the same, whatever its size), on the
-//! analyser's one blocking thread. Built without the `face` feature, [`Detector::load`] says so
+//! analyser's blocking threads. Built without the `face` feature, [`Detector::load`] says so
 //! and face signals are off.
 //!
 //! Decoding (written here from the model's published layout): 896 anchors, a 16×16 grid with 2
