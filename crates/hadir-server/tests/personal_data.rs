@@ -413,7 +413,7 @@ async fn a_reference_face_is_named_exported_and_purged_the_day_after_employment_
         let f = hadir_store::ReferenceFace {
             employee_id: id,
             model: "faceres-1.2".into(),
-            embedding: vec![0, 0, 128, 63].repeat(1024),
+            embedding: [0, 0, 128, 63].repeat(1024),
             source: "upload".into(),
             punch_id: None,
             enrolled_by_account: Some(head.id),
