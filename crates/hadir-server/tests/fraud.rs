@@ -825,6 +825,10 @@ async fn the_console_enrols_reference_faces_on_the_employee_page_and_from_the_in
     let (st, body) = console_upload(&s, &nip(3), Some(&head), None, None, FACE_TWO).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("memuat 2 wajah"), "{body}");
+    // No file chosen (an empty part, as a browser sends it).
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, None, b"").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Pilih foto wajah pegawai terlebih dahulu."), "{body}");
     for n in [2, 3, 4] {
         assert_eq!(s.get(&api(n), &o.admin).await.1["has_reference"], false, "employee {n}");
     }
