@@ -881,12 +881,26 @@ async fn the_console_enrols_reference_faces_on_the_employee_page_and_from_the_in
     assert!(page.contains(&format!("Terdaftar dari absen #{other} oleh Pegawai 1 ({})", nip(1))), "{page}");
     assert_eq!(face_audit(&s, &o.admin).await.len(), 2);
 
+    // A special check-in is decided with its request: its card has the button too.
+    let mut m = meta("dl", GeoPoint::new(-1.2, 116.8), 9.0);
+    m["special"] = json!(true);
+    let (st, b, _) = s.checkin(&o.emp_sd1, m, Some(SAME_A.to_vec())).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let special = b["punch"]["id"].as_i64().unwrap();
+    let (_, inbox) = console_get(&s, "/admin/inbox", &operator).await;
+    let card = inbox.split("class=\"card request\"").nth(1).unwrap().split("</article>").next().unwrap();
+    assert!(card.contains(&format!("name=\"punch_id\" value=\"{special}\"")), "{card}");
+    let (st, body) = console_post(&s, "/admin/review/wajah-acuan", &operator, &format!("punch_id={special}")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(s.get(&api(3), &o.admin).await.1["punch_id"], special);
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 3);
+
     // Removal: refused on one's own page and across units; then the head removes it.
     let (st, _) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(2)), &head, "").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(4)), &operator, "").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    assert_eq!(face_audit(&s, &o.admin).await.len(), 2, "nothing removed");
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 3, "nothing removed");
     let (st, body) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(3)), &head, "").await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert!(body.contains("Wajah acuan dihapus.") && body.contains("Belum ada wajah acuan."), "{body}");
