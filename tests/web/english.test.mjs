@@ -4,18 +4,7 @@
 // screen reader or a tooltip shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, apiLogin, officeLocation, north, todayIn } from './harness.mjs';
-
-const ENGLISH = [
-  'submit', 'save', 'cancel', 'pending', 'approved', 'rejected', 'late', 'absent', 'history', 'settings',
-  'logout', 'log out', 'login', 'error', 'loading', 'offline', 'online', 'retry', 'back', 'next', 'previous',
-  'today', 'home', 'request', 'requests', 'leave', 'upload', 'delete', 'close', 'password', 'username',
-  'check-in', 'check in', 'checkout', 'status', 'failed', 'success', 'null', 'undefined', 'true', 'false',
-  'NaN', 'mobile', 'special', 'terminal', 'relay', 'on_time', 'not_counted'
-];
-// Words that are also Indonesian or proper names in this app: none of the list above is, except
-// "status" (used in Indonesian: "status hari itu"), which is therefore left out below.
-const ALLOWED = new Set(['status']);
+import { api, startServer, launch, phone, uiLogin, takeSelfie, screenshot, apiLogin, officeLocation, north, todayIn, words, hits } from './harness.mjs';
 
 let server, browser, office, token;
 before(async () => {
@@ -25,29 +14,6 @@ before(async () => {
   office = await officeLocation(server, token);
 });
 after(async () => { await browser?.close(); await server?.stop(); });
-
-// Visible text of the current screen plus aria-label, title, placeholder and alt texts.
-async function words(page) {
-  return page.evaluate(() => {
-    const parts = [document.title, document.body.innerText];
-    for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
-      if (!e.getClientRects().length) continue;
-      parts.push(e.getAttribute('aria-label') || '', e.getAttribute('title') || '', e.getAttribute('placeholder') || '', e.getAttribute('alt') || '');
-    }
-    return parts.join('\n');
-  });
-}
-
-function hits(text) {
-  const found = [];
-  for (const w of ENGLISH) {
-    if (ALLOWED.has(w)) continue;
-    const re = new RegExp(`(^|[^\\p{L}_])${w.replace(/[-_]/g, '[-_ ]?')}(?=$|[^\\p{L}_])`, 'iu');
-    const m = re.exec(text);
-    if (m) found.push(`${w}: …${text.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, ' ')}…`);
-  }
-  return found;
-}
 
 test('the app pages hold none of the known English UI words', async () => {
   const ctx = await phone(browser, server, north(office, 20));

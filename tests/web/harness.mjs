@@ -256,3 +256,40 @@ export async function smallText(page, root, px = 14) {
     return problems;
   }, { root, px });
 }
+
+// The English-word check (issue 20), shared by english.test.mjs and the console tests: a short
+// list of English UI words looked for in a screen's visible text and labels.
+export const ENGLISH = [
+  'submit', 'save', 'cancel', 'pending', 'approved', 'rejected', 'late', 'absent', 'history', 'settings',
+  'logout', 'log out', 'login', 'error', 'loading', 'offline', 'online', 'retry', 'back', 'next', 'previous',
+  'today', 'home', 'request', 'requests', 'leave', 'upload', 'delete', 'close', 'password', 'username',
+  'check-in', 'check in', 'checkout', 'status', 'failed', 'success', 'null', 'undefined', 'true', 'false',
+  'NaN', 'mobile', 'special', 'terminal', 'relay', 'on_time', 'not_counted'
+];
+// Words that are also Indonesian or proper names in this app: none of the list above is, except
+// "status" (used in Indonesian: "status hari itu"), which is therefore left out below.
+const ALLOWED = new Set(['status']);
+
+// Visible text of the current screen plus aria-label, title, placeholder and alt texts.
+export async function words(page) {
+  return page.evaluate(() => {
+    const parts = [document.title, document.body.innerText];
+    for (const e of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt]')) {
+      if (!e.getClientRects().length) continue;
+      parts.push(e.getAttribute('aria-label') || '', e.getAttribute('title') || '', e.getAttribute('placeholder') || '', e.getAttribute('alt') || '');
+    }
+    return parts.join('\n');
+  });
+}
+
+export function hits(text) {
+  const found = [];
+  for (const w of ENGLISH) {
+    if (ALLOWED.has(w)) continue;
+    const re = new RegExp(`(^|[^\\p{L}_])${w.replace(/[-_]/g, '[-_ ]?')}(?=$|[^\\p{L}_])`, 'iu');
+    const m = re.exec(text);
+    if (m) found.push(`${w}: …${text.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, ' ')}…`);
+  }
+  return found;
+}
+

@@ -53,6 +53,8 @@ pub struct PurgeReport {
     pub photos: u64,
     pub positions: u64,
     pub evidence: u64,
+    /// Reference faces of employees whose employment has ended (issue 23).
+    pub reference_faces: u64,
     pub files_deleted: u64,
     /// Files the blob store could not delete now (they stay queued for the next run).
     pub files_failed: u64,
@@ -94,6 +96,7 @@ pub async fn purge(
             }
         }
     }
+    rep.reference_faces = purge_reference_faces(store, now).await?;
     // Files: everything queued (including what an earlier, interrupted run left).
     loop {
         let queued = store.pending_blob_purges(BATCH).await?;
@@ -124,6 +127,30 @@ pub async fn purge(
         }
     }
     Ok(rep)
+}
+
+/// Removes the reference faces (biometric data, UU 27/2022) of employees whose employment has
+/// ended: the end date is their last day, so the face goes once their unit's zone has reached
+/// the day after it (`end_date` before that zone's date at `now`). Exact in every zone a unit
+/// may have, at one query per distinct zone (usually one). Audited as a system action.
+async fn purge_reference_faces(store: &dyn Store, now: Timestamp) -> Result<u64, StoreError> {
+    let mut zones: Vec<String> =
+        store.list_units(&hadir_store::Scope::All).await?.into_iter().map(|u| u.timezone).collect();
+    zones.sort_unstable();
+    zones.dedup();
+    let mut n = 0;
+    for zone in zones {
+        let Ok(tz) = hadir_domain::unit_zone(&zone) else { continue };
+        let today = now.to_zoned_datetime(tz).date().to_string();
+        loop {
+            let done = store.purge_ended_reference_faces(&zone, &today, BATCH).await?;
+            n += done;
+            if done == 0 {
+                break;
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// Starts the daily purge: every instance looks every hour; the first to claim today's run

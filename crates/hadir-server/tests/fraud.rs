@@ -746,3 +746,167 @@ async fn a_selfie_unlike_the_reference_face_waits_for_review_with_its_score() {
     drained(&s, &o.admin).await;
     assert!(!review_kinds(&s, &o.admin, later).await.contains(&"face_mismatch".to_string()));
 }
+
+/// Posts a photo to the console's reference-face form (multipart, as the browser sends it),
+/// with a console cookie or an app token, and optionally an `Origin` header.
+#[cfg(feature = "face")]
+async fn console_upload(
+    s: &TestServer,
+    nip: &str,
+    cookie: Option<&str>,
+    bearer: Option<&str>,
+    origin: Option<&str>,
+    photo: &[u8],
+) -> (StatusCode, String) {
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(photo.to_vec()).file_name("wajah.jpg").mime_str("image/jpeg").unwrap(),
+    );
+    let mut req = console_client()
+        .post(s.url(&format!("/admin/employees/{nip}/wajah-acuan")))
+        .header("hx-request", "true")
+        .multipart(form);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let r = req.send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// Issue 23 in the console: the head of SD1 uploads a reference face on the employee's page,
+/// sees its status in the unit's zone and removes it; refusals (own page, another unit's
+/// operator, a cross-site post, no session, an employee without a role, no face, two faces)
+/// change and audit nothing; in the review inbox a mismatching selfie shows its score and the
+/// operator makes it the reference face with one button.
+#[cfg(feature = "face")]
+#[tokio::test]
+async fn the_console_enrols_reference_faces_on_the_employee_page_and_from_the_inbox() {
+    let mut c = config();
+    c.signals.faces = true;
+    let s = TestServer::start_with_signals(c).await;
+    let o = org(&s).await;
+    let api = |n: u16| format!("/api/v1/employees/{}/reference-face", nip(n));
+    let page_of = |n: u16| format!("/admin/employees/{}", nip(n));
+    let head = console_session(&s, &nip(2), PW).await;
+    let operator = console_session(&s, &nip(1), PW).await;
+
+    // The head's view of employee 3: the section, no reference yet, the upload form.
+    let (st, page) = console_get(&s, &page_of(3), &head).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(page.contains("<h2>Wajah acuan</h2>") && page.contains("Belum ada wajah acuan."), "{page}");
+    assert!(page.contains("id=\"face-upload\"") && !page.contains("id=\"face-remove\""), "{page}");
+    // Their own page: the reason instead of the form.
+    let (_, own) = console_get(&s, &page_of(2), &head).await;
+    assert!(own.contains("id=\"face-own\"") && own.contains("sendiri") && !own.contains("id=\"face-upload\""), "{own}");
+
+    // Refusals; nothing stored, nothing audited.
+    let (st, body) = console_upload(&s, &nip(2), Some(&head), None, None, SAME_A).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "own: {body}");
+    assert!(body.contains("wajah Anda sendiri") && body.contains("data-code=\"own_reference\""), "{body}");
+    let (st, body) = console_upload(&s, &nip(4), Some(&operator), None, None, SAME_A).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "RSUD is outside DIK: {body}");
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, Some("http://evil.example"), SAME_A).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("situs lain"), "{body}");
+    let (st, body) = console_upload(&s, &nip(3), None, None, None, SAME_A).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "no session (htmx: sent to the login page): {body}");
+    let (st, body) = console_upload(&s, &nip(4), None, Some(&o.emp_sd1), None, SAME_A).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "an employee without a role: {body}");
+    assert!(body.contains("Tidak berwenang"), "{body}");
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, None, FACE_NONE).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Tidak ada wajah yang terlihat pada foto ini"), "{body}");
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, None, FACE_TWO).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("memuat 2 wajah"), "{body}");
+    // No file chosen (an empty part, as a browser sends it).
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, None, b"").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Pilih foto wajah pegawai terlebih dahulu."), "{body}");
+    for n in [2, 3, 4] {
+        assert_eq!(s.get(&api(n), &o.admin).await.1["has_reference"], false, "employee {n}");
+    }
+    assert!(face_audit(&s, &o.admin).await.is_empty());
+
+    // The head uploads; the section says from what, by whom and when, in WITA.
+    let (st, body) = console_upload(&s, &nip(3), Some(&head), None, Some(&s.base), SAME_A).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("Wajah acuan disimpan."), "{body}");
+    assert!(body.contains(&format!("Terdaftar dari foto unggahan oleh Pegawai 2 ({})", nip(2))), "{body}");
+    assert!(body.contains(" WITA.") && body.contains("id=\"face-remove\""), "{body}");
+    let (_, b) = s.get(&api(3), &o.admin).await;
+    assert_eq!(
+        (&b["has_reference"], &b["source"], &b["enrolled_by"]),
+        (&json!(true), &json!("upload"), &json!(nip(2)))
+    );
+    let (_, page) = console_get(&s, &page_of(3), &operator).await;
+    assert!(page.contains("Terdaftar dari foto unggahan oleh Pegawai 2"), "the operator reads it too: {page}");
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 1);
+
+    // A selfie of another face waits in the inbox with its score and the button.
+    let other = checkin_ok(&s, &o.emp_sd1, meta("x", sd1(11.2), 9.1), OTHER.to_vec()).await;
+    let rsud = checkin_ok(&s, &o.emp_rsud, meta("r", GeoPoint::new(-0.52013, 117.16021), 8.2), SAME_B.to_vec()).await;
+    drained(&s, &o.admin).await;
+    assert_eq!(review_kinds(&s, &o.admin, other).await, ["face_mismatch"]);
+    let (st, inbox) = console_get(&s, "/admin/inbox", &operator).await;
+    assert_eq!(st, StatusCode::OK, "{inbox}");
+    let card = inbox.split(&format!("id=\"punch-{other}\"")).nth(1).unwrap().split("</article>").next().unwrap();
+    assert!(card.contains("Wajah tidak mirip dengan foto acuan (0,"), "{card}");
+    assert!(
+        card.contains("Jadikan wajah acuan") && card.contains(&format!("name=\"punch_id\" value=\"{other}\"")),
+        "{card}"
+    );
+
+    // From the inbox: another unit's punch (404) and an unknown one change nothing; then the
+    // operator makes the selfie the reference face.
+    let (st, _) = console_post(&s, "/admin/review/wajah-acuan", &operator, &format!("punch_id={rsud}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, body) = console_post(&s, "/admin/review/wajah-acuan", &operator, "punch_id=999999").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("tidak dapat dipakai"), "{body}");
+    assert_eq!(s.get(&api(4), &o.admin).await.1["has_reference"], false);
+    assert_eq!(s.get(&api(3), &o.admin).await.1["source"], "upload");
+    let (st, body) = console_post(&s, "/admin/review/wajah-acuan", &operator, &format!("punch_id={other}")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains(&format!("Swafoto absen #{other} menjadi wajah acuan Pegawai 3")), "{body}");
+    let (_, b) = s.get(&api(3), &o.admin).await;
+    assert_eq!((&b["source"], &b["punch_id"], &b["enrolled_by"]), (&json!("punch"), &json!(other), &json!(nip(1))));
+    let (_, page) = console_get(&s, &page_of(3), &head).await;
+    assert!(page.contains(&format!("Terdaftar dari absen #{other} oleh Pegawai 1 ({})", nip(1))), "{page}");
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 2);
+
+    // A special check-in is decided with its request: its card has the button too.
+    let mut m = meta("dl", GeoPoint::new(-1.2, 116.8), 9.0);
+    m["special"] = json!(true);
+    let (st, b, _) = s.checkin(&o.emp_sd1, m, Some(SAME_A.to_vec())).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let special = b["punch"]["id"].as_i64().unwrap();
+    let (_, inbox) = console_get(&s, "/admin/inbox", &operator).await;
+    let card = inbox.split("class=\"card request\"").nth(1).unwrap().split("</article>").next().unwrap();
+    assert!(card.contains(&format!("name=\"punch_id\" value=\"{special}\"")), "{card}");
+    let (st, body) = console_post(&s, "/admin/review/wajah-acuan", &operator, &format!("punch_id={special}")).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(s.get(&api(3), &o.admin).await.1["punch_id"], special);
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 3);
+
+    // Removal: refused on one's own page and across units; then the head removes it.
+    let (st, _) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(2)), &head, "").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(4)), &operator, "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(face_audit(&s, &o.admin).await.len(), 3, "nothing removed");
+    let (st, body) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(3)), &head, "").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert!(body.contains("Wajah acuan dihapus.") && body.contains("Belum ada wajah acuan."), "{body}");
+    assert_eq!(s.get(&api(3), &o.admin).await.1["has_reference"], false);
+    let (st, body) = console_post(&s, &format!("/admin/employees/{}/wajah-acuan/hapus", nip(3)), &head, "").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "none left: {body}");
+    let audit = face_audit(&s, &o.admin).await;
+    assert_eq!(audit.iter().filter(|(a, _)| a == "remove_reference_face").count(), 1, "{audit:?}");
+}

@@ -368,3 +368,102 @@ async fn console_views_are_logged_and_listed_for_admins() {
     let r = s.client.get(s.url("/admin/akses")).header("cookie", &op).send().await.unwrap();
     assert!(!r.status().is_success(), "operators do not read the whole log");
 }
+
+/// Issue 23 and UU 27/2022: a reference face (an embedding: biometric data) is named in the
+/// privacy notice with how long it is kept, shown in the own-data export without the embedding,
+/// and removed by the daily purge the day after the employee's last day in their unit's zone
+/// (kept the day before and on the end date itself), audited as a system action. The face is
+/// put in through the store as the enrolment handler does after its face checks (enrolment over
+/// HTTP is tested in `fraud.rs`; this build may lack the face models).
+#[tokio::test]
+async fn a_reference_face_is_named_exported_and_purged_the_day_after_employment_ends() {
+    let s = TestServer::start().await;
+    let o = org(&s).await;
+    let (st, notice) = s.call(reqwest::Method::GET, "/api/v1/privacy", None, Value::Null).await;
+    assert_eq!(st, StatusCode::OK, "{notice}");
+    let text = notice["paragraphs"].to_string();
+    assert!(text.contains("wajah acuan (angka ciri wajah"), "{text}");
+    assert!(text.contains("wajah acuan sampai masa kerja berakhir"), "{text}");
+    let face = notice["retention"].as_array().unwrap().iter().find(|r| r["kind"] == "reference_face").unwrap().clone();
+    assert_eq!(
+        (&face["label"], &face["period"], &face["until_employment_ends"]),
+        (&json!("Wajah acuan"), &json!("sampai masa kerja berakhir"), &json!(true)),
+        "{face}"
+    );
+    assert_eq!(notice["retention"][0]["period"], "2 tahun setelah bulannya berakhir");
+
+    let export = |token: String| {
+        let s = &s;
+        async move {
+            let (st, bytes) = get_bytes(s, "/api/v1/me/export", &token).await;
+            assert_eq!(st, StatusCode::OK);
+            let files = unzip(&bytes);
+            let text = String::from_utf8(files["data-saya.json"].clone()).unwrap();
+            assert!(!text.contains("embedding"), "never the embedding: {text}");
+            serde_json::from_str::<Value>(&text).unwrap()["reference_face"].clone()
+        }
+    };
+    assert_eq!(export(o.emp_sd1.clone()).await["has_reference"], false);
+
+    let emp = s.store.employee_by_login(&nip(3)).await.unwrap().id;
+    let rsud = s.store.employee_by_login(&nip(4)).await.unwrap().id;
+    let head = s.store.account_by_username(&nip(2)).await.unwrap();
+    let enrolled_at: Timestamp = "2026-11-02T01:30:00Z".parse().unwrap();
+    for id in [emp, rsud] {
+        let f = hadir_store::ReferenceFace {
+            employee_id: id,
+            model: "faceres-1.2".into(),
+            embedding: [0, 0, 128, 63].repeat(1024),
+            source: "upload".into(),
+            punch_id: None,
+            enrolled_by_account: Some(head.id),
+            enrolled_by: nip(2),
+            enrolled_at,
+        };
+        let audit =
+            hadir_store::Audit::new((Some(head.id), &nip(2)), "enrol_reference_face", "employee", &id.to_string());
+        s.store.set_reference_face(&f, audit).await.unwrap();
+    }
+    let mine = export(o.emp_sd1.clone()).await;
+    assert_eq!(
+        (&mine["has_reference"], &mine["source"], &mine["enrolled_by"], &mine["enrolled_at"]),
+        (&json!(true), &json!("upload"), &json!(nip(2)), &json!("2026-11-02T01:30:00Z")),
+        "{mine}"
+    );
+
+    // Employee 3's last day is today (SD1 is in WITA); employee 4 stays.
+    let wita = jiff::tz::TimeZone::get("Asia/Makassar").unwrap();
+    let end = Timestamp::now().to_zoned_datetime(wita.clone()).date();
+    let (st, b) = s
+        .post(&format!("/api/v1/employees/{}/deactivate", nip(3)), &o.admin, json!({"end_date": end.to_string()}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let at = |d: Date, hh: i8, mm: i8| d.at(hh, mm, 0, 0).to_zoned_datetime(wita.clone()).unwrap().timestamp();
+    let blob = BlobStore::local(&s.dir.path().join("blobs")).unwrap();
+    let retention = RetentionConfig::default();
+    let has = |n: u16| {
+        let s = &s;
+        let admin = o.admin.clone();
+        async move {
+            s.get(&format!("/api/v1/employees/{}/reference-face", nip(n)), &admin).await.1["has_reference"].clone()
+        }
+    };
+    let day_before = end.yesterday().unwrap();
+    for now in [at(day_before, 12, 0), at(end, 0, 1), at(end, 23, 59)] {
+        let rep = hadir_server::privacy::purge(s.store.as_ref(), &blob, &retention, now).await.unwrap();
+        assert_eq!(rep.reference_faces, 0, "kept at {now}");
+        assert_eq!(has(3).await, true, "kept at {now}");
+    }
+    let next = at(end.tomorrow().unwrap(), 0, 1);
+    let rep = hadir_server::privacy::purge(s.store.as_ref(), &blob, &retention, next).await.unwrap();
+    assert_eq!(rep.reference_faces, 1, "{rep:?}");
+    assert_eq!((has(3).await, has(4).await), (json!(false), json!(true)));
+    let again = hadir_server::privacy::purge(s.store.as_ref(), &blob, &retention, next).await.unwrap();
+    assert_eq!(again.reference_faces, 0);
+    let (_, trail) = s.get("/api/v1/audit?entity=employee&limit=200", &o.admin).await;
+    let purged: Vec<&Value> =
+        trail["items"].as_array().unwrap().iter().filter(|a| a["action"] == "purge_reference_face").collect();
+    assert_eq!(purged.len(), 1, "{purged:?}");
+    assert_eq!((&purged[0]["actor"], &purged[0]["entity_id"]), (&json!("sistem retensi"), &json!(emp.to_string())));
+    assert_eq!(purged[0]["after"]["end_date"], end.to_string());
+}

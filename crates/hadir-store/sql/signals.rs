@@ -144,6 +144,39 @@ impl SignalStore for Store {
         Ok(true)
     }
 
+    async fn purge_ended_reference_faces(&self, timezone: &str, ended_before: &str, limit: u32) -> Result<u64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let rows = sqlx::query(
+            "SELECT f.employee_id, f.model, f.embedding, f.source, f.punch_id, f.enrolled_by_account, f.enrolled_by,
+                    f.enrolled_at, e.end_date
+             FROM reference_faces f JOIN employees e ON e.id = f.employee_id JOIN units u ON u.id = e.unit_id
+             WHERE u.timezone = $1 AND e.end_date IS NOT NULL AND e.end_date < $2
+             ORDER BY f.employee_id LIMIT $3",
+        )
+        .bind(timezone)
+        .bind(ended_before)
+        .bind(limit as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for r in &rows {
+            let face = face_row(r);
+            let end_date: String = r.get("end_date");
+            sqlx::query("DELETE FROM reference_faces WHERE employee_id = $1")
+                .bind(face.employee_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let audit =
+                Audit::new((None, "sistem retensi"), "purge_reference_face", "employee", &face.employee_id.to_string())
+                    .before(face_summary(&face))
+                    .after(serde_json::json!({"reason": "employment_ended", "end_date": end_date}));
+            super::audit::write_audit(&mut tx, &audit).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(rows.len() as u64)
+    }
+
     async fn register_device_key(
         &self,
         employee_id: Id,

@@ -89,6 +89,51 @@ async fn reference_faces(s: &dyn Store) {
     assert_eq!(s.reference_face(a.id).await.unwrap(), None);
     let trail = s.list_audit(Some("employee"), 0, 500).await.unwrap().items;
     assert_eq!(trail.iter().filter(|e| e.action == "remove_reference_face").count(), 1);
+    ended_employees_lose_their_reference_face(s, a.id, b.id, face).await;
+}
+
+/// The retention purge removes the reference face of an employee whose employment ended
+/// before the given date of their unit's zone (not on the end date itself), in batches, with
+/// a system audit record each; the others' stay.
+async fn ended_employees_lose_their_reference_face(
+    s: &dyn Store,
+    a: Id,
+    b: Id,
+    face: impl Fn(Vec<u8>, &str, Option<Id>) -> ReferenceFace,
+) {
+    let enrol = |id: Id| ReferenceFace { employee_id: id, ..face(vec![7; 8], "upload", None) };
+    let audit = |action: &str, id: Id| Audit::new((None, "kepala"), action, "employee", &id.to_string());
+    s.set_reference_face(&enrol(a), audit("enrol_reference_face", a)).await.unwrap();
+    s.set_reference_face(&enrol(b), audit("enrol_reference_face", b)).await.unwrap();
+    // Employee b's last day is 15 June 2099 (far ahead: no day record is touched).
+    let end = jiff::civil::date(2099, 6, 15);
+    let upd = EmployeeUpdate { end: Some(Some((end, EndReason::Berhenti))), ..Default::default() };
+    s.update_employee(b, &upd, audit("end", b)).await.unwrap();
+    let zone = s.unit_by_id(s.employee_by_id(b).await.unwrap().unit_id).await.unwrap().timezone;
+    let other = if zone == "Asia/Jayapura" { "Asia/Jakarta" } else { "Asia/Jayapura" };
+    for (before, n) in [("2099-06-14", 0), ("2099-06-15", 0)] {
+        assert_eq!(s.purge_ended_reference_faces(&zone, before, 10).await.unwrap(), n, "kept while {before}");
+    }
+    assert_eq!(s.purge_ended_reference_faces(other, "2099-06-16", 10).await.unwrap(), 0, "another zone's units");
+    assert!(s.reference_face(b).await.unwrap().is_some());
+    assert_eq!(s.purge_ended_reference_faces(&zone, "2099-06-16", 10).await.unwrap(), 1, "the day after");
+    assert_eq!(s.purge_ended_reference_faces(&zone, "2099-06-16", 10).await.unwrap(), 0, "once");
+    assert_eq!(s.reference_face(b).await.unwrap(), None);
+    assert!(s.reference_face(a).await.unwrap().is_some(), "still employed: kept");
+    let trail = s.list_audit(Some("employee"), 0, 500).await.unwrap().items;
+    let purged: Vec<_> = trail.iter().filter(|e| e.action == "purge_reference_face").collect();
+    assert_eq!(purged.len(), 1, "{purged:?}");
+    assert_eq!(
+        (purged[0].actor_name.as_str(), purged[0].entity_id.as_str()),
+        ("sistem retensi", b.to_string().as_str())
+    );
+    assert_eq!(purged[0].after.as_ref().unwrap()["end_date"], "2099-06-15");
+    assert!(!format!("{:?}", purged[0]).contains("embedding"));
+    // Employed again (later steps use b); a's face goes back to none.
+    s.update_employee(b, &EmployeeUpdate { active: Some(true), ..Default::default() }, audit("update", b))
+        .await
+        .unwrap();
+    assert!(s.remove_reference_face(a, audit("remove_reference_face", a)).await.unwrap());
 }
 
 /// A held punch is stored in the chain but listed as pending until decided; a decision is

@@ -180,4 +180,10 @@ pub trait SignalStore: Send + Sync {
     /// Removes an employee's reference face and writes `audit` in the same transaction; `false`
     /// (nothing written) when there was none.
     async fn remove_reference_face(&self, employee_id: Id, audit: Audit) -> Result<bool>;
+    /// The retention purge (UU 27/2022: a face embedding is biometric data): removes at most
+    /// `limit` reference faces of employees of units in zone `timezone` whose employment ended
+    /// before `ended_before` (`YYYY-MM-DD`, that zone's date today), with one audit record each
+    /// (`purge_reference_face` by "sistem retensi", the source and end date), in one
+    /// transaction; how many.
+    async fn purge_ended_reference_faces(&self, timezone: &str, ended_before: &str, limit: u32) -> Result<u64>;
 }

@@ -68,6 +68,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("employee", "reject_device", "menolak perangkat (HP) baru pegawai"),
     ("employee", "enrol_reference_face", "menetapkan foto acuan wajah pegawai"),
     ("employee", "remove_reference_face", "menghapus foto acuan wajah pegawai"),
+    ("employee", "purge_reference_face", "menghapus foto acuan wajah pegawai yang masa kerjanya berakhir (otomatis)"),
     ("account", "grant_role", "memberi peran"),
     ("account", "revoke_role", "mencabut peran"),
     ("account", "change_password", "mengganti kata sandinya sendiri"),

@@ -330,6 +330,8 @@ pub struct Review {
     pub reason: String,
     pub detail: String,
     pub ev: Evidence,
+    /// The caller may make this selfie the employee's reference face (issue 23; never their own).
+    pub can_enrol: bool,
 }
 
 /// A terminal's waiting punches, accepted or rejected with one click.
@@ -451,7 +453,12 @@ async fn reviews(
         }
         let unit = i.unit_code.as_deref().and_then(|code| units.iter().find(|u| u.code == code));
         let tz = zone_of(unit, &regency);
+        let can_enrol = p.photo_url.is_some()
+            && i.employee_id.is_some()
+            && i.employee_id != c.employee_id
+            && unit.is_some_and(|u| c.can_decide_for_unit(&u.path));
         out.push(Review {
+            can_enrol,
             id: p.id,
             who: match (&i.name, &i.nip) {
                 (Some(n), Some(nip)) => format!("{n} (NIP {nip})"),

@@ -17,6 +17,7 @@ mod audit;
 mod board;
 mod channels;
 pub mod chart;
+mod faces;
 mod inbox;
 mod integrations;
 mod kinerja;
@@ -96,6 +97,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/employees/{login}/deactivate", post(org::deactivate))
         .route("/admin/employees/{login}/password", post(org::reset_password))
         .route("/admin/employees/{login}/edit", post(org::edit))
+        .route("/admin/employees/{login}/wajah-acuan", post(faces::upload))
+        .route("/admin/employees/{login}/wajah-acuan/hapus", post(faces::delete))
+        .route("/admin/review/wajah-acuan", post(faces::from_punch))
         .route("/admin/units", get(units::page).post(units::create_unit))
         .route("/admin/units/{code}/locations", post(units::add_location))
         .route("/admin/units/{code}/locations/{id}", post(units::update_location))

@@ -53,6 +53,8 @@ struct EmployeePage {
     manage_units: Vec<(String, String)>,
     /// The caller may change this employee (their unit is in the caller's managed units).
     can_manage: bool,
+    /// "Wajah acuan" (issue 23).
+    face: super::faces::FaceSection,
 }
 
 impl EmployeePage {
@@ -76,7 +78,8 @@ pub async fn employee(State(s): State<AppState>, Console(c): Console, Path(login
     let manage_units: Vec<(String, String)> =
         super::manageable_units(&s, &c).await?.into_iter().map(|u| (u.code, u.name)).collect();
     let can_manage = manage_units.iter().any(|(code, _)| *code == e.unit_code);
-    Ok(html(&EmployeePage { nav: Nav::new(&s, &c, "employees"), e, manage_units, can_manage }))
+    let face = super::faces::section(&s, &c, &s.store.employee_by_id(e.id).await?).await?;
+    Ok(html(&EmployeePage { nav: Nav::new(&s, &c, "employees"), e, manage_units, can_manage, face }))
 }
 
 const PAGE: u32 = 50;

@@ -55,27 +55,42 @@ fn own_reference() -> ApiError {
     )
 }
 
+/// An employee whose reference face the caller may set or remove (only [`enrollable`] makes
+/// one, so enrolment cannot skip the check).
+pub(crate) struct Enrollable(pub Employee);
+
 /// The employee, when the caller may set their reference face: a head or operator of their
-/// unit subtree, or an admin; never the employee themself.
-async fn enrollable(s: &AppState, caller: &Caller, nip: &str) -> ApiResult<Employee> {
+/// unit subtree, or an admin; never the employee themself. Outside the caller's scope: 404.
+pub(crate) async fn enrollable(s: &AppState, caller: &Caller, nip: &str) -> ApiResult<Enrollable> {
     let e = employee_in_scope(s, caller, nip).await?;
     if caller.employee_id == Some(e.id) {
         return Err(own_reference());
     }
     let unit = s.store.unit_by_id(e.unit_id).await?;
-    if caller.can_decide_for_unit(&unit.path) { Ok(e) } else { Err(ApiError::forbidden()) }
+    if caller.can_decide_for_unit(&unit.path) { Ok(Enrollable(e)) } else { Err(ApiError::forbidden()) }
 }
 
-fn punch_not_usable() -> ApiError {
+/// Where the reference face comes from.
+pub(crate) enum FacePhoto {
+    /// The selfie of one of the employee's punches.
+    Punch(Id),
+    /// An uploaded photo (not kept).
+    Upload(Vec<u8>),
+}
+
+pub(crate) fn punch_not_usable() -> ApiError {
     ApiError::unprocessable(
         "punch_not_usable",
         "Absen ini tidak dapat dipakai: bukan swafoto pegawai ini, atau fotonya sudah tidak disimpan.",
     )
 }
 
-/// The photo bytes of the request: a punch's selfie (JSON `{"punch_id": …}`) or an upload
-/// (multipart part `photo`).
-async fn photo_of(s: &AppState, e: &Employee, req: Request) -> ApiResult<(Vec<u8>, Option<Id>)> {
+fn broken_multipart() -> ApiError {
+    ApiError::bad_request("invalid_multipart", "Data formulir (multipart) rusak atau terpotong.")
+}
+
+/// The part `photo` of a multipart form (at most `checkin.photo_max_bytes`).
+pub(crate) async fn uploaded_photo(s: &AppState, mut mp: Multipart) -> ApiResult<Vec<u8>> {
     let max = s.config.checkin.photo_max_bytes;
     let too_large = || {
         ApiError::new(
@@ -84,34 +99,40 @@ async fn photo_of(s: &AppState, e: &Employee, req: Request) -> ApiResult<(Vec<u8
             format!("Ukuran foto melebihi batas {} KB.", max / 1024),
         )
     };
+    while let Some(mut field) = mp.next_field().await.map_err(|_| broken_multipart())? {
+        if field.name() != Some("photo") {
+            continue;
+        }
+        let mut buf = Vec::new();
+        while let Some(c) = field
+            .chunk()
+            .await
+            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { broken_multipart() })?
+        {
+            if buf.len() + c.len() > max {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&c);
+        }
+        if buf.is_empty() {
+            break;
+        }
+        return Ok(buf);
+    }
+    Err(ApiError::unprocessable("photo_missing", "Sertakan foto wajah pada bagian 'photo'."))
+}
+
+/// The photo bytes of the request: a punch's selfie (JSON `{"punch_id": …}`) or an upload
+/// (multipart part `photo`).
+async fn photo_of(s: &AppState, req: Request) -> ApiResult<FacePhoto> {
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if multipart {
-        let mut mp = Multipart::from_request(req, s).await.map_err(|_| {
-            ApiError::bad_request("invalid_multipart", "Data formulir (multipart) rusak atau terpotong.")
-        })?;
-        let broken = || ApiError::bad_request("invalid_multipart", "Data formulir (multipart) rusak atau terpotong.");
-        while let Some(mut field) = mp.next_field().await.map_err(|_| broken())? {
-            if field.name() != Some("photo") {
-                continue;
-            }
-            let mut buf = Vec::new();
-            while let Some(c) = field
-                .chunk()
-                .await
-                .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { broken() })?
-            {
-                if buf.len() + c.len() > max {
-                    return Err(too_large());
-                }
-                buf.extend_from_slice(&c);
-            }
-            return Ok((buf, None));
-        }
-        return Err(ApiError::unprocessable("photo_missing", "Sertakan foto wajah pada bagian 'photo'."));
+        let mp = Multipart::from_request(req, s).await.map_err(|_| broken_multipart())?;
+        return Ok(FacePhoto::Upload(uploaded_photo(s, mp).await?));
     }
     let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
@@ -122,6 +143,12 @@ async fn photo_of(s: &AppState, e: &Employee, req: Request) -> ApiResult<(Vec<u8
             "Kirim {\"punch_id\": nomor absen} atau unggah foto (multipart, bagian 'photo').",
         )
     })?;
+    Ok(FacePhoto::Punch(punch_id))
+}
+
+/// The bytes of a punch's selfie, when it is one of `e`'s punches, not quarantined and its
+/// photo still kept.
+async fn punch_photo(s: &AppState, e: &Employee, punch_id: Id) -> ApiResult<Vec<u8>> {
     let p = match s.store.punch_by_id(punch_id).await {
         Ok(p) => p,
         Err(StoreError::NotFound(_)) => return Err(punch_not_usable()),
@@ -132,36 +159,18 @@ async fn photo_of(s: &AppState, e: &Employee, req: Request) -> ApiResult<(Vec<u8
         _ => return Err(punch_not_usable()),
     };
     let bytes = s.blob.get("photos", &hash).await.map_err(|_| punch_not_usable())?;
-    Ok((bytes.to_vec(), Some(punch_id)))
+    Ok(bytes.to_vec())
 }
 
-/// An employee's reference face: whether there is one, from what, by whom and when.
-#[utoipa::path(get, path = "/api/v1/employees/{nip}/reference-face", tag = "employees", params(("nip" = String, Path)),
-    responses((status = 200, body = ReferenceFaceView), (status = 404, body = ErrorBody)))]
-pub async fn get_reference_face(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(nip): Path<String>,
-) -> ApiResult<Json<ReferenceFaceView>> {
-    let e = employee_in_scope(&s, &caller, &nip).await?;
-    Ok(Json(s.store.reference_face(e.id).await?.as_ref().into()))
-}
-
-/// Enrol (or replace) an employee's reference face, from one of their punches' selfie
-/// (`{"punch_id": …}`) or an uploaded photo (multipart, part `photo`) with exactly one face.
-/// A head or operator of the employee's unit subtree, or an admin; never for oneself.
-#[utoipa::path(post, path = "/api/v1/employees/{nip}/reference-face", tag = "employees", params(("nip" = String, Path)),
-    request_body(content = FromPunch, description = "or multipart/form-data with a part `photo`"),
-    responses((status = 201, body = ReferenceFaceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn enrol_reference_face(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(nip): Path<String>,
-    req: Request,
-) -> ApiResult<(StatusCode, Json<ReferenceFaceView>)> {
-    let e = enrollable(&s, &caller, &nip).await?;
-    let (bytes, punch_id) = photo_of(&s, &e, req).await?;
+/// Enrols (or replaces) the reference face of an employee the caller may enrol for: the photo
+/// must show exactly one face; audited as `enrol_reference_face` in the same transaction. The
+/// API and the console both come here.
+pub(crate) async fn enrol(s: &AppState, caller: &Caller, e: &Enrollable, photo: FacePhoto) -> ApiResult<ReferenceFace> {
+    let e = &e.0;
+    let (bytes, punch_id) = match photo {
+        FacePhoto::Punch(id) => (punch_photo(s, e, id).await?, Some(id)),
+        FacePhoto::Upload(bytes) => (bytes, None),
+    };
     let Some(models) = s.signals.face_models().await else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -212,7 +221,48 @@ pub async fn enrol_reference_face(
         enrolled_at: jiff::Timestamp::now(),
     };
     let audit = Audit::new(caller.actor(), "enrol_reference_face", "employee", &e.id.to_string());
-    let stored = s.store.set_reference_face(&r, audit).await?;
+    Ok(s.store.set_reference_face(&r, audit).await?)
+}
+
+/// Removes the reference face of an employee the caller may enrol for (audited as
+/// `remove_reference_face`); 404 when there is none.
+pub(crate) async fn remove(s: &AppState, caller: &Caller, e: &Enrollable) -> ApiResult<()> {
+    let audit = Audit::new(caller.actor(), "remove_reference_face", "employee", &e.0.id.to_string());
+    if s.store.remove_reference_face(e.0.id, audit).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("Foto acuan wajah"))
+    }
+}
+
+/// An employee's reference face: whether there is one, from what, by whom and when.
+#[utoipa::path(get, path = "/api/v1/employees/{nip}/reference-face", tag = "employees", params(("nip" = String, Path)),
+    responses((status = 200, body = ReferenceFaceView), (status = 404, body = ErrorBody)))]
+pub async fn get_reference_face(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+) -> ApiResult<Json<ReferenceFaceView>> {
+    let e = employee_in_scope(&s, &caller, &nip).await?;
+    Ok(Json(s.store.reference_face(e.id).await?.as_ref().into()))
+}
+
+/// Enrol (or replace) an employee's reference face, from one of their punches' selfie
+/// (`{"punch_id": …}`) or an uploaded photo (multipart, part `photo`) with exactly one face.
+/// A head or operator of the employee's unit subtree, or an admin; never for oneself.
+#[utoipa::path(post, path = "/api/v1/employees/{nip}/reference-face", tag = "employees", params(("nip" = String, Path)),
+    request_body(content = FromPunch, description = "or multipart/form-data with a part `photo`"),
+    responses((status = 201, body = ReferenceFaceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn enrol_reference_face(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(nip): Path<String>,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<ReferenceFaceView>)> {
+    let e = enrollable(&s, &caller, &nip).await?;
+    let photo = photo_of(&s, req).await?;
+    let stored = enrol(&s, &caller, &e, photo).await?;
     Ok((StatusCode::CREATED, Json(Some(&stored).into())))
 }
 
@@ -226,10 +276,6 @@ pub async fn remove_reference_face(
     Path(nip): Path<String>,
 ) -> ApiResult<StatusCode> {
     let e = enrollable(&s, &caller, &nip).await?;
-    let audit = Audit::new(caller.actor(), "remove_reference_face", "employee", &e.id.to_string());
-    if s.store.remove_reference_face(e.id, audit).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("Foto acuan wajah"))
-    }
+    remove(&s, &caller, &e).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

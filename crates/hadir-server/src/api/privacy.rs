@@ -32,8 +32,13 @@ pub struct RetentionView {
     pub kind: String,
     /// Its Indonesian name.
     pub label: String,
-    /// Months after the end of the month it belongs to; 0: kept for good.
+    /// Months after the end of the month it belongs to; 0: kept for good (or, with
+    /// `until_employment_ends`, until the employment has ended).
     pub months: u32,
+    /// Kept until the employee's employment ends (removed the day after the end date).
+    pub until_employment_ends: bool,
+    /// How long, in words ("2 tahun setelah bulannya berakhir", "sampai masa kerja berakhir").
+    pub period: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -52,6 +57,9 @@ fn period(months: u32) -> String {
     }
 }
 
+/// How long a reference face is kept (the retention purge removes it the day after the end date).
+const FACE_PERIOD: &str = "sampai masa kerja berakhir";
+
 /// What is collected, why, and for how long (from the server's retention settings).
 #[utoipa::path(get, path = "/api/v1/privacy", tag = "privacy", security(()),
     responses((status = 200, body = PrivacyNotice)))]
@@ -65,12 +73,15 @@ pub async fn privacy_notice(State(s): State<AppState>) -> Json<PrivacyNotice> {
              hukum pencatatan kehadiran dan disiplin ASN (PP No. 94 Tahun 2021) serta perhitungan TPP."
         ),
         "Yang dikumpulkan: identitas kepegawaian (NIP, nama, jabatan, unit kerja), waktu presensi, \
-         swafoto saat presensi (untuk memastikan Anda sendiri yang hadir), lokasi dan akurasi GPS saat \
+         swafoto saat presensi (untuk memastikan Anda sendiri yang hadir), wajah acuan (angka ciri wajah \
+         yang dihitung dari satu foto Anda, bukan fotonya, ditetapkan oleh atasan atau operator unit Anda \
+         untuk mencocokkan swafoto), lokasi dan akurasi GPS saat \
          presensi (untuk memastikan Anda berada di lokasi kerja), PIN mesin sidik jari, pengajuan izin/cuti \
          beserta lampirannya (misalnya surat keterangan dokter)."
             .into(),
         format!(
-            "Masa simpan: swafoto {}; lokasi presensi {}; lampiran pengajuan {}. Setelah itu berkas dihapus; \
+            "Masa simpan: swafoto {}; lokasi presensi {}; lampiran pengajuan {}; wajah acuan {FACE_PERIOD} \
+             (dihapus sehari sesudah tanggal berhenti). Setelah itu berkas dihapus; \
              waktu presensi dan sidik digital (hash) berkas tetap disimpan agar rantai bukti presensi tetap \
              dapat diperiksa.",
             period(r.selfie_months),
@@ -85,10 +96,24 @@ pub async fn privacy_notice(State(s): State<AppState>) -> Json<PrivacyNotice> {
          data yang salah melalui operator unit kerja Anda, dan mengajukan keberatan atas rekap kehadiran."
             .into(),
     ];
+    let kept = |kind: &str, label: &str, months: u32| RetentionView {
+        kind: kind.into(),
+        label: label.into(),
+        months,
+        until_employment_ends: false,
+        period: period(months),
+    };
     let retention = vec![
-        RetentionView { kind: "selfie".into(), label: "Swafoto presensi".into(), months: r.selfie_months },
-        RetentionView { kind: "position".into(), label: "Lokasi presensi".into(), months: r.position_months },
-        RetentionView { kind: "evidence".into(), label: "Lampiran pengajuan".into(), months: r.evidence_months },
+        kept("selfie", "Swafoto presensi", r.selfie_months),
+        kept("position", "Lokasi presensi", r.position_months),
+        kept("evidence", "Lampiran pengajuan", r.evidence_months),
+        RetentionView {
+            kind: "reference_face".into(),
+            label: "Wajah acuan".into(),
+            months: 0,
+            until_employment_ends: true,
+            period: FACE_PERIOD.into(),
+        },
     ];
     Json(PrivacyNotice { controller, paragraphs, retention })
 }
@@ -237,6 +262,8 @@ struct ExportJson {
     photos: Vec<ExportFile>,
     /// Evidence files in the archive, by request and attachment id.
     attachments: Vec<ExportFile>,
+    /// Whether a reference face is kept, from what, by whom and when (never the embedding).
+    reference_face: crate::api::faces::ReferenceFaceView,
 }
 
 #[derive(Serialize)]
@@ -306,6 +333,7 @@ pub async fn my_export(State(s): State<AppState>, caller: Caller) -> ApiResult<R
         requests,
         photos,
         attachments,
+        reference_face: s.store.reference_face(id).await?.as_ref().into(),
     };
     let json = serde_json::to_vec_pretty(&json).map_err(|_| ApiError::internal())?;
 
