@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 mod segments;
 use segments::Segments;
-pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
+pub use segments::{MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 
 /// How the local backend stores new objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -101,9 +101,18 @@ impl BlobStore {
     /// As [`local_with`](Self::local_with), with the segment size cap and what the segment scan
     /// found (tests, and the log at start).
     pub fn local_opened(root: &Path, layout: LocalLayout, max_segment_bytes: u64) -> Result<(BlobStore, OpenReport)> {
+        BlobStore::local_opened_with(root, layout, SegmentOptions { max_segment_bytes, ..Default::default() })
+    }
+
+    /// As [`local_opened`](Self::local_opened) with every segment option (measurements).
+    pub fn local_opened_with(
+        root: &Path,
+        layout: LocalLayout,
+        opts: SegmentOptions,
+    ) -> Result<(BlobStore, OpenReport)> {
         std::fs::create_dir_all(root).map_err(|e| BlobError::Backend(e.to_string()))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| BlobError::Backend(e.to_string()))?;
-        let (segments, report) = Segments::open(root, max_segment_bytes.min(MAX_SEGMENT_BYTES))?;
+        let (segments, report) = Segments::open(root, opts)?;
         let store = BlobStore {
             inner: Arc::new(fs),
             local_root: Some(root.to_path_buf()),

@@ -1,5 +1,7 @@
 //! The segment store on a real directory: durability across reopen, torn tails, deletion,
-//! the old one-file-per-object layout, and a property test of random writes/deletes/reopens.
+//! footers (sealed segments indexed without reading their records, torn footers, segments
+//! without one), the old one-file-per-object layout, and a property test of random
+//! writes/deletes/reopens/crashes.
 
 use bytes::Bytes;
 use hadir_blob::{BlobError, BlobStore, LocalLayout, content_hash};
@@ -18,6 +20,22 @@ fn segment_files(dir: &Path) -> Vec<std::path::PathBuf> {
     };
     v.sort();
     v
+}
+
+/// The length of the segment's footer, when it ends in a footer trailer.
+fn footer_len(seg: &Path) -> Option<u64> {
+    let bytes = std::fs::read(seg).unwrap();
+    let t = bytes.get(bytes.len().checked_sub(16)?..)?;
+    (&t[0..4] == b"HSGF").then(|| u32::from_le_bytes(t[8..12].try_into().unwrap()) as u64)
+}
+
+/// Cuts the segment to `keep` bytes past the end of its records (0: what a writer that crashed
+/// before sealing, or older code, leaves). Returns where the records end.
+fn cut_footer(seg: &Path, keep: u64) -> u64 {
+    let len = std::fs::metadata(seg).unwrap().len();
+    let end = len - footer_len(seg).expect("a sealed segment");
+    std::fs::OpenOptions::new().write(true).open(seg).unwrap().set_len(end + keep).unwrap();
+    end
 }
 
 #[tokio::test]
@@ -78,8 +96,8 @@ async fn torn_last_record_is_ignored_on_reopen() {
     let h2 = b.put("photos", Bytes::from(vec![2u8; 1000])).await.unwrap();
     drop(b);
     let seg = segment_files(dir.path()).pop().unwrap();
-    let full = std::fs::metadata(&seg).unwrap().len();
-    // Power loss mid-append: the second record cut in its payload.
+    // Power loss mid-append: the writer never sealed, and the second record is cut in its payload.
+    let full = cut_footer(&seg, 0);
     let f = std::fs::OpenOptions::new().write(true).open(&seg).unwrap();
     f.set_len(full - 300).unwrap();
     drop(f);
@@ -101,12 +119,180 @@ async fn damaged_payload_is_detected_by_the_checksum() {
     let h = b.put("photos", Bytes::from(vec![7u8; 500])).await.unwrap();
     drop(b);
     let seg = segment_files(dir.path()).pop().unwrap();
+    // An unsealed segment (its writer crashed), so the open scans it.
+    cut_footer(&seg, 0);
     let mut bytes = std::fs::read(&seg).unwrap();
     bytes[48 + 6 + 100] ^= 0xff;
     std::fs::write(&seg, &bytes).unwrap();
     let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
     assert_eq!((rep.live, rep.ignored_bytes), (0, bytes.len() as u64));
     assert!(matches!(b.get("photos", &h).await, Err(BlobError::NotFound)));
+}
+
+#[tokio::test]
+async fn sealed_segments_open_from_their_footers_without_reading_records() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tiny segments: each photo rolls to a new one, sealing the one before.
+    let (b, _) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 100).unwrap();
+    let h1 = b.put("photos", Bytes::from(vec![1u8; 80])).await.unwrap();
+    let h2 = b.put("photos", Bytes::from(vec![2u8; 80])).await.unwrap();
+    let h3 = b.put("photos", Bytes::from(vec![3u8; 80])).await.unwrap();
+    let segs = segment_files(dir.path());
+    assert_eq!(segs.len(), 3);
+    assert!(footer_len(&segs[0]).is_some() && footer_len(&segs[1]).is_some(), "sealed when rolled away from");
+    assert!(footer_len(&segs[2]).is_none(), "being written");
+    // A second instance while the writer lives: the footers serve, and the segment the writer
+    // holds is scanned but left unsealed.
+    let (other, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 100).unwrap();
+    assert_eq!((rep.segments, rep.from_footers, rep.sealed, rep.live), (3, 2, 0, 3));
+    assert!(footer_len(&segs[2]).is_none());
+    assert_eq!(other.get("photos", &h3).await.unwrap(), vec![3u8; 80]);
+    drop(other);
+    drop(b);
+    assert!(footer_len(&segs[2]).is_some(), "sealed at close");
+    // Damage one photo's bytes: an open that read the records would stop at it.
+    let mut bytes = std::fs::read(&segs[0]).unwrap();
+    bytes[48 + 6 + 10] ^= 0xff;
+    std::fs::write(&segs[0], &bytes).unwrap();
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 100).unwrap();
+    assert_eq!((rep.segments, rep.from_footers, rep.sealed, rep.live, rep.ignored_bytes), (3, 3, 0, 3, 0));
+    // The damaged photo fails its checksum instead of coming back wrong; the others read.
+    match b.get("photos", &h1).await {
+        Err(BlobError::Backend(m)) => assert!(m.contains("checksum"), "{m}"),
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+    assert_eq!(b.get("photos", &h2).await.unwrap(), vec![2u8; 80]);
+    assert_eq!(b.get("photos", &h3).await.unwrap(), vec![3u8; 80]);
+}
+
+#[tokio::test]
+async fn torn_or_damaged_footer_falls_back_to_a_scan_and_loses_nothing() {
+    // Cut mid-footer (power loss while sealing), or one flipped byte in a footer entry.
+    for damage in ["cut", "flip"] {
+        let dir = tempfile::tempdir().unwrap();
+        let b = open(dir.path());
+        let mut all = Vec::new();
+        for i in 0..20u8 {
+            let bytes = Bytes::from(vec![i; 100 + i as usize]);
+            all.push((b.put("photos", bytes.clone()).await.unwrap(), bytes));
+        }
+        drop(b);
+        let seg = segment_files(dir.path()).pop().unwrap();
+        let flen = footer_len(&seg).unwrap();
+        assert_eq!(flen, 1 + 7 + 20 * 44 + 16, "kinds table, 20 entries, trailer");
+        let len = std::fs::metadata(&seg).unwrap().len();
+        let ignored = if damage == "cut" {
+            cut_footer(&seg, flen / 2);
+            flen / 2
+        } else {
+            let mut bytes = std::fs::read(&seg).unwrap();
+            bytes[(len - flen + 8 + 5 * 44 + 3) as usize] ^= 0x40;
+            std::fs::write(&seg, &bytes).unwrap();
+            flen
+        };
+        let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+        assert_eq!((rep.from_footers, rep.sealed, rep.live, rep.ignored_bytes), (0, 1, 20, ignored), "{damage}");
+        for (h, bytes) in &all {
+            assert_eq!(&b.get("photos", h).await.unwrap(), bytes);
+        }
+        drop(b);
+        // Sealed again (after the damaged bytes, which stay): the next open reads the footer.
+        let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+        assert_eq!((rep.from_footers, rep.sealed, rep.live, rep.ignored_bytes), (1, 0, 20, 0), "{damage}");
+        for (h, bytes) in &all {
+            assert_eq!(&b.get("photos", h).await.unwrap(), bytes);
+        }
+    }
+}
+
+#[tokio::test]
+async fn segments_without_a_footer_open_and_get_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, _) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 400).unwrap();
+    let mut all = Vec::new();
+    for i in 0..6u8 {
+        let bytes = Bytes::from(vec![i; 120]);
+        all.push((b.put("photos", bytes.clone()).await.unwrap(), bytes));
+    }
+    drop(b);
+    // What code from before footers wrote: records only.
+    let segs = segment_files(dir.path());
+    assert_eq!(segs.len(), 3);
+    let ends: Vec<u64> = segs.iter().map(|s| cut_footer(s, 0)).collect();
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 400).unwrap();
+    assert_eq!((rep.segments, rep.from_footers, rep.sealed, rep.live, rep.ignored_bytes), (3, 0, 3, 6, 0));
+    for (s, end) in segs.iter().zip(&ends) {
+        assert_eq!(std::fs::metadata(s).unwrap().len(), end + footer_len(s).unwrap(), "footer right after records");
+    }
+    for (h, bytes) in &all {
+        assert_eq!(&b.get("photos", h).await.unwrap(), bytes);
+    }
+    drop(b);
+    let (_, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 400).unwrap();
+    assert_eq!((rep.from_footers, rep.sealed, rep.live), (3, 0, 6));
+}
+
+#[tokio::test]
+async fn a_deleted_record_does_not_end_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let ha = b.put("photos", Bytes::from(vec![1u8; 5000])).await.unwrap();
+    let hb = b.put("photos", Bytes::from(vec![2u8; 5000])).await.unwrap();
+    // Its state byte is rewritten and its bytes freed (zeros where holes can be punched).
+    b.delete("photos", &ha).await.unwrap();
+    drop(b);
+    let seg = segment_files(dir.path()).pop().unwrap();
+    cut_footer(&seg, 0);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!((rep.from_footers, rep.sealed, rep.live, rep.ignored_bytes), (0, 1, 1, 0));
+    assert!(!b.exists("photos", &ha).await.unwrap());
+    assert_eq!(b.get("photos", &hb).await.unwrap(), vec![2u8; 5000]);
+}
+
+#[tokio::test]
+async fn deletes_before_and_after_sealing_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = open(dir.path());
+    let ha = b.put("photos", Bytes::from_static(b"photo a")).await.unwrap();
+    let hb = b.put("photos", Bytes::from_static(b"photo b")).await.unwrap();
+    let hc = b.put("photos", Bytes::from_static(b"photo c")).await.unwrap();
+    // Before sealing: the footer written at close marks it deleted.
+    b.delete("photos", &ha).await.unwrap();
+    drop(b);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!((rep.from_footers, rep.live), (1, 2));
+    assert!(!b.exists("photos", &ha).await.unwrap());
+    // After sealing: the delete marks the footer entry.
+    b.delete("photos", &hb).await.unwrap();
+    drop(b);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!((rep.from_footers, rep.live), (1, 1));
+    assert!(matches!(b.get("photos", &ha).await, Err(BlobError::NotFound)));
+    assert!(matches!(b.get("photos", &hb).await, Err(BlobError::NotFound)));
+    assert_eq!(&b.get("photos", &hc).await.unwrap()[..], b"photo c");
+    // A deleted photo stored again lives again, in a new record.
+    b.put("photos", Bytes::from_static(b"photo a")).await.unwrap();
+    drop(b);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!((rep.from_footers, rep.live), (2, 2));
+    assert_eq!(&b.get("photos", &ha).await.unwrap()[..], b"photo a");
+    // The record's state byte stays the truth: a footer mark left live by a crash between the
+    // two writes of a delete serves nothing. The first segment lists b (deleted) and c; a was
+    // deleted before it was sealed, so it is not listed.
+    drop(b);
+    let seg = &segment_files(dir.path())[0];
+    let mut bytes = std::fs::read(seg).unwrap();
+    let marks = bytes.len() - 16 - 2 * 44 + 33;
+    let dead: Vec<usize> = (0..2).map(|i| marks + i * 44).filter(|&p| bytes[p] == b'D').collect();
+    assert_eq!(dead.len(), 1);
+    bytes[dead[0]] = b'L';
+    std::fs::write(seg, &bytes).unwrap();
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!(rep.from_footers, 2, "the mark is outside the footer's checksum");
+    assert!(!b.exists("photos", &hb).await.unwrap());
+    assert!(matches!(b.get("photos", &hb).await, Err(BlobError::NotFound)));
+    assert_eq!(&b.get("photos", &ha).await.unwrap()[..], b"photo a");
+    assert_eq!(&b.get("photos", &hc).await.unwrap()[..], b"photo c");
 }
 
 #[tokio::test]
@@ -162,6 +348,12 @@ enum Op {
     Put(u8),
     Delete(u8),
     Reopen,
+    /// Close, then take a segment's footer off, or cut it part-way (a crash before or while it
+    /// was sealed), and reopen.
+    Crash {
+        seg: u8,
+        keep: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -169,6 +361,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0u8..24).prop_map(Op::Put),
         2 => (0u8..24).prop_map(Op::Delete),
         1 => Just(Op::Reopen),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(seg, keep)| Op::Crash { seg, keep }),
     ]
 }
 
@@ -201,12 +394,27 @@ proptest! {
                         drop(b);
                         b = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap().0;
                     }
+                    Op::Crash { seg, keep } => {
+                        drop(b);
+                        let segs = segment_files(dir.path());
+                        if !segs.is_empty() {
+                            let s = &segs[seg as usize % segs.len()];
+                            let keep = footer_len(s).map_or(0, |f| f * keep as u64 / 256);
+                            if footer_len(s).is_some() {
+                                cut_footer(s, keep);
+                            }
+                        }
+                        let (reopened, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap();
+                        assert_eq!(rep.live, model.len());
+                        b = reopened;
+                    }
                 }
             }
             drop(b);
             let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap();
             assert_eq!(rep.ignored_bytes, 0);
             assert_eq!(rep.live, model.len());
+            assert_eq!((rep.from_footers, rep.sealed), (rep.segments, 0), "every segment sealed after a clean close");
             for k in 0u8..24 {
                 let h = content_hash(&payload(k));
                 match model.get(&k) {
