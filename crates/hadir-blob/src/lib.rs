@@ -30,8 +30,8 @@ pub use segments::{MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 #[serde(rename_all = "lowercase")]
 pub enum LocalLayout {
     /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
-    /// start-up scan reads every segment and the index grows with the photos kept, neither
-    /// bounded by configuration yet, and there is no export to S3 (docs/DEPLOYMENT.md).
+    /// in-memory index grows with the photos kept (not bounded by configuration yet), and
+    /// there is no export to S3 (docs/DEPLOYMENT.md). Start-up reads the segments' footers.
     Segments,
     /// One file per object (the default).
     #[default]
