@@ -236,6 +236,12 @@ impl BlobStore {
         }
     }
 
+    /// Objects the in-memory segment index holds (bounded by
+    /// [`SegmentOptions::max_index_entries`] plus the segments not sealed yet): tests, metrics.
+    pub fn segment_index_len(&self) -> usize {
+        self.segments.as_ref().map_or(0, |s| s.indexed())
+    }
+
     /// Whether an object exists.
     pub async fn exists(&self, kind: &str, hash: &str) -> Result<bool> {
         let path = object_path(kind, hash)?;

@@ -104,8 +104,10 @@ struct Index {
     map: HashMap<u64, Loc>,
     /// Objects whose 8-byte key another object already has.
     overflow: HashMap<(String, [u8; 32]), Vec<Loc>>,
-    /// Live records per segment.
+    /// Live records per segment (cold ones included).
     live: HashMap<u32, u32>,
+    /// Sealed segments not in `map`, newest first.
+    cold: Vec<Arc<Cold>>,
 }
 
 struct Active {
@@ -132,6 +134,7 @@ struct Writer {
 pub(crate) struct Segments {
     dir: PathBuf,
     max_bytes: u64,
+    max_entries: usize,
     index: RwLock<Index>,
     files: RwLock<HashMap<u32, Arc<File>>>,
     /// Segments with a valid footer (checked at open, or written by this instance).
@@ -204,6 +207,51 @@ struct Sealed {
     count: u32,
 }
 
+/// A footer as read back.
+struct Footer {
+    entries: Vec<Entry>,
+    sealed: Sealed,
+    kinds: Vec<String>,
+}
+
+/// A sealed segment whose records are not in the in-memory index (past
+/// [`SegmentOptions::max_index_entries`]): looked up through its footer.
+struct Cold {
+    seg: u32,
+    sealed: Sealed,
+    kinds: Vec<String>,
+}
+
+/// Offsets of the records of `kind`/`hash` a cold segment's footer marks live: a binary search
+/// by `pread` for the first entry of `hash`, then the (rare) following ones of the same hash.
+fn footer_lookup(f: &File, c: &Cold, kind: &str, hash: &[u8; 32]) -> std::io::Result<Vec<u32>> {
+    let entry = |i: u64| -> std::io::Result<[u8; ENTRY]> {
+        let mut e = [0u8; ENTRY];
+        f.read_exact_at(&mut e, c.sealed.entries_at + i * ENTRY as u64)?;
+        Ok(e)
+    };
+    let (mut lo, mut hi) = (0u64, c.sealed.count as u64);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if entry(mid)?[0..32] < hash[..] {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut found = Vec::new();
+    for i in lo..c.sealed.count as u64 {
+        let e = entry(i)?;
+        if e[0..32] != hash[..] {
+            break;
+        }
+        if c.kinds.get(e[32] as usize).is_some_and(|k| k == kind) && e[33] != MARK_DEAD {
+            found.push(u32::from_le_bytes([e[36], e[37], e[38], e[39]]));
+        }
+    }
+    Ok(found)
+}
+
 /// The CRC of a footer: everything before the CRC field, with the mark bytes (which deletes
 /// rewrite) taken as zero.
 fn footer_crc(footer: &[u8], kinds_len: usize, count: usize) -> u32 {
@@ -250,7 +298,7 @@ fn encode_footer(mut entries: Vec<Entry>) -> Option<Vec<u8>> {
 
 /// Reads and checks the footer of a segment `file_len` bytes long: its entries and where they
 /// are, or `None` when there is no valid one (the segment must then be scanned).
-fn read_footer(f: &File, file_len: u64) -> std::io::Result<Option<(Vec<Entry>, Sealed)>> {
+fn read_footer(f: &File, file_len: u64) -> std::io::Result<Option<Footer>> {
     if file_len < TRAILER as u64 {
         return Ok(None);
     }
@@ -292,7 +340,8 @@ fn read_footer(f: &File, file_len: u64) -> std::io::Result<Option<(Vec<Entry>, S
         let hash: [u8; 32] = e[0..32].try_into().expect("32 bytes");
         entries.push(Entry { hash, kind: kind.clone(), off, len, live: e[33] != MARK_DEAD });
     }
-    Ok(Some((entries, Sealed { entries_at: start + kinds_len as u64, count: count as u32 })))
+    let sealed = Sealed { entries_at: start + kinds_len as u64, count: count as u32 };
+    Ok(Some(Footer { entries, sealed, kinds }))
 }
 
 /// The position of the footer mark of the record at `off` holding `hash` (a binary search over
@@ -460,6 +509,10 @@ pub struct OpenReport {
     pub from_footers: usize,
     /// Segments scanned whole and then sealed by this open (crashed writers, older code).
     pub sealed: usize,
+    /// Sealed segments left out of the in-memory index (looked up through their footers).
+    pub cold: usize,
+    /// Live records in the in-memory index (`live` counts the cold segments' too).
+    pub indexed: usize,
 }
 
 /// How a segment store opens (tests and measurements; the server uses the defaults).
@@ -470,11 +523,17 @@ pub struct SegmentOptions {
     /// Index sealed segments from their footers and seal unsealed ones (the default). `false`
     /// scans every segment whole and seals nothing at open, as before footers existed.
     pub use_footers: bool,
+    /// At most this many objects in the in-memory index (~20–40 bytes each), newest segments
+    /// first; older sealed segments are looked up through their footers (a binary search by
+    /// `pread` per segment). A put checks only the in-memory index for a copy already stored,
+    /// so a photo stored again after years may be kept twice (a delete removes every copy).
+    /// The index may exceed it by the segments not sealed yet. Default: unbounded.
+    pub max_index_entries: usize,
 }
 
 impl Default for SegmentOptions {
     fn default() -> Self {
-        SegmentOptions { max_segment_bytes: MAX_SEGMENT_BYTES, use_footers: true }
+        SegmentOptions { max_segment_bytes: MAX_SEGMENT_BYTES, use_footers: true, max_index_entries: usize::MAX }
     }
 }
 
@@ -501,7 +560,7 @@ impl Segments {
         let mut index = Index::default();
         let mut sealed = HashMap::new();
         let mut report = OpenReport { segments: ids.len(), ..Default::default() };
-        for &id in &ids {
+        for &id in ids.iter().rev() {
             let path = seg_path(&dir, id);
             // Locked (when nobody writes it) before anything is read, so that no writer can
             // seal it between this open's scan and its own seal.
@@ -510,10 +569,19 @@ impl Segments {
             let footer = if opts.use_footers { read_footer(&f, len).map_err(io)? } else { None };
             let scanned = footer.is_none();
             let entries = match footer {
-                Some((entries, s)) => {
+                Some(ft) => {
                     report.from_footers += 1;
-                    sealed.insert(id, s);
-                    entries
+                    sealed.insert(id, ft.sealed);
+                    // Newest first: once a segment does not fit in the index, it and every older
+                    // sealed one are looked up through their footers.
+                    let live = ft.entries.iter().filter(|e| e.live).count();
+                    if report.cold > 0 || index.len() + live > opts.max_index_entries {
+                        report.cold += 1;
+                        index.add_cold(Cold { seg: id, sealed: ft.sealed, kinds: ft.kinds }, live as u32);
+                        Vec::new()
+                    } else {
+                        ft.entries
+                    }
                 }
                 None => {
                     let (entries, end) = scan_segment(&path).map_err(io)?;
@@ -544,12 +612,14 @@ impl Segments {
             // cache: make what this open will serve durable (cheap for a segment already clean).
             f.sync_data().map_err(io)?;
         }
-        report.live = index.len();
+        report.indexed = index.len();
+        report.live = index.live.values().map(|&n| n as usize).sum();
         let next_id = ids.last().map_or(1, |l| l + 1);
         let (synced_tx, _) = watch::channel(0);
         let s = Segments {
             dir,
             max_bytes: opts.max_segment_bytes.min(MAX_SEGMENT_BYTES),
+            max_entries: opts.max_index_entries,
             index: RwLock::new(index),
             files: RwLock::new(HashMap::new()),
             sealed: RwLock::new(sealed),
@@ -590,11 +660,59 @@ impl Segments {
         Ok(f)
     }
 
-    fn candidates(&self, kind: &str, hash: &[u8; 32]) -> Vec<Loc> {
-        let ix = self.index.read().expect("index lock");
-        let mut v: Vec<Loc> = ix.map.get(&key(kind, hash)).copied().into_iter().collect();
-        v.extend(ix.overflow.get(&(kind.to_string(), *hash)).into_iter().flatten().copied());
-        v
+    /// Where records of `kind`/`hash` may be: the in-memory index, then (with `cold`) the
+    /// footers of the segments left out of it.
+    fn candidates(&self, kind: &str, hash: &[u8; 32], cold: bool) -> Result<Vec<Loc>> {
+        // One look at the index and the cold list, so an eviction cannot hide a record between.
+        let (mut v, colds) = {
+            let ix = self.index.read().expect("index lock");
+            let mut v: Vec<Loc> = ix.map.get(&key(kind, hash)).copied().into_iter().collect();
+            v.extend(ix.overflow.get(&(kind.to_string(), *hash)).into_iter().flatten().copied());
+            (v, if cold { ix.cold.clone() } else { Vec::new() })
+        };
+        for c in colds {
+            let f = match self.file(c.seg) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(e)),
+            };
+            v.extend(footer_lookup(&f, &c, kind, hash).map_err(io)?.into_iter().map(|off| Loc { seg: c.seg, off }));
+        }
+        Ok(v)
+    }
+
+    /// Moves the oldest sealed segments out of the in-memory index while it holds more than
+    /// `max_entries` (after a roll; the segment being written stays).
+    fn evict(&self, writing: u32) {
+        loop {
+            let seg = {
+                let ix = self.index.read().expect("index lock");
+                if ix.len() <= self.max_entries {
+                    return;
+                }
+                let sealed = self.sealed.read().expect("sealed lock");
+                let hot = ix.live.keys().filter(|s| **s != writing && sealed.contains_key(s));
+                match hot.filter(|s| !ix.cold.iter().any(|c| c.seg == **s)).min() {
+                    Some(&s) => s,
+                    None => return,
+                }
+            };
+            let footer = self.file(seg).and_then(|f| {
+                let len = f.metadata()?.len();
+                read_footer(&f, len)
+            });
+            let ft = match footer {
+                Ok(Some(ft)) => ft,
+                Ok(None) => return tracing::warn!(segment = seg, "sealed segment lost its footer; kept in memory"),
+                Err(e) => return tracing::warn!(segment = seg, error = %e, "could not read a footer; kept in memory"),
+            };
+            let mut ix = self.index.write().expect("index lock");
+            for e in ft.entries.iter().filter(|e| e.live) {
+                ix.forget(&e.kind, &e.hash, Loc { seg, off: e.off });
+            }
+            ix.cold.push(Arc::new(Cold { seg, sealed: ft.sealed, kinds: ft.kinds }));
+            ix.cold.sort_unstable_by_key(|c| std::cmp::Reverse(c.seg));
+        }
     }
 
     /// Reads and checks the record at `loc`: its bytes if it is live and holds `kind`/`hash`.
@@ -628,8 +746,8 @@ impl Segments {
     }
 
     /// Where a live record of `kind`/`hash` is.
-    fn find(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Loc>> {
-        for loc in self.candidates(kind, hash) {
+    fn find(&self, kind: &str, hash: &[u8; 32], cold: bool) -> Result<Option<Loc>> {
+        for loc in self.candidates(kind, hash, cold)? {
             if self.read_at(loc, kind, hash, false)?.is_some() {
                 return Ok(Some(loc));
             }
@@ -638,7 +756,7 @@ impl Segments {
     }
 
     pub(crate) fn get(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
-        for loc in self.candidates(kind, hash) {
+        for loc in self.candidates(kind, hash, true)? {
             if let Some(b) = self.read_at(loc, kind, hash, true)? {
                 return Ok(Some(b));
             }
@@ -646,8 +764,13 @@ impl Segments {
         Ok(None)
     }
 
+    /// Objects in the in-memory index (cold segments' not counted).
+    pub(crate) fn indexed(&self) -> usize {
+        self.index.read().expect("index lock").len()
+    }
+
     pub(crate) fn exists(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
-        Ok(self.find(kind, hash)?.is_some())
+        Ok(self.find(kind, hash, true)?.is_some())
     }
 
     /// Appends the object (unless a live copy exists) and returns once it is durable.
@@ -660,8 +783,10 @@ impl Segments {
             if let Some(e) = &w.failed {
                 return Err(BlobError::Backend(format!("an earlier segment sync failed: {e}")));
             }
-            // Under the writer lock, so two puts of the same bytes never both append.
-            if let Some(loc) = self.find(kind, hash)? {
+            // Under the writer lock, so two puts of the same bytes never both append. Only the
+            // in-memory index: searching every cold footer would cost each new photo a few
+            // reads per segment.
+            if let Some(loc) = self.find(kind, hash, false)? {
                 loc.pos() + 1
             } else {
                 let rec = encode(kind, hash, payload);
@@ -703,6 +828,7 @@ impl Segments {
                 self.seal_own(old.id, &old.file, old.len);
                 unlock(&old.file);
                 w.unsynced.push(old.file);
+                self.evict(id);
             }
             self.files.write().expect("files lock").insert(id, file.clone());
             w.active = Some(Active { id, file, len: 0 });
@@ -768,7 +894,7 @@ impl Segments {
     pub(crate) fn delete(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
         let w = self.writer.lock().expect("writer lock");
         let mut any = false;
-        while let Some(loc) = self.find(kind, hash)? {
+        while let Some(loc) = self.find(kind, hash, true)? {
             any = true;
             let f = OpenOptions::new().read(true).write(true).open(seg_path(&self.dir, loc.seg)).map_err(io)?;
             f.write_all_at(&[DEAD], loc.off as u64 + 4).map_err(io)?;
@@ -793,6 +919,7 @@ impl Segments {
                 std::fs::remove_file(seg_path(&self.dir, loc.seg)).map_err(io)?;
                 self.files.write().expect("files lock").remove(&loc.seg);
                 self.sealed.write().expect("sealed lock").remove(&loc.seg);
+                self.index.write().expect("index lock").cold.retain(|c| c.seg != loc.seg);
                 File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
             }
         }
@@ -844,8 +971,16 @@ impl Index {
         self.map.len() + self.overflow.values().map(Vec::len).sum::<usize>()
     }
 
-    /// Forgets `loc`; true when its segment has no live record left.
-    fn remove(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) -> bool {
+    /// A sealed segment with `live` records, left out of the map (segments come newest first).
+    fn add_cold(&mut self, c: Cold, live: u32) {
+        if live > 0 {
+            self.live.insert(c.seg, live);
+        }
+        self.cold.push(Arc::new(c));
+    }
+
+    /// Takes `loc` out of the map (its segment goes cold; its live count stays).
+    fn forget(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) {
         let k = key(kind, hash);
         if self.map.get(&k) == Some(&loc) {
             self.map.remove(&k);
@@ -855,6 +990,11 @@ impl Index {
                 self.overflow.remove(&(kind.to_string(), *hash));
             }
         }
+    }
+
+    /// Forgets `loc` (deleted); true when its segment has no live record left.
+    fn remove(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) -> bool {
+        self.forget(kind, hash, loc);
         let n = self.live.entry(loc.seg).or_default();
         *n = n.saturating_sub(1);
         if *n == 0 {

@@ -4,7 +4,7 @@
 //! writes/deletes/reopens/crashes.
 
 use bytes::Bytes;
-use hadir_blob::{BlobError, BlobStore, LocalLayout, content_hash};
+use hadir_blob::{BlobError, BlobStore, LocalLayout, SegmentOptions, content_hash};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -296,6 +296,56 @@ async fn deletes_before_and_after_sealing_survive_reopen() {
 }
 
 #[tokio::test]
+async fn a_bounded_index_looks_older_segments_up_in_their_footers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two photos per segment, at most four objects in memory.
+    let opts = SegmentOptions { max_segment_bytes: 400, max_index_entries: 4, ..Default::default() };
+    let photo = |i: u8| Bytes::from(vec![i; 120]);
+    let (b, _) = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap();
+    let mut hs = Vec::new();
+    for i in 0..20u8 {
+        hs.push(b.put("photos", photo(i)).await.unwrap());
+        assert!(b.segment_index_len() <= 4 + 2, "the cap, plus the segment being written");
+    }
+    assert_eq!(segment_files(dir.path()).len(), 10);
+    for (i, h) in hs.iter().enumerate() {
+        assert_eq!(b.get("photos", h).await.unwrap(), photo(i as u8), "photo {i}");
+    }
+    // Deletes in cold segments (0 and 1 share the first one, which then goes) and a hot one.
+    for i in [0, 1, 5, 19] {
+        b.delete("photos", &hs[i]).await.unwrap();
+        assert!(!b.exists("photos", &hs[i]).await.unwrap());
+    }
+    assert_eq!(segment_files(dir.path()).len(), 9, "the emptied cold segment is removed");
+    drop(b);
+    let (b, rep) = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap();
+    assert_eq!((rep.segments, rep.from_footers, rep.live), (9, 9, 16));
+    assert!(rep.indexed <= 4 && rep.cold >= 7, "{rep:?}");
+    for (i, h) in hs.iter().enumerate() {
+        match i {
+            0 | 1 | 5 | 19 => assert!(matches!(b.get("photos", h).await, Err(BlobError::NotFound)), "photo {i}"),
+            _ => assert_eq!(b.get("photos", h).await.unwrap(), photo(i as u8), "photo {i}"),
+        }
+    }
+    // A put looks only in memory, so an old photo stored again is a second copy; a delete
+    // removes both.
+    b.put("photos", photo(2)).await.unwrap();
+    assert_eq!(segment_files(dir.path()).len(), 10);
+    b.delete("photos", &hs[2]).await.unwrap();
+    assert!(!b.exists("photos", &hs[2]).await.unwrap());
+    drop(b);
+    let (b, rep) = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap();
+    assert_eq!(rep.live, 15);
+    assert!(matches!(b.get("photos", &hs[2]).await, Err(BlobError::NotFound)));
+    assert_eq!(b.get("photos", &hs[3]).await.unwrap(), photo(3));
+    // Unbounded again: everything back in memory.
+    drop(b);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 400).unwrap();
+    assert_eq!((rep.live, rep.indexed, rep.cold), (15, 15, 0));
+    assert_eq!(b.segment_index_len(), 15);
+}
+
+#[tokio::test]
 async fn delete_is_durable_and_empty_segments_go() {
     let dir = tempfile::tempdir().unwrap();
     // Tiny segments: each photo rolls to a new one.
@@ -373,11 +423,18 @@ fn payload(k: u8) -> Bytes {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
     #[test]
-    fn acknowledged_puts_survive_and_deletes_stay(ops in prop::collection::vec(op(), 1..60), cap in 200u64..20_000) {
+    fn acknowledged_puts_survive_and_deletes_stay(
+        ops in prop::collection::vec(op(), 1..60),
+        cap in 200u64..20_000,
+        entries in prop_oneof![Just(usize::MAX), 0usize..6],
+    ) {
+        let opts = SegmentOptions { max_segment_bytes: cap, max_index_entries: entries, ..Default::default() };
+        // A bounded index may keep a second copy of a photo stored again (puts look only in memory).
+        let live_ok = |live: usize, model: usize| if entries == usize::MAX { live == model } else { live >= model };
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let dir = tempfile::tempdir().unwrap();
-            let mut b = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap().0;
+            let mut b = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap().0;
             let mut model: BTreeMap<u8, String> = BTreeMap::new();
             for op in ops {
                 match op {
@@ -392,7 +449,7 @@ proptest! {
                     }
                     Op::Reopen => {
                         drop(b);
-                        b = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap().0;
+                        b = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap().0;
                     }
                     Op::Crash { seg, keep } => {
                         drop(b);
@@ -404,17 +461,18 @@ proptest! {
                                 cut_footer(s, keep);
                             }
                         }
-                        let (reopened, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap();
-                        assert_eq!(rep.live, model.len());
+                        let (reopened, rep) = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap();
+                        assert!(live_ok(rep.live, model.len()), "{rep:?}");
                         b = reopened;
                     }
                 }
             }
             drop(b);
-            let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, cap).unwrap();
+            let (b, rep) = BlobStore::local_opened_with(dir.path(), LocalLayout::Segments, opts).unwrap();
             assert_eq!(rep.ignored_bytes, 0);
-            assert_eq!(rep.live, model.len());
+            assert!(live_ok(rep.live, model.len()), "{rep:?}");
             assert_eq!((rep.from_footers, rep.sealed), (rep.segments, 0), "every segment sealed after a clean close");
+            assert!(rep.indexed <= entries, "{rep:?}");
             for k in 0u8..24 {
                 let h = content_hash(&payload(k));
                 match model.get(&k) {
