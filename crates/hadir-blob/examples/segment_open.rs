@@ -8,10 +8,12 @@
 //! Writes `objects` photos of `bytes` each (default 20,000 × 30 KB over 64 MiB segments) into a
 //! fresh directory, closes the store (sealing the last segment), then times three opens of each
 //! kind with the segment files evicted from the page cache first (`posix_fadvise(DONTNEED)`,
-//! a cold start) and three with them cached, and prints the medians.
+//! a cold start) and three with them cached, and prints the medians. Then opens with the
+//! in-memory index capped at a tenth of the photos and times reads of the oldest photos
+//! (looked up through their segments' footers) and of the newest (in memory), cache warm.
 
 use bytes::Bytes;
-use hadir_blob::{BlobStore, LocalLayout, SegmentOptions};
+use hadir_blob::{BlobStore, LocalLayout, SegmentOptions, content_hash};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -32,6 +34,13 @@ fn evict(root: &Path) {
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
+}
+
+/// Distinct bytes per photo (the name is their hash).
+fn photo(i: u64, size: usize) -> Vec<u8> {
+    let mut bytes = vec![(i % 251) as u8; size];
+    bytes[..8].copy_from_slice(&i.to_le_bytes());
+    bytes
 }
 
 fn main() {
@@ -55,9 +64,7 @@ fn main() {
                 .iter()
                 .map(|&i| {
                     let store = store.clone();
-                    // Distinct bytes per photo (the name is their hash).
-                    let mut bytes = vec![(i % 251) as u8; size];
-                    bytes[..8].copy_from_slice(&i.to_le_bytes());
+                    let bytes = photo(i, size);
                     tokio::spawn(async move { store.put("photos", Bytes::from(bytes)).await.expect("put") })
                 })
                 .collect();
@@ -95,5 +102,32 @@ fn main() {
                 rep.from_footers,
             );
         }
+    }
+
+    let cap = (n / 10) as usize;
+    let t = Instant::now();
+    let (store, rep) =
+        BlobStore::local_opened_with(&root, LocalLayout::Segments, SegmentOptions { max_index_entries: cap, ..opts })
+            .expect("open");
+    println!(
+        "open, index capped at {cap}: {:.1} ms ({} live, {} in memory, {} of {} segments cold)",
+        t.elapsed().as_secs_f64() * 1e3,
+        rep.live,
+        rep.indexed,
+        rep.cold,
+        rep.segments
+    );
+    let sample = 1000.min(n);
+    for (name, range) in [("oldest (footers)", 0..sample), ("newest (memory)", n - sample..n)] {
+        let hashes: Vec<String> = range.map(|i| content_hash(&photo(i, size))).collect();
+        let mut times = Vec::new();
+        rt.block_on(async {
+            for h in &hashes {
+                let t = Instant::now();
+                store.get("photos", h).await.expect("get");
+                times.push(t.elapsed());
+            }
+        });
+        println!("get, {name}: median {:.0} µs over {sample} photos", median(times).as_secs_f64() * 1e6);
     }
 }
