@@ -521,7 +521,9 @@ pub struct SegmentOptions {
     /// A writer rolls to a new segment past this size (capped at [`MAX_SEGMENT_BYTES`]).
     pub max_segment_bytes: u64,
     /// Index sealed segments from their footers and seal unsealed ones (the default). `false`
-    /// scans every segment whole and seals nothing at open, as before footers existed.
+    /// scans every segment whole and seals nothing at open, as before footers existed: for
+    /// measuring only, since such an instance's deletes do not mark the footers (the next
+    /// open would count those records live until they are asked for).
     pub use_footers: bool,
     /// At most this many objects in the in-memory index (~20–40 bytes each), newest segments
     /// first; older sealed segments are looked up through their footers (a binary search by
@@ -546,7 +548,9 @@ fn open_for_index(path: &Path) -> std::io::Result<(File, bool)> {
             Ok((f, idle))
         }
         // A read-only data directory (e.g. a backup being checked): index, never seal.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok((File::open(path)?, false)),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) => {
+            Ok((File::open(path)?, false))
+        }
         Err(e) => Err(e),
     }
 }
