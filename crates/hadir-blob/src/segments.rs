@@ -310,6 +310,13 @@ fn read_footer(f: &File, file_len: u64) -> std::io::Result<Option<Footer>> {
         return Ok(None);
     }
     let start = file_len - footer_len;
+    // Every entry stands for a record of at least HEADER + 1 bytes before the footer, and the
+    // kinds table is at most 255 kinds of 32 bytes: a damaged trailer cannot ask for more
+    // memory than the segment's size.
+    let kinds_max = footer_len - TRAILER as u64 - count * ENTRY as u64;
+    if count * (HEADER as u64 + 1) > start || kinds_max > 1 + 255 * 33 {
+        return Ok(None);
+    }
     let mut footer = vec![0u8; footer_len as usize];
     f.read_exact_at(&mut footer, start)?;
     let count = count as usize;
