@@ -166,6 +166,29 @@ async fn sealed_segments_open_from_their_footers_without_reading_records() {
 }
 
 #[tokio::test]
+async fn two_writers_in_one_directory_each_seal_their_own_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 300).unwrap();
+    let (b, _) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 300).unwrap();
+    let mut all = Vec::new();
+    for i in 0..12u8 {
+        let w = if i % 2 == 0 { &a } else { &b };
+        let bytes = Bytes::from(vec![i; 100]);
+        all.push((w.put("photos", bytes.clone()).await.unwrap(), bytes));
+    }
+    // An open in the middle seals nothing either writer holds.
+    let (c, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 300).unwrap();
+    assert_eq!((rep.sealed, rep.live), (0, 12));
+    assert_eq!(rep.from_footers + 2, rep.segments, "all but the two being written");
+    drop((a, b, c));
+    let (d, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 300).unwrap();
+    assert_eq!((rep.from_footers, rep.sealed, rep.live), (rep.segments, 0, 12));
+    for (h, bytes) in &all {
+        assert_eq!(&d.get("photos", h).await.unwrap(), bytes);
+    }
+}
+
+#[tokio::test]
 async fn torn_or_damaged_footer_falls_back_to_a_scan_and_loses_nothing() {
     // Cut mid-footer (power loss while sealing), or one flipped byte in a footer entry.
     for damage in ["cut", "flip"] {
