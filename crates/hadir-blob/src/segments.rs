@@ -902,11 +902,41 @@ impl Segments {
 
     /// Marks the live record of `kind`/`hash` deleted (synced), frees its bytes, and removes its
     /// segment once nothing in it is live. Missing objects are not an error.
+    /// A listed location of `kind`/`hash` whose record is deleted.
+    fn stale(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Loc>> {
+        for loc in self.candidates(kind, hash, true)? {
+            let f = match self.file(loc.seg) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(e)),
+            };
+            let mut h = [0u8; HEADER];
+            f.read_exact_at(&mut h, loc.off as u64).map_err(io)?;
+            // The kind bytes may be freed already: the hash and the kind's length must do.
+            if parse_header(&h).is_some_and(|hd| hd.state == DEAD && hd.hash == *hash && hd.kind_len == kind.len()) {
+                return Ok(Some(loc));
+            }
+        }
+        Ok(None)
+    }
+
     pub(crate) fn delete(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
         let w = self.writer.lock().expect("writer lock");
         let mut any = false;
-        while let Some(loc) = self.find(kind, hash, true)? {
-            any = true;
+        loop {
+            let loc = match self.find(kind, hash, true)? {
+                Some(loc) => {
+                    any = true;
+                    loc
+                }
+                // Then the copies still listed although deleted (a crash between a delete's two
+                // writes, or another process's delete), so that their segment's live count is
+                // right and it can go: a purge run again repairs what a crash left.
+                None => match self.stale(kind, hash)? {
+                    Some(loc) => loc,
+                    None => break,
+                },
+            };
             let f = OpenOptions::new().read(true).write(true).open(seg_path(&self.dir, loc.seg)).map_err(io)?;
             f.write_all_at(&[DEAD], loc.off as u64 + 4).map_err(io)?;
             // A sealed segment's footer says so too, or the next open would index it again.

@@ -316,6 +316,17 @@ async fn deletes_before_and_after_sealing_survive_reopen() {
     assert!(matches!(b.get("photos", &hb).await, Err(BlobError::NotFound)));
     assert_eq!(&b.get("photos", &ha).await.unwrap()[..], b"photo a");
     assert_eq!(&b.get("photos", &hc).await.unwrap()[..], b"photo c");
+    assert_eq!(rep.live, 3, "the stale mark counts b live");
+    // Deleting it again (a purge run again after the crash) repairs the mark and the count.
+    b.delete("photos", &hb).await.unwrap();
+    drop(b);
+    let (b, rep) = BlobStore::local_opened(dir.path(), LocalLayout::Segments, 1 << 20).unwrap();
+    assert_eq!(rep.live, 2);
+    assert!(std::fs::read(seg).unwrap()[dead[0]] == b'D');
+    // And the first segment goes once c goes.
+    b.delete("photos", &hc).await.unwrap();
+    assert!(!seg.exists());
+    assert_eq!(&b.get("photos", &ha).await.unwrap()[..], b"photo a");
 }
 
 #[tokio::test]
