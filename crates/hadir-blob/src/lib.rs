@@ -23,15 +23,15 @@ use std::sync::Arc;
 
 mod segments;
 use segments::Segments;
-pub use segments::{MAX_SEGMENT_BYTES, OpenReport};
+pub use segments::{MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 
 /// How the local backend stores new objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocalLayout {
     /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
-    /// start-up scan reads every segment and the index grows with the photos kept, neither
-    /// bounded by configuration yet, and there is no export to S3 (docs/DEPLOYMENT.md).
+    /// in-memory index grows with the photos kept (not bounded by configuration yet), and
+    /// there is no export to S3 (docs/DEPLOYMENT.md). Start-up reads the segments' footers.
     Segments,
     /// One file per object (the default).
     #[default]
@@ -101,9 +101,18 @@ impl BlobStore {
     /// As [`local_with`](Self::local_with), with the segment size cap and what the segment scan
     /// found (tests, and the log at start).
     pub fn local_opened(root: &Path, layout: LocalLayout, max_segment_bytes: u64) -> Result<(BlobStore, OpenReport)> {
+        BlobStore::local_opened_with(root, layout, SegmentOptions { max_segment_bytes, ..Default::default() })
+    }
+
+    /// As [`local_opened`](Self::local_opened) with every segment option (measurements).
+    pub fn local_opened_with(
+        root: &Path,
+        layout: LocalLayout,
+        opts: SegmentOptions,
+    ) -> Result<(BlobStore, OpenReport)> {
         std::fs::create_dir_all(root).map_err(|e| BlobError::Backend(e.to_string()))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(|e| BlobError::Backend(e.to_string()))?;
-        let (segments, report) = Segments::open(root, max_segment_bytes.min(MAX_SEGMENT_BYTES))?;
+        let (segments, report) = Segments::open(root, opts)?;
         let store = BlobStore {
             inner: Arc::new(fs),
             local_root: Some(root.to_path_buf()),
@@ -225,6 +234,12 @@ impl BlobStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(BlobError::Backend(e.to_string())),
         }
+    }
+
+    /// Objects the in-memory segment index holds (bounded by
+    /// [`SegmentOptions::max_index_entries`] plus the segments not sealed yet): tests, metrics.
+    pub fn segment_index_len(&self) -> usize {
+        self.segments.as_ref().map_or(0, |s| s.indexed())
     }
 
     /// Whether an object exists.

@@ -17,19 +17,40 @@
 //! 48+k n payload
 //! ```
 //!
+//! Sealing: when its writer rolls away from it or closes, a segment gets an index footer after
+//! its last record, and nothing is ever appended to it again:
+//!
+//! ```text
+//! kinds    1 byte count, then per kind: 1 byte length, the kind
+//! entries  44 bytes per record live when sealed, sorted by (hash, offset):
+//!          0 32 hash | 32 1 kind index | 33 1 mark: b'D' deleted, anything else live
+//!          34 2 zero | 36 4 record offset | 40 4 record length (header, kind and payload)
+//! trailer  "HSGF" | entry count u32 | footer length u32 (kinds to trailer) | CRC-32
+//! ```
+//!
+//! The CRC covers the footer up to its own field with every mark byte taken as zero, because a
+//! delete rewrites the mark. A segment without a valid trailer (its writer crashed, a torn seal,
+//! or written before footers existed) is scanned whole at open and then sealed, unless a writer
+//! still holds it (`flock`). Older code reads a sealed segment fine: the footer does not parse as
+//! a record, so its scan ends there.
+//!
 //! Durability: [`Segments::put`] returns only once an `fdatasync` that started after its record
 //! was written has completed. Writers append under a mutex; whoever then finds no sync running
 //! starts one covering everything written so far, and the others wait for it (or the next).
 //!
-//! Index: in memory, rebuilt at open by reading every segment (records whose length or CRC do
-//! not check out end that segment's scan: a torn last record after a power loss is ignored and
-//! logged). 16 bytes per object (an 8-byte key from the hash and kind, an 8-byte location), in
-//! a hash table with its spare capacity about 20–40 bytes per object; the rare key collision
-//! lives in a small overflow map. Reads check the record's header (hash, kind, state) and CRC.
+//! Index: in memory, rebuilt at open from the footers (one read per segment; the photos are not
+//! read) and by scanning unsealed segments (records whose length or CRC do not check out end
+//! that segment's scan: a torn last record after a power loss is ignored and logged). 16 bytes
+//! per object (an 8-byte key from the hash and kind, an 8-byte location), in a hash table with
+//! its spare capacity about 20–40 bytes per object; the rare key collision lives in a small
+//! overflow map. Reads check the record's header (hash, kind, state) and CRC, so a footer never
+//! makes the store serve bytes the record does not hold.
 //!
-//! Deletion (retention): the record's state byte is set to 0 and synced, its bytes are freed
-//! with `fallocate(PUNCH_HOLE)` where the file system supports it, and a segment with no live
-//! record left is removed once no writer holds it.
+//! Deletion (retention): the record's state byte is set to 0 and, in a sealed segment, its
+//! footer entry's mark to `D` (one `fdatasync` for both); its bytes are freed with
+//! `fallocate(PUNCH_HOLE)` where the file system supports it, and a segment with no live record
+//! left is removed once no writer holds it. The state byte stays the truth: a mark left live by
+//! a crash between the two writes only costs a header read when the object is asked for.
 
 use crate::{BlobError, Result};
 use std::collections::HashMap;
@@ -46,6 +67,12 @@ const MAGIC: &[u8; 4] = b"HSG1";
 const HEADER: usize = 48;
 const LIVE: u8 = 1;
 const DEAD: u8 = 0;
+const FOOTER_MAGIC: &[u8; 4] = b"HSGF";
+const ENTRY: usize = 44;
+const TRAILER: usize = 16;
+/// A footer entry's mark once its record is deleted (any other value: live, checked on read).
+const MARK_DEAD: u8 = b'D';
+const MARK_LIVE: u8 = b'L';
 
 fn io(e: std::io::Error) -> BlobError {
     BlobError::Backend(e.to_string())
@@ -77,8 +104,10 @@ struct Index {
     map: HashMap<u64, Loc>,
     /// Objects whose 8-byte key another object already has.
     overflow: HashMap<(String, [u8; 32]), Vec<Loc>>,
-    /// Live records per segment.
+    /// Live records per segment (cold ones included).
     live: HashMap<u32, u32>,
+    /// Sealed segments not in `map`, newest first.
+    cold: Vec<Arc<Cold>>,
 }
 
 struct Active {
@@ -105,8 +134,11 @@ struct Writer {
 pub(crate) struct Segments {
     dir: PathBuf,
     max_bytes: u64,
+    max_entries: usize,
     index: RwLock<Index>,
     files: RwLock<HashMap<u32, Arc<File>>>,
+    /// Segments with a valid footer (checked at open, or written by this instance).
+    sealed: RwLock<HashMap<u32, Sealed>>,
     writer: Mutex<Writer>,
     /// Bumped after every sync attempt; waiters re-check the writer state.
     synced_tx: watch::Sender<u64>,
@@ -159,6 +191,224 @@ fn encode(kind: &str, hash: &[u8; 32], payload: &[u8]) -> Vec<u8> {
     rec
 }
 
+/// One record of a segment, as a footer lists it.
+struct Entry {
+    hash: [u8; 32],
+    kind: String,
+    off: u32,
+    len: u32,
+    live: bool,
+}
+
+/// Where a sealed segment's footer entries are (for marking deletes).
+#[derive(Clone, Copy)]
+struct Sealed {
+    entries_at: u64,
+    count: u32,
+}
+
+/// A footer as read back.
+struct Footer {
+    entries: Vec<Entry>,
+    sealed: Sealed,
+    kinds: Vec<String>,
+}
+
+/// A sealed segment whose records are not in the in-memory index (past
+/// [`SegmentOptions::max_index_entries`]): looked up through its footer.
+struct Cold {
+    seg: u32,
+    sealed: Sealed,
+    kinds: Vec<String>,
+}
+
+/// Offsets of the records of `kind`/`hash` a cold segment's footer marks live: a binary search
+/// by `pread` for the first entry of `hash`, then the (rare) following ones of the same hash.
+fn footer_lookup(f: &File, c: &Cold, kind: &str, hash: &[u8; 32]) -> std::io::Result<Vec<u32>> {
+    let entry = |i: u64| -> std::io::Result<[u8; ENTRY]> {
+        let mut e = [0u8; ENTRY];
+        f.read_exact_at(&mut e, c.sealed.entries_at + i * ENTRY as u64)?;
+        Ok(e)
+    };
+    let (mut lo, mut hi) = (0u64, c.sealed.count as u64);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if entry(mid)?[0..32] < hash[..] {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut found = Vec::new();
+    for i in lo..c.sealed.count as u64 {
+        let e = entry(i)?;
+        if e[0..32] != hash[..] {
+            break;
+        }
+        if c.kinds.get(e[32] as usize).is_some_and(|k| k == kind) && e[33] != MARK_DEAD {
+            found.push(u32::from_le_bytes([e[36], e[37], e[38], e[39]]));
+        }
+    }
+    Ok(found)
+}
+
+/// The CRC of a footer: everything before the CRC field, with the mark bytes (which deletes
+/// rewrite) taken as zero.
+fn footer_crc(footer: &[u8], kinds_len: usize, count: usize) -> u32 {
+    let mut c = crc32fast::Hasher::new();
+    c.update(&footer[..kinds_len]);
+    for e in footer[kinds_len..kinds_len + count * ENTRY].chunks_exact(ENTRY) {
+        c.update(&e[..33]);
+        c.update(&[0]);
+        c.update(&e[34..]);
+    }
+    c.update(&footer[kinds_len + count * ENTRY..footer.len() - 4]);
+    c.finalize()
+}
+
+/// The footer listing `entries`, or `None` when it cannot be written (more than 255 kinds).
+fn encode_footer(mut entries: Vec<Entry>) -> Option<Vec<u8>> {
+    entries.sort_unstable_by_key(|e| (e.hash, e.off));
+    let mut kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut out = vec![u8::try_from(kinds.len()).ok()?];
+    for k in &kinds {
+        out.push(k.len() as u8);
+        out.extend_from_slice(k.as_bytes());
+    }
+    let kinds_len = out.len();
+    for e in &entries {
+        out.extend_from_slice(&e.hash);
+        out.push(kinds.binary_search(&e.kind.as_str()).ok()? as u8);
+        out.push(if e.live { MARK_LIVE } else { MARK_DEAD });
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&e.off.to_le_bytes());
+        out.extend_from_slice(&e.len.to_le_bytes());
+    }
+    out.extend_from_slice(FOOTER_MAGIC);
+    out.extend_from_slice(&u32::try_from(entries.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&u32::try_from(out.len() + 8).ok()?.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let crc = footer_crc(&out, kinds_len, entries.len());
+    let n = out.len();
+    out[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    Some(out)
+}
+
+/// Reads and checks the footer of a segment `file_len` bytes long: its entries and where they
+/// are, or `None` when there is no valid one (the segment must then be scanned).
+fn read_footer(f: &File, file_len: u64) -> std::io::Result<Option<Footer>> {
+    if file_len < TRAILER as u64 {
+        return Ok(None);
+    }
+    let mut t = [0u8; TRAILER];
+    f.read_exact_at(&mut t, file_len - TRAILER as u64)?;
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let (count, footer_len) = (u32_at(&t, 4) as u64, u32_at(&t, 8) as u64);
+    if &t[0..4] != FOOTER_MAGIC || footer_len > file_len || count * ENTRY as u64 + TRAILER as u64 + 1 > footer_len {
+        return Ok(None);
+    }
+    let start = file_len - footer_len;
+    // Every entry stands for a record of at least HEADER + 1 bytes before the footer, and the
+    // kinds table is at most 255 kinds of 32 bytes: a damaged trailer cannot ask for more
+    // memory than the segment's size.
+    let kinds_max = footer_len - TRAILER as u64 - count * ENTRY as u64;
+    if count * (HEADER as u64 + 1) > start || kinds_max > 1 + 255 * 33 {
+        return Ok(None);
+    }
+    let mut footer = vec![0u8; footer_len as usize];
+    f.read_exact_at(&mut footer, start)?;
+    let count = count as usize;
+    let kinds_len = footer.len() - TRAILER - count * ENTRY;
+    // The kinds table must fill exactly the space before the entries.
+    let mut kinds = Vec::new();
+    let mut i = 1;
+    for _ in 0..footer[0] {
+        let n = footer.get(i).copied().unwrap_or(0) as usize;
+        let Some(k) = footer.get(i + 1..i + 1 + n).filter(|_| n > 0 && i + 1 + n <= kinds_len) else {
+            return Ok(None);
+        };
+        let Ok(k) = std::str::from_utf8(k) else { return Ok(None) };
+        kinds.push(k.to_string());
+        i += 1 + n;
+    }
+    if i != kinds_len || footer_crc(&footer, kinds_len, count) != u32_at(&footer, footer.len() - 4) {
+        return Ok(None);
+    }
+    let mut entries = Vec::with_capacity(count);
+    for e in footer[kinds_len..kinds_len + count * ENTRY].chunks_exact(ENTRY) {
+        let (off, len) = (u32_at(e, 36), u32_at(e, 40));
+        let Some(kind) = kinds.get(e[32] as usize) else { return Ok(None) };
+        // A CRC-valid footer that points outside the records is not one this code wrote.
+        if (len as usize) < HEADER + kind.len() || off as u64 + len as u64 > start {
+            return Ok(None);
+        }
+        let hash: [u8; 32] = e[0..32].try_into().expect("32 bytes");
+        entries.push(Entry { hash, kind: kind.clone(), off, len, live: e[33] != MARK_DEAD });
+    }
+    let sealed = Sealed { entries_at: start + kinds_len as u64, count: count as u32 };
+    Ok(Some(Footer { entries, sealed, kinds }))
+}
+
+/// The position of the footer mark of the record at `off` holding `hash` (a binary search over
+/// the sorted entries, by `pread`).
+fn footer_mark_pos(f: &File, s: Sealed, hash: &[u8; 32], off: u32) -> std::io::Result<Option<u64>> {
+    let (mut lo, mut hi) = (0u64, s.count as u64);
+    let mut e = [0u8; ENTRY];
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at = s.entries_at + mid * ENTRY as u64;
+        f.read_exact_at(&mut e, at)?;
+        let e_off = u32::from_le_bytes([e[36], e[37], e[38], e[39]]);
+        match (&e[0..32], e_off).cmp(&(&hash[..], off)) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(Some(at + 33)),
+        }
+    }
+    Ok(None)
+}
+
+/// Lists the live records of a segment its own writer wrote, reading headers only (`end` is
+/// where its writer stopped). `None` when the headers do not
+/// lead exactly to `end`: the segment is then left unsealed, to be scanned.
+fn walk_headers(f: &File, end: u64) -> std::io::Result<Option<Vec<Entry>>> {
+    let mut entries = Vec::new();
+    let mut off = 0u64;
+    let mut h = [0u8; HEADER + 32];
+    while off < end {
+        let n = (end - off).min(h.len() as u64) as usize;
+        if n < HEADER || off > u32::MAX as u64 {
+            return Ok(None);
+        }
+        f.read_exact_at(&mut h[..n], off)?;
+        let Some(hd) = parse_header(h[..HEADER].try_into().expect("header")) else { return Ok(None) };
+        let total = (HEADER + hd.kind_len + hd.len) as u64;
+        let Some(kind) = h.get(HEADER..HEADER + hd.kind_len).filter(|_| HEADER + hd.kind_len <= n) else {
+            return Ok(None);
+        };
+        let Ok(len) = u32::try_from(total) else { return Ok(None) };
+        // Deleted records stay out of the footer (their kind bytes may be freed already).
+        if hd.state == LIVE {
+            let Ok(kind) = std::str::from_utf8(kind) else { return Ok(None) };
+            entries.push(Entry { hash: hd.hash, kind: kind.to_string(), off: off as u32, len, live: true });
+        }
+        off += total;
+    }
+    Ok((off == end).then_some(entries))
+}
+
+/// Appends the footer of `entries` at `end` (the end of the file). `None` when none could be
+/// encoded.
+fn write_footer(f: &File, end: u64, entries: Vec<Entry>) -> std::io::Result<Option<Sealed>> {
+    let count = entries.len() as u32;
+    let Some(footer) = encode_footer(entries) else { return Ok(None) };
+    f.write_all_at(&footer, end)?;
+    let entries_at = end + footer.len() as u64 - TRAILER as u64 - count as u64 * ENTRY as u64;
+    Ok(Some(Sealed { entries_at, count }))
+}
+
 fn seg_path(dir: &Path, id: u32) -> PathBuf {
     dir.join(format!("{id:06}.seg"))
 }
@@ -180,9 +430,8 @@ fn segment_ids(dir: &Path) -> Result<Vec<u32>> {
     Ok(ids)
 }
 
-/// Records found in one segment: (kind, hash, offset) of each live one, and where the valid
-/// records end.
-type Scanned = (Vec<(String, [u8; 32], u32)>, u64);
+/// The live records found in one segment, and where the valid records end.
+type Scanned = (Vec<Entry>, u64);
 
 fn scan_segment(path: &Path) -> std::io::Result<Scanned> {
     let f = File::open(path)?;
@@ -202,8 +451,15 @@ fn scan_segment(path: &Path) -> std::io::Result<Scanned> {
             return Ok((found, off));
         };
         let total = (HEADER + hd.kind_len + hd.len) as u64;
-        if off + total > file_len || off > u32::MAX as u64 {
+        if off + total > file_len || off > u32::MAX as u64 || total > u32::MAX as u64 {
             return Ok((found, off));
+        }
+        if hd.state == DEAD {
+            // Its delete may have freed its kind and payload (zeros): the checksum cannot hold,
+            // and stopping here would hide every later record of the segment.
+            r.seek_relative(total as i64 - HEADER as i64)?;
+            off += total;
+            continue;
         }
         let mut kind = vec![0u8; hd.kind_len];
         r.read_exact(&mut kind)?;
@@ -212,10 +468,9 @@ fn scan_segment(path: &Path) -> std::io::Result<Scanned> {
         if checksum(&h, &kind, &payload) != hd.crc {
             return Ok((found, off));
         }
-        if hd.state == LIVE
-            && let Ok(kind) = String::from_utf8(kind)
-        {
-            found.push((kind, hd.hash, off as u32));
+        // A kind that is not UTF-8 was never written by `put`: unreachable, left out.
+        if let Ok(kind) = String::from_utf8(kind) {
+            found.push(Entry { hash: hd.hash, kind, off: off as u32, len: total as u32, live: true });
         }
         off += total;
     }
@@ -250,45 +505,135 @@ fn punch_hole(f: &File, off: u64, len: u64) {
     }
 }
 
-/// Scan report of an open: how many records and how many ignored bytes (torn tails).
+/// What an open found: segments, live records, ignored bytes (torn tails), and how the
+/// segments were indexed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct OpenReport {
     pub segments: usize,
     pub live: usize,
     pub ignored_bytes: u64,
+    /// Segments indexed from their footer alone (their records were not read).
+    pub from_footers: usize,
+    /// Segments scanned whole and then sealed by this open (crashed writers, older code).
+    pub sealed: usize,
+    /// Sealed segments left out of the in-memory index (looked up through their footers).
+    pub cold: usize,
+    /// Live records in the in-memory index (`live` counts the cold segments' too).
+    pub indexed: usize,
+}
+
+/// How a segment store opens (tests and measurements; the server uses the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentOptions {
+    /// A writer rolls to a new segment past this size (capped at [`MAX_SEGMENT_BYTES`]).
+    pub max_segment_bytes: u64,
+    /// Index sealed segments from their footers and seal unsealed ones (the default). `false`
+    /// scans every segment whole and seals nothing at open, as before footers existed: for
+    /// measuring only, since such an instance's deletes do not mark the footers (the next
+    /// open would count those records live until they are asked for).
+    pub use_footers: bool,
+    /// At most this many objects in the in-memory index (~20–40 bytes each), newest segments
+    /// first; older sealed segments are looked up through their footers (a binary search by
+    /// `pread` per segment). A put checks only the in-memory index for a copy already stored,
+    /// so a photo stored again after years may be kept twice (a delete removes every copy).
+    /// The index may exceed it by the segments not sealed yet. Default: unbounded.
+    pub max_index_entries: usize,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions { max_segment_bytes: MAX_SEGMENT_BYTES, use_footers: true, max_index_entries: usize::MAX }
+    }
+}
+
+/// Opens a segment for indexing (and sealing, when nobody writes it): read-write when allowed,
+/// with whether this open holds its lock.
+fn open_for_index(path: &Path) -> std::io::Result<(File, bool)> {
+    match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => {
+            let idle = lock_exclusive(&f, false);
+            Ok((f, idle))
+        }
+        // A read-only data directory (e.g. a backup being checked): index, never seal.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) => {
+            Ok((File::open(path)?, false))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Segments {
-    /// Opens (and indexes) the segments under `root/segments`; creates nothing until a write.
-    pub(crate) fn open(root: &Path, max_bytes: u64) -> Result<(Segments, OpenReport)> {
+    /// Opens (and indexes) the segments under `root/segments`; creates nothing until a write
+    /// but the footers of segments no writer holds any more.
+    pub(crate) fn open(root: &Path, opts: SegmentOptions) -> Result<(Segments, OpenReport)> {
         let dir = root.join("segments");
         let ids = segment_ids(&dir)?;
         let mut index = Index::default();
+        let mut sealed = HashMap::new();
         let mut report = OpenReport { segments: ids.len(), ..Default::default() };
-        for &id in &ids {
+        for &id in ids.iter().rev() {
             let path = seg_path(&dir, id);
-            let (found, end) = scan_segment(&path).map_err(io)?;
-            // A process killed before its sync leaves records only in the page cache: make what
-            // this open will serve durable (cheap for a segment that is already clean).
-            File::open(&path).and_then(|f| f.sync_data()).map_err(io)?;
-            let len = std::fs::metadata(&path).map_err(io)?.len();
-            if end < len {
-                tracing::warn!(segment = %path.display(), valid_bytes = end, ignored_bytes = len - end,
-                    "segment ends in an incomplete or damaged record (a write cut short); ignoring the rest");
-                report.ignored_bytes += len - end;
+            // Locked (when nobody writes it) before anything is read, so that no writer can
+            // seal it between this open's scan and its own seal.
+            let (f, idle) = open_for_index(&path).map_err(io)?;
+            let len = f.metadata().map_err(io)?.len();
+            let footer = if opts.use_footers { read_footer(&f, len).map_err(io)? } else { None };
+            let scanned = footer.is_none();
+            let entries = match footer {
+                Some(ft) => {
+                    report.from_footers += 1;
+                    sealed.insert(id, ft.sealed);
+                    // Newest first: once a segment does not fit in the index, it and every older
+                    // sealed one are looked up through their footers.
+                    let live = ft.entries.iter().filter(|e| e.live).count();
+                    if report.cold > 0 || index.len() + live > opts.max_index_entries {
+                        report.cold += 1;
+                        index.add_cold(Cold { seg: id, sealed: ft.sealed, kinds: ft.kinds }, live as u32);
+                        Vec::new()
+                    } else {
+                        ft.entries
+                    }
+                }
+                None => {
+                    let (entries, end) = scan_segment(&path).map_err(io)?;
+                    if end < len {
+                        tracing::warn!(segment = %path.display(), valid_bytes = end, ignored_bytes = len - end,
+                            "segment ends in an incomplete or damaged record (a write cut short); ignoring the rest");
+                        report.ignored_bytes += len - end;
+                    }
+                    entries
+                }
+            };
+            for e in entries.iter().filter(|e| e.live) {
+                index.insert(&e.kind, &e.hash, Loc { seg: id, off: e.off });
             }
-            for (kind, hash, off) in found {
-                index.insert(&kind, &hash, Loc { seg: id, off });
+            // Nobody writes it any more: seal it so the next open reads only the footer. The
+            // footer goes after any ignored bytes, which stay as they are.
+            if scanned && opts.use_footers && idle && len > 0 {
+                match write_footer(&f, len, entries) {
+                    Ok(Some(s)) => {
+                        report.sealed += 1;
+                        sealed.insert(id, s);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(segment = %path.display(), error = %e, "could not seal segment"),
+                }
             }
+            // A process killed before its sync leaves records (or a footer) only in the page
+            // cache: make what this open will serve durable (cheap for a segment already clean).
+            f.sync_data().map_err(io)?;
         }
-        report.live = index.len();
+        report.indexed = index.len();
+        report.live = index.live.values().map(|&n| n as usize).sum();
         let next_id = ids.last().map_or(1, |l| l + 1);
         let (synced_tx, _) = watch::channel(0);
         let s = Segments {
             dir,
-            max_bytes,
+            max_bytes: opts.max_segment_bytes.min(MAX_SEGMENT_BYTES),
+            max_entries: opts.max_index_entries,
             index: RwLock::new(index),
             files: RwLock::new(HashMap::new()),
+            sealed: RwLock::new(sealed),
             // Everything found at open is before any position this instance writes, and synced.
             writer: Mutex::new(Writer {
                 next_id,
@@ -301,6 +646,22 @@ impl Segments {
         Ok((s, report))
     }
 
+    /// Seals the segment this instance wrote up to `end` (rolled away from or closing). Failure
+    /// only costs a scan at the next open.
+    fn seal_own(&self, id: u32, file: &File, end: u64) {
+        let r = walk_headers(file, end).and_then(|entries| match entries {
+            Some(entries) => write_footer(file, end, entries),
+            None => Ok(None),
+        });
+        match r {
+            Ok(Some(s)) => {
+                self.sealed.write().expect("sealed lock").insert(id, s);
+            }
+            Ok(None) => tracing::warn!(segment = id, "segment left unsealed: its records do not read back"),
+            Err(e) => tracing::warn!(segment = id, error = %e, "could not seal segment"),
+        }
+    }
+
     fn file(&self, seg: u32) -> std::io::Result<Arc<File>> {
         if let Some(f) = self.files.read().expect("files lock").get(&seg) {
             return Ok(f.clone());
@@ -310,11 +671,59 @@ impl Segments {
         Ok(f)
     }
 
-    fn candidates(&self, kind: &str, hash: &[u8; 32]) -> Vec<Loc> {
-        let ix = self.index.read().expect("index lock");
-        let mut v: Vec<Loc> = ix.map.get(&key(kind, hash)).copied().into_iter().collect();
-        v.extend(ix.overflow.get(&(kind.to_string(), *hash)).into_iter().flatten().copied());
-        v
+    /// Where records of `kind`/`hash` may be: the in-memory index, then (with `cold`) the
+    /// footers of the segments left out of it.
+    fn candidates(&self, kind: &str, hash: &[u8; 32], cold: bool) -> Result<Vec<Loc>> {
+        // One look at the index and the cold list, so an eviction cannot hide a record between.
+        let (mut v, colds) = {
+            let ix = self.index.read().expect("index lock");
+            let mut v: Vec<Loc> = ix.map.get(&key(kind, hash)).copied().into_iter().collect();
+            v.extend(ix.overflow.get(&(kind.to_string(), *hash)).into_iter().flatten().copied());
+            (v, if cold { ix.cold.clone() } else { Vec::new() })
+        };
+        for c in colds {
+            let f = match self.file(c.seg) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(e)),
+            };
+            v.extend(footer_lookup(&f, &c, kind, hash).map_err(io)?.into_iter().map(|off| Loc { seg: c.seg, off }));
+        }
+        Ok(v)
+    }
+
+    /// Moves the oldest sealed segments out of the in-memory index while it holds more than
+    /// `max_entries` (after a roll; the segment being written stays).
+    fn evict(&self, writing: u32) {
+        loop {
+            let seg = {
+                let ix = self.index.read().expect("index lock");
+                if ix.len() <= self.max_entries {
+                    return;
+                }
+                let sealed = self.sealed.read().expect("sealed lock");
+                let hot = ix.live.keys().filter(|s| **s != writing && sealed.contains_key(s));
+                match hot.filter(|s| !ix.cold.iter().any(|c| c.seg == **s)).min() {
+                    Some(&s) => s,
+                    None => return,
+                }
+            };
+            let footer = self.file(seg).and_then(|f| {
+                let len = f.metadata()?.len();
+                read_footer(&f, len)
+            });
+            let ft = match footer {
+                Ok(Some(ft)) => ft,
+                Ok(None) => return tracing::warn!(segment = seg, "sealed segment lost its footer; kept in memory"),
+                Err(e) => return tracing::warn!(segment = seg, error = %e, "could not read a footer; kept in memory"),
+            };
+            let mut ix = self.index.write().expect("index lock");
+            for e in ft.entries.iter().filter(|e| e.live) {
+                ix.forget(&e.kind, &e.hash, Loc { seg, off: e.off });
+            }
+            ix.cold.push(Arc::new(Cold { seg, sealed: ft.sealed, kinds: ft.kinds }));
+            ix.cold.sort_unstable_by_key(|c| std::cmp::Reverse(c.seg));
+        }
     }
 
     /// Reads and checks the record at `loc`: its bytes if it is live and holds `kind`/`hash`.
@@ -348,8 +757,8 @@ impl Segments {
     }
 
     /// Where a live record of `kind`/`hash` is.
-    fn find(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Loc>> {
-        for loc in self.candidates(kind, hash) {
+    fn find(&self, kind: &str, hash: &[u8; 32], cold: bool) -> Result<Option<Loc>> {
+        for loc in self.candidates(kind, hash, cold)? {
             if self.read_at(loc, kind, hash, false)?.is_some() {
                 return Ok(Some(loc));
             }
@@ -358,7 +767,7 @@ impl Segments {
     }
 
     pub(crate) fn get(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Vec<u8>>> {
-        for loc in self.candidates(kind, hash) {
+        for loc in self.candidates(kind, hash, true)? {
             if let Some(b) = self.read_at(loc, kind, hash, true)? {
                 return Ok(Some(b));
             }
@@ -366,8 +775,13 @@ impl Segments {
         Ok(None)
     }
 
+    /// Objects in the in-memory index (cold segments' not counted).
+    pub(crate) fn indexed(&self) -> usize {
+        self.index.read().expect("index lock").len()
+    }
+
     pub(crate) fn exists(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
-        Ok(self.find(kind, hash)?.is_some())
+        Ok(self.find(kind, hash, true)?.is_some())
     }
 
     /// Appends the object (unless a live copy exists) and returns once it is durable.
@@ -380,8 +794,10 @@ impl Segments {
             if let Some(e) = &w.failed {
                 return Err(BlobError::Backend(format!("an earlier segment sync failed: {e}")));
             }
-            // Under the writer lock, so two puts of the same bytes never both append.
-            if let Some(loc) = self.find(kind, hash)? {
+            // Under the writer lock, so two puts of the same bytes never both append. Only the
+            // in-memory index: searching every cold footer would cost each new photo a few
+            // reads per segment.
+            if let Some(loc) = self.find(kind, hash, false)? {
                 loc.pos() + 1
             } else {
                 let rec = encode(kind, hash, payload);
@@ -402,19 +818,28 @@ impl Segments {
                 let id = w.next_id;
                 w.next_id += 1;
                 match OpenOptions::new().read(true).append(true).create_new(true).open(seg_path(&self.dir, id)) {
-                    Ok(f) => break (id, f),
+                    Ok(f) => {
+                        // The writer holds its segment locked, so a deleter never removes it and
+                        // an open never seals it under it. Still empty once locked, or another
+                        // process got to it first.
+                        lock_exclusive(&f, true);
+                        if f.metadata().map_err(io)?.len() == 0 {
+                            break (id, f);
+                        }
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                     Err(e) => return Err(io(e)),
                 }
             };
-            // The writer holds its segment locked, so a deleter never removes it under it.
-            lock_exclusive(&file, true);
             File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
             let file = Arc::new(file);
             if let Some(old) = w.active.take() {
-                // Nothing more is appended to it: deleters may remove it once nothing is live.
+                // Nothing more is appended to it: its footer goes on now (synced with the next
+                // batch), then deleters may remove it once nothing is live.
+                self.seal_own(old.id, &old.file, old.len);
                 unlock(&old.file);
                 w.unsynced.push(old.file);
+                self.evict(id);
             }
             self.files.write().expect("files lock").insert(id, file.clone());
             w.active = Some(Active { id, file, len: 0 });
@@ -477,13 +902,50 @@ impl Segments {
 
     /// Marks the live record of `kind`/`hash` deleted (synced), frees its bytes, and removes its
     /// segment once nothing in it is live. Missing objects are not an error.
+    /// A listed location of `kind`/`hash` whose record is deleted.
+    fn stale(&self, kind: &str, hash: &[u8; 32]) -> Result<Option<Loc>> {
+        for loc in self.candidates(kind, hash, true)? {
+            let f = match self.file(loc.seg) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(e)),
+            };
+            let mut h = [0u8; HEADER];
+            f.read_exact_at(&mut h, loc.off as u64).map_err(io)?;
+            // The kind bytes may be freed already: the hash and the kind's length must do.
+            if parse_header(&h).is_some_and(|hd| hd.state == DEAD && hd.hash == *hash && hd.kind_len == kind.len()) {
+                return Ok(Some(loc));
+            }
+        }
+        Ok(None)
+    }
+
     pub(crate) fn delete(&self, kind: &str, hash: &[u8; 32]) -> Result<bool> {
         let w = self.writer.lock().expect("writer lock");
         let mut any = false;
-        while let Some(loc) = self.find(kind, hash)? {
-            any = true;
-            let f = OpenOptions::new().write(true).open(seg_path(&self.dir, loc.seg)).map_err(io)?;
+        loop {
+            let loc = match self.find(kind, hash, true)? {
+                Some(loc) => {
+                    any = true;
+                    loc
+                }
+                // Then the copies still listed although deleted (a crash between a delete's two
+                // writes, or another process's delete), so that their segment's live count is
+                // right and it can go: a purge run again repairs what a crash left.
+                None => match self.stale(kind, hash)? {
+                    Some(loc) => loc,
+                    None => break,
+                },
+            };
+            let f = OpenOptions::new().read(true).write(true).open(seg_path(&self.dir, loc.seg)).map_err(io)?;
             f.write_all_at(&[DEAD], loc.off as u64 + 4).map_err(io)?;
+            // A sealed segment's footer says so too, or the next open would index it again.
+            let footer = self.sealed.read().expect("sealed lock").get(&loc.seg).copied();
+            if let Some(s) = footer
+                && let Some(mark) = footer_mark_pos(&f, s, hash, loc.off).map_err(io)?
+            {
+                f.write_all_at(&[MARK_DEAD], mark).map_err(io)?;
+            }
             f.sync_data().map_err(io)?;
             let len = {
                 let mut h = [0u8; HEADER];
@@ -497,10 +959,36 @@ impl Segments {
                 // Nobody appends to it and nothing in it is live.
                 std::fs::remove_file(seg_path(&self.dir, loc.seg)).map_err(io)?;
                 self.files.write().expect("files lock").remove(&loc.seg);
+                self.sealed.write().expect("sealed lock").remove(&loc.seg);
+                self.index.write().expect("index lock").cold.retain(|c| c.seg != loc.seg);
                 File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io)?;
             }
         }
         Ok(any)
+    }
+}
+
+impl Drop for Segments {
+    /// Seals the segment being written, so the next open reads its footer instead of its
+    /// records. Nothing else holds this instance, so nothing appends meanwhile; after a failed
+    /// sync nothing is sealed (what the segment holds is unknown: the next open scans it).
+    fn drop(&mut self) {
+        let w = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        if w.failed.is_some() {
+            return;
+        }
+        let (mut files, active) = (std::mem::take(&mut w.unsynced), w.active.take());
+        if let Some(a) = active {
+            if a.len > 0 {
+                self.seal_own(a.id, &a.file, a.len);
+            }
+            files.push(a.file);
+        }
+        for f in files {
+            if let Err(e) = f.sync_data() {
+                tracing::warn!(error = %e, "segment sync at close failed");
+            }
+        }
     }
 }
 
@@ -524,8 +1012,16 @@ impl Index {
         self.map.len() + self.overflow.values().map(Vec::len).sum::<usize>()
     }
 
-    /// Forgets `loc`; true when its segment has no live record left.
-    fn remove(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) -> bool {
+    /// A sealed segment with `live` records, left out of the map (segments come newest first).
+    fn add_cold(&mut self, c: Cold, live: u32) {
+        if live > 0 {
+            self.live.insert(c.seg, live);
+        }
+        self.cold.push(Arc::new(c));
+    }
+
+    /// Takes `loc` out of the map (its segment goes cold; its live count stays).
+    fn forget(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) {
         let k = key(kind, hash);
         if self.map.get(&k) == Some(&loc) {
             self.map.remove(&k);
@@ -535,6 +1031,11 @@ impl Index {
                 self.overflow.remove(&(kind.to_string(), *hash));
             }
         }
+    }
+
+    /// Forgets `loc` (deleted); true when its segment has no live record left.
+    fn remove(&mut self, kind: &str, hash: &[u8; 32], loc: Loc) -> bool {
+        self.forget(kind, hash, loc);
         let n = self.live.entry(loc.seg).or_default();
         *n = n.saturating_sub(1);
         if *n == 0 {
