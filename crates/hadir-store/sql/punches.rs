@@ -164,15 +164,15 @@ impl PunchStore for Store {
             n = u64::from(q.per_part)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&q.dedup_key)
-        .bind(q.employee_id)
-        .bind(ms(q.day_starts[0]))
-        .bind(ms(q.day_starts[1]))
-        .bind(ms(q.from))
-        .bind(ms(q.to))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+            .bind(&q.dedup_key)
+            .bind(q.employee_id)
+            .bind(ms(q.day_starts[0]))
+            .bind(ms(q.day_starts[1]))
+            .bind(ms(q.from))
+            .bind(ms(q.to))
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
         let mut out: Vec<Punch> = rows.iter().map(punch_row).collect();
         out.sort_by_key(|p| (p.p.punched_at, p.id));
         out.dedup_by_key(|p| p.id);

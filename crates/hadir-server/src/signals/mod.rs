@@ -365,7 +365,8 @@ async fn analyse(
                     let found = match (&faces, &img) {
                         (Some(m), Some(img)) => match m.see(img, min_score, max_overlap, reference.is_some()) {
                             Ok(seen) => {
-                                let similarity = seen.embedding.as_deref().zip(reference).map(|(a, r)| embed::cosine(a, r));
+                                let similarity =
+                                    seen.embedding.as_deref().zip(reference).map(|(a, r)| embed::cosine(a, r));
                                 Some((seen.faces, similarity))
                             }
                             Err(err) => {
