@@ -96,9 +96,10 @@ pub fn from_bytes(b: &[u8]) -> Option<Embedding> {
 
 #[cfg(feature = "face")]
 mod model {
+    use super::super::face::onnx;
     use super::{DIM, FaceError, INPUT};
     use std::sync::Arc;
-    use tract_onnx::prelude::*;
+    use tract_onnx::prelude::TypedRunnableModel;
 
     /// HSE faceres (float16 weights + Cast), see `models/face/embedder/README.md`.
     const FACERES: &[u8] = include_bytes!("../../../../models/face/embedder/faceres.onnx");
@@ -107,29 +108,13 @@ mod model {
 
     impl Plan {
         pub fn load() -> Result<Plan, FaceError> {
-            let err = |e: TractError| FaceError::Model(format!("{e:#}"));
-            let side = INPUT as usize;
-            let plan = tract_onnx::onnx()
-                .model_for_read(&mut std::io::Cursor::new(FACERES))
-                .map_err(err)?
-                .with_input_fact(0, f32::fact([1, 3, side, side]).into())
-                .map_err(err)?
-                .into_optimized()
-                .map_err(err)?
-                .into_runnable()
-                .map_err(err)?;
-            Ok(Plan(plan))
+            Ok(Plan(onnx::plan(FACERES, INPUT as usize)?))
         }
 
         pub fn run(&self, input: Vec<f32>) -> Result<Vec<f32>, FaceError> {
-            let err = |e: TractError| FaceError::Model(format!("{e:#}"));
-            let side = INPUT as usize;
-            let t = Tensor::from_shape(&[1, 3, side, side], &input).map_err(err)?;
-            let out = self.0.run(tvec!(t.into())).map_err(err)?;
-            let Some(e) = out.first() else {
+            let Some(e) = onnx::run(&self.0, input, INPUT as usize)?.into_iter().next() else {
                 return Err(FaceError::Model("embedder gave no output".into()));
             };
-            let e: Vec<f32> = e.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect();
             if e.len() != DIM {
                 return Err(FaceError::Model(format!("unexpected embedding size {}", e.len())));
             }

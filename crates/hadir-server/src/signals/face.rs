@@ -115,11 +115,43 @@ pub fn decode(regressors: &[f32], logits: &[f32], min_score: f32, max_overlap: f
     kept
 }
 
+/// Building and running an ONNX model with tract, shared by the detector and the embedder.
 #[cfg(feature = "face")]
-mod model {
-    use super::{ANCHORS, FaceError, SIDE};
+pub(crate) mod onnx {
+    use super::FaceError;
     use std::sync::Arc;
     use tract_onnx::prelude::*;
+
+    fn err(e: TractError) -> FaceError {
+        FaceError::Model(format!("{e:#}"))
+    }
+
+    /// An optimized plan for `model` with one input of 1×3×`side`×`side` floats.
+    pub fn plan(model: &[u8], side: usize) -> Result<Arc<TypedRunnableModel>, FaceError> {
+        tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(model))
+            .map_err(err)?
+            .with_input_fact(0, f32::fact([1, 3, side, side]).into())
+            .map_err(err)?
+            .into_optimized()
+            .map_err(err)?
+            .into_runnable()
+            .map_err(err)
+    }
+
+    /// Runs `plan` on one 1×3×`side`×`side` input; each output as plain floats.
+    pub fn run(plan: &Arc<TypedRunnableModel>, input: Vec<f32>, side: usize) -> Result<Vec<Vec<f32>>, FaceError> {
+        let t = Tensor::from_shape(&[1, 3, side, side], &input).map_err(err)?;
+        let out = plan.run(tvec!(t.into())).map_err(err)?;
+        out.iter().map(|o| Ok(o.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect())).collect()
+    }
+}
+
+#[cfg(feature = "face")]
+mod model {
+    use super::{ANCHORS, FaceError, SIDE, onnx};
+    use std::sync::Arc;
+    use tract_onnx::prelude::TypedRunnableModel;
 
     /// BlazeFace short range (MediaPipe), converted to ONNX (see `models/face/README.md`).
     const BLAZEFACE: &[u8] = include_bytes!("../../../../models/face/face_detection_short_range.onnx");
@@ -128,30 +160,15 @@ mod model {
 
     impl Plan {
         pub fn load() -> Result<Plan, FaceError> {
-            let err = |e: TractError| FaceError::Model(format!("{e:#}"));
-            let plan = tract_onnx::onnx()
-                .model_for_read(&mut std::io::Cursor::new(BLAZEFACE))
-                .map_err(err)?
-                .with_input_fact(0, f32::fact([1, 3, SIDE as usize, SIDE as usize]).into())
-                .map_err(err)?
-                .into_optimized()
-                .map_err(err)?
-                .into_runnable()
-                .map_err(err)?;
-            Ok(Plan(plan))
+            Ok(Plan(onnx::plan(BLAZEFACE, SIDE as usize)?))
         }
 
         /// Regressors (896×16) and logits (896).
         pub fn run(&self, input: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), FaceError> {
-            let err = |e: TractError| FaceError::Model(format!("{e:#}"));
-            let side = SIDE as usize;
-            let t = Tensor::from_shape(&[1, 3, side, side], &input).map_err(err)?;
-            let out = self.0.run(tvec!(t.into())).map_err(err)?;
-            let (Some(r), Some(c)) = (out.first(), out.get(1)) else {
+            let mut out = onnx::run(&self.0, input, SIDE as usize)?.into_iter();
+            let (Some(r), Some(c)) = (out.next(), out.next()) else {
                 return Err(FaceError::Model("model gave fewer than two outputs".into()));
             };
-            let r: Vec<f32> = r.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect();
-            let c: Vec<f32> = c.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect();
             if r.len() != ANCHORS * 16 || c.len() != ANCHORS {
                 return Err(FaceError::Model(format!("unexpected output sizes {} and {}", r.len(), c.len())));
             }
