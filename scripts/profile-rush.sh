@@ -10,7 +10,7 @@ SECS=${2:-6}
 OUT=$(mktemp -d)
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p hadir-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/hadir
-"$BIN" loadgen --employees "$N" --concurrency 256 >"$OUT/loadgen.out" 2>"$OUT/loadgen.err" &
+"$BIN" loadgen --employees "$N" --concurrency 256 ${LOADGEN_ARGS:-} >"$OUT/loadgen.out" 2>"$OUT/loadgen.err" &
 LG=$!
 until grep -q healthz "$OUT/loadgen.err" 2>/dev/null; do sleep 0.1; done
 sleep 0.5

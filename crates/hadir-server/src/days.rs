@@ -421,7 +421,8 @@ async fn worker(inner: Arc<Inner>) {
 ///
 /// The inputs are read for the whole batch at once (employees, punches, approved requests:
 /// three reads instead of four per employee), then handed to each employee exactly as
-/// [`evaluate_days`] would read them, so the records are the same.
+/// [`evaluate_days`] would read them, so the records are the same. Punches come slim: only
+/// those [`domain_punches`] would keep, with only what it keeps of them.
 async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError> {
     let store = inner.store.as_ref();
     let mut by_emp: BTreeMap<Id, Vec<Date>> = BTreeMap::new();
@@ -439,13 +440,15 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
     };
     // Wide enough for every zone (UTC+7..+9): each employee's own window is cut out below.
     let punches = store
-        .punches_of(&ids, day_start(&TimeZone::UTC, add_days(lo, -2)), day_start(&TimeZone::UTC, add_days(hi, 3)))
+        .counting_punches_of(
+            &ids,
+            day_start(&TimeZone::UTC, add_days(lo, -2)),
+            day_start(&TimeZone::UTC, add_days(hi, 3)),
+        )
         .await?;
-    let mut punches_by: HashMap<Id, Vec<Punch>> = HashMap::new();
+    let mut punches_by: HashMap<Id, Vec<hadir_store::CountingPunch>> = HashMap::new();
     for p in punches {
-        if let Some(e) = p.p.employee_id {
-            punches_by.entry(e).or_default().push(p);
-        }
+        punches_by.entry(p.employee_id).or_default().push(p);
     }
     let mut who = Vec::with_capacity(employees.len());
     for e in employees.values() {
@@ -477,11 +480,12 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
         let roster = roster_for(store, tl.last(), e, from, to).await?;
         let (p_from, p_to) =
             (day_start(&TimeZone::UTC, add_days(from, -2)), day_start(&TimeZone::UTC, add_days(to, 2)));
-        let mine: Vec<Punch> = punches_by
+        let mine: Vec<DomainPunch> = punches_by
             .remove(&emp)
             .unwrap_or_default()
             .into_iter()
-            .filter(|p| p.p.punched_at >= p_from && p.p.punched_at < p_to)
+            .filter(|p| p.punched_at >= p_from && p.punched_at < p_to)
+            .map(|p| DomainPunch { id: p.id, at: p.punched_at, source: p.source.as_str().into() })
             .collect();
         let (r_from, r_to) = (add_days(from, -1), add_days(to, 1));
         let reqs: Vec<hadir_store::Request> = requests
@@ -504,7 +508,7 @@ async fn process(inner: &Inner, jobs: &[RecomputeJob]) -> Result<u64, StoreError
             }
             inputs.sessions = crate::sessions::select(&sessions, &session_marks, e, |d| tl.unit_on(d), &paths);
         }
-        let records = evaluate_with(&tl, &roster, e, &domain_punches(&mine), &inputs, from, to, now);
+        let records = evaluate_with(&tl, &roster, e, &mine, &inputs, from, to, now);
         let wanted: Vec<DayRecord> = records.into_iter().filter(|r| dates.binary_search(&r.date).is_ok()).collect();
         rows.extend(storable(e, &wanted));
     }

@@ -301,6 +301,20 @@ async fn batch_reads_agree(s: &dyn Store) {
     single.sort_by_key(|p| (p.p.punched_at, p.id));
     assert!(!single.is_empty(), "the story stored punches of employees");
     assert_eq!(batch, single);
+    // The slim read for a day's evaluation: exactly the punches that count, nothing else.
+    let counting = s.counting_punches_of(&ids, from, to).await.unwrap();
+    let expected: Vec<CountingPunch> = single
+        .iter()
+        .filter(|p| p.counts() && p.p.source != PunchSource::Special)
+        .map(|p| CountingPunch {
+            id: p.id,
+            employee_id: p.p.employee_id.unwrap(),
+            punched_at: p.p.punched_at,
+            source: p.p.source,
+        })
+        .collect();
+    assert!(expected.len() < single.len(), "the story stored punches that do not count");
+    assert_eq!(counting, expected);
 
     let (d0, d1) = (jiff::civil::date(2000, 1, 1), jiff::civil::date(2099, 12, 31));
     let mut who = Vec::new();
@@ -439,6 +453,24 @@ async fn punches_are_idempotent_and_chained(s: &dyn Store) {
     assert!(matches!(&r[3], PunchInsert::PhotoReused(p) if p.id == r[2].punch().id), "photo earlier in the batch");
     assert!(s.punch_by_dedup_key("m:1:copy").await.unwrap().is_none());
     assert!(s.punch_by_dedup_key("m:1:twin").await.unwrap().is_none());
+    assert_eq!(s.verify_chain().await.unwrap().first_broken, None);
+
+    // A batch larger than a multi-row insert statement (SQLite writes 32, 8, then single rows):
+    // ids grow in batch order along the chain, and each key gets back its own id.
+    let big: Vec<NewPunch> =
+        (0..45).map(|i| punch(&format!("m:1:big{i}"), Some(emp.id), t0 + 10.hour() + i.minute())).collect();
+    let r = s.insert_punches(&big).await.unwrap();
+    assert_eq!(r.len(), 45);
+    for (i, x) in r.iter().enumerate() {
+        assert!(matches!(x, PunchInsert::Inserted(_)), "punch {i} inserted");
+        let stored = s.punch_by_dedup_key(&format!("m:1:big{i}")).await.unwrap().unwrap();
+        assert_eq!(stored.id, x.punch().id, "punch {i} has its own id");
+        assert_eq!(stored.hash, x.punch().hash);
+        if i > 0 {
+            assert!(x.punch().id > r[i - 1].punch().id);
+            assert_eq!(x.punch().prev_hash, r[i - 1].punch().hash);
+        }
+    }
     assert_eq!(s.verify_chain().await.unwrap().first_broken, None);
 }
 

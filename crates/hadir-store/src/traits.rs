@@ -141,12 +141,40 @@ pub trait PunchStore: Send + Sync {
         out.sort_by_key(|p| (p.p.punched_at, p.id));
         Ok(out)
     }
+    /// The punches that count on a day (not quarantined, not held or rejected, not special
+    /// attendance, which counts through its request) of these employees with
+    /// `from <= punched_at < to`, ordered by time: only what a day's evaluation reads, for the
+    /// recompute of a batch (a busy day's full rows, re-read at every batch, were most of its
+    /// cost).
+    async fn counting_punches_of(
+        &self,
+        employee_ids: &[Id],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CountingPunch>> {
+        Ok(self
+            .punches_of(employee_ids, from, to)
+            .await?
+            .into_iter()
+            .filter(|p| p.counts() && p.p.source != PunchSource::Special)
+            .filter_map(|p| {
+                Some(CountingPunch {
+                    id: p.id,
+                    employee_id: p.p.employee_id?,
+                    punched_at: p.p.punched_at,
+                    source: p.p.source,
+                })
+            })
+            .collect())
+    }
     /// What a mobile check-in reads, bounded whatever the day already holds: the punch stored
     /// under `q.dedup_key` (a retry), plus the counting punches (not quarantined, not held or
     /// rejected) of `q.employee_id`: the first `q.per_part` of each local day
     /// `[day_starts[0], day_starts[1])` and `[day_starts[1], q.to)`, and the last `q.per_part` of
     /// `[q.from, q.to)`. In time order, each punch once. The first punches decide a day's
-    /// check-in and the last ones its check-out, so the verdict needs no more.
+    /// check-in and the last ones its check-out, so the verdict needs no more. The retry's
+    /// punch is whole; the others may carry only what a verdict reads (id, employee, source,
+    /// key, times, quarantine, hold), the rest empty and their hashes `""`.
     async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
         let mut out: Vec<Punch> = self.punch_by_dedup_key(&q.dedup_key).await?.into_iter().collect();
         let f = |from, to| PunchFilter {

@@ -549,6 +549,15 @@ pub struct PunchFilter {
     pub limit: u32,
 }
 
+/// What a day's evaluation reads of a punch that counts (see `PunchStore::counting_punches_of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountingPunch {
+    pub id: Id,
+    pub employee_id: Id,
+    pub punched_at: Timestamp,
+    pub source: PunchSource,
+}
+
 /// The bounded read of a mobile check-in (see `PunchStore::checkin_punches`).
 #[derive(Debug, Clone)]
 pub struct CheckinRead {
