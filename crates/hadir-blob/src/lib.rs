@@ -164,10 +164,21 @@ impl BlobStore {
 
     /// As [`from_url`](Self::from_url) with the layout of a local store.
     pub fn from_url_with(url: &str, s3: &S3Settings, layout: LocalLayout) -> Result<BlobStore> {
-        if url.starts_with("s3://") {
-            return BlobStore::s3(url, s3);
+        BlobStore::from_url_with_options(url, s3, layout, SegmentOptions::default())
+    }
+
+    /// As [`from_url_with`](Self::from_url_with) with the segment options of a local store
+    /// (the server's index cap).
+    pub fn from_url_with_options(
+        url: &str,
+        s3: &S3Settings,
+        layout: LocalLayout,
+        opts: SegmentOptions,
+    ) -> Result<BlobStore> {
+        match local_root_of(url) {
+            None => BlobStore::s3(url, s3),
+            Some(root) => Ok(BlobStore::local_opened_with(&root, layout, opts)?.0),
         }
-        BlobStore::local_with(Path::new(url.strip_prefix("file://").unwrap_or(url)), layout)
     }
 
     /// Any `object_store` implementation (e.g. S3 for scale-out).
@@ -271,6 +282,14 @@ impl BlobStore {
             .await
             .map_err(|e| BlobError::Backend(e.to_string()))?
     }
+}
+
+/// The directory a local blob URL (`file:///path` or a plain path) names; `None` for S3.
+pub fn local_root_of(url: &str) -> Option<PathBuf> {
+    if url.starts_with("s3://") {
+        return None;
+    }
+    Some(PathBuf::from(url.strip_prefix("file://").unwrap_or(url)))
 }
 
 /// The 32 bytes of a (checked, lowercase hex) object name.
