@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 mod segments;
 use segments::Segments;
-pub use segments::{MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
+pub use segments::{ExportReport, MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 
 /// How the local backend stores new objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -79,7 +79,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
+pub(crate) fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
     let ok = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if !ok || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return Err(BlobError::BadName);
@@ -247,6 +247,15 @@ impl BlobStore {
         }
     }
 
+    /// Writes every live object held in the segments under `root` as its own file under `dest`
+    /// (where the `files` layout keeps it, e.g. `dest/photos/ab/cd/abcd…`), skipping files that
+    /// already hold the same bytes, and makes them durable; deleted records are not exported.
+    /// Read-only on the segments, so it may run while a server uses `root` (blocking: call it
+    /// from a blocking thread). Then per-object tools (`aws s3 sync`) can copy `dest`.
+    pub fn export_segments_to_files(root: &Path, dest: &Path) -> Result<ExportReport> {
+        segments::export_to_files(root, dest)
+    }
+
     /// Objects the in-memory segment index holds (bounded by
     /// [`SegmentOptions::max_index_entries`] plus the segments not sealed yet): tests, metrics.
     pub fn segment_index_len(&self) -> usize {
@@ -300,7 +309,7 @@ fn raw_hash(hash: &str) -> Result<[u8; 32]> {
 }
 
 #[cfg(target_os = "linux")]
-fn sync_filesystem(root: &Path) -> Result<()> {
+pub(crate) fn sync_filesystem(root: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     let dir = std::fs::File::open(root).map_err(|e| BlobError::Backend(e.to_string()))?;
     // SAFETY: syncfs only reads the descriptor, which stays open for the call.
