@@ -5,13 +5,15 @@
 //! `object_store`: local files under the data directory by default, or an S3-compatible bucket
 //! (`s3://bucket/prefix`) shared by several server instances.
 //!
-//! Local layout ([`LocalLayout`]): with `segments` (opt-in) new objects are appended to segment
-//! files (`segments/000001.seg`, see the `segments` module): a put returns once the record is on
-//! disk, and concurrent puts share one `fdatasync` (group commit). With `files` (the default) each
+//! Local layout ([`LocalLayout`]): with `segments` (the default) new objects are appended to
+//! segment files (`segments/000001.seg`, see the `segments` module): a put returns once the
+//! record is on disk, and concurrent puts share one `fdatasync` (group commit). With `files` each
 //! object is its own file (`photos/ab/cd/abcd…`), not synced one by one: the ingest writer calls
 //! [`BlobStore::sync`] once per batch before it commits the punches that reference the photos.
 //! Reads look in the segments first, then in the files, so a data directory written with either
 //! layout (or both) stays readable. Named derived objects (thumbnails) are always files.
+//! [`BlobStore::export_segments_to_files`] writes what the segments hold as per-object files
+//! (for `aws s3 sync` when a regency moves to S3).
 
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
@@ -29,12 +31,13 @@ pub use segments::{ExportReport, MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocalLayout {
-    /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
-    /// in-memory index grows with the photos kept (not bounded by configuration yet), and
-    /// there is no export to S3 (docs/DEPLOYMENT.md). Start-up reads the segments' footers.
-    Segments,
-    /// One file per object (the default).
+    /// Appended to segment files, one fsync per batch of concurrent puts (the default: about a
+    /// quarter less server CPU per check-in than `files`, BENCHMARKS.md). Start-up reads the
+    /// segments' footers; the in-memory index is capped by [`SegmentOptions::max_index_entries`];
+    /// [`BlobStore::export_segments_to_files`] makes per-object files for a move to S3.
     #[default]
+    Segments,
+    /// One file per object, synced once per batch with `syncfs`.
     Files,
 }
 

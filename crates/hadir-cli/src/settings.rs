@@ -198,6 +198,7 @@ mod tests {
         std::fs::write(&config, "").unwrap();
         let s = Settings::load(&g, None).unwrap();
         assert_eq!(s.blob_index_entries, DEFAULT_BLOB_INDEX_ENTRIES);
+        assert_eq!(s.blob_layout, hadir_blob::LocalLayout::Segments, "segments are the default");
         assert_eq!(s.open().await.unwrap().blob.segment_index_len(), 6);
 
         std::fs::write(&config, "blob_index_entries = 2\n").unwrap();
