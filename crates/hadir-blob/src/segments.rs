@@ -1217,3 +1217,42 @@ fn finish_batch(dest: &Path, batch: &mut Vec<Pending>, report: &mut ExportReport
     }
     crate::sync_filesystem(dest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The race the export guards against: a record read while live, then deleted by a purge
+    /// before the export renames its file into place (the purge's file delete found nothing).
+    /// The check after the rename takes the file away; a record still live is kept.
+    #[tokio::test]
+    async fn an_export_withdraws_a_file_whose_record_was_deleted_before_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, dest) = (dir.path().join("blobs"), dir.path().join("out"));
+        let s = Arc::new(Segments::open(&root, SegmentOptions::default()).unwrap().0);
+        let mut pending = Vec::new();
+        for body in [&b"purged selfie"[..], &b"kept selfie"[..]] {
+            let hex = crate::content_hash(body);
+            let hash = crate::raw_hash(&hex).unwrap();
+            s.put("photos", &hash, body).await.unwrap();
+            let loc = s.find("photos", &hash, false).unwrap().unwrap();
+            let seg = Arc::new(File::open(seg_path(&root.join("segments"), loc.seg)).unwrap());
+            let len = (HEADER + 6 + body.len()) as u32;
+            assert!(matches!(read_record(&seg, loc.off, len).unwrap(), Record::Live { .. }));
+            let path = dest.join(&hex);
+            let tmp = dest.join(format!("{hex}.export-tmp"));
+            std::fs::create_dir_all(&dest).unwrap();
+            std::fs::write(&tmp, body).unwrap();
+            pending.push(Pending { tmp, path, seg, off: loc.off, len: body.len() as u64 });
+        }
+        let purged = crate::raw_hash(&crate::content_hash(b"purged selfie")).unwrap();
+        assert!(s.delete("photos", &purged).unwrap());
+        let (purged_path, kept_path) = (pending[0].path.clone(), pending[1].path.clone());
+        let mut report = ExportReport::default();
+        finish_batch(&dest, &mut pending, &mut report).unwrap();
+        assert_eq!((report.written, report.withdrawn, report.bytes_written), (1, 1, 11), "{report:?}");
+        assert!(!purged_path.exists(), "the purged photo's file is taken away");
+        assert_eq!(std::fs::read(&kept_path).unwrap(), b"kept selfie");
+        assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 1, "no temporary left");
+    }
+}
