@@ -5,13 +5,15 @@
 //! `object_store`: local files under the data directory by default, or an S3-compatible bucket
 //! (`s3://bucket/prefix`) shared by several server instances.
 //!
-//! Local layout ([`LocalLayout`]): with `segments` (opt-in) new objects are appended to segment
-//! files (`segments/000001.seg`, see the `segments` module): a put returns once the record is on
-//! disk, and concurrent puts share one `fdatasync` (group commit). With `files` (the default) each
+//! Local layout ([`LocalLayout`]): with `segments` (the default) new objects are appended to
+//! segment files (`segments/000001.seg`, see the `segments` module): a put returns once the
+//! record is on disk, and concurrent puts share one `fdatasync` (group commit). With `files` each
 //! object is its own file (`photos/ab/cd/abcd…`), not synced one by one: the ingest writer calls
 //! [`BlobStore::sync`] once per batch before it commits the punches that reference the photos.
 //! Reads look in the segments first, then in the files, so a data directory written with either
 //! layout (or both) stays readable. Named derived objects (thumbnails) are always files.
+//! [`BlobStore::export_segments_to_files`] writes what the segments hold as per-object files
+//! (for `aws s3 sync` when a regency moves to S3).
 
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
@@ -23,18 +25,19 @@ use std::sync::Arc;
 
 mod segments;
 use segments::Segments;
-pub use segments::{MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
+pub use segments::{ExportReport, MAX_SEGMENT_BYTES, OpenReport, SegmentOptions};
 
 /// How the local backend stores new objects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocalLayout {
-    /// Appended to segment files, one fsync per batch of concurrent puts. Opt-in for now: the
-    /// in-memory index grows with the photos kept (not bounded by configuration yet), and
-    /// there is no export to S3 (docs/DEPLOYMENT.md). Start-up reads the segments' footers.
-    Segments,
-    /// One file per object (the default).
+    /// Appended to segment files, one fsync per batch of concurrent puts (the default: about a
+    /// quarter less server CPU per check-in than `files`, BENCHMARKS.md). Start-up reads the
+    /// segments' footers; the in-memory index is capped by [`SegmentOptions::max_index_entries`];
+    /// [`BlobStore::export_segments_to_files`] makes per-object files for a move to S3.
     #[default]
+    Segments,
+    /// One file per object, synced once per batch with `syncfs`.
     Files,
 }
 
@@ -79,7 +82,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
+pub(crate) fn object_path(kind: &str, hash: &str) -> Result<ObjPath> {
     let ok = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if !ok || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return Err(BlobError::BadName);
@@ -164,10 +167,21 @@ impl BlobStore {
 
     /// As [`from_url`](Self::from_url) with the layout of a local store.
     pub fn from_url_with(url: &str, s3: &S3Settings, layout: LocalLayout) -> Result<BlobStore> {
-        if url.starts_with("s3://") {
-            return BlobStore::s3(url, s3);
+        BlobStore::from_url_with_options(url, s3, layout, SegmentOptions::default())
+    }
+
+    /// As [`from_url_with`](Self::from_url_with) with the segment options of a local store
+    /// (the server's index cap).
+    pub fn from_url_with_options(
+        url: &str,
+        s3: &S3Settings,
+        layout: LocalLayout,
+        opts: SegmentOptions,
+    ) -> Result<BlobStore> {
+        match local_root_of(url) {
+            None => BlobStore::s3(url, s3),
+            Some(root) => Ok(BlobStore::local_opened_with(&root, layout, opts)?.0),
         }
-        BlobStore::local_with(Path::new(url.strip_prefix("file://").unwrap_or(url)), layout)
     }
 
     /// Any `object_store` implementation (e.g. S3 for scale-out).
@@ -236,6 +250,15 @@ impl BlobStore {
         }
     }
 
+    /// Writes every live object held in the segments under `root` as its own file under `dest`
+    /// (where the `files` layout keeps it, e.g. `dest/photos/ab/cd/abcd…`), skipping files that
+    /// already hold the same bytes, and makes them durable; deleted records are not exported.
+    /// Read-only on the segments, so it may run while a server uses `root` (blocking: call it
+    /// from a blocking thread). Then per-object tools (`aws s3 sync`) can copy `dest`.
+    pub fn export_segments_to_files(root: &Path, dest: &Path) -> Result<ExportReport> {
+        segments::export_to_files(root, dest)
+    }
+
     /// Objects the in-memory segment index holds (bounded by
     /// [`SegmentOptions::max_index_entries`] plus the segments not sealed yet): tests, metrics.
     pub fn segment_index_len(&self) -> usize {
@@ -273,6 +296,14 @@ impl BlobStore {
     }
 }
 
+/// The directory a local blob URL (`file:///path` or a plain path) names; `None` for S3.
+pub fn local_root_of(url: &str) -> Option<PathBuf> {
+    if url.starts_with("s3://") {
+        return None;
+    }
+    Some(PathBuf::from(url.strip_prefix("file://").unwrap_or(url)))
+}
+
 /// The 32 bytes of a (checked, lowercase hex) object name.
 fn raw_hash(hash: &str) -> Result<[u8; 32]> {
     let mut raw = [0u8; 32];
@@ -281,7 +312,7 @@ fn raw_hash(hash: &str) -> Result<[u8; 32]> {
 }
 
 #[cfg(target_os = "linux")]
-fn sync_filesystem(root: &Path) -> Result<()> {
+pub(crate) fn sync_filesystem(root: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     let dir = std::fs::File::open(root).map_err(|e| BlobError::Backend(e.to_string()))?;
     // SAFETY: syncfs only reads the descriptor, which stays open for the call.

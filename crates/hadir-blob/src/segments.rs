@@ -1045,3 +1045,214 @@ impl Index {
         false
     }
 }
+
+/// What [`export_to_files`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExportReport {
+    /// Segments read.
+    pub segments: usize,
+    /// Live objects written as files (new, or replacing a file that held other bytes).
+    pub written: usize,
+    pub bytes_written: u64,
+    /// Live objects whose file already held the same bytes (an earlier export, or a second
+    /// copy in another segment).
+    pub already_present: usize,
+    /// Objects deleted (retention) while the export ran: their file was taken away again.
+    pub withdrawn: usize,
+    /// Records that did not read back (checksum or name mismatch): logged, not exported.
+    pub unreadable: usize,
+}
+
+/// A batch of files written under temporary names, renamed once their bytes are durable.
+const EXPORT_BATCH_FILES: usize = 1024;
+const EXPORT_BATCH_BYTES: u64 = 256 << 20;
+
+/// One exported file waiting for its rename: the record it came from, to check after the
+/// rename that it was not deleted meanwhile.
+struct Pending {
+    tmp: PathBuf,
+    path: PathBuf,
+    seg: Arc<File>,
+    off: u32,
+    len: u64,
+}
+
+/// What a record holds, read without the index.
+enum Record {
+    Live { kind: String, hash: [u8; 32], payload: Vec<u8> },
+    Dead,
+    Unreadable(String),
+}
+
+/// Reads the `len`-byte record at `off` and checks it (state, lengths, CRC, name).
+fn read_record(f: &File, off: u32, len: u32) -> std::io::Result<Record> {
+    let mut buf = vec![0u8; len as usize];
+    if let Err(e) = f.read_exact_at(&mut buf, off as u64) {
+        return Ok(Record::Unreadable(e.to_string()));
+    }
+    let Some(h) = buf.get(..HEADER).and_then(|h| <&[u8; HEADER]>::try_from(h).ok()) else {
+        return Ok(Record::Unreadable("short record".into()));
+    };
+    let Some(hd) = parse_header(h) else { return Ok(Record::Unreadable("bad record header".into())) };
+    if hd.state != LIVE {
+        return Ok(Record::Dead);
+    }
+    if HEADER + hd.kind_len + hd.len != buf.len() {
+        return Ok(Record::Unreadable("record length differs from its index entry".into()));
+    }
+    let (kind, payload) = buf[HEADER..].split_at(hd.kind_len);
+    if checksum(h, kind, payload) != hd.crc {
+        // A delete running meanwhile frees the payload after marking the record: look again.
+        let mut state = [0u8; 1];
+        f.read_exact_at(&mut state, off as u64 + 4)?;
+        if state[0] != LIVE {
+            return Ok(Record::Dead);
+        }
+        return Ok(Record::Unreadable("checksum mismatch".into()));
+    }
+    let Ok(kind) = std::str::from_utf8(kind) else { return Ok(Record::Unreadable("kind not UTF-8".into())) };
+    if crate::content_hash(payload) != hex::encode(hd.hash) {
+        return Ok(Record::Unreadable("content does not match its name".into()));
+    }
+    Ok(Record::Live { kind: kind.to_string(), hash: hd.hash, payload: payload.to_vec() })
+}
+
+/// Writes every live object of the segments under `root` as a file under `dest`, where the
+/// `files` layout keeps it (`kind/ab/cd/abcd…`), so that per-object tools (`aws s3 sync`)
+/// can copy them. Read-only on the segments: no lock, no seal, no write, so it may run beside a
+/// server (what that server appends meanwhile is left for the next run). Files already holding
+/// the same bytes are left alone; new ones are written under a temporary name, made durable
+/// (one `syncfs` per batch), then renamed. A record deleted while the export ran has its file
+/// taken away again after the rename: a retention purge that marks the record first and
+/// removes the file second never leaves an exported copy behind.
+pub(crate) fn export_to_files(root: &Path, dest: &Path) -> Result<ExportReport> {
+    let dir = root.join("segments");
+    let mut report = ExportReport::default();
+    let mut batch: Vec<Pending> = Vec::new();
+    let mut batch_paths = std::collections::HashSet::new();
+    let mut batch_bytes = 0u64;
+    for id in segment_ids(&dir)? {
+        let path = seg_path(&dir, id);
+        let f = match File::open(&path) {
+            Ok(f) => Arc::new(f),
+            // Emptied and removed by a running server's purge.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(e)),
+        };
+        report.segments += 1;
+        let len = f.metadata().map_err(io)?.len();
+        let mut entries: Vec<(u32, u32)> = match read_footer(&f, len).map_err(io)? {
+            Some(ft) => ft.entries.iter().filter(|e| e.live).map(|e| (e.off, e.len)).collect(),
+            // Being written, or its writer crashed: its valid records (a torn tail ends them).
+            None => scan_segment(&path).map_err(io)?.0.iter().map(|e| (e.off, e.len)).collect(),
+        };
+        entries.sort_unstable();
+        for (off, rec_len) in entries {
+            let (kind, hash, payload) = match read_record(&f, off, rec_len).map_err(io)? {
+                Record::Live { kind, hash, payload } => (kind, hash, payload),
+                Record::Dead => continue,
+                Record::Unreadable(why) => {
+                    tracing::warn!(segment = id, offset = off, why, "segment record not exported");
+                    report.unreadable += 1;
+                    continue;
+                }
+            };
+            let hex = hex::encode(hash);
+            let Ok(rel) = crate::object_path(&kind, &hex) else {
+                tracing::warn!(segment = id, offset = off, kind, "segment record with an invalid name not exported");
+                report.unreadable += 1;
+                continue;
+            };
+            let file = rel.parts().fold(dest.to_path_buf(), |p, part| p.join(part.as_ref()));
+            if batch_paths.contains(&file) {
+                report.already_present += 1;
+                continue;
+            }
+            match std::fs::read(&file) {
+                Ok(existing) if existing == payload => {
+                    report.already_present += 1;
+                    continue;
+                }
+                Ok(_) => tracing::warn!(file = %file.display(), "file differs from its name; replacing it"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
+            let parent = file.parent().expect("an object file has a parent");
+            std::fs::create_dir_all(parent).map_err(io)?;
+            // A temporary left by an interrupted export is overwritten here on the next run.
+            let tmp = parent.join(format!("{hex}.export-tmp"));
+            std::fs::write(&tmp, &payload).map_err(io)?;
+            batch_bytes += payload.len() as u64;
+            batch_paths.insert(file.clone());
+            batch.push(Pending { tmp, path: file, seg: f.clone(), off, len: payload.len() as u64 });
+            if batch.len() >= EXPORT_BATCH_FILES || batch_bytes >= EXPORT_BATCH_BYTES {
+                finish_batch(dest, &mut batch, &mut report)?;
+                batch_paths.clear();
+                batch_bytes = 0;
+            }
+        }
+    }
+    finish_batch(dest, &mut batch, &mut report)?;
+    Ok(report)
+}
+
+/// Makes the batch's bytes durable, renames the files into place, takes away those whose
+/// record was deleted meanwhile, and makes that durable.
+fn finish_batch(dest: &Path, batch: &mut Vec<Pending>, report: &mut ExportReport) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    crate::sync_filesystem(dest)?;
+    for p in batch.drain(..) {
+        std::fs::rename(&p.tmp, &p.path).map_err(io)?;
+        let mut state = [0u8; 1];
+        p.seg.read_exact_at(&mut state, p.off as u64 + 4).map_err(io)?;
+        if state[0] == LIVE {
+            report.written += 1;
+            report.bytes_written += p.len;
+        } else {
+            std::fs::remove_file(&p.path).map_err(io)?;
+            report.withdrawn += 1;
+        }
+    }
+    crate::sync_filesystem(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The race the export guards against: a record read while live, then deleted by a purge
+    /// before the export renames its file into place (the purge's file delete found nothing).
+    /// The check after the rename takes the file away; a record still live is kept.
+    #[tokio::test]
+    async fn an_export_withdraws_a_file_whose_record_was_deleted_before_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, dest) = (dir.path().join("blobs"), dir.path().join("out"));
+        let s = Arc::new(Segments::open(&root, SegmentOptions::default()).unwrap().0);
+        let mut pending = Vec::new();
+        for body in [&b"purged selfie"[..], &b"kept selfie"[..]] {
+            let hex = crate::content_hash(body);
+            let hash = crate::raw_hash(&hex).unwrap();
+            s.put("photos", &hash, body).await.unwrap();
+            let loc = s.find("photos", &hash, false).unwrap().unwrap();
+            let seg = Arc::new(File::open(seg_path(&root.join("segments"), loc.seg)).unwrap());
+            let len = (HEADER + 6 + body.len()) as u32;
+            assert!(matches!(read_record(&seg, loc.off, len).unwrap(), Record::Live { .. }));
+            let path = dest.join(&hex);
+            let tmp = dest.join(format!("{hex}.export-tmp"));
+            std::fs::create_dir_all(&dest).unwrap();
+            std::fs::write(&tmp, body).unwrap();
+            pending.push(Pending { tmp, path, seg, off: loc.off, len: body.len() as u64 });
+        }
+        let purged = crate::raw_hash(&crate::content_hash(b"purged selfie")).unwrap();
+        assert!(s.delete("photos", &purged).unwrap());
+        let (purged_path, kept_path) = (pending[0].path.clone(), pending[1].path.clone());
+        let mut report = ExportReport::default();
+        finish_batch(&dest, &mut pending, &mut report).unwrap();
+        assert_eq!((report.written, report.withdrawn, report.bytes_written), (1, 1, 11), "{report:?}");
+        assert!(!purged_path.exists(), "the purged photo's file is taken away");
+        assert_eq!(std::fs::read(&kept_path).unwrap(), b"kept selfie");
+        assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 1, "no temporary left");
+    }
+}

@@ -514,6 +514,18 @@ proptest! {
                     None => assert!(matches!(b.get("photos", &h).await, Err(BlobError::NotFound))),
                 }
             }
+            // The export to per-object files holds exactly the live photos.
+            let dest = dir.path().join("export");
+            let r = BlobStore::export_segments_to_files(dir.path(), &dest).unwrap();
+            assert_eq!((r.written, r.unreadable, r.withdrawn), (model.len(), 0, 0), "{r:?}");
+            for k in 0u8..24 {
+                let h = content_hash(&payload(k));
+                let f = dest.join("photos").join(&h[0..2]).join(&h[2..4]).join(&h);
+                match model.get(&k) {
+                    Some(_) => assert_eq!(std::fs::read(&f).unwrap(), payload(k)),
+                    None => assert!(!f.exists(), "deleted photo {k} exported"),
+                }
+            }
         });
     }
 }

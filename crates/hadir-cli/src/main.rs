@@ -86,6 +86,11 @@ enum Command {
         /// Destination file.
         out: PathBuf,
     },
+    /// The local photo store.
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
+    },
     /// Move an installation from SQLite to an empty PostgreSQL database (same ids; row counts
     /// and the punch hash chain are verified afterwards). Stop the server first.
     MigrateData {
@@ -129,6 +134,19 @@ enum AdminCommand {
         role: String,
         #[arg(long)]
         unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlobsCommand {
+    /// Write every live photo and evidence file kept in segments (blobs/segments/) as its own
+    /// file where the `files` layout keeps it (blobs/photos/ab/cd/…), so that `aws s3 sync`
+    /// can copy them. Files already there with the same bytes are skipped. Only reads the
+    /// segments: safe while the server runs (what it stores meanwhile goes with the next run).
+    ExportFiles {
+        /// Write under this directory instead of the blob store's own.
+        #[arg(long)]
+        to: Option<PathBuf>,
     },
 }
 
@@ -250,6 +268,30 @@ async fn run(cli: Cli) -> Result<()> {
             }
             println!("rantai absen terverifikasi: {} tautan", report.chain_checked);
             eprintln!("Selesai: {} tabel dipindahkan ke {}", report.tables.len(), settings::redact(&to));
+            Ok(())
+        }
+        Command::Blobs { command: BlobsCommand::ExportFiles { to } } => {
+            let settings = Settings::load(&cli.global, None)?;
+            // Not `settings.open()`: the export only reads the segments, and needs no database.
+            let root = settings.blob_root().context("foto sudah disimpan di S3 (blob_url): tidak ada yang diekspor")?;
+            let dest = to.unwrap_or_else(|| root.clone());
+            let r = tokio::task::spawn_blocking({
+                let dest = dest.clone();
+                move || hadir_blob::BlobStore::export_segments_to_files(&root, &dest)
+            })
+            .await??;
+            println!(
+                "Ekspor selesai: {} berkas baru ({:.1} MB), {} sudah ada, {} terhapus selama ekspor, dari {} segmen ke {}",
+                r.written,
+                r.bytes_written as f64 / 1e6,
+                r.already_present,
+                r.withdrawn,
+                r.segments,
+                dest.display()
+            );
+            if r.unreadable > 0 {
+                bail!("{} rekaman segmen rusak dan tidak diekspor (lihat log)", r.unreadable);
+            }
             Ok(())
         }
         Command::Backup { out } => {

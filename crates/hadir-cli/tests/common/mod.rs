@@ -30,6 +30,11 @@ pub fn create_admin_on(data: &Path, password: &str, db_url: Option<&str>) {
 /// `hadir serve --listen addr` on `data` (storing in `db_url` when given), returned once it
 /// prints that it listens.
 pub fn start_server(data: &Path, addr: &str, db_url: Option<&str>) -> Child {
+    start_server_at(data, addr, db_url).0
+}
+
+/// [`start_server`], with the base URL it printed (`http://127.0.0.1:PORT` for port 0).
+pub fn start_server_at(data: &Path, addr: &str, db_url: Option<&str>) -> (Child, String) {
     let mut cmd = Command::new(BIN);
     cmd.args(["--data", data.to_str().unwrap(), "serve", "--listen", addr])
         .env("HADIR_LOG", "warn")
@@ -42,8 +47,8 @@ pub fn start_server(data: &Path, addr: &str, db_url: Option<&str>) -> Child {
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("listening on"), "{line}");
-    child
+    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    (child, base)
 }
 
 /// A real relay for one TCP terminal, pulling every second; the roster (and the templates)
