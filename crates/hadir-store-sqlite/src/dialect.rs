@@ -47,6 +47,10 @@ pub(crate) fn for_update_of(_alias: &str) -> String {
     String::new()
 }
 
+/// How the check-in's bounded read orders a person's punches by time: by the column, which the
+/// `(employee_id, punched_at)` index gives in order (see the PostgreSQL dialect for why not there).
+pub(crate) const CHECKIN_ORDER_AT: &str = "punched_at";
+
 /// ` IN (NULL, ?, …)` with one bind per id (after a column name; `NULL` keeps an empty list valid).
 pub(crate) fn push_in_ids(qb: &mut QueryBuilder<Db>, ids: &[Id]) {
     qb.push(" IN (NULL");

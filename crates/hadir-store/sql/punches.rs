@@ -158,11 +158,12 @@ impl PunchStore for Store {
                 "SELECT ",
                 cols!(),
                 " FROM punches WHERE dedup_key = $1",
-                part!("punched_at >= $3 AND punched_at < $4", "punched_at, id"),
-                part!("punched_at >= $4 AND punched_at < $6", "punched_at, id"),
-                part!("punched_at >= $5 AND punched_at < $6", "punched_at DESC, id DESC"),
+                part!("punched_at >= $3 AND punched_at < $4", "{at}, id"),
+                part!("punched_at >= $4 AND punched_at < $6", "{at}, id"),
+                part!("punched_at >= $5 AND punched_at < $6", "{at} DESC, id DESC"),
             ),
-            n = u64::from(q.per_part)
+            n = u64::from(q.per_part),
+            at = crate::dialect::CHECKIN_ORDER_AT
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&q.dedup_key)
