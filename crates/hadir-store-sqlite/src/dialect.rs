@@ -51,6 +51,12 @@ pub(crate) fn for_update_of(_alias: &str) -> String {
 /// `(employee_id, punched_at)` index gives in order (see the PostgreSQL dialect for why not there).
 pub(crate) const CHECKIN_ORDER_AT: &str = "punched_at";
 
+/// `lo <= punched_at < hi` for the check-in's bounded read (after `employee_id = <employee>`):
+/// SQLite takes the range on the `(employee_id, punched_at)` index by itself.
+pub(crate) fn checkin_range(_employee: &str, lo: &str, hi: &str) -> String {
+    format!("punched_at >= {lo} AND punched_at < {hi}")
+}
+
 /// ` IN (NULL, ?, …)` with one bind per id (after a column name; `NULL` keeps an empty list valid).
 pub(crate) fn push_in_ids(qb: &mut QueryBuilder<Db>, ids: &[Id]) {
     qb.push(" IN (NULL");

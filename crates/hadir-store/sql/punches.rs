@@ -138,32 +138,26 @@ impl PunchStore for Store {
         // The limit is a literal, not bound (see `list_punches`): bound, SQLite re-prepared this
         // statement at every check-in. The parts carry only what decides a verdict (a busy
         // person's 48 rows were most of a busy day's row decoding); the retry's own row is whole.
-        macro_rules! part {
-            ($range:literal, $order:literal) => {
-                concat!(
-                    " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
-                     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
-                     hold, NULL, NULL, NULL, NULL, NULL
-                     FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
-                     FROM punches WHERE employee_id = $2 AND ",
-                    $range,
-                    " AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY ",
-                    $order,
-                    " LIMIT {n}) p"
-                )
-            };
-        }
+        // How each part finds the person's rows is the dialect's (`checkin_range`, `CHECKIN_ORDER_AT`):
+        // PostgreSQL must be kept off the `punched_at` index.
+        let part = |lo: &str, hi: &str, order: &str| {
+            format!(
+                " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
+                 NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
+                 hold, NULL, NULL, NULL, NULL, NULL
+                 FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
+                 FROM punches WHERE employee_id = $2 AND {range}
+                 AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {order} LIMIT {n}) p",
+                range = crate::dialect::checkin_range("$2", lo, hi),
+                order = order.replace("{at}", crate::dialect::CHECKIN_ORDER_AT),
+                n = u64::from(q.per_part),
+            )
+        };
         let sql = format!(
-            concat!(
-                "SELECT ",
-                cols!(),
-                " FROM punches WHERE dedup_key = $1",
-                part!("punched_at >= $3 AND punched_at < $4", "{at}, id"),
-                part!("punched_at >= $4 AND punched_at < $6", "{at}, id"),
-                part!("punched_at >= $5 AND punched_at < $6", "{at} DESC, id DESC"),
-            ),
-            n = u64::from(q.per_part),
-            at = crate::dialect::CHECKIN_ORDER_AT
+            "SELECT {PUNCH_COLS} FROM punches WHERE dedup_key = $1{}{}{}",
+            part("$3", "$4", "{at}, id"),
+            part("$4", "$6", "{at}, id"),
+            part("$5", "$6", "{at} DESC, id DESC"),
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&q.dedup_key)
