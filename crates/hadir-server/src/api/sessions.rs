@@ -363,14 +363,16 @@ pub async fn cancel_session(
 
 #[derive(Deserialize, IntoParams)]
 pub struct RangeQuery {
-    /// `YYYY-MM-DD`; default today.
+    /// `YYYY-MM-DD`; default today in WIB (Indonesia's earliest date, so every zone's today is in).
     pub from: Option<String>,
     /// `YYYY-MM-DD`; default `from` + 31 days.
     pub to: Option<String>,
 }
 
 fn range(q: &RangeQuery) -> ApiResult<(Date, Date)> {
-    let from = crate::dates::opt_date(q.from.as_deref(), "from")?.unwrap_or_else(crate::days::latest_today);
+    // Default from the earliest "today" in Indonesia (WIB): from the latest (WIT), a WITA or WIB
+    // employee lost today's sessions after 15:00 UTC, when Jayapura's date has moved on.
+    let from = crate::dates::opt_date(q.from.as_deref(), "from")?.unwrap_or_else(crate::org::today_jakarta);
     let to = crate::dates::opt_date(q.to.as_deref(), "to")?
         .unwrap_or_else(|| from.checked_add(jiff::Span::new().days(31)).unwrap_or(from));
     if to < from || from.until(to).map(|sp| sp.get_days()).unwrap_or(i32::MAX) > 366 {
