@@ -11,18 +11,7 @@ use std::process::{Command, Output};
 
 mod common;
 
-use common::BIN;
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
-
-/// A tiny JPEG with a comment naming `key`: each check-in's own bytes.
-fn photo(key: &str) -> Vec<u8> {
-    let mut out = JPEG[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xFE]);
-    out.extend_from_slice(&((key.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(&JPEG[2..]);
-    out
-}
+use common::{BIN, photo};
 
 async fn post(c: &Client, base: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
     let mut r = c.post(format!("{base}{path}")).json(&body);

@@ -13,8 +13,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::BIN;
-const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
+use common::{BIN, photo};
 
 fn start(data: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(BIN)
@@ -37,17 +36,6 @@ async fn post(c: &Client, base: &str, path: &str, token: Option<&str>, body: Val
     }
     let resp = r.send().await.unwrap();
     (resp.status(), resp.json().await.unwrap_or(Value::Null))
-}
-
-/// The tiny JPEG with a comment segment naming the key: each check-in's own bytes (a stored
-/// photo is refused under another key), the same bytes for a retry of the key.
-fn photo(key: &str) -> Vec<u8> {
-    let mut out = JPEG[..2].to_vec();
-    out.extend_from_slice(&[0xFF, 0xFE]);
-    out.extend_from_slice(&((key.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(&JPEG[2..]);
-    out
 }
 
 async fn checkin(c: &Client, base: &str, token: &str, key: &str) -> Result<(StatusCode, Value), reqwest::Error> {

@@ -7,6 +7,21 @@ use std::process::{Child, Command, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_hadir");
 
+/// The smallest JPEG the server accepts as a photo.
+pub const JPEG: &[u8] =
+    &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
+
+/// The tiny JPEG with a comment segment naming `key`: each check-in's own bytes (a stored
+/// photo is refused under another key), the same bytes for a retry of the key.
+pub fn photo(key: &str) -> Vec<u8> {
+    let mut out = JPEG[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((key.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(&JPEG[2..]);
+    out
+}
+
 /// `hadir admin create --username admin --password-stdin` in `data`.
 pub fn create_admin(data: &Path, password: &str) {
     create_admin_on(data, password, None);
