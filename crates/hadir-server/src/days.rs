@@ -163,10 +163,8 @@ pub fn evaluate_with(
 }
 
 pub fn domain_punches(ps: &[Punch]) -> Vec<DomainPunch> {
-    // Held punches count only once accepted (`Punch::counts`); special attendance only once
-    // approved, as a presence entry of its request.
     ps.iter()
-        .filter(|p| p.counts() && p.p.source != hadir_store::PunchSource::Special)
+        .filter(|p| p.counts_on_day())
         .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
         .collect()
 }

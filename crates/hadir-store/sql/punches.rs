@@ -140,24 +140,24 @@ impl PunchStore for Store {
         // person's 48 rows were most of a busy day's row decoding); the retry's own row is whole.
         // How each part finds the person's rows is the dialect's (`checkin_range`, `CHECKIN_ORDER_AT`):
         // PostgreSQL must be kept off the `punched_at` index.
-        let part = |lo: &str, hi: &str, order: &str| {
+        let part = |lo: &str, hi: &str, dir: &str| {
             format!(
                 " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
                  hold, NULL, NULL, NULL, NULL, NULL
                  FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
                  FROM punches WHERE employee_id = $2 AND {range}
-                 AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {order} LIMIT {n}) p",
+                 AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {at} {dir}, id {dir} LIMIT {n}) p",
                 range = crate::dialect::checkin_range("$2", lo, hi),
-                order = order.replace("{at}", crate::dialect::CHECKIN_ORDER_AT),
+                at = crate::dialect::CHECKIN_ORDER_AT,
                 n = u64::from(q.per_part),
             )
         };
         let sql = format!(
             "SELECT {PUNCH_COLS} FROM punches WHERE dedup_key = $1{}{}{}",
-            part("$3", "$4", "{at}, id"),
-            part("$4", "$6", "{at}, id"),
-            part("$5", "$6", "{at} DESC, id DESC"),
+            part("$3", "$4", "ASC"),
+            part("$4", "$6", "ASC"),
+            part("$5", "$6", "DESC"),
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&q.dedup_key)

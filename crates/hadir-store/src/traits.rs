@@ -156,7 +156,7 @@ pub trait PunchStore: Send + Sync {
             .punches_of(employee_ids, from, to)
             .await?
             .into_iter()
-            .filter(|p| p.counts() && p.p.source != PunchSource::Special)
+            .filter(Punch::counts_on_day)
             .filter_map(|p| {
                 Some(CountingPunch {
                     id: p.id,

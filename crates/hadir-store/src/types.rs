@@ -506,6 +506,12 @@ impl Punch {
     pub fn counts(&self) -> bool {
         !self.p.quarantined && matches!(self.p.hold, None | Some(PunchHold::Accepted))
     }
+
+    /// Whether the punch enters a day's evaluation as a punch: it counts, and it is not special
+    /// attendance (which counts only through its approved request, as a presence entry).
+    pub fn counts_on_day(&self) -> bool {
+        self.counts() && self.p.source != PunchSource::Special
+    }
 }
 
 /// The outcome of appending one punch.
