@@ -101,6 +101,16 @@ pub(crate) async fn refuse_locked_month(s: &AppState, path: &str, d: Date, field
     }
 }
 
+/// Today where the employee works: a clerk in WITA or WIT may date a change "today" before
+/// Jakarta's midnight, and a WIB employee's change cannot be dated a day that has not begun there.
+fn employee_today(e: &Employee) -> Date {
+    today_in_zone(&e.timezone, jiff::Timestamp::now())
+}
+
+fn today_in_zone(zone: &str, now: jiff::Timestamp) -> Date {
+    now.to_zoned_datetime(hadir_domain::unit_zone(zone).unwrap_or(jiff::tz::TimeZone::UTC)).date()
+}
+
 /// Parses an optional `YYYY-MM-DD` effective date (default `today`); refuses future dates.
 pub(crate) fn effective_date(v: Option<&str>, field: &'static str, today: Date) -> ApiResult<Date> {
     let d = match v.map(str::trim).filter(|v| !v.is_empty()) {
@@ -396,7 +406,7 @@ pub async fn update_employee(
         }
     }
     let v = validate_employee(&merged, today_jakarta())?;
-    let today = today_jakarta();
+    let today = employee_today(&e);
     let moving = p.unit_code.as_ref().is_some_and(|_| v.unit_code != e.unit_code);
     let unit_from = if moving {
         let from = effective_date(p.unit_from.as_deref(), "unit_from", today)?;
@@ -505,7 +515,7 @@ pub async fn end_employment(s: &AppState, caller: Caller, nip: &str, input: &End
     let e = employee_in_scope(s, &caller, nip).await?;
     forbid_own_record(&caller, e.id)?;
     require_manage_unit(s, &caller, &e.unit_code).await?;
-    let today = today_jakarta();
+    let today = employee_today(&e);
     let end = effective_date(input.end_date.as_deref(), "end_date", today)?;
     let reason = match input.end_reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => EndReason::Berhenti,
@@ -738,4 +748,31 @@ pub async fn assign_location(
     s.store.set_employee_location(e.id, a.location_id, a.assign, audit).await?;
     s.caches.extra_locations.remove_where(|k, _| *k == e.id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At 16:30 UTC it is already tomorrow in WITA and WIT but still today in WIB: a change to
+    /// a WITA employee may be dated the WITA day, a WIB employee's may not.
+    #[test]
+    fn an_employees_today_is_the_date_where_they_work() {
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let cases = [
+            ("Asia/Jakarta", "2026-12-07T16:30:00Z", "2026-12-07"),
+            ("Asia/Makassar", "2026-12-07T16:30:00Z", "2026-12-08"),
+            ("Asia/Jayapura", "2026-12-07T15:30:00Z", "2026-12-08"),
+            ("Asia/Makassar", "2026-12-07T15:30:00Z", "2026-12-07"),
+            ("Asia/Jakarta", "2026-12-07T17:00:00Z", "2026-12-08"),
+        ];
+        for (zone, now, want) in cases {
+            let today = today_in_zone(zone, at(now));
+            assert_eq!(today, d(want), "{zone} at {now}");
+            assert!(effective_date(Some(want), "end_date", today).is_ok(), "{zone} at {now}");
+            let next = today.tomorrow().unwrap().to_string();
+            assert!(effective_date(Some(&next), "end_date", today).is_err(), "{zone} at {now}");
+        }
+    }
 }
