@@ -292,15 +292,17 @@ pub struct SessionRow {
     pub total: u64,
 }
 
-/// Today's apel/upacara sessions (the regency's date) of the caller's units, through the same
+/// Today's apel/upacara sessions of the caller's units, each by the date in its own unit's zone
+/// (after 16:00 UTC a WITA unit's today is already the regency's tomorrow), through the same
 /// API handlers as `/admin/apel` (same scope).
 async fn today_sessions(s: &AppState, c: &Caller) -> Result<Vec<SessionRow>, ConsoleError> {
     use crate::api::sessions::{RangeQuery, attendance, list_sessions};
-    let today = today_in(&s.config.regency_zone()).to_string();
-    let q = RangeQuery { from: Some(today.clone()), to: Some(today) };
+    let today = today_in(&s.config.regency_zone());
+    let around = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap_or(today).to_string();
+    let q = RangeQuery { from: Some(around(-1)), to: Some(around(1)) };
     let axum::Json(list) = list_sessions(State(s.clone()), c.clone(), Query(q)).await?;
     let mut rows = Vec::new();
-    for v in list.items.into_iter().filter(|v| !v.cancelled) {
+    for v in list.items.into_iter().filter(|v| !v.cancelled && v.held_today) {
         let axum::Json(a) = attendance(State(s.clone()), c.clone(), Path(v.id)).await?;
         rows.push(SessionRow {
             id: v.id,

@@ -99,12 +99,18 @@ pub struct SessionView {
     /// For an employee: their own attendance (`position`, `qr`, `marked`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub my_attendance: Option<String>,
+    /// Whether `date` is today in the unit's own zone (the console board's "today").
+    #[serde(skip)]
+    pub held_today: bool,
 }
 
 fn view(s: &StoredSession) -> SessionView {
-    let zone = unit_zone(&s.unit_timezone)
-        .map(|tz| zone_abbreviation(&tz, window(s).map(|w| w.0).unwrap_or_else(Timestamp::now)))
+    let tz = unit_zone(&s.unit_timezone).ok();
+    let zone = tz
+        .as_ref()
+        .map(|tz| zone_abbreviation(tz, window(s).map(|w| w.0).unwrap_or_else(Timestamp::now)))
         .unwrap_or_default();
+    let held_today = tz.is_some_and(|tz| crate::days::today_in(&tz) == s.s.date);
     SessionView {
         id: s.id,
         kind: s.s.kind.clone(),
@@ -124,6 +130,7 @@ fn view(s: &StoredSession) -> SessionView {
         cancelled: s.cancelled,
         attended: None,
         my_attendance: None,
+        held_today,
     }
 }
 
