@@ -1,4 +1,5 @@
 use super::audit::write_audit;
+use super::org::{EMPLOYEE_COLS, employee_row, extra_locations};
 use super::{DbRow, Store, db_err, ms, not_found, ts};
 use async_trait::async_trait;
 use hadir_store::*;
@@ -6,11 +7,17 @@ use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Row};
 
 fn account_row(r: &DbRow) -> Account {
+    account_row_named(r, ["id", "name", "active"])
+}
+
+/// An account from a row whose `id`, `name` and `active` columns carry other names (a join
+/// that also selects an employee's).
+fn account_row_named(r: &DbRow, [id, name, active]: [&str; 3]) -> Account {
     Account {
-        id: r.get("id"),
+        id: r.get(id),
         username: r.get("username"),
         password_hash: r.get("password_hash"),
-        name: r.get("name"),
+        name: r.get(name),
         employee_id: r.get("employee_id"),
         is_admin: r.get::<bool, _>("is_admin"),
         password_reset: match (
@@ -24,7 +31,7 @@ fn account_row(r: &DbRow) -> Account {
             }),
             _ => None,
         },
-        active: r.get::<bool, _>("active"),
+        active: r.get::<bool, _>(active),
     }
 }
 
@@ -197,38 +204,51 @@ impl AccountStore for Store {
         Ok(Session { account_id: r.get("account_id"), expires_at: ts(r.get("expires_at")) })
     }
 
-    async fn session_account(&self, token_hash: &[u8], now: Timestamp) -> Result<(Account, Vec<RoleGrant>)> {
-        // One row per grant (or one with no grant): the account columns repeat.
-        let rows = sqlx::query(
-            "SELECT a.id, a.username, a.password_hash, a.name, e.id AS employee_id, a.is_admin, a.active,
-                    a.password_reset_at, a.password_reset_by, a.password_reset_by_name,
-                    g.id AS grant_id, g.role, g.unit_id, u.code, u.path
-             FROM sessions s JOIN accounts a ON a.id = s.account_id
-             LEFT JOIN employees e ON e.account_id = a.id
-             LEFT JOIN role_grants g ON g.account_id = a.id LEFT JOIN units u ON u.id = g.unit_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active ORDER BY g.id",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+    async fn session_holder(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionHolder> {
+        // One row per (grant, extra location) pair, or one with neither: the account and
+        // employee columns repeat. The account's id, name and active flag are renamed so the
+        // employee's keep the names `employee_row` reads.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT a.id AS a_id, a.username, a.password_hash, a.name AS a_name, e.id AS employee_id,
+                        a.is_admin, a.active AS a_active, a.password_reset_at, a.password_reset_by,
+                        a.password_reset_by_name,
+                        g.id AS grant_id, g.role, g.unit_id AS g_unit_id, gu.code AS g_code, gu.path AS g_path,
+                        {EMPLOYEE_COLS},
+                        l.id AS x_id, l.name AS x_name, l.lat AS x_lat, l.lon AS x_lon, l.radius_m AS x_radius
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id
+                 LEFT JOIN employees e ON e.account_id = a.id LEFT JOIN units u ON u.id = e.unit_id
+                 LEFT JOIN role_grants g ON g.account_id = a.id LEFT JOIN units gu ON gu.id = g.unit_id
+                 LEFT JOIN employee_locations el ON el.employee_id = e.id
+                 LEFT JOIN unit_locations l ON l.id = el.location_id
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active ORDER BY g.id, l.id"
+            )
+        });
+        let rows = sqlx::query(AssertSqlSafe(std::borrow::Cow::Borrowed(sql.as_str())))
+            .bind(token_hash)
+            .bind(ms(now))
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
         let first = rows.first().ok_or(StoreError::NotFound("session"))?;
-        let account = account_row(first);
-        let grants = rows
+        let account = account_row_named(first, ["a_id", "a_name", "a_active"]);
+        let mut grants: Vec<RoleGrant> = rows
             .iter()
             .filter_map(|r| {
                 Some(RoleGrant {
                     id: r.get::<Option<Id>, _>("grant_id")?,
                     account_id: account.id,
                     role: Role::parse(r.get::<Option<String>, _>("role")?.as_str())?,
-                    unit_id: r.get("unit_id"),
-                    unit_code: r.get("code"),
-                    unit_path: r.get("path"),
+                    unit_id: r.get("g_unit_id"),
+                    unit_code: r.get("g_code"),
+                    unit_path: r.get("g_path"),
                 })
             })
             .collect();
-        Ok((account, grants))
+        grants.dedup_by_key(|g| g.id);
+        let employee = account.employee_id.map(|_| (employee_row(first), extra_locations(&rows)));
+        Ok(SessionHolder { account, grants, employee })
     }
 
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {

@@ -9,11 +9,12 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 /// The first history row of an employee without a start date (in force for ever).
 const HISTORY_START: &str = "1900-01-01";
 
-const EMPLOYEE_COLS: &str = "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
+pub(crate) const EMPLOYEE_COLS: &str =
+    "e.id, e.account_id, e.nip, e.login, e.name, e.category, e.unit_id, u.code AS unit_code,
     u.name AS unit_name, u.timezone, e.position, e.tpp_base, e.device_pin, e.active, e.start_date,
     e.end_date, e.end_reason, e.service_start, e.gender, e.grade";
 
-fn employee_row(r: &DbRow) -> Employee {
+pub(crate) fn employee_row(r: &DbRow) -> Employee {
     Employee {
         id: r.get("id"),
         account_id: r.get("account_id"),
@@ -604,18 +605,27 @@ impl OrgStore for Store {
         .await
         .map_err(db_err)?;
         let first = rows.first().ok_or(StoreError::NotFound("employee"))?;
-        let locations = rows
-            .iter()
-            .filter_map(|r| {
-                Some(Location {
-                    id: r.get::<Option<Id>, _>("x_id")?,
-                    name: r.get("x_name"),
-                    lat: r.get("x_lat"),
-                    lon: r.get("x_lon"),
-                    radius_m: r.get("x_radius"),
-                })
-            })
-            .collect();
+        let locations = extra_locations(&rows);
         Ok((employee_row(first), locations))
     }
+}
+
+/// The extra locations in rows that join `unit_locations` as `x_*` columns (none when NULL),
+/// once each, in id order.
+pub(crate) fn extra_locations(rows: &[DbRow]) -> Vec<Location> {
+    let mut out: Vec<Location> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Location {
+                id: r.get::<Option<Id>, _>("x_id")?,
+                name: r.get("x_name"),
+                lat: r.get("x_lat"),
+                lon: r.get("x_lon"),
+                radius_m: r.get("x_radius"),
+            })
+        })
+        .collect();
+    out.sort_by_key(|l| l.id);
+    out.dedup_by_key(|l| l.id);
+    out
 }

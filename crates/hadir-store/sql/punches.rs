@@ -140,25 +140,12 @@ impl PunchStore for Store {
         // person's 48 rows were most of a busy day's row decoding); the retry's own row is whole.
         // How each part finds the person's rows is the dialect's (`checkin_range`, `CHECKIN_ORDER_AT`):
         // PostgreSQL must be kept off the `punched_at` index.
-        let part = |lo: &str, hi: &str, dir: &str| {
-            format!(
-                " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
-                 NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
-                 hold, NULL, NULL, NULL, NULL, NULL
-                 FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
-                 FROM punches WHERE employee_id = $2 AND {range}
-                 AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {at} {dir}, id {dir} LIMIT {n}) p",
-                range = crate::dialect::checkin_range("$2", lo, hi),
-                at = crate::dialect::CHECKIN_ORDER_AT,
-                n = u64::from(q.per_part),
-            )
-        };
-        let sql = format!(
-            "SELECT {PUNCH_COLS} FROM punches WHERE dedup_key = $1{}{}{}",
-            part("$3", "$4", "ASC"),
-            part("$4", "$6", "ASC"),
-            part("$5", "$6", "DESC"),
-        );
+        // The text depends only on `per_part` (the server always asks for the same number), so
+        // it is formatted once, not at every check-in.
+        static TEXT: std::sync::OnceLock<(u32, String)> = std::sync::OnceLock::new();
+        let (n, text) = TEXT.get_or_init(|| (q.per_part, checkin_sql(q.per_part)));
+        let sql: std::borrow::Cow<'static, str> =
+            if *n == q.per_part { text.as_str().into() } else { checkin_sql(q.per_part).into() };
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&q.dedup_key)
             .bind(q.employee_id)
@@ -331,4 +318,28 @@ impl PunchStore for Store {
         }
         Ok(ChainReport { checked, first_broken: None })
     }
+}
+
+/// The check-in's bounded read (see `checkin_punches`): the retry's own row whole, then three
+/// slim parts of at most `per_part` rows each.
+fn checkin_sql(per_part: u32) -> String {
+    let part = |lo: &str, hi: &str, dir: &str| {
+        format!(
+            " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
+             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
+             hold, NULL, NULL, NULL, NULL, NULL
+             FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
+             FROM punches WHERE employee_id = $2 AND {range}
+             AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {at} {dir}, id {dir} LIMIT {n}) p",
+            range = crate::dialect::checkin_range("$2", lo, hi),
+            at = crate::dialect::CHECKIN_ORDER_AT,
+            n = u64::from(per_part),
+        )
+    };
+    format!(
+        "SELECT {PUNCH_COLS} FROM punches WHERE dedup_key = $1{}{}{}",
+        part("$3", "$4", "ASC"),
+        part("$4", "$6", "ASC"),
+        part("$5", "$6", "DESC"),
+    )
 }

@@ -641,8 +641,30 @@ async fn accounts_roles_sessions(s: &dyn Store) {
     s.grant_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
     assert_eq!(s.session_account(b"tok1", now).await.unwrap().1, s.roles_of(acc.id).await.unwrap());
     assert_eq!(s.roles_of(acc.id).await.unwrap().len(), 2);
+    // With the employee in the same read: two grants × two extra locations come back once
+    // each, as the separate reads give them.
+    let rsud = s.unit_by_code("RSUD").await.unwrap();
+    let new = NewLocation { name: "Gudang obat".into(), lat: -0.5, lon: 117.2, radius_m: 30.0 };
+    let shed = s.add_location(rsud.id, &new, audit("location")).await.unwrap();
+    let shed = shed.locations.iter().find(|l| l.name == "Gudang obat").unwrap().id;
+    let extra = [rsud.locations[0].id, shed];
+    for l in extra {
+        s.set_employee_location(emp.id, l, true, audit("location")).await.unwrap();
+    }
+    let h = s.session_holder(b"tok1", now).await.unwrap();
+    assert_eq!(h.account, s.account_by_id(acc.id).await.unwrap());
+    assert_eq!((h.grants.len(), &h.grants), (2, &s.roles_of(acc.id).await.unwrap()));
+    let (e, locations) = h.employee.unwrap();
+    assert_eq!((e, locations.len()), (s.employee_by_id(emp.id).await.unwrap(), 2));
+    assert_eq!(locations, s.employee_locations(emp.id).await.unwrap());
+    for l in extra {
+        s.set_employee_location(emp.id, l, false, audit("location")).await.unwrap();
+    }
+    let (_, none) = s.session_holder(b"tok1", now).await.unwrap().employee.unwrap();
+    assert!(none.is_empty());
     s.revoke_role(acc.id, Role::Operator, "DIK", audit("role")).await.unwrap();
     s.create_session(b"tok0", admin.id, now + 1.hour()).await.unwrap();
+    assert_eq!(s.session_holder(b"tok0", now).await.unwrap().employee, None, "an admin is no employee");
     let (a, grants) = s.session_account(b"tok0", now).await.unwrap();
     assert!(a.is_admin && grants.is_empty(), "an account without grants has one row, no grant");
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);

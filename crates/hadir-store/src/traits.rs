@@ -92,14 +92,15 @@ pub trait AccountStore: Send + Sync {
     /// Stores a session under the SHA-256 of its token; the token itself is never stored.
     async fn create_session(&self, token_hash: &[u8], account_id: Id, expires_at: Timestamp) -> Result<()>;
     async fn session(&self, token_hash: &[u8], now: Timestamp) -> Result<Session>;
-    /// Who holds a live session: the account and its role grants (what every authenticated
-    /// request needs; one read in a real backend). `NotFound` when the session is unknown,
-    /// expired or its account inactive.
+    /// Who holds a live session: the account, its role grants and, for an employee's account,
+    /// the employee and their extra locations (what every authenticated request and then a
+    /// check-in need: one read). `NotFound` when the session is unknown, expired or its account
+    /// inactive.
+    async fn session_holder(&self, token_hash: &[u8], now: Timestamp) -> Result<SessionHolder>;
+    /// The account and grants of `session_holder`.
     async fn session_account(&self, token_hash: &[u8], now: Timestamp) -> Result<(Account, Vec<RoleGrant>)> {
-        let session = self.session(token_hash, now).await?;
-        let account = self.account_by_id(session.account_id).await?;
-        let grants = self.roles_of(account.id).await?;
-        Ok((account, grants))
+        let h = self.session_holder(token_hash, now).await?;
+        Ok((h.account, h.grants))
     }
     async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;

@@ -233,6 +233,16 @@ pub struct Page<T> {
     pub limit: u32,
 }
 
+/// Who holds a live session, read in one go: the account, its role grants and, for an
+/// employee's account, the employee with their extra check-in locations (what a check-in
+/// reads next).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionHolder {
+    pub account: Account,
+    pub grants: Vec<RoleGrant>,
+    pub employee: Option<(Employee, Vec<Location>)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub id: Id,

@@ -48,11 +48,16 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = state.caches.sessions.get(&token_hash) {
             return Ok(c);
         }
-        let (account, grants) =
-            state.store.session_account(&token_hash, Timestamp::now()).await.map_err(|e| match e {
-                hadir_store::StoreError::NotFound(_) => ApiError::unauthorized(),
-                e => e.into(),
-            })?;
+        let holder = state.store.session_holder(&token_hash, Timestamp::now()).await.map_err(|e| match e {
+            hadir_store::StoreError::NotFound(_) => ApiError::unauthorized(),
+            e => e.into(),
+        })?;
+        // The employee came in the same read: a check-in that follows finds it cached.
+        if let Some((e, locations)) = holder.employee {
+            state.caches.extra_locations.put(e.id, locations);
+            state.caches.employees.put(e.id, e);
+        }
+        let (account, grants) = (holder.account, holder.grants);
         let caller = Caller::from_account(account, grants, token_hash.clone());
         state.caches.sessions.put(token_hash, caller.clone());
         Ok(caller)
