@@ -45,6 +45,8 @@ pub struct FakeState {
     pub template_reports: Vec<TemplateReport>,
     pub uploads: Vec<UploadedTemplate>,
     pub upload_failures: u32,
+    /// How many template list requests to fail (500) first.
+    pub template_list_failures: u32,
 }
 
 pub type SharedFakeState = Arc<Mutex<FakeState>>;
@@ -177,7 +179,12 @@ async fn templates(State(state): State<SharedFakeState>, headers: HeaderMap) -> 
     if !authorized(&state, &headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    match lock(&state).templates.clone() {
+    let mut s = lock(&state);
+    if s.template_list_failures > 0 {
+        s.template_list_failures -= 1;
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    match s.templates.clone() {
         Some(t) => Json(t).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }

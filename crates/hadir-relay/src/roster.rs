@@ -31,8 +31,21 @@ pub struct RosterOutcome {
 pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, server: ServerClient, buffer: Buffer) {
     let every = Duration::from_secs(config.roster_interval_secs);
     let mut first = config.roster_interval_secs > 0;
+    // A failed fetch is tried again with backoff, not at the next roster time (an hour, or
+    // never when on demand): the server cleared its request to sync when it handed out the
+    // roster, so a template list lost to a timeout would not be asked for again.
+    let mut backoff = crate::upload::Backoff::new(
+        Duration::from_millis(config.retry_min_ms),
+        Duration::from_secs(config.retry_max_secs),
+    );
+    let mut retry: Option<Duration> = None;
     loop {
-        if !first {
+        if let Some(delay) = retry.take() {
+            tokio::select! {
+                () = shared.roster_now.notified() => {}
+                () = tokio::time::sleep(delay) => {}
+            }
+        } else if !first {
             if every.is_zero() {
                 shared.roster_now.notified().await;
             } else {
@@ -67,16 +80,22 @@ pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, s
                     Ok(t) => {
                         tracing::info!(templates = t.templates.len(), removals = t.removed.len(), "templates fetched");
                         shared.templates.send_replace(Some(Arc::new(t)));
+                        backoff.reset();
                     }
                     Err(ServerError::Status { status: 404, .. }) => {
                         tracing::debug!("the server hands out no templates (older version)");
+                        backoff.reset();
                     }
-                    Err(e) => tracing::warn!(error = %e, "fetching the templates failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "fetching the templates failed; will retry");
+                        retry = Some(backoff.next_delay());
+                    }
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "fetching the roster failed");
+                tracing::warn!(error = %e, "fetching the roster failed; will retry");
                 shared.server_error(format!("daftar pegawai: {e}"));
+                retry = Some(backoff.next_delay());
             }
         }
     }

@@ -472,3 +472,56 @@ async fn templates_written_removed_read_and_uploaded_once() {
         }
     }
 }
+
+/// A template list lost to a server error is fetched again within seconds, without another
+/// request to sync: the server asked once (on demand, no roster schedule) and cleared it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_template_list_is_fetched_again_without_another_request() {
+    use base64::Engine;
+    use hadir_relay::api::{RelayTemplate, RelayTemplates};
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(TOKEN).unwrap();
+    let emu = Emulator::start(EmulatorConfig { serial: "EMU-T".into(), ..Default::default() }).await.unwrap();
+    let state = server.state();
+    {
+        let mut s = lock(&state);
+        let user = RosterUser {
+            pin: "1001".into(),
+            name: "P 1001".into(),
+            privilege: 0,
+            password: String::new(),
+            card: String::new(),
+            active: true,
+        };
+        s.roster = Roster { users: vec![user], removed: vec![], accounts: vec![] };
+        s.templates = Some(RelayTemplates {
+            templates: vec![RelayTemplate {
+                id: 21,
+                version: "v21".into(),
+                pin: "1001".into(),
+                kind: "finger".into(),
+                no: 6,
+                index: 0,
+                valid: 1,
+                template: base64::engine::general_purpose::STANDARD.encode([0x21; 900]),
+                terminals: vec!["EMU-T".into()],
+            }],
+            removed: vec![],
+        });
+        s.template_list_failures = 2;
+        s.sync_roster = true;
+    }
+    let buffer = dir.path().join("relay.db");
+    let relay =
+        hadir_relay::start(config(&server.url(), &buffer, vec![term(emu.tcp_addr(), Protocol::Tcp, 0)])).await.unwrap();
+    wait_until("the finger written after two failed list fetches", Duration::from_secs(20), || {
+        emu.templates().iter().any(|t| t.0 == "1001" && t.1 == 6)
+    })
+    .await;
+    {
+        let s = lock(&state);
+        assert_eq!((s.template_list_failures, s.sync_roster), (0, false), "asked once, fetched again by itself");
+        assert!(s.roster_gets >= 3, "the roster comes with each try: {}", s.roster_gets);
+    }
+    relay.shutdown().await;
+}
