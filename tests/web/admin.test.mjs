@@ -365,7 +365,8 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   assert.equal(up.status, 201, await up.text());
 
   // An active terminal of SDN001 sends a punch of a PIN nobody has.
-  const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Makassar', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(Date.now() - 5 * 60000));
+  const terminalAt = new Date(Date.now() - 5 * 60000);
+  const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Makassar', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(terminalAt);
   const att = await fetch(server.url + '/iclock/cdata?SN=AEYU184860311&table=ATTLOG&Stamp=1', { method: 'POST', body: `97531\t${now}\t0\t1\t0\t0\t0\n` });
   assert.equal(att.status, 200);
   assert.match(await att.text(), /^OK:1/);
@@ -419,7 +420,7 @@ test('operator: inbox evidence viewer (photo), unmatched terminal PIN assigned, 
   assert.equal(await page.locator('#unmatched-table tr[data-pin="97531"]').count(), 0);
   assert.equal(await page.locator(`#reviews article[data-punch="${cib.punch.id}"]`).count(), 0, 'decided punches leave the queue');
   const opToken = await apiLogin(server, operator());
-  const ps = await punchesOn(server, opToken, server.employee.username, today);
+  const ps = await punchesOn(server, opToken, server.employee.username, todayIn('Asia/Makassar', terminalAt));
   assert.ok(ps.some((p) => p.source === 'terminal' && p.device_pin === '97531'), JSON.stringify(ps));
   await ctx.close();
 });
@@ -428,7 +429,8 @@ test('operator: one review screen — evidence on the card, filter, bulk rejecti
   const empToken = await apiLogin(server, server.employee);
   const loc = await officeLocation(server, empToken);
   const cfd = new FormData();
-  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-bulk', lat: loc.lat, lon: loc.lon, accuracy_m: 9, captured_at: new Date(Date.now() - 4 * 3600e3).toISOString() }));
+  const capturedAt = new Date(Date.now() - 4 * 3600e3);
+  cfd.append('meta', JSON.stringify({ idempotency_key: 'konsol-offline-bulk', lat: loc.lat, lon: loc.lon, accuracy_m: 9, captured_at: capturedAt.toISOString() }));
   cfd.append('photo', new Blob([await jpegBytes()], { type: 'image/jpeg' }), 'selfie.jpg');
   const ci = await fetch(server.url + '/api/v1/checkins', { method: 'POST', headers: { Authorization: `Bearer ${empToken}` }, body: cfd });
   const cib = await ci.json();
@@ -461,7 +463,7 @@ test('operator: one review screen — evidence on the card, filter, bulk rejecti
   await page.locator('#flash .ok', { hasText: '1 butir ditolak' }).waitFor();
   await card.waitFor({ state: 'detached' });
   const opToken = await apiLogin(server, operator());
-  const ps = await punchesOn(server, opToken, server.employee.username, todayIn());
+  const ps = await punchesOn(server, opToken, server.employee.username, todayIn('Asia/Makassar', capturedAt));
   const p = ps.find((x) => x.id === cib.punch.id);
   assert.deepEqual([p.state, p.decision_note], ['rejected', 'foto bukan di kantor']);
   await ctx.close();

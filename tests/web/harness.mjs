@@ -170,9 +170,10 @@ export async function punchesOn(server, token, nip, day) {
   return r.body.items;
 }
 
-// Today's date in the unit's zone (the demo employee is in Asia/Makassar).
-export function todayIn(timeZone = 'Asia/Makassar') {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+// Today's date in the unit's zone (the demo employee is in Asia/Makassar), or the date of `at`
+// there: a punch taken hours ago may belong to yesterday (00:00–04:00 WITA is 16:00–20:00 UTC).
+export function todayIn(timeZone = 'Asia/Makassar', at = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 export const DEMO_PASSWORD = 'hadir123';
