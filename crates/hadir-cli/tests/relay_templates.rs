@@ -8,8 +8,9 @@
 //! * No API answer carries a template.
 //!
 //! The relay fetches its roster and template list only when the server asks (in its answer to
-//! an upload), which the server does when one of the relay's terminals lacks a finger or holds
-//! an employee who left the unit.
+//! an upload), which the server does when one of the relay's terminals is new behind it, lacks
+//! a finger or holds an employee who left the unit. The first finger is stored before the relay
+//! has reported its terminal (the order CI once hit by chance, when the finger never arrived).
 //!
 //! On SQLite; on PostgreSQL too when `HADIR_TEST_PG_URL` names a server.
 
@@ -112,11 +113,10 @@ async fn run(db_url: Option<&str>) {
     })
     .await
     .unwrap();
-    // The roster (and the template list) only on demand: the server asks the relay to sync when
-    // one of its terminals lacks a finger or holds a moved employee.
-    let relay = common::start_relay(&base, &relay_token, &dir.path().join("relay.db"), emu.tcp_addr(), 0).await;
 
-    // 1. Enrolment on SD1's PUSH terminal: the relay writes the finger to its terminal.
+    // 1. Enrolment on SD1's PUSH terminal, before the relay has reported its terminal: the
+    // relay writes the finger to its terminal when it first reports it (the server asks it to
+    // sync a terminal new behind it).
     let bkd = template(1);
     let bkd64 = STANDARD.encode(&bkd);
     let line = format!("FP PIN=7\tFID=6\tSize={}\tValid=1\tTMP={bkd64}\n", bkd64.len());
@@ -128,6 +128,9 @@ async fn run(db_url: Option<&str>) {
         .await
         .unwrap();
     assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "OK:1".to_string()));
+    // The roster (and the template list) only on demand: the server asks the relay to sync when
+    // one of its terminals is new behind it, lacks a finger or holds a moved employee.
+    let relay = common::start_relay(&base, &relay_token, &dir.path().join("relay.db"), emu.tcp_addr(), 0).await;
     let arrived = eventually(|| async { emu.templates() == vec![("7".to_string(), 6, bkd.clone())] }).await;
     assert!(arrived, "the emulator holds {:?}", emu.templates().iter().map(|t| (&t.0, t.1)).collect::<Vec<_>>());
     assert_eq!(emu.users().iter().filter(|u| u.user_id == "7").count(), 1, "the roster wrote the user first");

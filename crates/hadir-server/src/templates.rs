@@ -375,7 +375,7 @@ async fn follow_on(
 }
 
 /// A terminal its relay writes over port 4370 (it makes no PUSH requests).
-fn relay_written(d: &Device) -> bool {
+pub(crate) fn relay_written(d: &Device) -> bool {
     d.relay_id.is_some() && d.ip.is_none()
 }
 

@@ -168,8 +168,14 @@ async fn relay_tokens_roster_and_sync() {
     // "Sync employees" on a relay terminal asks the relay (sync_roster) until it fetches the roster.
     // (Issue 16: the relay's new terminal is pending until an admin approves it.)
     s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
+    let (_, b) = s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
+    assert_eq!(b["sync_roster"], false, "a pending terminal gets no roster");
     let (st, b) = s.post("/api/v1/devices/RLY001/approve", &o.admin, json!({"unit_code": "DIK"})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
+    // Approved: its relay is asked to write the roster to it now.
+    let (_, b) = s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
+    assert_eq!(b["sync_roster"], true, "{b}");
+    s.get("/api/v1/relay/roster", &token).await;
     let (st, b) = s.post("/api/v1/devices/RLY001/sync-employees", &o.operator, Value::Null).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!((b["relay_sync"].as_bool(), b["queued"].as_u64()), (Some(true), Some(0)));

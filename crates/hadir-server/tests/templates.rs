@@ -313,9 +313,17 @@ async fn relay_with_terminal(s: &TestServer, admin: &str, name: &str, unit: &str
     let (id, token) = (b["id"].as_i64().unwrap(), b["token"].as_str().unwrap().to_string());
     terminal(s, admin, sn, unit, false).await;
     let up = json!({"terminals": [{"sn": sn, "address": "192.168.1.201:4370", "reachable": true}], "punches": []});
-    let (st, b) = s.post("/api/v1/relay/punches", &token, up).await;
+    let (st, b) = s.post("/api/v1/relay/punches", &token, up.clone()).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(s.store.device_by_sn(sn).await.unwrap().relay_id, Some(id));
+    // A terminal new behind the relay: the relay is asked to write the roster (and templates)
+    // now, until it fetches the roster; reporting it again asks nothing more.
+    assert_eq!(b["sync_roster"], json!(true), "{b}");
+    let (_, b) = s.post("/api/v1/relay/punches", &token, up.clone()).await;
+    assert_eq!(b["sync_roster"], json!(true), "kept until the roster is fetched: {b}");
+    assert_eq!(s.get("/api/v1/relay/roster", &token).await.0, StatusCode::OK);
+    let (_, b) = s.post("/api/v1/relay/punches", &token, up).await;
+    assert_eq!(b["sync_roster"], json!(false), "{b}");
     (id, token)
 }
 

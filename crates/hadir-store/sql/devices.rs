@@ -549,7 +549,7 @@ impl DeviceStore for Store {
                 _ => Some(ms(t.last_pull.unwrap_or(at))),
             };
             let known = sqlx::query(AssertSqlSafe(format!(
-                "SELECT d.state, u.path AS unit_path FROM devices d LEFT JOIN units u ON u.id = d.unit_id
+                "SELECT d.state, d.relay_id, u.path AS unit_path FROM devices d LEFT JOIN units u ON u.id = d.unit_id
                  WHERE d.sn = $1{}",
                 d::for_update_of("d")
             )))
@@ -557,6 +557,7 @@ impl DeviceStore for Store {
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+            let linked = known.as_ref().and_then(|r| r.get::<Option<Id>, _>("relay_id"));
             match known {
                 None => {
                     sqlx::query(
@@ -610,6 +611,9 @@ impl DeviceStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            if linked != Some(relay_id) {
+                report.joined.push(t.sn.clone());
+            }
             report.devices.push(load_device(&mut tx, &t.sn).await?);
         }
         tx.commit().await.map_err(db_err)?;

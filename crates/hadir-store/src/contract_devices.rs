@@ -164,6 +164,9 @@ async fn relays(s: &dyn Store) {
     ];
     let rep = s.relay_report(r.id, &terminals, at).await.unwrap();
     assert_eq!(rep.refused, ["T2"]);
+    assert_eq!(rep.joined, ["VIA1", "VIA2"], "first reported by this relay");
+    let again = s.relay_report(r.id, &terminals, at).await.unwrap();
+    assert!(again.joined.is_empty(), "already behind this relay: {:?}", again.joined);
     let by_sn = |sn: &str| rep.devices.iter().find(|d| d.sn == sn).unwrap().clone();
     let via1 = by_sn("VIA1");
     assert_eq!((via1.state, via1.unit_code.as_deref()), (DeviceState::Pending, Some("SD1")));

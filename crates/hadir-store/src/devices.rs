@@ -251,6 +251,9 @@ pub struct RelayReport {
     pub devices: Vec<Device>,
     /// Serials registered to a unit outside the relay's subtree: left untouched.
     pub refused: Vec<String>,
+    /// Serials this relay reported for the first time (new, or until now behind no relay or
+    /// another one): the relay has yet to write the roster and templates to them.
+    pub joined: Vec<String>,
 }
 
 /// Terminal registry, device command queue and relays.

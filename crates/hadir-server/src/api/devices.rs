@@ -342,6 +342,11 @@ pub async fn approve_device(
     }
     let audit = Audit::new(caller.actor(), "approve", "device", &sn);
     let d = s.store.approve_device(&d.sn, &unit.code, timezone.as_deref(), audit).await?;
+    // A relay's terminal approved now gets the roster and templates from its relay now.
+    if let Some(relay_id) = d.relay_id.filter(|_| crate::templates::relay_written(&d)) {
+        let audit = Audit::new(caller.actor(), "sync_employees", "device", &d.sn);
+        s.store.request_relay_sync(relay_id, audit).await?;
+    }
     let released = release(&s, &d.sn).await;
     let d = s.store.device_by_sn(&d.sn).await.unwrap_or(d);
     Ok(Json(ApproveResponse { device: view(&s, d), released }))

@@ -302,6 +302,19 @@ pub async fn upload_punches(
     for sn in &report.refused {
         tracing::warn!(relay = relay.id, sn = %sn, "relay reported a terminal of another unit: refused");
     }
+    // An approved terminal new behind this relay has yet to get the roster and the templates:
+    // ask now (kept until the relay fetches the roster), not at the relay's roster time, which
+    // may be never when it syncs on demand.
+    let mut sync_roster = relay.sync_requested;
+    if !sync_roster
+        && report.devices.iter().any(|d| {
+            report.joined.contains(&d.sn) && d.state == DeviceState::Active && crate::templates::relay_written(d)
+        })
+    {
+        let audit = Audit::new((None, "sistem penerus"), "sync_new_terminal", "relay", &relay.id.to_string());
+        s.store.request_relay_sync(relay.id, audit).await?;
+        sync_roster = true;
+    }
     let devices: HashMap<String, Device> = report.devices.into_iter().map(|d| (d.sn.clone(), d)).collect();
     let mut zones: HashMap<String, TimeZone> = HashMap::new();
     for d in devices.values() {
@@ -394,12 +407,7 @@ pub async fn upload_punches(
     }
     metrics::counter!("hadir_relay_punches_total", "outcome" => "new").increment(stored.inserted as u64);
     metrics::counter!("hadir_relay_punches_total", "outcome" => "duplicate").increment(stored.duplicates as u64);
-    Ok(Json(RelayUploadReply {
-        accepted: stored.inserted,
-        duplicates: stored.duplicates,
-        rejected,
-        sync_roster: relay.sync_requested,
-    }))
+    Ok(Json(RelayUploadReply { accepted: stored.inserted, duplicates: stored.duplicates, rejected, sync_roster }))
 }
 
 #[derive(Serialize, ToSchema)]
