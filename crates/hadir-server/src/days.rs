@@ -66,6 +66,12 @@ pub fn today_in(tz: &TimeZone) -> Date {
     Timestamp::now().to_zoned_datetime(tz.clone()).date()
 }
 
+/// The date at `now` in a unit's zone (by name; UTC when the name is unknown): "today" for
+/// the people of that unit, which near midnight differs between WIB, WITA and WIT.
+pub fn date_in_zone(zone: &str, now: Timestamp) -> Date {
+    now.to_zoned_datetime(hadir_domain::unit_zone(zone).unwrap_or(TimeZone::UTC)).date()
+}
+
 /// The latest "today" in Indonesia (WIT, UTC+9): no employee's today is later.
 pub fn latest_today() -> Date {
     today_in(&TimeZone::get("Asia/Jayapura").unwrap_or(TimeZone::UTC))

@@ -140,8 +140,15 @@ async fn refusals_change_nothing() {
         assert!(!b["error"]["message"].as_str().unwrap().is_empty());
     }
     assert_eq!(policies(&s, &o.admin).await, before, "no row and no audit record added");
+    let wita_today =
+        || jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let first = wita_today();
     let (st, b) = s.post("/api/v1/channel-policies", &o.admin, good).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
+    // Without a date it starts today in SD1's zone (WITA), never on Jakarta's date, which from
+    // 16:00 UTC is WITA's finished yesterday.
+    let from = b["policy"]["effective_from"].as_str().unwrap().to_string();
+    assert!([first.to_string(), wita_today().to_string()].contains(&from), "{b}");
 }
 
 /// The console's "Kanal presensi" page: admins add a row with the form; operators see the rows

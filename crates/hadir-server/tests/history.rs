@@ -177,9 +177,15 @@ async fn a_past_saturday_stays_libur_after_a_calendar_change() {
     let (sat, next_sat) = (date(2025, 12, 6), date(2025, 12, 13));
 
     // A 6-day calendar assigned today: past Saturdays stay LIBUR.
+    let wita_today =
+        || jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Makassar").unwrap()).date();
+    let before = wita_today();
     let (st, b) = s.post(&format!("/api/v1/calendars/{id}/assign"), &o.admin, json!({"unit_code": "DIK"})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert!(b["message"].as_str().unwrap().contains("berlaku mulai"), "{b}");
+    // "Today" is DIK's own (WITA), not Jakarta's: from 16:00 UTC they differ.
+    let from = b["applies_from"].as_str().unwrap().to_string();
+    assert!([before.to_string(), wita_today().to_string()].contains(&from), "{b}");
     let dec = days(&s, &o.admin, &nip(3), "2025-12").await;
     assert_eq!(status(&dec, sat), "LIBUR");
 

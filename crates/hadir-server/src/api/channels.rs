@@ -104,15 +104,15 @@ pub async fn add_channel_policy(
     ApiJson(input): ApiJson<ChannelPolicyInput>,
 ) -> ApiResult<(StatusCode, Json<ChannelPolicyResult>)> {
     caller.require_admin()?;
-    let from = match input.effective_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => crate::org::today_jakarta(),
-        Some(v) => hadir_domain::years::parse_date(v).map_err(|_| {
+    let given = match input.effective_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(hadir_domain::years::parse_date(v).map_err(|_| {
             invalid(
                 "invalid_date",
                 "effective_from",
                 "Tanggal berlaku harus berformat TTTT-BB-HH, misalnya 2026-01-02.",
             )
-        })?,
+        })?),
     };
     let category = match input.category.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
@@ -152,10 +152,13 @@ pub async fn add_channel_policy(
             invalid("unknown_unit", "unit_code", format!("Unit kerja '{}' tidak ditemukan.", excerpt(code)))
         })?),
     };
-    let path = match &unit {
-        Some(u) => u.path.clone(),
-        None => units.iter().find(|u| u.parent_id.is_none()).map(|u| u.path.clone()).unwrap_or_else(|| "/".into()),
-    };
+    let scope = unit.as_ref().or_else(|| units.iter().find(|u| u.parent_id.is_none()));
+    let path = scope.map(|u| u.path.clone()).unwrap_or_else(|| "/".into());
+    // Without a date: today in the zone of the unit it covers (the regency's for all units).
+    let from = given.unwrap_or_else(|| {
+        let zone = scope.map(|u| u.timezone.as_str()).unwrap_or("Asia/Jakarta");
+        crate::days::date_in_zone(zone, jiff::Timestamp::now())
+    });
     crate::api::employees::refuse_locked_month(&s, &path, from, "effective_from").await?;
     let people = s.store.employees_in_units_during(Some(&path), from, latest_today().max(from)).await?;
     let days = crate::api::employees::recorded_days_from(&s, &people, from).await?;

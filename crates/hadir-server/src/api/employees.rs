@@ -104,11 +104,7 @@ pub(crate) async fn refuse_locked_month(s: &AppState, path: &str, d: Date, field
 /// Today where the employee works: a clerk in WITA or WIT may date a change "today" before
 /// Jakarta's midnight, and a WIB employee's change cannot be dated a day that has not begun there.
 fn employee_today(e: &Employee) -> Date {
-    today_in_zone(&e.timezone, jiff::Timestamp::now())
-}
-
-fn today_in_zone(zone: &str, now: jiff::Timestamp) -> Date {
-    now.to_zoned_datetime(hadir_domain::unit_zone(zone).unwrap_or(jiff::tz::TimeZone::UTC)).date()
+    crate::days::date_in_zone(&e.timezone, jiff::Timestamp::now())
 }
 
 /// Parses an optional `YYYY-MM-DD` effective date (default `today`); refuses future dates.
@@ -768,7 +764,7 @@ mod tests {
             ("Asia/Jakarta", "2026-12-07T17:00:00Z", "2026-12-08"),
         ];
         for (zone, now, want) in cases {
-            let today = today_in_zone(zone, at(now));
+            let today = crate::days::date_in_zone(zone, at(now));
             assert_eq!(today, d(want), "{zone} at {now}");
             assert!(effective_date(Some(want), "end_date", today).is_ok(), "{zone} at {now}");
             let next = today.tomorrow().unwrap().to_string();

@@ -248,19 +248,23 @@ pub async fn assign_calendar(
     caller.require_admin()?;
     let unit_code = input.unit_code.as_deref().map(str::trim).filter(|v| !v.is_empty());
     let nip = input.nip.as_deref().map(str::trim).filter(|v| !v.is_empty());
-    let from = match input.effective_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => crate::org::today_jakarta(),
-        Some(v) => hadir_domain::years::parse_date(v).map_err(|_| {
+    let given = match input.effective_from.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(hadir_domain::years::parse_date(v).map_err(|_| {
             ApiError::unprocessable("invalid_date", "Tanggal berlaku harus berformat TTTT-BB-HH, misalnya 2026-01-02.")
                 .with_details(serde_json::json!({"field": "effective_from"}))
-        })?,
+        })?),
     };
-    let (target, recompute, label, lock_path, people) = match (unit_code, nip) {
+    // Without a date: today where the target works (a WITA unit's today starts an hour before
+    // Jakarta's, so Jakarta's date would rewrite its finished yesterday).
+    let today_for = |zone: &str| given.unwrap_or_else(|| crate::days::date_in_zone(zone, jiff::Timestamp::now()));
+    let (target, recompute, label, lock_path, people, from) = match (unit_code, nip) {
         (Some(code), None) => {
             let u = s.store.unit_by_code(code).await.map_err(|_| {
                 ApiError::unprocessable("unknown_unit", format!("Unit kerja '{code}' tidak ditemukan."))
                     .with_details(serde_json::json!({"field": "unit_code"}))
             })?;
+            let from = today_for(&u.timezone);
             let people = s.store.employees_in_units_during(Some(&u.path), from, latest_today().max(from)).await?;
             (
                 CalendarTarget::Unit(u.id),
@@ -268,6 +272,7 @@ pub async fn assign_calendar(
                 format!("unit:{code}"),
                 u.path,
                 people,
+                from,
             )
         }
         (None, Some(nip)) => {
@@ -283,6 +288,7 @@ pub async fn assign_calendar(
                 format!("employee:{login}"),
                 path,
                 vec![e.id],
+                today_for(&e.timezone),
             )
         }
         _ => {
