@@ -56,7 +56,10 @@ pub(crate) async fn roster_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, s
             }
         }
         first = false;
-        match server.roster().await {
+        shared.roster_fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let fetched = server.roster().await;
+        shared.roster_fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match fetched {
             Ok(roster) => {
                 tracing::info!(users = roster.users.len(), accounts = roster.accounts.len(), "roster fetched");
                 // Who may sign in on the office network (issue 21): replaced whole each time,

@@ -1,6 +1,7 @@
 //! What the relay's tasks share: status for the page and the server, and
 //! the signals between tasks (sync now, roster, upload).
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
@@ -71,6 +72,10 @@ pub(crate) struct Shared {
     pub(crate) templates: watch::Sender<Option<Arc<RelayTemplates>>>,
     /// Wakes the uploader (new records, or terminal status to report).
     pub(crate) upload_now: Notify,
+    /// Bumped when a roster fetch starts and when it ends (odd while one is in flight): an
+    /// upload's reply asking for a sync may predate the server clearing its request for a
+    /// fetch that overlapped the upload (see the uploader).
+    pub(crate) roster_fetches: AtomicU64,
 }
 
 impl Shared {
@@ -90,6 +95,7 @@ impl Shared {
             roster: watch::Sender::new(None),
             templates: watch::Sender::new(None),
             upload_now: Notify::new(),
+            roster_fetches: AtomicU64::new(0),
         }
     }
 

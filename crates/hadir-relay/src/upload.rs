@@ -217,6 +217,7 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
             punches: batch.iter().map(|(_, p)| p.clone()).collect(),
             local_url: config.app_url.clone(),
         };
+        let fetches_before = shared.roster_fetches.load(std::sync::atomic::Ordering::SeqCst);
         match server.post_punches(&body).await {
             Ok(reply) => {
                 if let (Some((first, _)), Some((last, _))) = (batch.first(), batch.last())
@@ -229,8 +230,17 @@ pub(crate) async fn upload_loop(config: Arc<RelayConfig>, shared: Arc<Shared>, b
                 shared.server_ok(&reply);
                 backoff.reset();
                 report_due = false;
-                if reply.sync_roster {
+                // The server keeps asking until the roster is fetched. When a fetch overlapped
+                // this upload, the reply may carry a request that fetch already answered:
+                // fetching again would hand out templates whose writes are still being
+                // reported, and write them twice. A request still standing comes back in the
+                // next upload's reply (within the pull interval).
+                let fetches_now = shared.roster_fetches.load(std::sync::atomic::Ordering::SeqCst);
+                let overlapped = fetches_before % 2 == 1 || fetches_now != fetches_before;
+                if reply.sync_roster && !overlapped {
                     shared.roster_now.notify_one();
+                } else if reply.sync_roster {
+                    tracing::debug!("sync request answered by the roster fetched during this upload");
                 }
             }
             Err(e) => {
