@@ -132,14 +132,14 @@ impl PunchStore for Store {
         Ok(rows.iter().map(punch_row).collect())
     }
 
-    async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
+    async fn checkin_punches(&self, q: &CheckinRead) -> Result<CheckinPunches> {
         // One round trip (each query costs a hand-off to the connection's thread), at most
-        // 3 × per_part + 1 rows. A subquery keeps each part's ORDER BY/LIMIT in both dialects.
+        // 3 × per_part + 1 rows of five columns: the parts carry only what decides a verdict
+        // (a busy person's 48 whole rows were most of a busy day's row decoding), and a
+        // retry's own row comes only as a flag, read whole afterwards (rare).
         // The limit is a literal, not bound (see `list_punches`): bound, SQLite re-prepared this
-        // statement at every check-in. The parts carry only what decides a verdict (a busy
-        // person's 48 rows were most of a busy day's row decoding); the retry's own row is whole.
-        // How each part finds the person's rows is the dialect's (`checkin_range`, `CHECKIN_ORDER_AT`):
-        // PostgreSQL must be kept off the `punched_at` index.
+        // statement at every check-in. How each part finds the person's rows is the dialect's
+        // (`checkin_range`, `CHECKIN_ORDER_AT`): PostgreSQL must be kept off the `punched_at` index.
         // The text depends only on `per_part` (the server always asks for the same number), so
         // it is formatted once, not at every check-in.
         static TEXT: std::sync::OnceLock<(u32, String)> = std::sync::OnceLock::new();
@@ -156,11 +156,24 @@ impl PunchStore for Store {
             .fetch_all(&self.read)
             .await
             .map_err(db_err)?;
-        let mut out: Vec<Punch> = rows.iter().map(punch_row).collect();
-        // A whole row (its hash is never empty) before a slim copy of the same punch.
-        out.sort_by_key(|a| (a.p.punched_at, a.id, a.hash.is_empty()));
-        out.dedup_by_key(|p| p.id);
-        Ok(out)
+        let mut retry = false;
+        let mut counting = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if r.get::<bool, _>("retry") {
+                retry = true;
+            } else {
+                counting.push(CountingPunch {
+                    id: r.get("id"),
+                    employee_id: r.get("employee_id"),
+                    punched_at: ts(r.get("punched_at")),
+                    source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Mobile),
+                });
+            }
+        }
+        counting.sort_by_key(|p| (p.punched_at, p.id));
+        counting.dedup_by_key(|p| p.id);
+        let retry = if retry { self.punch_by_dedup_key(&q.dedup_key).await? } else { None };
+        Ok(CheckinPunches { retry, counting })
     }
 
     async fn punches_of(&self, employee_ids: &[Id], from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Vec<Punch>> {
@@ -325,10 +338,8 @@ impl PunchStore for Store {
 fn checkin_sql(per_part: u32) -> String {
     let part = |lo: &str, hi: &str, dir: &str| {
         format!(
-            " UNION ALL SELECT id, employee_id, source, dedup_key, punched_at, received_at, NULL, NULL, NULL,
-             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, quarantined, NULL, '', '',
-             hold, NULL, NULL, NULL, NULL, NULL
-             FROM (SELECT id, employee_id, source, dedup_key, punched_at, received_at, quarantined, hold
+            " UNION ALL SELECT id, employee_id, punched_at, source, FALSE
+             FROM (SELECT id, employee_id, punched_at, source
              FROM punches WHERE employee_id = $2 AND {range}
              AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') ORDER BY {at} {dir}, id {dir} LIMIT {n}) p",
             range = crate::dialect::checkin_range("$2", lo, hi),
@@ -337,7 +348,7 @@ fn checkin_sql(per_part: u32) -> String {
         )
     };
     format!(
-        "SELECT {PUNCH_COLS} FROM punches WHERE dedup_key = $1{}{}{}",
+        "SELECT id, employee_id, punched_at, source, TRUE AS retry FROM punches WHERE dedup_key = $1{}{}{}",
         part("$3", "$4", "ASC"),
         part("$4", "$6", "ASC"),
         part("$5", "$6", "DESC"),

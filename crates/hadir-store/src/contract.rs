@@ -237,14 +237,27 @@ async fn checkin_read_is_bounded(s: &dyn Store) {
         day_starts: [d0, d1],
         per_part: 4,
     };
-    let got: Vec<String> = s.checkin_punches(&q).await.unwrap().into_iter().map(|p| p.p.dedup_key).collect();
+    let stored =
+        s.list_punches(&PunchFilter { employee_id: Some(emp.id), limit: 1_000, ..Default::default() }).await.unwrap();
+    let key_of = |id: Id| stored.iter().find(|p| p.id == id).map(|p| p.p.dedup_key.clone()).unwrap();
+    let got = s.checkin_punches(&q).await.unwrap();
+    let retry = got.retry.expect("the retry's punch");
+    assert_eq!(retry.p.dedup_key, "m:cr:old", "the retry's punch, whole");
+    assert_eq!(retry, stored.iter().find(|p| p.p.dedup_key == "m:cr:old").cloned().unwrap());
     let keys = |v: &[&str]| v.iter().map(|k| format!("m:cr:{k}")).collect::<Vec<_>>();
-    let want = keys(&["old", "y0", "y1", "y2", "y3", "t0", "t1", "t2", "t3", "t26", "t27", "t28", "t29"]);
-    assert_eq!(got, want, "the retry, the first 4 of each day, the last 4; never the held one");
+    let got_keys: Vec<String> = got.counting.iter().map(|p| key_of(p.id)).collect();
+    let want = keys(&["y0", "y1", "y2", "y3", "t0", "t1", "t2", "t3", "t26", "t27", "t28", "t29"]);
+    assert_eq!(got_keys, want, "the first 4 of each day, the last 4; never the held one (nor the old retry)");
+    for c in &got.counting {
+        let p = stored.iter().find(|p| p.id == c.id).unwrap();
+        assert_eq!((c.employee_id, c.punched_at, c.source), (emp.id, p.p.punched_at, p.p.source));
+    }
     let few = CheckinRead { per_part: 100, dedup_key: "m:cr:none".into(), ..q.clone() };
     let all = s.checkin_punches(&few).await.unwrap();
+    assert!(all.retry.is_none(), "no punch under an unknown key");
+    let all = all.counting;
     assert_eq!(all.len(), 36, "every counting punch of the two days when the bound is not reached");
-    assert!(all.windows(2).all(|w| (w[0].p.punched_at, w[0].id) < (w[1].p.punched_at, w[1].id)), "in time order");
+    assert!(all.windows(2).all(|w| (w[0].punched_at, w[0].id) < (w[1].punched_at, w[1].id)), "in time order");
 }
 
 /// Runs (start, last heartbeat, clean stop) and unavailability windows as recorded.

@@ -173,11 +173,11 @@ pub trait PunchStore: Send + Sync {
     /// rejected) of `q.employee_id`: the first `q.per_part` of each local day
     /// `[day_starts[0], day_starts[1])` and `[day_starts[1], q.to)`, and the last `q.per_part` of
     /// `[q.from, q.to)`. In time order, each punch once. The first punches decide a day's
-    /// check-in and the last ones its check-out, so the verdict needs no more. The retry's
-    /// punch is whole; the others may carry only what a verdict reads (id, employee, source,
-    /// key, times, quarantine, hold), the rest empty and their hashes `""`.
-    async fn checkin_punches(&self, q: &CheckinRead) -> Result<Vec<Punch>> {
-        let mut out: Vec<Punch> = self.punch_by_dedup_key(&q.dedup_key).await?.into_iter().collect();
+    /// check-in and the last ones its check-out, so the verdict needs no more. The counting
+    /// punches carry only what a verdict reads (a busy person's 48 rows were most of a busy
+    /// day's row decoding); the retry's punch is whole.
+    async fn checkin_punches(&self, q: &CheckinRead) -> Result<CheckinPunches> {
+        let retry = self.punch_by_dedup_key(&q.dedup_key).await?;
         let f = |from, to| PunchFilter {
             employee_id: Some(q.employee_id),
             from: Some(from),
@@ -187,13 +187,23 @@ pub trait PunchStore: Send + Sync {
         };
         let counting = |v: Vec<Punch>| v.into_iter().filter(|p| p.counts()).collect::<Vec<_>>();
         let n = q.per_part as usize;
+        let mut out = Vec::new();
         out.extend(counting(self.list_punches(&f(q.day_starts[0], q.day_starts[1])).await?).into_iter().take(n));
         out.extend(counting(self.list_punches(&f(q.day_starts[1], q.to)).await?).into_iter().take(n));
         let window = counting(self.list_punches(&f(q.from, q.to)).await?);
         out.extend(window.into_iter().rev().take(n));
         out.sort_by_key(|p| (p.p.punched_at, p.id));
         out.dedup_by_key(|p| p.id);
-        Ok(out)
+        let counting = out
+            .into_iter()
+            .map(|p| CountingPunch {
+                id: p.id,
+                employee_id: q.employee_id,
+                punched_at: p.p.punched_at,
+                source: p.p.source,
+            })
+            .collect();
+        Ok(CheckinPunches { retry, counting })
     }
     /// Links unmatched terminal punches with this PIN to the employee; returns the linked punches.
     /// Those from a terminal whose unit subtree does not hold the employee's unit are held in the

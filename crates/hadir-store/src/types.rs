@@ -586,6 +586,15 @@ pub struct CheckinRead {
     pub per_part: u32,
 }
 
+/// What a mobile check-in reads (see `PunchStore::checkin_punches`).
+#[derive(Debug, Clone, Default)]
+pub struct CheckinPunches {
+    /// The punch stored under the read's key: the request is a retry.
+    pub retry: Option<Punch>,
+    /// The bounded set of the person's counting punches around the new one, in time order.
+    pub counting: Vec<CountingPunch>,
+}
+
 /// Result of checking the whole chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainReport {

@@ -14,7 +14,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hadir_domain::capture::{CaptureAge, capture_age};
 use hadir_domain::{DayInput, GeoPoint, Punch as DomainPunch, distance_m, punch_date, punch_verdict};
-use hadir_store::{CheckinRead, Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert, PunchSource, Unit};
+use hadir_store::{
+    CheckinPunches, CheckinRead, CountingPunch, Employee, Id, NewPunch, Punch, PunchFilter, PunchHold, PunchInsert,
+    PunchSource, Unit,
+};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -178,10 +181,11 @@ pub async fn checkin(
         // One read serves two purposes: the punches around this one decide the verdict, and a
         // retry of a committed punch (same key, same capture time) is among them, so it gets the
         // first answer again without a photo write. (The insert dedups too, whatever the time.)
-        let earlier = punches_around(&s, e.id, &dedup_key, time.punched_at, &ctx.tz).await?;
-        if let Some(p) = earlier.iter().find(|p| p.p.dedup_key == dedup_key) {
+        let around = punches_around(&s, e.id, &dedup_key, time.punched_at, &ctx.tz).await?;
+        if let Some(p) = &around.retry {
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
         }
+        let earlier = around.counting;
         // The same kiosk code used again by the same person: the first check-in's answer. A code
         // lives 60 s, so an earlier use of it is within minutes of this one.
         if let Some(c) = &kiosk_code {
@@ -375,7 +379,7 @@ async fn validate(
     photo: Option<Bytes>,
     dedup_key: String,
     time: PunchTime,
-    earlier: &[Punch],
+    earlier: &[CountingPunch],
 ) -> ApiResult<NewPunch> {
     let cfg = &s.config.checkin;
     if !e.active {
@@ -719,7 +723,7 @@ async fn punches_around(
     dedup_key: &str,
     at: Timestamp,
     tz: &jiff::tz::TimeZone,
-) -> ApiResult<Vec<Punch>> {
+) -> ApiResult<CheckinPunches> {
     const PER_PART: u32 = 16;
     let today = at.to_zoned_datetime(tz.clone()).date();
     let yesterday = today.yesterday().unwrap_or(today);
@@ -742,7 +746,7 @@ fn provisional_answer(
     ctx: &DayContext,
     at: Timestamp,
     source: PunchSource,
-    earlier: &[Punch],
+    earlier: &[CountingPunch],
     held: bool,
 ) -> StoredAnswer {
     let local = at.to_zoned_datetime(ctx.tz.clone()).date();
@@ -758,11 +762,8 @@ fn provisional_answer(
         return StoredAnswer { message: format!("Absen tercatat, {}", e.name), verdict: serde_json::Value::Null };
     };
     // Earlier punches of the day decide whether this one is a check-in or a check-out.
-    let punches: Vec<DomainPunch> = earlier
-        .iter()
-        .filter(|p| p.counts())
-        .map(|p| DomainPunch { id: p.id, at: p.p.punched_at, source: p.p.source.as_str().into() })
-        .collect();
+    let punches: Vec<DomainPunch> =
+        earlier.iter().map(|p| DomainPunch { id: p.id, at: p.punched_at, source: p.source.as_str().into() }).collect();
     let mut input = DayInput::new(date, &ctx.tz, &schedule, rules, at);
     input.holidays = &ctx.holidays;
     input.start_date = e.start_date;
