@@ -162,12 +162,7 @@ impl PunchStore for Store {
             if r.get::<bool, _>("retry") {
                 retry = true;
             } else {
-                counting.push(CountingPunch {
-                    id: r.get("id"),
-                    employee_id: r.get("employee_id"),
-                    punched_at: ts(r.get("punched_at")),
-                    source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Mobile),
-                });
+                counting.push(counting_row(r));
             }
         }
         counting.sort_by_key(|p| (p.punched_at, p.id));
@@ -213,12 +208,7 @@ impl PunchStore for Store {
             qb.push(" AND punched_at < ").push_bind(ms(to));
             qb.push(" AND NOT quarantined AND (hold IS NULL OR hold = 'accepted') AND source <> 'special'");
             let rows = qb.build().fetch_all(&self.read).await.map_err(db_err)?;
-            out.extend(rows.iter().map(|r| CountingPunch {
-                id: r.get("id"),
-                employee_id: r.get("employee_id"),
-                punched_at: ts(r.get("punched_at")),
-                source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Mobile),
-            }));
+            out.extend(rows.iter().map(counting_row));
         }
         out.sort_by_key(|p| (p.punched_at, p.id));
         Ok(out)
@@ -335,6 +325,16 @@ impl PunchStore for Store {
 
 /// The check-in's bounded read (see `checkin_punches`): the retry's own row whole, then three
 /// slim parts of at most `per_part` rows each.
+/// A `CountingPunch` from a row of `id, employee_id, punched_at, source`.
+fn counting_row(r: &DbRow) -> CountingPunch {
+    CountingPunch {
+        id: r.get("id"),
+        employee_id: r.get("employee_id"),
+        punched_at: ts(r.get("punched_at")),
+        source: PunchSource::parse(r.get("source")).unwrap_or(PunchSource::Mobile),
+    }
+}
+
 fn checkin_sql(per_part: u32) -> String {
     let part = |lo: &str, hi: &str, dir: &str| {
         format!(

@@ -565,7 +565,9 @@ pub struct PunchFilter {
     pub limit: u32,
 }
 
-/// What a day's evaluation reads of a punch that counts (see `PunchStore::counting_punches_of`).
+/// What a verdict or a day's evaluation reads of a punch that counts (see
+/// `PunchStore::counting_punches_of`, which leaves out special attendance, and
+/// `PunchStore::checkin_punches`, which keeps it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountingPunch {
     pub id: Id,

@@ -179,8 +179,8 @@ pub async fn checkin(
         let ctx = s.policies.context_for(&e);
         let time = punch_time(&s.config.checkin, meta.captured_at.as_deref(), received_at)?;
         // One read serves two purposes: the punches around this one decide the verdict, and a
-        // retry of a committed punch (same key, same capture time) is among them, so it gets the
-        // first answer again without a photo write. (The insert dedups too, whatever the time.)
+        // retry of a committed punch (same key) comes back whole, so it gets the first answer
+        // again without a photo write. (The insert dedups too, whatever the time.)
         let around = punches_around(&s, e.id, &dedup_key, time.punched_at, &ctx.tz).await?;
         if let Some(p) = &around.retry {
             return Ok((StatusCode::OK, answer_body(p, &ctx.tz)));
