@@ -175,6 +175,10 @@ async fn relay_tokens_roster_and_sync() {
     // Approved: its relay is asked to write the roster to it now.
     let (_, b) = s.post("/api/v1/relay/punches", &token, batch(json!([]))).await;
     assert_eq!(b["sync_roster"], true, "{b}");
+    // The audit names that sync as the approval's, not as a person's "Sinkron pegawai".
+    let (_, audit) = s.get("/api/v1/audit?entity=device", &o.admin).await;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"sync_on_approve") && !actions.contains(&"sync_employees"), "{actions:?}");
     s.get("/api/v1/relay/roster", &token).await;
     let (st, b) = s.post("/api/v1/devices/RLY001/sync-employees", &o.operator, Value::Null).await;
     assert_eq!(st, StatusCode::OK, "{b}");

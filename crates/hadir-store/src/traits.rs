@@ -185,12 +185,12 @@ pub trait PunchStore: Send + Sync {
             limit: 100_000,
             ..Default::default()
         };
-        let counting = |v: Vec<Punch>| v.into_iter().filter(|p| p.counts()).collect::<Vec<_>>();
+        let only_counting = |v: Vec<Punch>| v.into_iter().filter(|p| p.counts()).collect::<Vec<_>>();
         let n = q.per_part as usize;
         let mut out = Vec::new();
-        out.extend(counting(self.list_punches(&f(q.day_starts[0], q.day_starts[1])).await?).into_iter().take(n));
-        out.extend(counting(self.list_punches(&f(q.day_starts[1], q.to)).await?).into_iter().take(n));
-        let window = counting(self.list_punches(&f(q.from, q.to)).await?);
+        out.extend(only_counting(self.list_punches(&f(q.day_starts[0], q.day_starts[1])).await?).into_iter().take(n));
+        out.extend(only_counting(self.list_punches(&f(q.day_starts[1], q.to)).await?).into_iter().take(n));
+        let window = only_counting(self.list_punches(&f(q.from, q.to)).await?);
         out.extend(window.into_iter().rev().take(n));
         out.sort_by_key(|p| (p.p.punched_at, p.id));
         out.dedup_by_key(|p| p.id);

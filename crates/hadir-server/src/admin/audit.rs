@@ -85,6 +85,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("device", "unbind", "melepas ikatan alamat jaringan mesin absen"),
     ("device", "discard", "membuang mesin absen"),
     ("device", "sync_employees", "mengirim data pegawai ke mesin absen"),
+    ("device", "sync_on_approve", "meminta penerus data kantor mengisi mesin absen yang baru disetujui"),
     ("device", "terminal_records_refused", "data dari mesin absen ditolak"),
     ("relay", "sync_templates", "meminta penerus data kantor menulis templat sidik jari ke mesin absennya"),
     ("request", "create", "mengajukan permohonan"),

@@ -344,7 +344,8 @@ pub async fn approve_device(
     let d = s.store.approve_device(&d.sn, &unit.code, timezone.as_deref(), audit).await?;
     // A relay's terminal approved now gets the roster and templates from its relay now.
     if let Some(relay_id) = d.relay_id.filter(|_| crate::templates::relay_written(&d)) {
-        let audit = Audit::new(caller.actor(), "sync_employees", "device", &d.sn);
+        // Its own action, so the audit tells this automatic sync from a person's "Sinkron pegawai".
+        let audit = Audit::new(caller.actor(), "sync_on_approve", "device", &d.sn);
         s.store.request_relay_sync(relay_id, audit).await?;
     }
     let released = release(&s, &d.sn).await;
