@@ -323,8 +323,6 @@ impl PunchStore for Store {
     }
 }
 
-/// The check-in's bounded read (see `checkin_punches`): the retry's own row whole, then three
-/// slim parts of at most `per_part` rows each.
 /// A `CountingPunch` from a row of `id, employee_id, punched_at, source`.
 fn counting_row(r: &DbRow) -> CountingPunch {
     CountingPunch {
@@ -335,6 +333,8 @@ fn counting_row(r: &DbRow) -> CountingPunch {
     }
 }
 
+/// The check-in's bounded read (see `checkin_punches`): the retry's row as a flag (`retry`
+/// true), then three slim parts of at most `per_part` rows each, all five columns wide.
 fn checkin_sql(per_part: u32) -> String {
     let part = |lo: &str, hi: &str, dir: &str| {
         format!(
